@@ -1,0 +1,51 @@
+"""The exception tree of the project. One root, few leaves, each with one gRPC status.
+
+    TimebankError                 root: every error the project raises on purpose
+    ├── RequestInvalid            a malformed request as a whole (INVALID_ARGUMENT)
+    ├── BatchTooLarge             more items than the configured maximum (RESOURCE_EXHAUSTED)
+    ├── NotFound                  a named account or transfer does not exist (NOT_FOUND)
+    ├── ItemRefused               one item refused by a ledger rule; carries its Outcome
+    ├── LedgerHalted              the books stopped balancing; all writes refused (DATA_LOSS)
+    ├── StorageUnavailable        the database cannot be reached (UNAVAILABLE)
+    └── ConfigError               a configuration key is missing or wrong (names the key)
+
+The mapping to gRPC status codes lives in timebank.grpc_status, nowhere else.
+"""
+
+from __future__ import annotations
+
+from timebank.ledger.model import Outcome
+
+
+class TimebankError(Exception):
+    """Root of the project's errors. str() is the message shown to the caller."""
+
+
+class RequestInvalid(TimebankError):
+    pass
+
+
+class BatchTooLarge(TimebankError):
+    pass
+
+
+class NotFound(TimebankError):
+    pass
+
+
+class ItemRefused(TimebankError):
+    def __init__(self, outcome: Outcome, detail: str) -> None:
+        super().__init__(detail)
+        self.outcome = outcome
+
+
+class LedgerHalted(TimebankError):
+    pass
+
+
+class StorageUnavailable(TimebankError):
+    pass
+
+
+class ConfigError(TimebankError):
+    pass

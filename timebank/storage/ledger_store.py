@@ -1,0 +1,383 @@
+"""Reads and writes of the ledger's rows for one batch; the caller owns the transaction.
+
+A write batch is: prefetch and lock everything the batch can touch (`load_view`), let the
+pure rules decide, then write the decision in bulk (`write_decision`). On PostgreSQL the
+accounts are locked FOR UPDATE in id order before anything that depends on them is read,
+so concurrent batches on one account are serialised and never deadlock. On SQLite the
+whole write transaction holds the database's write lock (BEGIN IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, union_all, update
+
+from timebank.ledger.model import (
+    Account,
+    AccountKind,
+    AccountSpec,
+    Outcome,
+    Refusal,
+    Resolution,
+    StoredTransfer,
+    TransferKind,
+    TransferRequest,
+    TransferState,
+)
+from timebank.ledger.rules import BatchDecision, LedgerView
+from timebank.storage.schema import accounts, pending_resolutions, refusals, transfers
+
+# Bound on the number of ids in one IN (...) list; larger sets are read in chunks.
+IN_LIST_SIZE_MAX = 900
+
+
+def hex_id(value: int) -> str:
+    return f"{value:032x}"
+
+
+def int_id(text: str | None) -> int:
+    return int(text, 16) if text else 0
+
+
+# ---------------------------------------------------------------------------------------
+# Row conversion
+
+
+def account_row(account: Account) -> dict[str, object]:
+    spec = account.spec
+    return {
+        "id": hex_id(spec.id),
+        "kind": int(spec.kind),
+        "holder": spec.holder,
+        "no_floor": spec.no_floor,
+        "floor_minutes": spec.floor_minutes,
+        "cap_minutes": spec.cap_minutes,
+        "closed": account.closed,
+        "debits_posted_minutes": account.debits_posted_minutes,
+        "credits_posted_minutes": account.credits_posted_minutes,
+        "debits_pending_minutes": account.debits_pending_minutes,
+        "credits_pending_minutes": account.credits_pending_minutes,
+        "created_at_micros": account.created_at_micros,
+    }
+
+
+def account_from_row(row: Row) -> Account:
+    spec = AccountSpec(
+        id=int_id(row.id),
+        kind=AccountKind(row.kind),
+        holder=row.holder,
+        no_floor=bool(row.no_floor),
+        floor_minutes=row.floor_minutes,
+        cap_minutes=row.cap_minutes,
+    )
+    return Account(
+        spec=spec,
+        closed=bool(row.closed),
+        debits_posted_minutes=row.debits_posted_minutes,
+        credits_posted_minutes=row.credits_posted_minutes,
+        debits_pending_minutes=row.debits_pending_minutes,
+        credits_pending_minutes=row.credits_pending_minutes,
+        created_at_micros=row.created_at_micros,
+    )
+
+
+def _request_columns(request: TransferRequest) -> dict[str, object]:
+    return {
+        "id": hex_id(request.id),
+        "kind": int(request.kind),
+        "debit_account_id": hex_id(request.debit_account_id),
+        "credit_account_id": hex_id(request.credit_account_id),
+        "amount_minutes": request.amount_minutes,
+        "pending_id": hex_id(request.pending_id) if request.pending_id else None,
+        "reverses_id": hex_id(request.reverses_id) if request.reverses_id else None,
+        "memo": request.memo,
+    }
+
+
+def _request_from_row(row: Row) -> TransferRequest:
+    return TransferRequest(
+        id=int_id(row.id),
+        kind=TransferKind(row.kind),
+        debit_account_id=int_id(row.debit_account_id),
+        credit_account_id=int_id(row.credit_account_id),
+        amount_minutes=row.amount_minutes,
+        pending_id=int_id(row.pending_id),
+        reverses_id=int_id(row.reverses_id),
+        memo=row.memo,
+    )
+
+
+def transfer_from_row(row: Row) -> StoredTransfer:
+    return StoredTransfer(
+        request=_request_from_row(row),
+        created_at_micros=row.created_at_micros,
+        debit_balance_after_minutes=row.debit_balance_after_minutes,
+        credit_balance_after_minutes=row.credit_balance_after_minutes,
+        sequence=row.sequence,
+    )
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), IN_LIST_SIZE_MAX):
+        yield values[start : start + IN_LIST_SIZE_MAX]
+
+
+# ---------------------------------------------------------------------------------------
+# Batch reads and writes
+
+
+def load_view(connection: Connection, requests: Sequence[TransferRequest]) -> LedgerView:
+    """Prefetches (and on PostgreSQL locks) every row the batch can touch."""
+    referenced = {r.pending_id for r in requests if r.pending_id}
+    referenced |= {r.reverses_id for r in requests if r.reverses_id}
+    known = read_transfers(connection, referenced)
+    account_ids = {r.debit_account_id for r in requests} | {r.credit_account_id for r in requests}
+    for stored in known.values():
+        account_ids |= {stored.request.debit_account_id, stored.request.credit_account_id}
+    locked = lock_accounts(connection, account_ids - {0})
+    # Read after the locks: what depends on the locked accounts is now stable.
+    batch_ids = {r.id for r in requests}
+    known.update(read_transfers(connection, batch_ids))
+    return LedgerView(
+        accounts=locked,
+        transfers=known,
+        refusals=_read_refusals(connection, batch_ids),
+        resolutions=read_resolutions(connection, referenced),
+        reversed_minutes=_read_reversed(connection, {r.reverses_id for r in requests} - {0}),
+    )
+
+
+def lock_accounts(connection: Connection, account_ids: Iterable[int]) -> dict[int, Account]:
+    keys = sorted(hex_id(value) for value in account_ids)
+    found: dict[int, Account] = {}
+    for chunk in _chunks(keys):
+        statement = (
+            select(accounts).where(accounts.c.id.in_(chunk)).order_by(accounts.c.id).with_for_update()
+        )
+        for row in connection.execute(statement):
+            account = account_from_row(row)
+            found[account.id] = account
+    return found
+
+
+def read_transfers(connection: Connection, transfer_ids: Iterable[int]) -> dict[int, StoredTransfer]:
+    keys = sorted(hex_id(value) for value in transfer_ids if value)
+    found: dict[int, StoredTransfer] = {}
+    for chunk in _chunks(keys):
+        for row in connection.execute(select(transfers).where(transfers.c.id.in_(chunk))):
+            stored = transfer_from_row(row)
+            found[stored.id] = stored
+    return found
+
+
+def read_resolutions(connection: Connection, pending_ids: Iterable[int]) -> dict[int, Resolution]:
+    keys = sorted(hex_id(value) for value in pending_ids if value)
+    found: dict[int, Resolution] = {}
+    for chunk in _chunks(keys):
+        statement = select(pending_resolutions).where(pending_resolutions.c.pending_id.in_(chunk))
+        for row in connection.execute(statement):
+            resolution = Resolution(
+                int_id(row.pending_id), int_id(row.resolved_by_id), TransferState(row.state)
+            )
+            found[resolution.pending_id] = resolution
+    return found
+
+
+def _read_refusals(connection: Connection, transfer_ids: Iterable[int]) -> dict[int, Refusal]:
+    keys = sorted(hex_id(value) for value in transfer_ids if value)
+    found: dict[int, Refusal] = {}
+    for chunk in _chunks(keys):
+        for row in connection.execute(select(refusals).where(refusals.c.id.in_(chunk))):
+            request = _request_from_row(row)
+            found[request.id] = Refusal(request, Outcome(row.outcome), row.detail)
+    return found
+
+
+def _read_reversed(connection: Connection, original_ids: Iterable[int]) -> dict[int, int]:
+    keys = sorted(hex_id(value) for value in original_ids)
+    found: dict[int, int] = {}
+    for chunk in _chunks(keys):
+        statement = (
+            select(transfers.c.reverses_id, func.sum(transfers.c.amount_minutes))
+            .where(transfers.c.reverses_id.in_(chunk))
+            .group_by(transfers.c.reverses_id)
+        )
+        for original, total in connection.execute(statement):
+            found[int_id(original)] = int(total)
+    return found
+
+
+def write_decision(connection: Connection, decision: BatchDecision, now_micros: int) -> list[StoredTransfer]:
+    """Writes a decision in bulk; returns the new transfers with their sequence numbers."""
+    stored: list[StoredTransfer] = []
+    if decision.transfers:
+        rows = [
+            {
+                **_request_columns(t.request),
+                "created_at_micros": t.created_at_micros,
+                "debit_balance_after_minutes": t.debit_balance_after_minutes,
+                "credit_balance_after_minutes": t.credit_balance_after_minutes,
+            }
+            for t in decision.transfers
+        ]
+        statement = insert(transfers).returning(transfers.c.sequence, sort_by_parameter_order=True)
+        sequences = connection.execute(statement, rows).scalars().all()
+        stored = [
+            StoredTransfer(t.request, t.created_at_micros, t.debit_balance_after_minutes,
+                           t.credit_balance_after_minutes, sequence)
+            for t, sequence in zip(decision.transfers, sequences, strict=True)
+        ]
+    if decision.accounts:
+        _update_totals(connection, decision.accounts.values())
+    if decision.resolutions:
+        connection.execute(
+            insert(pending_resolutions),
+            [
+                {"pending_id": hex_id(r.pending_id), "resolved_by_id": hex_id(r.resolved_by_id),
+                 "state": int(r.state)}
+                for r in decision.resolutions
+            ],
+        )
+    if decision.refusals:
+        connection.execute(
+            insert(refusals),
+            [
+                {**_request_columns(r.request), "outcome": int(r.outcome), "detail": r.detail,
+                 "created_at_micros": now_micros}
+                for r in decision.refusals
+            ],
+        )
+    return stored
+
+
+def _update_totals(connection: Connection, changed: Iterable[Account]) -> None:
+    statement = (
+        update(accounts)
+        .where(accounts.c.id == bindparam("key"))
+        .values(
+            debits_posted_minutes=bindparam("debits_posted"),
+            credits_posted_minutes=bindparam("credits_posted"),
+            debits_pending_minutes=bindparam("debits_pending"),
+            credits_pending_minutes=bindparam("credits_pending"),
+            closed=bindparam("is_closed"),
+        )
+    )
+    connection.execute(
+        statement,
+        [
+            {
+                "key": hex_id(a.id),
+                "debits_posted": a.debits_posted_minutes,
+                "credits_posted": a.credits_posted_minutes,
+                "debits_pending": a.debits_pending_minutes,
+                "credits_pending": a.credits_pending_minutes,
+                "is_closed": a.closed,
+            }
+            for a in changed
+        ],
+    )
+
+
+def insert_accounts(connection: Connection, created: Sequence[Account]) -> None:
+    if created:
+        connection.execute(insert(accounts), [account_row(a) for a in created])
+
+
+def update_accounts(connection: Connection, changed: Sequence[Account]) -> None:
+    if changed:
+        _update_totals(connection, changed)
+
+
+# ---------------------------------------------------------------------------------------
+# Books
+
+
+@dataclass(frozen=True)
+class BooksTotals:
+    debits_posted_minutes: int
+    credits_posted_minutes: int
+    debits_pending_minutes: int
+    credits_pending_minutes: int
+
+    @property
+    def balanced(self) -> bool:
+        return (
+            self.debits_posted_minutes == self.credits_posted_minutes
+            and self.debits_pending_minutes == self.credits_pending_minutes
+        )
+
+    def describe(self) -> str:
+        return (
+            f"debits posted {self.debits_posted_minutes} vs credits posted "
+            f"{self.credits_posted_minutes}; debits pending {self.debits_pending_minutes} vs "
+            f"credits pending {self.credits_pending_minutes} (minutes)"
+        )
+
+
+def books_totals(connection: Connection) -> BooksTotals:
+    row = connection.execute(
+        select(
+            func.coalesce(func.sum(accounts.c.debits_posted_minutes), 0),
+            func.coalesce(func.sum(accounts.c.credits_posted_minutes), 0),
+            func.coalesce(func.sum(accounts.c.debits_pending_minutes), 0),
+            func.coalesce(func.sum(accounts.c.credits_pending_minutes), 0),
+        )
+    ).one()
+    return BooksTotals(*(int(value) for value in row))
+
+
+# ---------------------------------------------------------------------------------------
+# Queries
+
+
+def read_account(connection: Connection, account_id: int) -> Account | None:
+    row = connection.execute(select(accounts).where(accounts.c.id == hex_id(account_id))).first()
+    return account_from_row(row) if row else None
+
+
+def read_accounts(connection: Connection, account_ids: Iterable[int]) -> dict[int, Account]:
+    keys = sorted(hex_id(value) for value in account_ids)
+    found: dict[int, Account] = {}
+    for chunk in _chunks(keys):
+        for row in connection.execute(select(accounts).where(accounts.c.id.in_(chunk))):
+            account = account_from_row(row)
+            found[account.id] = account
+    return found
+
+
+def statement_rows(
+    connection: Connection, account_id: int, after_sequence: int, page_size: int
+) -> list[StoredTransfer]:
+    """Up to page_size + 1 transfers of one account after a sequence, in ledger order."""
+    key = hex_id(account_id)
+    sides = [
+        select(transfers)
+        .where(column == key, transfers.c.sequence > after_sequence)
+        .order_by(transfers.c.sequence)
+        .limit(page_size + 1)
+        for column in (transfers.c.debit_account_id, transfers.c.credit_account_id)
+    ]
+    both = union_all(*(side.subquery().select() for side in sides)).subquery()
+    statement = select(both).order_by(both.c.sequence).limit(page_size + 1)
+    return [transfer_from_row(row) for row in connection.execute(statement)]
+
+
+def balance_before(connection: Connection, account_id: int, sequence: int) -> int:
+    """The account's posted balance after its last transfer at or before a sequence."""
+    key = hex_id(account_id)
+    candidates = []
+    for column, balance in (
+        (transfers.c.debit_account_id, transfers.c.debit_balance_after_minutes),
+        (transfers.c.credit_account_id, transfers.c.credit_balance_after_minutes),
+    ):
+        row = connection.execute(
+            select(transfers.c.sequence, balance.label("balance"))
+            .where(column == key, transfers.c.sequence <= sequence)
+            .order_by(transfers.c.sequence.desc())
+            .limit(1)
+        ).first()
+        if row is not None:
+            candidates.append((row.sequence, row.balance))
+    return max(candidates)[1] if candidates else 0
