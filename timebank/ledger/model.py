@@ -127,11 +127,9 @@ class Account:
 
     @property
     def available_minutes(self) -> int:
-        """What a new debit may take: balance, less pending debits, less the floor."""
+        """Balance, less pending debits, less the floor (accounts with no floor: none)."""
         spendable = self.balance_minutes - self.debits_pending_minutes
-        if self.spec.no_floor:
-            return INT64_MAX
-        return spendable - self.spec.floor_minutes
+        return spendable if self.spec.no_floor else spendable - self.spec.floor_minutes
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +200,8 @@ def format_id(value: int) -> str:
 
 
 def format_hours(minutes: int) -> str:
-    """Minutes shown as hours with two decimals, rounded toward zero, e.g. 90 -> '1.50'."""
+    """Minutes shown as hours with two decimals, half away from zero: 90 -> '1.50', 70 -> '1.17'."""
     sign = "-" if minutes < 0 else ""
-    whole, rest = divmod(abs(minutes), 60)
-    return f"{sign}{whole}.{rest * 100 // 60:02d}"
+    hundredths = (abs(minutes) * 100 * 2 + 60) // 120
+    whole, rest = divmod(hundredths, 100)
+    return f"{sign}{whole}.{rest:02d}"

@@ -1,0 +1,522 @@
+"""The node's commands: `timebank node ...`, `timebank account ...`, `timebank transfer ...`.
+
+Operator commands talk to a running node over gRPC (--node HOST:PORT, or --config FILE
+to use the node's own listen address, or TIMEBANK_NODE). Accounts are named by their
+32-digit hexadecimal id or, for system accounts, by name (issuance, clearing,
+donation-pool, mall, adjustment). Every query command takes --json.
+
+Exit codes: 0 done; 1 refused by the node (the message names the field and the rule);
+2 bad usage or configuration; 3 the node could not be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import secrets
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from google.protobuf import json_format
+
+from nodes.client import NodeClient
+from nodes.config import load_node_config
+from timebank.clock import SystemClock
+from timebank.errors import ConfigError
+from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, format_hours
+from timebank.v1 import ledger_pb2 as pb
+
+DEFAULT_ADDRESS = "127.0.0.1:7400"
+SYSTEM_NAMES = {kind.name.lower().replace("_", "-"): value for kind, value in SYSTEM_ACCOUNT_IDS.items()}
+
+EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 1, 2, 3
+STATUS_NAMES = {code.value[0]: code.name for code in grpc.StatusCode}
+
+
+class UsageError(Exception):
+    pass
+
+
+# -- argument helpers ----------------------------------------------------------------------
+
+
+def parse_id(text: str, what: str = "id") -> bytes:
+    """A 32-digit hex id (dashes allowed, as in a UUID) or a system account's name."""
+    if text.lower() in SYSTEM_NAMES:
+        return SYSTEM_NAMES[text.lower()].to_bytes(16, "big")
+    digits = text.replace("-", "").lower()
+    if len(digits) != 32 or any(c not in "0123456789abcdef" for c in digits):
+        names = ", ".join(SYSTEM_NAMES)
+        raise UsageError(f"{what}: got {text!r}, want 32 hexadecimal digits or one of: {names}")
+    return bytes.fromhex(digits)
+
+
+def new_id() -> bytes:
+    """A fresh random 128-bit id (never 0)."""
+    return (secrets.randbits(127) + 1).to_bytes(16, "big")
+
+
+def hex_of(raw: bytes) -> str:
+    return raw.hex() if raw else ""
+
+
+def _address(arguments: argparse.Namespace) -> str:
+    if arguments.node:
+        return str(arguments.node)
+    if arguments.config:
+        listen = load_node_config(arguments.config).server.listen
+        if listen.endswith(":0"):
+            raise UsageError(f"{arguments.config}: server.listen has port 0; pass --node HOST:PORT")
+        return listen
+    return os.environ.get("TIMEBANK_NODE", DEFAULT_ADDRESS)
+
+
+def _client(arguments: argparse.Namespace) -> NodeClient:
+    return NodeClient(_address(arguments), deadline_seconds=arguments.deadline_seconds)
+
+
+def _emit(arguments: argparse.Namespace, document: Any, text: str) -> None:
+    if arguments.json:
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        print(text)
+
+
+def _message_json(message: Any) -> dict[str, Any]:
+    """A protobuf message as JSON with ids in hex and int64 kept as numbers."""
+    document = json_format.MessageToDict(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+    return _hex_ids(message, document)
+
+
+def _hex_ids(message: Any, document: Any) -> Any:
+    if isinstance(document, dict):
+        out = {}
+        for key, value in document.items():
+            field = message.DESCRIPTOR.fields_by_name.get(key) if message is not None else None
+            if field is not None and field.type == field.TYPE_BYTES:
+                out[key] = hex_of(getattr(message, key))
+            elif field is not None and field.type == field.TYPE_MESSAGE:
+                inner = getattr(message, key)
+                if field.label == field.LABEL_REPEATED:
+                    out[key] = [_hex_ids(m, v) for m, v in zip(inner, value, strict=True)]
+                else:
+                    out[key] = _hex_ids(inner, value)
+            elif isinstance(value, str) and value.lstrip("-").isdigit() and field is not None \
+                    and field.type in (field.TYPE_INT64, field.TYPE_UINT64):
+                out[key] = int(value)
+            else:
+                out[key] = value
+        return out
+    return document
+
+
+# -- node lifecycle ------------------------------------------------------------------------
+
+
+def cmd_node_init(arguments: argparse.Namespace) -> int:
+    from nodes.init import init_node
+
+    config = init_node(
+        pathlib.Path(arguments.directory),
+        node_id=arguments.id,
+        display_name=arguments.name,
+        kind=arguments.kind,
+        clock=SystemClock(),
+        database_url=arguments.database_url,
+        listen=arguments.listen,
+    )
+    config_path = pathlib.Path(arguments.directory) / "node.toml"
+    print(f"created node {config.node.id} ({config.node.display_name}) in {arguments.directory}")
+    print(f"  config:       {config_path}")
+    print(f"  signing key:  {config.signing_key_path}")
+    print(f"  database:     {config.database_url}")
+    print(f"start it with:  timebank node serve --config {config_path}")
+    return 0
+
+
+def cmd_node_migrate(arguments: argparse.Namespace) -> int:
+    from timebank.storage import migrate
+    from timebank.storage.engine import create_database_engine
+
+    config = load_node_config(arguments.config)
+    engine = create_database_engine(config.database_url, config.database.pool)
+    try:
+        before = migrate.current_revision(engine)
+        migrate.upgrade(engine)
+        after = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    print(f"database schema: {before or 'empty'} -> {after}")
+    return 0
+
+
+def cmd_node_serve(arguments: argparse.Namespace) -> int:
+    from nodes.server import serve
+
+    serve(load_node_config(arguments.config))
+    return 0
+
+
+def cmd_node_info(arguments: argparse.Namespace) -> int:
+    with _client(arguments) as client:
+        info = client.get_node_info()
+    status = f"HALTED: {info.halted_reason}" if info.halted_reason else "accepting writes"
+    text = (
+        f"node {info.node_id} ({info.display_name}), {info.node_kind}, version {info.version}\n"
+        f"  signing key id: {info.signing_key_id}\n"
+        f"  batch size max: {info.batch_size_max}\n"
+        f"  status:         {status}"
+    )
+    _emit(arguments, _message_json(info), text)
+    return 0
+
+
+# -- accounts ------------------------------------------------------------------------------
+
+
+def cmd_account_create(arguments: argparse.Namespace) -> int:
+    account_id = parse_id(arguments.id) if arguments.id else new_id()
+    account = pb.Account(
+        id=account_id,
+        kind=pb.ACCOUNT_KIND_MEMBER,
+        holder=arguments.holder,
+        floor_minutes=arguments.floor_minutes,
+        cap_minutes=arguments.cap_minutes,
+    )
+    with _client(arguments) as client:
+        result = client.create_accounts([account]).results[0]
+    if result.outcome not in (pb.OUTCOME_OK, pb.OUTCOME_EXISTS):
+        raise _Refused(result.status_code, result.detail)
+    outcome = pb.Outcome.Name(result.outcome).removeprefix("OUTCOME_").lower()
+    _emit(arguments, {"id": hex_of(account_id), "outcome": outcome},
+          f"account {hex_of(account_id)} for {arguments.holder}: {outcome}")
+    return 0
+
+
+def _account_text(response: pb.GetAccountResponse) -> str:
+    account = response.account
+    kind = pb.AccountKind.Name(account.kind).removeprefix("ACCOUNT_KIND_").lower()
+    lines = [
+        f"account {hex_of(account.id)} ({kind}) {account.holder}" + (" CLOSED" if account.closed else ""),
+        f"  balance:   {format_hours(response.balance_minutes)} h ({response.balance_minutes} min)",
+        f"  available: {format_hours(response.available_minutes)} h",
+        f"  pending:   {account.debits_pending_minutes} min out, {account.credits_pending_minutes} min in",
+    ]
+    if account.cap_minutes:
+        lines.append(f"  cap:       {format_hours(account.cap_minutes)} h")
+    return "\n".join(lines)
+
+
+def cmd_account_show(arguments: argparse.Namespace) -> int:
+    with _client(arguments) as client:
+        response = client.get_account(parse_id(arguments.account, "account"))
+    _emit(arguments, _message_json(response), _account_text(response))
+    return 0
+
+
+def cmd_account_close(arguments: argparse.Namespace) -> int:
+    with _client(arguments) as client:
+        response = client.close_account(parse_id(arguments.account, "account"))
+    _emit(arguments, _message_json(response), f"account {hex_of(response.account.id)} closed")
+    return 0
+
+
+def cmd_account_statement(arguments: argparse.Namespace) -> int:
+    account_id = parse_id(arguments.account, "account")
+    pages = []
+    after = arguments.after
+    with _client(arguments) as client:
+        while True:
+            page = client.get_statement(account_id, after, arguments.page_size)
+            pages.append(page)
+            after = page.next_after_sequence
+            if not arguments.all or not after:
+                break
+    entries = [entry for page in pages for entry in page.entries]
+    opening, closing = pages[0].opening_balance_minutes, pages[-1].closing_balance_minutes
+    document = {
+        "account": _message_json(pages[0].account),
+        "opening_balance_minutes": opening,
+        "entries": [_message_json(entry) for entry in entries],
+        "closing_balance_minutes": closing,
+        "next_after_sequence": pages[-1].next_after_sequence,
+    }
+    lines = [f"statement of {hex_of(account_id)} ({pages[0].account.holder})",
+             f"  opening balance {format_hours(opening)} h"]
+    for entry in entries:
+        transfer = entry.stored.transfer
+        kind = pb.TransferKind.Name(transfer.kind).removeprefix("TRANSFER_KIND_").lower()
+        lines.append(
+            f"  #{entry.stored.sequence:<6} {kind:<12} {entry.posted_change_minutes:+7d} min "
+            f"(pending {entry.pending_change_minutes:+d}) -> {format_hours(entry.balance_after_minutes)} h"
+            f"  {hex_of(transfer.id)} {transfer.memo}"
+        )
+    lines.append(f"  closing balance {format_hours(closing)} h")
+    if pages[-1].next_after_sequence:
+        lines.append(f"  more: --after {pages[-1].next_after_sequence}")
+    _emit(arguments, document, "\n".join(lines))
+    return 0
+
+
+# -- transfers -----------------------------------------------------------------------------
+
+
+def _submit_one(arguments: argparse.Namespace, transfer: pb.Transfer) -> int:
+    print(f"transfer id {hex_of(transfer.id)} (pass --id {hex_of(transfer.id)} to retry safely)",
+          file=sys.stderr)
+    with _client(arguments) as client:
+        response = client.submit_transfer(transfer)
+    stored = response.stored
+    outcome = pb.Outcome.Name(response.outcome).removeprefix("OUTCOME_").lower()
+    state = pb.TransferState.Name(stored.state).removeprefix("TRANSFER_STATE_").lower()
+    text = (
+        f"transfer {hex_of(stored.transfer.id)}: {outcome}, {state}, "
+        f"{stored.transfer.amount_minutes} min, sequence {stored.sequence}"
+    )
+    _emit(arguments, {"outcome": outcome, "stored": _message_json(stored)}, text)
+    return 0
+
+
+def _transfer_id(arguments: argparse.Namespace) -> bytes:
+    return parse_id(arguments.id) if arguments.id else new_id()
+
+
+def cmd_transfer_create(arguments: argparse.Namespace) -> int:
+    transfer = pb.Transfer(
+        id=_transfer_id(arguments),
+        kind=pb.TRANSFER_KIND_PENDING if arguments.pending else pb.TRANSFER_KIND_SINGLE_PHASE,
+        debit_account_id=parse_id(arguments.source, "--from"),
+        credit_account_id=parse_id(arguments.destination, "--to"),
+        amount_minutes=arguments.minutes,
+        memo=arguments.memo,
+    )
+    return _submit_one(arguments, transfer)
+
+
+def cmd_transfer_post(arguments: argparse.Namespace) -> int:
+    pending_id = parse_id(arguments.pending, "pending")
+    minutes = arguments.minutes
+    if minutes is None:
+        with _client(arguments) as client:
+            minutes = client.get_transfer(pending_id).stored.transfer.amount_minutes
+    transfer = pb.Transfer(id=_transfer_id(arguments), kind=pb.TRANSFER_KIND_POST_PENDING,
+                           pending_id=pending_id, amount_minutes=minutes, memo=arguments.memo)
+    return _submit_one(arguments, transfer)
+
+
+def cmd_transfer_void(arguments: argparse.Namespace) -> int:
+    transfer = pb.Transfer(id=_transfer_id(arguments), kind=pb.TRANSFER_KIND_VOID_PENDING,
+                           pending_id=parse_id(arguments.pending, "pending"), memo=arguments.memo)
+    return _submit_one(arguments, transfer)
+
+
+def cmd_transfer_reverse(arguments: argparse.Namespace) -> int:
+    original_id = parse_id(arguments.original, "original")
+    with _client(arguments) as client:
+        original = client.get_transfer(original_id).stored.transfer
+    transfer = pb.Transfer(
+        id=_transfer_id(arguments),
+        kind=pb.TRANSFER_KIND_SINGLE_PHASE,
+        debit_account_id=original.credit_account_id,
+        credit_account_id=original.debit_account_id,
+        amount_minutes=arguments.minutes if arguments.minutes is not None else original.amount_minutes,
+        reverses_id=original_id,
+        memo=arguments.memo,
+    )
+    return _submit_one(arguments, transfer)
+
+
+def cmd_transfer_show(arguments: argparse.Namespace) -> int:
+    with _client(arguments) as client:
+        stored = client.get_transfer(parse_id(arguments.transfer, "transfer")).stored
+    transfer = stored.transfer
+    state = pb.TransferState.Name(stored.state).removeprefix("TRANSFER_STATE_").lower()
+    kind = pb.TransferKind.Name(transfer.kind).removeprefix("TRANSFER_KIND_").lower()
+    text = (
+        f"transfer {hex_of(transfer.id)} ({kind}, {state}), sequence {stored.sequence}\n"
+        f"  {hex_of(transfer.debit_account_id)} -> {hex_of(transfer.credit_account_id)}: "
+        f"{transfer.amount_minutes} min ({format_hours(transfer.amount_minutes)} h)"
+        + (f"\n  resolved by {hex_of(stored.resolved_by_id)}" if stored.resolved_by_id else "")
+        + (f"\n  reverses {hex_of(transfer.reverses_id)}" if transfer.reverses_id else "")
+        + (f"\n  memo: {transfer.memo}" if transfer.memo else "")
+    )
+    _emit(arguments, _message_json(stored), text)
+    return 0
+
+
+BATCH_KINDS = {"single_phase": 1, "pending": 2, "post_pending": 3, "void_pending": 4}
+
+
+def _batch_item(line_number: int, item: Any) -> pb.Transfer:
+    where = f"line {line_number}"
+    if not isinstance(item, dict):
+        raise UsageError(f"{where}: want a JSON object")
+    known = {"id", "kind", "from", "to", "minutes", "pending_id", "reverses_id", "linked", "memo"}
+    unknown = set(item) - known
+    if unknown:
+        raise UsageError(f"{where}: unknown keys {sorted(unknown)}, want some of {sorted(known)}")
+    kind = item.get("kind", "single_phase")
+    if kind not in BATCH_KINDS:
+        raise UsageError(f"{where}: kind: got {kind!r}, want one of {sorted(BATCH_KINDS)}")
+    minutes = item.get("minutes", 0)
+    if not isinstance(minutes, int) or isinstance(minutes, bool):
+        raise UsageError(f"{where}: minutes: got {minutes!r}, want an integer")
+
+    def optional(key: str) -> bytes:
+        return parse_id(item[key], f"{where}: {key}") if item.get(key) else b""
+
+    return pb.Transfer(
+        id=optional("id") or new_id(), kind=BATCH_KINDS[kind],
+        debit_account_id=optional("from"), credit_account_id=optional("to"),
+        amount_minutes=minutes, pending_id=optional("pending_id"),
+        reverses_id=optional("reverses_id"), linked=bool(item.get("linked", False)),
+        memo=str(item.get("memo", "")),
+    )
+
+
+def cmd_transfer_batch(arguments: argparse.Namespace) -> int:
+    source = sys.stdin if arguments.file == "-" else open(arguments.file, encoding="utf-8")
+    with source:
+        transfers = []
+        for number, line in enumerate(source, start=1):
+            if line.strip():
+                try:
+                    transfers.append(_batch_item(number, json.loads(line)))
+                except json.JSONDecodeError as error:
+                    raise UsageError(f"line {number}: not JSON: {error}") from None
+    with _client(arguments) as client:
+        results = client.submit_transfers(transfers).results
+    rows = [_message_json(result) for result in results]
+    ok = sum(result.outcome in (pb.OUTCOME_OK, pb.OUTCOME_EXISTS) for result in results)
+    lines = [f"{ok} of {len(results)} applied"] + [
+        f"  {hex_of(r.id)} {pb.Outcome.Name(r.outcome).removeprefix('OUTCOME_').lower()} {r.detail}"
+        for r in results
+    ]
+    _emit(arguments, {"applied": ok, "results": rows}, "\n".join(lines))
+    return 0 if ok == len(results) else EXIT_REFUSED
+
+
+# -- registration --------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status_code = status_code
+
+
+def _target(parser: argparse.ArgumentParser, json_flag: bool = True) -> None:
+    group = parser.add_argument_group("which node")
+    group.add_argument("--node", help=f"HOST:PORT of the node (default: $TIMEBANK_NODE or {DEFAULT_ADDRESS})")
+    group.add_argument("--config", type=pathlib.Path, help="the node's node.toml, to use its listen address")
+    group.add_argument("--deadline-seconds", type=float, default=10.0, help="deadline of each call (default 10)")
+    parser.add_argument("--json", action="store_true", help="print JSON" if json_flag else argparse.SUPPRESS)
+
+
+def register(subparsers: Any) -> None:
+    node = subparsers.add_parser("node", help="create, migrate and run a ledger node").add_subparsers(
+        dest="node_command", required=True)
+    init = node.add_parser("init", help="create a node's config, signing key and database")
+    init.add_argument("directory")
+    init.add_argument("--id", required=True, help="node id in the city, e.g. shiqi")
+    init.add_argument("--name", required=True, help="display name, e.g. 石岐街道")
+    init.add_argument("--kind", default="district", choices=["district", "department"])
+    init.add_argument("--database-url", default="sqlite:///node.db",
+                      help="SQLAlchemy URL (default: SQLite file node.db beside the config)")
+    init.add_argument("--listen", default="127.0.0.1:7400", help="HOST:PORT (default 127.0.0.1:7400)")
+    init.set_defaults(handler=cmd_node_init)
+    for name, handler, text in (
+        ("migrate", cmd_node_migrate, "bring the database schema to the newest revision"),
+        ("serve", cmd_node_serve, "run the node until SIGTERM"),
+    ):
+        command = node.add_parser(name, help=text)
+        command.add_argument("--config", type=pathlib.Path, required=True)
+        command.set_defaults(handler=handler)
+    info = node.add_parser("info", help="who the node is and whether it accepts writes")
+    _target(info)
+    info.set_defaults(handler=cmd_node_info)
+
+    account = subparsers.add_parser("account", help="member accounts").add_subparsers(
+        dest="account_command", required=True)
+    create = account.add_parser("create", help="create a member account")
+    create.add_argument("--holder", required=True, help="member number or name (<= 64 characters)")
+    create.add_argument("--id", help="32 hex digits (default: a new random id)")
+    create.add_argument("--floor-minutes", type=int, default=0)
+    create.add_argument("--cap-minutes", type=int, default=0, help="storage cap (0: none)")
+    _target(create)
+    create.set_defaults(handler=cmd_account_create)
+    for name, handler, text in (
+        ("show", cmd_account_show, "balance and limits of an account"),
+        ("close", cmd_account_close, "close an account whose balance is zero"),
+    ):
+        command = account.add_parser(name, help=text)
+        command.add_argument("account")
+        _target(command)
+        command.set_defaults(handler=handler)
+    statement = account.add_parser("statement", help="opening balance, entries, closing balance")
+    statement.add_argument("account")
+    statement.add_argument("--after", type=int, default=0, help="ledger sequence to start after")
+    statement.add_argument("--page-size", type=int, default=0, help="entries per page (default 100)")
+    statement.add_argument("--all", action="store_true", help="follow every page to the end")
+    _target(statement)
+    statement.set_defaults(handler=cmd_account_statement)
+
+    transfer = subparsers.add_parser("transfer", help="move hours").add_subparsers(
+        dest="transfer_command", required=True)
+    create = transfer.add_parser("create", help="a single-phase (or --pending) transfer")
+    create.add_argument("--from", dest="source", required=True, help="account debited")
+    create.add_argument("--to", dest="destination", required=True, help="account credited")
+    create.add_argument("--minutes", type=int, required=True)
+    create.add_argument("--pending", action="store_true", help="reserve now, post or void later")
+    create.set_defaults(handler=cmd_transfer_create)
+    post = transfer.add_parser("post", help="post a pending transfer (all or part of it)")
+    post.add_argument("pending")
+    post.add_argument("--minutes", type=int, help="default: the whole pending amount")
+    post.set_defaults(handler=cmd_transfer_post)
+    void = transfer.add_parser("void", help="void a pending transfer")
+    void.add_argument("pending")
+    void.set_defaults(handler=cmd_transfer_void)
+    reverse = transfer.add_parser("reverse", help="give back a posted transfer (all or part)")
+    reverse.add_argument("original")
+    reverse.add_argument("--minutes", type=int, help="default: the whole original amount")
+    reverse.set_defaults(handler=cmd_transfer_reverse)
+    for command in (create, post, void, reverse):
+        command.add_argument("--id", help="32 hex digits; reuse it to retry safely (default: new)")
+        command.add_argument("--memo", default="", help="order id or reason (<= 200 characters)")
+        _target(command)
+    show = transfer.add_parser("show", help="a transfer and its state")
+    show.add_argument("transfer")
+    _target(show)
+    show.set_defaults(handler=cmd_transfer_show)
+    batch = transfer.add_parser("batch", help="submit a batch from JSON lines (one transfer a line)")
+    batch.add_argument("file", help='JSON lines file, or - for stdin; keys: id, kind, from, to, '
+                                    'minutes, pending_id, reverses_id, linked, memo')
+    _target(batch)
+    batch.set_defaults(handler=cmd_transfer_batch)
+
+
+def run(handler: Callable[[argparse.Namespace], int], arguments: argparse.Namespace) -> int:
+    """Runs a command and turns every failure into a message and an exit code."""
+    try:
+        return handler(arguments)
+    except (UsageError, ConfigError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except _Refused as refused:
+        name = STATUS_NAMES.get(refused.status_code, str(refused.status_code))
+        print(f"refused ({name}): {refused}", file=sys.stderr)
+        return EXIT_REFUSED
+    except grpc.RpcError as error:
+        code = error.code()
+        if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            print(f"error: node unreachable ({code.name}): {error.details()}", file=sys.stderr)
+            return EXIT_UNREACHABLE
+        print(f"refused ({code.name}): {error.details()}", file=sys.stderr)
+        return EXIT_REFUSED
+

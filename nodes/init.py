@@ -1,0 +1,105 @@
+"""`timebank node init`: the files of a new node, with sensible defaults.
+
+Writes DIR/node.toml (every key present, commented), DIR/keys/signing-key.pem (Ed25519,
+owner-only) and the database (SQLite file DIR/node.db unless a URL is given), migrated
+to the newest schema and holding the node's system accounts. Refuses to overwrite
+anything that exists.
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+from nodes.config import NodeConfig, load_node_config
+from timebank import keys
+from timebank.books import Books
+from timebank.clock import Clock
+from timebank.errors import ConfigError
+from timebank.storage import migrate
+from timebank.storage.engine import create_database_engine
+
+CONFIG_NAME = "node.toml"
+
+TEMPLATE = """\
+# Configuration of the time-bank ledger node {node_id!r}. Every key is explained in
+# deploy/node.example.toml. Any key can be overridden by the environment variable
+# TIMEBANK_<TABLE>__<KEY>, e.g. TIMEBANK_DATABASE__URL.
+
+[node]
+id = {node_id}
+display_name = {display_name}
+kind = {kind}
+
+[database]
+url = {database_url}
+pool_size = 5
+pool_overflow_max = 5
+pool_timeout_seconds = 10.0
+
+[server]
+listen = {listen}
+workers_max = 16
+message_bytes_max = 16777216
+shutdown_grace_seconds = 10.0
+
+[ledger]
+batch_size_max = 8000
+statement_page_max = 1000
+
+[keys]
+signing_key_file = "keys/signing-key.pem"
+"""
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def init_node(
+    directory: pathlib.Path,
+    *,
+    node_id: str,
+    display_name: str,
+    kind: str,
+    clock: Clock,
+    database_url: str = "sqlite:///node.db",
+    listen: str = "127.0.0.1:7400",
+) -> NodeConfig:
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = directory / CONFIG_NAME
+    if config_path.exists():
+        raise ConfigError(f"{config_path}: exists already; refusing to overwrite a node")
+    text = TEMPLATE.format(
+        node_id=_toml_string(node_id),
+        display_name=_toml_string(display_name),
+        kind=_toml_string(kind),
+        database_url=_toml_string(database_url),
+        listen=_toml_string(listen),
+    )
+    staging = directory / (CONFIG_NAME + ".new")
+    staging.write_text(text, encoding="utf-8")
+    try:
+        config = load_node_config(staging, environ={})  # validate before anything is created
+    finally:
+        staging.unlink()
+    if config.signing_key_path.exists():
+        raise ConfigError(f"keys.signing_key_file: {config.signing_key_path} exists already")
+    keys.write_new_signing_key(config.signing_key_path)
+    create_database(config, clock)
+    config_path.write_text(text, encoding="utf-8")
+    return load_node_config(config_path, environ={})
+
+
+def create_database(config: NodeConfig, clock: Clock) -> None:
+    """Migrates the database to the newest schema and creates the system accounts."""
+    engine = create_database_engine(config.database_url, config.database.pool)
+    try:
+        migrate.upgrade(engine)
+        books = Books(engine, clock)
+        results = books.create_system_accounts(config.node.display_name)
+        refused = [result for result in results if not result.outcome.succeeded]
+        if refused:
+            raise ConfigError(f"database.url: system accounts not created: {refused[0].detail}")
+    finally:
+        engine.dispose()

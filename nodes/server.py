@@ -1,0 +1,135 @@
+"""The node process: builds the books and the gRPC server, serves until told to stop.
+
+`create_server(config, ...) -> (server, port)` is what tests use to run a real server
+on port 0; `serve(config)` is the process entry point, the only place here that binds
+the real clock. The standard gRPC health (NOT_SERVING once the books halt) and
+reflection services are served beside NodeLedger.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from concurrent import futures
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from nodes.config import NodeConfig
+from nodes.service import NodeIdentity, NodeLedgerService
+from timebank import keys
+from timebank.books import Books
+from timebank.clock import Clock, SystemClock
+from timebank.errors import ConfigError
+from timebank.storage import migrate
+from timebank.storage.engine import create_database_engine
+from timebank.v1 import ledger_pb2, ledger_pb2_grpc
+
+log = logging.getLogger(__name__)
+SERVICE_NAME = ledger_pb2.DESCRIPTOR.services_by_name["NodeLedger"].full_name
+
+
+@dataclass
+class RunningNode:
+    server: grpc.Server
+    port: int
+    books: Books
+    health: health.HealthServicer
+
+    def stop(self, grace_seconds: float | None = None) -> None:
+        self.health.enter_graceful_shutdown()
+        self.server.stop(grace_seconds).wait()
+        self.books.engine.dispose()
+
+
+def open_books(
+    config: NodeConfig, clock: Clock, on_halt: Callable[[str], None] | None = None
+) -> Books:
+    """The node's books on its database; refuses a database whose schema is not current."""
+    engine = create_database_engine(config.database_url, config.database.pool)
+    revision, head = migrate.current_revision(engine), migrate.head_revision()
+    if revision != head:
+        engine.dispose()
+        raise ConfigError(
+            f"database.url: the database schema is at revision {revision or 'none'}, want {head}; "
+            "run `timebank node migrate --config FILE` first"
+        )
+    return Books(
+        engine,
+        clock,
+        batch_size_max=config.ledger.batch_size_max,
+        statement_page_max=config.ledger.statement_page_max,
+        on_halt=on_halt,
+    )
+
+
+def identity_of(config: NodeConfig) -> NodeIdentity:
+    public_key = keys.load_signing_key(config.signing_key_path).public_key()
+    return NodeIdentity(
+        node_id=config.node.id,
+        display_name=config.node.display_name,
+        node_kind=config.node.kind,
+        signing_public_key=keys.public_bytes(public_key),
+        signing_key_id=keys.key_id(public_key),
+    )
+
+
+def create_server(config: NodeConfig, clock: Clock) -> RunningNode:
+    """Starts a node's gRPC server on config.server.listen (port 0: any free port)."""
+    identity = identity_of(config)
+    health_servicer = health.HealthServicer()
+
+    def on_halt(reason: str) -> None:
+        for name in ("", SERVICE_NAME):
+            health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+
+    books = open_books(config, clock, on_halt)
+    books.check_balanced()
+    options = [
+        ("grpc.max_receive_message_length", config.server.message_bytes_max),
+        ("grpc.max_send_message_length", config.server.message_bytes_max),
+    ]
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=config.server.workers_max, thread_name_prefix="rpc"),
+        options=options,
+        maximum_concurrent_rpcs=config.server.workers_max * 8,
+    )
+    ledger_pb2_grpc.add_NodeLedgerServicer_to_server(NodeLedgerService(books, identity), server)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    port = server.add_insecure_port(config.server.listen)
+    if port == 0:
+        books.engine.dispose()
+        raise ConfigError(f"server.listen: cannot listen on {config.server.listen}")
+    server.start()
+    status = (
+        health_pb2.HealthCheckResponse.NOT_SERVING
+        if books.halted_reason
+        else health_pb2.HealthCheckResponse.SERVING
+    )
+    for name in ("", SERVICE_NAME):
+        health_servicer.set(name, status)
+    return RunningNode(server, port, books, health_servicer)
+
+
+def serve(config: NodeConfig) -> None:
+    """Runs the node until SIGTERM or SIGINT, then drains in-flight calls and stops."""
+    running = create_server(config, SystemClock())
+    host = config.server.listen.rpartition(":")[0]
+    log.info("node %s serving on %s:%d", config.node.id, host, running.port)
+    print(f"node {config.node.id} ({config.node.display_name}) serving on {host}:{running.port}",
+          flush=True)
+    if running.books.halted_reason:
+        print(f"WARNING: this node refuses all writes: {running.books.halted_reason}", flush=True)
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    stop.wait()
+    print("stopping: finishing in-flight calls", flush=True)
+    running.stop(config.server.shutdown_grace_seconds)

@@ -1,0 +1,94 @@
+"""The NodeLedger gRPC servicer: wire in, books, wire out.
+
+Owns nothing but the translation: each method converts its request with nodes.wire,
+calls the books once, and converts the answer. Errors leave through
+timebank.grpc_status.translate_errors with a specific status code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+
+from nodes import wire
+from timebank import __version__
+from timebank.books import Books
+from timebank.errors import ItemRefused
+from timebank.grpc_status import translate_errors
+from timebank.v1 import ledger_pb2 as pb
+from timebank.v1 import ledger_pb2_grpc as pb_grpc
+
+
+@dataclass(frozen=True)
+class NodeIdentity:
+    node_id: str
+    display_name: str
+    node_kind: str
+    signing_public_key: bytes
+    signing_key_id: str
+
+
+class NodeLedgerService(pb_grpc.NodeLedgerServicer):
+    def __init__(self, books: Books, identity: NodeIdentity) -> None:
+        self.books = books
+        self.identity = identity
+
+    @translate_errors
+    def CreateAccounts(self, request: pb.CreateAccountsRequest, context: grpc.ServicerContext) -> pb.CreateAccountsResponse:
+        results = self.books.create_accounts(wire.account_specs(request))
+        return pb.CreateAccountsResponse(results=wire.item_results(results))
+
+    @translate_errors
+    def GetAccount(self, request: pb.GetAccountRequest, context: grpc.ServicerContext) -> pb.GetAccountResponse:
+        account = self.books.account(wire.id_from_bytes(request.account_id, "account_id"))
+        return wire.account_response(account)
+
+    @translate_errors
+    def CloseAccount(self, request: pb.CloseAccountRequest, context: grpc.ServicerContext) -> pb.CloseAccountResponse:
+        account = self.books.close_account(wire.id_from_bytes(request.account_id, "account_id"))
+        return pb.CloseAccountResponse(account=wire.account_to_message(account))
+
+    @translate_errors
+    def SubmitTransfers(self, request: pb.SubmitTransfersRequest, context: grpc.ServicerContext) -> pb.SubmitTransfersResponse:
+        batch = self.books.submit(wire.transfer_requests(request))
+        return pb.SubmitTransfersResponse(results=wire.item_results(batch.results))
+
+    @translate_errors
+    def SubmitTransfer(self, request: pb.SubmitTransferRequest, context: grpc.ServicerContext) -> pb.SubmitTransferResponse:
+        transfer = wire.transfer_from_message(request.transfer, "transfer")
+        result = self.books.submit([transfer]).results[0]
+        if not result.outcome.succeeded:
+            raise ItemRefused(result.outcome, result.detail)
+        view = self.books.transfer(transfer.id)
+        return pb.SubmitTransferResponse(outcome=int(result.outcome), stored=wire.stored_to_message(view))
+
+    @translate_errors
+    def GetTransfer(self, request: pb.GetTransferRequest, context: grpc.ServicerContext) -> pb.GetTransferResponse:
+        view = self.books.transfer(wire.id_from_bytes(request.transfer_id, "transfer_id"))
+        return pb.GetTransferResponse(stored=wire.stored_to_message(view))
+
+    @translate_errors
+    def GetStatement(self, request: pb.GetStatementRequest, context: grpc.ServicerContext) -> pb.GetStatementResponse:
+        statement = self.books.statement(
+            wire.id_from_bytes(request.account_id, "account_id"),
+            request.after_sequence,
+            request.page_size,
+        )
+        return wire.statement_to_message(statement)
+
+    @translate_errors
+    def GetNodeInfo(self, request: pb.GetNodeInfoRequest, context: grpc.ServicerContext) -> pb.GetNodeInfoResponse:
+        identity = self.identity
+        return pb.GetNodeInfoResponse(
+            node_id=identity.node_id,
+            display_name=identity.display_name,
+            node_kind=identity.node_kind,
+            signing_public_key=identity.signing_public_key,
+            signing_key_id=identity.signing_key_id,
+            batch_size_max=self.books.batch_size_max,
+            halted_reason=self.books.halted_reason or "",
+            version=__version__,
+            **wire.system_account_ids(),
+        )
+

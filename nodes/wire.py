@@ -1,0 +1,200 @@
+"""Protobuf messages in, frozen domain values out, and back: the node's wire boundary.
+
+Owns the structural checks of every request (id sizes, enum values, output-only fields),
+done once here, with messages that name the field by its path in the request, e.g.
+"transfers[3].id: got 5 bytes, want 16". Semantic rules live in timebank.ledger.rules.
+Nothing past this module sees a protobuf message.
+"""
+
+from __future__ import annotations
+
+from timebank.books import Statement, StatementEntry, TransferView
+from timebank.errors import RequestInvalid
+from timebank.grpc_status import OUTCOME_STATUS
+from timebank.ledger.model import (
+    SYSTEM_ACCOUNT_IDS,
+    Account,
+    AccountKind,
+    AccountSpec,
+    ItemResult,
+    TransferKind,
+    TransferRequest,
+)
+from timebank.v1 import ledger_pb2 as pb
+
+ID_BYTES = 16
+
+
+def id_from_bytes(raw: bytes, where: str, *, optional: bool = False) -> int:
+    if optional and not raw:
+        return 0
+    if len(raw) != ID_BYTES:
+        raise RequestInvalid(f"{where}: got {len(raw)} bytes, want {ID_BYTES} (a 128-bit id)")
+    return int.from_bytes(raw, "big")
+
+
+def id_to_bytes(value: int) -> bytes:
+    return value.to_bytes(ID_BYTES, "big") if value else b""
+
+
+def _enum(value: int, kind: type[AccountKind] | type[TransferKind], prefix: str, where: str):  # type: ignore[no-untyped-def]
+    try:
+        return kind(value)
+    except ValueError:
+        names = ", ".join(f"{prefix}{member.name}" for member in kind)
+        raise RequestInvalid(f"{where}: got {value}, want one of {names}") from None
+
+
+# -- accounts ------------------------------------------------------------------------------
+
+
+def account_spec_from_message(message: pb.Account, where: str) -> AccountSpec:
+    for name in (
+        "debits_posted_minutes",
+        "credits_posted_minutes",
+        "debits_pending_minutes",
+        "credits_pending_minutes",
+        "created_at_micros",
+    ):
+        if getattr(message, name):
+            raise RequestInvalid(f"{where}.{name}: output only, leave it unset")
+    if message.closed:
+        raise RequestInvalid(f"{where}.closed: output only, leave it unset")
+    return AccountSpec(
+        id=id_from_bytes(message.id, f"{where}.id"),
+        kind=_enum(message.kind, AccountKind, "ACCOUNT_KIND_", f"{where}.kind"),
+        holder=message.holder,
+        no_floor=message.no_floor,
+        floor_minutes=message.floor_minutes,
+        cap_minutes=message.cap_minutes,
+    )
+
+
+def account_specs(request: pb.CreateAccountsRequest) -> list[AccountSpec]:
+    return [account_spec_from_message(m, f"accounts[{i}]") for i, m in enumerate(request.accounts)]
+
+
+def account_to_message(account: Account) -> pb.Account:
+    spec = account.spec
+    return pb.Account(
+        id=id_to_bytes(spec.id),
+        kind=int(spec.kind),
+        holder=spec.holder,
+        no_floor=spec.no_floor,
+        floor_minutes=spec.floor_minutes,
+        cap_minutes=spec.cap_minutes,
+        closed=account.closed,
+        debits_posted_minutes=account.debits_posted_minutes,
+        credits_posted_minutes=account.credits_posted_minutes,
+        debits_pending_minutes=account.debits_pending_minutes,
+        credits_pending_minutes=account.credits_pending_minutes,
+        created_at_micros=account.created_at_micros,
+    )
+
+
+def account_response(account: Account) -> pb.GetAccountResponse:
+    return pb.GetAccountResponse(
+        account=account_to_message(account),
+        balance_minutes=account.balance_minutes,
+        available_minutes=account.available_minutes,
+    )
+
+
+# -- transfers -----------------------------------------------------------------------------
+
+
+def transfer_from_message(message: pb.Transfer, where: str) -> TransferRequest:
+    return TransferRequest(
+        id=id_from_bytes(message.id, f"{where}.id"),
+        kind=_enum(message.kind, TransferKind, "TRANSFER_KIND_", f"{where}.kind"),
+        debit_account_id=id_from_bytes(
+            message.debit_account_id, f"{where}.debit_account_id", optional=True
+        ),
+        credit_account_id=id_from_bytes(
+            message.credit_account_id, f"{where}.credit_account_id", optional=True
+        ),
+        amount_minutes=message.amount_minutes,
+        pending_id=id_from_bytes(message.pending_id, f"{where}.pending_id", optional=True),
+        reverses_id=id_from_bytes(message.reverses_id, f"{where}.reverses_id", optional=True),
+        linked=message.linked,
+        memo=message.memo,
+    )
+
+
+def transfer_requests(request: pb.SubmitTransfersRequest) -> list[TransferRequest]:
+    return [transfer_from_message(m, f"transfers[{i}]") for i, m in enumerate(request.transfers)]
+
+
+def transfer_to_message(request: TransferRequest) -> pb.Transfer:
+    return pb.Transfer(
+        id=id_to_bytes(request.id),
+        kind=int(request.kind),
+        debit_account_id=id_to_bytes(request.debit_account_id),
+        credit_account_id=id_to_bytes(request.credit_account_id),
+        amount_minutes=request.amount_minutes,
+        pending_id=id_to_bytes(request.pending_id),
+        reverses_id=id_to_bytes(request.reverses_id),
+        linked=request.linked,
+        memo=request.memo,
+    )
+
+
+def stored_to_message(view: TransferView) -> pb.StoredTransfer:
+    stored = view.stored
+    return pb.StoredTransfer(
+        transfer=transfer_to_message(stored.request),
+        sequence=stored.sequence,
+        created_at_micros=stored.created_at_micros,
+        state=int(view.state),
+        resolved_by_id=id_to_bytes(view.resolution.resolved_by_id) if view.resolution else b"",
+        debit_balance_after_minutes=stored.debit_balance_after_minutes,
+        credit_balance_after_minutes=stored.credit_balance_after_minutes,
+    )
+
+
+def item_result_to_message(result: ItemResult) -> pb.ItemResult:
+    return pb.ItemResult(
+        id=id_to_bytes(result.id),
+        outcome=int(result.outcome),
+        detail=result.detail,
+        transient=result.transient,
+        status_code=OUTCOME_STATUS[result.outcome].value[0],
+    )
+
+
+def item_results(results: tuple[ItemResult, ...]) -> list[pb.ItemResult]:
+    return [item_result_to_message(result) for result in results]
+
+
+# -- statements ----------------------------------------------------------------------------
+
+
+def _entry_to_message(entry: StatementEntry) -> pb.StatementEntry:
+    return pb.StatementEntry(
+        stored=stored_to_message(entry.transfer),
+        posted_change_minutes=entry.posted_change_minutes,
+        pending_change_minutes=entry.pending_change_minutes,
+        balance_after_minutes=entry.balance_after_minutes,
+    )
+
+
+def statement_to_message(statement: Statement) -> pb.GetStatementResponse:
+    return pb.GetStatementResponse(
+        account=account_to_message(statement.account),
+        opening_balance_minutes=statement.opening_balance_minutes,
+        entries=[_entry_to_message(entry) for entry in statement.entries],
+        closing_balance_minutes=statement.closing_balance_minutes,
+        next_after_sequence=statement.next_after_sequence,
+    )
+
+
+def system_account_ids() -> dict[str, bytes]:
+    """The GetNodeInfo fields that carry the system accounts' ids."""
+    names = {
+        AccountKind.ISSUANCE: "issuance_account_id",
+        AccountKind.CLEARING: "clearing_account_id",
+        AccountKind.DONATION_POOL: "donation_pool_account_id",
+        AccountKind.MALL: "mall_account_id",
+        AccountKind.ADJUSTMENT: "adjustment_account_id",
+    }
+    return {names[kind]: id_to_bytes(value) for kind, value in SYSTEM_ACCOUNT_IDS.items()}

@@ -1,0 +1,157 @@
+"""Configuration files: TOML, then environment overrides, validated entirely at start.
+
+A service describes its configuration as frozen dataclasses, one per TOML table. A
+value comes from the file, or from the environment variable TIMEBANK_<TABLE>__<KEY>
+(upper case, a double underscore between table and key), which wins. Unknown tables
+and keys, wrong types and broken rules are refused with a ConfigError naming the key,
+e.g. "node.toml: server.listen: got 'abc', want HOST:PORT".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import pathlib
+import tomllib
+from collections.abc import Mapping
+from typing import Any, TypeVar, get_type_hints
+
+from timebank.errors import ConfigError
+
+ENVIRONMENT_PREFIX = "TIMEBANK_"
+
+T = TypeVar("T")
+
+
+def load_toml(path: pathlib.Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the configuration file: {error.strerror}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+
+
+def build(
+    schema: type[T],
+    document: Mapping[str, Any],
+    *,
+    source: str,
+    environ: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> T:
+    """Builds the schema from a TOML document and overrides.
+
+    Each field of the schema whose type is a dataclass is one TOML table; the other
+    fields are not configurable from the file and are passed in `extra`.
+    """
+    environ = os.environ if environ is None else environ
+    hints = get_type_hints(schema)
+    tables = {
+        field.name: field
+        for field in dataclasses.fields(schema)  # type: ignore[arg-type]
+        if dataclasses.is_dataclass(hints[field.name])
+    }
+    for name in document:
+        if name not in tables:
+            raise ConfigError(f"{source}: [{name}]: unknown table, want one of {sorted(tables)}")
+    built = dict(extra)
+    for name, field in tables.items():
+        table = document.get(name, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{source}: {name}: want a table [{name}]")
+        built[name] = _build_table(hints[name], name, table, source, environ)
+    return schema(**built)
+
+
+def _build_table(
+    kind: type[Any],
+    table_name: str,
+    table: Mapping[str, Any],
+    source: str,
+    environ: Mapping[str, str],
+) -> Any:
+    keys = {item.name: item for item in dataclasses.fields(kind)}
+    for key in table:
+        if key not in keys:
+            raise ConfigError(
+                f"{source}: {table_name}.{key}: unknown key, want one of {sorted(keys)}"
+            )
+    hints = get_type_hints(kind)
+    values: dict[str, Any] = {}
+    for key, item in keys.items():
+        variable = f"{ENVIRONMENT_PREFIX}{table_name.upper()}__{key.upper()}"
+        where = f"{table_name}.{key}"
+        if variable in environ:
+            values[key] = _parse_text(environ[variable], hints[key], f"{variable} ({where})")
+        elif key in table:
+            values[key] = _check_type(table[key], hints[key], f"{source}: {where}")
+        elif item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"{source}: {where}: missing, this key is required")
+    try:
+        return kind(**values)
+    except ConfigError as error:
+        raise ConfigError(f"{source}: {table_name}.{error}") from None
+
+
+def _check_type(value: Any, kind: Any, where: str) -> Any:
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind is int and isinstance(value, bool):
+        raise ConfigError(f"{where}: got {value!r}, want an integer")
+    if not isinstance(value, kind):
+        raise ConfigError(f"{where}: got {value!r}, want {_type_name(kind)}")
+    return value
+
+
+def _parse_text(text: str, kind: Any, where: str) -> Any:
+    try:
+        if kind is bool:
+            lowered = text.strip().lower()
+            if lowered not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(text)
+            return lowered in ("true", "1", "yes")
+        return kind(text)
+    except ValueError:
+        raise ConfigError(f"{where}: got {text!r}, want {_type_name(kind)}") from None
+
+
+def _type_name(kind: Any) -> str:
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
+        kind, str(kind)
+    )
+
+
+# -- rules shared by the services' schemas ------------------------------------------------
+
+
+def require(condition: bool, key: str, message: str) -> None:
+    """Inside a table's __post_init__: refuse with the key's name (the table is prefixed)."""
+    if not condition:
+        raise ConfigError(f"{key}: {message}")
+
+
+def parse_listen_address(text: str) -> tuple[str, int]:
+    """'HOST:PORT' (port 0 lets the system choose); IPv6 hosts in brackets."""
+    host, separator, port_text = text.rpartition(":")
+    if not separator or not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65_535:
+        raise ConfigError(f"got {text!r}, want HOST:PORT with a port 0..=65535")
+    return host.strip("[]"), int(port_text)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_path(base: pathlib.Path, value: str) -> pathlib.Path:
+    """A path from a config file, relative to the file's folder."""
+    path = pathlib.Path(value).expanduser()
+    return path if path.is_absolute() else (base / path)
