@@ -1,0 +1,47 @@
+# The two commands a fresh machine needs: `make demo` (the main job) and `make test`.
+# Both create the virtual environment .venv and install the project into it first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PGDIR ?= /tmp/timebank-test-postgresql-$(shell id -u)
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-sqlite bench proto lint clean venv
+
+$(BIN)/timebank: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(BIN)/timebank
+
+demo: venv
+	$(BIN)/timebank demo
+
+# The whole suite on SQLite and on a throwaway PostgreSQL cluster started from this
+# machine's own binaries (stopped again afterwards, whatever the result).
+test: venv
+	@set -e; \
+	url=$$(scripts/postgres_cluster.sh start $(PGDIR)); \
+	trap 'scripts/postgres_cluster.sh stop $(PGDIR) >/dev/null 2>&1 || true' EXIT; \
+	TIMEBANK_TEST_POSTGRESQL_URL=$$url TIMEBANK_REQUIRE_POSTGRESQL=1 \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The suite without PostgreSQL (its tests are skipped, each with the reason).
+test-sqlite: venv
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	$(BIN)/timebank bench --out bench.json
+
+proto: venv
+	$(BIN)/python scripts/generate_proto.py
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,158 @@
+"""Shared fixtures: fresh databases on both backends, books, and real node servers.
+
+PostgreSQL tests use the server named by TIMEBANK_TEST_POSTGRESQL_URL (`make test`
+starts one). Without it they are skipped with that reason, unless
+TIMEBANK_REQUIRE_POSTGRESQL or CI is set: then a missing server fails the run.
+Each test gets its own database: a copy of a migrated template, so it starts empty.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from nodes.config import NodeConfig
+from nodes.init import init_node
+from nodes.server import RunningNode, create_server
+from timebank.books import Books
+from timebank.clock import FakeClock
+from timebank.storage import migrate
+from timebank.storage.engine import create_database_engine
+
+POSTGRESQL_URL = os.environ.get("TIMEBANK_TEST_POSTGRESQL_URL", "")
+POSTGRESQL_REQUIRED = bool(os.environ.get("TIMEBANK_REQUIRE_POSTGRESQL") or os.environ.get("CI"))
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+def pytest_report_header() -> list[str]:
+    where = POSTGRESQL_URL or "not configured (PostgreSQL tests skipped)"
+    return [f"timebank PostgreSQL: {where}"]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
+    for outcome in counts:
+        for report in terminalreporter.stats.get(outcome, []):
+            if "postgresql" in getattr(report, "keywords", {}) and report.when in ("call", "setup"):
+                counts[outcome] += 1
+    terminalreporter.write_line(
+        "timebank PostgreSQL tests: {passed} passed, {failed} failed, {skipped} skipped".format(**counts)
+    )
+
+
+class _TemplateDatabases:
+    """One migrated template per backend per run; each test gets a copy."""
+
+    def __init__(self, root: pathlib.Path) -> None:
+        self.root = root
+        self.sqlite_template: pathlib.Path | None = None
+        self.postgresql_template: str | None = None
+
+    def new_sqlite(self, directory: pathlib.Path) -> str:
+        if self.sqlite_template is None:
+            template = self.root / "template.db"
+            engine = create_database_engine(f"sqlite:///{template}")
+            migrate.upgrade(engine)
+            engine.dispose()
+            self.sqlite_template = template
+        target = directory / "ledger.db"
+        shutil.copyfile(self.sqlite_template, target)
+        return f"sqlite:///{target}"
+
+    def new_postgresql(self) -> str:
+        if not POSTGRESQL_URL:
+            message = "TIMEBANK_TEST_POSTGRESQL_URL is not set (run `make test` to start a server)"
+            if POSTGRESQL_REQUIRED:
+                pytest.fail(f"PostgreSQL is required here but {message}")
+            pytest.skip(message)
+        base = make_url(POSTGRESQL_URL)
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as connection:
+                if self.postgresql_template is None:
+                    name = f"timebank_template_{uuid.uuid4().hex[:8]}"
+                    connection.execute(text(f'CREATE DATABASE "{name}"'))
+                    engine = create_database_engine(base.set(database=name).render_as_string(False))
+                    migrate.upgrade(engine)
+                    engine.dispose()
+                    self.postgresql_template = name
+                database = f"timebank_test_{uuid.uuid4().hex[:12]}"
+                connection.execute(
+                    text(f'CREATE DATABASE "{database}" TEMPLATE "{self.postgresql_template}"')
+                )
+        finally:
+            admin.dispose()
+        return base.set(database=database).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> _TemplateDatabases:
+    return _TemplateDatabases(tmp_path_factory.mktemp("templates"))
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, templates: _TemplateDatabases, tmp_path: pathlib.Path) -> Iterator[str]:
+    """A fresh, migrated, empty database on the backend under test."""
+    if backend == "sqlite":
+        yield templates.new_sqlite(tmp_path)
+        return
+    url = templates.new_postgresql()
+    yield url
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def books(database_url: str, clock: FakeClock) -> Iterator[Books]:
+    """Books on a fresh database, with the system accounts."""
+    engine = create_database_engine(database_url)
+    books = Books(engine, clock)
+    books.create_system_accounts("Test node")
+    yield books
+    engine.dispose()
+
+
+@pytest.fixture
+def node_config(database_url: str, tmp_path: pathlib.Path, clock: FakeClock) -> NodeConfig:
+    """A node initialised on the fresh database, listening on a free loopback port."""
+    return init_node(
+        tmp_path / "node",
+        node_id="test-node",
+        display_name="测试街道",
+        kind="district",
+        clock=clock,
+        database_url=database_url,
+        listen="127.0.0.1:0",
+    )
+
+
+@pytest.fixture
+def node(node_config: NodeConfig, clock: FakeClock) -> Iterator[RunningNode]:
+    """A real node gRPC server on loopback."""
+    running = create_server(node_config, clock)
+    yield running
+    running.stop(0)
+
+
+@pytest.fixture
+def node_address(node: RunningNode) -> str:
+    return f"127.0.0.1:{node.port}"
