@@ -107,8 +107,12 @@ def _hex_ids(message: Any, document: Any) -> Any:
                     out[key] = [_hex_ids(m, v) for m, v in zip(inner, value, strict=True)]
                 else:
                     out[key] = _hex_ids(inner, value)
-            elif isinstance(value, str) and value.lstrip("-").isdigit() and field is not None \
-                    and field.type in (field.TYPE_INT64, field.TYPE_UINT64):
+            elif (
+                isinstance(value, str)
+                and value.lstrip("-").isdigit()
+                and field is not None
+                and field.type in (field.TYPE_INT64, field.TYPE_UINT64)
+            ):
                 out[key] = int(value)
             else:
                 out[key] = value
@@ -194,8 +198,11 @@ def cmd_account_create(arguments: argparse.Namespace) -> int:
     if result.outcome not in (pb.OUTCOME_OK, pb.OUTCOME_EXISTS):
         raise _Refused(result.status_code, result.detail)
     outcome = pb.Outcome.Name(result.outcome).removeprefix("OUTCOME_").lower()
-    _emit(arguments, {"id": hex_of(account_id), "outcome": outcome},
-          f"account {hex_of(account_id)} for {arguments.holder}: {outcome}")
+    _emit(
+        arguments,
+        {"id": hex_of(account_id), "outcome": outcome},
+        f"account {hex_of(account_id)} for {arguments.holder}: {outcome}",
+    )
     return 0
 
 
@@ -247,8 +254,10 @@ def cmd_account_statement(arguments: argparse.Namespace) -> int:
         "closing_balance_minutes": closing,
         "next_after_sequence": pages[-1].next_after_sequence,
     }
-    lines = [f"statement of {hex_of(account_id)} ({pages[0].account.holder})",
-             f"  opening balance {format_hours(opening)} h"]
+    lines = [
+        f"statement of {hex_of(account_id)} ({pages[0].account.holder})",
+        f"  opening balance {format_hours(opening)} h",
+    ]
     for entry in entries:
         transfer = entry.stored.transfer
         kind = pb.TransferKind.Name(transfer.kind).removeprefix("TRANSFER_KIND_").lower()
@@ -268,8 +277,10 @@ def cmd_account_statement(arguments: argparse.Namespace) -> int:
 
 
 def _submit_one(arguments: argparse.Namespace, transfer: pb.Transfer) -> int:
-    print(f"transfer id {hex_of(transfer.id)} (pass --id {hex_of(transfer.id)} to retry safely)",
-          file=sys.stderr)
+    print(
+        f"transfer id {hex_of(transfer.id)} (pass --id {hex_of(transfer.id)} to retry safely)",
+        file=sys.stderr,
+    )
     with _client(arguments) as client:
         response = client.submit_transfer(transfer)
     stored = response.stored
@@ -305,14 +316,23 @@ def cmd_transfer_post(arguments: argparse.Namespace) -> int:
     if minutes is None:
         with _client(arguments) as client:
             minutes = client.get_transfer(pending_id).stored.transfer.amount_minutes
-    transfer = pb.Transfer(id=_transfer_id(arguments), kind=pb.TRANSFER_KIND_POST_PENDING,
-                           pending_id=pending_id, amount_minutes=minutes, memo=arguments.memo)
+    transfer = pb.Transfer(
+        id=_transfer_id(arguments),
+        kind=pb.TRANSFER_KIND_POST_PENDING,
+        pending_id=pending_id,
+        amount_minutes=minutes,
+        memo=arguments.memo,
+    )
     return _submit_one(arguments, transfer)
 
 
 def cmd_transfer_void(arguments: argparse.Namespace) -> int:
-    transfer = pb.Transfer(id=_transfer_id(arguments), kind=pb.TRANSFER_KIND_VOID_PENDING,
-                           pending_id=parse_id(arguments.pending, "pending"), memo=arguments.memo)
+    transfer = pb.Transfer(
+        id=_transfer_id(arguments),
+        kind=pb.TRANSFER_KIND_VOID_PENDING,
+        pending_id=parse_id(arguments.pending, "pending"),
+        memo=arguments.memo,
+    )
     return _submit_one(arguments, transfer)
 
 
@@ -372,10 +392,14 @@ def _batch_item(line_number: int, item: Any) -> pb.Transfer:
         return parse_id(item[key], f"{where}: {key}") if item.get(key) else b""
 
     return pb.Transfer(
-        id=optional("id") or new_id(), kind=BATCH_KINDS[kind],
-        debit_account_id=optional("from"), credit_account_id=optional("to"),
-        amount_minutes=minutes, pending_id=optional("pending_id"),
-        reverses_id=optional("reverses_id"), linked=bool(item.get("linked", False)),
+        id=optional("id") or new_id(),
+        kind=BATCH_KINDS[kind],
+        debit_account_id=optional("from"),
+        credit_account_id=optional("to"),
+        amount_minutes=minutes,
+        pending_id=optional("pending_id"),
+        reverses_id=optional("reverses_id"),
+        linked=bool(item.get("linked", False)),
         memo=str(item.get("memo", "")),
     )
 
@@ -415,20 +439,26 @@ def _target(parser: argparse.ArgumentParser, json_flag: bool = True) -> None:
     group = parser.add_argument_group("which node")
     group.add_argument("--node", help=f"HOST:PORT of the node (default: $TIMEBANK_NODE or {DEFAULT_ADDRESS})")
     group.add_argument("--config", type=pathlib.Path, help="the node's node.toml, to use its listen address")
-    group.add_argument("--deadline-seconds", type=float, default=10.0, help="deadline of each call (default 10)")
+    group.add_argument(
+        "--deadline-seconds", type=float, default=10.0, help="deadline of each call (default 10)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON" if json_flag else argparse.SUPPRESS)
 
 
 def register(subparsers: Any) -> None:
     node = subparsers.add_parser("node", help="create, migrate and run a ledger node").add_subparsers(
-        dest="node_command", required=True)
+        dest="node_command", required=True
+    )
     init = node.add_parser("init", help="create a node's config, signing key and database")
     init.add_argument("directory")
     init.add_argument("--id", required=True, help="node id in the city, e.g. shiqi")
     init.add_argument("--name", required=True, help="display name, e.g. 石岐街道")
     init.add_argument("--kind", default="district", choices=["district", "department"])
-    init.add_argument("--database-url", default="sqlite:///node.db",
-                      help="SQLAlchemy URL (default: SQLite file node.db beside the config)")
+    init.add_argument(
+        "--database-url",
+        default="sqlite:///node.db",
+        help="SQLAlchemy URL (default: SQLite file node.db beside the config)",
+    )
     init.add_argument("--listen", default="127.0.0.1:7400", help="HOST:PORT (default 127.0.0.1:7400)")
     init.set_defaults(handler=cmd_node_init)
     for name, handler, text in (
@@ -443,7 +473,8 @@ def register(subparsers: Any) -> None:
     info.set_defaults(handler=cmd_node_info)
 
     account = subparsers.add_parser("account", help="member accounts").add_subparsers(
-        dest="account_command", required=True)
+        dest="account_command", required=True
+    )
     create = account.add_parser("create", help="create a member account")
     create.add_argument("--holder", required=True, help="member number or name (<= 64 characters)")
     create.add_argument("--id", help="32 hex digits (default: a new random id)")
@@ -468,7 +499,8 @@ def register(subparsers: Any) -> None:
     statement.set_defaults(handler=cmd_account_statement)
 
     transfer = subparsers.add_parser("transfer", help="move hours").add_subparsers(
-        dest="transfer_command", required=True)
+        dest="transfer_command", required=True
+    )
     create = transfer.add_parser("create", help="a single-phase (or --pending) transfer")
     create.add_argument("--from", dest="source", required=True, help="account debited")
     create.add_argument("--to", dest="destination", required=True, help="account credited")
@@ -495,8 +527,11 @@ def register(subparsers: Any) -> None:
     _target(show)
     show.set_defaults(handler=cmd_transfer_show)
     batch = transfer.add_parser("batch", help="submit a batch from JSON lines (one transfer a line)")
-    batch.add_argument("file", help='JSON lines file, or - for stdin; keys: id, kind, from, to, '
-                                    'minutes, pending_id, reverses_id, linked, memo')
+    batch.add_argument(
+        "file",
+        help="JSON lines file, or - for stdin; keys: id, kind, from, to, "
+        "minutes, pending_id, reverses_id, linked, memo",
+    )
     _target(batch)
     batch.set_defaults(handler=cmd_transfer_batch)
 
@@ -519,4 +554,3 @@ def run(handler: Callable[[argparse.Namespace], int], arguments: argparse.Namesp
             return EXIT_UNREACHABLE
         print(f"refused ({code.name}): {error.details()}", file=sys.stderr)
         return EXIT_REFUSED
-

@@ -37,10 +37,16 @@ class NodeTable:
     kind: str = "district"
 
     def __post_init__(self) -> None:
-        require(bool(NODE_ID_PATTERN.match(self.id)), "id",
-                f"got {self.id!r}, want 1-32 of a-z, 0-9 and '-', starting with a letter or digit")
-        require(0 < len(self.display_name) <= 64, "display_name",
-                f"got {len(self.display_name)} characters, want 1..=64")
+        require(
+            bool(NODE_ID_PATTERN.match(self.id)),
+            "id",
+            f"got {self.id!r}, want 1-32 of a-z, 0-9 and '-', starting with a letter or digit",
+        )
+        require(
+            0 < len(self.display_name) <= 64,
+            "display_name",
+            f"got {len(self.display_name)} characters, want 1..=64",
+        )
         require(self.kind in NODE_KINDS, "kind", f"got {self.kind!r}, want one of {NODE_KINDS}")
 
 
@@ -57,10 +63,16 @@ class DatabaseTable:
         except ConfigError as error:
             raise ConfigError(str(error).removeprefix("database.")) from None
         require(1 <= self.pool_size <= 100, "pool_size", f"got {self.pool_size}, want 1..=100")
-        require(0 <= self.pool_overflow_max <= 100, "pool_overflow_max",
-                f"got {self.pool_overflow_max}, want 0..=100")
-        require(0 < self.pool_timeout_seconds <= 300, "pool_timeout_seconds",
-                f"got {self.pool_timeout_seconds}, want 0 < seconds <= 300")
+        require(
+            0 <= self.pool_overflow_max <= 100,
+            "pool_overflow_max",
+            f"got {self.pool_overflow_max}, want 0..=100",
+        )
+        require(
+            0 < self.pool_timeout_seconds <= 300,
+            "pool_timeout_seconds",
+            f"got {self.pool_timeout_seconds}, want 0 < seconds <= 300",
+        )
 
     @property
     def pool(self) -> PoolSettings:
@@ -79,14 +91,23 @@ class ServerTable:
             host, _port = parse_listen_address(self.listen)
         except ConfigError as error:
             raise ConfigError(f"listen: {error}") from None
-        require(is_loopback(host), "listen",
-                f"got {self.listen!r}: the operator service has no TLS yet, so it listens on "
-                "a loopback address only (127.0.0.1, ::1 or localhost)")
+        require(
+            is_loopback(host),
+            "listen",
+            f"got {self.listen!r}: the operator service has no TLS yet, so it listens on "
+            "a loopback address only (127.0.0.1, ::1 or localhost)",
+        )
         require(1 <= self.workers_max <= 256, "workers_max", f"got {self.workers_max}, want 1..=256")
-        require(1024 <= self.message_bytes_max <= MESSAGE_BYTES_MAX, "message_bytes_max",
-                f"got {self.message_bytes_max}, want 1024..={MESSAGE_BYTES_MAX}")
-        require(0 <= self.shutdown_grace_seconds <= 300, "shutdown_grace_seconds",
-                f"got {self.shutdown_grace_seconds}, want 0..=300")
+        require(
+            1024 <= self.message_bytes_max <= MESSAGE_BYTES_MAX,
+            "message_bytes_max",
+            f"got {self.message_bytes_max}, want 1024..={MESSAGE_BYTES_MAX}",
+        )
+        require(
+            0 <= self.shutdown_grace_seconds <= 300,
+            "shutdown_grace_seconds",
+            f"got {self.shutdown_grace_seconds}, want 0..=300",
+        )
 
 
 @dataclass(frozen=True)
@@ -95,10 +116,16 @@ class LedgerTable:
     statement_page_max: int = 1_000
 
     def __post_init__(self) -> None:
-        require(1 <= self.batch_size_max <= BATCH_SIZE_MAX, "batch_size_max",
-                f"got {self.batch_size_max}, want 1..={BATCH_SIZE_MAX}")
-        require(1 <= self.statement_page_max <= 10_000, "statement_page_max",
-                f"got {self.statement_page_max}, want 1..=10000")
+        require(
+            1 <= self.batch_size_max <= BATCH_SIZE_MAX,
+            "batch_size_max",
+            f"got {self.batch_size_max}, want 1..={BATCH_SIZE_MAX}",
+        )
+        require(
+            1 <= self.statement_page_max <= 10_000,
+            "statement_page_max",
+            f"got {self.statement_page_max}, want 1..=10000",
+        )
 
 
 @dataclass(frozen=True)
@@ -128,8 +155,9 @@ class NodeConfig:
 def load_node_config(path: pathlib.Path | str, environ: dict[str, str] | None = None) -> NodeConfig:
     path = pathlib.Path(path)
     document: dict[str, Any] = load_toml(path)
-    return build(NodeConfig, document, source=str(path), environ=environ,
-                 base_directory=path.resolve().parent)
+    return build(
+        NodeConfig, document, source=str(path), environ=environ, base_directory=path.resolve().parent
+    )
 
 
 def absolute_database_url(url: str, base: pathlib.Path) -> str:

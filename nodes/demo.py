@@ -58,7 +58,10 @@ def node_process(
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "timebank.cli", "node", "serve", "--config", str(config)],
-            stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=keep,
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=keep,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     try:
@@ -124,10 +127,15 @@ class Day:
         raise DemoFailed(f"{say}: was accepted, want refused with {code.name}")
 
     def move(self, source: bytes, destination: bytes, minutes: int, memo: str, **extra: Any) -> pb.Transfer:
-        return pb.Transfer(id=extra.pop("id", None) or self.new_id(),
-                           kind=extra.pop("kind", pb.TRANSFER_KIND_SINGLE_PHASE),
-                           debit_account_id=source, credit_account_id=destination,
-                           amount_minutes=minutes, memo=memo, **extra)
+        return pb.Transfer(
+            id=extra.pop("id", None) or self.new_id(),
+            kind=extra.pop("kind", pb.TRANSFER_KIND_SINGLE_PHASE),
+            debit_account_id=source,
+            credit_account_id=destination,
+            amount_minutes=minutes,
+            memo=memo,
+            **extra,
+        )
 
     def balance(self, account_id: bytes) -> int:
         return self.client.get_account(account_id).balance_minutes
@@ -156,17 +164,33 @@ def drive_day(day: Day) -> dict[str, bytes]:
     print("redemption: hold, then post what was served")
     hold = day.move(wang, issuance, 60, "order 2001: 助洁 cleaning", kind=pb.TRANSFER_KIND_PENDING)
     day.transfer(hold, "王秀英 holds 1.00 h for a cleaning visit")
-    day.transfer(pb.Transfer(id=day.new_id(), kind=pb.TRANSFER_KIND_POST_PENDING, pending_id=hold.id,
-                             amount_minutes=45, memo="served 45 min"), "post 45 min, 15 min released")
+    day.transfer(
+        pb.Transfer(
+            id=day.new_id(),
+            kind=pb.TRANSFER_KIND_POST_PENDING,
+            pending_id=hold.id,
+            amount_minutes=45,
+            memo="served 45 min",
+        ),
+        "post 45 min, 15 min released",
+    )
     cancelled = day.move(li, issuance, 30, "order 2002 (cancelled)", kind=pb.TRANSFER_KIND_PENDING)
     day.transfer(cancelled, "李娜 holds 0.50 h")
-    day.transfer(pb.Transfer(id=day.new_id(), kind=pb.TRANSFER_KIND_VOID_PENDING,
-                             pending_id=cancelled.id), "void the hold: visit cancelled")
+    day.transfer(
+        pb.Transfer(id=day.new_id(), kind=pb.TRANSFER_KIND_VOID_PENDING, pending_id=cancelled.id),
+        "void the hold: visit cancelled",
+    )
     print("refusals (nothing is written)")
-    day.refused(day.move(li, son, 10_000, "too much"), "李娜 gives 166.67 h she does not have",
-                grpc.StatusCode.FAILED_PRECONDITION)
-    day.refused(day.move(zhang, bytes(15) + b"\x99" * 1, 10, "nobody"), "transfer to an unknown account",
-                grpc.StatusCode.NOT_FOUND)
+    day.refused(
+        day.move(li, son, 10_000, "too much"),
+        "李娜 gives 166.67 h she does not have",
+        grpc.StatusCode.FAILED_PRECONDITION,
+    )
+    day.refused(
+        day.move(zhang, bytes(15) + b"\x99" * 1, 10, "nobody"),
+        "transfer to an unknown account",
+        grpc.StatusCode.NOT_FOUND,
+    )
     first = day.move(issuance, son, 30, "order 1004")
     day.transfer(first, "王明 +0.50 h")
     day.transfer(first, "the same transfer retried: answered EXISTS, nothing doubled")
@@ -176,10 +200,15 @@ def drive_day(day: Day) -> dict[str, bytes]:
     day.refused(changed, "the same id with another amount", grpc.StatusCode.ALREADY_EXISTS)
     print("correction: order 1003 was recorded 20 minutes too long")
     original_id = bytes.fromhex(day.client.get_statement(zhang).entries[1].stored.transfer.id.hex())
-    day.transfer(day.move(zhang, issuance, 20, "correction of order 1003", reverses_id=original_id),
-                 "reverse 20 min of order 1003")
-    day.refused(day.move(zhang, issuance, 50, "too much", reverses_id=original_id),
-                "reverse 50 more (only 40 left)", grpc.StatusCode.FAILED_PRECONDITION)
+    day.transfer(
+        day.move(zhang, issuance, 20, "correction of order 1003", reverses_id=original_id),
+        "reverse 20 min of order 1003",
+    )
+    day.refused(
+        day.move(zhang, issuance, 50, "too much", reverses_id=original_id),
+        "reverse 50 more (only 40 left)",
+        grpc.StatusCode.FAILED_PRECONDITION,
+    )
     return {"张伟": zhang, "李娜": li, "王秀英": wang, "王明": son}
 
 
@@ -212,8 +241,14 @@ def print_balances(client: NodeClient, members: dict[str, bytes]) -> None:
 def run_demo(arguments: argparse.Namespace) -> int:
     directory = arguments.dir or pathlib.Path(tempfile.mkdtemp(prefix="timebank-demo-"))
     print(f"demo folder: {directory}")
-    config = init_node(directory / "shiqi", node_id="shiqi", display_name="石岐街道",
-                       kind="district", clock=SystemClock(), listen="127.0.0.1:0")
+    config = init_node(
+        directory / "shiqi",
+        node_id="shiqi",
+        display_name="石岐街道",
+        kind="district",
+        clock=SystemClock(),
+        listen="127.0.0.1:0",
+    )
     config_path = directory / "shiqi" / "node.toml"
     log_path = directory / "shiqi" / "node.log"
     print(f"node {config.node.id} ({config.node.display_name}) created")
@@ -233,15 +268,18 @@ def run_demo(arguments: argparse.Namespace) -> int:
                 _expect(after == before, f"after restart: got {after}, want {before}")
                 print(f"  restarted on {address}: every balance as before, books balance")
                 statement = client.get_statement(members["张伟"])
-                print(f"statement of 张伟: opening {format_hours(statement.opening_balance_minutes)} h, "
-                      f"{len(statement.entries)} entries, closing "
-                      f"{format_hours(statement.closing_balance_minutes)} h")
+                print(
+                    f"statement of 张伟: opening {format_hours(statement.opening_balance_minutes)} h, "
+                    f"{len(statement.entries)} entries, closing "
+                    f"{format_hours(statement.closing_balance_minutes)} h"
+                )
                 if arguments.keep:
-                    print(f"--keep: node left running on {address}, pid {process.pid}; "
-                          f"stop it with: kill {process.pid}")
+                    print(
+                        f"--keep: node left running on {address}, pid {process.pid}; "
+                        f"stop it with: kill {process.pid}"
+                    )
     except DemoFailed as failure:
         print(f"DEMO FAILED: {failure}", file=sys.stderr)
         return 1
     print("demo passed: every check held")
     return 0
-

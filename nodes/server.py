@@ -46,9 +46,7 @@ class RunningNode:
         self.books.engine.dispose()
 
 
-def open_books(
-    config: NodeConfig, clock: Clock, on_halt: Callable[[str], None] | None = None
-) -> Books:
+def open_books(config: NodeConfig, clock: Clock, on_halt: Callable[[str], None] | None = None) -> Books:
     """The node's books on its database; refuses a database whose schema is not current."""
     engine = create_database_engine(config.database_url, config.database.pool)
     revision, head = migrate.current_revision(engine), migrate.head_revision()
@@ -100,9 +98,7 @@ def create_server(config: NodeConfig, clock: Clock) -> RunningNode:
     )
     ledger_pb2_grpc.add_NodeLedgerServicer_to_server(NodeLedgerService(books, identity), server)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
+    reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
     port = server.add_insecure_port(config.server.listen)
     if port == 0:
         books.engine.dispose()
@@ -123,8 +119,7 @@ def serve(config: NodeConfig) -> None:
     running = create_server(config, SystemClock())
     host = config.server.listen.rpartition(":")[0]
     log.info("node %s serving on %s:%d", config.node.id, host, running.port)
-    print(f"node {config.node.id} ({config.node.display_name}) serving on {host}:{running.port}",
-          flush=True)
+    print(f"node {config.node.id} ({config.node.display_name}) serving on {host}:{running.port}", flush=True)
     if running.books.halted_reason:
         print(f"WARNING: this node refuses all writes: {running.books.halted_reason}", flush=True)
     stop = threading.Event()

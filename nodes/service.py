@@ -35,27 +35,37 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
         self.identity = identity
 
     @translate_errors
-    def CreateAccounts(self, request: pb.CreateAccountsRequest, context: grpc.ServicerContext) -> pb.CreateAccountsResponse:
+    def CreateAccounts(
+        self, request: pb.CreateAccountsRequest, context: grpc.ServicerContext
+    ) -> pb.CreateAccountsResponse:
         results = self.books.create_accounts(wire.account_specs(request))
         return pb.CreateAccountsResponse(results=wire.item_results(results))
 
     @translate_errors
-    def GetAccount(self, request: pb.GetAccountRequest, context: grpc.ServicerContext) -> pb.GetAccountResponse:
+    def GetAccount(
+        self, request: pb.GetAccountRequest, context: grpc.ServicerContext
+    ) -> pb.GetAccountResponse:
         account = self.books.account(wire.id_from_bytes(request.account_id, "account_id"))
         return wire.account_response(account)
 
     @translate_errors
-    def CloseAccount(self, request: pb.CloseAccountRequest, context: grpc.ServicerContext) -> pb.CloseAccountResponse:
+    def CloseAccount(
+        self, request: pb.CloseAccountRequest, context: grpc.ServicerContext
+    ) -> pb.CloseAccountResponse:
         account = self.books.close_account(wire.id_from_bytes(request.account_id, "account_id"))
         return pb.CloseAccountResponse(account=wire.account_to_message(account))
 
     @translate_errors
-    def SubmitTransfers(self, request: pb.SubmitTransfersRequest, context: grpc.ServicerContext) -> pb.SubmitTransfersResponse:
+    def SubmitTransfers(
+        self, request: pb.SubmitTransfersRequest, context: grpc.ServicerContext
+    ) -> pb.SubmitTransfersResponse:
         batch = self.books.submit(wire.transfer_requests(request))
         return pb.SubmitTransfersResponse(results=wire.item_results(batch.results))
 
     @translate_errors
-    def SubmitTransfer(self, request: pb.SubmitTransferRequest, context: grpc.ServicerContext) -> pb.SubmitTransferResponse:
+    def SubmitTransfer(
+        self, request: pb.SubmitTransferRequest, context: grpc.ServicerContext
+    ) -> pb.SubmitTransferResponse:
         transfer = wire.transfer_from_message(request.transfer, "transfer")
         result = self.books.submit([transfer]).results[0]
         if not result.outcome.succeeded:
@@ -64,12 +74,16 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
         return pb.SubmitTransferResponse(outcome=int(result.outcome), stored=wire.stored_to_message(view))
 
     @translate_errors
-    def GetTransfer(self, request: pb.GetTransferRequest, context: grpc.ServicerContext) -> pb.GetTransferResponse:
+    def GetTransfer(
+        self, request: pb.GetTransferRequest, context: grpc.ServicerContext
+    ) -> pb.GetTransferResponse:
         view = self.books.transfer(wire.id_from_bytes(request.transfer_id, "transfer_id"))
         return pb.GetTransferResponse(stored=wire.stored_to_message(view))
 
     @translate_errors
-    def GetStatement(self, request: pb.GetStatementRequest, context: grpc.ServicerContext) -> pb.GetStatementResponse:
+    def GetStatement(
+        self, request: pb.GetStatementRequest, context: grpc.ServicerContext
+    ) -> pb.GetStatementResponse:
         statement = self.books.statement(
             wire.id_from_bytes(request.account_id, "account_id"),
             request.after_sequence,
@@ -78,7 +92,9 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
         return wire.statement_to_message(statement)
 
     @translate_errors
-    def GetNodeInfo(self, request: pb.GetNodeInfoRequest, context: grpc.ServicerContext) -> pb.GetNodeInfoResponse:
+    def GetNodeInfo(
+        self, request: pb.GetNodeInfoRequest, context: grpc.ServicerContext
+    ) -> pb.GetNodeInfoResponse:
         identity = self.identity
         return pb.GetNodeInfoResponse(
             node_id=identity.node_id,
@@ -91,4 +107,3 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
             version=__version__,
             **wire.system_account_ids(),
         )
-

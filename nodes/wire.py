@@ -107,9 +107,7 @@ def transfer_from_message(message: pb.Transfer, where: str) -> TransferRequest:
     return TransferRequest(
         id=id_from_bytes(message.id, f"{where}.id"),
         kind=_enum(message.kind, TransferKind, "TRANSFER_KIND_", f"{where}.kind"),
-        debit_account_id=id_from_bytes(
-            message.debit_account_id, f"{where}.debit_account_id", optional=True
-        ),
+        debit_account_id=id_from_bytes(message.debit_account_id, f"{where}.debit_account_id", optional=True),
         credit_account_id=id_from_bytes(
             message.credit_account_id, f"{where}.credit_account_id", optional=True
         ),

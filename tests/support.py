@@ -39,10 +39,12 @@ def move(number: int, debit: int, credit: int, minutes: int, **fields: object) -
 
 
 def post(number: int, pending_number: int, minutes: int) -> TransferRequest:
-    return TransferRequest(transfer_id(number), TransferKind.POST_PENDING, 0, 0, minutes,
-                           pending_id=transfer_id(pending_number))
+    return TransferRequest(
+        transfer_id(number), TransferKind.POST_PENDING, 0, 0, minutes, pending_id=transfer_id(pending_number)
+    )
 
 
 def void(number: int, pending_number: int) -> TransferRequest:
-    return TransferRequest(transfer_id(number), TransferKind.VOID_PENDING, 0, 0, 0,
-                           pending_id=transfer_id(pending_number))
+    return TransferRequest(
+        transfer_id(number), TransferKind.VOID_PENDING, 0, 0, 0, pending_id=transfer_id(pending_number)
+    )

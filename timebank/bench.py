@@ -165,8 +165,7 @@ class Ratio:
         return self.numerator.median_per_second / self.denominator.median_per_second
 
     def to_json(self) -> dict[str, Any]:
-        return {"median": self.median, "numerator": self.numerator.key,
-                "denominator": self.denominator.key}
+        return {"median": self.median, "numerator": self.numerator.key, "denominator": self.denominator.key}
 
 
 @dataclass(frozen=True)
@@ -194,8 +193,12 @@ def measure(key: str, label: str, workload: Workload, repetitions: int) -> Figur
     runs = tuple(_time_one_run(workload) for _ in range(repetitions))
     figure = Figure(key, label, runs)
     elapsed_seconds = time.perf_counter() - started
-    print(f"bench: {label}: median {_format_rate(figure.median_per_second)}/s "
-          f"({repetitions} runs + 1 warm-up, {elapsed_seconds:.1f} s)", file=sys.stderr, flush=True)
+    print(
+        f"bench: {label}: median {_format_rate(figure.median_per_second)}/s "
+        f"({repetitions} runs + 1 warm-up, {elapsed_seconds:.1f} s)",
+        file=sys.stderr,
+        flush=True,
+    )
     return figure
 
 
@@ -225,8 +228,9 @@ def raw_single_row_commits(engine: Engine, ids: Iterator[int], count: int) -> Wo
     return prepare
 
 
-def raw_batched_rows(engine: Engine, ids: Iterator[int], rows_per_transaction: int,
-                     transactions: int) -> Workload:
+def raw_batched_rows(
+    engine: Engine, ids: Iterator[int], rows_per_transaction: int, transactions: int
+) -> Workload:
     def prepare() -> TimedRun:
         batches = [_raw_rows(ids, rows_per_transaction) for _ in range(transactions)]
         statement = insert(RAW_ROWS)
@@ -244,8 +248,7 @@ def raw_batched_rows(engine: Engine, ids: Iterator[int], rows_per_transaction: i
 
 def _raw_rows(ids: Iterator[int], count: int) -> list[dict[str, Any]]:
     return [
-        {"id": row_id, "account_id": f"{MEMBER_ID_BASE + row_id:032x}", "amount_minutes": 1,
-         "memo": ""}
+        {"id": row_id, "account_id": f"{MEMBER_ID_BASE + row_id:032x}", "amount_minutes": 1, "memo": ""}
         for row_id in itertools.islice(ids, count)
     ]
 
@@ -285,23 +288,31 @@ def measure_baselines(database_url: str, sizes: Sizes) -> tuple[Figure, ...]:
     ids = itertools.count(1)
     try:
         RAW_METADATA.create_all(engine)
-        commits = measure("raw_single_row_commits_per_second", "raw single-row commits",
-                          raw_single_row_commits(engine, ids, sizes.raw_single_row_commits),
-                          sizes.repetitions)
+        commits = measure(
+            "raw_single_row_commits_per_second",
+            "raw single-row commits",
+            raw_single_row_commits(engine, ids, sizes.raw_single_row_commits),
+            sizes.repetitions,
+        )
         rows_per_transaction = sizes.raw_batched_rows_per_transaction
-        batched = measure("raw_batched_rows_per_second",
-                          f"raw batched rows ({rows_per_transaction:,} a transaction)",
-                          raw_batched_rows(engine, ids, sizes.raw_batched_rows_per_transaction,
-                                           sizes.raw_batched_transactions),
-                          sizes.repetitions)
+        batched = measure(
+            "raw_batched_rows_per_second",
+            f"raw batched rows ({rows_per_transaction:,} a transaction)",
+            raw_batched_rows(
+                engine, ids, sizes.raw_batched_rows_per_transaction, sizes.raw_batched_transactions
+            ),
+            sizes.repetitions,
+        )
         RAW_METADATA.drop_all(engine)
     finally:
         engine.dispose()
     with health_server() as port, grpc.insecure_channel(f"{LOOPBACK}:{port}") as channel:
-        round_trips = measure("grpc_round_trips_per_second", "gRPC unary round trips",
-                              grpc_round_trips(health_pb2_grpc.HealthStub(channel),
-                                               sizes.grpc_round_trips),
-                              sizes.repetitions)
+        round_trips = measure(
+            "grpc_round_trips_per_second",
+            "gRPC unary round trips",
+            grpc_round_trips(health_pb2_grpc.HealthStub(channel), sizes.grpc_round_trips),
+            sizes.repetitions,
+        )
     return commits, batched, round_trips
 
 
@@ -342,11 +353,9 @@ def books_batches(books: Books, source: TransferSource, batch_size: int, batches
     return prepare
 
 
-def node_batches(client: NodeClient, source: TransferSource, batch_size: int,
-                 batches: int) -> Workload:
+def node_batches(client: NodeClient, source: TransferSource, batch_size: int, batches: int) -> Workload:
     def prepare() -> TimedRun:
-        prepared = [[transfer_to_message(r) for r in source.batch(batch_size)]
-                    for _ in range(batches)]
+        prepared = [[transfer_to_message(r) for r in source.batch(batch_size)] for _ in range(batches)]
 
         def timed_run() -> int:
             for batch in prepared:
@@ -362,32 +371,45 @@ def _expect_ok(results: Iterable[Any]) -> None:
     """Every item OK (results are ItemResult or pb.ItemResult: both have outcome, detail)."""
     for result in results:
         if result.outcome != Outcome.OK:
-            raise BenchFailed(f"a transfer was refused ({Outcome(result.outcome).name}): "
-                              f"{result.detail}")
+            raise BenchFailed(f"a transfer was refused ({Outcome(result.outcome).name}): {result.detail}")
 
 
 def create_members(books: Books, count: int) -> list[int]:
-    specs = [AccountSpec(id=MEMBER_ID_BASE + number, kind=AccountKind.MEMBER,
-                         holder=f"{HOLDER_PREFIX} member {number}")
-             for number in range(1, count + 1)]
+    specs = [
+        AccountSpec(
+            id=MEMBER_ID_BASE + number, kind=AccountKind.MEMBER, holder=f"{HOLDER_PREFIX} member {number}"
+        )
+        for number in range(1, count + 1)
+    ]
     _expect_ok(books.create_accounts(specs))
     return [spec.id for spec in specs]
 
 
-def measure_books(config: NodeConfig, clock: Clock, sizes: Sizes,
-                  source: TransferSource) -> tuple[Figure, ...]:
+def measure_books(
+    config: NodeConfig, clock: Clock, sizes: Sizes, source: TransferSource
+) -> tuple[Figure, ...]:
     engine = create_database_engine(config.database_url, config.database.pool)
     books = Books(engine, clock, batch_size_max=config.ledger.batch_size_max)
     try:
         return (
-            measure("single_transfers_per_second", "local single transfers (Books.submit)",
-                    books_batches(books, source, 1, sizes.single_transfers), sizes.repetitions),
-            measure("batch_1000_transfers_per_second", "local transfers in batches of 1,000",
-                    books_batches(books, source, SMALL_BATCH_SIZE, sizes.batches_of_1000),
-                    sizes.repetitions),
-            measure("batch_8000_transfers_per_second", "local transfers in batches of 8,000",
-                    books_batches(books, source, LARGE_BATCH_SIZE, sizes.batches_of_8000),
-                    sizes.repetitions),
+            measure(
+                "single_transfers_per_second",
+                "local single transfers (Books.submit)",
+                books_batches(books, source, 1, sizes.single_transfers),
+                sizes.repetitions,
+            ),
+            measure(
+                "batch_1000_transfers_per_second",
+                "local transfers in batches of 1,000",
+                books_batches(books, source, SMALL_BATCH_SIZE, sizes.batches_of_1000),
+                sizes.repetitions,
+            ),
+            measure(
+                "batch_8000_transfers_per_second",
+                "local transfers in batches of 8,000",
+                books_batches(books, source, LARGE_BATCH_SIZE, sizes.batches_of_8000),
+                sizes.repetitions,
+            ),
         )
     finally:
         engine.dispose()
@@ -399,9 +421,12 @@ def measure_node(config: NodeConfig, clock: Clock, sizes: Sizes, source: Transfe
         address = f"{LOOPBACK}:{running.port}"
         with NodeClient(address, deadline_seconds=DEADLINE_SECONDS) as client:
             workload = node_batches(client, source, SMALL_BATCH_SIZE, sizes.node_batches_of_1000)
-            return measure("grpc_batch_1000_transfers_per_second",
-                           "node gRPC SubmitTransfers in batches of 1,000",
-                           workload, sizes.repetitions)
+            return measure(
+                "grpc_batch_1000_transfers_per_second",
+                "node gRPC SubmitTransfers in batches of 1,000",
+                workload,
+                sizes.repetitions,
+            )
     finally:
         running.stop(SERVER_STOP_GRACE_SECONDS)
 
@@ -413,22 +438,37 @@ def measure_system(config: NodeConfig, clock: Clock, sizes: Sizes) -> tuple[Figu
     finally:
         engine.dispose()
     source = TransferSource(members)
-    return (*measure_books(config, clock, sizes, source),
-            measure_node(config, clock, sizes, source))
+    return (*measure_books(config, clock, sizes, source), measure_node(config, clock, sizes, source))
 
 
 def ratios_of(baselines: Sequence[Figure], system: Sequence[Figure]) -> tuple[Ratio, ...]:
     commits, batched_rows, _round_trips = baselines
     single, batch_1000, batch_8000, grpc_batch_1000 = system
     return (
-        Ratio("single_transfers_to_raw_single_row_commits",
-              "single transfers / raw single-row commits", single, commits),
-        Ratio("batch_1000_transfers_to_raw_batched_rows",
-              "batches of 1,000 / raw batched rows", batch_1000, batched_rows),
-        Ratio("batch_8000_transfers_to_raw_batched_rows",
-              "batches of 8,000 / raw batched rows", batch_8000, batched_rows),
-        Ratio("grpc_batch_1000_transfers_to_batch_1000_transfers",
-              "gRPC batches of 1,000 / local batches of 1,000", grpc_batch_1000, batch_1000),
+        Ratio(
+            "single_transfers_to_raw_single_row_commits",
+            "single transfers / raw single-row commits",
+            single,
+            commits,
+        ),
+        Ratio(
+            "batch_1000_transfers_to_raw_batched_rows",
+            "batches of 1,000 / raw batched rows",
+            batch_1000,
+            batched_rows,
+        ),
+        Ratio(
+            "batch_8000_transfers_to_raw_batched_rows",
+            "batches of 8,000 / raw batched rows",
+            batch_8000,
+            batched_rows,
+        ),
+        Ratio(
+            "grpc_batch_1000_transfers_to_batch_1000_transfers",
+            "gRPC batches of 1,000 / local batches of 1,000",
+            grpc_batch_1000,
+            batch_1000,
+        ),
     )
 
 
@@ -447,8 +487,10 @@ def scratch_postgresql(database_url: str | None) -> Iterator[None]:
     finally:
         engine.dispose()
     if existing:
-        raise ConfigError(f"--database-url: the database has tables {sorted(existing)[:5]}; "
-                          "want an empty database (the benchmark drops its tables at the end)")
+        raise ConfigError(
+            f"--database-url: the database has tables {sorted(existing)[:5]}; "
+            "want an empty database (the benchmark drops its tables at the end)"
+        )
     try:
         yield
     finally:
@@ -487,17 +529,20 @@ def describe_machine(backend: str, database_url: str) -> dict[str, Any]:
 
 
 def collect(sizes: Sizes, backend: str, database_url: str | None, clock: Clock) -> Report:
-    with tempfile.TemporaryDirectory(prefix="timebank-bench-") as directory, \
-            scratch_postgresql(database_url):
-        config = init_node(pathlib.Path(directory) / "node", node_id="bench",
-                           display_name=HOLDER_PREFIX, kind="district", clock=clock,
-                           database_url=database_url or "sqlite:///node.db",
-                           listen=f"{LOOPBACK}:0")
+    with tempfile.TemporaryDirectory(prefix="timebank-bench-") as directory, scratch_postgresql(database_url):
+        config = init_node(
+            pathlib.Path(directory) / "node",
+            node_id="bench",
+            display_name=HOLDER_PREFIX,
+            kind="district",
+            clock=clock,
+            database_url=database_url or "sqlite:///node.db",
+            listen=f"{LOOPBACK}:0",
+        )
         baselines = measure_baselines(config.database_url, sizes)
         system = measure_system(config, clock, sizes)
         machine = describe_machine(backend, config.database_url)
-    parameters = {"backend": backend, "warm_up_runs": 1, "timer": "time.perf_counter",
-                  **asdict(sizes)}
+    parameters = {"backend": backend, "warm_up_runs": 1, "timer": "time.perf_counter", **asdict(sizes)}
     return Report(machine, baselines, system, ratios_of(baselines, system), parameters)
 
 
@@ -509,14 +554,17 @@ def _format_rate(value: float) -> str:
 
 
 def render_table(report: Report) -> str:
-    header = (f"timebank bench, {report.parameters['backend']}: median of "
-              f"{report.parameters['repetitions']} runs after one warm-up, per second")
+    header = (
+        f"timebank bench, {report.parameters['backend']}: median of "
+        f"{report.parameters['repetitions']} runs after one warm-up, per second"
+    )
     lines = [header, "", f"{'':<9} {'figure':<48} {'median':>10}  runs"]
     for group, figures in (("baseline", report.baselines), ("system", report.system)):
         for figure in figures:
             runs = "  ".join(_format_rate(run) for run in figure.runs_per_second)
-            lines.append(f"{group:<9} {figure.label:<48} "
-                         f"{_format_rate(figure.median_per_second):>10}  {runs}")
+            lines.append(
+                f"{group:<9} {figure.label:<48} {_format_rate(figure.median_per_second):>10}  {runs}"
+            )
     for ratio in report.ratios:
         lines.append(f"{'ratio':<9} {ratio.label:<48} {ratio.median:>10.3f}")
     return "\n".join(lines)
@@ -538,16 +586,23 @@ def _positive_integer(text: str) -> int:
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "bench", help="throughput beside this machine's own baselines",
+        "bench",
+        help="throughput beside this machine's own baselines",
         description="Measures raw database and gRPC baselines, then the books and a node, "
-                    "and prints each figure with its ratio to the baseline that bounds it.")
+        "and prints each figure with its ratio to the baseline that bounds it.",
+    )
     parser.add_argument("--quick", action="store_true", help="small counts (about 15 s)")
     parser.add_argument("--backend", choices=BACKENDS, default="sqlite", help="default sqlite")
-    parser.add_argument("--database-url", help="with --backend postgresql: a postgresql+psycopg:// "
-                        "URL to an existing empty database; its tables are dropped at the end")
-    parser.add_argument("--repetitions", type=_positive_integer,
-                        help=f"timed runs per figure (default {FULL.repetitions}, "
-                             f"--quick {QUICK.repetitions})")
+    parser.add_argument(
+        "--database-url",
+        help="with --backend postgresql: a postgresql+psycopg:// "
+        "URL to an existing empty database; its tables are dropped at the end",
+    )
+    parser.add_argument(
+        "--repetitions",
+        type=_positive_integer,
+        help=f"timed runs per figure (default {FULL.repetitions}, --quick {QUICK.repetitions})",
+    )
     parser.add_argument("--out", type=pathlib.Path, help="also write the results to this JSON file")
     parser.set_defaults(handler=run_bench)
 
@@ -557,12 +612,16 @@ def _database_url(arguments: argparse.Namespace) -> str | None:
     url = arguments.database_url
     if arguments.backend == "sqlite":
         if url is not None:
-            raise ConfigError("--database-url: only with --backend postgresql "
-                              "(the SQLite database is a file in a temporary folder)")
+            raise ConfigError(
+                "--database-url: only with --backend postgresql "
+                "(the SQLite database is a file in a temporary folder)"
+            )
         return None
     if url is None:
-        raise ConfigError("--database-url: required with --backend postgresql "
-                          "(a postgresql+psycopg:// URL to an existing empty database)")
+        raise ConfigError(
+            "--database-url: required with --backend postgresql "
+            "(a postgresql+psycopg:// URL to an existing empty database)"
+        )
     if backend_name(url) != "postgresql":
         raise ConfigError(f"--database-url: got a {backend_name(url)} URL, want postgresql+psycopg://")
     return url

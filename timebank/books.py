@@ -22,8 +22,14 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from timebank.clock import Clock
-from timebank.errors import BatchTooLarge, ItemRefused, LedgerHalted, NotFound, RequestInvalid
-from timebank.errors import StorageUnavailable
+from timebank.errors import (
+    BatchTooLarge,
+    ItemRefused,
+    LedgerHalted,
+    NotFound,
+    RequestInvalid,
+    StorageUnavailable,
+)
 from timebank.ledger import rules
 from timebank.ledger.model import (
     BATCH_SIZE_MAX,
@@ -192,9 +198,7 @@ class Books:
         if size == 0:
             raise RequestInvalid(f"{name}: got an empty batch, want 1..={self.batch_size_max} items")
         if size > self.batch_size_max:
-            raise BatchTooLarge(
-                f"{name}: got {size} items, want at most {self.batch_size_max} per batch"
-            )
+            raise BatchTooLarge(f"{name}: got {size} items, want at most {self.batch_size_max} per batch")
 
     def _write(self, work: Callable[[Connection], T]) -> T:
         """Runs work in one transaction, checks the books, commits; retries conflicts."""
@@ -292,9 +296,7 @@ def _entry(account_id: int, view: TransferView, held: dict[int, StoredTransfer])
         pending = -held[request.pending_id].request.amount_minutes
     else:
         pending = -amount
-    balance = (
-        view.stored.debit_balance_after_minutes if debited else view.stored.credit_balance_after_minutes
-    )
+    balance = view.stored.debit_balance_after_minutes if debited else view.stored.credit_balance_after_minutes
     return StatementEntry(view, posted, pending, balance)
 
 

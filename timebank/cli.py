@@ -26,12 +26,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="timebank", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"timebank {__version__}")
-    parser.add_argument("--log-level", default="WARNING",
-                        choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="default WARNING")
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="default WARNING",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True)
     node_cli.register(subparsers)
     demo.register(subparsers)
-    getattr(bench, "register", lambda _: None)(subparsers)  # TEMP
+    bench.register(subparsers)
     return parser
 
 
@@ -40,8 +44,9 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     arguments = parser.parse_args(argv)
-    logging.basicConfig(level=arguments.log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=arguments.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     return run(arguments.handler, arguments)
 
 

@@ -50,16 +50,16 @@ def build(
     """
     environ = os.environ if environ is None else environ
     hints = get_type_hints(schema)
-    tables = {
-        field.name: field
+    tables = [
+        field.name
         for field in dataclasses.fields(schema)  # type: ignore[arg-type]
         if dataclasses.is_dataclass(hints[field.name])
-    }
+    ]
     for name in document:
         if name not in tables:
             raise ConfigError(f"{source}: [{name}]: unknown table, want one of {sorted(tables)}")
     built = dict(extra)
-    for name, field in tables.items():
+    for name in tables:
         table = document.get(name, {})
         if not isinstance(table, dict):
             raise ConfigError(f"{source}: {name}: want a table [{name}]")
@@ -77,9 +77,7 @@ def _build_table(
     keys = {item.name: item for item in dataclasses.fields(kind)}
     for key in table:
         if key not in keys:
-            raise ConfigError(
-                f"{source}: {table_name}.{key}: unknown key, want one of {sorted(keys)}"
-            )
+            raise ConfigError(f"{source}: {table_name}.{key}: unknown key, want one of {sorted(keys)}")
     hints = get_type_hints(kind)
     values: dict[str, Any] = {}
     for key, item in keys.items():
@@ -120,9 +118,7 @@ def _parse_text(text: str, kind: Any, where: str) -> Any:
 
 
 def _type_name(kind: Any) -> str:
-    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
-        kind, str(kind)
-    )
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(kind, str(kind))
 
 
 # -- rules shared by the services' schemas ------------------------------------------------

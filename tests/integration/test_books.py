@@ -30,11 +30,13 @@ def test_migrations_match_the_schema(books: Books) -> None:
 
 def test_transfers_persist_with_sequences_and_states(books: Books) -> None:
     books.create_accounts([member_spec(1), member_spec(2)])
-    batch = books.submit([
-        move(1, ISSUANCE, member(1), 100),
-        move(2, member(1), member(2), 30, kind=TransferKind.PENDING),
-        post(3, 2, 20),
-    ])
+    batch = books.submit(
+        [
+            move(1, ISSUANCE, member(1), 100),
+            move(2, member(1), member(2), 30, kind=TransferKind.PENDING),
+            post(3, 2, 20),
+        ]
+    )
     assert [r.outcome for r in batch.results] == [Outcome.OK] * 3
     sequences = [batch.stored[transfer_id(n)].sequence for n in (1, 2, 3)]
     assert sequences == sorted(sequences) and len(set(sequences)) == 3
@@ -70,8 +72,13 @@ def test_a_refused_id_stays_refused_across_batches(books: Books) -> None:
 def test_statement_pages_carry_opening_and_closing_balances(books: Books) -> None:
     books.create_accounts([member_spec(1), member_spec(2)])
     books.submit([move(n, ISSUANCE, member(1), 10 * n) for n in range(1, 6)])
-    books.submit([move(6, member(1), member(2), 25), move(7, member(1), member(2), 5, kind=TransferKind.PENDING),
-                  void(8, 7)])
+    books.submit(
+        [
+            move(6, member(1), member(2), 25),
+            move(7, member(1), member(2), 5, kind=TransferKind.PENDING),
+            void(8, 7),
+        ]
+    )
     pages, after = [], 0
     while True:
         page = books.statement(member(1), after, 3)
@@ -81,7 +88,7 @@ def test_statement_pages_carry_opening_and_closing_balances(books: Books) -> Non
             break
     assert len(pages) == 3
     assert pages[0].opening_balance_minutes == 0
-    for previous, following in zip(pages, pages[1:]):
+    for previous, following in zip(pages, pages[1:], strict=False):
         assert following.opening_balance_minutes == previous.closing_balance_minutes
     entries = [entry for page in pages for entry in page.entries]
     assert [e.posted_change_minutes for e in entries] == [10, 20, 30, 40, 50, -25, 0, 0]
@@ -123,10 +130,12 @@ def test_unbalanced_books_halt_all_writes(books: Books) -> None:
     books.create_accounts([member_spec(1)])
     books.submit([move(1, ISSUANCE, member(1), 100)])
     with books.engine.begin() as connection:  # damage done behind the ledger's back
-        connection.execute(text(
-            "UPDATE accounts SET credits_posted_minutes = credits_posted_minutes + 7 "
-            f"WHERE id = '{member(1):032x}'"
-        ))
+        connection.execute(
+            text(
+                "UPDATE accounts SET credits_posted_minutes = credits_posted_minutes + 7 "
+                f"WHERE id = '{member(1):032x}'"
+            )
+        )
     with pytest.raises(LedgerHalted, match="debits posted 101 vs credits posted 108"):
         books.submit([move(2, ISSUANCE, member(1), 1)])
     assert counts(books) == (1, 0)  # the batch was rolled back
@@ -138,8 +147,9 @@ def test_unbalanced_books_halt_all_writes(books: Books) -> None:
 
 def test_check_at_start_halts_unbalanced_books(books: Books) -> None:
     with books.engine.begin() as connection:
-        connection.execute(text("UPDATE accounts SET debits_pending_minutes = 3 WHERE id = "
-                                f"'{ISSUANCE:032x}'"))
+        connection.execute(
+            text(f"UPDATE accounts SET debits_pending_minutes = 3 WHERE id = '{ISSUANCE:032x}'")
+        )
     books.check_balanced()
     assert "debits pending 3 vs credits pending 0" in (books.halted_reason or "")
 
@@ -149,4 +159,6 @@ def test_database_constraints_refuse_an_overdraft_written_directly(books: Books)
 
     books.create_accounts([member_spec(1)])
     with pytest.raises(IntegrityError), books.engine.begin() as connection:
-        connection.execute(text(f"UPDATE accounts SET debits_posted_minutes = 5 WHERE id = '{member(1):032x}'"))
+        connection.execute(
+            text(f"UPDATE accounts SET debits_posted_minutes = 5 WHERE id = '{member(1):032x}'")
+        )

@@ -25,11 +25,13 @@ def raw(value: int) -> bytes:
 @pytest.fixture
 def client(node: RunningNode, node_address: str) -> Iterator[NodeClient]:
     with NodeClient(node_address, deadline_seconds=10, attempts_max=1) as client:
-        result = client.create_accounts([
-            pb.Account(id=raw(member(1)), kind=pb.ACCOUNT_KIND_MEMBER, holder="张伟"),
-            pb.Account(id=raw(member(2)), kind=pb.ACCOUNT_KIND_MEMBER, holder="李娜"),
-            pb.Account(id=raw(member(3)), kind=pb.ACCOUNT_KIND_MEMBER, holder="closed"),
-        ]).results
+        result = client.create_accounts(
+            [
+                pb.Account(id=raw(member(1)), kind=pb.ACCOUNT_KIND_MEMBER, holder="张伟"),
+                pb.Account(id=raw(member(2)), kind=pb.ACCOUNT_KIND_MEMBER, holder="李娜"),
+                pb.Account(id=raw(member(3)), kind=pb.ACCOUNT_KIND_MEMBER, holder="closed"),
+            ]
+        ).results
         assert all(r.outcome == pb.OUTCOME_OK for r in result)
         client.submit_transfer(transfer(1, ISSUANCE, member(1), 60))
         client.close_account(raw(member(3)))
@@ -37,10 +39,14 @@ def client(node: RunningNode, node_address: str) -> Iterator[NodeClient]:
 
 
 def transfer(number: int, debit: int, credit: int, minutes: int, **fields: object) -> pb.Transfer:
-    return pb.Transfer(id=raw(transfer_id(number)), kind=fields.pop("kind", SINGLE),
-                       debit_account_id=raw(debit) if debit else b"",
-                       credit_account_id=raw(credit) if credit else b"",
-                       amount_minutes=minutes, **fields)
+    return pb.Transfer(
+        id=raw(transfer_id(number)),
+        kind=fields.pop("kind", SINGLE),
+        debit_account_id=raw(debit) if debit else b"",
+        credit_account_id=raw(credit) if credit else b"",
+        amount_minutes=minutes,
+        **fields,
+    )
 
 
 def snapshot(client: NodeClient) -> tuple[int, ...]:
@@ -48,8 +54,12 @@ def snapshot(client: NodeClient) -> tuple[int, ...]:
     values = []
     for account in (ISSUANCE, member(1), member(2)):
         a = client.get_account(raw(account)).account
-        values += [a.debits_posted_minutes, a.credits_posted_minutes, a.debits_pending_minutes,
-                   a.credits_pending_minutes]
+        values += [
+            a.debits_posted_minutes,
+            a.credits_posted_minutes,
+            a.debits_pending_minutes,
+            a.credits_pending_minutes,
+        ]
     entries = client.get_statement(raw(ISSUANCE), 0, 1000).entries
     return (*values, len(entries))
 
@@ -64,38 +74,66 @@ def refused(client: NodeClient, message: pb.Transfer, code: grpc.StatusCode, det
 
 
 def test_zero_amount(client: NodeClient) -> None:
-    refused(client, transfer(2, member(1), member(2), 0), grpc.StatusCode.INVALID_ARGUMENT,
-            f"amount_minutes: got 0, want 1..={AMOUNT_MINUTES_MAX}")
+    refused(
+        client,
+        transfer(2, member(1), member(2), 0),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        f"amount_minutes: got 0, want 1..={AMOUNT_MINUTES_MAX}",
+    )
 
 
 def test_negative_amount(client: NodeClient) -> None:
-    refused(client, transfer(2, member(1), member(2), -5), grpc.StatusCode.INVALID_ARGUMENT,
-            "amount_minutes: got -5, want 1..=")
+    refused(
+        client,
+        transfer(2, member(1), member(2), -5),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "amount_minutes: got -5, want 1..=",
+    )
 
 
 def test_overflowing_amount(client: NodeClient) -> None:
-    refused(client, transfer(2, ISSUANCE, member(2), 2**63 - 1), grpc.StatusCode.INVALID_ARGUMENT,
-            f"amount_minutes: got {2**63 - 1}, want 1..={AMOUNT_MINUTES_MAX}")
+    refused(
+        client,
+        transfer(2, ISSUANCE, member(2), 2**63 - 1),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        f"amount_minutes: got {2**63 - 1}, want 1..={AMOUNT_MINUTES_MAX}",
+    )
 
 
 def test_same_account_on_both_sides(client: NodeClient) -> None:
-    refused(client, transfer(2, member(1), member(1), 5), grpc.StatusCode.INVALID_ARGUMENT,
-            "credit_account_id: the same account on both sides")
+    refused(
+        client,
+        transfer(2, member(1), member(1), 5),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "credit_account_id: the same account on both sides",
+    )
 
 
 def test_unknown_account(client: NodeClient) -> None:
-    refused(client, transfer(2, member(1), member(9), 5), grpc.StatusCode.NOT_FOUND,
-            f"credit_account_id: account {member(9):032x} not found")
+    refused(
+        client,
+        transfer(2, member(1), member(9), 5),
+        grpc.StatusCode.NOT_FOUND,
+        f"credit_account_id: account {member(9):032x} not found",
+    )
 
 
 def test_closed_account(client: NodeClient) -> None:
-    refused(client, transfer(2, member(1), member(3), 5), grpc.StatusCode.FAILED_PRECONDITION,
-            f"credit_account_id: account {member(3):032x} is closed")
+    refused(
+        client,
+        transfer(2, member(1), member(3), 5),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        f"credit_account_id: account {member(3):032x} is closed",
+    )
 
 
 def test_not_enough_hours(client: NodeClient) -> None:
-    refused(client, transfer(2, member(1), member(2), 61), grpc.StatusCode.FAILED_PRECONDITION,
-            "amount_minutes: got 61, but account")
+    refused(
+        client,
+        transfer(2, member(1), member(2), 61),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "amount_minutes: got 61, but account",
+    )
 
 
 def test_malformed_id(client: NodeClient) -> None:
@@ -115,8 +153,12 @@ def test_malformed_account_id_in_a_batch_names_the_item(client: NodeClient) -> N
 
 
 def test_unknown_kind(client: NodeClient) -> None:
-    refused(client, transfer(2, member(1), member(2), 5, kind=0), grpc.StatusCode.INVALID_ARGUMENT,
-            "transfer.kind: got 0, want one of TRANSFER_KIND_SINGLE_PHASE")
+    refused(
+        client,
+        transfer(2, member(1), member(2), 5, kind=0),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "transfer.kind: got 0, want one of TRANSFER_KIND_SINGLE_PHASE",
+    )
 
 
 def test_oversized_batch(client: NodeClient, node: RunningNode) -> None:
@@ -130,8 +172,12 @@ def test_oversized_batch(client: NodeClient, node: RunningNode) -> None:
 
 
 def test_over_long_memo(client: NodeClient) -> None:
-    refused(client, transfer(2, member(1), member(2), 5, memo="长" * 201), grpc.StatusCode.INVALID_ARGUMENT,
-            "memo: got 201 characters, want at most 200")
+    refused(
+        client,
+        transfer(2, member(1), member(2), 5, memo="长" * 201),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "memo: got 201 characters, want at most 200",
+    )
 
 
 def test_over_long_holder(client: NodeClient) -> None:
@@ -148,33 +194,64 @@ def test_over_long_holder(client: NodeClient) -> None:
 
 def test_post_larger_than_its_pending(client: NodeClient) -> None:
     client.submit_transfer(transfer(2, member(1), member(2), 20, kind=pb.TRANSFER_KIND_PENDING))
-    refused(client, pb.Transfer(id=raw(transfer_id(3)), kind=pb.TRANSFER_KIND_POST_PENDING,
-                                pending_id=raw(transfer_id(2)), amount_minutes=21),
-            grpc.StatusCode.FAILED_PRECONDITION, "amount_minutes: got 21, want at most the pending amount 20")
+    refused(
+        client,
+        pb.Transfer(
+            id=raw(transfer_id(3)),
+            kind=pb.TRANSFER_KIND_POST_PENDING,
+            pending_id=raw(transfer_id(2)),
+            amount_minutes=21,
+        ),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "amount_minutes: got 21, want at most the pending amount 20",
+    )
 
 
 def test_second_post_of_the_same_pending(client: NodeClient) -> None:
     client.submit_transfer(transfer(2, member(1), member(2), 20, kind=pb.TRANSFER_KIND_PENDING))
-    client.submit_transfer(pb.Transfer(id=raw(transfer_id(3)), kind=pb.TRANSFER_KIND_POST_PENDING,
-                                       pending_id=raw(transfer_id(2)), amount_minutes=20))
-    refused(client, pb.Transfer(id=raw(transfer_id(4)), kind=pb.TRANSFER_KIND_POST_PENDING,
-                                pending_id=raw(transfer_id(2)), amount_minutes=20),
-            grpc.StatusCode.FAILED_PRECONDITION, "was already posted by")
+    client.submit_transfer(
+        pb.Transfer(
+            id=raw(transfer_id(3)),
+            kind=pb.TRANSFER_KIND_POST_PENDING,
+            pending_id=raw(transfer_id(2)),
+            amount_minutes=20,
+        )
+    )
+    refused(
+        client,
+        pb.Transfer(
+            id=raw(transfer_id(4)),
+            kind=pb.TRANSFER_KIND_POST_PENDING,
+            pending_id=raw(transfer_id(2)),
+            amount_minutes=20,
+        ),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "was already posted by",
+    )
 
 
 def test_void_of_a_voided_pending(client: NodeClient) -> None:
     client.submit_transfer(transfer(2, member(1), member(2), 20, kind=pb.TRANSFER_KIND_PENDING))
-    client.submit_transfer(pb.Transfer(id=raw(transfer_id(3)), kind=pb.TRANSFER_KIND_VOID_PENDING,
-                                       pending_id=raw(transfer_id(2))))
-    refused(client, pb.Transfer(id=raw(transfer_id(4)), kind=pb.TRANSFER_KIND_VOID_PENDING,
-                                pending_id=raw(transfer_id(2))),
-            grpc.StatusCode.FAILED_PRECONDITION, "was already voided by")
+    client.submit_transfer(
+        pb.Transfer(
+            id=raw(transfer_id(3)), kind=pb.TRANSFER_KIND_VOID_PENDING, pending_id=raw(transfer_id(2))
+        )
+    )
+    refused(
+        client,
+        pb.Transfer(
+            id=raw(transfer_id(4)), kind=pb.TRANSFER_KIND_VOID_PENDING, pending_id=raw(transfer_id(2))
+        ),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "was already voided by",
+    )
 
 
 def test_duplicate_id_with_a_different_body(client: NodeClient) -> None:
     client.submit_transfer(transfer(2, member(1), member(2), 20))
-    refused(client, transfer(2, member(1), member(2), 25), grpc.StatusCode.ALREADY_EXISTS,
-            "amount_minutes: id")
+    refused(
+        client, transfer(2, member(1), member(2), 25), grpc.StatusCode.ALREADY_EXISTS, "amount_minutes: id"
+    )
 
 
 def test_duplicate_id_with_the_same_body_returns_the_stored_transfer(client: NodeClient) -> None:
@@ -187,17 +264,30 @@ def test_duplicate_id_with_the_same_body_returns_the_stored_transfer(client: Nod
 
 
 def test_a_refused_id_stays_refused(client: NodeClient) -> None:
-    refused(client, transfer(2, member(1), member(2), 100), grpc.StatusCode.FAILED_PRECONDITION,
-            "can spend only 60")
+    refused(
+        client,
+        transfer(2, member(1), member(2), 100),
+        grpc.StatusCode.FAILED_PRECONDITION,
+        "can spend only 60",
+    )
     client.submit_transfer(transfer(3, ISSUANCE, member(1), 100))
-    refused(client, transfer(2, member(1), member(2), 100), grpc.StatusCode.ALREADY_EXISTS,
-            "was refused earlier (EXCEEDS_FLOOR")
+    refused(
+        client,
+        transfer(2, member(1), member(2), 100),
+        grpc.StatusCode.ALREADY_EXISTS,
+        "was refused earlier (EXCEEDS_FLOOR",
+    )
 
 
 def test_output_only_fields_on_create(client: NodeClient) -> None:
     with pytest.raises(grpc.RpcError) as caught:
-        client.create_accounts([pb.Account(id=raw(member(8)), kind=pb.ACCOUNT_KIND_MEMBER, holder="x",
-                                           credits_posted_minutes=600)])
+        client.create_accounts(
+            [
+                pb.Account(
+                    id=raw(member(8)), kind=pb.ACCOUNT_KIND_MEMBER, holder="x", credits_posted_minutes=600
+                )
+            ]
+        )
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "accounts[0].credits_posted_minutes: output only" in caught.value.details()
 
@@ -231,13 +321,15 @@ def test_health_and_reflection_are_served(node_address: str, node: RunningNode) 
         assert "timebank.v1.NodeLedger" in names
 
 
-def test_a_halted_node_refuses_writes_with_data_loss(client: NodeClient, node: RunningNode,
-                                                     node_address: str) -> None:
+def test_a_halted_node_refuses_writes_with_data_loss(
+    client: NodeClient, node: RunningNode, node_address: str
+) -> None:
     from sqlalchemy import text
 
     with node.books.engine.begin() as connection:
-        connection.execute(text("UPDATE accounts SET credits_pending_minutes = 9 "
-                                f"WHERE id = '{member(2):032x}'"))
+        connection.execute(
+            text(f"UPDATE accounts SET credits_pending_minutes = 9 WHERE id = '{member(2):032x}'")
+        )
     refused_message = transfer(2, ISSUANCE, member(2), 5)
     with pytest.raises(grpc.RpcError) as caught:
         client.submit_transfer(refused_message)

@@ -206,9 +206,7 @@ def validate_transfer(request: TransferRequest) -> None:
         )
 
 
-def apply_transfers(
-    view: LedgerView, requests: Sequence[TransferRequest], now_micros: int
-) -> BatchDecision:
+def apply_transfers(view: LedgerView, requests: Sequence[TransferRequest], now_micros: int) -> BatchDecision:
     """Decides a batch in order; linked chains succeed or fail as a whole."""
     batch = _Layer(view)
     results: list[ItemResult] = []
@@ -317,9 +315,7 @@ def _chains(requests: Sequence[TransferRequest]) -> Iterable[list[TransferReques
         yield chain  # an open chain: apply_transfers refuses its last item
 
 
-def _fail_chain(
-    chain: list[TransferRequest], tried: list[ItemResult], failed_at: int
-) -> list[ItemResult]:
+def _fail_chain(chain: list[TransferRequest], tried: list[ItemResult], failed_at: int) -> list[ItemResult]:
     failed = tried[failed_at]
     results = []
     for position, request in enumerate(chain):
@@ -347,7 +343,7 @@ def _compare_bodies(new: object, old: object, ignore: tuple[str, ...]) -> None:
         if got != stored:
             raise Refused(
                 Outcome.EXISTS_WITH_DIFFERENT_BODY,
-                f"{item.name}: id {format_id(getattr(new, 'id'))} exists with "
+                f"{item.name}: id {format_id(new.id)} exists with "
                 f"{_show(stored)}, got {_show(got)}; a reused id must carry the same body",
             )
 
@@ -494,9 +490,7 @@ def _check_cap(credit: Account, amount: int) -> None:
 def _resolve_pending(layer: _Layer, request: TransferRequest, now_micros: int) -> None:
     pending = layer.transfer(request.pending_id)
     if pending is None:
-        raise Refused(
-            Outcome.NOT_FOUND, f"pending_id: transfer {format_id(request.pending_id)} not found"
-        )
+        raise Refused(Outcome.NOT_FOUND, f"pending_id: transfer {format_id(request.pending_id)} not found")
     original = pending.request
     if original.kind != TransferKind.PENDING:
         raise Refused(

@@ -53,8 +53,7 @@ def create_database_engine(url: str, pool: PoolSettings | None = None) -> Engine
     if backend_name(url) == "sqlite":
         engine = create_engine(
             url,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MILLISECONDS / 1000,
-                          "check_same_thread": False},
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MILLISECONDS / 1000, "check_same_thread": False},
         )
         _configure_sqlite(engine)
         return engine

@@ -153,9 +153,7 @@ def lock_accounts(connection: Connection, account_ids: Iterable[int]) -> dict[in
     keys = sorted(hex_id(value) for value in account_ids)
     found: dict[int, Account] = {}
     for chunk in _chunks(keys):
-        statement = (
-            select(accounts).where(accounts.c.id.in_(chunk)).order_by(accounts.c.id).with_for_update()
-        )
+        statement = select(accounts).where(accounts.c.id.in_(chunk)).order_by(accounts.c.id).with_for_update()
         for row in connection.execute(statement):
             account = account_from_row(row)
             found[account.id] = account
@@ -225,8 +223,13 @@ def write_decision(connection: Connection, decision: BatchDecision, now_micros: 
         statement = insert(transfers).returning(transfers.c.sequence, sort_by_parameter_order=True)
         sequences = connection.execute(statement, rows).scalars().all()
         stored = [
-            StoredTransfer(t.request, t.created_at_micros, t.debit_balance_after_minutes,
-                           t.credit_balance_after_minutes, sequence)
+            StoredTransfer(
+                t.request,
+                t.created_at_micros,
+                t.debit_balance_after_minutes,
+                t.credit_balance_after_minutes,
+                sequence,
+            )
             for t, sequence in zip(decision.transfers, sequences, strict=True)
         ]
     if decision.accounts:
@@ -235,8 +238,11 @@ def write_decision(connection: Connection, decision: BatchDecision, now_micros: 
         connection.execute(
             insert(pending_resolutions),
             [
-                {"pending_id": hex_id(r.pending_id), "resolved_by_id": hex_id(r.resolved_by_id),
-                 "state": int(r.state)}
+                {
+                    "pending_id": hex_id(r.pending_id),
+                    "resolved_by_id": hex_id(r.resolved_by_id),
+                    "state": int(r.state),
+                }
                 for r in decision.resolutions
             ],
         )
@@ -244,8 +250,12 @@ def write_decision(connection: Connection, decision: BatchDecision, now_micros: 
         connection.execute(
             insert(refusals),
             [
-                {**_request_columns(r.request), "outcome": int(r.outcome), "detail": r.detail,
-                 "created_at_micros": now_micros}
+                {
+                    **_request_columns(r.request),
+                    "outcome": int(r.outcome),
+                    "detail": r.detail,
+                    "created_at_micros": now_micros,
+                }
                 for r in decision.refusals
             ],
         )

@@ -1,0 +1,52 @@
+"""Checks on the codebase itself: generated code is fresh, layering holds, lint is clean."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BIN = pathlib.Path(sys.executable).parent
+
+
+def test_generated_protobuf_code_is_fresh(tmp_path: pathlib.Path) -> None:
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "generate_proto.py"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    fresh = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*_pb2*.py*"))
+    checked_in = sorted(p.relative_to(ROOT) for p in (ROOT / "timebank" / "v1").glob("*_pb2*.py*"))
+    assert fresh == checked_in, "generated files differ from the checked-in set: run `make proto`"
+    for relative in fresh:
+        assert (tmp_path / relative).read_bytes() == (ROOT / relative).read_bytes(), (
+            f"{relative} is stale: run `make proto` and commit the result"
+        )
+
+
+def test_import_contracts_hold() -> None:
+    run = subprocess.run([str(BIN / "lint-imports")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_ruff_finds_nothing() -> None:
+    run = subprocess.run(
+        [str(BIN / "ruff"), "check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_every_module_opens_with_a_docstring() -> None:
+    import ast
+
+    missing = []
+    for package in ("timebank", "nodes"):
+        for path in (ROOT / package).rglob("*.py"):
+            if "v1" in path.parts or "versions" in path.parts:
+                continue
+            if ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) is None:
+                missing.append(str(path.relative_to(ROOT)))
+    assert missing == []
