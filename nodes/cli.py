@@ -21,7 +21,6 @@ from collections.abc import Callable
 from typing import Any
 
 import grpc
-from google.protobuf import json_format
 
 from nodes.client import NodeClient
 from nodes.config import load_node_config
@@ -87,37 +86,25 @@ def _emit(arguments: argparse.Namespace, document: Any, text: str) -> None:
 
 
 def _message_json(message: Any) -> dict[str, Any]:
-    """A protobuf message as JSON with ids in hex and int64 kept as numbers."""
-    document = json_format.MessageToDict(
-        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
-    )
-    return _hex_ids(message, document)
-
-
-def _hex_ids(message: Any, document: Any) -> Any:
-    if isinstance(document, dict):
-        out = {}
-        for key, value in document.items():
-            field = message.DESCRIPTOR.fields_by_name.get(key) if message is not None else None
-            if field is not None and field.type == field.TYPE_BYTES:
-                out[key] = hex_of(getattr(message, key))
-            elif field is not None and field.type == field.TYPE_MESSAGE:
-                inner = getattr(message, key)
-                if field.label == field.LABEL_REPEATED:
-                    out[key] = [_hex_ids(m, v) for m, v in zip(inner, value, strict=True)]
-                else:
-                    out[key] = _hex_ids(inner, value)
-            elif (
-                isinstance(value, str)
-                and value.lstrip("-").isdigit()
-                and field is not None
-                and field.type in (field.TYPE_INT64, field.TYPE_UINT64)
-            ):
-                out[key] = int(value)
-            else:
-                out[key] = value
-        return out
+    """A protobuf message as JSON: every field present, ids in hex, enums by name."""
+    document: dict[str, Any] = {}
+    for field in message.DESCRIPTOR.fields:
+        value = getattr(message, field.name)
+        if field.is_repeated:
+            document[field.name] = [_field_json(field, item) for item in value]
+        else:
+            document[field.name] = _field_json(field, value)
     return document
+
+
+def _field_json(field: Any, value: Any) -> Any:
+    if field.message_type is not None:
+        return _message_json(value)
+    if field.enum_type is not None:
+        return field.enum_type.values_by_number[value].name
+    if isinstance(value, bytes):
+        return hex_of(value)
+    return value
 
 
 # -- node lifecycle ------------------------------------------------------------------------
@@ -550,7 +537,8 @@ def run(handler: Callable[[argparse.Namespace], int], arguments: argparse.Namesp
     except grpc.RpcError as error:
         code = error.code()
         if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-            print(f"error: node unreachable ({code.name}): {error.details()}", file=sys.stderr)
+            address = _address(arguments)
+            print(f"error: node unreachable at {address} ({code.name}): {error.details()}", file=sys.stderr)
             return EXIT_UNREACHABLE
         print(f"refused ({code.name}): {error.details()}", file=sys.stderr)
         return EXIT_REFUSED

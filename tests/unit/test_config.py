@@ -1,0 +1,76 @@
+"""Configuration: a bad config is refused at start with a message that names the key."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from nodes.config import load_node_config
+from timebank.errors import ConfigError
+
+GOOD = """
+[node]
+id = "shiqi"
+display_name = "石岐街道"
+
+[database]
+url = "sqlite:///node.db"
+"""
+
+
+def write(tmp_path: pathlib.Path, text: str) -> pathlib.Path:
+    path = tmp_path / "node.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_and_relative_paths(tmp_path: pathlib.Path) -> None:
+    config = load_node_config(write(tmp_path, GOOD), environ={})
+    assert config.server.listen == "127.0.0.1:7400"
+    assert config.ledger.batch_size_max == 8000
+    assert config.database_url == f"sqlite:///{tmp_path / 'node.db'}"
+    assert config.signing_key_path == tmp_path / "keys" / "signing-key.pem"
+
+
+def test_environment_overrides_the_file(tmp_path: pathlib.Path) -> None:
+    environ = {"TIMEBANK_SERVER__LISTEN": "127.0.0.1:9999", "TIMEBANK_LEDGER__BATCH_SIZE_MAX": "100",
+               "TIMEBANK_DATABASE__URL": "postgresql://u@127.0.0.1/db"}
+    config = load_node_config(write(tmp_path, GOOD), environ=environ)
+    assert config.server.listen == "127.0.0.1:9999"
+    assert config.ledger.batch_size_max == 100
+    assert config.database_url == "postgresql+psycopg://u@127.0.0.1/db"
+
+
+BAD = [
+    ("missing key", GOOD.replace('id = "shiqi"\n', ""), "node.id: missing, this key is required"),
+    ("unknown key", GOOD + "colour = 1\n", "database.colour: unknown key"),
+    ("unknown table", GOOD + "[nodes]\nx = 1\n", "[nodes]: unknown table"),
+    ("wrong type", GOOD + "[ledger]\nbatch_size_max = \"many\"\n", "ledger.batch_size_max: got 'many', want an integer"),
+    ("batch too large", GOOD + "[ledger]\nbatch_size_max = 9000\n", "ledger.batch_size_max: got 9000, want 1..=8000"),
+    ("bad listen", GOOD + "[server]\nlisten = \"abc\"\n", "server.listen: got 'abc', want HOST:PORT"),
+    ("public listen without TLS", GOOD + "[server]\nlisten = \"0.0.0.0:7400\"\n", "server.listen: got '0.0.0.0:7400'"),
+    ("bad node id", GOOD.replace('"shiqi"', '"Shi Qi"'), "node.id: got 'Shi Qi'"),
+    ("bad kind", GOOD.replace("[database]", 'kind = "town"\n[database]'), "node.kind: got 'town'"),
+    ("bad database", GOOD.replace("sqlite:///node.db", "mysql://x/y"), "database.url: got backend 'mysql'"),
+    ("in-memory database", GOOD.replace("sqlite:///node.db", "sqlite://"), "database.url: want a SQLite file"),
+    ("not TOML", "[node\n", "not valid TOML"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "message"), BAD, ids=[b[0] for b in BAD])
+def test_bad_config_names_the_key(tmp_path: pathlib.Path, name: str, text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_node_config(write(tmp_path, text), environ={})
+    assert message in str(caught.value)
+    assert str(tmp_path / "node.toml") in str(caught.value)
+
+
+def test_bad_environment_value_names_the_variable(tmp_path: pathlib.Path) -> None:
+    with pytest.raises(ConfigError, match=r"TIMEBANK_SERVER__WORKERS_MAX \(server.workers_max\): got 'x'"):
+        load_node_config(write(tmp_path, GOOD), environ={"TIMEBANK_SERVER__WORKERS_MAX": "x"})
+
+
+def test_missing_file(tmp_path: pathlib.Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read the configuration file"):
+        load_node_config(tmp_path / "absent.toml", environ={})
