@@ -17,8 +17,12 @@ COMMAND_TIMEOUT_SECONDS = 60
 
 
 def timebank(*arguments: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
-    run = subprocess.run([sys.executable, "-m", "timebank.cli", *arguments], capture_output=True,
-                         text=True, timeout=COMMAND_TIMEOUT_SECONDS)
+    run = subprocess.run(
+        [sys.executable, "-m", "timebank.cli", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT_SECONDS,
+    )
     assert run.returncode == expect, f"exit {run.returncode}\nstdout: {run.stdout}\nstderr: {run.stderr}"
     return run
 
@@ -27,8 +31,19 @@ def timebank(*arguments: str, expect: int = 0) -> subprocess.CompletedProcess[st
 def served(database_url: str, tmp_path: pathlib.Path) -> Iterator[str]:
     """`timebank node init` then `timebank node serve` in its own process; yields HOST:PORT."""
     directory = tmp_path / "district"
-    timebank("node", "init", str(directory), "--id", "shiqi", "--name", "石岐街道",
-             "--database-url", database_url, "--listen", "127.0.0.1:0")
+    timebank(
+        "node",
+        "init",
+        str(directory),
+        "--id",
+        "shiqi",
+        "--name",
+        "石岐街道",
+        "--database-url",
+        database_url,
+        "--listen",
+        "127.0.0.1:0",
+    )
     with node_process(directory / "node.toml", directory / "node.log") as (_process, address):
         yield address
 
@@ -38,16 +53,47 @@ def test_operator_commands(served: str, tmp_path: pathlib.Path) -> None:
     info = json.loads(timebank("node", "info", *node, "--json").stdout)
     assert info["node_id"] == "shiqi" and info["display_name"] == "石岐街道" and info["halted_reason"] == ""
     alice = "a" * 31 + "1"
-    created = json.loads(timebank("account", "create", "--holder", "张伟", "--id", alice, *node, "--json").stdout)
+    created = json.loads(
+        timebank("account", "create", "--holder", "张伟", "--id", alice, *node, "--json").stdout
+    )
     assert created == {"id": alice, "outcome": "ok"}
-    again = json.loads(timebank("account", "create", "--holder", "张伟", "--id", alice, *node, "--json").stdout)
+    again = json.loads(
+        timebank("account", "create", "--holder", "张伟", "--id", alice, *node, "--json").stdout
+    )
     assert again["outcome"] == "exists"
 
-    deposit = json.loads(timebank("transfer", "create", "--from", "issuance", "--to", alice, "--minutes", "90",
-                                  "--memo", "order 7", *node, "--json").stdout)
+    deposit = json.loads(
+        timebank(
+            "transfer",
+            "create",
+            "--from",
+            "issuance",
+            "--to",
+            alice,
+            "--minutes",
+            "90",
+            "--memo",
+            "order 7",
+            *node,
+            "--json",
+        ).stdout
+    )
     assert deposit["outcome"] == "ok" and deposit["stored"]["transfer"]["amount_minutes"] == 90
-    hold = json.loads(timebank("transfer", "create", "--from", alice, "--to", "mall", "--minutes", "30",
-                               "--pending", *node, "--json").stdout)
+    hold = json.loads(
+        timebank(
+            "transfer",
+            "create",
+            "--from",
+            alice,
+            "--to",
+            "mall",
+            "--minutes",
+            "30",
+            "--pending",
+            *node,
+            "--json",
+        ).stdout
+    )
     hold_id = hold["stored"]["transfer"]["id"]
     timebank("transfer", "post", hold_id, "--minutes", "20", *node)
     shown = json.loads(timebank("transfer", "show", hold_id, *node, "--json").stdout)
@@ -57,15 +103,18 @@ def test_operator_commands(served: str, tmp_path: pathlib.Path) -> None:
     assert account["balance_minutes"] == 70 and account["available_minutes"] == 70
     assert "1.17 h" in timebank("account", "show", alice, *node).stdout
 
-    statement = json.loads(timebank("account", "statement", alice, "--all", "--page-size", "1", *node,
-                                    "--json").stdout)
+    statement = json.loads(
+        timebank("account", "statement", alice, "--all", "--page-size", "1", *node, "--json").stdout
+    )
     assert statement["opening_balance_minutes"] == 0 and statement["closing_balance_minutes"] == 70
     assert [e["posted_change_minutes"] for e in statement["entries"]] == [90, 0, -20]
 
     batch = tmp_path / "batch.jsonl"
     batch.write_text(
-        json.dumps({"from": "issuance", "to": alice, "minutes": 10, "linked": True}) + "\n"
-        + json.dumps({"from": alice, "to": "donation-pool", "minutes": 500}) + "\n",
+        json.dumps({"from": "issuance", "to": alice, "minutes": 10, "linked": True})
+        + "\n"
+        + json.dumps({"from": alice, "to": "donation-pool", "minutes": 500})
+        + "\n",
         encoding="utf-8",
     )
     refused_batch = json.loads(timebank("transfer", "batch", str(batch), *node, "--json", expect=1).stdout)
@@ -78,8 +127,9 @@ def test_refusals_and_exit_codes(served: str, tmp_path: pathlib.Path) -> None:
     node = ("--node", served)
     member = "b" * 32
     timebank("account", "create", "--holder", "李娜", "--id", member, *node)
-    refused = timebank("transfer", "create", "--from", member, "--to", "issuance", "--minutes", "5", *node,
-                       expect=1)
+    refused = timebank(
+        "transfer", "create", "--from", member, "--to", "issuance", "--minutes", "5", *node, expect=1
+    )
     assert "refused (FAILED_PRECONDITION): amount_minutes: got 5, but account" in refused.stderr
     unknown = timebank("account", "show", "c" * 32, *node, expect=1)
     assert f"refused (NOT_FOUND): account_id: account {'c' * 32} not found" in unknown.stderr
@@ -96,8 +146,11 @@ def test_unreachable_node_exits_3() -> None:
 
 def test_bad_config_is_refused_at_start_naming_the_key(tmp_path: pathlib.Path) -> None:
     config = tmp_path / "node.toml"
-    config.write_text('[node]\nid = "x"\ndisplay_name = "x"\n[database]\nurl = "sqlite:///n.db"\n'
-                      '[server]\nlisten = "127.0.0.1:99999"\n', encoding="utf-8")
+    config.write_text(
+        '[node]\nid = "x"\ndisplay_name = "x"\n[database]\nurl = "sqlite:///n.db"\n'
+        '[server]\nlisten = "127.0.0.1:99999"\n',
+        encoding="utf-8",
+    )
     run = timebank("node", "serve", "--config", str(config), expect=2)
     assert f"error: {config}: server.listen: got '127.0.0.1:99999', want HOST:PORT" in run.stderr
 

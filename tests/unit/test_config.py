@@ -34,8 +34,11 @@ def test_defaults_and_relative_paths(tmp_path: pathlib.Path) -> None:
 
 
 def test_environment_overrides_the_file(tmp_path: pathlib.Path) -> None:
-    environ = {"TIMEBANK_SERVER__LISTEN": "127.0.0.1:9999", "TIMEBANK_LEDGER__BATCH_SIZE_MAX": "100",
-               "TIMEBANK_DATABASE__URL": "postgresql://u@127.0.0.1/db"}
+    environ = {
+        "TIMEBANK_SERVER__LISTEN": "127.0.0.1:9999",
+        "TIMEBANK_LEDGER__BATCH_SIZE_MAX": "100",
+        "TIMEBANK_DATABASE__URL": "postgresql://u@127.0.0.1/db",
+    }
     config = load_node_config(write(tmp_path, GOOD), environ=environ)
     assert config.server.listen == "127.0.0.1:9999"
     assert config.ledger.batch_size_max == 100
@@ -46,14 +49,30 @@ BAD = [
     ("missing key", GOOD.replace('id = "shiqi"\n', ""), "node.id: missing, this key is required"),
     ("unknown key", GOOD + "colour = 1\n", "database.colour: unknown key"),
     ("unknown table", GOOD + "[nodes]\nx = 1\n", "[nodes]: unknown table"),
-    ("wrong type", GOOD + "[ledger]\nbatch_size_max = \"many\"\n", "ledger.batch_size_max: got 'many', want an integer"),
-    ("batch too large", GOOD + "[ledger]\nbatch_size_max = 9000\n", "ledger.batch_size_max: got 9000, want 1..=8000"),
-    ("bad listen", GOOD + "[server]\nlisten = \"abc\"\n", "server.listen: got 'abc', want HOST:PORT"),
-    ("public listen without TLS", GOOD + "[server]\nlisten = \"0.0.0.0:7400\"\n", "server.listen: got '0.0.0.0:7400'"),
+    (
+        "wrong type",
+        GOOD + '[ledger]\nbatch_size_max = "many"\n',
+        "ledger.batch_size_max: got 'many', want an integer",
+    ),
+    (
+        "batch too large",
+        GOOD + "[ledger]\nbatch_size_max = 9000\n",
+        "ledger.batch_size_max: got 9000, want 1..=8000",
+    ),
+    ("bad listen", GOOD + '[server]\nlisten = "abc"\n', "server.listen: got 'abc', want HOST:PORT"),
+    (
+        "public listen without TLS",
+        GOOD + '[server]\nlisten = "0.0.0.0:7400"\n',
+        "server.listen: got '0.0.0.0:7400'",
+    ),
     ("bad node id", GOOD.replace('"shiqi"', '"Shi Qi"'), "node.id: got 'Shi Qi'"),
     ("bad kind", GOOD.replace("[database]", 'kind = "town"\n[database]'), "node.kind: got 'town'"),
     ("bad database", GOOD.replace("sqlite:///node.db", "mysql://x/y"), "database.url: got backend 'mysql'"),
-    ("in-memory database", GOOD.replace("sqlite:///node.db", "sqlite://"), "database.url: want a SQLite file"),
+    (
+        "in-memory database",
+        GOOD.replace("sqlite:///node.db", "sqlite://"),
+        "database.url: want a SQLite file",
+    ),
     ("not TOML", "[node\n", "not valid TOML"),
 ]
 
