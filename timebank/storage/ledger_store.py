@@ -9,8 +9,9 @@ whole write transaction holds the database's write lock (BEGIN IMMEDIATE).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, union_all, update
 
@@ -149,47 +150,45 @@ def load_view(connection: Connection, requests: Sequence[TransferRequest]) -> Le
     )
 
 
-def lock_accounts(connection: Connection, account_ids: Iterable[int]) -> dict[int, Account]:
-    keys = sorted(hex_id(value) for value in account_ids)
-    found: dict[int, Account] = {}
+def _rows_where_in(
+    connection: Connection, column: Any, ids: Iterable[int], *, for_update: bool = False
+) -> Iterator[Row]:
+    """The rows whose column is one of ids, read in bounded IN lists, in id order."""
+    keys = sorted(hex_id(value) for value in ids if value)
     for chunk in _chunks(keys):
-        statement = select(accounts).where(accounts.c.id.in_(chunk)).order_by(accounts.c.id).with_for_update()
-        for row in connection.execute(statement):
-            account = account_from_row(row)
-            found[account.id] = account
-    return found
+        statement = select(column.table).where(column.in_(chunk)).order_by(column)
+        yield from connection.execute(statement.with_for_update() if for_update else statement)
+
+
+def lock_accounts(connection: Connection, account_ids: Iterable[int]) -> dict[int, Account]:
+    """Reads accounts, locking them FOR UPDATE in id order (PostgreSQL; SQLite holds the database)."""
+    rows = _rows_where_in(connection, accounts.c.id, account_ids, for_update=True)
+    return {account.id: account for account in map(account_from_row, rows)}
+
+
+def read_accounts(connection: Connection, account_ids: Iterable[int]) -> dict[int, Account]:
+    rows = _rows_where_in(connection, accounts.c.id, account_ids)
+    return {account.id: account for account in map(account_from_row, rows)}
 
 
 def read_transfers(connection: Connection, transfer_ids: Iterable[int]) -> dict[int, StoredTransfer]:
-    keys = sorted(hex_id(value) for value in transfer_ids if value)
-    found: dict[int, StoredTransfer] = {}
-    for chunk in _chunks(keys):
-        for row in connection.execute(select(transfers).where(transfers.c.id.in_(chunk))):
-            stored = transfer_from_row(row)
-            found[stored.id] = stored
-    return found
+    rows = _rows_where_in(connection, transfers.c.id, transfer_ids)
+    return {stored.id: stored for stored in map(transfer_from_row, rows)}
 
 
 def read_resolutions(connection: Connection, pending_ids: Iterable[int]) -> dict[int, Resolution]:
-    keys = sorted(hex_id(value) for value in pending_ids if value)
     found: dict[int, Resolution] = {}
-    for chunk in _chunks(keys):
-        statement = select(pending_resolutions).where(pending_resolutions.c.pending_id.in_(chunk))
-        for row in connection.execute(statement):
-            resolution = Resolution(
-                int_id(row.pending_id), int_id(row.resolved_by_id), TransferState(row.state)
-            )
-            found[resolution.pending_id] = resolution
+    for row in _rows_where_in(connection, pending_resolutions.c.pending_id, pending_ids):
+        pending_id = int_id(row.pending_id)
+        found[pending_id] = Resolution(pending_id, int_id(row.resolved_by_id), TransferState(row.state))
     return found
 
 
 def _read_refusals(connection: Connection, transfer_ids: Iterable[int]) -> dict[int, Refusal]:
-    keys = sorted(hex_id(value) for value in transfer_ids if value)
     found: dict[int, Refusal] = {}
-    for chunk in _chunks(keys):
-        for row in connection.execute(select(refusals).where(refusals.c.id.in_(chunk))):
-            request = _request_from_row(row)
-            found[request.id] = Refusal(request, Outcome(row.outcome), row.detail)
+    for row in _rows_where_in(connection, refusals.c.id, transfer_ids):
+        request = _request_from_row(row)
+        found[request.id] = Refusal(request, Outcome(row.outcome), row.detail)
     return found
 
 
@@ -345,16 +344,6 @@ def books_totals(connection: Connection) -> BooksTotals:
 def read_account(connection: Connection, account_id: int) -> Account | None:
     row = connection.execute(select(accounts).where(accounts.c.id == hex_id(account_id))).first()
     return account_from_row(row) if row else None
-
-
-def read_accounts(connection: Connection, account_ids: Iterable[int]) -> dict[int, Account]:
-    keys = sorted(hex_id(value) for value in account_ids)
-    found: dict[int, Account] = {}
-    for chunk in _chunks(keys):
-        for row in connection.execute(select(accounts).where(accounts.c.id.in_(chunk))):
-            account = account_from_row(row)
-            found[account.id] = account
-    return found
 
 
 def statement_rows(

@@ -66,18 +66,32 @@ accounts = Table(
     ),
 )
 
+
+def _transfer_body(accounts_table: str | None) -> list[Column]:  # type: ignore[type-arg]
+    """The columns of a transfer as submitted; account ids reference accounts_table if given."""
+
+    def account_column(name: str) -> Column:  # type: ignore[type-arg]
+        if accounts_table is None:
+            return Column(name, ID, nullable=False)
+        return Column(name, ID, ForeignKey(f"{accounts_table}.id"), nullable=False)
+
+    return [
+        Column("kind", SmallInteger, nullable=False),
+        account_column("debit_account_id"),
+        account_column("credit_account_id"),
+        Column("amount_minutes", BigInteger, nullable=False),
+        Column("pending_id", ID, nullable=True),
+        Column("reverses_id", ID, nullable=True),
+        Column("memo", String(200), nullable=False),
+    ]
+
+
 transfers = Table(
     "transfers",
     metadata,
     Column("sequence", SEQUENCE, primary_key=True, autoincrement=True),
     Column("id", ID, nullable=False, unique=True),
-    Column("kind", SmallInteger, nullable=False),
-    Column("debit_account_id", ID, ForeignKey("accounts.id"), nullable=False),
-    Column("credit_account_id", ID, ForeignKey("accounts.id"), nullable=False),
-    Column("amount_minutes", BigInteger, nullable=False),
-    Column("pending_id", ID, nullable=True),
-    Column("reverses_id", ID, nullable=True),
-    Column("memo", String(200), nullable=False),
+    *_transfer_body("accounts"),
     Column("created_at_micros", BigInteger, nullable=False),
     Column("debit_balance_after_minutes", BigInteger, nullable=False),
     Column("credit_balance_after_minutes", BigInteger, nullable=False),
@@ -102,13 +116,7 @@ refusals = Table(
     "refusals",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("kind", SmallInteger, nullable=False),
-    Column("debit_account_id", ID, nullable=False),
-    Column("credit_account_id", ID, nullable=False),
-    Column("amount_minutes", BigInteger, nullable=False),
-    Column("pending_id", ID, nullable=True),
-    Column("reverses_id", ID, nullable=True),
-    Column("memo", String(200), nullable=False),
+    *_transfer_body(None),
     Column("outcome", SmallInteger, nullable=False),
     Column("detail", Text, nullable=False),
     Column("created_at_micros", BigInteger, nullable=False),
