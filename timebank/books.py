@@ -214,9 +214,18 @@ class Books:
             except _Unbalanced as unbalanced:
                 self._halt(f"the books stopped balancing after a batch: {unbalanced}")
                 self._refuse_if_halted()
-            except (IntegrityError, OperationalError) as error:
-                # A concurrent writer took the same id or a lock first (PostgreSQL), or the
-                # database is busy: the whole batch is decided again from fresh reads.
+            except IntegrityError as error:
+                # A concurrent writer took the same id first (PostgreSQL): decide the whole
+                # batch again from fresh reads. If the database still refuses what the rules
+                # decided, the rules and the stored state disagree: stop writing.
+                if attempt == WRITE_ATTEMPTS_MAX:
+                    self._halt(
+                        f"the database refused a batch the ledger rules accepted, {attempt} times: "
+                        f"{_first_line(error)}"
+                    )
+                    self._refuse_if_halted()
+            except OperationalError as error:
+                # A lock or serialisation conflict, or a busy database: try again, bounded.
                 if attempt == WRITE_ATTEMPTS_MAX:
                     raise StorageUnavailable(
                         f"the database refused the batch {attempt} times: {_first_line(error)}"

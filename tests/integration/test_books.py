@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pathlib
+from typing import Any
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -9,8 +12,10 @@ from sqlalchemy import func, select, text
 
 from tests.support import ISSUANCE, member, member_spec, move, post, transfer_id, void
 from timebank.books import Books
+from timebank.clock import FakeClock
 from timebank.errors import BatchTooLarge, LedgerHalted, NotFound, RequestInvalid
 from timebank.ledger.model import Outcome, TransferKind, TransferState
+from timebank.storage.engine import create_database_engine
 from timebank.storage.schema import metadata, refusals, transfers
 
 
@@ -162,3 +167,22 @@ def test_database_constraints_refuse_an_overdraft_written_directly(books: Books)
         connection.execute(
             text(f"UPDATE accounts SET debits_posted_minutes = 5 WHERE id = '{member(1):032x}'")
         )
+
+
+def test_rules_and_database_disagreeing_halts_the_books(templates: Any, tmp_path: pathlib.Path) -> None:
+    """A row that breaks the database's own constraint (written with checks off, which only
+    SQLite allows) makes the database refuse what the rules accept: the books halt instead
+    of retrying forever."""
+    books = Books(create_database_engine(templates.new_sqlite(tmp_path)), FakeClock())
+    books.create_system_accounts("test")
+    books.create_accounts([member_spec(1, cap_minutes=100), member_spec(2)])
+    books.submit([move(1, ISSUANCE, member(1), 100)])
+    with books.engine.begin() as connection:
+        connection.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
+        connection.execute(text(f"UPDATE accounts SET cap_minutes = 50 WHERE id = '{member(1):032x}'"))
+        connection.exec_driver_sql("PRAGMA ignore_check_constraints = OFF")
+    with pytest.raises(LedgerHalted, match="the database refused a batch the ledger rules accepted"):
+        books.submit([move(2, member(1), member(2), 10)])
+    assert "CHECK constraint failed" in (books.halted_reason or "")
+    assert books.account(member(2)).balance_minutes == 0
+    books.engine.dispose()

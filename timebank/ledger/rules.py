@@ -12,6 +12,8 @@ and another's credits, so the books balance after every batch.
 
 from __future__ import annotations
 
+import enum
+
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 
@@ -336,6 +338,7 @@ def _check_id(name: str, value: int) -> None:
 
 
 def _compare_bodies(new: object, old: object, ignore: tuple[str, ...]) -> None:
+    """Refuses with the first field where a reused id's body differs from the stored one."""
     for item in fields(new):  # type: ignore[arg-type]
         if item.name in ignore:
             continue
@@ -343,16 +346,17 @@ def _compare_bodies(new: object, old: object, ignore: tuple[str, ...]) -> None:
         if got != stored:
             raise Refused(
                 Outcome.EXISTS_WITH_DIFFERENT_BODY,
-                f"{item.name}: id {format_id(new.id)} exists with "
-                f"{_show(stored)}, got {_show(got)}; a reused id must carry the same body",
+                f"{item.name}: id {format_id(getattr(new, 'id'))} exists with "
+                f"{_show(item.name, stored)}, got {_show(item.name, got)}; "
+                "a reused id must carry the same body",
             )
 
 
-def _show(value: object) -> str:
-    if isinstance(value, int) and not isinstance(value, bool) and value > AMOUNT_MINUTES_MAX:
-        return format_id(value)
-    if hasattr(value, "name"):
-        return str(value.name)  # enums
+def _show(name: str, value: object) -> str:
+    if name.endswith("id") and isinstance(value, int):
+        return format_id(value) if value else "none"
+    if isinstance(value, enum.Enum):
+        return value.name
     return repr(value)
 
 
