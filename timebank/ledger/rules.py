@@ -13,7 +13,6 @@ and another's credits, so the books balance after every batch.
 from __future__ import annotations
 
 import enum
-
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 
@@ -337,16 +336,18 @@ def _check_id(name: str, value: int) -> None:
         raise Refused(Outcome.INVALID, f"{name}: got {value:#x}, want 1..2^128-2")
 
 
-def _compare_bodies(new: object, old: object, ignore: tuple[str, ...]) -> None:
+def _compare_bodies(
+    new: AccountSpec | TransferRequest, old: AccountSpec | TransferRequest, ignore: tuple[str, ...]
+) -> None:
     """Refuses with the first field where a reused id's body differs from the stored one."""
-    for item in fields(new):  # type: ignore[arg-type]
+    for item in fields(new):
         if item.name in ignore:
             continue
         got, stored = getattr(new, item.name), getattr(old, item.name)
         if got != stored:
             raise Refused(
                 Outcome.EXISTS_WITH_DIFFERENT_BODY,
-                f"{item.name}: id {format_id(getattr(new, 'id'))} exists with "
+                f"{item.name}: id {format_id(new.id)} exists with "
                 f"{_show(item.name, stored)}, got {_show(item.name, got)}; "
                 "a reused id must carry the same body",
             )
