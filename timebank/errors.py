@@ -7,7 +7,11 @@
     ├── ItemRefused               one item refused by a ledger rule; carries its Outcome
     ├── LedgerHalted              the books stopped balancing; all writes refused (DATA_LOSS)
     ├── StorageUnavailable        the database cannot be reached (UNAVAILABLE)
-    └── ConfigError               a configuration key is missing or wrong (names the key)
+    ├── ConfigError               a configuration key is missing or wrong (names the key)
+    └── VerificationError         a signature, key, proof or identity does not verify
+        │                         (UNAUTHENTICATED)
+        └── NotPermitted          a verified party may not do this now, e.g. a suspended
+                                  node (PERMISSION_DENIED)
 
 The mapping to gRPC status codes lives in timebank.grpc_status, nowhere else.
 """
@@ -48,4 +52,12 @@ class StorageUnavailable(TimebankError):
 
 
 class ConfigError(TimebankError):
+    pass
+
+
+class VerificationError(TimebankError):
+    """Raised by every verification; verification never returns a bool."""
+
+
+class NotPermitted(VerificationError):
     pass

@@ -21,9 +21,11 @@ from timebank.errors import (
     ItemRefused,
     LedgerHalted,
     NotFound,
+    NotPermitted,
     RequestInvalid,
     StorageUnavailable,
     TimebankError,
+    VerificationError,
 )
 from timebank.ledger.model import Outcome
 
@@ -52,6 +54,8 @@ ERROR_STATUS: dict[type[TimebankError], grpc.StatusCode] = {
     LedgerHalted: grpc.StatusCode.DATA_LOSS,
     StorageUnavailable: grpc.StatusCode.UNAVAILABLE,
     ConfigError: grpc.StatusCode.FAILED_PRECONDITION,
+    NotPermitted: grpc.StatusCode.PERMISSION_DENIED,  # before its parent: first match wins
+    VerificationError: grpc.StatusCode.UNAUTHENTICATED,
 }
 
 

@@ -1,0 +1,145 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Verdict(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    VERDICT_UNSPECIFIED: _ClassVar[Verdict]
+    VERDICT_COMMIT: _ClassVar[Verdict]
+    VERDICT_ABORT: _ClassVar[Verdict]
+VERDICT_UNSPECIFIED: Verdict
+VERDICT_COMMIT: Verdict
+VERDICT_ABORT: Verdict
+
+class BatchHeader(_message.Message):
+    __slots__ = ("sender_id", "recipient_id", "batch_id", "created_at_micros", "item_count", "items_root")
+    SENDER_ID_FIELD_NUMBER: _ClassVar[int]
+    RECIPIENT_ID_FIELD_NUMBER: _ClassVar[int]
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    ITEM_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_ROOT_FIELD_NUMBER: _ClassVar[int]
+    sender_id: str
+    recipient_id: str
+    batch_id: bytes
+    created_at_micros: int
+    item_count: int
+    items_root: bytes
+    def __init__(self, sender_id: _Optional[str] = ..., recipient_id: _Optional[str] = ..., batch_id: _Optional[bytes] = ..., created_at_micros: _Optional[int] = ..., item_count: _Optional[int] = ..., items_root: _Optional[bytes] = ...) -> None: ...
+
+class SignedBatch(_message.Message):
+    __slots__ = ("header", "key_id", "signature", "items")
+    HEADER_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    header: bytes
+    key_id: str
+    signature: bytes
+    items: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, header: _Optional[bytes] = ..., key_id: _Optional[str] = ..., signature: _Optional[bytes] = ..., items: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class CrossTransfer(_message.Message):
+    __slots__ = ("transfer_id", "debit_node_id", "debit_account_id", "credit_node_id", "credit_account_id", "amount_minutes", "memo", "originator_node_id", "consent")
+    TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]
+    DEBIT_NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    DEBIT_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    MEMO_FIELD_NUMBER: _ClassVar[int]
+    ORIGINATOR_NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    CONSENT_FIELD_NUMBER: _ClassVar[int]
+    transfer_id: bytes
+    debit_node_id: str
+    debit_account_id: bytes
+    credit_node_id: str
+    credit_account_id: bytes
+    amount_minutes: int
+    memo: str
+    originator_node_id: str
+    consent: Consent
+    def __init__(self, transfer_id: _Optional[bytes] = ..., debit_node_id: _Optional[str] = ..., debit_account_id: _Optional[bytes] = ..., credit_node_id: _Optional[str] = ..., credit_account_id: _Optional[bytes] = ..., amount_minutes: _Optional[int] = ..., memo: _Optional[str] = ..., originator_node_id: _Optional[str] = ..., consent: _Optional[_Union[Consent, _Mapping]] = ...) -> None: ...
+
+class Consent(_message.Message):
+    __slots__ = ("one_time_code", "mandate_id")
+    ONE_TIME_CODE_FIELD_NUMBER: _ClassVar[int]
+    MANDATE_ID_FIELD_NUMBER: _ClassVar[int]
+    one_time_code: str
+    mandate_id: bytes
+    def __init__(self, one_time_code: _Optional[str] = ..., mandate_id: _Optional[bytes] = ...) -> None: ...
+
+class Prepare(_message.Message):
+    __slots__ = ("transfer", "expires_at_micros")
+    TRANSFER_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    transfer: CrossTransfer
+    expires_at_micros: int
+    def __init__(self, transfer: _Optional[_Union[CrossTransfer, _Mapping]] = ..., expires_at_micros: _Optional[int] = ...) -> None: ...
+
+class Vote(_message.Message):
+    __slots__ = ("transfer_id", "accept", "reason")
+    TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCEPT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    transfer_id: bytes
+    accept: bool
+    reason: str
+    def __init__(self, transfer_id: _Optional[bytes] = ..., accept: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class Decision(_message.Message):
+    __slots__ = ("transfer_id", "verdict", "reason", "decided_at_micros")
+    TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    transfer_id: bytes
+    verdict: Verdict
+    reason: str
+    decided_at_micros: int
+    def __init__(self, transfer_id: _Optional[bytes] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., reason: _Optional[str] = ..., decided_at_micros: _Optional[int] = ...) -> None: ...
+
+class Ack(_message.Message):
+    __slots__ = ("item_ids",)
+    ITEM_IDS_FIELD_NUMBER: _ClassVar[int]
+    item_ids: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, item_ids: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class Query(_message.Message):
+    __slots__ = ("transfer_ids",)
+    TRANSFER_IDS_FIELD_NUMBER: _ClassVar[int]
+    transfer_ids: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, transfer_ids: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class Receipt(_message.Message):
+    __slots__ = ("item_id", "accepted", "reason")
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    item_id: bytes
+    accepted: bool
+    reason: str
+    def __init__(self, item_id: _Optional[bytes] = ..., accepted: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class Item(_message.Message):
+    __slots__ = ("item_id", "prepare", "vote", "decision", "ack", "query", "receipt")
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    PREPARE_FIELD_NUMBER: _ClassVar[int]
+    VOTE_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    ACK_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    item_id: bytes
+    prepare: Prepare
+    vote: Vote
+    decision: Decision
+    ack: Ack
+    query: Query
+    receipt: Receipt
+    def __init__(self, item_id: _Optional[bytes] = ..., prepare: _Optional[_Union[Prepare, _Mapping]] = ..., vote: _Optional[_Union[Vote, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., query: _Optional[_Union[Query, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ...) -> None: ...
