@@ -11,9 +11,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
 from timebank.config import (
+    DatabaseTable,
+    KeysTable,
+    TlsTable,
+    absolute_database_url,
     build,
     is_loopback,
     load_toml,
@@ -23,7 +25,6 @@ from timebank.config import (
 )
 from timebank.errors import ConfigError
 from timebank.ledger.model import BATCH_SIZE_MAX
-from timebank.storage.engine import PoolSettings, normalise_url
 
 NODE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 NODE_KINDS = ("district", "department")
@@ -48,35 +49,6 @@ class NodeTable:
             f"got {len(self.display_name)} characters, want 1..=64",
         )
         require(self.kind in NODE_KINDS, "kind", f"got {self.kind!r}, want one of {NODE_KINDS}")
-
-
-@dataclass(frozen=True)
-class DatabaseTable:
-    url: str
-    pool_size: int = 5
-    pool_overflow_max: int = 5
-    pool_timeout_seconds: float = 10.0
-
-    def __post_init__(self) -> None:
-        try:
-            normalise_url(self.url)
-        except ConfigError as error:
-            raise ConfigError(str(error).removeprefix("database.")) from None
-        require(1 <= self.pool_size <= 100, "pool_size", f"got {self.pool_size}, want 1..=100")
-        require(
-            0 <= self.pool_overflow_max <= 100,
-            "pool_overflow_max",
-            f"got {self.pool_overflow_max}, want 0..=100",
-        )
-        require(
-            0 < self.pool_timeout_seconds <= 300,
-            "pool_timeout_seconds",
-            f"got {self.pool_timeout_seconds}, want 0 < seconds <= 300",
-        )
-
-    @property
-    def pool(self) -> PoolSettings:
-        return PoolSettings(self.pool_size, self.pool_overflow_max, self.pool_timeout_seconds)
 
 
 @dataclass(frozen=True)
@@ -129,8 +101,63 @@ class LedgerTable:
 
 
 @dataclass(frozen=True)
-class KeysTable:
-    signing_key_file: str = "keys/signing-key.pem"
+class ClearinghouseTable:
+    """How this node reaches the clearinghouse. An empty address: a node on its own."""
+
+    address: str = ""
+    # The clearinghouse's party id, checked against its TLS certificate.
+    party_id: str = "clearinghouse"
+    # The clearinghouse's public signing keys (`timebank city init` writes this file).
+    keys_file: str = "clearinghouse-keys.toml"
+    # Deadline of each Exchange call (the clearinghouse may hold it for its long poll).
+    exchange_deadline_seconds: float = 5.0
+    # Most items sent in one batch.
+    batch_items_max: int = 4_000
+    # After a failed call, wait up to this long (exponential backoff with jitter).
+    retry_backoff_max_seconds: float = 5.0
+    # Ask for the outcome of a held transfer with no decision after this long.
+    query_after_seconds: float = 60.0
+    # How far a batch's created_at may be from this node's clock.
+    clock_skew_seconds_max: float = 300.0
+    # Plaintext without TLS, for local experiments only; never the default.
+    insecure: bool = False
+
+    def __post_init__(self) -> None:
+        if self.address:
+            try:
+                host, _port = parse_listen_address(self.address)
+            except ConfigError as error:
+                raise ConfigError(f"address: {error}") from None
+            require(
+                not self.insecure or is_loopback(host),
+                "insecure",
+                f"plaintext is allowed only to a loopback address, got {self.address!r}",
+            )
+        require(
+            0.1 <= self.exchange_deadline_seconds <= 120,
+            "exchange_deadline_seconds",
+            f"got {self.exchange_deadline_seconds}, want 0.1..=120",
+        )
+        require(
+            1 <= self.batch_items_max <= 8_000,
+            "batch_items_max",
+            f"got {self.batch_items_max}, want 1..=8000",
+        )
+        require(
+            0.01 <= self.retry_backoff_max_seconds <= 300,
+            "retry_backoff_max_seconds",
+            f"got {self.retry_backoff_max_seconds}, want 0.01..=300",
+        )
+        require(
+            1 <= self.query_after_seconds <= 86_400,
+            "query_after_seconds",
+            f"got {self.query_after_seconds}, want 1..=86400",
+        )
+        require(
+            1 <= self.clock_skew_seconds_max <= 3_600,
+            "clock_skew_seconds_max",
+            f"got {self.clock_skew_seconds_max}, want 1..=3600",
+        )
 
 
 @dataclass(frozen=True)
@@ -140,6 +167,8 @@ class NodeConfig:
     server: ServerTable = field(default_factory=ServerTable)
     ledger: LedgerTable = field(default_factory=LedgerTable)
     keys: KeysTable = field(default_factory=KeysTable)
+    tls: TlsTable = field(default_factory=TlsTable)
+    clearinghouse: ClearinghouseTable = field(default_factory=ClearinghouseTable)
     # Where the file was read from: relative paths are resolved against its folder.
     base_directory: pathlib.Path = pathlib.Path(".")
 
@@ -149,7 +178,10 @@ class NodeConfig:
 
     @property
     def signing_key_path(self) -> pathlib.Path:
-        return resolve_path(self.base_directory, self.keys.signing_key_file)
+        return self.path(self.keys.signing_key_file)
+
+    def path(self, value: str) -> pathlib.Path:
+        return resolve_path(self.base_directory, value)
 
 
 def load_node_config(path: pathlib.Path | str, environ: dict[str, str] | None = None) -> NodeConfig:
@@ -158,12 +190,3 @@ def load_node_config(path: pathlib.Path | str, environ: dict[str, str] | None = 
     return build(
         NodeConfig, document, source=str(path), environ=environ, base_directory=path.resolve().parent
     )
-
-
-def absolute_database_url(url: str, base: pathlib.Path) -> str:
-    """A SQLite URL with a relative file path, made absolute against the config's folder."""
-    parsed = make_url(normalise_url(url))
-    if parsed.get_backend_name() == "sqlite" and parsed.database:
-        database = resolve_path(base, parsed.database)
-        return parsed.set(database=str(database)).render_as_string(hide_password=False)
-    return normalise_url(url)

@@ -84,7 +84,7 @@ def _wait_for_address(process: subprocess.Popen[bytes], log_path: pathlib.Path, 
             log.seek(offset)
             for line in log.read().decode("utf-8", "replace").splitlines():
                 if " serving on " in line:
-                    return line.rsplit(" serving on ", 1)[1].strip()
+                    return line.rsplit(" serving on ", 1)[1].split()[0]
         time.sleep(0.05)
     text = log_path.read_text(encoding="utf-8", errors="replace")[offset:][-2000:]
     raise DemoFailed(f"the node did not start; the end of {log_path}:\n{text}")

@@ -14,6 +14,7 @@ from nodes.config import NodeConfig, load_node_config
 from timebank import keys
 from timebank.books import Books
 from timebank.clock import Clock
+from timebank.config import toml_string
 from timebank.errors import ConfigError
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine
@@ -48,12 +49,24 @@ statement_page_max = 1000
 
 [keys]
 signing_key_file = "keys/signing-key.pem"
+
+[tls]
+ca_file = "tls/ca.pem"
+certificate_file = "tls/tls.pem"
+key_file = "tls/tls-key.pem"
+
+[clearinghouse]
+# Empty: this node runs on its own (no cross-node transfers).
+address = {clearinghouse_address}
+party_id = "clearinghouse"
+keys_file = "clearinghouse-keys.toml"
+exchange_deadline_seconds = 5.0
+batch_items_max = 4000
+retry_backoff_max_seconds = 5.0
+query_after_seconds = 60.0
+clock_skew_seconds_max = 300.0
+insecure = {insecure}
 """
-
-
-def _toml_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"'
 
 
 def init_node(
@@ -65,17 +78,21 @@ def init_node(
     clock: Clock,
     database_url: str = "sqlite:///node.db",
     listen: str = "127.0.0.1:7400",
+    clearinghouse_address: str = "",
+    insecure: bool = False,
 ) -> NodeConfig:
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / CONFIG_NAME
     if config_path.exists():
         raise ConfigError(f"{config_path}: exists already; refusing to overwrite a node")
     text = TEMPLATE.format(
-        node_id=_toml_string(node_id),
-        display_name=_toml_string(display_name),
-        kind=_toml_string(kind),
-        database_url=_toml_string(database_url),
-        listen=_toml_string(listen),
+        node_id=toml_string(node_id),
+        display_name=toml_string(display_name),
+        kind=toml_string(kind),
+        database_url=toml_string(database_url),
+        listen=toml_string(listen),
+        clearinghouse_address=toml_string(clearinghouse_address),
+        insecure="true" if insecure else "false",
     )
     staging = directory / (CONFIG_NAME + ".new")
     staging.write_text(text, encoding="utf-8")

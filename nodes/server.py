@@ -9,6 +9,8 @@ reflection services are served beside NodeLedger.
 from __future__ import annotations
 
 import logging
+import os
+import random
 import signal
 import threading
 from collections.abc import Callable
@@ -20,8 +22,10 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from nodes.config import NodeConfig
+from nodes.crossing import Crossing
+from nodes.link import ClearinghouseLink, LinkSettings
 from nodes.service import NodeIdentity, NodeLedgerService
-from timebank import keys
+from timebank import keys, pki
 from timebank.books import Books
 from timebank.clock import Clock, SystemClock
 from timebank.errors import ConfigError
@@ -31,6 +35,11 @@ from timebank.v1 import ledger_pb2, ledger_pb2_grpc
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = ledger_pb2.DESCRIPTOR.services_by_name["NodeLedger"].full_name
+CHANNEL_OPTIONS = [
+    ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+    ("grpc.max_send_message_length", 64 * 1024 * 1024),
+    ("grpc.keepalive_time_ms", 30_000),
+]
 
 
 @dataclass
@@ -39,10 +48,13 @@ class RunningNode:
     port: int
     books: Books
     health: health.HealthServicer
+    link: ClearinghouseLink | None = None
 
     def stop(self, grace_seconds: float | None = None) -> None:
         self.health.enter_graceful_shutdown()
         self.server.stop(grace_seconds).wait()
+        if self.link is not None:
+            self.link.stop()
         self.books.engine.dispose()
 
 
@@ -76,7 +88,49 @@ def identity_of(config: NodeConfig) -> NodeIdentity:
     )
 
 
-def create_server(config: NodeConfig, clock: Clock) -> RunningNode:
+def open_link(
+    config: NodeConfig, books: Books, clock: Clock, random_bytes: Callable[[int], bytes]
+) -> tuple[Crossing, ClearinghouseLink] | None:
+    """The node's half of the cross-node protocol, when a clearinghouse is configured."""
+    settings = config.clearinghouse
+    if not settings.address:
+        return None
+    wake = threading.Event()
+    crossing = Crossing(books, config.node.id, clock, on_outbox=wake.set)
+    if settings.insecure:
+        channel = grpc.insecure_channel(settings.address, options=CHANNEL_OPTIONS)
+    else:
+        tls = config.tls
+        credentials = pki.channel_credentials(
+            config.path(tls.ca_file), config.path(tls.certificate_file), config.path(tls.key_file)
+        )
+        options = CHANNEL_OPTIONS + pki.channel_options(settings.party_id)
+        channel = grpc.secure_channel(settings.address, credentials, options=options)
+    link = ClearinghouseLink(
+        crossing,
+        config.node.id,
+        keys.load_signing_key(config.signing_key_path),
+        keys.load_key_ring_file(config.path(settings.keys_file)),
+        channel,
+        LinkSettings(
+            exchange_deadline_seconds=settings.exchange_deadline_seconds,
+            batch_items_max=settings.batch_items_max,
+            retry_backoff_max_seconds=settings.retry_backoff_max_seconds,
+            query_after_micros=int(settings.query_after_seconds * 1e6),
+            clock_skew_micros_max=int(settings.clock_skew_seconds_max * 1e6),
+            server_party=settings.party_id,
+        ),
+        clock,
+        random_bytes,
+        random.Random(int.from_bytes(random_bytes(8), "big")),
+    )
+    crossing.on_outbox = link.wake
+    return crossing, link
+
+
+def create_server(
+    config: NodeConfig, clock: Clock, random_bytes: Callable[[int], bytes] = os.urandom
+) -> RunningNode:
     """Starts a node's gRPC server on config.server.listen (port 0: any free port)."""
     identity = identity_of(config)
     health_servicer = health.HealthServicer()
@@ -96,7 +150,9 @@ def create_server(config: NodeConfig, clock: Clock) -> RunningNode:
         options=options,
         maximum_concurrent_rpcs=config.server.workers_max * 8,
     )
-    ledger_pb2_grpc.add_NodeLedgerServicer_to_server(NodeLedgerService(books, identity), server)
+    protocol = open_link(config, books, clock, random_bytes)
+    crossing, link = protocol if protocol else (None, None)
+    ledger_pb2_grpc.add_NodeLedgerServicer_to_server(NodeLedgerService(books, identity, crossing), server)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
     port = server.add_insecure_port(config.server.listen)
@@ -111,7 +167,9 @@ def create_server(config: NodeConfig, clock: Clock) -> RunningNode:
     )
     for name in ("", SERVICE_NAME):
         health_servicer.set(name, status)
-    return RunningNode(server, port, books, health_servicer)
+    if link is not None:
+        link.start()
+    return RunningNode(server, port, books, health_servicer, link)
 
 
 def serve(config: NodeConfig) -> None:

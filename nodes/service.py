@@ -14,7 +14,8 @@ import grpc
 from nodes import wire
 from timebank import __version__
 from timebank.books import Books
-from timebank.errors import ItemRefused
+from nodes.crossing import Crossing
+from timebank.errors import ConfigError, ItemRefused, RequestInvalid
 from timebank.grpc_status import translate_errors
 from timebank.v1 import ledger_pb2 as pb
 from timebank.v1 import ledger_pb2_grpc as pb_grpc
@@ -30,9 +31,18 @@ class NodeIdentity:
 
 
 class NodeLedgerService(pb_grpc.NodeLedgerServicer):
-    def __init__(self, books: Books, identity: NodeIdentity) -> None:
+    def __init__(self, books: Books, identity: NodeIdentity, crossing: Crossing | None = None) -> None:
         self.books = books
         self.identity = identity
+        self.crossing = crossing
+
+    def _crossing(self) -> Crossing:
+        if self.crossing is None:
+            raise ConfigError(
+                "clearinghouse.address: not configured; this node runs on its own and makes no "
+                "cross-node transfers"
+            )
+        return self.crossing
 
     @translate_errors
     def CreateAccounts(
@@ -107,3 +117,32 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
             version=__version__,
             **wire.system_account_ids(),
         )
+
+    @translate_errors
+    def SubmitCrossNodeTransfers(
+        self, request: pb.SubmitCrossNodeTransfersRequest, context: grpc.ServicerContext
+    ) -> pb.SubmitCrossNodeTransfersResponse:
+        results = self._crossing().submit(wire.cross_requests(request))
+        return pb.SubmitCrossNodeTransfersResponse(results=wire.item_results(results))
+
+    @translate_errors
+    def GetCrossNodeTransfer(
+        self, request: pb.GetCrossNodeTransferRequest, context: grpc.ServicerContext
+    ) -> pb.GetCrossNodeTransferResponse:
+        view = self._crossing().view(wire.id_from_bytes(request.id, "id"))
+        return wire.cross_view_to_message(view)
+
+    @translate_errors
+    def CreateConsent(
+        self, request: pb.CreateConsentRequest, context: grpc.ServicerContext
+    ) -> pb.CreateConsentResponse:
+        if request.mandate and not request.mandate_id:
+            raise RequestInvalid("mandate_id: a mandate needs its 16-byte id")
+        grant = self._crossing().create_consent(
+            wire.id_from_bytes(request.holder_account_id, "holder_account_id"),
+            request.beneficiary_node_id,
+            request.limit_minutes,
+            request.valid_seconds,
+            mandate_id=wire.id_from_bytes(request.mandate_id, "mandate_id") if request.mandate else 0,
+        )
+        return wire.consent_grant_to_message(grant)

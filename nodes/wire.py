@@ -8,6 +8,7 @@ Nothing past this module sees a protobuf message.
 
 from __future__ import annotations
 
+from nodes.crossing import ConsentGrant, CrossRequest, CrossView
 from timebank.books import Statement, StatementEntry, TransferView
 from timebank.errors import RequestInvalid
 from timebank.grpc_status import OUTCOME_STATUS
@@ -196,3 +197,51 @@ def system_account_ids() -> dict[str, bytes]:
         AccountKind.ADJUSTMENT: "adjustment_account_id",
     }
     return {names[kind]: id_to_bytes(value) for kind, value in SYSTEM_ACCOUNT_IDS.items()}
+
+
+# -- cross-node transfers ------------------------------------------------------------------
+
+CROSS_STATES = {"held": pb.CROSS_NODE_STATE_HELD, "committed": pb.CROSS_NODE_STATE_COMMITTED,
+                "aborted": pb.CROSS_NODE_STATE_ABORTED}
+
+
+def cross_request_from_message(message: pb.CrossNodeTransfer, where: str) -> CrossRequest:
+    if len(message.one_time_code) > 64:
+        raise RequestInvalid(f"{where}.one_time_code: got {len(message.one_time_code)} characters, want <= 64")
+    if len(message.remote_node_id) > 32:
+        raise RequestInvalid(f"{where}.remote_node_id: got {len(message.remote_node_id)} characters, want <= 32")
+    return CrossRequest(
+        id=id_from_bytes(message.id, f"{where}.id"),
+        local_account_id=id_from_bytes(message.local_account_id, f"{where}.local_account_id"),
+        remote_node_id=message.remote_node_id,
+        remote_account_id=id_from_bytes(message.remote_account_id, f"{where}.remote_account_id"),
+        amount_minutes=message.amount_minutes,
+        memo=message.memo,
+        pull=message.pull,
+        one_time_code=message.one_time_code,
+        mandate_id=id_from_bytes(message.mandate_id, f"{where}.mandate_id", optional=True),
+    )
+
+
+def cross_requests(request: pb.SubmitCrossNodeTransfersRequest) -> list[CrossRequest]:
+    return [cross_request_from_message(m, f"transfers[{i}]") for i, m in enumerate(request.transfers)]
+
+
+def cross_view_to_message(view: CrossView) -> pb.GetCrossNodeTransferResponse:
+    request = view.request
+    return pb.GetCrossNodeTransferResponse(
+        transfer=pb.CrossNodeTransfer(
+            id=id_to_bytes(request.id), local_account_id=id_to_bytes(request.local_account_id),
+            remote_node_id=request.remote_node_id, remote_account_id=id_to_bytes(request.remote_account_id),
+            amount_minutes=request.amount_minutes, memo=request.memo, pull=request.pull,
+        ),
+        state=CROSS_STATES[view.state],
+        reason=view.reason,
+        originator=view.originator,
+        side=view.side,
+    )
+
+
+def consent_grant_to_message(grant: ConsentGrant) -> pb.CreateConsentResponse:
+    return pb.CreateConsentResponse(one_time_code=grant.one_time_code, mandate_id=id_to_bytes(grant.mandate_id),
+                                    expires_at_micros=grant.expires_at_micros)

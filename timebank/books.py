@@ -161,7 +161,7 @@ class Books:
             store.insert_accounts(connection, decision.accounts)
             return decision.results
 
-        return self._write(work)
+        return self.write(work)
 
     def close_account(self, account_id: int) -> Account:
         def work(connection: Connection) -> Account:
@@ -175,24 +175,30 @@ class Books:
             store.update_accounts(connection, [closed])
             return closed
 
-        return self._write(work)
+        return self.write(work)
 
     def submit(self, requests: Sequence[TransferRequest]) -> BatchResult:
         """Applies a batch of transfers in one transaction; one result per item."""
         self._check_batch_size(len(requests), "transfers")
+        return self.write(lambda connection: self.apply(connection, requests))
 
-        def work(connection: Connection) -> BatchResult:
-            view = store.load_view(connection, requests)
-            now_micros = self.clock.now_micros()
-            decision = rules.apply_transfers(view, requests, now_micros)
-            written = store.write_decision(connection, decision, now_micros)
-            stored = {t.id: t for t in written}
-            for result in decision.results:
-                if result.outcome == Outcome.EXISTS and result.id not in stored:
-                    stored[result.id] = view.transfers[result.id]
-            return BatchResult(decision.results, stored)
+    def apply(self, connection: Connection, requests: Sequence[TransferRequest]) -> BatchResult:
+        """Applies transfers inside the caller's transaction (opened by `write`).
 
-        return self._write(work)
+        For callers that write rows of their own in the same transaction as the
+        transfers, such as the cross-node protocol's outbox.
+        """
+        if not requests:
+            return BatchResult((), {})
+        view = store.load_view(connection, requests)
+        now_micros = self.clock.now_micros()
+        decision = rules.apply_transfers(view, requests, now_micros)
+        written = store.write_decision(connection, decision, now_micros)
+        stored = {t.id: t for t in written}
+        for result in decision.results:
+            if result.outcome == Outcome.EXISTS and result.id not in stored:
+                stored[result.id] = view.transfers[result.id]
+        return BatchResult(decision.results, stored)
 
     def _check_batch_size(self, size: int, name: str) -> None:
         if size == 0:
@@ -200,8 +206,12 @@ class Books:
         if size > self.batch_size_max:
             raise BatchTooLarge(f"{name}: got {size} items, want at most {self.batch_size_max} per batch")
 
-    def _write(self, work: Callable[[Connection], T]) -> T:
-        """Runs work in one transaction, checks the books, commits; retries conflicts."""
+    def write(self, work: Callable[[Connection], T]) -> T:
+        """Runs work in one transaction, checks the books, commits; retries conflicts.
+
+        work may run more than once (after a conflict) and must decide from what it
+        reads in that transaction only.
+        """
         self._refuse_if_halted()
         for attempt in range(1, WRITE_ATTEMPTS_MAX + 1):
             try:

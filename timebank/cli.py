@@ -1,5 +1,7 @@
 """The `timebank` command: one entry point for every role.
 
+    timebank city init      a whole city on this machine: CA, certificates, keys, configs
+    timebank clearinghouse  run the clearinghouse; admit, suspend, reinstate nodes; keys
     timebank node ...       create, migrate, serve and inspect a ledger node
     timebank account ...    member accounts: create, show, statement, close
     timebank transfer ...   move hours: create, post, void, reverse, show, batch
@@ -20,9 +22,10 @@ from timebank import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from clearinghouse import cli as clearinghouse_cli
     from nodes import cli as node_cli
     from nodes import demo
-    from timebank import bench
+    from timebank import bench, city
 
     parser = argparse.ArgumentParser(prog="timebank", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"timebank {__version__}")
@@ -34,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     node_cli.register(subparsers)
+    clearinghouse_cli.register(subparsers)
+    city.register(subparsers)
     demo.register(subparsers)
     bench.register(subparsers)
     return parser

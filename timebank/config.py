@@ -15,9 +15,11 @@ import os
 import pathlib
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar, get_type_hints
 
 from timebank.errors import ConfigError
+from timebank.storage.engine import PoolSettings, normalise_url
 
 ENVIRONMENT_PREFIX = "TIMEBANK_"
 
@@ -147,7 +149,70 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def toml_string(value: str) -> str:
+    """A TOML basic string holding value."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
 def resolve_path(base: pathlib.Path, value: str) -> pathlib.Path:
     """A path from a config file, relative to the file's folder."""
     path = pathlib.Path(value).expanduser()
     return path if path.is_absolute() else (base / path)
+
+
+def absolute_database_url(url: str, base: pathlib.Path) -> str:
+    """A SQLite URL with a relative file path, made absolute against the config's folder."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        database = resolve_path(base, parsed.database)
+        return parsed.set(database=str(database)).render_as_string(hide_password=False)
+    return normalise_url(url)
+
+
+# -- tables shared by the services' schemas -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class DatabaseTable:
+    url: str
+    pool_size: int = 5
+    pool_overflow_max: int = 5
+    pool_timeout_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        try:
+            normalise_url(self.url)
+        except ConfigError as error:
+            raise ConfigError(str(error).removeprefix("database.")) from None
+        require(1 <= self.pool_size <= 100, "pool_size", f"got {self.pool_size}, want 1..=100")
+        require(
+            0 <= self.pool_overflow_max <= 100,
+            "pool_overflow_max",
+            f"got {self.pool_overflow_max}, want 0..=100",
+        )
+        require(
+            0 < self.pool_timeout_seconds <= 300,
+            "pool_timeout_seconds",
+            f"got {self.pool_timeout_seconds}, want 0 < seconds <= 300",
+        )
+
+    @property
+    def pool(self) -> PoolSettings:
+        return PoolSettings(self.pool_size, self.pool_overflow_max, self.pool_timeout_seconds)
+
+
+@dataclass(frozen=True)
+class KeysTable:
+    signing_key_file: str = "keys/signing-key.pem"
+
+
+@dataclass(frozen=True)
+class TlsTable:
+    """Mutual TLS with certificates from the city's CA (`timebank city init` makes them)."""
+
+    ca_file: str = "tls/ca.pem"
+    certificate_file: str = "tls/tls.pem"
+    key_file: str = "tls/tls-key.pem"

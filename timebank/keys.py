@@ -8,11 +8,17 @@ from __future__ import annotations
 import hashlib
 import os
 import pathlib
+import tomllib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from timebank.errors import ConfigError
+
+if TYPE_CHECKING:
+    from timebank.signing import KeyRecord, KeyRing
 
 
 def public_bytes(key: Ed25519PublicKey) -> bytes:
@@ -20,7 +26,7 @@ def public_bytes(key: Ed25519PublicKey) -> bytes:
 
 
 def key_id(key: Ed25519PublicKey) -> str:
-    return hashlib.sha256(public_bytes(key)).hexdigest()[:16]
+    return key_id_of_raw(public_bytes(key))
 
 
 def write_new_signing_key(path: pathlib.Path) -> Ed25519PrivateKey:
@@ -48,3 +54,72 @@ def load_signing_key(path: pathlib.Path) -> Ed25519PrivateKey:
     if not isinstance(key, Ed25519PrivateKey):
         raise ConfigError(f"keys.signing_key_file: {path} holds a {type(key).__name__}, want Ed25519")
     return key
+
+
+def key_id_of_raw(public_key: bytes) -> str:
+    """The key id of a raw 32-byte Ed25519 public key."""
+    return hashlib.sha256(public_key).hexdigest()[:16]
+
+
+def write_public_key(path: pathlib.Path, key: Ed25519PublicKey) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
+        key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+
+
+def load_public_key(path: pathlib.Path) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"{path}: not a readable PEM public key: {error}") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise ConfigError(f"{path}: holds a {type(key).__name__}, want an Ed25519 public key")
+    return key
+
+
+# -- key ring files: the public keys a party trusts, with their validity ------------------
+
+
+def write_key_ring_file(path: pathlib.Path, records: Iterable[KeyRecord]) -> None:
+    """Writes public keys as TOML: one [[keys]] table each (party, key id, hex key, validity)."""
+    lines = ["# Public signing keys trusted by this party. Written by `timebank city init`.", ""]
+    for record in records:
+        lines += [
+            "[[keys]]",
+            f'party_id = "{record.party_id}"',
+            f'key_id = "{record.key_id}"',
+            f'public_key = "{record.public_key.hex()}"',
+            f"valid_from_micros = {record.valid_from_micros}",
+        ]
+        if record.valid_until_micros is not None:
+            lines.append(f"valid_until_micros = {record.valid_until_micros}")
+        if record.revoked_at_micros is not None:
+            lines.append(f"revoked_at_micros = {record.revoked_at_micros}")
+        lines.append("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def load_key_ring_file(path: pathlib.Path) -> KeyRing:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the key file: {error}") from None
+    from timebank.signing import KeyRecord, KeyRing  # signing imports this module
+
+    records = []
+    for index, entry in enumerate(document.get("keys", [])):
+        try:
+            records.append(KeyRecord(
+                key_id=entry["key_id"], party_id=entry["party_id"],
+                public_key=bytes.fromhex(entry["public_key"]),
+                valid_from_micros=int(entry.get("valid_from_micros", 0)),
+                valid_until_micros=entry.get("valid_until_micros"),
+                revoked_at_micros=entry.get("revoked_at_micros"),
+            ))
+        except (KeyError, ValueError, TypeError) as error:
+            raise ConfigError(f"{path}: keys[{index}]: {error}") from None
+    if not records:
+        raise ConfigError(f"{path}: holds no [[keys]]")
+    return KeyRing(records)

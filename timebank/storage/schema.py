@@ -14,11 +14,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 ID = String(32)
@@ -120,4 +122,135 @@ refusals = Table(
     Column("outcome", SmallInteger, nullable=False),
     Column("detail", Text, nullable=False),
     Column("created_at_micros", BigInteger, nullable=False),
+)
+
+
+# ---------------------------------------------------------------------------------------
+# The cross-node protocol. Nodes use outbox, inbox and remote_transfers; the clearinghouse
+# uses the others. One schema serves both, so one migration chain does.
+
+BYTES = LargeBinary
+PARTY = String(32)
+
+# Items this party must deliver, written in the same transaction as the state change
+# that produced them, sent until the receiver acknowledges them.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("sequence", SEQUENCE, primary_key=True, autoincrement=True),
+    Column("recipient_id", PARTY, nullable=False),
+    Column("item_id", ID, nullable=False),
+    Column("item", BYTES, nullable=False),
+    Column("created_at_micros", BigInteger, nullable=False),
+    Column("acknowledged_at_micros", BigInteger, nullable=True),
+    UniqueConstraint("recipient_id", "item_id"),
+    Index("ix_outbox_recipient_open", "recipient_id", "acknowledged_at_micros", "sequence"),
+)
+
+# Items received and processed durably: a second delivery is acknowledged, not applied.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("sender_id", PARTY, primary_key=True),
+    Column("item_id", ID, primary_key=True),
+    Column("processed_at_micros", BigInteger, nullable=False),
+    # What this party answered (a receipt), returned again on a redelivery.
+    Column("answer", BYTES, nullable=True),
+)
+
+# A node's view of the cross-node transfers it holds a leg of.
+remote_transfers = Table(
+    "remote_transfers",
+    metadata,
+    Column("transfer_id", ID, primary_key=True),
+    Column("side", String(8), nullable=False),  # debit or credit
+    Column("originator", Boolean, nullable=False),
+    Column("counterparty_node_id", PARTY, nullable=False),
+    Column("local_account_id", ID, nullable=False),
+    Column("remote_account_id", ID, nullable=False),
+    Column("amount_minutes", BigInteger, nullable=False),
+    Column("memo", String(200), nullable=False),
+    Column("state", String(12), nullable=False),  # held, committed, aborted, refused
+    Column("reason", Text, nullable=False),
+    Column("created_at_micros", BigInteger, nullable=False),
+    Column("decided_at_micros", BigInteger, nullable=True),
+    Index("ix_remote_transfers_state", "state", "created_at_micros"),
+)
+
+# The clearinghouse's record of every cross-node transfer: the commit point.
+cross_transfers = Table(
+    "cross_transfers",
+    metadata,
+    Column("transfer_id", ID, primary_key=True),
+    Column("body", BYTES, nullable=False),  # the CrossTransfer bytes as first prepared
+    Column("debit_node_id", PARTY, nullable=False),
+    Column("credit_node_id", PARTY, nullable=False),
+    Column("originator_node_id", PARTY, nullable=False),
+    Column("amount_minutes", BigInteger, nullable=False),
+    Column("state", String(12), nullable=False),  # prepared, committed, aborted
+    Column("reason", Text, nullable=False),
+    Column("prepared_at_micros", BigInteger, nullable=False),
+    Column("expires_at_micros", BigInteger, nullable=False),
+    Column("decided_at_micros", BigInteger, nullable=True),
+    Index("ix_cross_transfers_state_expiry", "state", "expires_at_micros"),
+)
+
+# Batches already accepted, by id: a replayed batch is refused.
+seen_batches = Table(
+    "seen_batches",
+    metadata,
+    Column("batch_id", ID, primary_key=True),
+    Column("sender_id", PARTY, nullable=False),
+    Column("created_at_micros", BigInteger, nullable=False),
+)
+
+# The clearinghouse's registry of admitted nodes and their keys; every change is logged.
+registry_nodes = Table(
+    "registry_nodes",
+    metadata,
+    Column("node_id", PARTY, primary_key=True),
+    Column("display_name", String(64), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("status", String(12), nullable=False),  # active or suspended
+    Column("net_debit_cap_minutes", BigInteger, nullable=False),
+    Column("pending_cap_minutes", BigInteger, nullable=False),
+    Column("admitted_at_micros", BigInteger, nullable=False),
+)
+
+registry_keys = Table(
+    "registry_keys",
+    metadata,
+    Column("key_id", String(16), primary_key=True),
+    Column("party_id", PARTY, nullable=False),
+    Column("public_key", BYTES, nullable=False),
+    Column("valid_from_micros", BigInteger, nullable=False),
+    Column("valid_until_micros", BigInteger, nullable=True),
+    Column("revoked_at_micros", BigInteger, nullable=True),
+)
+
+registry_events = Table(
+    "registry_events",
+    metadata,
+    Column("sequence", SEQUENCE, primary_key=True, autoincrement=True),
+    Column("at_micros", BigInteger, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("node_id", PARTY, nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+
+# A holder's consent to be debited by another node's redemption: a one-time code (stored
+# as its SHA-256 only) or a standing mandate, each with a limit and an expiry.
+consents = Table(
+    "consents",
+    metadata,
+    Column("consent_id", String(64), primary_key=True),  # SHA-256 of the code, or the mandate id
+    Column("kind", String(8), nullable=False),  # code or mandate
+    Column("holder_account_id", ID, ForeignKey("accounts.id"), nullable=False),
+    Column("beneficiary_node_id", PARTY, nullable=False),  # "" : any node
+    Column("limit_minutes", BigInteger, nullable=False),
+    Column("used_minutes", BigInteger, nullable=False),
+    Column("expires_at_micros", BigInteger, nullable=False),
+    Column("created_at_micros", BigInteger, nullable=False),
+    CheckConstraint("used_minutes >= 0 AND used_minutes <= limit_minutes", name="within_limit"),
 )

@@ -49,6 +49,13 @@ class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     OUTCOME_EXCEEDS_FLOOR: _ClassVar[Outcome]
     OUTCOME_EXCEEDS_CAP: _ClassVar[Outcome]
     OUTCOME_LINKED_EVENT_FAILED: _ClassVar[Outcome]
+
+class CrossNodeState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CROSS_NODE_STATE_UNSPECIFIED: _ClassVar[CrossNodeState]
+    CROSS_NODE_STATE_HELD: _ClassVar[CrossNodeState]
+    CROSS_NODE_STATE_COMMITTED: _ClassVar[CrossNodeState]
+    CROSS_NODE_STATE_ABORTED: _ClassVar[CrossNodeState]
 ACCOUNT_KIND_UNSPECIFIED: AccountKind
 ACCOUNT_KIND_MEMBER: AccountKind
 ACCOUNT_KIND_ISSUANCE: AccountKind
@@ -80,6 +87,10 @@ OUTCOME_OVERFLOW: Outcome
 OUTCOME_EXCEEDS_FLOOR: Outcome
 OUTCOME_EXCEEDS_CAP: Outcome
 OUTCOME_LINKED_EVENT_FAILED: Outcome
+CROSS_NODE_STATE_UNSPECIFIED: CrossNodeState
+CROSS_NODE_STATE_HELD: CrossNodeState
+CROSS_NODE_STATE_COMMITTED: CrossNodeState
+CROSS_NODE_STATE_ABORTED: CrossNodeState
 
 class Account(_message.Message):
     __slots__ = ("id", "kind", "holder", "no_floor", "floor_minutes", "cap_minutes", "closed", "debits_posted_minutes", "credits_posted_minutes", "debits_pending_minutes", "credits_pending_minutes", "created_at_micros")
@@ -310,3 +321,83 @@ class GetNodeInfoResponse(_message.Message):
     adjustment_account_id: bytes
     version: str
     def __init__(self, node_id: _Optional[str] = ..., display_name: _Optional[str] = ..., node_kind: _Optional[str] = ..., signing_public_key: _Optional[bytes] = ..., signing_key_id: _Optional[str] = ..., batch_size_max: _Optional[int] = ..., halted_reason: _Optional[str] = ..., issuance_account_id: _Optional[bytes] = ..., clearing_account_id: _Optional[bytes] = ..., donation_pool_account_id: _Optional[bytes] = ..., mall_account_id: _Optional[bytes] = ..., adjustment_account_id: _Optional[bytes] = ..., version: _Optional[str] = ...) -> None: ...
+
+class CrossNodeTransfer(_message.Message):
+    __slots__ = ("id", "local_account_id", "remote_node_id", "remote_account_id", "amount_minutes", "memo", "pull", "one_time_code", "mandate_id")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    REMOTE_NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    REMOTE_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    MEMO_FIELD_NUMBER: _ClassVar[int]
+    PULL_FIELD_NUMBER: _ClassVar[int]
+    ONE_TIME_CODE_FIELD_NUMBER: _ClassVar[int]
+    MANDATE_ID_FIELD_NUMBER: _ClassVar[int]
+    id: bytes
+    local_account_id: bytes
+    remote_node_id: str
+    remote_account_id: bytes
+    amount_minutes: int
+    memo: str
+    pull: bool
+    one_time_code: str
+    mandate_id: bytes
+    def __init__(self, id: _Optional[bytes] = ..., local_account_id: _Optional[bytes] = ..., remote_node_id: _Optional[str] = ..., remote_account_id: _Optional[bytes] = ..., amount_minutes: _Optional[int] = ..., memo: _Optional[str] = ..., pull: _Optional[bool] = ..., one_time_code: _Optional[str] = ..., mandate_id: _Optional[bytes] = ...) -> None: ...
+
+class SubmitCrossNodeTransfersRequest(_message.Message):
+    __slots__ = ("transfers",)
+    TRANSFERS_FIELD_NUMBER: _ClassVar[int]
+    transfers: _containers.RepeatedCompositeFieldContainer[CrossNodeTransfer]
+    def __init__(self, transfers: _Optional[_Iterable[_Union[CrossNodeTransfer, _Mapping]]] = ...) -> None: ...
+
+class SubmitCrossNodeTransfersResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[ItemResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[ItemResult, _Mapping]]] = ...) -> None: ...
+
+class GetCrossNodeTransferRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: bytes
+    def __init__(self, id: _Optional[bytes] = ...) -> None: ...
+
+class GetCrossNodeTransferResponse(_message.Message):
+    __slots__ = ("transfer", "state", "reason", "originator", "side")
+    TRANSFER_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ORIGINATOR_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    transfer: CrossNodeTransfer
+    state: CrossNodeState
+    reason: str
+    originator: bool
+    side: str
+    def __init__(self, transfer: _Optional[_Union[CrossNodeTransfer, _Mapping]] = ..., state: _Optional[_Union[CrossNodeState, str]] = ..., reason: _Optional[str] = ..., originator: _Optional[bool] = ..., side: _Optional[str] = ...) -> None: ...
+
+class CreateConsentRequest(_message.Message):
+    __slots__ = ("holder_account_id", "beneficiary_node_id", "limit_minutes", "valid_seconds", "mandate", "mandate_id")
+    HOLDER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    BENEFICIARY_NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    VALID_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MANDATE_FIELD_NUMBER: _ClassVar[int]
+    MANDATE_ID_FIELD_NUMBER: _ClassVar[int]
+    holder_account_id: bytes
+    beneficiary_node_id: str
+    limit_minutes: int
+    valid_seconds: int
+    mandate: bool
+    mandate_id: bytes
+    def __init__(self, holder_account_id: _Optional[bytes] = ..., beneficiary_node_id: _Optional[str] = ..., limit_minutes: _Optional[int] = ..., valid_seconds: _Optional[int] = ..., mandate: _Optional[bool] = ..., mandate_id: _Optional[bytes] = ...) -> None: ...
+
+class CreateConsentResponse(_message.Message):
+    __slots__ = ("one_time_code", "mandate_id", "expires_at_micros")
+    ONE_TIME_CODE_FIELD_NUMBER: _ClassVar[int]
+    MANDATE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    one_time_code: str
+    mandate_id: bytes
+    expires_at_micros: int
+    def __init__(self, one_time_code: _Optional[str] = ..., mandate_id: _Optional[bytes] = ..., expires_at_micros: _Optional[int] = ...) -> None: ...

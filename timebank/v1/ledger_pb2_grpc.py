@@ -77,6 +77,21 @@ class NodeLedgerStub:
                 request_serializer=timebank_dot_v1_dot_ledger__pb2.GetNodeInfoRequest.SerializeToString,
                 response_deserializer=timebank_dot_v1_dot_ledger__pb2.GetNodeInfoResponse.FromString,
                 _registered_method=True)
+        self.SubmitCrossNodeTransfers = channel.unary_unary(
+                '/timebank.v1.NodeLedger/SubmitCrossNodeTransfers',
+                request_serializer=timebank_dot_v1_dot_ledger__pb2.SubmitCrossNodeTransfersRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_ledger__pb2.SubmitCrossNodeTransfersResponse.FromString,
+                _registered_method=True)
+        self.GetCrossNodeTransfer = channel.unary_unary(
+                '/timebank.v1.NodeLedger/GetCrossNodeTransfer',
+                request_serializer=timebank_dot_v1_dot_ledger__pb2.GetCrossNodeTransferRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_ledger__pb2.GetCrossNodeTransferResponse.FromString,
+                _registered_method=True)
+        self.CreateConsent = channel.unary_unary(
+                '/timebank.v1.NodeLedger/CreateConsent',
+                request_serializer=timebank_dot_v1_dot_ledger__pb2.CreateConsentRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_ledger__pb2.CreateConsentResponse.FromString,
+                _registered_method=True)
 
 
 class NodeLedgerServicer:
@@ -141,6 +156,28 @@ class NodeLedgerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubmitCrossNodeTransfers(self, request, context):
+        """Starts cross-node transfers (push) and redemptions (pull) through the clearinghouse.
+        FAILED_PRECONDITION when this node has no clearinghouse configured.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCrossNodeTransfer(self, request, context):
+        """Where a cross-node transfer stands here. NOT_FOUND if this node holds no leg of it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateConsent(self, request, context):
+        """Records a holder's consent to redemptions at other nodes (checked when they ask).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NodeLedgerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -183,6 +220,21 @@ def add_NodeLedgerServicer_to_server(servicer, server):
                     servicer.GetNodeInfo,
                     request_deserializer=timebank_dot_v1_dot_ledger__pb2.GetNodeInfoRequest.FromString,
                     response_serializer=timebank_dot_v1_dot_ledger__pb2.GetNodeInfoResponse.SerializeToString,
+            ),
+            'SubmitCrossNodeTransfers': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitCrossNodeTransfers,
+                    request_deserializer=timebank_dot_v1_dot_ledger__pb2.SubmitCrossNodeTransfersRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_ledger__pb2.SubmitCrossNodeTransfersResponse.SerializeToString,
+            ),
+            'GetCrossNodeTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCrossNodeTransfer,
+                    request_deserializer=timebank_dot_v1_dot_ledger__pb2.GetCrossNodeTransferRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_ledger__pb2.GetCrossNodeTransferResponse.SerializeToString,
+            ),
+            'CreateConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateConsent,
+                    request_deserializer=timebank_dot_v1_dot_ledger__pb2.CreateConsentRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_ledger__pb2.CreateConsentResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -404,6 +456,87 @@ class NodeLedger:
             '/timebank.v1.NodeLedger/GetNodeInfo',
             timebank_dot_v1_dot_ledger__pb2.GetNodeInfoRequest.SerializeToString,
             timebank_dot_v1_dot_ledger__pb2.GetNodeInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitCrossNodeTransfers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.NodeLedger/SubmitCrossNodeTransfers',
+            timebank_dot_v1_dot_ledger__pb2.SubmitCrossNodeTransfersRequest.SerializeToString,
+            timebank_dot_v1_dot_ledger__pb2.SubmitCrossNodeTransfersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCrossNodeTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.NodeLedger/GetCrossNodeTransfer',
+            timebank_dot_v1_dot_ledger__pb2.GetCrossNodeTransferRequest.SerializeToString,
+            timebank_dot_v1_dot_ledger__pb2.GetCrossNodeTransferResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.NodeLedger/CreateConsent',
+            timebank_dot_v1_dot_ledger__pb2.CreateConsentRequest.SerializeToString,
+            timebank_dot_v1_dot_ledger__pb2.CreateConsentResponse.FromString,
             options,
             channel_credentials,
             insecure,

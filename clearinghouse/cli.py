@@ -1,0 +1,177 @@
+"""The bureau's commands: `timebank clearinghouse ...`.
+
+Registry changes (admit, suspend, reinstate, rotate or revoke a key) are made on the
+clearinghouse's own database by its operator, each in one transaction with its log
+entry; the running clearinghouse sees them on its next exchange.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from clearinghouse import registry
+from clearinghouse.config import load_clearinghouse_config
+from timebank import keys
+from timebank.clock import SystemClock
+from timebank.storage import migrate
+from timebank.storage.engine import create_database_engine
+from timebank.storage.schema import cross_transfers
+
+
+@contextmanager
+def _connection(arguments: argparse.Namespace) -> Iterator[Connection]:
+    config = load_clearinghouse_config(arguments.config)
+    engine = create_database_engine(config.database_url, config.database.pool)
+    try:
+        with engine.begin() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def _print(arguments: argparse.Namespace, document: Any, text: str) -> None:
+    print(json.dumps(document, ensure_ascii=False, indent=2) if arguments.json else text)
+
+
+def cmd_init(arguments: argparse.Namespace) -> int:
+    from clearinghouse.init import init_clearinghouse
+
+    config = init_clearinghouse(arguments.directory, clock=SystemClock(), database_url=arguments.database_url,
+                                listen=arguments.listen)
+    print(f"created the clearinghouse in {arguments.directory} (listen {config.server.listen}); "
+          "TLS files go in tls/ (see `timebank city init`)")
+    return 0
+
+
+def cmd_migrate(arguments: argparse.Namespace) -> int:
+    config = load_clearinghouse_config(arguments.config)
+    engine = create_database_engine(config.database_url, config.database.pool)
+    try:
+        before = migrate.current_revision(engine)
+        migrate.upgrade(engine)
+        print(f"database schema: {before or 'empty'} -> {migrate.current_revision(engine)}")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def cmd_serve(arguments: argparse.Namespace) -> int:
+    from clearinghouse.server import serve
+
+    serve(load_clearinghouse_config(arguments.config))
+    return 0
+
+
+def cmd_admit(arguments: argparse.Namespace) -> int:
+    config = load_clearinghouse_config(arguments.config)
+    public = keys.public_bytes(keys.load_public_key(arguments.public_key))
+    with _connection(arguments) as connection:
+        record = registry.admit(
+            connection, node_id=arguments.id, display_name=arguments.name, kind=arguments.kind,
+            public_key=public,
+            net_debit_cap_minutes=arguments.net_debit_cap_minutes or config.protocol.default_net_debit_cap_minutes,
+            pending_cap_minutes=arguments.pending_cap_minutes or config.protocol.default_pending_cap_minutes,
+            at_micros=SystemClock().now_micros(),
+        )
+    print(f"admitted node {record.node_id} ({record.display_name})")
+    return 0
+
+
+def _status_command(status: str) -> Callable[[argparse.Namespace], int]:
+    def command(arguments: argparse.Namespace) -> int:
+        with _connection(arguments) as connection:
+            registry.set_status(connection, arguments.id, status, arguments.reason, SystemClock().now_micros())
+        print(f"node {arguments.id} is {status}")
+        return 0
+
+    return command
+
+
+def cmd_rotate_key(arguments: argparse.Namespace) -> int:
+    public = keys.public_bytes(keys.load_public_key(arguments.public_key))
+    with _connection(arguments) as connection:
+        key_id = registry.rotate_key(connection, arguments.id, public, int(arguments.overlap_seconds * 1e6),
+                                     SystemClock().now_micros())
+    print(f"node {arguments.id}: new key {key_id}; older keys valid for {arguments.overlap_seconds} s more")
+    return 0
+
+
+def cmd_revoke_key(arguments: argparse.Namespace) -> int:
+    with _connection(arguments) as connection:
+        registry.revoke_key(connection, arguments.key_id, arguments.reason, SystemClock().now_micros())
+    print(f"key {arguments.key_id} revoked")
+    return 0
+
+
+def cmd_list(arguments: argparse.Namespace) -> int:
+    with _connection(arguments) as connection:
+        records = registry.nodes(connection)
+        states = dict(connection.execute(
+            select(cross_transfers.c.state, func.count()).group_by(cross_transfers.c.state)
+        ).all())
+    rows = [record.__dict__ for record in records]
+    lines = [f"{r.node_id:<14} {r.status:<10} {r.kind:<11} {r.display_name}" for r in records]
+    lines.append("cross-node transfers: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
+    _print(arguments, {"nodes": rows, "transfers": states}, "\n".join(lines))
+    return 0
+
+
+def cmd_events(arguments: argparse.Namespace) -> int:
+    with _connection(arguments) as connection:
+        rows = registry.events(connection)
+    _print(arguments, rows, "\n".join(f"{r['sequence']:>5} {r['at_micros']} {r['action']:<12} "
+                                       f"{r['node_id']:<14} {r['detail']}" for r in rows))
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    top = subparsers.add_parser("clearinghouse", help="run the clearinghouse and keep its registry")
+    commands = top.add_subparsers(dest="clearinghouse_command", required=True)
+    init = commands.add_parser("init", help="config, signing key and database of a new clearinghouse")
+    init.add_argument("directory", type=pathlib.Path)
+    init.add_argument("--database-url", default="sqlite:///clearinghouse.db")
+    init.add_argument("--listen", default="127.0.0.1:7300")
+    init.set_defaults(handler=cmd_init)
+    for name, handler, text in (("migrate", cmd_migrate, "bring the database schema up to date"),
+                                ("serve", cmd_serve, "run until SIGTERM")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--config", type=pathlib.Path, required=True)
+        command.set_defaults(handler=handler)
+    node = commands.add_parser("node", help="the registry of nodes").add_subparsers(
+        dest="registry_command", required=True)
+    admit = node.add_parser("admit", help="admit a node with its public signing key")
+    admit.add_argument("--id", required=True)
+    admit.add_argument("--name", required=True)
+    admit.add_argument("--kind", default="district", choices=["district", "department"])
+    admit.add_argument("--public-key", type=pathlib.Path, required=True, help="PEM public key file")
+    admit.add_argument("--net-debit-cap-minutes", type=int, default=0, help="default: the config's")
+    admit.add_argument("--pending-cap-minutes", type=int, default=0, help="default: the config's")
+    admit.set_defaults(handler=cmd_admit)
+    for name, status in (("suspend", registry.SUSPENDED), ("reinstate", registry.ACTIVE)):
+        command = node.add_parser(name, help=f"{name} a node (logged with the reason)")
+        command.add_argument("--id", required=True)
+        command.add_argument("--reason", required=True)
+        command.set_defaults(handler=_status_command(status))
+    rotate = node.add_parser("rotate-key", help="add a node's new key; the old one expires after an overlap")
+    rotate.add_argument("--id", required=True)
+    rotate.add_argument("--public-key", type=pathlib.Path, required=True)
+    rotate.add_argument("--overlap-seconds", type=float, default=3600.0)
+    rotate.set_defaults(handler=cmd_rotate_key)
+    revoke = node.add_parser("revoke-key", help="revoke a key at once")
+    revoke.add_argument("--key-id", required=True)
+    revoke.add_argument("--reason", required=True)
+    revoke.set_defaults(handler=cmd_revoke_key)
+    for name, handler, text in (("list", cmd_list, "nodes, their standing, and transfers by state"),
+                                ("events", cmd_events, "every registry change, in order")):
+        command = node.add_parser(name, help=text)
+        command.add_argument("--json", action="store_true")
+        command.set_defaults(handler=handler)
+    for command in (admit, rotate, revoke, *(node.choices[n] for n in ("suspend", "reinstate", "list", "events"))):
+        command.add_argument("--config", type=pathlib.Path, required=True)

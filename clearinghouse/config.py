@@ -1,0 +1,139 @@
+"""The clearinghouse's configuration: one frozen object from TOML, then environment overrides.
+
+Every key is documented in deploy/clearinghouse.example.toml. Relative paths are
+relative to the configuration file's folder.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from timebank.config import (
+    DatabaseTable,
+    KeysTable,
+    TlsTable,
+    absolute_database_url,
+    build,
+    is_loopback,
+    load_toml,
+    parse_listen_address,
+    require,
+    resolve_path,
+)
+from timebank.errors import ConfigError
+
+MESSAGE_BYTES_MAX = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ClearinghouseTable:
+    display_name: str = "清算中心"
+
+
+@dataclass(frozen=True)
+class ServerTable:
+    listen: str = "127.0.0.1:7300"
+    workers_max: int = 32
+    message_bytes_max: int = 32 * 1024 * 1024
+    # How long an Exchange with nothing to return waits for something to arrive.
+    long_poll_seconds: float = 1.0
+    shutdown_grace_seconds: float = 10.0
+    # Plaintext without TLS, for local experiments only; never the default.
+    insecure: bool = False
+
+    def __post_init__(self) -> None:
+        try:
+            host, _port = parse_listen_address(self.listen)
+        except ConfigError as error:
+            raise ConfigError(f"listen: {error}") from None
+        require(
+            not self.insecure or is_loopback(host),
+            "insecure",
+            f"plaintext is allowed only on a loopback address, got listen {self.listen!r}",
+        )
+        require(1 <= self.workers_max <= 256, "workers_max", f"got {self.workers_max}, want 1..=256")
+        require(
+            1024 <= self.message_bytes_max <= MESSAGE_BYTES_MAX,
+            "message_bytes_max",
+            f"got {self.message_bytes_max}, want 1024..={MESSAGE_BYTES_MAX}",
+        )
+        require(
+            0 <= self.long_poll_seconds <= 30,
+            "long_poll_seconds",
+            f"got {self.long_poll_seconds}, want 0..=30",
+        )
+        require(
+            0 <= self.shutdown_grace_seconds <= 300,
+            "shutdown_grace_seconds",
+            f"got {self.shutdown_grace_seconds}, want 0..=300",
+        )
+
+
+@dataclass(frozen=True)
+class ProtocolTable:
+    # How long a prepared transfer may wait for the counterparty's vote (this clock).
+    prepare_ttl_seconds: float = 30.0
+    # How far a batch's created_at may be from this clock.
+    clock_skew_seconds_max: float = 300.0
+    # Most items in one batch, either way.
+    batch_items_max: int = 8_000
+    # How often prepared transfers past their expiry are ABORTed.
+    sweep_interval_seconds: float = 0.5
+    # Limits given to a node at admission (each can be changed per node).
+    default_net_debit_cap_minutes: int = 6_000_000
+    default_pending_cap_minutes: int = 600_000
+
+    def __post_init__(self) -> None:
+        require(
+            0.1 <= self.prepare_ttl_seconds <= 86_400,
+            "prepare_ttl_seconds",
+            f"got {self.prepare_ttl_seconds}, want 0.1..=86400",
+        )
+        require(
+            1 <= self.clock_skew_seconds_max <= 3_600,
+            "clock_skew_seconds_max",
+            f"got {self.clock_skew_seconds_max}, want 1..=3600",
+        )
+        require(
+            1 <= self.batch_items_max <= 8_000,
+            "batch_items_max",
+            f"got {self.batch_items_max}, want 1..=8000",
+        )
+        require(
+            0.01 <= self.sweep_interval_seconds <= 60,
+            "sweep_interval_seconds",
+            f"got {self.sweep_interval_seconds}, want 0.01..=60",
+        )
+        for name in ("default_net_debit_cap_minutes", "default_pending_cap_minutes"):
+            value = getattr(self, name)
+            require(0 <= value <= 10**15, name, f"got {value}, want 0..=10^15")
+
+
+@dataclass(frozen=True)
+class ClearinghouseConfig:
+    database: DatabaseTable
+    clearinghouse: ClearinghouseTable = field(default_factory=ClearinghouseTable)
+    server: ServerTable = field(default_factory=ServerTable)
+    protocol: ProtocolTable = field(default_factory=ProtocolTable)
+    tls: TlsTable = field(default_factory=TlsTable)
+    keys: KeysTable = field(default_factory=KeysTable)
+    base_directory: pathlib.Path = pathlib.Path(".")
+
+    @property
+    def database_url(self) -> str:
+        return absolute_database_url(self.database.url, self.base_directory)
+
+    def path(self, value: str) -> pathlib.Path:
+        return resolve_path(self.base_directory, value)
+
+
+def load_clearinghouse_config(
+    path: pathlib.Path | str, environ: dict[str, str] | None = None
+) -> ClearinghouseConfig:
+    path = pathlib.Path(path)
+    document: dict[str, Any] = load_toml(path)
+    return build(
+        ClearinghouseConfig, document, source=str(path), environ=environ, base_directory=path.resolve().parent
+    )

@@ -1,0 +1,474 @@
+"""The clearinghouse's two-phase commit: the single, durable decision point.
+
+Owns what happens to each item a node sends, in one database transaction per batch:
+a prepare is checked (originator, counterparty standing, idempotency, the debit node's
+limits), given an expiry by this clock, held in the clearinghouse's own books (one
+account per node) and forwarded; a vote leads to COMMIT (only before the expiry) or
+ABORT, recorded before anyone is told; decisions go to both nodes until acknowledged;
+queries are answered, and an id never seen is ABORTed on the spot. The expiry sweeper
+ABORTs what nobody decided in time.
+
+Invariant kept: the clearinghouse's books mirror the nodes' clearing accounts. Each
+node's account here is the exact negative of the node's own clearing account once
+both have applied the decision; all node accounts here sum to zero.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, insert, select, update
+
+from clearinghouse import registry
+from timebank.books import Books
+from timebank.clock import Clock
+from timebank.errors import RequestInvalid, VerificationError
+from timebank.ledger.model import Account, AccountKind, AccountSpec, TransferKind, TransferRequest
+from timebank.protocol import (
+    CLEARINGHOUSE_ID,
+    Ack,
+    CrossTransfer,
+    Decision,
+    Item,
+    Prepare,
+    Query,
+    Receipt,
+    Vote,
+    decision_item,
+    decode_item,
+    derive_id,
+    encode_item,
+    prepare_item,
+    receipt_item,
+    transfer_bytes,
+    transfer_from_bytes,
+)
+from timebank.storage import ledger_store
+from timebank.storage.schema import cross_transfers, inbox, outbox, seen_batches
+
+log = logging.getLogger(__name__)
+
+PREPARED, COMMITTED, ABORTED = "prepared", "committed", "aborted"
+MAILBOX_ITEMS_MAX = 4_096
+SWEEP_BATCH_MAX = 1_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    prepare_ttl_micros: int = 30_000_000
+    mailbox_items_max: int = MAILBOX_ITEMS_MAX
+
+
+def node_account_id(node_id: str) -> int:
+    """The id of a node's account in the clearinghouse's books."""
+    return int.from_bytes(hashlib.sha256(b"node-account\x00" + node_id.encode()).digest()[:16], "big")
+
+
+@dataclass
+class _Batch:
+    """What one transaction changes, collected and then written together."""
+
+    connection: Connection
+    now_micros: int
+    answers: list[Item] = field(default_factory=list)
+    ledger: list[TransferRequest] = field(default_factory=list)
+    mailbox: list[tuple[str, Item]] = field(default_factory=list)
+    # Pending debits added in this batch, per debit node (limits count them at once).
+    exposure_minutes: dict[str, int] = field(default_factory=dict)
+
+
+class Coordinator:
+    def __init__(self, books: Books, clock: Clock, settings: Settings | None = None) -> None:
+        self.books = books
+        self.clock = clock
+        self.settings = settings or Settings()
+        self._mail_arrived = threading.Condition()
+        # The clearinghouse is one active writer: batches are decided one at a time.
+        self._writer = threading.Lock()
+
+    # -- the exchange ---------------------------------------------------------------------
+
+    def exchange(
+        self, sender_id: str, batch_id: bytes, created_at_micros: int, items: Sequence[bytes]
+    ) -> list[bytes]:
+        """Applies a verified node's batch; returns the items to send back to it."""
+        with self._writer:
+            answers = self.books.write(
+                lambda connection: self._apply(connection, sender_id, batch_id, created_at_micros, items)
+            )
+        if answers.notify:
+            with self._mail_arrived:
+                self._mail_arrived.notify_all()
+        return answers.items
+
+    def wait_for_mail(self, node_id: str, timeout_seconds: float) -> list[bytes]:
+        """Items waiting for a node; waits up to timeout_seconds if there are none yet."""
+        items = self.mailbox(node_id)
+        if items or timeout_seconds <= 0:
+            return items
+        with self._mail_arrived:
+            self._mail_arrived.wait(timeout_seconds)
+        return self.mailbox(node_id)
+
+    def mailbox(self, node_id: str) -> list[bytes]:
+        with self.books.engine.connect() as connection:
+            return _open_mail(connection, node_id, self.settings.mailbox_items_max)
+
+    def _apply(
+        self,
+        connection: Connection,
+        sender_id: str,
+        batch_id: bytes,
+        created_at_micros: int,
+        items: Sequence[bytes],
+    ) -> _Answers:
+        batch = _Batch(connection, self.clock.now_micros())
+        registry.require_active(connection, sender_id)
+        _refuse_replay(connection, sender_id, batch_id, created_at_micros)
+        decoded = [_decode(data) for data in items]
+        seen = _processed(connection, sender_id, [item.item_id for item in decoded if item])
+        for data, item in zip(items, decoded, strict=True):
+            if item is None:
+                batch.answers.append(_refusal(_raw_id(data), "item: not a timebank.v1.Item"))
+                continue
+            if item.item_id in seen:
+                answer = seen[item.item_id]
+                if answer is not None:
+                    batch.answers.append(answer)
+                continue
+            receipt = self._handle(batch, sender_id, item)
+            seen[item.item_id] = receipt
+            connection.execute(
+                insert(inbox).values(
+                    sender_id=sender_id,
+                    item_id=f"{item.item_id:032x}",
+                    processed_at_micros=batch.now_micros,
+                    answer=encode_item(receipt) if receipt else None,
+                )
+            )
+            if receipt is not None:
+                batch.answers.append(receipt)
+        self._write(batch)
+        mail = _open_mail(connection, sender_id, self.settings.mailbox_items_max)
+        return _Answers([encode_item(item) for item in batch.answers] + mail, bool(batch.mailbox))
+
+    def _handle(self, batch: _Batch, sender_id: str, item: Item) -> Item | None:
+        body = item.body
+        try:
+            if isinstance(body, Prepare):
+                return self._prepare(batch, sender_id, item.item_id, body)
+            if isinstance(body, Vote):
+                return self._vote(batch, sender_id, item.item_id, body)
+            if isinstance(body, Ack):
+                _acknowledge(batch.connection, sender_id, body.item_ids, batch.now_micros)
+                return None
+            if isinstance(body, Query):
+                self._query(batch, sender_id, body)
+                return None
+            raise RequestInvalid(f"item: a node does not send {type(body).__name__} items")
+        except RequestInvalid as error:
+            return _refusal(item.item_id, str(error))
+
+    # -- prepare --------------------------------------------------------------------------
+
+    def _prepare(self, batch: _Batch, sender_id: str, item_id: int, prepare: Prepare) -> Item:
+        transfer = prepare.transfer
+        transfer.check()
+        if transfer.originator_node_id != sender_id:
+            raise RequestInvalid(
+                f"originator_node_id: got {transfer.originator_node_id!r}, but the batch was "
+                f"signed by {sender_id!r}; a node prepares only its own transfers"
+            )
+        existing = _record(batch.connection, transfer.transfer_id)
+        if existing is not None:
+            if bytes(existing.body) != transfer_bytes(transfer):
+                raise RequestInvalid(
+                    f"transfer_id: {transfer.transfer_id:032x} exists with a different body; "
+                    "a reused id must carry the same body"
+                )
+            return _accepted(item_id)  # a retry: already recorded, nothing changes
+        refusal = self._check_standing_and_limits(batch, transfer)
+        if refusal:
+            self._record(batch, transfer, ABORTED, refusal, expires_at_micros=batch.now_micros)
+            self._decide(batch, transfer, commit=False, reason=refusal)
+            return _refusal(item_id, refusal)
+        expires_at = batch.now_micros + self.settings.prepare_ttl_micros
+        self._record(batch, transfer, PREPARED, "", expires_at_micros=expires_at)
+        batch.ledger.append(
+            TransferRequest(
+                id=transfer.transfer_id,
+                kind=TransferKind.PENDING,
+                debit_account_id=node_account_id(transfer.debit_node_id),
+                credit_account_id=node_account_id(transfer.credit_node_id),
+                amount_minutes=transfer.amount_minutes,
+                memo=transfer.memo,
+            )
+        )
+        batch.exposure_minutes[transfer.debit_node_id] = (
+            batch.exposure_minutes.get(transfer.debit_node_id, 0) + transfer.amount_minutes
+        )
+        forward = Prepare(transfer, expires_at)
+        batch.mailbox.append((transfer.counterparty_node_id, prepare_item(forward, CLEARINGHOUSE_ID)))
+        return _accepted(item_id)
+
+    def _check_standing_and_limits(self, batch: _Batch, transfer: CrossTransfer) -> str:
+        counterparty = registry.node(batch.connection, transfer.counterparty_node_id)
+        if counterparty is None:
+            return f"credit_node_id: node {transfer.counterparty_node_id!r} is not admitted to this city"
+        if counterparty.status != registry.ACTIVE:
+            return f"node {transfer.counterparty_node_id!r} is suspended; no transfers to or from it"
+        debit_node = registry.node(batch.connection, transfer.debit_node_id)
+        assert debit_node is not None  # the sender or the counterparty, both checked
+        self._node_account(batch.connection, transfer.credit_node_id)  # made on first use
+        account = self._node_account(batch.connection, debit_node.node_id)
+        pending = account.debits_pending_minutes + batch.exposure_minutes.get(debit_node.node_id, 0)
+        net_debit = max(0, -account.balance_minutes)
+        amount = transfer.amount_minutes
+        if pending + amount > debit_node.pending_cap_minutes:
+            return (
+                f"amount_minutes: node {debit_node.node_id!r} would have {pending + amount} minutes "
+                f"pending, above its pending cap of {debit_node.pending_cap_minutes}"
+            )
+        if net_debit + pending + amount > debit_node.net_debit_cap_minutes:
+            return (
+                f"amount_minutes: node {debit_node.node_id!r} could reach a net debit position of "
+                f"{net_debit + pending + amount} minutes, above its cap of "
+                f"{debit_node.net_debit_cap_minutes}"
+            )
+        return ""
+
+    def _node_account(self, connection: Connection, node_id: str) -> Account:
+        account_id = node_account_id(node_id)
+        found = ledger_store.read_accounts(connection, [account_id]).get(account_id)
+        if found is not None:
+            return found
+        spec = AccountSpec(account_id, AccountKind.CLEARING, f"node {node_id}"[:64], no_floor=True)
+        ledger_store.insert_accounts(connection, [Account(spec, created_at_micros=self.clock.now_micros())])
+        return Account(spec)
+
+    # -- votes, decisions, queries ---------------------------------------------------------
+
+    def _vote(self, batch: _Batch, sender_id: str, item_id: int, vote: Vote) -> Item:
+        record = _record(batch.connection, vote.transfer_id)
+        if (
+            record is None
+            or sender_id not in (record.debit_node_id, record.credit_node_id)
+            or sender_id == record.originator_node_id
+        ):
+            raise RequestInvalid(f"transfer_id: {vote.transfer_id:032x} awaits no vote from {sender_id!r}")
+        if record.state != PREPARED:
+            return _accepted(item_id)  # decided already (e.g. expired): the decision stands
+        transfer = _transfer_of(record)
+        if not vote.accept:
+            self._finish(batch, transfer, commit=False, reason=f"refused by {sender_id}: {vote.reason}")
+        elif batch.now_micros >= record.expires_at_micros:
+            self._finish(batch, transfer, commit=False, reason="expired before the counterparty's vote")
+        else:
+            self._finish(batch, transfer, commit=True, reason="")
+        return _accepted(item_id)
+
+    def _query(self, batch: _Batch, sender_id: str, query: Query) -> None:
+        for transfer_id in query.transfer_ids:
+            record = _record(batch.connection, transfer_id)
+            if record is None:
+                tombstone = CrossTransfer(transfer_id, sender_id, 1, sender_id, 1, 1, "", sender_id)
+                reason = "unknown to the clearinghouse: aborted on query"
+                self._record(batch, tombstone, ABORTED, reason, expires_at_micros=batch.now_micros)
+                batch.answers.append(decision_item(Decision(transfer_id, False, reason, batch.now_micros)))
+                continue
+            if sender_id not in (record.debit_node_id, record.credit_node_id):
+                continue  # not a party: nothing to tell
+            if record.state == PREPARED and batch.now_micros >= record.expires_at_micros:
+                self._finish(batch, _transfer_of(record), commit=False, reason="expired with no decision")
+                record = _record(batch.connection, transfer_id)
+                assert record is not None
+            if record.state != PREPARED:
+                decision = Decision(
+                    transfer_id,
+                    record.state == COMMITTED,
+                    record.reason,
+                    record.decided_at_micros or batch.now_micros,
+                )
+                batch.answers.append(decision_item(decision))
+
+    def sweep_expired(self) -> int:
+        """ABORTs every prepared transfer past its expiry; returns how many."""
+        with self._writer:
+            count = self.books.write(self._sweep)
+        if count:
+            with self._mail_arrived:
+                self._mail_arrived.notify_all()
+        return count
+
+    def _sweep(self, connection: Connection) -> int:
+        batch = _Batch(connection, self.clock.now_micros())
+        rows = connection.execute(
+            select(cross_transfers)
+            .where(
+                cross_transfers.c.state == PREPARED, cross_transfers.c.expires_at_micros <= batch.now_micros
+            )
+            .limit(SWEEP_BATCH_MAX)
+        ).all()
+        for row in rows:
+            self._finish(batch, _transfer_of(row), commit=False, reason="expired with no decision")
+        self._write(batch)
+        return len(rows)
+
+    def _finish(self, batch: _Batch, transfer: CrossTransfer, *, commit: bool, reason: str) -> None:
+        """Records the decision for a prepared transfer, releases or posts the hold, tells both."""
+        state = COMMITTED if commit else ABORTED
+        batch.connection.execute(
+            update(cross_transfers)
+            .where(
+                cross_transfers.c.transfer_id == f"{transfer.transfer_id:032x}",
+                cross_transfers.c.state == PREPARED,
+            )
+            .values(state=state, reason=reason, decided_at_micros=batch.now_micros)
+        )
+        kind = TransferKind.POST_PENDING if commit else TransferKind.VOID_PENDING
+        batch.ledger.append(
+            TransferRequest(
+                id=derive_id("post" if commit else "void", transfer.transfer_id),
+                kind=kind,
+                debit_account_id=0,
+                credit_account_id=0,
+                amount_minutes=transfer.amount_minutes if commit else 0,
+                pending_id=transfer.transfer_id,
+            )
+        )
+        self._decide(batch, transfer, commit=commit, reason=reason)
+
+    def _decide(self, batch: _Batch, transfer: CrossTransfer, *, commit: bool, reason: str) -> None:
+        item = decision_item(Decision(transfer.transfer_id, commit, reason, batch.now_micros))
+        log.info("transfer %032x %s %s", transfer.transfer_id, "COMMIT" if commit else "ABORT", reason)
+        for node_id in {transfer.debit_node_id, transfer.credit_node_id}:
+            if registry.node(batch.connection, node_id) is not None:
+                batch.mailbox.append((node_id, item))
+
+    def _record(
+        self, batch: _Batch, transfer: CrossTransfer, state: str, reason: str, *, expires_at_micros: int
+    ) -> None:
+        batch.connection.execute(
+            insert(cross_transfers).values(
+                transfer_id=f"{transfer.transfer_id:032x}",
+                body=transfer_bytes(transfer),
+                debit_node_id=transfer.debit_node_id,
+                credit_node_id=transfer.credit_node_id,
+                originator_node_id=transfer.originator_node_id,
+                amount_minutes=transfer.amount_minutes,
+                state=state,
+                reason=reason,
+                prepared_at_micros=batch.now_micros,
+                expires_at_micros=expires_at_micros,
+                decided_at_micros=None if state == PREPARED else batch.now_micros,
+            )
+        )
+
+    def _write(self, batch: _Batch) -> None:
+        if batch.ledger:
+            result = self.books.apply(batch.connection, batch.ledger)
+            refused = [r for r in result.results if not r.outcome.succeeded]
+            if refused:  # the coordinator checked everything the books check: a bug
+                raise AssertionError(f"the clearinghouse's books refused {refused[0]}")
+        if batch.mailbox:
+            batch.connection.execute(
+                insert(outbox),
+                [
+                    {
+                        "recipient_id": recipient,
+                        "item_id": f"{item.item_id:032x}",
+                        "item": encode_item(item),
+                        "created_at_micros": batch.now_micros,
+                        "acknowledged_at_micros": None,
+                    }
+                    for recipient, item in batch.mailbox
+                ],
+            )
+
+
+@dataclass(frozen=True)
+class _Answers:
+    items: list[bytes]
+    notify: bool
+
+
+def _refuse_replay(connection: Connection, sender_id: str, batch_id: bytes, created_at_micros: int) -> None:
+    key = batch_id.hex()
+    seen = connection.execute(select(seen_batches.c.sender_id).where(seen_batches.c.batch_id == key)).first()
+    if seen is not None:
+        raise VerificationError(f"batch_id: {key} was accepted before; a replayed batch is refused")
+    connection.execute(
+        insert(seen_batches).values(batch_id=key, sender_id=sender_id, created_at_micros=created_at_micros)
+    )
+
+
+def _decode(data: bytes) -> Item | None:
+    try:
+        return decode_item(data)
+    except RequestInvalid:
+        return None
+
+
+def _raw_id(data: bytes) -> int:
+    return int.from_bytes(hashlib.sha256(data).digest()[:16], "big")
+
+
+def _accepted(item_id: int) -> Item:
+    return receipt_item(Receipt(item_id, True, ""))
+
+
+def _refusal(item_id: int, reason: str) -> Item:
+    return receipt_item(Receipt(item_id, False, reason))
+
+
+def _processed(connection: Connection, sender_id: str, item_ids: list[int]) -> dict[int, Item | None]:
+    found: dict[int, Item | None] = {}
+    keys = [f"{value:032x}" for value in item_ids]
+    for start in range(0, len(keys), ledger_store.IN_LIST_SIZE_MAX):
+        chunk = keys[start : start + ledger_store.IN_LIST_SIZE_MAX]
+        rows = connection.execute(
+            select(inbox.c.item_id, inbox.c.answer).where(
+                inbox.c.sender_id == sender_id, inbox.c.item_id.in_(chunk)
+            )
+        )
+        for row in rows:
+            found[int(row.item_id, 16)] = decode_item(bytes(row.answer)) if row.answer else None
+    return found
+
+
+def _acknowledge(connection: Connection, recipient_id: str, item_ids: Sequence[int], now_micros: int) -> None:
+    keys = [f"{value:032x}" for value in item_ids]
+    for start in range(0, len(keys), ledger_store.IN_LIST_SIZE_MAX):
+        connection.execute(
+            update(outbox)
+            .where(
+                outbox.c.recipient_id == recipient_id,
+                outbox.c.item_id.in_(keys[start : start + 900]),
+                outbox.c.acknowledged_at_micros.is_(None),
+            )
+            .values(acknowledged_at_micros=now_micros)
+        )
+
+
+def _open_mail(connection: Connection, recipient_id: str, limit: int) -> list[bytes]:
+    rows = connection.execute(
+        select(outbox.c.item)
+        .where(outbox.c.recipient_id == recipient_id, outbox.c.acknowledged_at_micros.is_(None))
+        .order_by(outbox.c.sequence)
+        .limit(limit)
+    )
+    return [bytes(row.item) for row in rows]
+
+
+def _record(connection: Connection, transfer_id: int):  # type: ignore[no-untyped-def]
+    return connection.execute(
+        select(cross_transfers).where(cross_transfers.c.transfer_id == f"{transfer_id:032x}")
+    ).first()
+
+
+def _transfer_of(record) -> CrossTransfer:  # type: ignore[no-untyped-def]
+    return transfer_from_bytes(bytes(record.body))

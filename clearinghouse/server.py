@@ -1,0 +1,142 @@
+"""The clearinghouse process: books, coordinator, mutual-TLS gRPC server, expiry sweeper.
+
+`create_server(config, clock, random_bytes) -> RunningClearinghouse` is what tests use
+(port 0 picks a free port); `serve(config)` is the process entry point, the only place
+here that binds the real clock and randomness. gRPC health and reflection are served.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from concurrent import futures
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from clearinghouse.config import ClearinghouseConfig
+from clearinghouse.coordinator import Coordinator, Settings
+from clearinghouse.service import ClearinghouseService, ExchangeSettings
+from timebank import keys, pki
+from timebank.books import Books
+from timebank.clock import Clock, SystemClock
+from timebank.errors import ConfigError
+from timebank.storage import migrate
+from timebank.storage.engine import create_database_engine
+from timebank.v1 import clearing_pb2, clearing_pb2_grpc
+
+log = logging.getLogger(__name__)
+SERVICE_NAME = clearing_pb2.DESCRIPTOR.services_by_name["Clearinghouse"].full_name
+
+
+@dataclass
+class RunningClearinghouse:
+    server: grpc.Server
+    port: int
+    coordinator: Coordinator
+    sweeper: threading.Thread
+    stopping: threading.Event
+
+    def stop(self, grace_seconds: float | None = None) -> None:
+        self.stopping.set()
+        self.server.stop(grace_seconds).wait()
+        self.sweeper.join(timeout=10)
+        self.coordinator.books.engine.dispose()
+
+
+def open_books(config: ClearinghouseConfig, clock: Clock) -> Books:
+    engine = create_database_engine(config.database_url, config.database.pool)
+    revision, head = migrate.current_revision(engine), migrate.head_revision()
+    if revision != head:
+        engine.dispose()
+        raise ConfigError(
+            f"database.url: the database schema is at revision {revision or 'none'}, want {head}; "
+            "run `timebank clearinghouse migrate --config FILE` first"
+        )
+    return Books(engine, clock, batch_size_max=2 * config.protocol.batch_items_max)
+
+
+def _sweep_until_stopped(coordinator: Coordinator, interval_seconds: float, stopping: threading.Event) -> None:
+    while not stopping.wait(interval_seconds):
+        try:
+            swept = coordinator.sweep_expired()
+            if swept:
+                log.info("aborted %d transfers past their expiry", swept)
+        except Exception:  # the sweeper must outlive a failed pass; the next pass retries
+            log.exception("expiry sweep failed")
+
+
+def create_server(
+    config: ClearinghouseConfig, clock: Clock, random_bytes: Callable[[int], bytes] = os.urandom
+) -> RunningClearinghouse:
+    books = open_books(config, clock)
+    books.check_balanced()
+    protocol = config.protocol
+    coordinator = Coordinator(books, clock, Settings(prepare_ttl_micros=int(protocol.prepare_ttl_seconds * 1e6)))
+    service = ClearinghouseService(
+        coordinator,
+        keys.load_signing_key(config.path(config.keys.signing_key_file)),
+        ExchangeSettings(
+            batch_items_max=protocol.batch_items_max,
+            clock_skew_micros_max=int(protocol.clock_skew_seconds_max * 1e6),
+            long_poll_seconds=config.server.long_poll_seconds,
+            insecure=config.server.insecure,
+        ),
+        clock,
+        random_bytes,
+    )
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=config.server.workers_max, thread_name_prefix="rpc"),
+        options=[
+            ("grpc.max_receive_message_length", config.server.message_bytes_max),
+            ("grpc.max_send_message_length", config.server.message_bytes_max),
+        ],
+        maximum_concurrent_rpcs=config.server.workers_max * 4,
+    )
+    clearing_pb2_grpc.add_ClearinghouseServicer_to_server(service, server)
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    if config.server.insecure:
+        port = server.add_insecure_port(config.server.listen)
+    else:
+        tls = config.tls
+        credentials = pki.server_credentials(
+            config.path(tls.certificate_file), config.path(tls.key_file), config.path(tls.ca_file)
+        )
+        port = server.add_secure_port(config.server.listen, credentials)
+    if port == 0:
+        books.engine.dispose()
+        raise ConfigError(f"server.listen: cannot listen on {config.server.listen}")
+    server.start()
+    for name in ("", SERVICE_NAME):
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    stopping = threading.Event()
+    sweeper = threading.Thread(
+        target=_sweep_until_stopped,
+        args=(coordinator, protocol.sweep_interval_seconds, stopping),
+        name="expiry-sweeper",
+        daemon=True,
+    )
+    sweeper.start()
+    return RunningClearinghouse(server, port, coordinator, sweeper, stopping)
+
+
+def serve(config: ClearinghouseConfig) -> None:
+    """Runs the clearinghouse until SIGTERM or SIGINT, then drains in-flight calls."""
+    running = create_server(config, SystemClock())
+    host = config.server.listen.rpartition(":")[0]
+    mode = "PLAINTEXT (--insecure)" if config.server.insecure else "mutual TLS"
+    print(f"clearinghouse ({config.clearinghouse.display_name}) serving on {host}:{running.port} "
+          f"with {mode}", flush=True)
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    stop.wait()
+    print("stopping: finishing in-flight calls", flush=True)
+    running.stop(config.server.shutdown_grace_seconds)

@@ -1,0 +1,418 @@
+"""A node's half of the cross-node protocol: its holds, votes, decisions and consents.
+
+Owns what the node does, in one database transaction each time: starting a transfer
+(hold the local leg and queue the Prepare in the outbox together), answering a
+forwarded Prepare (validate, check the holder's consent for a pull, hold, queue the
+Vote), and applying a Decision (post or void the hold). The node never releases a hold
+on its own: only the clearinghouse's decision does. Items received are deduplicated by
+id; a decision for a transfer this node never saw changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, select, update
+
+from timebank.books import Books
+from timebank.clock import Clock
+from timebank.errors import BatchTooLarge, NotFound, RequestInvalid
+from timebank.ledger.model import (
+    SYSTEM_ACCOUNT_IDS,
+    AccountKind,
+    ItemResult,
+    Outcome,
+    TransferKind,
+    TransferRequest,
+    format_id,
+)
+from timebank.protocol import (
+    CLEARINGHOUSE_ID,
+    CrossTransfer,
+    Decision,
+    Item,
+    Prepare,
+    Receipt,
+    Vote,
+    decode_item,
+    derive_id,
+    encode_item,
+    prepare_item,
+    vote_item,
+)
+from timebank.storage import ledger_store
+from timebank.storage.schema import consents, inbox, outbox, remote_transfers
+
+log = logging.getLogger(__name__)
+
+HELD, COMMITTED, ABORTED, REFUSED = "held", "committed", "aborted", "refused"
+CLEARING = SYSTEM_ACCOUNT_IDS[AccountKind.CLEARING]
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+CONSENT_SECONDS_MAX = 31_536_000
+
+
+@dataclass(frozen=True)
+class CrossRequest:
+    id: int
+    local_account_id: int
+    remote_node_id: str
+    remote_account_id: int
+    amount_minutes: int
+    memo: str = ""
+    pull: bool = False
+    one_time_code: str = ""
+    mandate_id: int = 0
+
+
+@dataclass(frozen=True)
+class CrossView:
+    request: CrossRequest
+    state: str
+    reason: str
+    originator: bool
+    side: str
+
+
+@dataclass(frozen=True)
+class ConsentGrant:
+    one_time_code: str
+    mandate_id: int
+    expires_at_micros: int
+
+
+class Crossing:
+    def __init__(self, books: Books, node_id: str, clock: Clock, on_outbox: Callable[[], None]) -> None:
+        self.books = books
+        self.node_id = node_id
+        self.clock = clock
+        self.on_outbox = on_outbox
+
+    # -- starting transfers ---------------------------------------------------------------
+
+    def submit(self, requests: Sequence[CrossRequest]) -> tuple[ItemResult, ...]:
+        if not requests:
+            raise RequestInvalid("transfers: got an empty batch")
+        if len(requests) > self.books.batch_size_max:
+            raise BatchTooLarge(
+                f"transfers: got {len(requests)} items, want at most {self.books.batch_size_max} per batch"
+            )
+        results = self.books.write(lambda connection: self._submit(connection, requests))
+        if any(result.outcome == Outcome.OK for result in results):
+            self.on_outbox()
+        return results
+
+    def _submit(self, connection: Connection, requests: Sequence[CrossRequest]) -> tuple[ItemResult, ...]:
+        transfers: list[CrossTransfer | None] = []
+        for request in requests:
+            transfers.append(self._transfer_of(request))
+        known = _remote_rows(connection, [r.id for r in requests])
+        legs = [self._local_leg(t) for t in transfers if t is not None]
+        applied = iter(self.books.apply(connection, legs).results)
+        results: list[ItemResult] = []
+        for request, transfer in zip(requests, transfers, strict=True):
+            if transfer is None:
+                results.append(ItemResult(request.id, Outcome.INVALID, self._invalid_reason(request)))
+                continue
+            result = next(applied)
+            if result.outcome == Outcome.EXISTS:
+                result = _compare_remote(known.get(request.id), transfer, result)
+            elif result.outcome == Outcome.OK:
+                self._remember(connection, transfer, originator=True, state=HELD, reason="")
+                self._send(connection, prepare_item(Prepare(transfer), self.node_id))
+            results.append(result)
+        return tuple(results)
+
+    def _transfer_of(self, request: CrossRequest) -> CrossTransfer | None:
+        try:
+            return self._checked_transfer(request)
+        except RequestInvalid:
+            return None
+
+    def _invalid_reason(self, request: CrossRequest) -> str:
+        try:
+            self._checked_transfer(request)
+        except RequestInvalid as error:
+            return str(error)
+        return ""
+
+    def _checked_transfer(self, request: CrossRequest) -> CrossTransfer:
+        local = (self.node_id, request.local_account_id)
+        remote = (request.remote_node_id, request.remote_account_id)
+        debit, credit = (remote, local) if request.pull else (local, remote)
+        if not request.remote_node_id:
+            raise RequestInvalid("remote_node_id: must not be empty")
+        if request.pull and not (request.one_time_code or request.mandate_id):
+            raise RequestInvalid("consent: a pull needs the holder's one_time_code or a mandate_id")
+        transfer = CrossTransfer(
+            transfer_id=request.id, debit_node_id=debit[0], debit_account_id=debit[1],
+            credit_node_id=credit[0], credit_account_id=credit[1], amount_minutes=request.amount_minutes,
+            memo=request.memo, originator_node_id=self.node_id,
+            one_time_code=request.one_time_code, mandate_id=request.mandate_id,
+        )
+        transfer.check()
+        return transfer
+
+    def _local_leg(self, transfer: CrossTransfer) -> TransferRequest:
+        """The pending transfer that holds this node's leg, named by the transfer's id."""
+        if transfer.side_of(self.node_id) == "debit":
+            debit, credit = transfer.debit_account_id, CLEARING
+        else:
+            debit, credit = CLEARING, transfer.credit_account_id
+        return TransferRequest(transfer.transfer_id, TransferKind.PENDING, debit, credit,
+                               transfer.amount_minutes, memo=transfer.memo)
+
+    # -- receiving ------------------------------------------------------------------------
+
+    def receive(self, items: Sequence[bytes]) -> list[int]:
+        """Applies the clearinghouse's items; returns the ids to acknowledge."""
+        if not items:
+            return []
+        acknowledge, queued = self.books.write(lambda connection: self._receive(connection, items))
+        if queued:
+            self.on_outbox()
+        return acknowledge
+
+    def _receive(self, connection: Connection, items: Sequence[bytes]) -> tuple[list[int], bool]:
+        now = self.clock.now_micros()
+        decoded = []
+        for data in items:
+            try:
+                decoded.append(decode_item(data))
+            except RequestInvalid as error:
+                log.warning("ignored a malformed item from the clearinghouse: %s", error)
+        seen = _processed(connection, [item.item_id for item in decoded])
+        acknowledge: list[int] = []
+        queued = False
+        for item in decoded:
+            if isinstance(item.body, Receipt):
+                _settle_receipt(connection, item.body, now)
+                continue
+            acknowledge.append(item.item_id)
+            if item.item_id in seen:
+                continue
+            seen.add(item.item_id)
+            if isinstance(item.body, Prepare):
+                queued |= self._answer_prepare(connection, item.body.transfer)
+            elif isinstance(item.body, Decision):
+                self._apply_decision(connection, item.body)
+            else:
+                log.warning("ignored a %s item from the clearinghouse", type(item.body).__name__)
+            connection.execute(insert(inbox).values(
+                sender_id=CLEARINGHOUSE_ID, item_id=f"{item.item_id:032x}", processed_at_micros=now, answer=None,
+            ))
+        return acknowledge, queued
+
+    def _answer_prepare(self, connection: Connection, transfer: CrossTransfer) -> bool:
+        try:
+            transfer.check()
+            side = transfer.side_of(self.node_id)
+        except RequestInvalid as error:
+            log.warning("ignored a prepare not for this node: %s", error)
+            return False
+        if _remote_rows(connection, [transfer.transfer_id]):
+            return False  # answered before: the vote is in the outbox
+        reason = ""
+        if side == "debit":
+            reason = self._check_consent(connection, transfer)
+        if not reason:
+            result = self.books.apply(connection, [self._local_leg(transfer)]).results[0]
+            if result.outcome != Outcome.OK:
+                reason = f"{result.outcome.name}: {result.detail}"
+        if not reason and side == "debit":
+            self._use_consent(connection, transfer)
+        state = REFUSED if reason else HELD
+        self._remember(connection, transfer, originator=False, state=state, reason=reason)
+        self._send(connection, vote_item(Vote(transfer.transfer_id, not reason, reason)))
+        return True
+
+    def _apply_decision(self, connection: Connection, decision: Decision) -> None:
+        row = _remote_rows(connection, [decision.transfer_id]).get(decision.transfer_id)
+        if row is None:
+            log.warning("ignored a decision for transfer %s, which this node never saw",
+                        format_id(decision.transfer_id))
+            return
+        if row.state in (COMMITTED, ABORTED):
+            return
+        if row.state == HELD:
+            kind = TransferKind.POST_PENDING if decision.commit else TransferKind.VOID_PENDING
+            resolve = TransferRequest(
+                derive_id("post" if decision.commit else "void", decision.transfer_id), kind, 0, 0,
+                row.amount_minutes if decision.commit else 0, pending_id=decision.transfer_id,
+            )
+            result = self.books.apply(connection, [resolve]).results[0]
+            if not result.outcome.succeeded:
+                raise AssertionError(f"the hold of {format_id(decision.transfer_id)} did not resolve: {result}")
+        state = COMMITTED if decision.commit else ABORTED
+        connection.execute(
+            update(remote_transfers)
+            .where(remote_transfers.c.transfer_id == f"{decision.transfer_id:032x}")
+            .values(state=state, reason=decision.reason or row.reason, decided_at_micros=self.clock.now_micros())
+        )
+
+    # -- consents -------------------------------------------------------------------------
+
+    def create_consent(
+        self, holder_account_id: int, beneficiary_node_id: str, limit_minutes: int, valid_seconds: int,
+        mandate_id: int = 0,
+    ) -> ConsentGrant:
+        if not 1 <= limit_minutes <= 1_000_000_000:
+            raise RequestInvalid(f"limit_minutes: got {limit_minutes}, want 1..=1000000000")
+        if not 1 <= valid_seconds <= CONSENT_SECONDS_MAX:
+            raise RequestInvalid(f"valid_seconds: got {valid_seconds}, want 1..={CONSENT_SECONDS_MAX}")
+        code = "" if mandate_id else "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        consent_id = f"{mandate_id:032x}" if mandate_id else _code_key(code)
+        now = self.clock.now_micros()
+        expires = now + valid_seconds * 1_000_000
+
+        def work(connection: Connection) -> None:
+            account = ledger_store.read_account(connection, holder_account_id)
+            if account is None or account.spec.kind != AccountKind.MEMBER:
+                raise NotFound(f"holder_account_id: member account {format_id(holder_account_id)} not found")
+            if connection.execute(select(consents.c.consent_id).where(consents.c.consent_id == consent_id)).first():
+                raise RequestInvalid(f"mandate_id: {consent_id} exists already")
+            connection.execute(insert(consents).values(
+                consent_id=consent_id, kind="mandate" if mandate_id else "code",
+                holder_account_id=f"{holder_account_id:032x}", beneficiary_node_id=beneficiary_node_id,
+                limit_minutes=limit_minutes, used_minutes=0, expires_at_micros=expires, created_at_micros=now,
+            ))
+
+        self.books.write(work)
+        return ConsentGrant(code, mandate_id, expires)
+
+    def _consent_row(self, connection: Connection, transfer: CrossTransfer):  # type: ignore[no-untyped-def]
+        key = _code_key(transfer.one_time_code) if transfer.one_time_code else f"{transfer.mandate_id:032x}"
+        return connection.execute(select(consents).where(consents.c.consent_id == key)).first()
+
+    def _check_consent(self, connection: Connection, transfer: CrossTransfer) -> str:
+        row = self._consent_row(connection, transfer)
+        what = "one-time code" if transfer.one_time_code else "mandate"
+        if row is None or int(row.holder_account_id, 16) != transfer.debit_account_id:
+            return f"consent: no such {what} for account {format_id(transfer.debit_account_id)}"
+        if row.beneficiary_node_id not in ("", transfer.credit_node_id):
+            return f"consent: the {what} is for node {row.beneficiary_node_id!r}, not {transfer.credit_node_id!r}"
+        if self.clock.now_micros() >= row.expires_at_micros:
+            return f"consent: the {what} has expired"
+        if row.kind == "code" and row.used_minutes:
+            return "consent: the one-time code was used already"
+        if row.used_minutes + transfer.amount_minutes > row.limit_minutes:
+            return (f"consent: {transfer.amount_minutes} minutes exceed what the {what} allows "
+                    f"({row.limit_minutes - row.used_minutes} left)")
+        return ""
+
+    def _use_consent(self, connection: Connection, transfer: CrossTransfer) -> None:
+        row = self._consent_row(connection, transfer)
+        used = row.limit_minutes if row.kind == "code" else row.used_minutes + transfer.amount_minutes
+        connection.execute(update(consents).where(consents.c.consent_id == row.consent_id)
+                           .values(used_minutes=used))
+
+    # -- reads for the link and the operator ---------------------------------------------
+
+    def outgoing(self, limit: int) -> list[bytes]:
+        with self.books.engine.connect() as connection:
+            rows = connection.execute(
+                select(outbox.c.item)
+                .where(outbox.c.recipient_id == CLEARINGHOUSE_ID, outbox.c.acknowledged_at_micros.is_(None))
+                .order_by(outbox.c.sequence).limit(limit)
+            )
+            return [bytes(row.item) for row in rows]
+
+    def held_before(self, before_micros: int, limit: int) -> list[int]:
+        with self.books.engine.connect() as connection:
+            rows = connection.execute(
+                select(remote_transfers.c.transfer_id)
+                .where(remote_transfers.c.state.in_((HELD, REFUSED)),
+                       remote_transfers.c.created_at_micros < before_micros)
+                .order_by(remote_transfers.c.created_at_micros).limit(limit)
+            )
+            return [int(row.transfer_id, 16) for row in rows]
+
+    def view(self, transfer_id: int) -> CrossView:
+        with self.books.engine.connect() as connection:
+            row = _remote_rows(connection, [transfer_id]).get(transfer_id)
+        if row is None:
+            raise NotFound(f"id: this node holds no leg of cross-node transfer {format_id(transfer_id)}")
+        pull = row.side == "credit" if row.originator else row.side == "debit"
+        request = CrossRequest(transfer_id, int(row.local_account_id, 16), row.counterparty_node_id,
+                               int(row.remote_account_id, 16), row.amount_minutes, row.memo, pull=pull)
+        state = REFUSED_AS_ABORTED.get(row.state, row.state)
+        return CrossView(request, state, row.reason, bool(row.originator), row.side)
+
+    # -- writes shared by the paths above -------------------------------------------------
+
+    def _remember(self, connection: Connection, transfer: CrossTransfer, *, originator: bool, state: str,
+                  reason: str) -> None:
+        side = transfer.side_of(self.node_id)
+        local, remote = ((transfer.debit_account_id, transfer.credit_account_id) if side == "debit"
+                         else (transfer.credit_account_id, transfer.debit_account_id))
+        connection.execute(insert(remote_transfers).values(
+            transfer_id=f"{transfer.transfer_id:032x}", side=side, originator=originator,
+            counterparty_node_id=transfer.credit_node_id if side == "debit" else transfer.debit_node_id,
+            local_account_id=f"{local:032x}", remote_account_id=f"{remote:032x}",
+            amount_minutes=transfer.amount_minutes, memo=transfer.memo, state=state, reason=reason,
+            created_at_micros=self.clock.now_micros(), decided_at_micros=None,
+        ))
+
+    def _send(self, connection: Connection, item: Item) -> None:
+        connection.execute(insert(outbox).values(
+            recipient_id=CLEARINGHOUSE_ID, item_id=f"{item.item_id:032x}", item=encode_item(item),
+            created_at_micros=self.clock.now_micros(), acknowledged_at_micros=None,
+        ))
+
+
+REFUSED_AS_ABORTED = {REFUSED: ABORTED}  # this node voted no: the clearinghouse can only abort
+
+
+def _code_key(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def _remote_rows(connection: Connection, transfer_ids: Sequence[int]) -> dict[int, object]:
+    keys = [f"{value:032x}" for value in transfer_ids]
+    found: dict[int, object] = {}
+    for start in range(0, len(keys), ledger_store.IN_LIST_SIZE_MAX):
+        chunk = keys[start : start + ledger_store.IN_LIST_SIZE_MAX]
+        for row in connection.execute(select(remote_transfers).where(remote_transfers.c.transfer_id.in_(chunk))):
+            found[int(row.transfer_id, 16)] = row
+    return found
+
+
+def _compare_remote(row: object, transfer: CrossTransfer, result: ItemResult) -> ItemResult:
+    if row is None:
+        return result
+    remote_node = getattr(row, "counterparty_node_id")
+    remote_account = int(getattr(row, "remote_account_id"), 16)
+    side_remote = transfer.credit_account_id if transfer.debit_node_id == transfer.originator_node_id \
+        else transfer.debit_account_id
+    if remote_node != transfer.counterparty_node_id or remote_account != side_remote:
+        return ItemResult(result.id, Outcome.EXISTS_WITH_DIFFERENT_BODY,
+                          f"remote_node_id: id {format_id(result.id)} exists for another remote account")
+    return result
+
+
+def _processed(connection: Connection, item_ids: Sequence[int]) -> set[int]:
+    keys = [f"{value:032x}" for value in item_ids]
+    found: set[int] = set()
+    for start in range(0, len(keys), ledger_store.IN_LIST_SIZE_MAX):
+        chunk = keys[start : start + ledger_store.IN_LIST_SIZE_MAX]
+        rows = connection.execute(
+            select(inbox.c.item_id).where(inbox.c.sender_id == CLEARINGHOUSE_ID, inbox.c.item_id.in_(chunk))
+        )
+        found.update(int(row.item_id, 16) for row in rows)
+    return found
+
+
+def _settle_receipt(connection: Connection, receipt: Receipt, now_micros: int) -> None:
+    """The clearinghouse has our item: stop sending it. A refusal's reason is kept."""
+    connection.execute(
+        update(outbox)
+        .where(outbox.c.recipient_id == CLEARINGHOUSE_ID, outbox.c.item_id == f"{receipt.item_id:032x}",
+               outbox.c.acknowledged_at_micros.is_(None))
+        .values(acknowledged_at_micros=now_micros)
+    )
+    if not receipt.accepted:
+        log.warning("the clearinghouse refused item %032x: %s", receipt.item_id, receipt.reason)

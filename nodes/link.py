@@ -1,0 +1,179 @@
+"""The node's link to the clearinghouse: two loops that carry items both ways.
+
+Owns the transport of the cross-node protocol for one node: a sender loop that wakes
+when the outbox has items (or acknowledgements are due) and delivers them in signed
+batches, and a poller loop that holds one long-poll Exchange open so the
+clearinghouse's items arrive at once. Every call has a deadline; a failed call (an
+unknown outcome included) is retried with the same items after a bounded exponential
+backoff with jitter, never guessed at. Every answer is verified (signature by a current
+clearinghouse key, addressed to this node, fresh, Merkle root) before its items are
+applied.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import grpc
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from nodes.crossing import Crossing
+from timebank.clock import Clock
+from timebank.envelope import open_batch, seal
+from timebank.errors import TimebankError
+from timebank.protocol import CLEARINGHOUSE_ID, ack_item, encode_item, query_item
+from timebank.signing import KeyRing
+from timebank.v1 import clearing_pb2_grpc as cpb_grpc
+
+log = logging.getLogger(__name__)
+QUERY_ITEMS_MAX = 1_000
+ACKS_MAX = 8_000
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    exchange_deadline_seconds: float
+    batch_items_max: int
+    retry_backoff_max_seconds: float
+    query_after_micros: int
+    clock_skew_micros_max: int
+    server_party: str = CLEARINGHOUSE_ID
+
+
+class ClearinghouseLink:
+    def __init__(
+        self,
+        crossing: Crossing,
+        node_id: str,
+        signing_key: Ed25519PrivateKey,
+        key_ring: KeyRing,
+        channel: grpc.Channel,
+        settings: LinkSettings,
+        clock: Clock,
+        random_bytes: Callable[[int], bytes],
+        jitter: random.Random,
+    ) -> None:
+        self.crossing = crossing
+        self.node_id = node_id
+        self.signing_key = signing_key
+        self.key_ring = key_ring
+        self.channel = channel
+        self.stub = cpb_grpc.ClearinghouseStub(channel)
+        self.settings = settings
+        self.clock = clock
+        self.random_bytes = random_bytes
+        self.jitter = jitter
+        self._stopping = threading.Event()
+        self._wake = threading.Event()
+        self._acks: list[int] = []
+        self._acks_lock = threading.Lock()
+        self._nonce = 0
+        self._threads = [
+            threading.Thread(target=self._loop, args=(self._send_once,), name="link-sender", daemon=True),
+            threading.Thread(target=self._loop, args=(self._poll_once,), name="link-poller", daemon=True),
+        ]
+        self.exchanges = 0
+        self.failures = 0
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout=self.settings.exchange_deadline_seconds + 5)
+        self.channel.close()
+
+    def wake(self) -> None:
+        """Something waits in the outbox: send now rather than at the next tick."""
+        self._wake.set()
+
+    # -- the loops --------------------------------------------------------------------------
+
+    def _loop(self, once: Callable[[], bool]) -> None:
+        backoff = 0.05
+        while not self._stopping.is_set():
+            try:
+                once()
+                backoff = 0.05
+            except (grpc.RpcError, TimebankError) as error:
+                self.failures += 1
+                detail = error.details() if isinstance(error, grpc.RpcError) else str(error)
+                log.warning("exchange with the clearinghouse failed, retrying: %s", detail)
+                delay = min(backoff, self.settings.retry_backoff_max_seconds)
+                self._stopping.wait(delay * (0.5 + self.jitter.random()))
+                backoff *= 2
+            except Exception:  # keep the link alive; the failure is logged with its trace
+                self.failures += 1
+                log.exception("the clearinghouse link failed unexpectedly, retrying")
+                self._stopping.wait(self.settings.retry_backoff_max_seconds)
+
+    def _send_once(self) -> bool:
+        self._wake.wait(timeout=1.0)
+        self._wake.clear()
+        items = self.crossing.outgoing(self.settings.batch_items_max - 2)
+        items += self._queries()
+        acks = self._take_acks()
+        if acks:
+            items.append(encode_item(ack_item(tuple(acks), self._next_nonce())))
+        if not items:
+            return False
+        try:
+            self._exchange(items)
+        except BaseException:
+            self._return_acks(acks)
+            raise
+        return True
+
+    def _poll_once(self) -> bool:
+        acks = self._take_acks()
+        items = [encode_item(ack_item(tuple(acks), self._next_nonce()))] if acks else []
+        try:
+            self._exchange(items)
+        except BaseException:
+            self._return_acks(acks)
+            raise
+        return True
+
+    def _exchange(self, items: list[bytes]) -> None:
+        request = seal(
+            self.node_id, self.settings.server_party, items, self.signing_key,
+            batch_id=self.random_bytes(16), created_at_micros=self.clock.now_micros(),
+        )
+        response = self.stub.Exchange(request, timeout=self.settings.exchange_deadline_seconds)
+        opened = open_batch(
+            response, self.key_ring, expected_recipient=self.node_id,
+            now_micros=self.clock.now_micros(), skew_micros_max=self.settings.clock_skew_micros_max,
+            expected_sender=self.settings.server_party, items_max=2 * self.settings.batch_items_max + 8_000,
+        )
+        self.exchanges += 1
+        acknowledge = self.crossing.receive(list(opened.items))
+        if acknowledge:
+            with self._acks_lock:
+                self._acks.extend(acknowledge)
+            self._wake.set()
+
+    def _queries(self) -> list[bytes]:
+        before = self.clock.now_micros() - self.settings.query_after_micros
+        held = self.crossing.held_before(before, QUERY_ITEMS_MAX)
+        return [encode_item(query_item(tuple(held), self._next_nonce()))] if held else []
+
+    def _take_acks(self) -> list[int]:
+        with self._acks_lock:
+            taken, self._acks = self._acks[:ACKS_MAX], self._acks[ACKS_MAX:]
+        return taken
+
+    def _return_acks(self, acks: list[int]) -> None:
+        if acks:
+            with self._acks_lock:
+                self._acks[:0] = acks
+
+    def _next_nonce(self) -> int:
+        self._nonce += 1
+        return int.from_bytes(self.random_bytes(8), "big") ^ self._nonce

@@ -1,0 +1,190 @@
+"""`timebank city init`: everything a city needs on one machine, as files a real city edits.
+
+An entry-point module (like cli and demo): it composes the clearinghouse's and the
+nodes' own init steps and is imported by neither. It writes:
+
+    DIR/city.toml                     the parties, their roles and addresses
+    DIR/ca/ca.pem, ca-key.pem         the city's certificate authority (key owner-only)
+    DIR/clearinghouse/                clearinghouse.toml, tls/, keys/, its database
+    DIR/nodes/<id>/                   node.toml, tls/, keys/, clearinghouse-keys.toml, database
+
+and admits every node in the clearinghouse's registry with its public signing key.
+The same files, edited (addresses, database URLs, hosts in the certificates), are what
+a real deployment uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import pathlib
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from clearinghouse import registry
+from clearinghouse.init import init_clearinghouse
+from nodes.init import init_node
+from timebank import keys, pki
+from timebank.clock import Clock, SystemClock
+from timebank.config import toml_string
+from timebank.errors import ConfigError
+from timebank.protocol import CLEARINGHOUSE_ID
+from timebank.signing import KeyRecord
+from timebank.storage.engine import create_database_engine
+
+# Zhongshan's towns and sub-districts (镇街), then departments (部门) with teams.
+DISTRICTS = [
+    ("shiqi", "石岐街道"), ("dongqu", "东区街道"), ("xiqu", "西区街道"), ("nanqu", "南区街道"),
+    ("wuguishan", "五桂山街道"), ("zhongshangang", "中山港街道"), ("minzhong", "民众街道"),
+    ("nanlang", "南朗街道"), ("huangpu", "黄圃镇"), ("nantou", "南头镇"), ("dongfeng", "东凤镇"),
+    ("fusha", "阜沙镇"), ("xiaolan", "小榄镇"), ("dongsheng", "东升镇"), ("guzhen", "古镇镇"),
+    ("henglan", "横栏镇"), ("sanjiao", "三角镇"), ("gangkou", "港口镇"), ("dachong", "大涌镇"),
+    ("shaxi", "沙溪镇"), ("sanxiang", "三乡镇"), ("banfu", "板芙镇"), ("shenwan", "神湾镇"),
+    ("tanzhou", "坦洲镇"),
+]
+DEPARTMENTS = [
+    ("weijian", "市卫生健康局"), ("zonggonghui", "市总工会"), ("tuanshiwei", "共青团中山市委"),
+    ("fulian", "市妇联"), ("canlian", "市残联"), ("hongshizihui", "市红十字会"),
+]
+PARTY_HOSTS = ("127.0.0.1", "localhost")
+
+
+@dataclass(frozen=True)
+class NodePlan:
+    node_id: str
+    display_name: str
+    kind: str
+    listen: str
+
+
+@dataclass(frozen=True)
+class City:
+    directory: pathlib.Path
+    clearinghouse_config: pathlib.Path
+    clearinghouse_address: str
+    nodes: tuple[tuple[NodePlan, pathlib.Path], ...]
+
+
+def default_plan(count: int, base_port: int) -> list[NodePlan]:
+    everyone = [(i, n, "district") for i, n in DISTRICTS] + [(i, n, "department") for i, n in DEPARTMENTS]
+    if not 1 <= count <= len(everyone):
+        raise ConfigError(f"--nodes: got {count}, want 1..={len(everyone)}")
+    return [NodePlan(node_id, name, kind, f"127.0.0.1:{base_port + 1 + index}")
+            for index, (node_id, name, kind) in enumerate(everyone[:count])]
+
+
+def parse_node(text: str, index: int, base_port: int) -> NodePlan:
+    """'ID:NAME[:KIND]' as given on the command line."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+        raise ConfigError(f"--node: got {text!r}, want ID:NAME or ID:NAME:district|department")
+    kind = parts[2] if len(parts) == 3 else "district"
+    return NodePlan(parts[0], parts[1], kind, f"127.0.0.1:{base_port + 1 + index}")
+
+
+def init_city(
+    directory: pathlib.Path,
+    plan: Sequence[NodePlan],
+    *,
+    clock: Clock,
+    base_port: int = 7300,
+    database_urls: dict[str, str] | None = None,
+    city_name: str = "中山市",
+) -> City:
+    """Creates a whole city in directory; database_urls maps a party id to its URL."""
+    if (directory / "city.toml").exists():
+        raise ConfigError(f"{directory / 'city.toml'}: exists already; refusing to overwrite a city")
+    ids = [p.node_id for p in plan]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"--node: node ids must be different, got {ids}")
+    urls = database_urls or {}
+    now = datetime.datetime.fromtimestamp(clock.now_micros() / 1e6, tz=datetime.UTC)
+    authority = pki.create_city_authority(directory / "ca", city_name=city_name, now=now)
+    ch_directory = directory / "clearinghouse"
+    ch_address = f"127.0.0.1:{base_port}"
+    ch_config = init_clearinghouse(
+        ch_directory, clock=clock, listen=ch_address,
+        database_url=urls.get(CLEARINGHOUSE_ID, "sqlite:///clearinghouse.db"),
+    )
+    _issue_tls(authority, CLEARINGHOUSE_ID, ch_directory, now)
+    ch_key = keys.load_signing_key(ch_config.path(ch_config.keys.signing_key_file)).public_key()
+    ch_record = KeyRecord(keys.key_id(ch_key), CLEARINGHOUSE_ID, keys.public_bytes(ch_key), 0)
+    engine = create_database_engine(ch_config.database_url)
+    made = []
+    try:
+        for node in plan:
+            node_directory = directory / "nodes" / node.node_id
+            config = init_node(
+                node_directory, node_id=node.node_id, display_name=node.display_name, kind=node.kind,
+                clock=clock, database_url=urls.get(node.node_id, "sqlite:///node.db"), listen=node.listen,
+                clearinghouse_address=ch_address,
+            )
+            _issue_tls(authority, node.node_id, node_directory, now)
+            keys.write_key_ring_file(config.path(config.clearinghouse.keys_file), [ch_record])
+            public = keys.public_bytes(keys.load_signing_key(config.signing_key_path).public_key())
+            with engine.begin() as connection:
+                registry.admit(
+                    connection, node_id=node.node_id, display_name=node.display_name, kind=node.kind,
+                    public_key=public, net_debit_cap_minutes=ch_config.protocol.default_net_debit_cap_minutes,
+                    pending_cap_minutes=ch_config.protocol.default_pending_cap_minutes,
+                    at_micros=clock.now_micros(),
+                )
+            made.append((node, node_directory / "node.toml"))
+    finally:
+        engine.dispose()
+    _write_city_file(directory, ch_address, plan)
+    return City(directory, ch_directory / "clearinghouse.toml", ch_address, tuple(made))
+
+
+def _issue_tls(authority: pki.CityAuthority, party_id: str, directory: pathlib.Path,
+               now: datetime.datetime) -> None:
+    tls = directory / "tls"
+    pki.issue_party_certificate(authority, party_id, tls, now=now, hosts=PARTY_HOSTS)
+    shutil.copyfile(authority.certificate_path, tls / "ca.pem")
+
+
+def _write_city_file(directory: pathlib.Path, ch_address: str, plan: Sequence[NodePlan]) -> None:
+    lines = ["# The parties of this city. Written by `timebank city init`.", "",
+             "[clearinghouse]", f"address = {toml_string(ch_address)}",
+             'config = "clearinghouse/clearinghouse.toml"', ""]
+    for node in plan:
+        lines += ["[[nodes]]", f"id = {toml_string(node.node_id)}",
+                  f"display_name = {toml_string(node.display_name)}", f"kind = {toml_string(node.kind)}",
+                  f"listen = {toml_string(node.listen)}",
+                  f"config = {toml_string(f'nodes/{node.node_id}/node.toml')}", ""]
+    (directory / "city.toml").write_text("\n".join(lines), encoding="utf-8")
+
+
+# -- command line --------------------------------------------------------------------------
+
+
+def register(subparsers: Any) -> None:
+    city = subparsers.add_parser("city", help="create a whole city on this machine").add_subparsers(
+        dest="city_command", required=True)
+    init = city.add_parser("init", help="CA, certificates, keys, configs and databases for every party")
+    init.add_argument("directory", type=pathlib.Path)
+    group = init.add_mutually_exclusive_group()
+    group.add_argument("--nodes", type=int, default=3, help="how many nodes, named after Zhongshan's "
+                                                             "districts then departments (default 3)")
+    group.add_argument("--node", action="append", metavar="ID:NAME[:KIND]",
+                       help="a node by id, display name and kind (district or department); repeat")
+    init.add_argument("--base-port", type=int, default=7300,
+                      help="the clearinghouse listens here, node N on base+N (default 7300)")
+    init.set_defaults(handler=cmd_city_init)
+
+
+def cmd_city_init(arguments: argparse.Namespace) -> int:
+    if arguments.node:
+        plan = [parse_node(text, index, arguments.base_port) for index, text in enumerate(arguments.node)]
+    else:
+        plan = default_plan(arguments.nodes, arguments.base_port)
+    city = init_city(arguments.directory, plan, clock=SystemClock(), base_port=arguments.base_port)
+    print(f"created a city in {city.directory}")
+    print(f"  clearinghouse: {city.clearinghouse_address}  "
+          f"(timebank clearinghouse serve --config {city.clearinghouse_config})")
+    for node, config in city.nodes:
+        print(f"  node {node.node_id:<14} {node.display_name:<8} {node.listen}  "
+              f"(timebank node serve --config {config})")
+    return 0

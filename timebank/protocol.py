@@ -1,0 +1,273 @@
+"""The items of the cross-node protocol as domain values, and their exact bytes.
+
+Owns the vocabulary shared by nodes and the clearinghouse (clearing.proto): a cross
+transfer, prepare, vote, decision, acknowledgement, query and receipt, how each item's
+id is derived (stable across retries, so receivers can deduplicate), and the one place
+where items turn into bytes and back. Nothing else touches clearing_pb2 items.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from google.protobuf.message import DecodeError
+
+from timebank.errors import RequestInvalid
+from timebank.ledger.model import AMOUNT_MINUTES_MAX, MEMO_LENGTH_MAX, format_id
+from timebank.v1 import clearing_pb2 as cpb
+
+CLEARINGHOUSE_ID = "clearinghouse"
+ID_BYTES = 16
+
+
+def derive_id(purpose: str, transfer_id: int) -> int:
+    """A 128-bit id derived from a transfer id: the same inputs always give the same id."""
+    digest = hashlib.sha256(purpose.encode() + b"\x00" + transfer_id.to_bytes(ID_BYTES, "big"))
+    return int.from_bytes(digest.digest()[:ID_BYTES], "big") or 1
+
+
+@dataclass(frozen=True)
+class CrossTransfer:
+    transfer_id: int
+    debit_node_id: str
+    debit_account_id: int
+    credit_node_id: str
+    credit_account_id: int
+    amount_minutes: int
+    memo: str
+    originator_node_id: str
+    one_time_code: str = ""
+    mandate_id: int = 0
+
+    @property
+    def counterparty_node_id(self) -> str:
+        """The node that did not start the transfer."""
+        if self.originator_node_id == self.debit_node_id:
+            return self.credit_node_id
+        return self.debit_node_id
+
+    def side_of(self, node_id: str) -> str:
+        if node_id == self.debit_node_id:
+            return "debit"
+        if node_id == self.credit_node_id:
+            return "credit"
+        raise RequestInvalid(f"node {node_id} is not a party to transfer {format_id(self.transfer_id)}")
+
+    def check(self) -> None:
+        """The rules that need no state; RequestInvalid naming the field."""
+        if not 0 < self.transfer_id < 2**128 - 1:
+            raise RequestInvalid("transfer_id: want 16 bytes, not all zero or all one")
+        if self.debit_node_id == self.credit_node_id:
+            raise RequestInvalid(
+                f"credit_node_id: got {self.credit_node_id!r}, the debit node itself; "
+                "a transfer within one node is a local transfer"
+            )
+        if self.originator_node_id not in (self.debit_node_id, self.credit_node_id):
+            raise RequestInvalid("originator_node_id: want the debit or the credit node")
+        if not 1 <= self.amount_minutes <= AMOUNT_MINUTES_MAX:
+            raise RequestInvalid(f"amount_minutes: got {self.amount_minutes}, want 1..={AMOUNT_MINUTES_MAX}")
+        if len(self.memo) > MEMO_LENGTH_MAX:
+            raise RequestInvalid(f"memo: got {len(self.memo)} characters, want at most {MEMO_LENGTH_MAX}")
+        for name in ("debit_account_id", "credit_account_id"):
+            if not 0 < getattr(self, name) < 2**128 - 1:
+                raise RequestInvalid(f"{name}: want 16 bytes, not all zero or all one")
+
+
+@dataclass(frozen=True)
+class Prepare:
+    transfer: CrossTransfer
+    expires_at_micros: int = 0
+
+
+@dataclass(frozen=True)
+class Vote:
+    transfer_id: int
+    accept: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    transfer_id: int
+    commit: bool
+    reason: str
+    decided_at_micros: int
+
+
+@dataclass(frozen=True)
+class Ack:
+    item_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Query:
+    transfer_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    item_id: int
+    accepted: bool
+    reason: str = ""
+
+
+Body = Prepare | Vote | Decision | Ack | Query | Receipt
+
+
+@dataclass(frozen=True)
+class Item:
+    item_id: int
+    body: Body = field(compare=True)
+
+
+def prepare_item(prepare: Prepare, sender_id: str) -> Item:
+    """A prepare's item id depends on who sends it: the originator, or the clearinghouse."""
+    return Item(derive_id(f"prepare:{sender_id}", prepare.transfer.transfer_id), prepare)
+
+
+def vote_item(vote: Vote) -> Item:
+    return Item(derive_id("vote", vote.transfer_id), vote)
+
+
+def decision_item(decision: Decision) -> Item:
+    return Item(derive_id("decision", decision.transfer_id), decision)
+
+
+def receipt_item(receipt: Receipt) -> Item:
+    return Item(derive_id("receipt", receipt.item_id), receipt)
+
+
+def ack_item(item_ids: tuple[int, ...], nonce: int) -> Item:
+    return Item(derive_id(f"ack:{nonce}", item_ids[0] if item_ids else 1), Ack(item_ids))
+
+
+def query_item(transfer_ids: tuple[int, ...], nonce: int) -> Item:
+    return Item(derive_id(f"query:{nonce}", transfer_ids[0] if transfer_ids else 1), Query(transfer_ids))
+
+
+# ---------------------------------------------------------------------------------------
+# Bytes
+
+
+def _id_bytes(value: int) -> bytes:
+    return value.to_bytes(ID_BYTES, "big") if value else b""
+
+
+def _id_int(raw: bytes, where: str, *, optional: bool = False) -> int:
+    if optional and not raw:
+        return 0
+    if len(raw) != ID_BYTES:
+        raise RequestInvalid(f"{where}: got {len(raw)} bytes, want {ID_BYTES}")
+    return int.from_bytes(raw, "big")
+
+
+def _transfer_message(transfer: CrossTransfer) -> cpb.CrossTransfer:
+    consent = cpb.Consent()
+    if transfer.one_time_code:
+        consent.one_time_code = transfer.one_time_code
+    elif transfer.mandate_id:
+        consent.mandate_id = _id_bytes(transfer.mandate_id)
+    return cpb.CrossTransfer(
+        transfer_id=_id_bytes(transfer.transfer_id),
+        debit_node_id=transfer.debit_node_id,
+        debit_account_id=_id_bytes(transfer.debit_account_id),
+        credit_node_id=transfer.credit_node_id,
+        credit_account_id=_id_bytes(transfer.credit_account_id),
+        amount_minutes=transfer.amount_minutes,
+        memo=transfer.memo,
+        originator_node_id=transfer.originator_node_id,
+        consent=consent,
+    )
+
+
+def _transfer_value(message: cpb.CrossTransfer) -> CrossTransfer:
+    kind = message.consent.WhichOneof("kind")
+    return CrossTransfer(
+        transfer_id=_id_int(message.transfer_id, "transfer.transfer_id"),
+        debit_node_id=message.debit_node_id,
+        debit_account_id=_id_int(message.debit_account_id, "transfer.debit_account_id"),
+        credit_node_id=message.credit_node_id,
+        credit_account_id=_id_int(message.credit_account_id, "transfer.credit_account_id"),
+        amount_minutes=message.amount_minutes,
+        memo=message.memo,
+        originator_node_id=message.originator_node_id,
+        one_time_code=message.consent.one_time_code if kind == "one_time_code" else "",
+        mandate_id=_id_int(message.consent.mandate_id, "consent.mandate_id", optional=True),
+    )
+
+
+def transfer_bytes(transfer: CrossTransfer) -> bytes:
+    return _transfer_message(transfer).SerializeToString(deterministic=True)
+
+
+def transfer_from_bytes(data: bytes) -> CrossTransfer:
+    return _transfer_value(cpb.CrossTransfer.FromString(data))
+
+
+def encode_item(item: Item) -> bytes:
+    message = cpb.Item(item_id=_id_bytes(item.item_id))
+    body = item.body
+    if isinstance(body, Prepare):
+        message.prepare.CopyFrom(
+            cpb.Prepare(transfer=_transfer_message(body.transfer), expires_at_micros=body.expires_at_micros)
+        )
+    elif isinstance(body, Vote):
+        message.vote.CopyFrom(
+            cpb.Vote(transfer_id=_id_bytes(body.transfer_id), accept=body.accept, reason=body.reason)
+        )
+    elif isinstance(body, Decision):
+        verdict = cpb.VERDICT_COMMIT if body.commit else cpb.VERDICT_ABORT
+        message.decision.CopyFrom(
+            cpb.Decision(
+                transfer_id=_id_bytes(body.transfer_id),
+                verdict=verdict,
+                reason=body.reason,
+                decided_at_micros=body.decided_at_micros,
+            )
+        )
+    elif isinstance(body, Ack):
+        message.ack.CopyFrom(cpb.Ack(item_ids=[_id_bytes(value) for value in body.item_ids]))
+    elif isinstance(body, Query):
+        message.query.CopyFrom(cpb.Query(transfer_ids=[_id_bytes(value) for value in body.transfer_ids]))
+    else:
+        message.receipt.CopyFrom(
+            cpb.Receipt(item_id=_id_bytes(body.item_id), accepted=body.accepted, reason=body.reason)
+        )
+    return message.SerializeToString(deterministic=True)
+
+
+def decode_item(data: bytes) -> Item:
+    """The item in data; RequestInvalid naming what is malformed."""
+    try:
+        message = cpb.Item.FromString(data)
+    except DecodeError:
+        raise RequestInvalid("item: not a timebank.v1.Item") from None
+    item_id = _id_int(message.item_id, "item.item_id")
+    kind = message.WhichOneof("body")
+    body: Body
+    if kind == "prepare":
+        body = Prepare(_transfer_value(message.prepare.transfer), message.prepare.expires_at_micros)
+    elif kind == "vote":
+        vote = message.vote
+        body = Vote(_id_int(vote.transfer_id, "vote.transfer_id"), vote.accept, vote.reason)
+    elif kind == "decision":
+        decision = message.decision
+        if decision.verdict not in (cpb.VERDICT_COMMIT, cpb.VERDICT_ABORT):
+            raise RequestInvalid(f"decision.verdict: got {decision.verdict}, want COMMIT or ABORT")
+        body = Decision(
+            _id_int(decision.transfer_id, "decision.transfer_id"),
+            decision.verdict == cpb.VERDICT_COMMIT,
+            decision.reason,
+            decision.decided_at_micros,
+        )
+    elif kind == "ack":
+        body = Ack(tuple(_id_int(raw, "ack.item_ids") for raw in message.ack.item_ids))
+    elif kind == "query":
+        body = Query(tuple(_id_int(raw, "query.transfer_ids") for raw in message.query.transfer_ids))
+    elif kind == "receipt":
+        receipt = message.receipt
+        body = Receipt(_id_int(receipt.item_id, "receipt.item_id"), receipt.accepted, receipt.reason)
+    else:
+        raise RequestInvalid("item: has no body")
+    return Item(item_id, body)
