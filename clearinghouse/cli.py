@@ -43,10 +43,13 @@ def _print(arguments: argparse.Namespace, document: Any, text: str) -> None:
 def cmd_init(arguments: argparse.Namespace) -> int:
     from clearinghouse.init import init_clearinghouse
 
-    config = init_clearinghouse(arguments.directory, clock=SystemClock(), database_url=arguments.database_url,
-                                listen=arguments.listen)
-    print(f"created the clearinghouse in {arguments.directory} (listen {config.server.listen}); "
-          "TLS files go in tls/ (see `timebank city init`)")
+    config = init_clearinghouse(
+        arguments.directory, clock=SystemClock(), database_url=arguments.database_url, listen=arguments.listen
+    )
+    print(
+        f"created the clearinghouse in {arguments.directory} (listen {config.server.listen}); "
+        "TLS files go in tls/ (see `timebank city init`)"
+    )
     return 0
 
 
@@ -74,7 +77,10 @@ def cmd_admit(arguments: argparse.Namespace) -> int:
     public = keys.public_bytes(keys.load_public_key(arguments.public_key))
     with _connection(arguments) as connection:
         record = registry.admit(
-            connection, node_id=arguments.id, display_name=arguments.name, kind=arguments.kind,
+            connection,
+            node_id=arguments.id,
+            display_name=arguments.name,
+            kind=arguments.kind,
             public_key=public,
             net_debit_cap_minutes=arguments.net_debit_cap_minutes or config.protocol.default_net_debit_cap_minutes,
             pending_cap_minutes=arguments.pending_cap_minutes or config.protocol.default_pending_cap_minutes,
@@ -97,8 +103,9 @@ def _status_command(status: str) -> Callable[[argparse.Namespace], int]:
 def cmd_rotate_key(arguments: argparse.Namespace) -> int:
     public = keys.public_bytes(keys.load_public_key(arguments.public_key))
     with _connection(arguments) as connection:
-        key_id = registry.rotate_key(connection, arguments.id, public, int(arguments.overlap_seconds * 1e6),
-                                     SystemClock().now_micros())
+        key_id = registry.rotate_key(
+            connection, arguments.id, public, int(arguments.overlap_seconds * 1e6), SystemClock().now_micros()
+        )
     print(f"node {arguments.id}: new key {key_id}; older keys valid for {arguments.overlap_seconds} s more")
     return 0
 
@@ -113,9 +120,9 @@ def cmd_revoke_key(arguments: argparse.Namespace) -> int:
 def cmd_list(arguments: argparse.Namespace) -> int:
     with _connection(arguments) as connection:
         records = registry.nodes(connection)
-        states = dict(connection.execute(
-            select(cross_transfers.c.state, func.count()).group_by(cross_transfers.c.state)
-        ).all())
+        states = dict(
+            connection.execute(select(cross_transfers.c.state, func.count()).group_by(cross_transfers.c.state)).all()
+        )
     rows = [record.__dict__ for record in records]
     lines = [f"{r.node_id:<14} {r.status:<10} {r.kind:<11} {r.display_name}" for r in records]
     lines.append("cross-node transfers: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
@@ -126,8 +133,13 @@ def cmd_list(arguments: argparse.Namespace) -> int:
 def cmd_events(arguments: argparse.Namespace) -> int:
     with _connection(arguments) as connection:
         rows = registry.events(connection)
-    _print(arguments, rows, "\n".join(f"{r['sequence']:>5} {r['at_micros']} {r['action']:<12} "
-                                       f"{r['node_id']:<14} {r['detail']}" for r in rows))
+    _print(
+        arguments,
+        rows,
+        "\n".join(
+            f"{r['sequence']:>5} {r['at_micros']} {r['action']:<12} {r['node_id']:<14} {r['detail']}" for r in rows
+        ),
+    )
     return 0
 
 
@@ -139,13 +151,16 @@ def register(subparsers: Any) -> None:
     init.add_argument("--database-url", default="sqlite:///clearinghouse.db")
     init.add_argument("--listen", default="127.0.0.1:7300")
     init.set_defaults(handler=cmd_init)
-    for name, handler, text in (("migrate", cmd_migrate, "bring the database schema up to date"),
-                                ("serve", cmd_serve, "run until SIGTERM")):
+    for name, handler, text in (
+        ("migrate", cmd_migrate, "bring the database schema up to date"),
+        ("serve", cmd_serve, "run until SIGTERM"),
+    ):
         command = commands.add_parser(name, help=text)
         command.add_argument("--config", type=pathlib.Path, required=True)
         command.set_defaults(handler=handler)
     node = commands.add_parser("node", help="the registry of nodes").add_subparsers(
-        dest="registry_command", required=True)
+        dest="registry_command", required=True
+    )
     admit = node.add_parser("admit", help="admit a node with its public signing key")
     admit.add_argument("--id", required=True)
     admit.add_argument("--name", required=True)
@@ -168,10 +183,17 @@ def register(subparsers: Any) -> None:
     revoke.add_argument("--key-id", required=True)
     revoke.add_argument("--reason", required=True)
     revoke.set_defaults(handler=cmd_revoke_key)
-    for name, handler, text in (("list", cmd_list, "nodes, their standing, and transfers by state"),
-                                ("events", cmd_events, "every registry change, in order")):
+    for name, handler, text in (
+        ("list", cmd_list, "nodes, their standing, and transfers by state"),
+        ("events", cmd_events, "every registry change, in order"),
+    ):
         command = node.add_parser(name, help=text)
         command.add_argument("--json", action="store_true")
         command.set_defaults(handler=handler)
-    for command in (admit, rotate, revoke, *(node.choices[n] for n in ("suspend", "reinstate", "list", "events"))):
+    for command in (
+        admit,
+        rotate,
+        revoke,
+        *(node.choices[n] for n in ("suspend", "reinstate", "list", "events")),
+    ):
         command.add_argument("--config", type=pathlib.Path, required=True)

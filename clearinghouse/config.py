@@ -129,11 +129,7 @@ class ClearinghouseConfig:
         return resolve_path(self.base_directory, value)
 
 
-def load_clearinghouse_config(
-    path: pathlib.Path | str, environ: dict[str, str] | None = None
-) -> ClearinghouseConfig:
+def load_clearinghouse_config(path: pathlib.Path | str, environ: dict[str, str] | None = None) -> ClearinghouseConfig:
     path = pathlib.Path(path)
     document: dict[str, Any] = load_toml(path)
-    return build(
-        ClearinghouseConfig, document, source=str(path), environ=environ, base_directory=path.resolve().parent
-    )
+    return build(ClearinghouseConfig, document, source=str(path), environ=environ, base_directory=path.resolve().parent)

@@ -92,9 +92,7 @@ class Coordinator:
 
     # -- the exchange ---------------------------------------------------------------------
 
-    def exchange(
-        self, sender_id: str, batch_id: bytes, created_at_micros: int, items: Sequence[bytes]
-    ) -> list[bytes]:
+    def exchange(self, sender_id: str, batch_id: bytes, created_at_micros: int, items: Sequence[bytes]) -> list[bytes]:
         """Applies a verified node's batch; returns the items to send back to it."""
         with self._writer:
             answers = self.books.write(
@@ -308,9 +306,7 @@ class Coordinator:
         batch = _Batch(connection, self.clock.now_micros())
         rows = connection.execute(
             select(cross_transfers)
-            .where(
-                cross_transfers.c.state == PREPARED, cross_transfers.c.expires_at_micros <= batch.now_micros
-            )
+            .where(cross_transfers.c.state == PREPARED, cross_transfers.c.expires_at_micros <= batch.now_micros)
             .limit(SWEEP_BATCH_MAX)
         ).all()
         for row in rows:
@@ -431,9 +427,7 @@ def _processed(connection: Connection, sender_id: str, item_ids: list[int]) -> d
     for start in range(0, len(keys), ledger_store.IN_LIST_SIZE_MAX):
         chunk = keys[start : start + ledger_store.IN_LIST_SIZE_MAX]
         rows = connection.execute(
-            select(inbox.c.item_id, inbox.c.answer).where(
-                inbox.c.sender_id == sender_id, inbox.c.item_id.in_(chunk)
-            )
+            select(inbox.c.item_id, inbox.c.answer).where(inbox.c.sender_id == sender_id, inbox.c.item_id.in_(chunk))
         )
         for row in rows:
             found[int(row.item_id, 16)] = decode_item(bytes(row.answer)) if row.answer else None
@@ -472,3 +466,37 @@ def _record(connection: Connection, transfer_id: int):  # type: ignore[no-untype
 
 def _transfer_of(record) -> CrossTransfer:  # type: ignore[no-untyped-def]
     return transfer_from_bytes(bytes(record.body))
+
+
+# -- reads for the bureau's reports --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Position:
+    """A node's position in the clearinghouse's books: + the city owes it, - it owes."""
+
+    node_id: str
+    balance_minutes: int
+    pending_out_minutes: int
+    pending_in_minutes: int
+
+
+def positions(connection: Connection, node_ids: Sequence[str]) -> dict[str, Position]:
+    by_account = {node_account_id(node_id): node_id for node_id in node_ids}
+    found = ledger_store.read_accounts(connection, by_account)
+    result = {}
+    for node_id in node_ids:
+        account = found.get(node_account_id(node_id))
+        result[node_id] = Position(
+            node_id,
+            account.balance_minutes if account else 0,
+            account.debits_pending_minutes if account else 0,
+            account.credits_pending_minutes if account else 0,
+        )
+    return result
+
+
+def decisions(connection: Connection) -> dict[int, tuple[str, str]]:
+    """Every cross-node transfer's state and reason, by transfer id."""
+    rows = connection.execute(select(cross_transfers.c.transfer_id, cross_transfers.c.state, cross_transfers.c.reason))
+    return {int(row.transfer_id, 16): (row.state, row.reason) for row in rows}

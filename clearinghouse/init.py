@@ -77,8 +77,10 @@ def init_clearinghouse(
     if config_path.exists():
         raise ConfigError(f"{config_path}: exists already; refusing to overwrite a clearinghouse")
     text = TEMPLATE.format(
-        display_name=toml_string(display_name), database_url=toml_string(database_url),
-        listen=toml_string(listen), insecure="true" if insecure else "false",
+        display_name=toml_string(display_name),
+        database_url=toml_string(database_url),
+        listen=toml_string(listen),
+        insecure="true" if insecure else "false",
     )
     staging = directory / (CONFIG_NAME + ".new")
     staging.write_text(text, encoding="utf-8")

@@ -75,9 +75,7 @@ def key_ring(connection: Connection) -> KeyRing:
 
 def add_key(connection: Connection, party_id: str, public_key: bytes, at_micros: int) -> str:
     key_id = keys.key_id_of_raw(public_key)
-    exists = connection.execute(
-        select(registry_keys.c.key_id).where(registry_keys.c.key_id == key_id)
-    ).first()
+    exists = connection.execute(select(registry_keys.c.key_id).where(registry_keys.c.key_id == key_id)).first()
     if exists:
         raise RequestInvalid(f"public_key: key {key_id} is registered already")
     connection.execute(
@@ -106,22 +104,17 @@ def admit(
     at_micros: int,
 ) -> NodeRecord:
     if not NODE_ID_PATTERN.match(node_id) or node_id == CLEARINGHOUSE_ID:
-        raise ConfigError(
-            f"node_id: got {node_id!r}, want 1-32 of a-z, 0-9 and '-', not {CLEARINGHOUSE_ID!r}"
-        )
+        raise ConfigError(f"node_id: got {node_id!r}, want 1-32 of a-z, 0-9 and '-', not {CLEARINGHOUSE_ID!r}")
     if node(connection, node_id) is not None:
         raise ConfigError(f"node_id: node {node_id!r} is admitted already")
-    record = NodeRecord(
-        node_id, display_name, kind, ACTIVE, net_debit_cap_minutes, pending_cap_minutes, at_micros
-    )
+    record = NodeRecord(node_id, display_name, kind, ACTIVE, net_debit_cap_minutes, pending_cap_minutes, at_micros)
     connection.execute(insert(registry_nodes).values(**record.__dict__))
     _log(
         connection,
         at_micros,
         "admitted",
         node_id,
-        f"{display_name} ({kind}), net debit cap {net_debit_cap_minutes} min, "
-        f"pending cap {pending_cap_minutes} min",
+        f"{display_name} ({kind}), net debit cap {net_debit_cap_minutes} min, pending cap {pending_cap_minutes} min",
     )
     add_key(connection, node_id, public_key, at_micros)
     return record
@@ -133,9 +126,7 @@ def set_status(connection: Connection, node_id: str, status: str, reason: str, a
         raise NotFound(f"node_id: node {node_id!r} is not admitted")
     if record.status == status:
         raise RequestInvalid(f"node_id: node {node_id!r} is {status} already")
-    connection.execute(
-        update(registry_nodes).where(registry_nodes.c.node_id == node_id).values(status=status)
-    )
+    connection.execute(update(registry_nodes).where(registry_nodes.c.node_id == node_id).values(status=status))
     _log(connection, at_micros, "suspended" if status == SUSPENDED else "reinstated", node_id, reason)
 
 

@@ -132,8 +132,10 @@ def serve(config: ClearinghouseConfig) -> None:
     running = create_server(config, SystemClock())
     host = config.server.listen.rpartition(":")[0]
     mode = "PLAINTEXT (--insecure)" if config.server.insecure else "mutual TLS"
-    print(f"clearinghouse ({config.clearinghouse.display_name}) serving on {host}:{running.port} "
-          f"with {mode}", flush=True)
+    print(
+        f"clearinghouse ({config.clearinghouse.display_name}) serving on {host}:{running.port} with {mode}",
+        flush=True,
+    )
     stop = threading.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stop.set())

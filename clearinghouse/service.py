@@ -21,6 +21,7 @@ from clearinghouse.coordinator import Coordinator
 from timebank import pki
 from timebank.clock import Clock
 from timebank.envelope import open_batch, seal
+from timebank.errors import BatchTooLarge
 from timebank.grpc_status import translate_errors
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.v1 import clearing_pb2 as cpb
@@ -54,6 +55,10 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
 
     @translate_errors
     def Exchange(self, request: cpb.SignedBatch, context: grpc.ServicerContext) -> cpb.SignedBatch:
+        if len(request.items) > self.settings.batch_items_max:
+            raise BatchTooLarge(
+                f"items: got {len(request.items)}, want at most {self.settings.batch_items_max} per batch"
+            )
         peer = None if self.settings.insecure else pki.peer_party(context)
         with self.coordinator.books.engine.connect() as connection:
             ring = registry.key_ring(connection)
@@ -67,9 +72,7 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
             items_max=self.settings.batch_items_max,
         )
         header = opened.header
-        answer = self.coordinator.exchange(
-            header.sender_id, header.batch_id, header.created_at_micros, opened.items
-        )
+        answer = self.coordinator.exchange(header.sender_id, header.batch_id, header.created_at_micros, opened.items)
         if not answer and _wait_allowed(context, self.settings.long_poll_seconds):
             answer = self.coordinator.wait_for_mail(header.sender_id, self.settings.long_poll_seconds)
         return seal(

@@ -406,8 +406,7 @@ def cmd_transfer_batch(arguments: argparse.Namespace) -> int:
     rows = [_message_json(result) for result in results]
     ok = sum(result.outcome in (pb.OUTCOME_OK, pb.OUTCOME_EXISTS) for result in results)
     lines = [f"{ok} of {len(results)} applied"] + [
-        f"  {hex_of(r.id)} {pb.Outcome.Name(r.outcome).removeprefix('OUTCOME_').lower()} {r.detail}"
-        for r in results
+        f"  {hex_of(r.id)} {pb.Outcome.Name(r.outcome).removeprefix('OUTCOME_').lower()} {r.detail}" for r in results
     ]
     _emit(arguments, {"applied": ok, "results": rows}, "\n".join(lines))
     return 0 if ok == len(results) else EXIT_REFUSED
@@ -426,9 +425,7 @@ def _target(parser: argparse.ArgumentParser, json_flag: bool = True) -> None:
     group = parser.add_argument_group("which node")
     group.add_argument("--node", help=f"HOST:PORT of the node (default: $TIMEBANK_NODE or {DEFAULT_ADDRESS})")
     group.add_argument("--config", type=pathlib.Path, help="the node's node.toml, to use its listen address")
-    group.add_argument(
-        "--deadline-seconds", type=float, default=10.0, help="deadline of each call (default 10)"
-    )
+    group.add_argument("--deadline-seconds", type=float, default=10.0, help="deadline of each call (default 10)")
     parser.add_argument("--json", action="store_true", help="print JSON" if json_flag else argparse.SUPPRESS)
 
 

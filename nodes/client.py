@@ -87,12 +87,8 @@ class NodeClient:
     def get_transfer(self, transfer_id: bytes) -> pb.GetTransferResponse:
         return self.call(self.stub.GetTransfer, pb.GetTransferRequest(transfer_id=transfer_id))
 
-    def get_statement(
-        self, account_id: bytes, after_sequence: int = 0, page_size: int = 0
-    ) -> pb.GetStatementResponse:
-        request = pb.GetStatementRequest(
-            account_id=account_id, after_sequence=after_sequence, page_size=page_size
-        )
+    def get_statement(self, account_id: bytes, after_sequence: int = 0, page_size: int = 0) -> pb.GetStatementResponse:
+        request = pb.GetStatementRequest(account_id=account_id, after_sequence=after_sequence, page_size=page_size)
         return self.call(self.stub.GetStatement, request)
 
     def get_node_info(self) -> pb.GetNodeInfoResponse:

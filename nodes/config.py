@@ -187,6 +187,4 @@ class NodeConfig:
 def load_node_config(path: pathlib.Path | str, environ: dict[str, str] | None = None) -> NodeConfig:
     path = pathlib.Path(path)
     document: dict[str, Any] = load_toml(path)
-    return build(
-        NodeConfig, document, source=str(path), environ=environ, base_directory=path.resolve().parent
-    )
+    return build(NodeConfig, document, source=str(path), environ=environ, base_directory=path.resolve().parent)

@@ -149,10 +149,16 @@ class Crossing:
         if request.pull and not (request.one_time_code or request.mandate_id):
             raise RequestInvalid("consent: a pull needs the holder's one_time_code or a mandate_id")
         transfer = CrossTransfer(
-            transfer_id=request.id, debit_node_id=debit[0], debit_account_id=debit[1],
-            credit_node_id=credit[0], credit_account_id=credit[1], amount_minutes=request.amount_minutes,
-            memo=request.memo, originator_node_id=self.node_id,
-            one_time_code=request.one_time_code, mandate_id=request.mandate_id,
+            transfer_id=request.id,
+            debit_node_id=debit[0],
+            debit_account_id=debit[1],
+            credit_node_id=credit[0],
+            credit_account_id=credit[1],
+            amount_minutes=request.amount_minutes,
+            memo=request.memo,
+            originator_node_id=self.node_id,
+            one_time_code=request.one_time_code,
+            mandate_id=request.mandate_id,
         )
         transfer.check()
         return transfer
@@ -163,8 +169,14 @@ class Crossing:
             debit, credit = transfer.debit_account_id, CLEARING
         else:
             debit, credit = CLEARING, transfer.credit_account_id
-        return TransferRequest(transfer.transfer_id, TransferKind.PENDING, debit, credit,
-                               transfer.amount_minutes, memo=transfer.memo)
+        return TransferRequest(
+            transfer.transfer_id,
+            TransferKind.PENDING,
+            debit,
+            credit,
+            transfer.amount_minutes,
+            memo=transfer.memo,
+        )
 
     # -- receiving ------------------------------------------------------------------------
 
@@ -202,9 +214,14 @@ class Crossing:
                 self._apply_decision(connection, item.body)
             else:
                 log.warning("ignored a %s item from the clearinghouse", type(item.body).__name__)
-            connection.execute(insert(inbox).values(
-                sender_id=CLEARINGHOUSE_ID, item_id=f"{item.item_id:032x}", processed_at_micros=now, answer=None,
-            ))
+            connection.execute(
+                insert(inbox).values(
+                    sender_id=CLEARINGHOUSE_ID,
+                    item_id=f"{item.item_id:032x}",
+                    processed_at_micros=now,
+                    answer=None,
+                )
+            )
         return acknowledge, queued
 
     def _answer_prepare(self, connection: Connection, transfer: CrossTransfer) -> bool:
@@ -233,16 +250,22 @@ class Crossing:
     def _apply_decision(self, connection: Connection, decision: Decision) -> None:
         row = _remote_rows(connection, [decision.transfer_id]).get(decision.transfer_id)
         if row is None:
-            log.warning("ignored a decision for transfer %s, which this node never saw",
-                        format_id(decision.transfer_id))
+            log.warning(
+                "ignored a decision for transfer %s, which this node never saw",
+                format_id(decision.transfer_id),
+            )
             return
         if row.state in (COMMITTED, ABORTED):
             return
         if row.state == HELD:
             kind = TransferKind.POST_PENDING if decision.commit else TransferKind.VOID_PENDING
             resolve = TransferRequest(
-                derive_id("post" if decision.commit else "void", decision.transfer_id), kind, 0, 0,
-                row.amount_minutes if decision.commit else 0, pending_id=decision.transfer_id,
+                derive_id("post" if decision.commit else "void", decision.transfer_id),
+                kind,
+                0,
+                0,
+                row.amount_minutes if decision.commit else 0,
+                pending_id=decision.transfer_id,
             )
             result = self.books.apply(connection, [resolve]).results[0]
             if not result.outcome.succeeded:
@@ -257,7 +280,11 @@ class Crossing:
     # -- consents -------------------------------------------------------------------------
 
     def create_consent(
-        self, holder_account_id: int, beneficiary_node_id: str, limit_minutes: int, valid_seconds: int,
+        self,
+        holder_account_id: int,
+        beneficiary_node_id: str,
+        limit_minutes: int,
+        valid_seconds: int,
         mandate_id: int = 0,
     ) -> ConsentGrant:
         if not 1 <= limit_minutes <= 1_000_000_000:
@@ -275,11 +302,18 @@ class Crossing:
                 raise NotFound(f"holder_account_id: member account {format_id(holder_account_id)} not found")
             if connection.execute(select(consents.c.consent_id).where(consents.c.consent_id == consent_id)).first():
                 raise RequestInvalid(f"mandate_id: {consent_id} exists already")
-            connection.execute(insert(consents).values(
-                consent_id=consent_id, kind="mandate" if mandate_id else "code",
-                holder_account_id=f"{holder_account_id:032x}", beneficiary_node_id=beneficiary_node_id,
-                limit_minutes=limit_minutes, used_minutes=0, expires_at_micros=expires, created_at_micros=now,
-            ))
+            connection.execute(
+                insert(consents).values(
+                    consent_id=consent_id,
+                    kind="mandate" if mandate_id else "code",
+                    holder_account_id=f"{holder_account_id:032x}",
+                    beneficiary_node_id=beneficiary_node_id,
+                    limit_minutes=limit_minutes,
+                    used_minutes=0,
+                    expires_at_micros=expires,
+                    created_at_micros=now,
+                )
+            )
 
         self.books.write(work)
         return ConsentGrant(code, mandate_id, expires)
@@ -300,15 +334,16 @@ class Crossing:
         if row.kind == "code" and row.used_minutes:
             return "consent: the one-time code was used already"
         if row.used_minutes + transfer.amount_minutes > row.limit_minutes:
-            return (f"consent: {transfer.amount_minutes} minutes exceed what the {what} allows "
-                    f"({row.limit_minutes - row.used_minutes} left)")
+            return (
+                f"consent: {transfer.amount_minutes} minutes exceed what the {what} allows "
+                f"({row.limit_minutes - row.used_minutes} left)"
+            )
         return ""
 
     def _use_consent(self, connection: Connection, transfer: CrossTransfer) -> None:
         row = self._consent_row(connection, transfer)
         used = row.limit_minutes if row.kind == "code" else row.used_minutes + transfer.amount_minutes
-        connection.execute(update(consents).where(consents.c.consent_id == row.consent_id)
-                           .values(used_minutes=used))
+        connection.execute(update(consents).where(consents.c.consent_id == row.consent_id).values(used_minutes=used))
 
     # -- reads for the link and the operator ---------------------------------------------
 
@@ -317,7 +352,8 @@ class Crossing:
             rows = connection.execute(
                 select(outbox.c.item)
                 .where(outbox.c.recipient_id == CLEARINGHOUSE_ID, outbox.c.acknowledged_at_micros.is_(None))
-                .order_by(outbox.c.sequence).limit(limit)
+                .order_by(outbox.c.sequence)
+                .limit(limit)
             )
             return [bytes(row.item) for row in rows]
 
@@ -325,9 +361,12 @@ class Crossing:
         with self.books.engine.connect() as connection:
             rows = connection.execute(
                 select(remote_transfers.c.transfer_id)
-                .where(remote_transfers.c.state.in_((HELD, REFUSED)),
-                       remote_transfers.c.created_at_micros < before_micros)
-                .order_by(remote_transfers.c.created_at_micros).limit(limit)
+                .where(
+                    remote_transfers.c.state.in_((HELD, REFUSED)),
+                    remote_transfers.c.created_at_micros < before_micros,
+                )
+                .order_by(remote_transfers.c.created_at_micros)
+                .limit(limit)
             )
             return [int(row.transfer_id, 16) for row in rows]
 
@@ -337,31 +376,56 @@ class Crossing:
         if row is None:
             raise NotFound(f"id: this node holds no leg of cross-node transfer {format_id(transfer_id)}")
         pull = row.side == "credit" if row.originator else row.side == "debit"
-        request = CrossRequest(transfer_id, int(row.local_account_id, 16), row.counterparty_node_id,
-                               int(row.remote_account_id, 16), row.amount_minutes, row.memo, pull=pull)
+        request = CrossRequest(
+            transfer_id,
+            int(row.local_account_id, 16),
+            row.counterparty_node_id,
+            int(row.remote_account_id, 16),
+            row.amount_minutes,
+            row.memo,
+            pull=pull,
+        )
         state = REFUSED_AS_ABORTED.get(row.state, row.state)
         return CrossView(request, state, row.reason, bool(row.originator), row.side)
 
     # -- writes shared by the paths above -------------------------------------------------
 
-    def _remember(self, connection: Connection, transfer: CrossTransfer, *, originator: bool, state: str,
-                  reason: str) -> None:
+    def _remember(
+        self, connection: Connection, transfer: CrossTransfer, *, originator: bool, state: str, reason: str
+    ) -> None:
         side = transfer.side_of(self.node_id)
-        local, remote = ((transfer.debit_account_id, transfer.credit_account_id) if side == "debit"
-                         else (transfer.credit_account_id, transfer.debit_account_id))
-        connection.execute(insert(remote_transfers).values(
-            transfer_id=f"{transfer.transfer_id:032x}", side=side, originator=originator,
-            counterparty_node_id=transfer.credit_node_id if side == "debit" else transfer.debit_node_id,
-            local_account_id=f"{local:032x}", remote_account_id=f"{remote:032x}",
-            amount_minutes=transfer.amount_minutes, memo=transfer.memo, state=state, reason=reason,
-            created_at_micros=self.clock.now_micros(), decided_at_micros=None,
-        ))
+        local, remote = (
+            (transfer.debit_account_id, transfer.credit_account_id)
+            if side == "debit"
+            else (transfer.credit_account_id, transfer.debit_account_id)
+        )
+        connection.execute(
+            insert(remote_transfers).values(
+                transfer_id=f"{transfer.transfer_id:032x}",
+                side=side,
+                originator=originator,
+                counterparty_node_id=transfer.credit_node_id if side == "debit" else transfer.debit_node_id,
+                local_account_id=f"{local:032x}",
+                remote_account_id=f"{remote:032x}",
+                amount_minutes=transfer.amount_minutes,
+                memo=transfer.memo,
+                state=state,
+                reason=reason,
+                created_at_micros=self.clock.now_micros(),
+                decided_at_micros=None,
+            )
+        )
 
     def _send(self, connection: Connection, item: Item) -> None:
-        connection.execute(insert(outbox).values(
-            recipient_id=CLEARINGHOUSE_ID, item_id=f"{item.item_id:032x}", item=encode_item(item),
-            created_at_micros=self.clock.now_micros(), acknowledged_at_micros=None,
-        ))
+        connection.execute(
+            insert(outbox).values(
+                recipient_id=CLEARINGHOUSE_ID,
+                item_id=f"{item.item_id:032x}",
+                item=encode_item(item),
+                created_at_micros=self.clock.now_micros(),
+                acknowledged_at_micros=None,
+            )
+        )
 
 
 REFUSED_AS_ABORTED = {REFUSED: ABORTED}  # this node voted no: the clearinghouse can only abort
@@ -384,13 +448,19 @@ def _remote_rows(connection: Connection, transfer_ids: Sequence[int]) -> dict[in
 def _compare_remote(row: object, transfer: CrossTransfer, result: ItemResult) -> ItemResult:
     if row is None:
         return result
-    remote_node = getattr(row, "counterparty_node_id")
-    remote_account = int(getattr(row, "remote_account_id"), 16)
-    side_remote = transfer.credit_account_id if transfer.debit_node_id == transfer.originator_node_id \
+    remote_node = row.counterparty_node_id
+    remote_account = int(row.remote_account_id, 16)
+    side_remote = (
+        transfer.credit_account_id
+        if transfer.debit_node_id == transfer.originator_node_id
         else transfer.debit_account_id
+    )
     if remote_node != transfer.counterparty_node_id or remote_account != side_remote:
-        return ItemResult(result.id, Outcome.EXISTS_WITH_DIFFERENT_BODY,
-                          f"remote_node_id: id {format_id(result.id)} exists for another remote account")
+        return ItemResult(
+            result.id,
+            Outcome.EXISTS_WITH_DIFFERENT_BODY,
+            f"remote_node_id: id {format_id(result.id)} exists for another remote account",
+        )
     return result
 
 
@@ -410,8 +480,11 @@ def _settle_receipt(connection: Connection, receipt: Receipt, now_micros: int) -
     """The clearinghouse has our item: stop sending it. A refusal's reason is kept."""
     connection.execute(
         update(outbox)
-        .where(outbox.c.recipient_id == CLEARINGHOUSE_ID, outbox.c.item_id == f"{receipt.item_id:032x}",
-               outbox.c.acknowledged_at_micros.is_(None))
+        .where(
+            outbox.c.recipient_id == CLEARINGHOUSE_ID,
+            outbox.c.item_id == f"{receipt.item_id:032x}",
+            outbox.c.acknowledged_at_micros.is_(None),
+        )
         .values(acknowledged_at_micros=now_micros)
     )
     if not receipt.accepted:

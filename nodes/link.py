@@ -143,14 +143,22 @@ class ClearinghouseLink:
 
     def _exchange(self, items: list[bytes]) -> None:
         request = seal(
-            self.node_id, self.settings.server_party, items, self.signing_key,
-            batch_id=self.random_bytes(16), created_at_micros=self.clock.now_micros(),
+            self.node_id,
+            self.settings.server_party,
+            items,
+            self.signing_key,
+            batch_id=self.random_bytes(16),
+            created_at_micros=self.clock.now_micros(),
         )
         response = self.stub.Exchange(request, timeout=self.settings.exchange_deadline_seconds)
         opened = open_batch(
-            response, self.key_ring, expected_recipient=self.node_id,
-            now_micros=self.clock.now_micros(), skew_micros_max=self.settings.clock_skew_micros_max,
-            expected_sender=self.settings.server_party, items_max=2 * self.settings.batch_items_max + 8_000,
+            response,
+            self.key_ring,
+            expected_recipient=self.node_id,
+            now_micros=self.clock.now_micros(),
+            skew_micros_max=self.settings.clock_skew_micros_max,
+            expected_sender=self.settings.server_party,
+            items_max=2 * self.settings.batch_items_max + 8_000,
         )
         self.exchanges += 1
         acknowledge = self.crossing.receive(list(opened.items))

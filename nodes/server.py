@@ -128,9 +128,7 @@ def open_link(
     return crossing, link
 
 
-def create_server(
-    config: NodeConfig, clock: Clock, random_bytes: Callable[[int], bytes] = os.urandom
-) -> RunningNode:
+def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int], bytes] = os.urandom) -> RunningNode:
     """Starts a node's gRPC server on config.server.listen (port 0: any free port)."""
     identity = identity_of(config)
     health_servicer = health.HealthServicer()
@@ -161,9 +159,7 @@ def create_server(
         raise ConfigError(f"server.listen: cannot listen on {config.server.listen}")
     server.start()
     status = (
-        health_pb2.HealthCheckResponse.NOT_SERVING
-        if books.halted_reason
-        else health_pb2.HealthCheckResponse.SERVING
+        health_pb2.HealthCheckResponse.NOT_SERVING if books.halted_reason else health_pb2.HealthCheckResponse.SERVING
     )
     for name in ("", SERVICE_NAME):
         health_servicer.set(name, status)

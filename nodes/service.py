@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import grpc
 
 from nodes import wire
+from nodes.crossing import Crossing
 from timebank import __version__
 from timebank.books import Books
-from nodes.crossing import Crossing
 from timebank.errors import ConfigError, ItemRefused, RequestInvalid
 from timebank.grpc_status import translate_errors
 from timebank.v1 import ledger_pb2 as pb
@@ -39,8 +39,7 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
     def _crossing(self) -> Crossing:
         if self.crossing is None:
             raise ConfigError(
-                "clearinghouse.address: not configured; this node runs on its own and makes no "
-                "cross-node transfers"
+                "clearinghouse.address: not configured; this node runs on its own and makes no cross-node transfers"
             )
         return self.crossing
 
@@ -52,16 +51,12 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
         return pb.CreateAccountsResponse(results=wire.item_results(results))
 
     @translate_errors
-    def GetAccount(
-        self, request: pb.GetAccountRequest, context: grpc.ServicerContext
-    ) -> pb.GetAccountResponse:
+    def GetAccount(self, request: pb.GetAccountRequest, context: grpc.ServicerContext) -> pb.GetAccountResponse:
         account = self.books.account(wire.id_from_bytes(request.account_id, "account_id"))
         return wire.account_response(account)
 
     @translate_errors
-    def CloseAccount(
-        self, request: pb.CloseAccountRequest, context: grpc.ServicerContext
-    ) -> pb.CloseAccountResponse:
+    def CloseAccount(self, request: pb.CloseAccountRequest, context: grpc.ServicerContext) -> pb.CloseAccountResponse:
         account = self.books.close_account(wire.id_from_bytes(request.account_id, "account_id"))
         return pb.CloseAccountResponse(account=wire.account_to_message(account))
 
@@ -84,16 +79,12 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
         return pb.SubmitTransferResponse(outcome=int(result.outcome), stored=wire.stored_to_message(view))
 
     @translate_errors
-    def GetTransfer(
-        self, request: pb.GetTransferRequest, context: grpc.ServicerContext
-    ) -> pb.GetTransferResponse:
+    def GetTransfer(self, request: pb.GetTransferRequest, context: grpc.ServicerContext) -> pb.GetTransferResponse:
         view = self.books.transfer(wire.id_from_bytes(request.transfer_id, "transfer_id"))
         return pb.GetTransferResponse(stored=wire.stored_to_message(view))
 
     @translate_errors
-    def GetStatement(
-        self, request: pb.GetStatementRequest, context: grpc.ServicerContext
-    ) -> pb.GetStatementResponse:
+    def GetStatement(self, request: pb.GetStatementRequest, context: grpc.ServicerContext) -> pb.GetStatementResponse:
         statement = self.books.statement(
             wire.id_from_bytes(request.account_id, "account_id"),
             request.after_sequence,
@@ -102,9 +93,7 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
         return wire.statement_to_message(statement)
 
     @translate_errors
-    def GetNodeInfo(
-        self, request: pb.GetNodeInfoRequest, context: grpc.ServicerContext
-    ) -> pb.GetNodeInfoResponse:
+    def GetNodeInfo(self, request: pb.GetNodeInfoRequest, context: grpc.ServicerContext) -> pb.GetNodeInfoResponse:
         identity = self.identity
         return pb.GetNodeInfoResponse(
             node_id=identity.node_id,

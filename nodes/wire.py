@@ -109,9 +109,7 @@ def transfer_from_message(message: pb.Transfer, where: str) -> TransferRequest:
         id=id_from_bytes(message.id, f"{where}.id"),
         kind=_enum(message.kind, TransferKind, "TRANSFER_KIND_", f"{where}.kind"),
         debit_account_id=id_from_bytes(message.debit_account_id, f"{where}.debit_account_id", optional=True),
-        credit_account_id=id_from_bytes(
-            message.credit_account_id, f"{where}.credit_account_id", optional=True
-        ),
+        credit_account_id=id_from_bytes(message.credit_account_id, f"{where}.credit_account_id", optional=True),
         amount_minutes=message.amount_minutes,
         pending_id=id_from_bytes(message.pending_id, f"{where}.pending_id", optional=True),
         reverses_id=id_from_bytes(message.reverses_id, f"{where}.reverses_id", optional=True),
@@ -201,8 +199,11 @@ def system_account_ids() -> dict[str, bytes]:
 
 # -- cross-node transfers ------------------------------------------------------------------
 
-CROSS_STATES = {"held": pb.CROSS_NODE_STATE_HELD, "committed": pb.CROSS_NODE_STATE_COMMITTED,
-                "aborted": pb.CROSS_NODE_STATE_ABORTED}
+CROSS_STATES = {
+    "held": pb.CROSS_NODE_STATE_HELD,
+    "committed": pb.CROSS_NODE_STATE_COMMITTED,
+    "aborted": pb.CROSS_NODE_STATE_ABORTED,
+}
 
 
 def cross_request_from_message(message: pb.CrossNodeTransfer, where: str) -> CrossRequest:
@@ -231,9 +232,13 @@ def cross_view_to_message(view: CrossView) -> pb.GetCrossNodeTransferResponse:
     request = view.request
     return pb.GetCrossNodeTransferResponse(
         transfer=pb.CrossNodeTransfer(
-            id=id_to_bytes(request.id), local_account_id=id_to_bytes(request.local_account_id),
-            remote_node_id=request.remote_node_id, remote_account_id=id_to_bytes(request.remote_account_id),
-            amount_minutes=request.amount_minutes, memo=request.memo, pull=request.pull,
+            id=id_to_bytes(request.id),
+            local_account_id=id_to_bytes(request.local_account_id),
+            remote_node_id=request.remote_node_id,
+            remote_account_id=id_to_bytes(request.remote_account_id),
+            amount_minutes=request.amount_minutes,
+            memo=request.memo,
+            pull=request.pull,
         ),
         state=CROSS_STATES[view.state],
         reason=view.reason,
@@ -243,5 +248,8 @@ def cross_view_to_message(view: CrossView) -> pb.GetCrossNodeTransferResponse:
 
 
 def consent_grant_to_message(grant: ConsentGrant) -> pb.CreateConsentResponse:
-    return pb.CreateConsentResponse(one_time_code=grant.one_time_code, mandate_id=id_to_bytes(grant.mandate_id),
-                                    expires_at_micros=grant.expires_at_micros)
+    return pb.CreateConsentResponse(
+        one_time_code=grant.one_time_code,
+        mandate_id=id_to_bytes(grant.mandate_id),
+        expires_at_micros=grant.expires_at_micros,
+    )

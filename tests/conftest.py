@@ -84,9 +84,7 @@ class _TemplateDatabases:
                     engine.dispose()
                     self.postgresql_template = name
                 database = f"timebank_test_{uuid.uuid4().hex[:12]}"
-                connection.execute(
-                    text(f'CREATE DATABASE "{database}" TEMPLATE "{self.postgresql_template}"')
-                )
+                connection.execute(text(f'CREATE DATABASE "{database}" TEMPLATE "{self.postgresql_template}"'))
         finally:
             admin.dispose()
         return base.set(database=database).render_as_string(hide_password=False)

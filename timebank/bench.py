@@ -228,9 +228,7 @@ def raw_single_row_commits(engine: Engine, ids: Iterator[int], count: int) -> Wo
     return prepare
 
 
-def raw_batched_rows(
-    engine: Engine, ids: Iterator[int], rows_per_transaction: int, transactions: int
-) -> Workload:
+def raw_batched_rows(engine: Engine, ids: Iterator[int], rows_per_transaction: int, transactions: int) -> Workload:
     def prepare() -> TimedRun:
         batches = [_raw_rows(ids, rows_per_transaction) for _ in range(transactions)]
         statement = insert(RAW_ROWS)
@@ -298,9 +296,7 @@ def measure_baselines(database_url: str, sizes: Sizes) -> tuple[Figure, ...]:
         batched = measure(
             "raw_batched_rows_per_second",
             f"raw batched rows ({rows_per_transaction:,} a transaction)",
-            raw_batched_rows(
-                engine, ids, sizes.raw_batched_rows_per_transaction, sizes.raw_batched_transactions
-            ),
+            raw_batched_rows(engine, ids, sizes.raw_batched_rows_per_transaction, sizes.raw_batched_transactions),
             sizes.repetitions,
         )
         RAW_METADATA.drop_all(engine)
@@ -376,18 +372,14 @@ def _expect_ok(results: Iterable[Any]) -> None:
 
 def create_members(books: Books, count: int) -> list[int]:
     specs = [
-        AccountSpec(
-            id=MEMBER_ID_BASE + number, kind=AccountKind.MEMBER, holder=f"{HOLDER_PREFIX} member {number}"
-        )
+        AccountSpec(id=MEMBER_ID_BASE + number, kind=AccountKind.MEMBER, holder=f"{HOLDER_PREFIX} member {number}")
         for number in range(1, count + 1)
     ]
     _expect_ok(books.create_accounts(specs))
     return [spec.id for spec in specs]
 
 
-def measure_books(
-    config: NodeConfig, clock: Clock, sizes: Sizes, source: TransferSource
-) -> tuple[Figure, ...]:
+def measure_books(config: NodeConfig, clock: Clock, sizes: Sizes, source: TransferSource) -> tuple[Figure, ...]:
     engine = create_database_engine(config.database_url, config.database.pool)
     books = Books(engine, clock, batch_size_max=config.ledger.batch_size_max)
     try:
@@ -562,9 +554,7 @@ def render_table(report: Report) -> str:
     for group, figures in (("baseline", report.baselines), ("system", report.system)):
         for figure in figures:
             runs = "  ".join(_format_rate(run) for run in figure.runs_per_second)
-            lines.append(
-                f"{group:<9} {figure.label:<48} {_format_rate(figure.median_per_second):>10}  {runs}"
-            )
+            lines.append(f"{group:<9} {figure.label:<48} {_format_rate(figure.median_per_second):>10}  {runs}")
     for ratio in report.ratios:
         lines.append(f"{'ratio':<9} {ratio.label:<48} {ratio.median:>10.3f}")
     return "\n".join(lines)
@@ -613,8 +603,7 @@ def _database_url(arguments: argparse.Namespace) -> str | None:
     if arguments.backend == "sqlite":
         if url is not None:
             raise ConfigError(
-                "--database-url: only with --backend postgresql "
-                "(the SQLite database is a file in a temporary folder)"
+                "--database-url: only with --backend postgresql (the SQLite database is a file in a temporary folder)"
             )
         return None
     if url is None:

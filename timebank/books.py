@@ -230,8 +230,7 @@ class Books:
                 # decided, the rules and the stored state disagree: stop writing.
                 if attempt == WRITE_ATTEMPTS_MAX:
                     self._halt(
-                        f"the database refused a batch the ledger rules accepted, {attempt} times: "
-                        f"{_first_line(error)}"
+                        f"the database refused a batch the ledger rules accepted, {attempt} times: {_first_line(error)}"
                     )
                     self._refuse_if_halted()
             except OperationalError as error:
@@ -275,9 +274,7 @@ class Books:
             rows = rows[:page_size]
             opening = store.balance_before(connection, account_id, after_sequence) if after_sequence else 0
             views = self._views(connection, rows)
-            held = store.read_transfers(
-                connection, {r.request.pending_id for r in rows if r.request.pending_id}
-            )
+            held = store.read_transfers(connection, {r.request.pending_id for r in rows if r.request.pending_id})
         entries = tuple(_entry(account_id, view, held) for view in views)
         closing = entries[-1].balance_after_minutes if entries else opening
         return Statement(

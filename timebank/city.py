@@ -36,17 +36,38 @@ from timebank.storage.engine import create_database_engine
 
 # Zhongshan's towns and sub-districts (镇街), then departments (部门) with teams.
 DISTRICTS = [
-    ("shiqi", "石岐街道"), ("dongqu", "东区街道"), ("xiqu", "西区街道"), ("nanqu", "南区街道"),
-    ("wuguishan", "五桂山街道"), ("zhongshangang", "中山港街道"), ("minzhong", "民众街道"),
-    ("nanlang", "南朗街道"), ("huangpu", "黄圃镇"), ("nantou", "南头镇"), ("dongfeng", "东凤镇"),
-    ("fusha", "阜沙镇"), ("xiaolan", "小榄镇"), ("dongsheng", "东升镇"), ("guzhen", "古镇镇"),
-    ("henglan", "横栏镇"), ("sanjiao", "三角镇"), ("gangkou", "港口镇"), ("dachong", "大涌镇"),
-    ("shaxi", "沙溪镇"), ("sanxiang", "三乡镇"), ("banfu", "板芙镇"), ("shenwan", "神湾镇"),
+    ("shiqi", "石岐街道"),
+    ("dongqu", "东区街道"),
+    ("xiqu", "西区街道"),
+    ("nanqu", "南区街道"),
+    ("wuguishan", "五桂山街道"),
+    ("zhongshangang", "中山港街道"),
+    ("minzhong", "民众街道"),
+    ("nanlang", "南朗街道"),
+    ("huangpu", "黄圃镇"),
+    ("nantou", "南头镇"),
+    ("dongfeng", "东凤镇"),
+    ("fusha", "阜沙镇"),
+    ("xiaolan", "小榄镇"),
+    ("dongsheng", "东升镇"),
+    ("guzhen", "古镇镇"),
+    ("henglan", "横栏镇"),
+    ("sanjiao", "三角镇"),
+    ("gangkou", "港口镇"),
+    ("dachong", "大涌镇"),
+    ("shaxi", "沙溪镇"),
+    ("sanxiang", "三乡镇"),
+    ("banfu", "板芙镇"),
+    ("shenwan", "神湾镇"),
     ("tanzhou", "坦洲镇"),
 ]
 DEPARTMENTS = [
-    ("weijian", "市卫生健康局"), ("zonggonghui", "市总工会"), ("tuanshiwei", "共青团中山市委"),
-    ("fulian", "市妇联"), ("canlian", "市残联"), ("hongshizihui", "市红十字会"),
+    ("weijian", "市卫生健康局"),
+    ("zonggonghui", "市总工会"),
+    ("tuanshiwei", "共青团中山市委"),
+    ("fulian", "市妇联"),
+    ("canlian", "市残联"),
+    ("hongshizihui", "市红十字会"),
 ]
 PARTY_HOSTS = ("127.0.0.1", "localhost")
 
@@ -71,8 +92,10 @@ def default_plan(count: int, base_port: int) -> list[NodePlan]:
     everyone = [(i, n, "district") for i, n in DISTRICTS] + [(i, n, "department") for i, n in DEPARTMENTS]
     if not 1 <= count <= len(everyone):
         raise ConfigError(f"--nodes: got {count}, want 1..={len(everyone)}")
-    return [NodePlan(node_id, name, kind, f"127.0.0.1:{base_port + 1 + index}")
-            for index, (node_id, name, kind) in enumerate(everyone[:count])]
+    return [
+        NodePlan(node_id, name, kind, f"127.0.0.1:{base_port + 1 + index}")
+        for index, (node_id, name, kind) in enumerate(everyone[:count])
+    ]
 
 
 def parse_node(text: str, index: int, base_port: int) -> NodePlan:
@@ -105,7 +128,9 @@ def init_city(
     ch_directory = directory / "clearinghouse"
     ch_address = f"127.0.0.1:{base_port}"
     ch_config = init_clearinghouse(
-        ch_directory, clock=clock, listen=ch_address,
+        ch_directory,
+        clock=clock,
+        listen=ch_address,
         database_url=urls.get(CLEARINGHOUSE_ID, "sqlite:///clearinghouse.db"),
     )
     _issue_tls(authority, CLEARINGHOUSE_ID, ch_directory, now)
@@ -117,8 +142,13 @@ def init_city(
         for node in plan:
             node_directory = directory / "nodes" / node.node_id
             config = init_node(
-                node_directory, node_id=node.node_id, display_name=node.display_name, kind=node.kind,
-                clock=clock, database_url=urls.get(node.node_id, "sqlite:///node.db"), listen=node.listen,
+                node_directory,
+                node_id=node.node_id,
+                display_name=node.display_name,
+                kind=node.kind,
+                clock=clock,
+                database_url=urls.get(node.node_id, "sqlite:///node.db"),
+                listen=node.listen,
                 clearinghouse_address=ch_address,
             )
             _issue_tls(authority, node.node_id, node_directory, now)
@@ -126,8 +156,12 @@ def init_city(
             public = keys.public_bytes(keys.load_signing_key(config.signing_key_path).public_key())
             with engine.begin() as connection:
                 registry.admit(
-                    connection, node_id=node.node_id, display_name=node.display_name, kind=node.kind,
-                    public_key=public, net_debit_cap_minutes=ch_config.protocol.default_net_debit_cap_minutes,
+                    connection,
+                    node_id=node.node_id,
+                    display_name=node.display_name,
+                    kind=node.kind,
+                    public_key=public,
+                    net_debit_cap_minutes=ch_config.protocol.default_net_debit_cap_minutes,
                     pending_cap_minutes=ch_config.protocol.default_pending_cap_minutes,
                     at_micros=clock.now_micros(),
                 )
@@ -138,22 +172,31 @@ def init_city(
     return City(directory, ch_directory / "clearinghouse.toml", ch_address, tuple(made))
 
 
-def _issue_tls(authority: pki.CityAuthority, party_id: str, directory: pathlib.Path,
-               now: datetime.datetime) -> None:
+def _issue_tls(authority: pki.CityAuthority, party_id: str, directory: pathlib.Path, now: datetime.datetime) -> None:
     tls = directory / "tls"
     pki.issue_party_certificate(authority, party_id, tls, now=now, hosts=PARTY_HOSTS)
     shutil.copyfile(authority.certificate_path, tls / "ca.pem")
 
 
 def _write_city_file(directory: pathlib.Path, ch_address: str, plan: Sequence[NodePlan]) -> None:
-    lines = ["# The parties of this city. Written by `timebank city init`.", "",
-             "[clearinghouse]", f"address = {toml_string(ch_address)}",
-             'config = "clearinghouse/clearinghouse.toml"', ""]
+    lines = [
+        "# The parties of this city. Written by `timebank city init`.",
+        "",
+        "[clearinghouse]",
+        f"address = {toml_string(ch_address)}",
+        'config = "clearinghouse/clearinghouse.toml"',
+        "",
+    ]
     for node in plan:
-        lines += ["[[nodes]]", f"id = {toml_string(node.node_id)}",
-                  f"display_name = {toml_string(node.display_name)}", f"kind = {toml_string(node.kind)}",
-                  f"listen = {toml_string(node.listen)}",
-                  f"config = {toml_string(f'nodes/{node.node_id}/node.toml')}", ""]
+        lines += [
+            "[[nodes]]",
+            f"id = {toml_string(node.node_id)}",
+            f"display_name = {toml_string(node.display_name)}",
+            f"kind = {toml_string(node.kind)}",
+            f"listen = {toml_string(node.listen)}",
+            f"config = {toml_string(f'nodes/{node.node_id}/node.toml')}",
+            "",
+        ]
     (directory / "city.toml").write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -162,16 +205,29 @@ def _write_city_file(directory: pathlib.Path, ch_address: str, plan: Sequence[No
 
 def register(subparsers: Any) -> None:
     city = subparsers.add_parser("city", help="create a whole city on this machine").add_subparsers(
-        dest="city_command", required=True)
+        dest="city_command", required=True
+    )
     init = city.add_parser("init", help="CA, certificates, keys, configs and databases for every party")
     init.add_argument("directory", type=pathlib.Path)
     group = init.add_mutually_exclusive_group()
-    group.add_argument("--nodes", type=int, default=3, help="how many nodes, named after Zhongshan's "
-                                                             "districts then departments (default 3)")
-    group.add_argument("--node", action="append", metavar="ID:NAME[:KIND]",
-                       help="a node by id, display name and kind (district or department); repeat")
-    init.add_argument("--base-port", type=int, default=7300,
-                      help="the clearinghouse listens here, node N on base+N (default 7300)")
+    group.add_argument(
+        "--nodes",
+        type=int,
+        default=3,
+        help="how many nodes, named after Zhongshan's districts then departments (default 3)",
+    )
+    group.add_argument(
+        "--node",
+        action="append",
+        metavar="ID:NAME[:KIND]",
+        help="a node by id, display name and kind (district or department); repeat",
+    )
+    init.add_argument(
+        "--base-port",
+        type=int,
+        default=7300,
+        help="the clearinghouse listens here, node N on base+N (default 7300)",
+    )
     init.set_defaults(handler=cmd_city_init)
 
 
@@ -182,9 +238,12 @@ def cmd_city_init(arguments: argparse.Namespace) -> int:
         plan = default_plan(arguments.nodes, arguments.base_port)
     city = init_city(arguments.directory, plan, clock=SystemClock(), base_port=arguments.base_port)
     print(f"created a city in {city.directory}")
-    print(f"  clearinghouse: {city.clearinghouse_address}  "
-          f"(timebank clearinghouse serve --config {city.clearinghouse_config})")
+    print(
+        f"  clearinghouse: {city.clearinghouse_address}  "
+        f"(timebank clearinghouse serve --config {city.clearinghouse_config})"
+    )
     for node, config in city.nodes:
-        print(f"  node {node.node_id:<14} {node.display_name:<8} {node.listen}  "
-              f"(timebank node serve --config {config})")
+        print(
+            f"  node {node.node_id:<14} {node.display_name:<8} {node.listen}  (timebank node serve --config {config})"
+        )
     return 0

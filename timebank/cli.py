@@ -24,8 +24,7 @@ from timebank import __version__
 def build_parser() -> argparse.ArgumentParser:
     from clearinghouse import cli as clearinghouse_cli
     from nodes import cli as node_cli
-    from nodes import demo
-    from timebank import bench, city
+    from timebank import bench, city, demo
 
     parser = argparse.ArgumentParser(prog="timebank", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"timebank {__version__}")

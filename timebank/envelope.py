@@ -159,9 +159,7 @@ def _parse_header(header_bytes: bytes) -> cpb.BatchHeader:
 
 def _check_parties(header: cpb.BatchHeader, expected_recipient: str, expected_sender: str | None) -> None:
     if expected_sender is not None and header.sender_id != expected_sender:
-        raise VerificationError(
-            f"sender_id: batch signed by {header.sender_id} but the TLS peer is {expected_sender}"
-        )
+        raise VerificationError(f"sender_id: batch signed by {header.sender_id} but the TLS peer is {expected_sender}")
     if header.recipient_id != expected_recipient:
         raise VerificationError(
             f"recipient_id: batch is for {header.recipient_id}, not this party ({expected_recipient})"

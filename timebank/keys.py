@@ -32,9 +32,7 @@ def key_id(key: Ed25519PublicKey) -> str:
 def write_new_signing_key(path: pathlib.Path) -> Ed25519PrivateKey:
     """Creates a key file readable by its owner only; refuses to overwrite one."""
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
@@ -63,9 +61,7 @@ def key_id_of_raw(public_key: bytes) -> str:
 
 def write_public_key(path: pathlib.Path, key: Ed25519PublicKey) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(
-        key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
+    path.write_bytes(key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
 def load_public_key(path: pathlib.Path) -> Ed25519PublicKey:
@@ -111,13 +107,16 @@ def load_key_ring_file(path: pathlib.Path) -> KeyRing:
     records = []
     for index, entry in enumerate(document.get("keys", [])):
         try:
-            records.append(KeyRecord(
-                key_id=entry["key_id"], party_id=entry["party_id"],
-                public_key=bytes.fromhex(entry["public_key"]),
-                valid_from_micros=int(entry.get("valid_from_micros", 0)),
-                valid_until_micros=entry.get("valid_until_micros"),
-                revoked_at_micros=entry.get("revoked_at_micros"),
-            ))
+            records.append(
+                KeyRecord(
+                    key_id=entry["key_id"],
+                    party_id=entry["party_id"],
+                    public_key=bytes.fromhex(entry["public_key"]),
+                    valid_from_micros=int(entry.get("valid_from_micros", 0)),
+                    valid_until_micros=entry.get("valid_until_micros"),
+                    revoked_at_micros=entry.get("revoked_at_micros"),
+                )
+            )
         except (KeyError, ValueError, TypeError) as error:
             raise ConfigError(f"{path}: keys[{index}]: {error}") from None
     if not records:

@@ -125,9 +125,7 @@ def _shift_while_right_child(first: int, second: int) -> tuple[int, int]:
     return first, second
 
 
-def verify_inclusion(
-    leaf_data: bytes, index: int, tree_size: int, proof: Sequence[bytes], root: bytes
-) -> None:
+def verify_inclusion(leaf_data: bytes, index: int, tree_size: int, proof: Sequence[bytes], root: bytes) -> None:
     """Checks that leaf_data is leaf `index` of the tree of tree_size leaves with this root.
 
     RFC 9162 section 2.1.3.2; the proof length is checked against the tree shape first.
@@ -146,14 +144,10 @@ def verify_inclusion(
             computed = node_hash(computed, sibling)
         position, last = position >> 1, last >> 1
     if computed != root:
-        raise VerificationError(
-            f"root: the proof for {sizes} leads to another root (leaf, proof or root altered)"
-        )
+        raise VerificationError(f"root: the proof for {sizes} leads to another root (leaf, proof or root altered)")
 
 
-def verify_consistency(
-    old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
-) -> None:
+def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]) -> None:
     """Checks that the tree of old_size leaves is a prefix of the tree of new_size leaves.
 
     RFC 9162 section 2.1.4.2. A tree of size 0 is a prefix of every tree, but its root must be

@@ -269,9 +269,7 @@ def party_alternative_names(party_id: str, hosts: Sequence[str]) -> list[x509.Ge
     return names
 
 
-def key_usage(
-    *, digital_signature: bool = False, key_cert_sign: bool = False, crl_sign: bool = False
-) -> x509.KeyUsage:
+def key_usage(*, digital_signature: bool = False, key_cert_sign: bool = False, crl_sign: bool = False) -> x509.KeyUsage:
     return x509.KeyUsage(
         digital_signature=digital_signature,
         content_commitment=False,
@@ -285,9 +283,7 @@ def key_usage(
     )
 
 
-def validity_window(
-    now: datetime.datetime, validity_days: int
-) -> tuple[datetime.datetime, datetime.datetime]:
+def validity_window(now: datetime.datetime, validity_days: int) -> tuple[datetime.datetime, datetime.datetime]:
     if now.tzinfo is None:
         raise ValueError("pki: now must be timezone-aware")
     if validity_days < 1:

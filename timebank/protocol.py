@@ -213,9 +213,7 @@ def encode_item(item: Item) -> bytes:
             cpb.Prepare(transfer=_transfer_message(body.transfer), expires_at_micros=body.expires_at_micros)
         )
     elif isinstance(body, Vote):
-        message.vote.CopyFrom(
-            cpb.Vote(transfer_id=_id_bytes(body.transfer_id), accept=body.accept, reason=body.reason)
-        )
+        message.vote.CopyFrom(cpb.Vote(transfer_id=_id_bytes(body.transfer_id), accept=body.accept, reason=body.reason))
     elif isinstance(body, Decision):
         verdict = cpb.VERDICT_COMMIT if body.commit else cpb.VERDICT_ABORT
         message.decision.CopyFrom(

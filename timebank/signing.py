@@ -42,9 +42,7 @@ def verify(public_key: Ed25519PublicKey, purpose: str, data: bytes, signature: b
     try:
         public_key.verify(signature, signed_message(purpose, data))
     except InvalidSignature:
-        raise VerificationError(
-            f"signature: does not verify over this {purpose} under the named key"
-        ) from None
+        raise VerificationError(f"signature: does not verify over this {purpose} under the named key") from None
 
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
@@ -106,10 +104,7 @@ class KeyRing:
             by_key_id[record.key_id] = record
         self._records = MappingProxyType(by_key_id)
         self._public_keys = MappingProxyType(
-            {
-                key_id: Ed25519PublicKey.from_public_bytes(record.public_key)
-                for key_id, record in by_key_id.items()
-            }
+            {key_id: Ed25519PublicKey.from_public_bytes(record.public_key) for key_id, record in by_key_id.items()}
         )
 
     def key_for(self, key_id: str, party_id: str, at_micros: int) -> Ed25519PublicKey:

@@ -137,8 +137,7 @@ def test_unbalanced_books_halt_all_writes(books: Books) -> None:
     with books.engine.begin() as connection:  # damage done behind the ledger's back
         connection.execute(
             text(
-                "UPDATE accounts SET credits_posted_minutes = credits_posted_minutes + 7 "
-                f"WHERE id = '{member(1):032x}'"
+                f"UPDATE accounts SET credits_posted_minutes = credits_posted_minutes + 7 WHERE id = '{member(1):032x}'"
             )
         )
     with pytest.raises(LedgerHalted, match="debits posted 101 vs credits posted 108"):
@@ -152,9 +151,7 @@ def test_unbalanced_books_halt_all_writes(books: Books) -> None:
 
 def test_check_at_start_halts_unbalanced_books(books: Books) -> None:
     with books.engine.begin() as connection:
-        connection.execute(
-            text(f"UPDATE accounts SET debits_pending_minutes = 3 WHERE id = '{ISSUANCE:032x}'")
-        )
+        connection.execute(text(f"UPDATE accounts SET debits_pending_minutes = 3 WHERE id = '{ISSUANCE:032x}'"))
     books.check_balanced()
     assert "debits pending 3 vs credits pending 0" in (books.halted_reason or "")
 
@@ -164,9 +161,7 @@ def test_database_constraints_refuse_an_overdraft_written_directly(books: Books)
 
     books.create_accounts([member_spec(1)])
     with pytest.raises(IntegrityError), books.engine.begin() as connection:
-        connection.execute(
-            text(f"UPDATE accounts SET debits_posted_minutes = 5 WHERE id = '{member(1):032x}'")
-        )
+        connection.execute(text(f"UPDATE accounts SET debits_posted_minutes = 5 WHERE id = '{member(1):032x}'"))
 
 
 def test_rules_and_database_disagreeing_halts_the_books(templates: Any, tmp_path: pathlib.Path) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from nodes.demo import node_process
+from timebank import processes
 
 COMMAND_TIMEOUT_SECONDS = 60
 
@@ -44,8 +44,14 @@ def served(database_url: str, tmp_path: pathlib.Path) -> Iterator[str]:
         "--listen",
         "127.0.0.1:0",
     )
-    with node_process(directory / "node.toml", directory / "node.log") as (_process, address):
-        yield address
+    party = processes.start(
+        processes.timebank_command("node", "serve", "--config", str(directory / "node.toml")),
+        directory / "node.log",
+    )
+    try:
+        yield party.address
+    finally:
+        party.stop()
 
 
 def test_operator_commands(served: str, tmp_path: pathlib.Path) -> None:
@@ -53,13 +59,9 @@ def test_operator_commands(served: str, tmp_path: pathlib.Path) -> None:
     info = json.loads(timebank("node", "info", *node, "--json").stdout)
     assert info["node_id"] == "shiqi" and info["display_name"] == "石岐街道" and info["halted_reason"] == ""
     alice = "a" * 31 + "1"
-    created = json.loads(
-        timebank("account", "create", "--holder", "张伟", "--id", alice, *node, "--json").stdout
-    )
+    created = json.loads(timebank("account", "create", "--holder", "张伟", "--id", alice, *node, "--json").stdout)
     assert created == {"id": alice, "outcome": "ok"}
-    again = json.loads(
-        timebank("account", "create", "--holder", "张伟", "--id", alice, *node, "--json").stdout
-    )
+    again = json.loads(timebank("account", "create", "--holder", "张伟", "--id", alice, *node, "--json").stdout)
     assert again["outcome"] == "exists"
 
     deposit = json.loads(
@@ -103,9 +105,7 @@ def test_operator_commands(served: str, tmp_path: pathlib.Path) -> None:
     assert account["balance_minutes"] == 70 and account["available_minutes"] == 70
     assert "1.17 h" in timebank("account", "show", alice, *node).stdout
 
-    statement = json.loads(
-        timebank("account", "statement", alice, "--all", "--page-size", "1", *node, "--json").stdout
-    )
+    statement = json.loads(timebank("account", "statement", alice, "--all", "--page-size", "1", *node, "--json").stdout)
     assert statement["opening_balance_minutes"] == 0 and statement["closing_balance_minutes"] == 70
     assert [e["posted_change_minutes"] for e in statement["entries"]] == [90, 0, -20]
 
@@ -127,9 +127,7 @@ def test_refusals_and_exit_codes(served: str, tmp_path: pathlib.Path) -> None:
     node = ("--node", served)
     member = "b" * 32
     timebank("account", "create", "--holder", "李娜", "--id", member, *node)
-    refused = timebank(
-        "transfer", "create", "--from", member, "--to", "issuance", "--minutes", "5", *node, expect=1
-    )
+    refused = timebank("transfer", "create", "--from", member, "--to", "issuance", "--minutes", "5", *node, expect=1)
     assert "refused (FAILED_PRECONDITION): amount_minutes: got 5, but account" in refused.stderr
     unknown = timebank("account", "show", "c" * 32, *node, expect=1)
     assert f"refused (NOT_FOUND): account_id: account {'c' * 32} not found" in unknown.stderr

@@ -57,9 +57,7 @@ def test_separate_engines_never_overdraw(books: Books, database_url: str) -> Non
             for attempt in range(ATTEMPTS_PER_WRITER):
                 serial = 1_000 + number * 100 + attempt
                 kind = TransferKind.PENDING if attempt % 3 == 0 else TransferKind.SINGLE_PHASE
-                result = writer_books.submit(
-                    [move(serial, member(1), member(2), AMOUNT_MINUTES, kind=kind)]
-                ).results[0]
+                result = writer_books.submit([move(serial, member(1), member(2), AMOUNT_MINUTES, kind=kind)]).results[0]
                 with lock:
                     outcomes[result.outcome] += 1
         finally:

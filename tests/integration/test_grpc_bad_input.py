@@ -233,15 +233,11 @@ def test_second_post_of_the_same_pending(client: NodeClient) -> None:
 def test_void_of_a_voided_pending(client: NodeClient) -> None:
     client.submit_transfer(transfer(2, member(1), member(2), 20, kind=pb.TRANSFER_KIND_PENDING))
     client.submit_transfer(
-        pb.Transfer(
-            id=raw(transfer_id(3)), kind=pb.TRANSFER_KIND_VOID_PENDING, pending_id=raw(transfer_id(2))
-        )
+        pb.Transfer(id=raw(transfer_id(3)), kind=pb.TRANSFER_KIND_VOID_PENDING, pending_id=raw(transfer_id(2)))
     )
     refused(
         client,
-        pb.Transfer(
-            id=raw(transfer_id(4)), kind=pb.TRANSFER_KIND_VOID_PENDING, pending_id=raw(transfer_id(2))
-        ),
+        pb.Transfer(id=raw(transfer_id(4)), kind=pb.TRANSFER_KIND_VOID_PENDING, pending_id=raw(transfer_id(2))),
         grpc.StatusCode.FAILED_PRECONDITION,
         "was already voided by",
     )
@@ -249,9 +245,7 @@ def test_void_of_a_voided_pending(client: NodeClient) -> None:
 
 def test_duplicate_id_with_a_different_body(client: NodeClient) -> None:
     client.submit_transfer(transfer(2, member(1), member(2), 20))
-    refused(
-        client, transfer(2, member(1), member(2), 25), grpc.StatusCode.ALREADY_EXISTS, "amount_minutes: id"
-    )
+    refused(client, transfer(2, member(1), member(2), 25), grpc.StatusCode.ALREADY_EXISTS, "amount_minutes: id")
 
 
 def test_duplicate_id_with_the_same_body_returns_the_stored_transfer(client: NodeClient) -> None:
@@ -282,11 +276,7 @@ def test_a_refused_id_stays_refused(client: NodeClient) -> None:
 def test_output_only_fields_on_create(client: NodeClient) -> None:
     with pytest.raises(grpc.RpcError) as caught:
         client.create_accounts(
-            [
-                pb.Account(
-                    id=raw(member(8)), kind=pb.ACCOUNT_KIND_MEMBER, holder="x", credits_posted_minutes=600
-                )
-            ]
+            [pb.Account(id=raw(member(8)), kind=pb.ACCOUNT_KIND_MEMBER, holder="x", credits_posted_minutes=600)]
         )
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "accounts[0].credits_posted_minutes: output only" in caught.value.details()
@@ -321,15 +311,11 @@ def test_health_and_reflection_are_served(node_address: str, node: RunningNode) 
         assert "timebank.v1.NodeLedger" in names
 
 
-def test_a_halted_node_refuses_writes_with_data_loss(
-    client: NodeClient, node: RunningNode, node_address: str
-) -> None:
+def test_a_halted_node_refuses_writes_with_data_loss(client: NodeClient, node: RunningNode, node_address: str) -> None:
     from sqlalchemy import text
 
     with node.books.engine.begin() as connection:
-        connection.execute(
-            text(f"UPDATE accounts SET credits_pending_minutes = 9 WHERE id = '{member(2):032x}'")
-        )
+        connection.execute(text(f"UPDATE accounts SET credits_pending_minutes = 9 WHERE id = '{member(2):032x}'"))
     refused_message = transfer(2, ISSUANCE, member(2), 5)
     with pytest.raises(grpc.RpcError) as caught:
         client.submit_transfer(refused_message)

@@ -86,9 +86,7 @@ def ask_who(port: int, credentials: grpc.ChannelCredentials, options: list[tuple
         return channel.unary_unary(WHO_METHOD)(b"", timeout=DEADLINE_SECONDS)
 
 
-def party_channel_credentials(
-    party: pki.PartyCertificate, ca_path: Path | None = None
-) -> grpc.ChannelCredentials:
+def party_channel_credentials(party: pki.PartyCertificate, ca_path: Path | None = None) -> grpc.ChannelCredentials:
     ca_path = ca_path or party.authority_certificate_path
     return pki.channel_credentials(ca_path, party.certificate_path, party.key_path)
 
@@ -102,9 +100,7 @@ def assert_refused(port: int, credentials: grpc.ChannelCredentials, options: lis
 def test_a_party_of_the_city_connects_and_the_server_sees_its_party_id(
     clearinghouse_port: int, shiqi: pki.PartyCertificate
 ) -> None:
-    answer = ask_who(
-        clearinghouse_port, party_channel_credentials(shiqi), pki.channel_options("clearinghouse")
-    )
+    answer = ask_who(clearinghouse_port, party_channel_credentials(shiqi), pki.channel_options("clearinghouse"))
     assert answer == b"shiqi"
 
 
@@ -130,14 +126,10 @@ def test_a_client_certified_by_another_authority_is_refused(
     assert_refused(clearinghouse_port, credentials, pki.channel_options("clearinghouse"))
 
 
-def test_a_server_certified_by_another_authority_is_refused(
-    shiqi: pki.PartyCertificate, tmp_path: Path
-) -> None:
+def test_a_server_certified_by_another_authority_is_refused(shiqi: pki.PartyCertificate, tmp_path: Path) -> None:
     other = pki.create_city_authority(tmp_path / "other-authority", city_name="Hangzhou", now=real_now())
     impostor = pki.issue_party_certificate(other, "clearinghouse", tmp_path / "impostor", now=real_now())
-    credentials = pki.server_credentials(
-        impostor.certificate_path, impostor.key_path, shiqi.authority_certificate_path
-    )
+    credentials = pki.server_credentials(impostor.certificate_path, impostor.key_path, shiqi.authority_certificate_path)
     with who_server(credentials) as port:
         assert_refused(port, party_channel_credentials(shiqi), pki.channel_options("clearinghouse"))
 
@@ -152,12 +144,8 @@ def test_an_expired_client_certificate_is_refused(
     clearinghouse_port: int, authority: pki.CityAuthority, tmp_path: Path
 ) -> None:
     ten_days_ago = real_now() - datetime.timedelta(days=10)
-    expired = pki.issue_party_certificate(
-        authority, "shiqi", tmp_path / "expired", now=ten_days_ago, validity_days=1
-    )
-    assert_refused(
-        clearinghouse_port, party_channel_credentials(expired), pki.channel_options("clearinghouse")
-    )
+    expired = pki.issue_party_certificate(authority, "shiqi", tmp_path / "expired", now=ten_days_ago, validity_days=1)
+    assert_refused(clearinghouse_port, party_channel_credentials(expired), pki.channel_options("clearinghouse"))
 
 
 def test_peer_party_raises_on_a_plaintext_channel() -> None:

@@ -88,9 +88,7 @@ class Model:
 @st.composite
 def operation(draw: st.DrawFn, number: int) -> tuple[str, object]:
     """One step: a new transfer (some kind) or a retry of an earlier one."""
-    kind = draw(
-        st.sampled_from(["deposit", "move", "pending", "post", "void", "reverse", "retry", "altered"])
-    )
+    kind = draw(st.sampled_from(["deposit", "move", "pending", "post", "void", "reverse", "retry", "altered"]))
     amount = draw(st.integers(min_value=1, max_value=90))
     source, target = draw(st.permutations(MEMBERS).map(lambda p: (p[0], p[1])))
     pick = draw(st.integers(min_value=0, max_value=1_000))
@@ -118,9 +116,7 @@ def to_request(step: tuple[str, object], history: dict[int, TransferRequest]) ->
     previous = list(history.values())[pick % len(history)]
     if kind == "reverse":
         return (
-            move(
-                number, previous.credit_account_id, previous.debit_account_id, amount, reverses_id=previous.id
-            )
+            move(number, previous.credit_account_id, previous.debit_account_id, amount, reverses_id=previous.id)
             if previous.kind == TransferKind.SINGLE_PHASE
             else None
         )

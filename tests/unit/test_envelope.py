@@ -42,9 +42,7 @@ def sealed(
     items: tuple[bytes, ...] = ITEMS,
     created_at_micros: int = NOW,
 ) -> cpb.SignedBatch:
-    return envelope.seal(
-        sender_id, recipient_id, items, key, batch_id=BATCH_ID, created_at_micros=created_at_micros
-    )
+    return envelope.seal(sender_id, recipient_id, items, key, batch_id=BATCH_ID, created_at_micros=created_at_micros)
 
 
 def opened(
@@ -71,9 +69,7 @@ def refused(signed: cpb.SignedBatch, message: str, **overrides: Any) -> None:
         opened(signed, **overrides)
 
 
-def signed_header(
-    header: cpb.BatchHeader, items: tuple[bytes, ...], key: Ed25519PrivateKey
-) -> cpb.SignedBatch:
+def signed_header(header: cpb.BatchHeader, items: tuple[bytes, ...], key: Ed25519PrivateKey) -> cpb.SignedBatch:
     """A batch around a header built by hand: for headers seal would never make."""
     header_bytes = header.SerializeToString()
     return cpb.SignedBatch(
@@ -128,9 +124,7 @@ def test_a_signature_of_the_wrong_size_is_refused() -> None:
     refused(signed, "^signature: got 10 bytes, want 64$")
 
 
-@pytest.mark.parametrize(
-    "key_id", ["", "ABCDEF0123456789", "0123456789abcde", "0123456789abcdef0", "x" * 500]
-)
+@pytest.mark.parametrize("key_id", ["", "ABCDEF0123456789", "0123456789abcde", "0123456789abcdef0", "x" * 500])
 def test_a_malformed_key_id_is_refused(key_id: str) -> None:
     signed = sealed()
     signed.key_id = key_id
@@ -191,9 +185,7 @@ def test_the_signature_is_checked_before_any_other_header_field() -> None:
 
 def test_a_sender_other_than_the_tls_peer_is_refused() -> None:
     signed = sealed(NODE_B, sender_id="node-b")
-    refused(
-        signed, "^sender_id: batch signed by node-b but the TLS peer is node-a$", expected_sender="node-a"
-    )
+    refused(signed, "^sender_id: batch signed by node-b but the TLS peer is node-a$", expected_sender="node-a")
 
 
 def test_a_batch_for_another_party_is_refused() -> None:

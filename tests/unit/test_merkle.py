@@ -183,9 +183,7 @@ def test_root_of_every_size_matches_the_published_root(size: int) -> None:
 
 
 @pytest.mark.parametrize(("index", "size", "proof"), INCLUSION_VECTORS)
-def test_inclusion_proof_matches_the_published_one_and_verifies(
-    index: int, size: int, proof: list[bytes]
-) -> None:
+def test_inclusion_proof_matches_the_published_one_and_verifies(index: int, size: int, proof: list[bytes]) -> None:
     assert merkle.inclusion_proof(LEAVES[:size], index) == proof
     merkle.verify_inclusion(LEAVES[index], index, size, proof, ROOTS[size])
 
@@ -221,9 +219,7 @@ PROOF_6_TO_8 = CONSISTENCY_VECTORS[2][2]
         (5, 16, PROOF_5_OF_8, ROOTS[8], "proof: got 3 hashes, want 4"),
     ],
 )
-def test_verify_inclusion_refuses(
-    index: int, size: int, proof: list[bytes], root: bytes, message: str
-) -> None:
+def test_verify_inclusion_refuses(index: int, size: int, proof: list[bytes], root: bytes, message: str) -> None:
     with pytest.raises(VerificationError, match=message):
         merkle.verify_inclusion(LEAVES[5], index, size, proof, root)
 

@@ -100,9 +100,7 @@ INVALID_CASES = [
 
 
 @pytest.mark.parametrize(("name", "request_", "message"), INVALID_CASES, ids=[c[0] for c in INVALID_CASES])
-def test_invalid_requests_are_refused_and_change_nothing(
-    name: str, request_: TransferRequest, message: str
-) -> None:
+def test_invalid_requests_are_refused_and_change_nothing(name: str, request_: TransferRequest, message: str) -> None:
     decision = apply(starting_view(), request_)
     assert outcomes(decision) == [Outcome.INVALID]
     assert message in decision.results[0].detail
@@ -238,9 +236,7 @@ def test_post_moves_part_and_releases_the_rest() -> None:
 
 
 def test_void_releases_everything() -> None:
-    decision = apply(
-        starting_view(m1=60), move(1, member(1), member(2), 40, kind=TransferKind.PENDING), void(2, 1)
-    )
+    decision = apply(starting_view(m1=60), move(1, member(1), member(2), 40, kind=TransferKind.PENDING), void(2, 1))
     payer = decision.accounts[member(1)]
     assert (payer.balance_minutes, payer.debits_pending_minutes, payer.available_minutes) == (60, 0, 60)
     assert decision.transfers[1].request.amount_minutes == 40
@@ -255,9 +251,7 @@ def test_void_amount_must_be_zero_or_the_pending_amount() -> None:
 
 def test_post_accounts_must_match_the_pending() -> None:
     wrong = replace(post(2, 1, 10), debit_account_id=member(3))
-    decision = apply(
-        starting_view(m1=60), move(1, member(1), member(2), 40, kind=TransferKind.PENDING), wrong
-    )
+    decision = apply(starting_view(m1=60), move(1, member(1), member(2), 40, kind=TransferKind.PENDING), wrong)
     assert decision.results[1].outcome == Outcome.INVALID
     assert decision.results[1].detail.startswith("debit_account_id: got")
 

@@ -184,9 +184,7 @@ def validate_transfer(request: TransferRequest) -> None:
         _check_id("credit_account_id", request.credit_account_id)
     if request.reverses_id:
         if kind != TransferKind.SINGLE_PHASE:
-            raise Refused(
-                Outcome.INVALID, f"reverses_id: only SINGLE_PHASE transfers reverse, got {kind.name}"
-            )
+            raise Refused(Outcome.INVALID, f"reverses_id: only SINGLE_PHASE transfers reverse, got {kind.name}")
         _check_id("reverses_id", request.reverses_id)
     if request.debit_account_id and request.debit_account_id == request.credit_account_id:
         raise Refused(
@@ -507,8 +505,7 @@ def _resolve_pending(layer: _Layer, request: TransferRequest, now_micros: int) -
         if got and got != want:
             raise Refused(
                 Outcome.INVALID,
-                f"{name}: got {format_id(got)}, but pending transfer {format_id(original.id)} "
-                f"has {format_id(want)}",
+                f"{name}: got {format_id(got)}, but pending transfer {format_id(original.id)} has {format_id(want)}",
             )
     resolution = layer.resolution(original.id)
     if resolution is not None:
@@ -553,9 +550,7 @@ def _resolve_pending(layer: _Layer, request: TransferRequest, now_micros: int) -
     _record(layer, resolved, debit, credit, now_micros)
 
 
-def _record(
-    layer: _Layer, request: TransferRequest, debit: Account, credit: Account, now_micros: int
-) -> None:
+def _record(layer: _Layer, request: TransferRequest, debit: Account, credit: Account, now_micros: int) -> None:
     layer.accounts[debit.id] = debit
     layer.accounts[credit.id] = credit
     layer.store(

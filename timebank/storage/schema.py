@@ -57,13 +57,11 @@ accounts = Table(
         name="totals_not_negative",
     ),
     CheckConstraint(
-        "no_floor OR credits_posted_minutes - debits_posted_minutes - debits_pending_minutes"
-        " >= floor_minutes",
+        "no_floor OR credits_posted_minutes - debits_posted_minutes - debits_pending_minutes >= floor_minutes",
         name="floor",
     ),
     CheckConstraint(
-        "cap_minutes = 0 OR credits_posted_minutes + credits_pending_minutes"
-        " - debits_posted_minutes <= cap_minutes",
+        "cap_minutes = 0 OR credits_posted_minutes + credits_pending_minutes - debits_posted_minutes <= cap_minutes",
         name="cap",
     ),
 )

@@ -52,9 +52,12 @@ class ClearinghouseServicer:
         """Delivers a node's items and returns the clearinghouse's items for that node. When
         there is nothing to return, the call waits a little (long poll, bounded by the
         clearinghouse's config and the caller's deadline) for something to arrive.
-        Errors: UNAUTHENTICATED (bad signature, unknown or revoked key, TLS identity not the
-        sender), PERMISSION_DENIED (suspended or unknown node), INVALID_ARGUMENT (malformed
-        batch, wrong recipient, stale or replayed batch), RESOURCE_EXHAUSTED (too many items).
+        Errors, and nothing is applied: UNAUTHENTICATED when the batch does not verify (a
+        forged or malformed signature, an unknown, revoked or rotated-out key, a key of
+        another party, a TLS identity that is not the sender, another recipient, a created_at
+        outside the allowed skew, a replayed batch id, items that do not match items_root);
+        PERMISSION_DENIED for a node that is not admitted or is suspended; RESOURCE_EXHAUSTED
+        for more items than the clearinghouse's batch_items_max.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
