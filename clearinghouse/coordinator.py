@@ -26,7 +26,7 @@ from sqlalchemy import Connection, insert, select, update
 from clearinghouse import registry
 from timebank.books import Books
 from timebank.clock import Clock
-from timebank.errors import RequestInvalid, VerificationError
+from timebank.errors import RequestInvalid, StorageUnavailable, VerificationError
 from timebank.ledger.model import Account, AccountKind, AccountSpec, TransferKind, TransferRequest
 from timebank.protocol import (
     CLEARINGHOUSE_ID,
@@ -89,11 +89,23 @@ class Coordinator:
         self._mail_arrived = threading.Condition()
         # The clearinghouse is one active writer: batches are decided one at a time.
         self._writer = threading.Lock()
+        self._closed = False
+
+    def close(self) -> None:
+        """Refuses new exchanges and wakes every long poll, before the server stops."""
+        self._closed = True
+        with self._mail_arrived:
+            self._mail_arrived.notify_all()
+
+    def _refuse_if_closed(self) -> None:
+        if self._closed:
+            raise StorageUnavailable("the clearinghouse is shutting down; retry shortly")
 
     # -- the exchange ---------------------------------------------------------------------
 
     def exchange(self, sender_id: str, batch_id: bytes, created_at_micros: int, items: Sequence[bytes]) -> list[bytes]:
         """Applies a verified node's batch; returns the items to send back to it."""
+        self._refuse_if_closed()
         with self._writer:
             answers = self.books.write(
                 lambda connection: self._apply(connection, sender_id, batch_id, created_at_micros, items)
@@ -105,12 +117,14 @@ class Coordinator:
 
     def wait_for_mail(self, node_id: str, timeout_seconds: float) -> list[bytes]:
         """Items waiting for a node; waits up to timeout_seconds if there are none yet."""
+        if self._closed:
+            return []
         items = self.mailbox(node_id)
         if items or timeout_seconds <= 0:
             return items
         with self._mail_arrived:
             self._mail_arrived.wait(timeout_seconds)
-        return self.mailbox(node_id)
+        return [] if self._closed else self.mailbox(node_id)
 
     def mailbox(self, node_id: str) -> list[bytes]:
         with self.books.engine.connect() as connection:
@@ -191,8 +205,9 @@ class Coordinator:
             return _accepted(item_id)  # a retry: already recorded, nothing changes
         refusal = self._check_standing_and_limits(batch, transfer)
         if refusal:
+            # Recorded, so the id is spent; only the originator holds anything to release.
             self._record(batch, transfer, ABORTED, refusal, expires_at_micros=batch.now_micros)
-            self._decide(batch, transfer, commit=False, reason=refusal)
+            self._decide(batch, transfer, commit=False, reason=refusal, recipients=(sender_id,))
             return _refusal(item_id, refusal)
         expires_at = batch.now_micros + self.settings.prepare_ttl_micros
         self._record(batch, transfer, PREPARED, "", expires_at_micros=expires_at)
@@ -295,6 +310,7 @@ class Coordinator:
 
     def sweep_expired(self) -> int:
         """ABORTs every prepared transfer past its expiry; returns how many."""
+        self._refuse_if_closed()
         with self._writer:
             count = self.books.write(self._sweep)
         if count:
@@ -338,10 +354,18 @@ class Coordinator:
         )
         self._decide(batch, transfer, commit=commit, reason=reason)
 
-    def _decide(self, batch: _Batch, transfer: CrossTransfer, *, commit: bool, reason: str) -> None:
+    def _decide(
+        self,
+        batch: _Batch,
+        transfer: CrossTransfer,
+        *,
+        commit: bool,
+        reason: str,
+        recipients: tuple[str, ...] | None = None,
+    ) -> None:
         item = decision_item(Decision(transfer.transfer_id, commit, reason, batch.now_micros))
         log.info("transfer %032x %s %s", transfer.transfer_id, "COMMIT" if commit else "ABORT", reason)
-        for node_id in {transfer.debit_node_id, transfer.credit_node_id}:
+        for node_id in sorted(set(recipients or (transfer.debit_node_id, transfer.credit_node_id))):
             if registry.node(batch.connection, node_id) is not None:
                 batch.mailbox.append((node_id, item))
 

@@ -31,6 +31,8 @@ from timebank.storage.engine import create_database_engine
 from timebank.v1 import clearing_pb2, clearing_pb2_grpc
 
 log = logging.getLogger(__name__)
+STOP_GRACE_SECONDS_MIN = 2.0
+STOP_WAIT_SECONDS_MAX = 10.0
 SERVICE_NAME = clearing_pb2.DESCRIPTOR.services_by_name["Clearinghouse"].full_name
 
 
@@ -39,13 +41,18 @@ class RunningClearinghouse:
     server: grpc.Server
     port: int
     coordinator: Coordinator
+    service: ClearinghouseService
     sweeper: threading.Thread
     stopping: threading.Event
 
     def stop(self, grace_seconds: float | None = None) -> None:
+        """Ends long polls, lets calls in flight finish (bounded), then closes the database."""
         self.stopping.set()
-        self.server.stop(grace_seconds).wait()
-        self.sweeper.join(timeout=10)
+        self.coordinator.close()
+        self.server.stop(max(grace_seconds or 0.0, STOP_GRACE_SECONDS_MIN)).wait()
+        if not self.service.wait_idle(STOP_WAIT_SECONDS_MAX):
+            log.warning("calls still running after %s s; closing the database anyway", STOP_WAIT_SECONDS_MAX)
+        self.sweeper.join(timeout=STOP_WAIT_SECONDS_MAX)
         self.coordinator.books.engine.dispose()
 
 
@@ -124,7 +131,7 @@ def create_server(
         daemon=True,
     )
     sweeper.start()
-    return RunningClearinghouse(server, port, coordinator, sweeper, stopping)
+    return RunningClearinghouse(server, port, coordinator, service, sweeper, stopping)
 
 
 def serve(config: ClearinghouseConfig) -> None:

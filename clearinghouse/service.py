@@ -10,6 +10,7 @@ the answer is sealed with the clearinghouse's key.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,9 +53,26 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
         self.settings = settings
         self.clock = clock
         self.random_bytes = random_bytes
+        self._active = 0
+        self._idle = threading.Condition()
+
+    def wait_idle(self, timeout_seconds: float) -> bool:
+        """Waits until no Exchange is running (after the server stopped taking new ones)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._active == 0, timeout_seconds)
+
+    def Exchange(self, request: cpb.SignedBatch, context: grpc.ServicerContext) -> cpb.SignedBatch:
+        with self._idle:
+            self._active += 1
+        try:
+            return self._exchange(request, context)
+        finally:
+            with self._idle:
+                self._active -= 1
+                self._idle.notify_all()
 
     @translate_errors
-    def Exchange(self, request: cpb.SignedBatch, context: grpc.ServicerContext) -> cpb.SignedBatch:
+    def _exchange(self, request: cpb.SignedBatch, context: grpc.ServicerContext) -> cpb.SignedBatch:
         if len(request.items) > self.settings.batch_items_max:
             raise BatchTooLarge(
                 f"items: got {len(request.items)}, want at most {self.settings.batch_items_max} per batch"

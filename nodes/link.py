@@ -84,11 +84,13 @@ class ClearinghouseLink:
             thread.start()
 
     def stop(self) -> None:
+        """Stops both loops; closing the channel cancels a call in flight (it is retried
+        with the same items at the next start, so nothing is lost)."""
         self._stopping.set()
         self._wake.set()
+        self.channel.close()
         for thread in self._threads:
             thread.join(timeout=self.settings.exchange_deadline_seconds + 5)
-        self.channel.close()
 
     def wake(self) -> None:
         """Something waits in the outbox: send now rather than at the next tick."""
@@ -102,9 +104,11 @@ class ClearinghouseLink:
             try:
                 once()
                 backoff = 0.05
-            except (grpc.RpcError, TimebankError) as error:
+            except (grpc.RpcError, TimebankError, ValueError) as error:
+                if self._stopping.is_set():
+                    return  # the channel was closed to stop: not a failure
                 self.failures += 1
-                detail = error.details() if isinstance(error, grpc.RpcError) else str(error)
+                detail = error.details() if isinstance(error, grpc.RpcError) else str(error)  # ValueError: closed
                 log.warning("exchange with the clearinghouse failed, retrying: %s", detail)
                 delay = min(backoff, self.settings.retry_backoff_max_seconds)
                 self._stopping.wait(delay * (0.5 + self.jitter.random()))

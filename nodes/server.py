@@ -34,6 +34,7 @@ from timebank.storage.engine import create_database_engine
 from timebank.v1 import ledger_pb2, ledger_pb2_grpc
 
 log = logging.getLogger(__name__)
+STOP_GRACE_SECONDS_MIN = 2.0
 SERVICE_NAME = ledger_pb2.DESCRIPTOR.services_by_name["NodeLedger"].full_name
 CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
@@ -51,10 +52,11 @@ class RunningNode:
     link: ClearinghouseLink | None = None
 
     def stop(self, grace_seconds: float | None = None) -> None:
+        """Stops the link, lets calls in flight finish (bounded), then closes the database."""
         self.health.enter_graceful_shutdown()
-        self.server.stop(grace_seconds).wait()
         if self.link is not None:
             self.link.stop()
+        self.server.stop(max(grace_seconds or 0.0, STOP_GRACE_SECONDS_MIN)).wait()
         self.books.engine.dispose()
 
 

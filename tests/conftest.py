@@ -8,6 +8,7 @@ Each test gets its own database: a copy of a migrated template, so it starts emp
 
 from __future__ import annotations
 
+import gc
 import os
 import pathlib
 import shutil
@@ -154,3 +155,42 @@ def node(node_config: NodeConfig, clock: FakeClock) -> Iterator[RunningNode]:
 @pytest.fixture
 def node_address(node: RunningNode) -> str:
     return f"127.0.0.1:{node.port}"
+
+
+@pytest.fixture
+def city_databases(backend: str, templates: _TemplateDatabases, tmp_path: pathlib.Path) -> Iterator[dict[str, str]]:
+    """A fresh database for every party of a test city (SQLite files, or PostgreSQL databases)."""
+    from tests.citysupport import PARTIES
+
+    if backend == "sqlite":
+        yield {}  # city init makes one SQLite file per party
+        return
+    urls = {party: templates.new_postgresql() for party in PARTIES}
+    yield urls
+    admin = create_engine(make_url(POSTGRESQL_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        for url in urls.values():
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def city(city_databases: dict[str, str], tmp_path: pathlib.Path) -> Iterator[object]:
+    """A whole city in this process: the clearinghouse and three nodes, mutual TLS, started."""
+    from tests.citysupport import NODES, make_city
+
+    test_city = make_city(tmp_path / "city", city_databases)
+    try:
+        test_city.start_clearinghouse()
+        for node_id in NODES:
+            test_city.start_node(node_id)
+        yield test_city
+    finally:
+        test_city.stop()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_after_each_test() -> Iterator[None]:
+    """Unclosed resources surface as warnings in the test that leaked them, not a later one."""
+    yield
+    gc.collect()

@@ -1,0 +1,150 @@
+"""A city for tests: init_city on fresh databases, the clearinghouse and nodes run in this
+process (real gRPC servers with mutual TLS on loopback), clients, and waits."""
+
+from __future__ import annotations
+
+import pathlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import grpc
+from sqlalchemy import text
+
+from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
+from clearinghouse.server import RunningClearinghouse
+from clearinghouse.server import create_server as create_clearinghouse
+from nodes.client import NodeClient
+from nodes.config import NodeConfig, load_node_config
+from nodes.server import RunningNode
+from nodes.server import create_server as create_node
+from timebank import processes
+from timebank.city import NodePlan, init_city
+from timebank.clock import SystemClock
+from timebank.protocol import CLEARINGHOUSE_ID
+from timebank.v1 import ledger_pb2 as pb
+
+WAIT_SECONDS_MAX = 30.0
+NODES = ("shiqi", "dongqu", "canlian")
+
+
+def raw(value: int) -> bytes:
+    return value.to_bytes(16, "big")
+
+
+@dataclass
+class RunningTestCity:
+    directory: pathlib.Path
+    clearinghouse_config: ClearinghouseConfig
+    node_configs: dict[str, NodeConfig]
+    environ: dict[str, str]
+    clearinghouse: RunningClearinghouse | None = None
+    nodes: dict[str, RunningNode] = field(default_factory=dict)
+    clients: dict[str, NodeClient] = field(default_factory=dict)
+
+    def start_clearinghouse(self) -> RunningClearinghouse:
+        self.clearinghouse = create_clearinghouse(self.clearinghouse_config, SystemClock())
+        return self.clearinghouse
+
+    def start_node(self, node_id: str) -> RunningNode:
+        self.nodes[node_id] = create_node(self.node_configs[node_id], SystemClock())
+        return self.nodes[node_id]
+
+    def stop_node(self, node_id: str) -> None:
+        client = self.clients.pop(node_id, None)
+        if client:
+            client.close()
+        self.nodes.pop(node_id).stop(0)
+
+    def client(self, node_id: str) -> NodeClient:
+        if node_id not in self.clients:
+            self.clients[node_id] = NodeClient(f"127.0.0.1:{self.nodes[node_id].port}", attempts_max=1)
+        return self.clients[node_id]
+
+    def stop(self) -> None:
+        for client in self.clients.values():
+            client.close()
+        for node in self.nodes.values():
+            node.stop(0)
+        if self.clearinghouse is not None:
+            self.clearinghouse.stop(0)
+
+    def member(self, node_id: str, number: int, minutes: int = 0) -> bytes:
+        """A member account at a node, with minutes deposited from the node's issuance."""
+        account = raw(0xA000 << 112 | number)
+        client = self.client(node_id)
+        client.create_accounts([pb.Account(id=account, kind=pb.ACCOUNT_KIND_MEMBER, holder=f"m{number}")])
+        if minutes:
+            client.submit_transfer(
+                pb.Transfer(
+                    id=raw(0xD000 << 112 | number),
+                    kind=pb.TRANSFER_KIND_SINGLE_PHASE,
+                    debit_account_id=raw(1),
+                    credit_account_id=account,
+                    amount_minutes=minutes,
+                )
+            )
+        return account
+
+    def submit(self, node_id: str, **fields: object) -> pb.ItemResult:
+        request = pb.SubmitCrossNodeTransfersRequest(transfers=[pb.CrossNodeTransfer(**fields)])
+        return self.client(node_id).stub.SubmitCrossNodeTransfers(request, timeout=10).results[0]
+
+    def state(self, node_id: str, transfer_id: bytes) -> pb.GetCrossNodeTransferResponse:
+        return self.client(node_id).stub.GetCrossNodeTransfer(
+            pb.GetCrossNodeTransferRequest(id=transfer_id), timeout=10
+        )
+
+    def final(self, node_id: str, transfer_id: bytes) -> pb.GetCrossNodeTransferResponse:
+        """The transfer's state at a node once it is no longer held (it may not have arrived yet)."""
+
+        def read() -> pb.GetCrossNodeTransferResponse | None:
+            try:
+                return self.state(node_id, transfer_id)
+            except grpc.RpcError as error:
+                if error.code() != grpc.StatusCode.NOT_FOUND:
+                    raise
+                return None
+
+        return wait_for(read, lambda v: v is not None and v.state != pb.CROSS_NODE_STATE_HELD)
+
+    def balance(self, node_id: str, account: bytes) -> int:
+        return self.client(node_id).get_account(account).balance_minutes
+
+    def clearinghouse_sql(self, statement: str) -> list[tuple[object, ...]]:
+        assert self.clearinghouse is not None
+        with self.clearinghouse.coordinator.books.engine.begin() as connection:
+            result = connection.execute(text(statement))
+            return [tuple(row) for row in result] if result.returns_rows else []
+
+
+def wait_for(read: Callable[[], object], done: Callable[[object], bool], seconds: float = WAIT_SECONDS_MAX):  # type: ignore[no-untyped-def]
+    """Polls read() until done(value), bounded in time (the protocol runs in other threads)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = read()
+        if done(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not done after {seconds} s: {value}")
+        time.sleep(0.01)
+
+
+def make_city(
+    directory: pathlib.Path, database_urls: dict[str, str], environ: dict[str, str] | None = None
+) -> RunningTestCity:
+    base = processes.free_port_range(len(NODES) + 1)
+    plan = [
+        NodePlan(node_id, node_id.upper(), "district", f"127.0.0.1:{base + 1 + i}") for i, node_id in enumerate(NODES)
+    ]
+    city = init_city(directory, plan, clock=SystemClock(), base_port=base, database_urls=database_urls)
+    environ = environ or {}
+    return RunningTestCity(
+        directory,
+        load_clearinghouse_config(city.clearinghouse_config, environ=environ),
+        {node.node_id: load_node_config(path, environ=environ) for node, path in city.nodes},
+        environ,
+    )
+
+
+PARTIES = (CLEARINGHOUSE_ID, *NODES)
