@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, insert, select, update
 
 from clearinghouse import registry
+from timebank import failpoints
 from timebank.books import Books
 from timebank.clock import Clock
 from timebank.errors import RequestInvalid, StorageUnavailable, VerificationError
@@ -110,6 +111,8 @@ class Coordinator:
             answers = self.books.write(
                 lambda connection: self._apply(connection, sender_id, batch_id, created_at_micros, items)
             )
+            if items:
+                failpoints.hit("clearinghouse.batch-applied")
         if answers.notify:
             with self._mail_arrived:
                 self._mail_arrived.notify_all()

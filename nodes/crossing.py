@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select, update
 
+from timebank import failpoints
 from timebank.books import Books
 from timebank.clock import Clock
 from timebank.errors import BatchTooLarge, NotFound, RequestInvalid
@@ -102,6 +103,7 @@ class Crossing:
                 f"transfers: got {len(requests)} items, want at most {self.books.batch_size_max} per batch"
             )
         results = self.books.write(lambda connection: self._submit(connection, requests))
+        failpoints.hit("node.hold-committed")
         if any(result.outcome == Outcome.OK for result in results):
             self.on_outbox()
         return results

@@ -22,6 +22,7 @@ import grpc
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from nodes.crossing import Crossing
+from timebank import failpoints
 from timebank.clock import Clock
 from timebank.envelope import open_batch, seal
 from timebank.errors import TimebankError
@@ -165,7 +166,11 @@ class ClearinghouseLink:
             items_max=2 * self.settings.batch_items_max + 8_000,
         )
         self.exchanges += 1
+        if opened.items:
+            failpoints.hit("node.answer-verified")
         acknowledge = self.crossing.receive(list(opened.items))
+        if opened.items:
+            failpoints.hit("node.answer-applied")
         if acknowledge:
             with self._acks_lock:
                 self._acks.extend(acknowledge)

@@ -69,14 +69,14 @@ class RunningCity:
             self.clients[node_id] = NodeClient(self.nodes[node_id].address, deadline_seconds=10)
         return self.clients[node_id]
 
-    def restart_node(self, node_id: str, *, crash: bool) -> None:
+    def restart_node(self, node_id: str, *, crash: bool, environment: dict[str, str] | None = None) -> None:
         party = self.nodes[node_id]
         if crash:
             party.kill()
         client = self.clients.pop(node_id, None)
         if client:
             client.close()
-        party.restart()
+        party.restart(environment)
 
     def stop(self) -> None:
         for client in self.clients.values():
@@ -85,18 +85,25 @@ class RunningCity:
             party.stop()
 
 
-def start_city(directory: pathlib.Path, plan: list[NodePlan]) -> RunningCity:
+def start_city(
+    directory: pathlib.Path, plan: list[NodePlan], environments: dict[str, dict[str, str]] | None = None
+) -> RunningCity:
+    """Creates a city in directory and starts every party; environments adds variables per party."""
+    environments = environments or {}
     base = processes.free_port_range(len(plan) + 1)
     plan = [NodePlan(p.node_id, p.display_name, p.kind, f"127.0.0.1:{base + 1 + i}") for i, p in enumerate(plan)]
     city = init_city(directory, plan, clock=SystemClock(), base_port=base)
     clearinghouse = processes.start(
         processes.timebank_command("clearinghouse", "serve", "--config", str(city.clearinghouse_config)),
         directory / "clearinghouse" / "clearinghouse.log",
+        environment=environments.get("clearinghouse"),
     )
     nodes = {}
     for node, config in city.nodes:
         nodes[node.node_id] = processes.start(
-            processes.timebank_command("node", "serve", "--config", str(config)), config.parent / "node.log"
+            processes.timebank_command("node", "serve", "--config", str(config)),
+            config.parent / "node.log",
+            environment=environments.get(node.node_id),
         )
     database = f"sqlite:///{directory / 'clearinghouse' / 'clearinghouse.db'}"
     return RunningCity(directory, clearinghouse, database, nodes)

@@ -35,6 +35,7 @@ class Party:
     log_path: pathlib.Path
     process: subprocess.Popen[bytes]
     address: str
+    environment: dict[str, str] | None = None
 
     @property
     def pid(self) -> int:
@@ -42,6 +43,13 @@ class Party:
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+    def wait_exit(self, timeout_seconds: float) -> int | None:
+        """The exit code once the process has ended, or None if it still runs after the timeout."""
+        try:
+            return self.process.wait(timeout=timeout_seconds)
+        except subprocess.TimeoutExpired:
+            return None
 
     def stop(self) -> None:
         if self.alive():
@@ -58,9 +66,11 @@ class Party:
             self.process.kill()
         self.process.wait()
 
-    def restart(self) -> None:
+    def restart(self, environment: dict[str, str] | None = None) -> None:
+        """Starts the same command again (with environment, if given, instead of the last one)."""
         self.stop()
-        fresh = start(self.command, self.log_path)
+        self.environment = environment if environment is not None else self.environment
+        fresh = start(self.command, self.log_path, environment=self.environment)
         self.process, self.address = fresh.process, fresh.address
 
 
@@ -68,8 +78,13 @@ def timebank_command(*arguments: str) -> list[str]:
     return [sys.executable, "-m", "timebank.cli", *arguments]
 
 
-def start(command: list[str], log_path: pathlib.Path, *, detach: bool = False) -> Party:
-    """Starts command with its output appended to log_path; returns once it serves."""
+def start(
+    command: list[str], log_path: pathlib.Path, *, detach: bool = False, environment: dict[str, str] | None = None
+) -> Party:
+    """Starts command with its output appended to log_path; returns once it serves.
+
+    environment adds to (and overrides) this process's environment.
+    """
     offset = log_path.stat().st_size if log_path.exists() else 0
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
@@ -78,7 +93,7 @@ def start(command: list[str], log_path: pathlib.Path, *, detach: bool = False) -
             stderr=log,
             stdin=subprocess.DEVNULL,
             start_new_session=detach,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(environment or {})},
         )
     try:
         address = _wait_for_address(process, log_path, offset)
@@ -87,7 +102,7 @@ def start(command: list[str], log_path: pathlib.Path, *, detach: bool = False) -
             process.kill()
             process.wait()
         raise
-    return Party(command, log_path, process, address)
+    return Party(command, log_path, process, address, environment)
 
 
 def _wait_for_address(process: subprocess.Popen[bytes], log_path: pathlib.Path, offset: int) -> str:

@@ -7,6 +7,7 @@ import pathlib
 import tomllib
 import typing
 
+from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
 from nodes.config import NodeConfig, load_node_config
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -18,8 +19,23 @@ def test_node_example_loads() -> None:
     assert config.node.id == "shiqi"
 
 
-def test_node_example_explains_every_key() -> None:
-    document = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
-    tables = typing.get_type_hints(NodeConfig)
-    for table in ("node", "database", "server", "ledger", "keys"):
+def test_clearinghouse_example_loads() -> None:
+    config = load_clearinghouse_config(ROOT / "deploy" / "clearinghouse.example.toml", environ={})
+    assert config.server.listen == "127.0.0.1:7300" and not config.server.insecure
+
+
+def _explains_every_key(path: pathlib.Path, schema: type) -> None:
+    document = tomllib.loads(path.read_text(encoding="utf-8"))
+    tables = typing.get_type_hints(schema)
+    expected = [name for name, kind in tables.items() if dataclasses.is_dataclass(kind)]
+    assert sorted(document) == sorted(expected)
+    for table in expected:
         assert set(document[table]) == {f.name for f in dataclasses.fields(tables[table])}, table
+
+
+def test_node_example_explains_every_key() -> None:
+    _explains_every_key(EXAMPLE, NodeConfig)
+
+
+def test_clearinghouse_example_explains_every_key() -> None:
+    _explains_every_key(ROOT / "deploy" / "clearinghouse.example.toml", ClearinghouseConfig)
