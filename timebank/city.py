@@ -115,6 +115,7 @@ def init_city(
     base_port: int = 7300,
     database_urls: dict[str, str] | None = None,
     city_name: str = "中山市",
+    insecure: bool = False,
 ) -> City:
     """Creates a whole city in directory; database_urls maps a party id to its URL."""
     if (directory / "city.toml").exists():
@@ -132,6 +133,7 @@ def init_city(
         clock=clock,
         listen=ch_address,
         database_url=urls.get(CLEARINGHOUSE_ID, "sqlite:///clearinghouse.db"),
+        insecure=insecure,
     )
     _issue_tls(authority, CLEARINGHOUSE_ID, ch_directory, now)
     ch_key = keys.load_signing_key(ch_config.path(ch_config.keys.signing_key_file)).public_key()
@@ -150,6 +152,7 @@ def init_city(
                 database_url=urls.get(node.node_id, "sqlite:///node.db"),
                 listen=node.listen,
                 clearinghouse_address=ch_address,
+                insecure=insecure,
             )
             _issue_tls(authority, node.node_id, node_directory, now)
             keys.write_key_ring_file(config.path(config.clearinghouse.keys_file), [ch_record])
@@ -236,7 +239,11 @@ def cmd_city_init(arguments: argparse.Namespace) -> int:
         plan = [parse_node(text, index, arguments.base_port) for index, text in enumerate(arguments.node)]
     else:
         plan = default_plan(arguments.nodes, arguments.base_port)
-    city = init_city(arguments.directory, plan, clock=SystemClock(), base_port=arguments.base_port)
+    city = init_city(
+        arguments.directory, plan, clock=SystemClock(), base_port=arguments.base_port, insecure=arguments.insecure
+    )
+    if arguments.insecure:
+        print("WARNING: --insecure: nodes and the clearinghouse talk PLAINTEXT (loopback only)")
     print(f"created a city in {city.directory}")
     print(
         f"  clearinghouse: {city.clearinghouse_address}  "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import pathlib
 import subprocess
+import time
 import sys
 from collections.abc import Iterator
 
@@ -174,5 +175,46 @@ def test_init_refuses_to_overwrite(tmp_path: pathlib.Path) -> None:
 @pytest.mark.slow
 def test_demo_runs_and_passes(tmp_path: pathlib.Path) -> None:
     run = timebank("demo", "--dir", str(tmp_path / "demo"))
-    assert "demo passed: every check held" in run.stdout
-    assert "restarted on 127.0.0.1:" in run.stdout
+    assert "s: every check held" in run.stdout.splitlines()[-1]
+    assert "dongqu restarted on 127.0.0.1:" in run.stdout
+    assert "committed 张伟 (shiqi) -> 王秀英 (dongqu) 1.50 h" in run.stdout
+
+
+@pytest.mark.slow
+def test_cross_node_commands_on_a_running_city(tmp_path: pathlib.Path) -> None:
+    from timebank.demo import CITY, start_city
+
+    city = start_city(tmp_path / "city", CITY)
+    try:
+        shiqi, dongqu, canlian = (("--node", city.nodes[n].address) for n in ("shiqi", "dongqu", "canlian"))
+        zhang, wang, liu = "a" * 32, "b" * 32, "c" * 32
+        timebank("account", "create", "--holder", "张伟", "--id", zhang, *shiqi)
+        timebank("account", "create", "--holder", "王秀英", "--id", wang, *dongqu)
+        timebank("account", "create", "--holder", "刘洋", "--id", liu, *canlian)
+        timebank("transfer", "create", "--from", "issuance", "--to", zhang, "--minutes", "120", *shiqi)
+        sent = json.loads(timebank("transfer", "cross", "--from", zhang, "--to-node", "dongqu", "--to", wang,
+                                   "--minutes", "90", "--memo", "family", *shiqi, "--json").stdout)
+        assert sent["state"] == "held"
+        shown = wait_for_state(sent["id"], shiqi)
+        assert shown["state"] == "CROSS_NODE_STATE_COMMITTED" and shown["side"] == "debit"
+        code = json.loads(timebank("consent", "code", "--account", wang, "--for-node", "canlian", "--minutes", "60",
+                                   *dongqu, "--json").stdout)["one_time_code"]
+        redeemed = json.loads(timebank("transfer", "redeem", "--holder-node", "dongqu", "--holder", wang, "--to", liu,
+                                       "--minutes", "45", "--code", code, *canlian, "--json").stdout)
+        assert wait_for_state(redeemed["id"], canlian)["state"] == "CROSS_NODE_STATE_COMMITTED"
+        balance = json.loads(timebank("account", "show", wang, *dongqu, "--json").stdout)["balance_minutes"]
+        assert balance == 45
+        both = timebank("transfer", "redeem", "--holder-node", "dongqu", "--holder", wang, "--to", liu,
+                        "--minutes", "1", *canlian, expect=2)
+        assert "consent: give exactly one of --code and --mandate" in both.stderr
+    finally:
+        city.stop()
+
+
+def wait_for_state(transfer_id: str, node: tuple[str, str]) -> dict[str, object]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        shown = json.loads(timebank("transfer", "cross-show", transfer_id, *node, "--json").stdout)
+        if shown["state"] != "CROSS_NODE_STATE_HELD":
+            return shown
+    raise AssertionError(f"{transfer_id} still held after 60 s")
