@@ -21,7 +21,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from clearinghouse import registry
 from timebank import failpoints
@@ -37,6 +37,8 @@ from timebank.protocol import (
     Item,
     Prepare,
     Query,
+    Recall,
+    RecallAnswer,
     Receipt,
     Vote,
     decision_item,
@@ -44,6 +46,8 @@ from timebank.protocol import (
     derive_id,
     encode_item,
     prepare_item,
+    recall_answer_item,
+    recall_item,
     receipt_item,
     transfer_bytes,
     transfer_from_bytes,
@@ -184,6 +188,10 @@ class Coordinator:
             if isinstance(body, Query):
                 self._query(batch, sender_id, body)
                 return None
+            if isinstance(body, Recall):
+                return self._recall(batch, sender_id, item.item_id, body)
+            if isinstance(body, RecallAnswer):
+                return self._recall_answer(batch, sender_id, item.item_id, body)
             raise RequestInvalid(f"item: a node does not send {type(body).__name__} items")
         except RequestInvalid as error:
             return _refusal(item.item_id, str(error))
@@ -198,7 +206,7 @@ class Coordinator:
                 f"originator_node_id: got {transfer.originator_node_id!r}, but the batch was "
                 f"signed by {sender_id!r}; a node prepares only its own transfers"
             )
-        existing = _record(batch.connection, transfer.transfer_id)
+        existing = _stored(batch.connection, transfer.transfer_id)
         if existing is not None:
             if bytes(existing.body) != transfer_bytes(transfer):
                 raise RequestInvalid(
@@ -206,7 +214,7 @@ class Coordinator:
                     "a reused id must carry the same body"
                 )
             return _accepted(item_id)  # a retry: already recorded, nothing changes
-        refusal = self._check_standing_and_limits(batch, transfer)
+        refusal = self._check_standing_and_limits(batch, transfer) or self._check_return(batch, transfer)
         if refusal:
             # Recorded, so the id is spent; only the originator holds anything to release.
             self._record(batch, transfer, ABORTED, refusal, expires_at_micros=batch.now_micros)
@@ -257,6 +265,64 @@ class Coordinator:
             )
         return ""
 
+    def _check_return(self, batch: _Batch, transfer: CrossTransfer) -> str:
+        """A return names a committed original between the same nodes, swapped, and with the
+        other returns of that original never gives back more than it moved."""
+        if not transfer.returns_id:
+            return ""
+        original = _stored(batch.connection, transfer.returns_id)
+        if original is None or original.state != COMMITTED:
+            return f"returns_id: transfer {transfer.returns_id:032x} is not a committed cross-node transfer"
+        if (transfer.debit_node_id, transfer.credit_node_id) != (original.credit_node_id, original.debit_node_id):
+            return "returns_id: a return goes from the original's credit node to its debit node"
+        left = original.amount_minutes - _returned(batch.connection, transfer.returns_id)
+        if transfer.amount_minutes > left:
+            return (
+                f"amount_minutes: got {transfer.amount_minutes}, but only {left} of transfer "
+                f"{transfer.returns_id:032x} are left to give back"
+            )
+        return ""
+
+    # -- recalls --------------------------------------------------------------------------
+
+    def _recall(self, batch: _Batch, sender_id: str, item_id: int, recall: Recall) -> Item:
+        original = _stored(batch.connection, recall.original_id)
+        refusal = ""
+        if original is None or original.state != COMMITTED:
+            refusal = f"original_id: {recall.original_id:032x} is not a committed cross-node transfer"
+        elif original.debit_node_id != sender_id or recall.requester_node_id != sender_id:
+            refusal = f"original_id: only the node that paid ({original.debit_node_id}) may recall it"
+        elif (
+            not 1 <= recall.amount_minutes <= original.amount_minutes - _returned(batch.connection, recall.original_id)
+        ):
+            left = original.amount_minutes - _returned(batch.connection, recall.original_id)
+            refusal = f"amount_minutes: got {recall.amount_minutes}, want 1..={left} (what is left to give back)"
+        if refusal:
+            answer = RecallAnswer(recall.recall_id, False, refusal)
+            batch.mailbox.append((sender_id, recall_answer_item(answer, CLEARINGHOUSE_ID)))
+            return _refusal(item_id, refusal)
+        batch.mailbox.append((original.credit_node_id, recall_item(recall, CLEARINGHOUSE_ID)))
+        return _accepted(item_id)
+
+    def _recall_answer(self, batch: _Batch, sender_id: str, item_id: int, answer: RecallAnswer) -> Item:
+        requester = self._recall_requester(batch.connection, sender_id, answer.recall_id)
+        if requester is None:
+            raise RequestInvalid(f"recall_id: {answer.recall_id:032x} was not asked of {sender_id!r}")
+        batch.mailbox.append((requester, recall_answer_item(answer, CLEARINGHOUSE_ID)))
+        return _accepted(item_id)
+
+    @staticmethod
+    def _recall_requester(connection: Connection, answerer_id: str, recall_id: int) -> str | None:
+        """Who asked answerer_id for this recall: read from the forwarded Recall in the outbox."""
+        item_key = f"{recall_item(Recall(recall_id, 1, 1, '', ''), CLEARINGHOUSE_ID).item_id:032x}"
+        row = connection.execute(
+            select(outbox.c.item).where(outbox.c.recipient_id == answerer_id, outbox.c.item_id == item_key)
+        ).first()
+        if row is None:
+            return None
+        forwarded = decode_item(bytes(row.item)).body
+        return forwarded.requester_node_id if isinstance(forwarded, Recall) else None
+
     def _node_account(self, connection: Connection, node_id: str) -> Account:
         account_id = node_account_id(node_id)
         found = ledger_store.read_accounts(connection, [account_id]).get(account_id)
@@ -269,7 +335,7 @@ class Coordinator:
     # -- votes, decisions, queries ---------------------------------------------------------
 
     def _vote(self, batch: _Batch, sender_id: str, item_id: int, vote: Vote) -> Item:
-        record = _record(batch.connection, vote.transfer_id)
+        record = _stored(batch.connection, vote.transfer_id)
         if (
             record is None
             or sender_id not in (record.debit_node_id, record.credit_node_id)
@@ -289,7 +355,7 @@ class Coordinator:
 
     def _query(self, batch: _Batch, sender_id: str, query: Query) -> None:
         for transfer_id in query.transfer_ids:
-            record = _record(batch.connection, transfer_id)
+            record = _stored(batch.connection, transfer_id)
             if record is None:
                 tombstone = CrossTransfer(transfer_id, sender_id, 1, sender_id, 1, 1, "", sender_id)
                 reason = "unknown to the clearinghouse: aborted on query"
@@ -300,7 +366,7 @@ class Coordinator:
                 continue  # not a party: nothing to tell
             if record.state == PREPARED and batch.now_micros >= record.expires_at_micros:
                 self._finish(batch, _transfer_of(record), commit=False, reason="expired with no decision")
-                record = _record(batch.connection, transfer_id)
+                record = _stored(batch.connection, transfer_id)
                 assert record is not None
             if record.state != PREPARED:
                 decision = Decision(
@@ -388,6 +454,7 @@ class Coordinator:
                 prepared_at_micros=batch.now_micros,
                 expires_at_micros=expires_at_micros,
                 decided_at_micros=None if state == PREPARED else batch.now_micros,
+                returns_id=f"{transfer.returns_id:032x}" if transfer.returns_id else None,
             )
         )
 
@@ -485,7 +552,17 @@ def _open_mail(connection: Connection, recipient_id: str, limit: int) -> list[by
     return [bytes(row.item) for row in rows]
 
 
-def _record(connection: Connection, transfer_id: int):  # type: ignore[no-untyped-def]
+def _returned(connection: Connection, original_id: int) -> int:
+    """Minutes of an original given back or being given back (returns not aborted)."""
+    total = connection.execute(
+        select(func.coalesce(func.sum(cross_transfers.c.amount_minutes), 0)).where(
+            cross_transfers.c.returns_id == f"{original_id:032x}", cross_transfers.c.state != ABORTED
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def _stored(connection: Connection, transfer_id: int):  # type: ignore[no-untyped-def]
     return connection.execute(
         select(cross_transfers).where(cross_transfers.c.transfer_id == f"{transfer_id:032x}")
     ).first()

@@ -504,6 +504,51 @@ def cmd_consent(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _recall_text(view: pb.RecallView) -> str:
+    state = pb.RecallState.Name(view.state).removeprefix("RECALL_STATE_").lower()
+    direction = (
+        f"asked of {view.counterparty_node_id}" if view.requested_here else f"asked by {view.counterparty_node_id}"
+    )
+    text = (
+        f"recall {hex_of(view.recall_id)} of {hex_of(view.original_id)}: {view.amount_minutes} min, {direction}, "
+        f"{state}" + (f" ({view.answer_reason})" if view.answer_reason else "")
+    )
+    if view.return_transfer_id:
+        text += f"; return transfer {hex_of(view.return_transfer_id)}"
+    return text
+
+
+def cmd_recall_request(arguments: argparse.Namespace) -> int:
+    request = pb.RequestRecallRequest(
+        recall_id=parse_id(arguments.id, "--id") if arguments.id else new_id(),
+        original_id=parse_id(arguments.original, "original"),
+        amount_minutes=arguments.minutes,
+        reason=arguments.reason,
+    )
+    with _client(arguments) as client:
+        view = client.call(client.stub.RequestRecall, request).recall
+    _emit(arguments, _message_json(view), _recall_text(view))
+    return 0
+
+
+def cmd_recall_list(arguments: argparse.Namespace) -> int:
+    state = {"": 0, "requested": 1, "accepted": 2, "refused": 3}[arguments.state]
+    with _client(arguments) as client:
+        views = client.call(client.stub.ListRecalls, pb.ListRecallsRequest(state=state)).recalls
+    _emit(arguments, [_message_json(v) for v in views], "\n".join(_recall_text(v) for v in views) or "no recalls")
+    return 0
+
+
+def cmd_recall_answer(arguments: argparse.Namespace) -> int:
+    request = pb.AnswerRecallRequest(
+        recall_id=parse_id(arguments.recall, "recall"), accept=arguments.accept, reason=arguments.reason
+    )
+    with _client(arguments) as client:
+        view = client.call(client.stub.AnswerRecall, request).recall
+    _emit(arguments, _message_json(view), _recall_text(view))
+    return 0
+
+
 # -- registration --------------------------------------------------------------------------
 
 
@@ -641,6 +686,28 @@ def register(subparsers: Any) -> None:
             command.add_argument("--id", help="32 hex digits (default: new)")
         _target(command)
         command.set_defaults(handler=cmd_consent)
+
+    recall = subparsers.add_parser("recall", help="give back a committed cross-node transfer").add_subparsers(
+        dest="recall_command", required=True
+    )
+    ask = recall.add_parser("request", help="ask the receiving node to give back a transfer sent from here")
+    ask.add_argument("original", help="the committed cross-node transfer")
+    ask.add_argument("--minutes", type=int, required=True)
+    ask.add_argument("--reason", required=True)
+    ask.add_argument("--id", help="32 hex digits; reuse it to retry safely (default: new)")
+    ask.set_defaults(handler=cmd_recall_request)
+    listing = recall.add_parser("list", help="recalls sent from here and received here")
+    listing.add_argument("--state", default="", choices=["", "requested", "accepted", "refused"])
+    listing.set_defaults(handler=cmd_recall_list)
+    answer = recall.add_parser("answer", help="accept (give back now) or refuse a recall received here")
+    answer.add_argument("recall")
+    verdict = answer.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--accept", action="store_true", dest="accept")
+    verdict.add_argument("--refuse", action="store_false", dest="accept")
+    answer.add_argument("--reason", default="")
+    answer.set_defaults(handler=cmd_recall_answer)
+    for command in (ask, listing, answer):
+        _target(command)
 
     batch = transfer.add_parser("batch", help="submit a batch from JSON lines (one transfer a line)")
     batch.add_argument(

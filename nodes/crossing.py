@@ -21,7 +21,7 @@ from sqlalchemy import Connection, insert, select, update
 from timebank import failpoints
 from timebank.books import Books
 from timebank.clock import Clock
-from timebank.errors import BatchTooLarge, NotFound, RequestInvalid
+from timebank.errors import BatchTooLarge, ItemRefused, NotFound, RequestInvalid
 from timebank.ledger.model import (
     SYSTEM_ACCOUNT_IDS,
     AccountKind,
@@ -37,16 +37,20 @@ from timebank.protocol import (
     Decision,
     Item,
     Prepare,
+    Recall,
+    RecallAnswer,
     Receipt,
     Vote,
     decode_item,
     derive_id,
     encode_item,
     prepare_item,
+    recall_answer_item,
+    recall_item,
     vote_item,
 )
 from timebank.storage import ledger_store
-from timebank.storage.schema import consents, inbox, outbox, remote_transfers
+from timebank.storage.schema import consents, inbox, outbox, recalls, remote_transfers
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +72,7 @@ class CrossRequest:
     pull: bool = False
     one_time_code: str = ""
     mandate_id: int = 0
+    returns_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,19 @@ class CrossView:
     reason: str
     originator: bool
     side: str
+
+
+@dataclass(frozen=True)
+class RecallView:
+    recall_id: int
+    original_id: int
+    amount_minutes: int
+    reason: str
+    requested_here: bool
+    counterparty_node_id: str
+    state: str
+    answer_reason: str
+    return_transfer_id: int
 
 
 @dataclass(frozen=True)
@@ -161,6 +179,7 @@ class Crossing:
             originator_node_id=self.node_id,
             one_time_code=request.one_time_code,
             mandate_id=request.mandate_id,
+            returns_id=request.returns_id,
         )
         transfer.check()
         return transfer
@@ -214,6 +233,10 @@ class Crossing:
                 queued |= self._answer_prepare(connection, item.body.transfer)
             elif isinstance(item.body, Decision):
                 self._apply_decision(connection, item.body)
+            elif isinstance(item.body, Recall):
+                self._record_recall(connection, item.body)
+            elif isinstance(item.body, RecallAnswer):
+                self._record_recall_answer(connection, item.body)
             else:
                 log.warning("ignored a %s item from the clearinghouse", type(item.body).__name__)
             connection.execute(
@@ -277,6 +300,158 @@ class Crossing:
             update(remote_transfers)
             .where(remote_transfers.c.transfer_id == f"{decision.transfer_id:032x}")
             .values(state=state, reason=decision.reason or row.reason, decided_at_micros=self.clock.now_micros())
+        )
+
+    # -- recalls --------------------------------------------------------------------------
+
+    def request_recall(self, recall_id: int, original_id: int, amount_minutes: int, reason: str) -> RecallView:
+        """Asks the counterparty of a committed transfer sent from here to give it back."""
+        if len(reason) > 200:
+            raise RequestInvalid(f"reason: got {len(reason)} characters, want at most 200")
+
+        def work(connection: Connection) -> RecallView:
+            known = _recall_row(connection, recall_id)
+            if known is not None:
+                if (int(known.original_id, 16), known.amount_minutes, known.reason) != (
+                    original_id,
+                    amount_minutes,
+                    reason,
+                ):
+                    raise ItemRefused(
+                        Outcome.EXISTS_WITH_DIFFERENT_BODY,
+                        f"recall_id: {format_id(recall_id)} exists with a different body",
+                    )
+                return _recall_view(known)
+            original = _remote_rows(connection, [original_id]).get(original_id)
+            if original is None:
+                raise NotFound(f"original_id: no cross-node transfer {format_id(original_id)} here")
+            if original.state != COMMITTED or original.side != "debit":
+                raise ItemRefused(
+                    Outcome.INVALID,
+                    f"original_id: {format_id(original_id)} is {original.state} and "
+                    f"its {original.side} leg is here; only a committed transfer sent from here "
+                    "can be recalled",
+                )
+            if not 1 <= amount_minutes <= original.amount_minutes:
+                raise RequestInvalid(f"amount_minutes: got {amount_minutes}, want 1..={original.amount_minutes}")
+            now = self.clock.now_micros()
+            connection.execute(
+                insert(recalls).values(
+                    recall_id=f"{recall_id:032x}",
+                    original_id=f"{original_id:032x}",
+                    requested_here=True,
+                    counterparty_node_id=original.counterparty_node_id,
+                    amount_minutes=amount_minutes,
+                    reason=reason,
+                    state="requested",
+                    answer_reason="",
+                    return_transfer_id=None,
+                    created_at_micros=now,
+                    answered_at_micros=None,
+                )
+            )
+            self._send(
+                connection,
+                recall_item(Recall(recall_id, original_id, amount_minutes, reason, self.node_id), self.node_id),
+            )
+            return _recall_view(_recall_row(connection, recall_id))
+
+        view = self.books.write(work)
+        self.on_outbox()
+        return view
+
+    def answer_recall(self, recall_id: int, accept: bool, reason: str) -> RecallView:
+        """Accepts (holding and starting the return transfer now) or refuses a recall asked of this node."""
+
+        def work(connection: Connection) -> RecallView:
+            row = _recall_row(connection, recall_id)
+            if row is None or row.requested_here:
+                raise NotFound(f"recall_id: no recall {format_id(recall_id)} was asked of this node")
+            if row.state != "requested":
+                raise ItemRefused(
+                    Outcome.PENDING_ALREADY_RESOLVED, f"recall_id: {format_id(recall_id)} was {row.state} already"
+                )
+            return_id = 0
+            if accept:
+                return_id = self._start_return(connection, row)
+            state = "accepted" if accept else "refused"
+            connection.execute(
+                update(recalls)
+                .where(recalls.c.recall_id == row.recall_id)
+                .values(
+                    state=state,
+                    answer_reason=reason,
+                    return_transfer_id=f"{return_id:032x}" if return_id else None,
+                    answered_at_micros=self.clock.now_micros(),
+                )
+            )
+            answer = RecallAnswer(recall_id, accept, reason, return_id)
+            self._send(connection, recall_answer_item(answer, self.node_id))
+            return _recall_view(_recall_row(connection, recall_id))
+
+        view = self.books.write(work)
+        self.on_outbox()
+        return view
+
+    def _start_return(self, connection: Connection, row: object) -> int:
+        original_id = int(row.original_id, 16)
+        original = _remote_rows(connection, [original_id]).get(original_id)
+        assert original is not None and original.side == "credit", "a recall names a transfer received here"
+        return_id = derive_id("return", int(row.recall_id, 16))
+        request = CrossRequest(
+            id=return_id,
+            local_account_id=int(original.local_account_id, 16),
+            remote_node_id=original.counterparty_node_id,
+            remote_account_id=int(original.remote_account_id, 16),
+            amount_minutes=row.amount_minutes,
+            memo=f"return of {format_id(original_id)}"[:200],
+            returns_id=original_id,
+        )
+        result = self._submit(connection, [request])[0]
+        if result.outcome != Outcome.OK:
+            raise ItemRefused(result.outcome, f"the return transfer cannot start: {result.detail}")
+        return return_id
+
+    def recalls(self, state: str = "", limit: int = 1_000) -> list[RecallView]:
+        statement = select(recalls).order_by(recalls.c.created_at_micros.desc()).limit(limit)
+        if state:
+            statement = statement.where(recalls.c.state == state)
+        with self.books.engine.connect() as connection:
+            return [_recall_view(row) for row in connection.execute(statement)]
+
+    def _record_recall(self, connection: Connection, recall: Recall) -> None:
+        if _recall_row(connection, recall.recall_id) is not None:
+            return
+        connection.execute(
+            insert(recalls).values(
+                recall_id=f"{recall.recall_id:032x}",
+                original_id=f"{recall.original_id:032x}",
+                requested_here=False,
+                counterparty_node_id=recall.requester_node_id,
+                amount_minutes=recall.amount_minutes,
+                reason=recall.reason,
+                state="requested",
+                answer_reason="",
+                return_transfer_id=None,
+                created_at_micros=self.clock.now_micros(),
+                answered_at_micros=None,
+            )
+        )
+
+    def _record_recall_answer(self, connection: Connection, answer: RecallAnswer) -> None:
+        connection.execute(
+            update(recalls)
+            .where(
+                recalls.c.recall_id == f"{answer.recall_id:032x}",
+                recalls.c.requested_here.is_(True),
+                recalls.c.state == "requested",
+            )
+            .values(
+                state="accepted" if answer.accept else "refused",
+                answer_reason=answer.reason,
+                return_transfer_id=f"{answer.return_transfer_id:032x}" if answer.return_transfer_id else None,
+                answered_at_micros=self.clock.now_micros(),
+            )
         )
 
     # -- consents -------------------------------------------------------------------------
@@ -431,6 +606,24 @@ class Crossing:
 
 
 REFUSED_AS_ABORTED = {REFUSED: ABORTED}  # this node voted no: the clearinghouse can only abort
+
+
+def _recall_row(connection: Connection, recall_id: int):  # type: ignore[no-untyped-def]
+    return connection.execute(select(recalls).where(recalls.c.recall_id == f"{recall_id:032x}")).first()
+
+
+def _recall_view(row) -> RecallView:  # type: ignore[no-untyped-def]
+    return RecallView(
+        recall_id=int(row.recall_id, 16),
+        original_id=int(row.original_id, 16),
+        amount_minutes=row.amount_minutes,
+        reason=row.reason,
+        requested_here=bool(row.requested_here),
+        counterparty_node_id=row.counterparty_node_id,
+        state=row.state,
+        answer_reason=row.answer_reason,
+        return_transfer_id=int(row.return_transfer_id, 16) if row.return_transfer_id else 0,
+    )
 
 
 def _code_key(code: str) -> str:

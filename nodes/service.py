@@ -135,3 +135,29 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
             mandate_id=wire.id_from_bytes(request.mandate_id, "mandate_id") if request.mandate else 0,
         )
         return wire.consent_grant_to_message(grant)
+
+    @translate_errors
+    def RequestRecall(
+        self, request: pb.RequestRecallRequest, context: grpc.ServicerContext
+    ) -> pb.RequestRecallResponse:
+        view = self._crossing().request_recall(
+            wire.id_from_bytes(request.recall_id, "recall_id"),
+            wire.id_from_bytes(request.original_id, "original_id"),
+            request.amount_minutes,
+            request.reason,
+        )
+        return pb.RequestRecallResponse(recall=wire.recall_to_message(view))
+
+    @translate_errors
+    def ListRecalls(self, request: pb.ListRecallsRequest, context: grpc.ServicerContext) -> pb.ListRecallsResponse:
+        views = self._crossing().recalls(wire.recall_state_name(request.state))
+        return pb.ListRecallsResponse(recalls=[wire.recall_to_message(view) for view in views])
+
+    @translate_errors
+    def AnswerRecall(self, request: pb.AnswerRecallRequest, context: grpc.ServicerContext) -> pb.AnswerRecallResponse:
+        if len(request.reason) > 200:
+            raise RequestInvalid(f"reason: got {len(request.reason)} characters, want at most 200")
+        view = self._crossing().answer_recall(
+            wire.id_from_bytes(request.recall_id, "recall_id"), request.accept, request.reason
+        )
+        return pb.AnswerRecallResponse(recall=wire.recall_to_message(view))

@@ -8,7 +8,7 @@ Nothing past this module sees a protobuf message.
 
 from __future__ import annotations
 
-from nodes.crossing import ConsentGrant, CrossRequest, CrossView
+from nodes.crossing import ConsentGrant, CrossRequest, CrossView, RecallView
 from timebank.books import Statement, StatementEntry, TransferView
 from timebank.errors import RequestInvalid
 from timebank.grpc_status import OUTCOME_STATUS
@@ -252,4 +252,35 @@ def consent_grant_to_message(grant: ConsentGrant) -> pb.CreateConsentResponse:
         one_time_code=grant.one_time_code,
         mandate_id=id_to_bytes(grant.mandate_id),
         expires_at_micros=grant.expires_at_micros,
+    )
+
+
+RECALL_STATES = {
+    "requested": pb.RECALL_STATE_REQUESTED,
+    "accepted": pb.RECALL_STATE_ACCEPTED,
+    "refused": pb.RECALL_STATE_REFUSED,
+}
+
+
+def recall_state_name(state: int) -> str:
+    """The domain name of a RecallState filter ("" for all)."""
+    if state == pb.RECALL_STATE_UNSPECIFIED:
+        return ""
+    for name, value in RECALL_STATES.items():
+        if value == state:
+            return name
+    raise RequestInvalid(f"state: got {state}, want a RecallState")
+
+
+def recall_to_message(view: RecallView) -> pb.RecallView:
+    return pb.RecallView(
+        recall_id=id_to_bytes(view.recall_id),
+        original_id=id_to_bytes(view.original_id),
+        amount_minutes=view.amount_minutes,
+        reason=view.reason,
+        requested_here=view.requested_here,
+        counterparty_node_id=view.counterparty_node_id,
+        state=RECALL_STATES[view.state],
+        answer_reason=view.answer_reason,
+        return_transfer_id=id_to_bytes(view.return_transfer_id),
     )

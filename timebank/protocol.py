@@ -39,6 +39,7 @@ class CrossTransfer:
     originator_node_id: str
     one_time_code: str = ""
     mandate_id: int = 0
+    returns_id: int = 0
 
     @property
     def counterparty_node_id(self) -> str:
@@ -106,13 +107,30 @@ class Query:
 
 
 @dataclass(frozen=True)
+class Recall:
+    recall_id: int
+    original_id: int
+    amount_minutes: int
+    reason: str
+    requester_node_id: str
+
+
+@dataclass(frozen=True)
+class RecallAnswer:
+    recall_id: int
+    accept: bool
+    reason: str = ""
+    return_transfer_id: int = 0
+
+
+@dataclass(frozen=True)
 class Receipt:
     item_id: int
     accepted: bool
     reason: str = ""
 
 
-Body = Prepare | Vote | Decision | Ack | Query | Receipt
+Body = Prepare | Vote | Decision | Ack | Query | Receipt | Recall | RecallAnswer
 
 
 @dataclass(frozen=True)
@@ -132,6 +150,14 @@ def vote_item(vote: Vote) -> Item:
 
 def decision_item(decision: Decision) -> Item:
     return Item(derive_id("decision", decision.transfer_id), decision)
+
+
+def recall_item(recall: Recall, sender_id: str) -> Item:
+    return Item(derive_id(f"recall:{sender_id}", recall.recall_id), recall)
+
+
+def recall_answer_item(answer: RecallAnswer, sender_id: str) -> Item:
+    return Item(derive_id(f"recall-answer:{sender_id}", answer.recall_id), answer)
 
 
 def receipt_item(receipt: Receipt) -> Item:
@@ -178,6 +204,7 @@ def _transfer_message(transfer: CrossTransfer) -> cpb.CrossTransfer:
         memo=transfer.memo,
         originator_node_id=transfer.originator_node_id,
         consent=consent,
+        returns_id=_id_bytes(transfer.returns_id),
     )
 
 
@@ -194,6 +221,7 @@ def _transfer_value(message: cpb.CrossTransfer) -> CrossTransfer:
         originator_node_id=message.originator_node_id,
         one_time_code=message.consent.one_time_code if kind == "one_time_code" else "",
         mandate_id=_id_int(message.consent.mandate_id, "consent.mandate_id", optional=True),
+        returns_id=_id_int(message.returns_id, "transfer.returns_id", optional=True),
     )
 
 
@@ -228,6 +256,25 @@ def encode_item(item: Item) -> bytes:
         message.ack.CopyFrom(cpb.Ack(item_ids=[_id_bytes(value) for value in body.item_ids]))
     elif isinstance(body, Query):
         message.query.CopyFrom(cpb.Query(transfer_ids=[_id_bytes(value) for value in body.transfer_ids]))
+    elif isinstance(body, Recall):
+        message.recall.CopyFrom(
+            cpb.Recall(
+                recall_id=_id_bytes(body.recall_id),
+                original_id=_id_bytes(body.original_id),
+                amount_minutes=body.amount_minutes,
+                reason=body.reason,
+                requester_node_id=body.requester_node_id,
+            )
+        )
+    elif isinstance(body, RecallAnswer):
+        message.recall_answer.CopyFrom(
+            cpb.RecallAnswer(
+                recall_id=_id_bytes(body.recall_id),
+                accept=body.accept,
+                reason=body.reason,
+                return_transfer_id=_id_bytes(body.return_transfer_id),
+            )
+        )
     else:
         message.receipt.CopyFrom(
             cpb.Receipt(item_id=_id_bytes(body.item_id), accepted=body.accepted, reason=body.reason)
@@ -263,6 +310,23 @@ def decode_item(data: bytes) -> Item:
         body = Ack(tuple(_id_int(raw, "ack.item_ids") for raw in message.ack.item_ids))
     elif kind == "query":
         body = Query(tuple(_id_int(raw, "query.transfer_ids") for raw in message.query.transfer_ids))
+    elif kind == "recall":
+        recall = message.recall
+        body = Recall(
+            _id_int(recall.recall_id, "recall.recall_id"),
+            _id_int(recall.original_id, "recall.original_id"),
+            recall.amount_minutes,
+            recall.reason,
+            recall.requester_node_id,
+        )
+    elif kind == "recall_answer":
+        answer = message.recall_answer
+        body = RecallAnswer(
+            _id_int(answer.recall_id, "recall_answer.recall_id"),
+            answer.accept,
+            answer.reason,
+            _id_int(answer.return_transfer_id, "recall_answer.return_transfer_id", optional=True),
+        )
     elif kind == "receipt":
         receipt = message.receipt
         body = Receipt(_id_int(receipt.item_id, "receipt.item_id"), receipt.accepted, receipt.reason)

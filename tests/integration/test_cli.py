@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import pathlib
 import subprocess
-import time
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -192,20 +192,67 @@ def test_cross_node_commands_on_a_running_city(tmp_path: pathlib.Path) -> None:
         timebank("account", "create", "--holder", "王秀英", "--id", wang, *dongqu)
         timebank("account", "create", "--holder", "刘洋", "--id", liu, *canlian)
         timebank("transfer", "create", "--from", "issuance", "--to", zhang, "--minutes", "120", *shiqi)
-        sent = json.loads(timebank("transfer", "cross", "--from", zhang, "--to-node", "dongqu", "--to", wang,
-                                   "--minutes", "90", "--memo", "family", *shiqi, "--json").stdout)
+        sent = json.loads(
+            timebank(
+                "transfer",
+                "cross",
+                "--from",
+                zhang,
+                "--to-node",
+                "dongqu",
+                "--to",
+                wang,
+                "--minutes",
+                "90",
+                "--memo",
+                "family",
+                *shiqi,
+                "--json",
+            ).stdout
+        )
         assert sent["state"] == "held"
         shown = wait_for_state(sent["id"], shiqi)
         assert shown["state"] == "CROSS_NODE_STATE_COMMITTED" and shown["side"] == "debit"
-        code = json.loads(timebank("consent", "code", "--account", wang, "--for-node", "canlian", "--minutes", "60",
-                                   *dongqu, "--json").stdout)["one_time_code"]
-        redeemed = json.loads(timebank("transfer", "redeem", "--holder-node", "dongqu", "--holder", wang, "--to", liu,
-                                       "--minutes", "45", "--code", code, *canlian, "--json").stdout)
+        code = json.loads(
+            timebank(
+                "consent", "code", "--account", wang, "--for-node", "canlian", "--minutes", "60", *dongqu, "--json"
+            ).stdout
+        )["one_time_code"]
+        redeemed = json.loads(
+            timebank(
+                "transfer",
+                "redeem",
+                "--holder-node",
+                "dongqu",
+                "--holder",
+                wang,
+                "--to",
+                liu,
+                "--minutes",
+                "45",
+                "--code",
+                code,
+                *canlian,
+                "--json",
+            ).stdout
+        )
         assert wait_for_state(redeemed["id"], canlian)["state"] == "CROSS_NODE_STATE_COMMITTED"
         balance = json.loads(timebank("account", "show", wang, *dongqu, "--json").stdout)["balance_minutes"]
         assert balance == 45
-        both = timebank("transfer", "redeem", "--holder-node", "dongqu", "--holder", wang, "--to", liu,
-                        "--minutes", "1", *canlian, expect=2)
+        both = timebank(
+            "transfer",
+            "redeem",
+            "--holder-node",
+            "dongqu",
+            "--holder",
+            wang,
+            "--to",
+            liu,
+            "--minutes",
+            "1",
+            *canlian,
+            expect=2,
+        )
         assert "consent: give exactly one of --code and --mandate" in both.stderr
     finally:
         city.stop()

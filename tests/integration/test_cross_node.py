@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pathlib
 
+import grpc
 import pytest
 
 from clearinghouse import registry
@@ -326,3 +327,126 @@ def test_a_node_restarted_mid_flight_ends_consistent(city: RunningTestCity) -> N
     assert city.balance("dongqu", payee) == 5 * committed
     assert city.balance("shiqi", payer) == 500 - 5 * committed
     assert_mirrored(city)
+
+
+def committed_push(city: RunningTestCity, number: int, minutes: int) -> tuple[bytes, bytes, bytes]:
+    payer = city.member("shiqi", number, minutes=minutes)
+    payee = city.member("dongqu", number + 1)
+    transfer_id = raw(0x5000 + number)
+    city.submit(
+        "shiqi",
+        id=transfer_id,
+        local_account_id=payer,
+        remote_node_id="dongqu",
+        remote_account_id=payee,
+        amount_minutes=minutes,
+    )
+    assert city.final("dongqu", transfer_id).state == COMMITTED
+    return transfer_id, payer, payee
+
+
+def recalls_at(city: RunningTestCity, node_id: str) -> list[pb.RecallView]:
+    return list(city.client(node_id).stub.ListRecalls(pb.ListRecallsRequest(), timeout=10).recalls)
+
+
+def test_an_accepted_recall_returns_the_hours_as_a_new_transfer(city: RunningTestCity) -> None:
+    original, payer, payee = committed_push(city, 1, 100)
+    asked = (
+        city.client("shiqi")
+        .stub.RequestRecall(
+            pb.RequestRecallRequest(
+                recall_id=raw(0x7001), original_id=original, amount_minutes=60, reason="sent to the wrong person"
+            ),
+            timeout=10,
+        )
+        .recall
+    )
+    assert asked.state == pb.RECALL_STATE_REQUESTED and asked.requested_here
+    received = wait_for(lambda: recalls_at(city, "dongqu"), lambda views: len(views) == 1)[0]
+    assert (received.requested_here, received.counterparty_node_id) == (False, "shiqi")
+    answered = (
+        city.client("dongqu")
+        .stub.AnswerRecall(pb.AnswerRecallRequest(recall_id=raw(0x7001), accept=True, reason="agreed"), timeout=10)
+        .recall
+    )
+    assert answered.state == pb.RECALL_STATE_ACCEPTED and answered.return_transfer_id
+    assert city.final("shiqi", answered.return_transfer_id).state == COMMITTED
+    assert city.final("dongqu", answered.return_transfer_id).state == COMMITTED
+    assert city.balance("shiqi", payer) == 60 and city.balance("dongqu", payee) == 40
+    at_origin = wait_for(lambda: recalls_at(city, "shiqi")[0], lambda view: view.state != pb.RECALL_STATE_REQUESTED)
+    assert at_origin.state == pb.RECALL_STATE_ACCEPTED and at_origin.return_transfer_id == answered.return_transfer_id
+    rows = city.clearinghouse_sql(
+        f"SELECT returns_id FROM cross_transfers WHERE transfer_id = '{answered.return_transfer_id.hex()}'"
+    )
+    assert rows == [(original.hex(),)]
+    # What is left to give back is 40: a recall of 41 is refused by the clearinghouse.
+    city.client("shiqi").stub.RequestRecall(
+        pb.RequestRecallRequest(recall_id=raw(0x7002), original_id=original, amount_minutes=41, reason="more"),
+        timeout=10,
+    )
+    refused = wait_for(
+        lambda: [v for v in recalls_at(city, "shiqi") if v.recall_id == raw(0x7002)][0],
+        lambda view: view.state != pb.RECALL_STATE_REQUESTED,
+    )
+    assert refused.state == pb.RECALL_STATE_REFUSED and "want 1..=40" in refused.answer_reason
+    assert_mirrored(city)
+
+
+def test_a_refused_recall_moves_nothing(city: RunningTestCity) -> None:
+    original, payer, payee = committed_push(city, 3, 50)
+    city.client("shiqi").stub.RequestRecall(
+        pb.RequestRecallRequest(recall_id=raw(0x7003), original_id=original, amount_minutes=50, reason="please"),
+        timeout=10,
+    )
+    wait_for(lambda: recalls_at(city, "dongqu"), lambda views: len(views) == 1)
+    city.client("dongqu").stub.AnswerRecall(
+        pb.AnswerRecallRequest(recall_id=raw(0x7003), accept=False, reason="the service was rendered"), timeout=10
+    )
+    at_origin = wait_for(lambda: recalls_at(city, "shiqi")[0], lambda view: view.state != pb.RECALL_STATE_REQUESTED)
+    assert at_origin.state == pb.RECALL_STATE_REFUSED and at_origin.answer_reason == "the service was rendered"
+    assert city.balance("shiqi", payer) == 0 and city.balance("dongqu", payee) == 50
+    with pytest.raises(grpc.RpcError) as caught:
+        city.client("dongqu").stub.AnswerRecall(pb.AnswerRecallRequest(recall_id=raw(0x7003), accept=True), timeout=10)
+    assert (
+        caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "was refused already" in caught.value.details()
+    )
+
+
+def test_only_the_payer_of_a_committed_transfer_may_recall(city: RunningTestCity) -> None:
+    original, _payer, _payee = committed_push(city, 5, 30)
+    with pytest.raises(grpc.RpcError) as caught:
+        city.client("dongqu").stub.RequestRecall(
+            pb.RequestRecallRequest(recall_id=raw(0x7004), original_id=original, amount_minutes=10, reason="mine"),
+            timeout=10,
+        )
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "only a committed transfer sent from here can be recalled" in caught.value.details()
+    with pytest.raises(grpc.RpcError) as caught:
+        city.client("shiqi").stub.RequestRecall(
+            pb.RequestRecallRequest(recall_id=raw(0x7005), original_id=raw(0x999), amount_minutes=10, reason="?"),
+            timeout=10,
+        )
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_accepting_a_recall_needs_the_hours(city: RunningTestCity) -> None:
+    original, _payer, payee = committed_push(city, 7, 30)
+    city.client("shiqi").stub.RequestRecall(
+        pb.RequestRecallRequest(recall_id=raw(0x7006), original_id=original, amount_minutes=30, reason="please"),
+        timeout=10,
+    )
+    wait_for(lambda: recalls_at(city, "dongqu"), lambda views: len(views) == 1)
+    city.client("dongqu").submit_transfer(
+        pb.Transfer(
+            id=raw(0x7777),
+            kind=pb.TRANSFER_KIND_SINGLE_PHASE,
+            debit_account_id=payee,
+            credit_account_id=raw(1),
+            amount_minutes=20,
+        )
+    )
+    with pytest.raises(grpc.RpcError) as caught:
+        city.client("dongqu").stub.AnswerRecall(pb.AnswerRecallRequest(recall_id=raw(0x7006), accept=True), timeout=10)
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "the return transfer cannot start" in caught.value.details()
+    assert recalls_at(city, "dongqu")[0].state == pb.RECALL_STATE_REQUESTED

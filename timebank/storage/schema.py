@@ -190,7 +190,10 @@ cross_transfers = Table(
     Column("prepared_at_micros", BigInteger, nullable=False),
     Column("expires_at_micros", BigInteger, nullable=False),
     Column("decided_at_micros", BigInteger, nullable=True),
+    # A return after a recall names the original it gives back.
+    Column("returns_id", ID, nullable=True),
     Index("ix_cross_transfers_state_expiry", "state", "expires_at_micros"),
+    Index("ix_cross_transfers_returns_id", "returns_id"),
 )
 
 # Batches already accepted, by id: a replayed batch is refused.
@@ -251,4 +254,23 @@ consents = Table(
     Column("expires_at_micros", BigInteger, nullable=False),
     Column("created_at_micros", BigInteger, nullable=False),
     CheckConstraint("used_minutes >= 0 AND used_minutes <= limit_minutes", name="within_limit"),
+)
+
+
+# Recalls of committed cross-node transfers, as each node sees them (asked, or asked of it).
+recalls = Table(
+    "recalls",
+    metadata,
+    Column("recall_id", ID, primary_key=True),
+    Column("original_id", ID, nullable=False),
+    Column("requested_here", Boolean, nullable=False),
+    Column("counterparty_node_id", PARTY, nullable=False),
+    Column("amount_minutes", BigInteger, nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("state", String(12), nullable=False),  # requested, accepted, refused
+    Column("answer_reason", Text, nullable=False),
+    Column("return_transfer_id", ID, nullable=True),
+    Column("created_at_micros", BigInteger, nullable=False),
+    Column("answered_at_micros", BigInteger, nullable=True),
+    Index("ix_recalls_state", "state", "created_at_micros"),
 )

@@ -45,7 +45,7 @@ class SignedBatch(_message.Message):
     def __init__(self, header: _Optional[bytes] = ..., key_id: _Optional[str] = ..., signature: _Optional[bytes] = ..., items: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class CrossTransfer(_message.Message):
-    __slots__ = ("transfer_id", "debit_node_id", "debit_account_id", "credit_node_id", "credit_account_id", "amount_minutes", "memo", "originator_node_id", "consent")
+    __slots__ = ("transfer_id", "debit_node_id", "debit_account_id", "credit_node_id", "credit_account_id", "amount_minutes", "memo", "originator_node_id", "consent", "returns_id")
     TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]
     DEBIT_NODE_ID_FIELD_NUMBER: _ClassVar[int]
     DEBIT_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -55,6 +55,7 @@ class CrossTransfer(_message.Message):
     MEMO_FIELD_NUMBER: _ClassVar[int]
     ORIGINATOR_NODE_ID_FIELD_NUMBER: _ClassVar[int]
     CONSENT_FIELD_NUMBER: _ClassVar[int]
+    RETURNS_ID_FIELD_NUMBER: _ClassVar[int]
     transfer_id: bytes
     debit_node_id: str
     debit_account_id: bytes
@@ -64,7 +65,8 @@ class CrossTransfer(_message.Message):
     memo: str
     originator_node_id: str
     consent: Consent
-    def __init__(self, transfer_id: _Optional[bytes] = ..., debit_node_id: _Optional[str] = ..., debit_account_id: _Optional[bytes] = ..., credit_node_id: _Optional[str] = ..., credit_account_id: _Optional[bytes] = ..., amount_minutes: _Optional[int] = ..., memo: _Optional[str] = ..., originator_node_id: _Optional[str] = ..., consent: _Optional[_Union[Consent, _Mapping]] = ...) -> None: ...
+    returns_id: bytes
+    def __init__(self, transfer_id: _Optional[bytes] = ..., debit_node_id: _Optional[str] = ..., debit_account_id: _Optional[bytes] = ..., credit_node_id: _Optional[str] = ..., credit_account_id: _Optional[bytes] = ..., amount_minutes: _Optional[int] = ..., memo: _Optional[str] = ..., originator_node_id: _Optional[str] = ..., consent: _Optional[_Union[Consent, _Mapping]] = ..., returns_id: _Optional[bytes] = ...) -> None: ...
 
 class Consent(_message.Message):
     __slots__ = ("one_time_code", "mandate_id")
@@ -126,8 +128,34 @@ class Receipt(_message.Message):
     reason: str
     def __init__(self, item_id: _Optional[bytes] = ..., accepted: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
 
+class Recall(_message.Message):
+    __slots__ = ("recall_id", "original_id", "amount_minutes", "reason", "requester_node_id")
+    RECALL_ID_FIELD_NUMBER: _ClassVar[int]
+    ORIGINAL_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    recall_id: bytes
+    original_id: bytes
+    amount_minutes: int
+    reason: str
+    requester_node_id: str
+    def __init__(self, recall_id: _Optional[bytes] = ..., original_id: _Optional[bytes] = ..., amount_minutes: _Optional[int] = ..., reason: _Optional[str] = ..., requester_node_id: _Optional[str] = ...) -> None: ...
+
+class RecallAnswer(_message.Message):
+    __slots__ = ("recall_id", "accept", "reason", "return_transfer_id")
+    RECALL_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCEPT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    RETURN_TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]
+    recall_id: bytes
+    accept: bool
+    reason: str
+    return_transfer_id: bytes
+    def __init__(self, recall_id: _Optional[bytes] = ..., accept: _Optional[bool] = ..., reason: _Optional[str] = ..., return_transfer_id: _Optional[bytes] = ...) -> None: ...
+
 class Item(_message.Message):
-    __slots__ = ("item_id", "prepare", "vote", "decision", "ack", "query", "receipt")
+    __slots__ = ("item_id", "prepare", "vote", "decision", "ack", "query", "receipt", "recall", "recall_answer")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     PREPARE_FIELD_NUMBER: _ClassVar[int]
     VOTE_FIELD_NUMBER: _ClassVar[int]
@@ -135,6 +163,8 @@ class Item(_message.Message):
     ACK_FIELD_NUMBER: _ClassVar[int]
     QUERY_FIELD_NUMBER: _ClassVar[int]
     RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    RECALL_FIELD_NUMBER: _ClassVar[int]
+    RECALL_ANSWER_FIELD_NUMBER: _ClassVar[int]
     item_id: bytes
     prepare: Prepare
     vote: Vote
@@ -142,4 +172,6 @@ class Item(_message.Message):
     ack: Ack
     query: Query
     receipt: Receipt
-    def __init__(self, item_id: _Optional[bytes] = ..., prepare: _Optional[_Union[Prepare, _Mapping]] = ..., vote: _Optional[_Union[Vote, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., query: _Optional[_Union[Query, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ...) -> None: ...
+    recall: Recall
+    recall_answer: RecallAnswer
+    def __init__(self, item_id: _Optional[bytes] = ..., prepare: _Optional[_Union[Prepare, _Mapping]] = ..., vote: _Optional[_Union[Vote, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., query: _Optional[_Union[Query, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., recall: _Optional[_Union[Recall, _Mapping]] = ..., recall_answer: _Optional[_Union[RecallAnswer, _Mapping]] = ...) -> None: ...

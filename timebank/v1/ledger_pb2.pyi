@@ -56,6 +56,13 @@ class CrossNodeState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CROSS_NODE_STATE_HELD: _ClassVar[CrossNodeState]
     CROSS_NODE_STATE_COMMITTED: _ClassVar[CrossNodeState]
     CROSS_NODE_STATE_ABORTED: _ClassVar[CrossNodeState]
+
+class RecallState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RECALL_STATE_UNSPECIFIED: _ClassVar[RecallState]
+    RECALL_STATE_REQUESTED: _ClassVar[RecallState]
+    RECALL_STATE_ACCEPTED: _ClassVar[RecallState]
+    RECALL_STATE_REFUSED: _ClassVar[RecallState]
 ACCOUNT_KIND_UNSPECIFIED: AccountKind
 ACCOUNT_KIND_MEMBER: AccountKind
 ACCOUNT_KIND_ISSUANCE: AccountKind
@@ -91,6 +98,10 @@ CROSS_NODE_STATE_UNSPECIFIED: CrossNodeState
 CROSS_NODE_STATE_HELD: CrossNodeState
 CROSS_NODE_STATE_COMMITTED: CrossNodeState
 CROSS_NODE_STATE_ABORTED: CrossNodeState
+RECALL_STATE_UNSPECIFIED: RecallState
+RECALL_STATE_REQUESTED: RecallState
+RECALL_STATE_ACCEPTED: RecallState
+RECALL_STATE_REFUSED: RecallState
 
 class Account(_message.Message):
     __slots__ = ("id", "kind", "holder", "no_floor", "floor_minutes", "cap_minutes", "closed", "debits_posted_minutes", "credits_posted_minutes", "debits_pending_minutes", "credits_pending_minutes", "created_at_micros")
@@ -401,3 +412,71 @@ class CreateConsentResponse(_message.Message):
     mandate_id: bytes
     expires_at_micros: int
     def __init__(self, one_time_code: _Optional[str] = ..., mandate_id: _Optional[bytes] = ..., expires_at_micros: _Optional[int] = ...) -> None: ...
+
+class RequestRecallRequest(_message.Message):
+    __slots__ = ("recall_id", "original_id", "amount_minutes", "reason")
+    RECALL_ID_FIELD_NUMBER: _ClassVar[int]
+    ORIGINAL_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    recall_id: bytes
+    original_id: bytes
+    amount_minutes: int
+    reason: str
+    def __init__(self, recall_id: _Optional[bytes] = ..., original_id: _Optional[bytes] = ..., amount_minutes: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RecallView(_message.Message):
+    __slots__ = ("recall_id", "original_id", "amount_minutes", "reason", "requested_here", "counterparty_node_id", "state", "answer_reason", "return_transfer_id")
+    RECALL_ID_FIELD_NUMBER: _ClassVar[int]
+    ORIGINAL_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_HERE_FIELD_NUMBER: _ClassVar[int]
+    COUNTERPARTY_NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ANSWER_REASON_FIELD_NUMBER: _ClassVar[int]
+    RETURN_TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]
+    recall_id: bytes
+    original_id: bytes
+    amount_minutes: int
+    reason: str
+    requested_here: bool
+    counterparty_node_id: str
+    state: RecallState
+    answer_reason: str
+    return_transfer_id: bytes
+    def __init__(self, recall_id: _Optional[bytes] = ..., original_id: _Optional[bytes] = ..., amount_minutes: _Optional[int] = ..., reason: _Optional[str] = ..., requested_here: _Optional[bool] = ..., counterparty_node_id: _Optional[str] = ..., state: _Optional[_Union[RecallState, str]] = ..., answer_reason: _Optional[str] = ..., return_transfer_id: _Optional[bytes] = ...) -> None: ...
+
+class RequestRecallResponse(_message.Message):
+    __slots__ = ("recall",)
+    RECALL_FIELD_NUMBER: _ClassVar[int]
+    recall: RecallView
+    def __init__(self, recall: _Optional[_Union[RecallView, _Mapping]] = ...) -> None: ...
+
+class ListRecallsRequest(_message.Message):
+    __slots__ = ("state",)
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    state: RecallState
+    def __init__(self, state: _Optional[_Union[RecallState, str]] = ...) -> None: ...
+
+class ListRecallsResponse(_message.Message):
+    __slots__ = ("recalls",)
+    RECALLS_FIELD_NUMBER: _ClassVar[int]
+    recalls: _containers.RepeatedCompositeFieldContainer[RecallView]
+    def __init__(self, recalls: _Optional[_Iterable[_Union[RecallView, _Mapping]]] = ...) -> None: ...
+
+class AnswerRecallRequest(_message.Message):
+    __slots__ = ("recall_id", "accept", "reason")
+    RECALL_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCEPT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    recall_id: bytes
+    accept: bool
+    reason: str
+    def __init__(self, recall_id: _Optional[bytes] = ..., accept: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class AnswerRecallResponse(_message.Message):
+    __slots__ = ("recall",)
+    RECALL_FIELD_NUMBER: _ClassVar[int]
+    recall: RecallView
+    def __init__(self, recall: _Optional[_Union[RecallView, _Mapping]] = ...) -> None: ...

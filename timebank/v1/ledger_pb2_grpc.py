@@ -92,6 +92,21 @@ class NodeLedgerStub:
                 request_serializer=timebank_dot_v1_dot_ledger__pb2.CreateConsentRequest.SerializeToString,
                 response_deserializer=timebank_dot_v1_dot_ledger__pb2.CreateConsentResponse.FromString,
                 _registered_method=True)
+        self.RequestRecall = channel.unary_unary(
+                '/timebank.v1.NodeLedger/RequestRecall',
+                request_serializer=timebank_dot_v1_dot_ledger__pb2.RequestRecallRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_ledger__pb2.RequestRecallResponse.FromString,
+                _registered_method=True)
+        self.ListRecalls = channel.unary_unary(
+                '/timebank.v1.NodeLedger/ListRecalls',
+                request_serializer=timebank_dot_v1_dot_ledger__pb2.ListRecallsRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_ledger__pb2.ListRecallsResponse.FromString,
+                _registered_method=True)
+        self.AnswerRecall = channel.unary_unary(
+                '/timebank.v1.NodeLedger/AnswerRecall',
+                request_serializer=timebank_dot_v1_dot_ledger__pb2.AnswerRecallRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_ledger__pb2.AnswerRecallResponse.FromString,
+                _registered_method=True)
 
 
 class NodeLedgerServicer:
@@ -178,6 +193,27 @@ class NodeLedgerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RequestRecall(self, request, context):
+        """Asks the counterparty of a committed cross-node transfer sent from here to give it back.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRecalls(self, request, context):
+        """Recalls sent from here and received here.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnswerRecall(self, request, context):
+        """Accepts (starting the return transfer) or refuses a recall received here.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NodeLedgerServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -235,6 +271,21 @@ def add_NodeLedgerServicer_to_server(servicer, server):
                     servicer.CreateConsent,
                     request_deserializer=timebank_dot_v1_dot_ledger__pb2.CreateConsentRequest.FromString,
                     response_serializer=timebank_dot_v1_dot_ledger__pb2.CreateConsentResponse.SerializeToString,
+            ),
+            'RequestRecall': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestRecall,
+                    request_deserializer=timebank_dot_v1_dot_ledger__pb2.RequestRecallRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_ledger__pb2.RequestRecallResponse.SerializeToString,
+            ),
+            'ListRecalls': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRecalls,
+                    request_deserializer=timebank_dot_v1_dot_ledger__pb2.ListRecallsRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_ledger__pb2.ListRecallsResponse.SerializeToString,
+            ),
+            'AnswerRecall': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnswerRecall,
+                    request_deserializer=timebank_dot_v1_dot_ledger__pb2.AnswerRecallRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_ledger__pb2.AnswerRecallResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -537,6 +588,87 @@ class NodeLedger:
             '/timebank.v1.NodeLedger/CreateConsent',
             timebank_dot_v1_dot_ledger__pb2.CreateConsentRequest.SerializeToString,
             timebank_dot_v1_dot_ledger__pb2.CreateConsentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestRecall(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.NodeLedger/RequestRecall',
+            timebank_dot_v1_dot_ledger__pb2.RequestRecallRequest.SerializeToString,
+            timebank_dot_v1_dot_ledger__pb2.RequestRecallResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRecalls(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.NodeLedger/ListRecalls',
+            timebank_dot_v1_dot_ledger__pb2.ListRecallsRequest.SerializeToString,
+            timebank_dot_v1_dot_ledger__pb2.ListRecallsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnswerRecall(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.NodeLedger/AnswerRecall',
+            timebank_dot_v1_dot_ledger__pb2.AnswerRecallRequest.SerializeToString,
+            timebank_dot_v1_dot_ledger__pb2.AnswerRecallResponse.FromString,
             options,
             channel_credentials,
             insecure,
