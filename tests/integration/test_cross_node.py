@@ -74,6 +74,7 @@ def test_a_retried_submit_is_applied_once(city: RunningTestCity) -> None:
     changed = city.submit("shiqi", **{**fields, "amount_minutes": 41})
     assert changed.outcome == pb.OUTCOME_EXISTS_WITH_DIFFERENT_BODY
     city.final("dongqu", raw(0xC2))
+    city.final("shiqi", raw(0xC2))
     assert city.balance("dongqu", payee) == 40 and city.balance("shiqi", payer) == 60
 
 
@@ -207,6 +208,7 @@ def test_redemption_with_a_mandate_stops_at_its_limit(city: RunningTestCity) -> 
     for number, minutes, want in ((0xE1, 60, COMMITTED), (0xE2, 40, COMMITTED), (0xE3, 1, ABORTED)):
         city.submit("shiqi", id=raw(number), amount_minutes=minutes, **fields)
         assert city.final("shiqi", raw(number)).state == want
+        assert city.final("dongqu", raw(number)).state == want
     assert city.balance("dongqu", elder) == 400
     assert "exceed what the mandate allows (0 left)" in city.state("shiqi", raw(0xE3)).reason
 
@@ -342,6 +344,7 @@ def committed_push(city: RunningTestCity, number: int, minutes: int) -> tuple[by
         amount_minutes=minutes,
     )
     assert city.final("dongqu", transfer_id).state == COMMITTED
+    assert city.final("shiqi", transfer_id).state == COMMITTED
     return transfer_id, payer, payee
 
 
