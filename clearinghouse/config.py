@@ -21,6 +21,7 @@ from timebank.config import (
     parse_listen_address,
     require,
     resolve_path,
+    within,
 )
 from timebank.errors import ConfigError
 
@@ -53,22 +54,10 @@ class ServerTable:
             "insecure",
             f"plaintext is allowed only on a loopback address, got listen {self.listen!r}",
         )
-        require(1 <= self.workers_max <= 256, "workers_max", f"got {self.workers_max}, want 1..=256")
-        require(
-            1024 <= self.message_bytes_max <= MESSAGE_BYTES_MAX,
-            "message_bytes_max",
-            f"got {self.message_bytes_max}, want 1024..={MESSAGE_BYTES_MAX}",
-        )
-        require(
-            0 <= self.long_poll_seconds <= 30,
-            "long_poll_seconds",
-            f"got {self.long_poll_seconds}, want 0..=30",
-        )
-        require(
-            0 <= self.shutdown_grace_seconds <= 300,
-            "shutdown_grace_seconds",
-            f"got {self.shutdown_grace_seconds}, want 0..=300",
-        )
+        within("workers_max", self.workers_max, 1, 256)
+        within("message_bytes_max", self.message_bytes_max, 1024, MESSAGE_BYTES_MAX)
+        within("long_poll_seconds", self.long_poll_seconds, 0, 30)
+        within("shutdown_grace_seconds", self.shutdown_grace_seconds, 0, 300)
 
 
 @dataclass(frozen=True)
@@ -86,26 +75,10 @@ class ProtocolTable:
     default_pending_cap_minutes: int = 600_000
 
     def __post_init__(self) -> None:
-        require(
-            0.1 <= self.prepare_ttl_seconds <= 86_400,
-            "prepare_ttl_seconds",
-            f"got {self.prepare_ttl_seconds}, want 0.1..=86400",
-        )
-        require(
-            1 <= self.clock_skew_seconds_max <= 3_600,
-            "clock_skew_seconds_max",
-            f"got {self.clock_skew_seconds_max}, want 1..=3600",
-        )
-        require(
-            1 <= self.batch_items_max <= 8_000,
-            "batch_items_max",
-            f"got {self.batch_items_max}, want 1..=8000",
-        )
-        require(
-            0.01 <= self.sweep_interval_seconds <= 60,
-            "sweep_interval_seconds",
-            f"got {self.sweep_interval_seconds}, want 0.01..=60",
-        )
+        within("prepare_ttl_seconds", self.prepare_ttl_seconds, 0.1, 86_400)
+        within("clock_skew_seconds_max", self.clock_skew_seconds_max, 1, 3_600)
+        within("batch_items_max", self.batch_items_max, 1, 8_000)
+        within("sweep_interval_seconds", self.sweep_interval_seconds, 0.01, 60)
         for name in ("default_net_debit_cap_minutes", "default_pending_cap_minutes"):
             value = getattr(self, name)
             require(0 <= value <= 10**15, name, f"got {value}, want 0..=10^15")

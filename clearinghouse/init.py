@@ -15,7 +15,7 @@ from clearinghouse import registry
 from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
 from timebank import keys
 from timebank.clock import Clock
-from timebank.config import toml_string
+from timebank.config import toml_string, validated_text
 from timebank.errors import ConfigError
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.storage import migrate
@@ -74,20 +74,13 @@ def init_clearinghouse(
 ) -> ClearinghouseConfig:
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / CONFIG_NAME
-    if config_path.exists():
-        raise ConfigError(f"{config_path}: exists already; refusing to overwrite a clearinghouse")
     text = TEMPLATE.format(
         display_name=toml_string(display_name),
         database_url=toml_string(database_url),
         listen=toml_string(listen),
         insecure="true" if insecure else "false",
     )
-    staging = directory / (CONFIG_NAME + ".new")
-    staging.write_text(text, encoding="utf-8")
-    try:
-        config = load_clearinghouse_config(staging, environ={})
-    finally:
-        staging.unlink()
+    config = validated_text(config_path, text, load_clearinghouse_config)
     key_path = config.path(config.keys.signing_key_file)
     if key_path.exists():
         raise ConfigError(f"keys.signing_key_file: {key_path} exists already")

@@ -22,6 +22,7 @@ from timebank.config import (
     parse_listen_address,
     require,
     resolve_path,
+    within,
 )
 from timebank.errors import ConfigError
 from timebank.ledger.model import BATCH_SIZE_MAX
@@ -69,17 +70,9 @@ class ServerTable:
             f"got {self.listen!r}: the operator service has no TLS yet, so it listens on "
             "a loopback address only (127.0.0.1, ::1 or localhost)",
         )
-        require(1 <= self.workers_max <= 256, "workers_max", f"got {self.workers_max}, want 1..=256")
-        require(
-            1024 <= self.message_bytes_max <= MESSAGE_BYTES_MAX,
-            "message_bytes_max",
-            f"got {self.message_bytes_max}, want 1024..={MESSAGE_BYTES_MAX}",
-        )
-        require(
-            0 <= self.shutdown_grace_seconds <= 300,
-            "shutdown_grace_seconds",
-            f"got {self.shutdown_grace_seconds}, want 0..=300",
-        )
+        within("workers_max", self.workers_max, 1, 256)
+        within("message_bytes_max", self.message_bytes_max, 1024, MESSAGE_BYTES_MAX)
+        within("shutdown_grace_seconds", self.shutdown_grace_seconds, 0, 300)
 
 
 @dataclass(frozen=True)
@@ -88,16 +81,8 @@ class LedgerTable:
     statement_page_max: int = 1_000
 
     def __post_init__(self) -> None:
-        require(
-            1 <= self.batch_size_max <= BATCH_SIZE_MAX,
-            "batch_size_max",
-            f"got {self.batch_size_max}, want 1..={BATCH_SIZE_MAX}",
-        )
-        require(
-            1 <= self.statement_page_max <= 10_000,
-            "statement_page_max",
-            f"got {self.statement_page_max}, want 1..=10000",
-        )
+        within("batch_size_max", self.batch_size_max, 1, BATCH_SIZE_MAX)
+        within("statement_page_max", self.statement_page_max, 1, 10_000)
 
 
 @dataclass(frozen=True)
@@ -133,31 +118,11 @@ class ClearinghouseTable:
                 "insecure",
                 f"plaintext is allowed only to a loopback address, got {self.address!r}",
             )
-        require(
-            0.1 <= self.exchange_deadline_seconds <= 120,
-            "exchange_deadline_seconds",
-            f"got {self.exchange_deadline_seconds}, want 0.1..=120",
-        )
-        require(
-            1 <= self.batch_items_max <= 8_000,
-            "batch_items_max",
-            f"got {self.batch_items_max}, want 1..=8000",
-        )
-        require(
-            0.01 <= self.retry_backoff_max_seconds <= 300,
-            "retry_backoff_max_seconds",
-            f"got {self.retry_backoff_max_seconds}, want 0.01..=300",
-        )
-        require(
-            1 <= self.query_after_seconds <= 86_400,
-            "query_after_seconds",
-            f"got {self.query_after_seconds}, want 1..=86400",
-        )
-        require(
-            1 <= self.clock_skew_seconds_max <= 3_600,
-            "clock_skew_seconds_max",
-            f"got {self.clock_skew_seconds_max}, want 1..=3600",
-        )
+        within("exchange_deadline_seconds", self.exchange_deadline_seconds, 0.1, 120)
+        within("batch_items_max", self.batch_items_max, 1, 8_000)
+        within("retry_backoff_max_seconds", self.retry_backoff_max_seconds, 0.01, 300)
+        within("query_after_seconds", self.query_after_seconds, 1, 86_400)
+        within("clock_skew_seconds_max", self.clock_skew_seconds_max, 1, 3_600)
 
 
 @dataclass(frozen=True)

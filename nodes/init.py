@@ -14,7 +14,7 @@ from nodes.config import NodeConfig, load_node_config
 from timebank import keys
 from timebank.books import Books
 from timebank.clock import Clock
-from timebank.config import toml_string
+from timebank.config import toml_string, validated_text
 from timebank.errors import ConfigError
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine
@@ -83,8 +83,6 @@ def init_node(
 ) -> NodeConfig:
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / CONFIG_NAME
-    if config_path.exists():
-        raise ConfigError(f"{config_path}: exists already; refusing to overwrite a node")
     text = TEMPLATE.format(
         node_id=toml_string(node_id),
         display_name=toml_string(display_name),
@@ -94,12 +92,7 @@ def init_node(
         clearinghouse_address=toml_string(clearinghouse_address),
         insecure="true" if insecure else "false",
     )
-    staging = directory / (CONFIG_NAME + ".new")
-    staging.write_text(text, encoding="utf-8")
-    try:
-        config = load_node_config(staging, environ={})  # validate before anything is created
-    finally:
-        staging.unlink()
+    config = validated_text(config_path, text, load_node_config)
     if config.signing_key_path.exists():
         raise ConfigError(f"keys.signing_key_file: {config.signing_key_path} exists already")
     keys.write_new_signing_key(config.signing_key_path)

@@ -1,31 +1,39 @@
 """`timebank bench`: the books' throughput beside this machine's own baselines.
 
 Owns the benchmark command: what is measured and how many times, the sizes (every loop
-is bounded by a count, never by time), the scratch node and database it creates and
-removes, and the report (a progress line per figure on stderr, a table on stdout, a
-JSON document with --out).
+is bounded by a count, and every wait also by a deadline), the scratch node, database
+and city it creates and removes, and the report (a progress line per figure on stderr, a
+table on stdout, a JSON document with --out).
 
 Baselines bound what the system could reach on this machine and backend:
   raw single-row commits   one INSERT + COMMIT per row on a plain table, through the same
                            engine factory (SQLite WAL with synchronous=FULL, or PostgreSQL)
   raw batched rows         rows inserted in one transaction with executemany
   gRPC round trips         unary health Check calls over loopback, one client thread
+  Ed25519, SHA-256         signatures, verifications and hashes of one 200-byte message
 System figures: Books.submit with one transfer per call, with batches of 1,000 and of
-8,000, and SubmitTransfers batches of 1,000 through a real node server. Each ratio
-divides a system figure by the figure that bounds it.
+8,000, and SubmitTransfers batches of 1,000 through a real node server. Then a whole city
+(a clearinghouse and three nodes as separate processes, mutual TLS, SQLite, started once
+in the temporary folder): cross-node transfers shiqi -> dongqu submitted in batches of
+1,000 and timed until every one is committed at both nodes, and the latency of single
+cross-node transfers, one at a time, until committed at the origin (p50 and p99, ms).
+Each ratio divides a system figure by the figure that bounds it.
 
-Every figure is the median of N timed runs after one untimed warm-up run. A run's inputs
+Every figure is the median of N timed runs after one untimed warm-up run (the city's
+warm-up is a small one: a batch of 100 and a few single transfers). A run's inputs
 (rows, requests, messages) are built before its timer starts. time.perf_counter is read
-here: this is a benchmark, not part of the ledger. The SQLite database and the node live
-in a temporary folder; a PostgreSQL database must be empty, and its tables are dropped
-at the end.
+here: this is a benchmark, not part of the ledger. The SQLite database, the node and the
+city live in a temporary folder; a PostgreSQL database must be empty, and its tables are
+dropped at the end (the city always uses SQLite).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
+import math
 import os
 import pathlib
 import platform
@@ -41,6 +49,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import grpc
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, insert, inspect, text
 
@@ -49,8 +58,10 @@ from nodes.config import NodeConfig
 from nodes.init import init_node
 from nodes.server import create_server
 from nodes.wire import transfer_to_message
+from timebank import processes
 from timebank.books import Books
 from timebank.clock import Clock, SystemClock
+from timebank.demo import CITY, RunningCity, start_city
 from timebank.errors import ConfigError
 from timebank.ledger.model import (
     SYSTEM_ACCOUNT_IDS,
@@ -62,6 +73,7 @@ from timebank.ledger.model import (
 )
 from timebank.storage import schema
 from timebank.storage.engine import backend_name, create_database_engine
+from timebank.v1 import ledger_pb2 as pb
 
 BACKENDS = ("sqlite", "postgresql")
 HOLDER_PREFIX = "bench"
@@ -74,6 +86,22 @@ LARGE_BATCH_SIZE = 8_000
 DEADLINE_SECONDS = 30.0
 HEALTH_WORKERS = 4
 SERVER_STOP_GRACE_SECONDS = 1.0
+MESSAGE = bytes(range(200))  # the 200-byte message of the signature and hash baselines
+
+# The city of the cross-node figures: transfers from one payer at ORIGIN to payees at COUNTERPARTY.
+ORIGIN, COUNTERPARTY = "shiqi", "dongqu"
+CROSS_BATCH_SIZE = 1_000
+CROSS_AMOUNT_MINUTES = 1
+PAYER_DEPOSIT_MINUTES = 100_000_000
+CROSS_DEADLINE_SECONDS = 120.0  # a run fails if its transfers are not all committed by then
+CALL_DEADLINE_SECONDS = 30.0
+SETTLE_POLL_SECONDS = 0.1  # balance polls while a throughput run settles (each one costs the node)
+LATENCY_POLL_SECONDS = 0.002  # GetCrossNodeTransfer polls while one transfer settles
+WARM_UP_CROSS_TRANSFERS = 100
+WARM_UP_LATENCY_TRANSFERS = 5
+CITY_ACCOUNT_ID_BASE = 0xBE4D << 112
+CROSS_TRANSFER_ID_BASE = 0x7E << 112
+LOG_LINES_IN_FAILURE = 4
 
 
 class BenchFailed(Exception):
@@ -90,10 +118,16 @@ class Sizes:
     raw_batched_rows_per_transaction: int
     raw_batched_transactions: int
     grpc_round_trips: int
+    ed25519_signatures: int
+    ed25519_verifications: int
+    sha256_hashes: int
     single_transfers: int
     batches_of_1000: int
     batches_of_8000: int
     node_batches_of_1000: int
+    cross_node_repetitions: int  # the city's figures are slow: fewer runs than the others
+    cross_node_transfers: int  # one throughput run, in batches of CROSS_BATCH_SIZE
+    cross_node_latency_transfers: int  # one latency run, one transfer at a time
 
 
 FULL = Sizes(
@@ -103,10 +137,16 @@ FULL = Sizes(
     raw_batched_rows_per_transaction=LARGE_BATCH_SIZE,
     raw_batched_transactions=4,
     grpc_round_trips=2_000,
+    ed25519_signatures=5_000,
+    ed25519_verifications=2_000,
+    sha256_hashes=200_000,
     single_transfers=300,
     batches_of_1000=8,
     batches_of_8000=2,
     node_batches_of_1000=8,
+    cross_node_repetitions=3,
+    cross_node_transfers=1_000,
+    cross_node_latency_transfers=100,
 )
 QUICK = Sizes(
     repetitions=3,
@@ -115,10 +155,16 @@ QUICK = Sizes(
     raw_batched_rows_per_transaction=LARGE_BATCH_SIZE,
     raw_batched_transactions=1,
     grpc_round_trips=300,
+    ed25519_signatures=1_000,
+    ed25519_verifications=500,
+    sha256_hashes=50_000,
     single_transfers=40,
     batches_of_1000=2,
     batches_of_8000=1,
     node_batches_of_1000=2,
+    cross_node_repetitions=3,
+    cross_node_transfers=200,
+    cross_node_latency_transfers=20,
 )
 
 # The plain table of the raw baselines, about as wide as a transfer's essentials.
@@ -139,18 +185,22 @@ Workload = Callable[[], TimedRun]  # builds one run's inputs (untimed) and its t
 # -- figures -------------------------------------------------------------------------------
 
 
+PER_SECOND, MILLISECONDS = "per second", "ms"
+
+
 @dataclass(frozen=True)
 class Figure:
     key: str  # the JSON key, e.g. "single_transfers_per_second"
     label: str
-    runs_per_second: tuple[float, ...]
+    runs: tuple[float, ...]  # one value per timed run, in unit
+    unit: str = PER_SECOND
 
     @property
-    def median_per_second(self) -> float:
-        return statistics.median(self.runs_per_second)
+    def median(self) -> float:
+        return statistics.median(self.runs)
 
     def to_json(self) -> dict[str, Any]:
-        return {"median": self.median_per_second, "runs": list(self.runs_per_second)}
+        return {"median": self.median, "runs": list(self.runs), "unit": self.unit}
 
 
 @dataclass(frozen=True)
@@ -162,7 +212,7 @@ class Ratio:
 
     @property
     def median(self) -> float:
-        return self.numerator.median_per_second / self.denominator.median_per_second
+        return self.numerator.median / self.denominator.median
 
     def to_json(self) -> dict[str, Any]:
         return {"median": self.median, "numerator": self.numerator.key, "denominator": self.denominator.key}
@@ -186,20 +236,23 @@ class Report:
         }
 
 
-def measure(key: str, label: str, workload: Workload, repetitions: int) -> Figure:
-    """One warm-up run, then `repetitions` timed runs; prints a progress line."""
+def measure(key: str, label: str, workload: Workload, repetitions: int, warm_up: Workload | None = None) -> Figure:
+    """One warm-up run (of warm_up, if given), then `repetitions` timed runs; prints a progress line."""
     started = time.perf_counter()
-    _time_one_run(workload)
+    _time_one_run(warm_up or workload)
     runs = tuple(_time_one_run(workload) for _ in range(repetitions))
     figure = Figure(key, label, runs)
-    elapsed_seconds = time.perf_counter() - started
+    _progress(figure, time.perf_counter() - started)
+    return figure
+
+
+def _progress(figure: Figure, elapsed_seconds: float) -> None:
     print(
-        f"bench: {label}: median {_format_rate(figure.median_per_second)}/s "
-        f"({repetitions} runs + 1 warm-up, {elapsed_seconds:.1f} s)",
+        f"bench: {figure.label}: median {_format_value(figure)} "
+        f"({len(figure.runs)} runs + 1 warm-up, {elapsed_seconds:.1f} s)",
         file=sys.stderr,
         flush=True,
     )
-    return figure
 
 
 def _time_one_run(workload: Workload) -> float:
@@ -266,6 +319,47 @@ def grpc_round_trips(stub: health_pb2_grpc.HealthStub, count: int) -> Workload:
     return prepare
 
 
+def ed25519_signatures(count: int) -> Workload:
+    def prepare() -> TimedRun:
+        private_key = Ed25519PrivateKey.generate()
+
+        def timed_run() -> int:
+            for _ in range(count):
+                private_key.sign(MESSAGE)
+            return count
+
+        return timed_run
+
+    return prepare
+
+
+def ed25519_verifications(count: int) -> Workload:
+    def prepare() -> TimedRun:
+        private_key = Ed25519PrivateKey.generate()
+        public_key, signature = private_key.public_key(), private_key.sign(MESSAGE)
+
+        def timed_run() -> int:
+            for _ in range(count):
+                public_key.verify(signature, MESSAGE)  # raises InvalidSignature if it does not verify
+            return count
+
+        return timed_run
+
+    return prepare
+
+
+def sha256_hashes(count: int) -> Workload:
+    def prepare() -> TimedRun:
+        def timed_run() -> int:
+            for _ in range(count):
+                hashlib.sha256(MESSAGE).digest()
+            return count
+
+        return timed_run
+
+    return prepare
+
+
 @contextmanager
 def health_server() -> Iterator[int]:
     """A trivial gRPC server (the standard health service) on loopback; yields its port."""
@@ -309,7 +403,25 @@ def measure_baselines(database_url: str, sizes: Sizes) -> tuple[Figure, ...]:
             grpc_round_trips(health_pb2_grpc.HealthStub(channel), sizes.grpc_round_trips),
             sizes.repetitions,
         )
-    return commits, batched, round_trips
+    signatures = measure(
+        "ed25519_signatures_per_second",
+        "Ed25519 signatures (200 bytes)",
+        ed25519_signatures(sizes.ed25519_signatures),
+        sizes.repetitions,
+    )
+    verifications = measure(
+        "ed25519_verifications_per_second",
+        "Ed25519 verifications (200 bytes)",
+        ed25519_verifications(sizes.ed25519_verifications),
+        sizes.repetitions,
+    )
+    hashes = measure(
+        "sha256_hashes_per_second",
+        "SHA-256 hashes (200 bytes)",
+        sha256_hashes(sizes.sha256_hashes),
+        sizes.repetitions,
+    )
+    return commits, batched, round_trips, signatures, verifications, hashes
 
 
 # -- the system ----------------------------------------------------------------------------
@@ -433,9 +545,239 @@ def measure_system(config: NodeConfig, clock: Clock, sizes: Sizes) -> tuple[Figu
     return (*measure_books(config, clock, sizes, source), measure_node(config, clock, sizes, source))
 
 
+# -- the city: cross-node transfers ---------------------------------------------------------
+
+
+class CrossNodeBench:
+    """Drives the city: one payer at ORIGIN with a large deposit, a fresh payee at
+    COUNTERPARTY for every run, transfer ids from a counter (unique in this city)."""
+
+    def __init__(self, city: RunningCity) -> None:
+        self.city = city
+        self.origin = city.client(ORIGIN)
+        self.counterparty = city.client(COUNTERPARTY)
+        self._transfer_numbers = itertools.count(CROSS_TRANSFER_ID_BASE + 1)
+        self._account_numbers = itertools.count(CITY_ACCOUNT_ID_BASE + 1)
+        self.payer_debits_expected_minutes = 0  # what the payer's committed transfers debit
+        self.to_verify: list[bytes] = []  # the last transfer of each batch: checked at both nodes
+        self.payer = self._create_account(self.origin, "payer")
+        deposit = pb.Transfer(
+            id=self._next_transfer_id(),
+            kind=pb.TRANSFER_KIND_SINGLE_PHASE,
+            debit_account_id=ISSUANCE_ID.to_bytes(16, "big"),
+            credit_account_id=self.payer,
+            amount_minutes=PAYER_DEPOSIT_MINUTES,
+            memo="bench deposit",
+        )
+        self.origin.submit_transfer(deposit)  # a refusal is a gRPC error
+
+    def _next_transfer_id(self) -> bytes:
+        return next(self._transfer_numbers).to_bytes(16, "big")
+
+    def _create_account(self, client: NodeClient, holder: str) -> bytes:
+        account = next(self._account_numbers).to_bytes(16, "big")
+        request = pb.Account(id=account, kind=pb.ACCOUNT_KIND_MEMBER, holder=f"{HOLDER_PREFIX} {holder}")
+        _expect_accepted(client.create_accounts([request]).results, f"create the {holder} account")
+        return account
+
+    def new_payee(self) -> bytes:
+        return self._create_account(self.counterparty, "payee")
+
+    def transfers(self, payee: bytes, count: int) -> list[pb.CrossNodeTransfer]:
+        return [
+            pb.CrossNodeTransfer(
+                id=self._next_transfer_id(),
+                local_account_id=self.payer,
+                remote_node_id=COUNTERPARTY,
+                remote_account_id=payee,
+                amount_minutes=CROSS_AMOUNT_MINUTES,
+                memo="bench",
+            )
+            for _ in range(count)
+        ]
+
+    def submit(self, items: list[pb.CrossNodeTransfer]) -> None:
+        request = pb.SubmitCrossNodeTransfersRequest(transfers=items)
+        response = self.origin.call(self.origin.stub.SubmitCrossNodeTransfers, request)
+        _expect_accepted(response.results, "SubmitCrossNodeTransfers")
+        self.payer_debits_expected_minutes += sum(item.amount_minutes for item in items)
+
+    def wait_settled(self, payee: bytes, payee_expected_minutes: int, deadline: float) -> None:
+        """Until the payee's balance at COUNTERPARTY and the payer's posted debits at ORIGIN are
+        exactly what every transfer committed gives (an abort would never get there)."""
+        payee_done = payer_done = False
+        for _ in range(int(CROSS_DEADLINE_SECONDS / SETTLE_POLL_SECONDS) + 1):
+            if not payee_done:
+                payee_minutes = self.counterparty.get_account(payee).balance_minutes
+                payee_done = payee_minutes == payee_expected_minutes
+            if not payer_done:
+                payer = self.origin.get_account(self.payer).account
+                payer_done = (
+                    payer.debits_posted_minutes == self.payer_debits_expected_minutes
+                    and payer.debits_pending_minutes == 0
+                )
+            if payee_done and payer_done:
+                return
+            if time.perf_counter() > deadline:
+                break
+            time.sleep(SETTLE_POLL_SECONDS)
+        raise BenchFailed(
+            f"cross-node transfers not all committed within {CROSS_DEADLINE_SECONDS:.0f} s: the payee at "
+            f"{COUNTERPARTY} has {payee_minutes} of {payee_expected_minutes} min; the payer at {ORIGIN} "
+            f"has {payer.debits_posted_minutes} of {self.payer_debits_expected_minutes} min debited and "
+            f"{payer.debits_pending_minutes} min still held{_log_tails(self.city)}"
+        )
+
+    def wait_committed_at_origin(self, transfer_id: bytes, deadline: float) -> None:
+        request = pb.GetCrossNodeTransferRequest(id=transfer_id)
+        for _ in range(int(CROSS_DEADLINE_SECONDS / LATENCY_POLL_SECONDS) + 1):
+            view = self.origin.call(self.origin.stub.GetCrossNodeTransfer, request)
+            if view.state == pb.CROSS_NODE_STATE_COMMITTED:
+                return
+            if view.state == pb.CROSS_NODE_STATE_ABORTED:
+                raise BenchFailed(f"cross-node transfer {transfer_id.hex()} aborted at {ORIGIN}: {view.reason}")
+            if time.perf_counter() > deadline:
+                break
+            time.sleep(LATENCY_POLL_SECONDS)
+        raise BenchFailed(
+            f"cross-node transfer {transfer_id.hex()} not committed at {ORIGIN} within the run's "
+            f"{CROSS_DEADLINE_SECONDS:.0f} s ({_state_name(view.state)}){_log_tails(self.city)}"
+        )
+
+    def verify_committed(self) -> None:
+        """Untimed: every recorded transfer is COMMITTED at both nodes."""
+        for transfer_id in self.to_verify:
+            request = pb.GetCrossNodeTransferRequest(id=transfer_id)
+            for node_id, client in ((ORIGIN, self.origin), (COUNTERPARTY, self.counterparty)):
+                view = client.call(client.stub.GetCrossNodeTransfer, request)
+                if view.state != pb.CROSS_NODE_STATE_COMMITTED:
+                    raise BenchFailed(
+                        f"cross-node transfer {transfer_id.hex()} at {node_id}: "
+                        f"{_state_name(view.state)} ({view.reason}), want COMMITTED"
+                    )
+        self.to_verify.clear()
+
+
+def _state_name(state: int) -> str:
+    return pb.CrossNodeState.Name(state).removeprefix("CROSS_NODE_STATE_")
+
+
+def _expect_accepted(results: Iterable[pb.ItemResult], what: str) -> None:
+    for result in results:
+        if result.outcome not in (pb.OUTCOME_OK, pb.OUTCOME_EXISTS):  # EXISTS: a retried call
+            raise BenchFailed(f"{what}: {pb.Outcome.Name(result.outcome)}: {result.detail}")
+
+
+def _log_tails(city: RunningCity) -> str:
+    """The last lines of every party's log, for a failure message (the city's folder is removed)."""
+    parts = []
+    for party in [city.clearinghouse, *city.nodes.values()]:
+        try:
+            lines = party.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError as error:
+            lines = [f"(unreadable: {error})"]
+        tail = "\n    ".join(lines[-LOG_LINES_IN_FAILURE:])
+        parts.append(f"\n  {party.log_path.parent.name}/{party.log_path.name}:\n    {tail}")
+    return "; the parties' logs end:" + "".join(parts)
+
+
+def _batch_sizes(count: int, batch_size: int) -> list[int]:
+    return [min(batch_size, count - start) for start in range(0, count, batch_size)]
+
+
+def cross_node_throughput(bench: CrossNodeBench, count: int) -> Workload:
+    """`count` transfers in batches of CROSS_BATCH_SIZE to a fresh payee, timed from the first
+    submit until every one is committed at both nodes."""
+
+    def prepare() -> TimedRun:
+        payee = bench.new_payee()
+        batches = [bench.transfers(payee, size) for size in _batch_sizes(count, CROSS_BATCH_SIZE)]
+
+        def timed_run() -> int:
+            deadline = time.perf_counter() + CROSS_DEADLINE_SECONDS
+            for batch in batches:
+                bench.submit(batch)
+            bench.wait_settled(payee, count * CROSS_AMOUNT_MINUTES, deadline)
+            return count
+
+        bench.to_verify.extend(batch[-1].id for batch in batches)
+        return timed_run
+
+    return prepare
+
+
+def cross_node_latencies(bench: CrossNodeBench, count: int) -> list[float]:
+    """`count` transfers one at a time, each timed in ms from its submit until committed at ORIGIN."""
+    items = bench.transfers(bench.new_payee(), count)
+    latencies = []
+    deadline = time.perf_counter() + CROSS_DEADLINE_SECONDS
+    for item in items:
+        started = time.perf_counter()
+        bench.submit([item])
+        bench.wait_committed_at_origin(item.id, deadline)
+        latencies.append((time.perf_counter() - started) * 1_000)
+    bench.to_verify.append(items[-1].id)
+    return latencies
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The nearest-rank percentile: the smallest value with at least fraction of them at or below it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def measure_cross_node(bench: CrossNodeBench, sizes: Sizes) -> tuple[Figure, ...]:
+    repetitions = sizes.cross_node_repetitions
+    throughput = measure(
+        "cross_node_transfers_per_second",
+        f"cross-node transfers settled at both nodes (batches of {CROSS_BATCH_SIZE:,})",
+        cross_node_throughput(bench, sizes.cross_node_transfers),
+        repetitions,
+        warm_up=cross_node_throughput(bench, WARM_UP_CROSS_TRANSFERS),
+    )
+    started = time.perf_counter()
+    cross_node_latencies(bench, WARM_UP_LATENCY_TRANSFERS)
+    runs = [cross_node_latencies(bench, sizes.cross_node_latency_transfers) for _ in range(repetitions)]
+    p50, p99 = (
+        Figure(
+            f"cross_node_latency_p{number}_ms",
+            f"cross-node latency to commit at origin, p{number}",
+            tuple(percentile(run, number / 100) for run in runs),
+            MILLISECONDS,
+        )
+        for number in (50, 99)
+    )
+    elapsed_seconds = time.perf_counter() - started
+    _progress(p50, elapsed_seconds)
+    _progress(p99, elapsed_seconds)
+    bench.verify_committed()
+    return throughput, p50, p99
+
+
+def measure_city(directory: pathlib.Path, sizes: Sizes) -> tuple[Figure, ...]:
+    """Starts the city once for all the cross-node figures; stops it whatever happens."""
+    started = time.perf_counter()
+    try:
+        city = start_city(directory, CITY)
+    except processes.StartFailed as error:
+        raise BenchFailed(f"the city did not start: {error}") from None
+    try:
+        print(f"bench: city of {len(CITY)} nodes started ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+        return measure_cross_node(CrossNodeBench(city), sizes)
+    finally:
+        city.stop()
+
+
 def ratios_of(baselines: Sequence[Figure], system: Sequence[Figure]) -> tuple[Ratio, ...]:
-    commits, batched_rows, _round_trips = baselines
-    single, batch_1000, batch_8000, grpc_batch_1000 = system
+    by_key = {figure.key: figure for figure in (*baselines, *system)}
+    commits = by_key["raw_single_row_commits_per_second"]
+    batched_rows = by_key["raw_batched_rows_per_second"]
+    round_trips = by_key["grpc_round_trips_per_second"]
+    single = by_key["single_transfers_per_second"]
+    batch_1000 = by_key["batch_1000_transfers_per_second"]
+    batch_8000 = by_key["batch_8000_transfers_per_second"]
+    grpc_batch_1000 = by_key["grpc_batch_1000_transfers_per_second"]
+    cross_node = by_key["cross_node_transfers_per_second"]
     return (
         Ratio(
             "single_transfers_to_raw_single_row_commits",
@@ -460,6 +802,18 @@ def ratios_of(baselines: Sequence[Figure], system: Sequence[Figure]) -> tuple[Ra
             "gRPC batches of 1,000 / local batches of 1,000",
             grpc_batch_1000,
             batch_1000,
+        ),
+        Ratio(
+            "cross_node_transfers_to_raw_single_row_commits",
+            "cross-node transfers / raw single-row commits",
+            cross_node,
+            commits,
+        ),
+        Ratio(
+            "cross_node_transfers_to_grpc_round_trips",
+            "cross-node transfers / gRPC round trips",
+            cross_node,
+            round_trips,
         ),
     )
 
@@ -533,8 +887,23 @@ def collect(sizes: Sizes, backend: str, database_url: str | None, clock: Clock) 
         )
         baselines = measure_baselines(config.database_url, sizes)
         system = measure_system(config, clock, sizes)
+        system += measure_city(pathlib.Path(directory) / "city", sizes)
         machine = describe_machine(backend, config.database_url)
-    parameters = {"backend": backend, "warm_up_runs": 1, "timer": "time.perf_counter", **asdict(sizes)}
+    parameters = {
+        "backend": backend,
+        "warm_up_runs": 1,
+        "timer": "time.perf_counter",
+        **asdict(sizes),
+        "cross_node_city": f"{len(CITY)} nodes and a clearinghouse as processes, mutual TLS, SQLite",
+        "cross_node_batch_size": CROSS_BATCH_SIZE,
+        "cross_node_amount_minutes": CROSS_AMOUNT_MINUTES,
+        "cross_node_warm_up_transfers": WARM_UP_CROSS_TRANSFERS,
+        "cross_node_warm_up_latency_transfers": WARM_UP_LATENCY_TRANSFERS,
+        "cross_node_latency_poll_seconds": LATENCY_POLL_SECONDS,
+        "cross_node_settle_poll_seconds": SETTLE_POLL_SECONDS,
+        "cross_node_deadline_seconds": CROSS_DEADLINE_SECONDS,
+        "percentile": "nearest rank",
+    }
     return Report(machine, baselines, system, ratios_of(baselines, system), parameters)
 
 
@@ -545,18 +914,29 @@ def _format_rate(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:,.2f}"
 
 
+def _format_value(figure: Figure) -> str:
+    if figure.unit == MILLISECONDS:
+        return f"{figure.median:,.1f} ms"
+    return f"{_format_rate(figure.median)}/s"
+
+
 def render_table(report: Report) -> str:
+    parameters = report.parameters
     header = (
-        f"timebank bench, {report.parameters['backend']}: median of "
-        f"{report.parameters['repetitions']} runs after one warm-up, per second"
+        f"timebank bench, {parameters['backend']}: median of {parameters['repetitions']} runs "
+        f"({parameters['cross_node_repetitions']} for the city) after one warm-up"
     )
-    lines = [header, "", f"{'':<9} {'figure':<48} {'median':>10}  runs"]
+    lines = [header, "", f"{'':<9} {'figure':<62} {'median':>10} {'unit':<5} runs"]
     for group, figures in (("baseline", report.baselines), ("system", report.system)):
         for figure in figures:
-            runs = "  ".join(_format_rate(run) for run in figure.runs_per_second)
-            lines.append(f"{group:<9} {figure.label:<48} {_format_rate(figure.median_per_second):>10}  {runs}")
+            if figure.unit == MILLISECONDS:
+                median, unit, runs = f"{figure.median:,.1f}", "ms", "  ".join(f"{run:,.1f}" for run in figure.runs)
+            else:
+                median, unit = _format_rate(figure.median), "/s"
+                runs = "  ".join(_format_rate(run) for run in figure.runs)
+            lines.append(f"{group:<9} {figure.label:<62} {median:>10} {unit:<5} {runs}")
     for ratio in report.ratios:
-        lines.append(f"{'ratio':<9} {ratio.label:<48} {ratio.median:>10.3f}")
+        lines.append(f"{'ratio':<9} {ratio.label:<62} {ratio.median:>10.4f}")
     return "\n".join(lines)
 
 
@@ -581,7 +961,7 @@ def register(subparsers: Any) -> None:
         description="Measures raw database and gRPC baselines, then the books and a node, "
         "and prints each figure with its ratio to the baseline that bounds it.",
     )
-    parser.add_argument("--quick", action="store_true", help="small counts (about 15 s)")
+    parser.add_argument("--quick", action="store_true", help="small counts (about 40 s)")
     parser.add_argument("--backend", choices=BACKENDS, default="sqlite", help="default sqlite")
     parser.add_argument(
         "--database-url",
@@ -591,7 +971,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--repetitions",
         type=_positive_integer,
-        help=f"timed runs per figure (default {FULL.repetitions}, --quick {QUICK.repetitions})",
+        help=f"timed runs per figure (default {FULL.repetitions}, --quick {QUICK.repetitions}; "
+        f"the city's figures {FULL.cross_node_repetitions})",
     )
     parser.add_argument("--out", type=pathlib.Path, help="also write the results to this JSON file")
     parser.set_defaults(handler=run_bench)
@@ -620,7 +1001,7 @@ def run_bench(arguments: argparse.Namespace) -> int:
     database_url = _database_url(arguments)
     sizes = QUICK if arguments.quick else FULL
     if arguments.repetitions is not None:
-        sizes = replace(sizes, repetitions=arguments.repetitions)
+        sizes = replace(sizes, repetitions=arguments.repetitions, cross_node_repetitions=arguments.repetitions)
     try:
         report = collect(sizes, arguments.backend, database_url, SystemClock())
     except BenchFailed as failure:

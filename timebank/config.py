@@ -14,7 +14,7 @@ import ipaddress
 import os
 import pathlib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar, get_type_hints
 
@@ -132,6 +132,26 @@ def require(condition: bool, key: str, message: str) -> None:
         raise ConfigError(f"{key}: {message}")
 
 
+def within(key: str, value: float, low: float, high: float) -> None:
+    """Inside a table's __post_init__: refuse a value outside low..=high, naming the key."""
+    require(low <= value <= high, key, f"got {value}, want {low}..={high}")
+
+
+def validated_text(path: pathlib.Path, text: str, load: Callable[..., T]) -> T:
+    """The configuration text would be, checked by its loader before anything is created.
+
+    Refuses to overwrite an existing file at path; leaves nothing behind.
+    """
+    if path.exists():
+        raise ConfigError(f"{path}: exists already; refusing to overwrite it")
+    staging = path.with_name(path.name + ".new")
+    staging.write_text(text, encoding="utf-8")
+    try:
+        return load(staging, environ={})
+    finally:
+        staging.unlink()
+
+
 def parse_listen_address(text: str) -> tuple[str, int]:
     """'HOST:PORT' (port 0 lets the system choose); IPv6 hosts in brackets."""
     host, separator, port_text = text.rpartition(":")
@@ -187,12 +207,8 @@ class DatabaseTable:
             normalise_url(self.url)
         except ConfigError as error:
             raise ConfigError(str(error).removeprefix("database.")) from None
-        require(1 <= self.pool_size <= 100, "pool_size", f"got {self.pool_size}, want 1..=100")
-        require(
-            0 <= self.pool_overflow_max <= 100,
-            "pool_overflow_max",
-            f"got {self.pool_overflow_max}, want 0..=100",
-        )
+        within("pool_size", self.pool_size, 1, 100)
+        within("pool_overflow_max", self.pool_overflow_max, 0, 100)
         require(
             0 < self.pool_timeout_seconds <= 300,
             "pool_timeout_seconds",

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from timebank import processes
+from timebank.storage import migrate
 
 COMMAND_TIMEOUT_SECONDS = 60
 
@@ -159,15 +160,16 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: pathlib.Path) -> None:
     timebank("node", "init", str(directory), "--id", "a", "--name", "A")
     (directory / "node.db").unlink()
     run = timebank("node", "serve", "--config", str(directory / "node.toml"), expect=2)
-    assert "the database schema is at revision none, want 0001" in run.stderr
+    head = migrate.head_revision()
+    assert f"the database schema is at revision none, want {head}" in run.stderr
     migrated = timebank("node", "migrate", "--config", str(directory / "node.toml"))
-    assert "empty -> 0001" in migrated.stdout
+    assert f"empty -> {head}" in migrated.stdout
 
 
 def test_init_refuses_to_overwrite(tmp_path: pathlib.Path) -> None:
     timebank("node", "init", str(tmp_path / "n"), "--id", "a", "--name", "A")
     run = timebank("node", "init", str(tmp_path / "n"), "--id", "a", "--name", "A", expect=2)
-    assert "exists already; refusing to overwrite a node" in run.stderr
+    assert "node.toml: exists already; refusing to overwrite it" in run.stderr
     key = (tmp_path / "n" / "keys" / "signing-key.pem").stat()
     assert key.st_mode & 0o777 == 0o600
 
