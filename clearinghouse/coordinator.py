@@ -357,6 +357,7 @@ class Coordinator:
         for transfer_id in query.transfer_ids:
             record = _stored(batch.connection, transfer_id)
             if record is None:
+                # Recorded as aborted so that a prepare arriving later is refused: the id is spent.
                 tombstone = CrossTransfer(transfer_id, sender_id, 1, sender_id, 1, 1, "", sender_id)
                 reason = "unknown to the clearinghouse: aborted on query"
                 self._record(batch, tombstone, ABORTED, reason, expires_at_micros=batch.now_micros)

@@ -127,16 +127,14 @@ class Crossing:
         return results
 
     def _submit(self, connection: Connection, requests: Sequence[CrossRequest]) -> tuple[ItemResult, ...]:
-        transfers: list[CrossTransfer | None] = []
-        for request in requests:
-            transfers.append(self._transfer_of(request))
+        checked = [self._transfer_or_reason(request) for request in requests]
         known = _remote_rows(connection, [r.id for r in requests])
-        legs = [self._local_leg(t) for t in transfers if t is not None]
+        legs = [self._local_leg(t) for t in checked if isinstance(t, CrossTransfer)]
         applied = iter(self.books.apply(connection, legs).results)
         results: list[ItemResult] = []
-        for request, transfer in zip(requests, transfers, strict=True):
-            if transfer is None:
-                results.append(ItemResult(request.id, Outcome.INVALID, self._invalid_reason(request)))
+        for request, transfer in zip(requests, checked, strict=True):
+            if isinstance(transfer, str):
+                results.append(ItemResult(request.id, Outcome.INVALID, transfer))
                 continue
             result = next(applied)
             if result.outcome == Outcome.EXISTS:
@@ -147,18 +145,12 @@ class Crossing:
             results.append(result)
         return tuple(results)
 
-    def _transfer_of(self, request: CrossRequest) -> CrossTransfer | None:
+    def _transfer_or_reason(self, request: CrossRequest) -> CrossTransfer | str:
+        """The cross transfer a request asks for, or why it is invalid."""
         try:
             return self._checked_transfer(request)
-        except RequestInvalid:
-            return None
-
-    def _invalid_reason(self, request: CrossRequest) -> str:
-        try:
-            self._checked_transfer(request)
         except RequestInvalid as error:
             return str(error)
-        return ""
 
     def _checked_transfer(self, request: CrossRequest) -> CrossTransfer:
         local = (self.node_id, request.local_account_id)

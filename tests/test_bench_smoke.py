@@ -1,6 +1,8 @@
 """Smoke test of `timebank bench`: it runs, exits 0 and writes a complete JSON report.
 
-Asserts nothing about speed: only that every figure is a positive number.
+Asserts nothing about speed: only that every figure, the new ones included (signature and
+hash baselines, cross-node throughput and latency through a real city, and their
+ratios), is there and is a positive number.
 """
 
 from __future__ import annotations
@@ -12,6 +14,33 @@ import sys
 
 REPOSITORY_ROOT = pathlib.Path(__file__).resolve().parent.parent
 TIMEOUT_SECONDS = 120
+EXPECTED_KEYS = {
+    "baselines": (
+        "raw_single_row_commits_per_second",
+        "raw_batched_rows_per_second",
+        "grpc_round_trips_per_second",
+        "ed25519_signatures_per_second",
+        "ed25519_verifications_per_second",
+        "sha256_hashes_per_second",
+    ),
+    "system": (
+        "single_transfers_per_second",
+        "batch_1000_transfers_per_second",
+        "batch_8000_transfers_per_second",
+        "grpc_batch_1000_transfers_per_second",
+        "cross_node_transfers_per_second",
+        "cross_node_latency_p50_ms",
+        "cross_node_latency_p99_ms",
+    ),
+    "ratios": (
+        "single_transfers_to_raw_single_row_commits",
+        "batch_1000_transfers_to_raw_batched_rows",
+        "batch_8000_transfers_to_raw_batched_rows",
+        "grpc_batch_1000_transfers_to_batch_1000_transfers",
+        "cross_node_transfers_to_raw_single_row_commits",
+        "cross_node_transfers_to_grpc_round_trips",
+    ),
+}
 
 
 def test_quick_bench_writes_positive_medians(tmp_path: pathlib.Path) -> None:
@@ -36,6 +65,9 @@ def test_quick_bench_writes_positive_medians(tmp_path: pathlib.Path) -> None:
     assert completed.returncode == 0, completed.stderr
     report = json.loads(out_path.read_text(encoding="utf-8"))
     assert report["machine"]["backend"] == "sqlite"
+    for group, keys in EXPECTED_KEYS.items():
+        missing = sorted(set(keys) - set(report[group]))
+        assert not missing, f"{group}: missing {missing}"
     for group in ("baselines", "system", "ratios"):
         assert report[group], f"{group}: empty"
         for key, figure in report[group].items():
@@ -44,3 +76,6 @@ def test_quick_bench_writes_positive_medians(tmp_path: pathlib.Path) -> None:
     for group in ("baselines", "system"):
         for key, figure in report[group].items():
             assert len(figure["runs"]) == 1, f"{group}.{key}: {figure['runs']!r}"
+            assert all(run > 0 for run in figure["runs"]), f"{group}.{key}: {figure['runs']!r}"
+    latency = report["system"]["cross_node_latency_p50_ms"]
+    assert latency["unit"] == "ms", latency

@@ -20,7 +20,7 @@ cross-node transfers, one at a time, until committed at the origin (p50 and p99,
 Each ratio divides a system figure by the figure that bounds it.
 
 Every figure is the median of N timed runs after one untimed warm-up run (the city's
-warm-up is a small one: a batch of 100 and a few single transfers). A run's inputs
+warm-up is a small one: a batch of 50 and 3 single transfers). A run's inputs
 (rows, requests, messages) are built before its timer starts. time.perf_counter is read
 here: this is a benchmark, not part of the ledger. The SQLite database, the node and the
 city live in a temporary folder; a PostgreSQL database must be empty, and its tables are
@@ -94,11 +94,10 @@ CROSS_BATCH_SIZE = 1_000
 CROSS_AMOUNT_MINUTES = 1
 PAYER_DEPOSIT_MINUTES = 100_000_000
 CROSS_DEADLINE_SECONDS = 120.0  # a run fails if its transfers are not all committed by then
-CALL_DEADLINE_SECONDS = 30.0
 SETTLE_POLL_SECONDS = 0.1  # balance polls while a throughput run settles (each one costs the node)
 LATENCY_POLL_SECONDS = 0.002  # GetCrossNodeTransfer polls while one transfer settles
-WARM_UP_CROSS_TRANSFERS = 100
-WARM_UP_LATENCY_TRANSFERS = 5
+WARM_UP_CROSS_TRANSFERS = 50
+WARM_UP_LATENCY_TRANSFERS = 3
 CITY_ACCOUNT_ID_BASE = 0xBE4D << 112
 CROSS_TRANSFER_ID_BASE = 0x7E << 112
 LOG_LINES_IN_FAILURE = 4
@@ -146,7 +145,7 @@ FULL = Sizes(
     node_batches_of_1000=8,
     cross_node_repetitions=3,
     cross_node_transfers=1_000,
-    cross_node_latency_transfers=100,
+    cross_node_latency_transfers=50,
 )
 QUICK = Sizes(
     repetitions=3,
@@ -163,8 +162,8 @@ QUICK = Sizes(
     batches_of_8000=1,
     node_batches_of_1000=2,
     cross_node_repetitions=3,
-    cross_node_transfers=200,
-    cross_node_latency_transfers=20,
+    cross_node_transfers=150,
+    cross_node_latency_transfers=10,
 )
 
 # The plain table of the raw baselines, about as wide as a transfer's essentials.
