@@ -21,7 +21,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from clearinghouse import registry
 from timebank import failpoints
@@ -66,6 +66,8 @@ SWEEP_BATCH_MAX = 1_000
 class Settings:
     prepare_ttl_micros: int = 30_000_000
     mailbox_items_max: int = MAILBOX_ITEMS_MAX
+    # Batch ids older than this are forgotten: the freshness check refuses such batches anyway.
+    replay_window_micros: int = 600_000_000
 
 
 def node_account_id(node_id: str) -> int:
@@ -398,6 +400,8 @@ class Coordinator:
         for row in rows:
             self._finish(batch, _transfer_of(row), commit=False, reason="expired with no decision")
         self._write(batch)
+        horizon = batch.now_micros - self.settings.replay_window_micros
+        connection.execute(delete(seen_batches).where(seen_batches.c.created_at_micros < horizon))
         return len(rows)
 
     def _finish(self, batch: _Batch, transfer: CrossTransfer, *, commit: bool, reason: str) -> None:

@@ -84,7 +84,12 @@ def create_server(
     books = open_books(config, clock)
     books.check_balanced()
     protocol = config.protocol
-    coordinator = Coordinator(books, clock, Settings(prepare_ttl_micros=int(protocol.prepare_ttl_seconds * 1e6)))
+    settings = Settings(
+        prepare_ttl_micros=int(protocol.prepare_ttl_seconds * 1e6),
+        # Twice the allowed skew: a batch id forgotten after that is refused as stale.
+        replay_window_micros=int(2 * protocol.clock_skew_seconds_max * 1e6),
+    )
+    coordinator = Coordinator(books, clock, settings)
     service = ClearinghouseService(
         coordinator,
         keys.load_signing_key(config.path(config.keys.signing_key_file)),

@@ -203,6 +203,7 @@ seen_batches = Table(
     Column("batch_id", ID, primary_key=True),
     Column("sender_id", PARTY, nullable=False),
     Column("created_at_micros", BigInteger, nullable=False),
+    Index("ix_seen_batches_created_at", "created_at_micros"),
 )
 
 # The clearinghouse's registry of admitted nodes and their keys; every change is logged.

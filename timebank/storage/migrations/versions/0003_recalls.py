@@ -1,8 +1,8 @@
-"""Recalls of committed cross-node transfers; returns name their original.
+"""Recalls of committed cross-node transfers; returns name their original; batch ids by age.
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-29 07:42:58.240550
+Create Date: 2026-11-29 07:59:04.289880
 """
 
 from alembic import op
@@ -37,9 +37,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('returns_id', sa.String(length=32), nullable=True))
         batch_op.create_index('ix_cross_transfers_returns_id', ['returns_id'], unique=False)
 
+    with op.batch_alter_table('seen_batches', schema=None) as batch_op:
+        batch_op.create_index('ix_seen_batches_created_at', ['created_at_micros'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('seen_batches', schema=None) as batch_op:
+        batch_op.drop_index('ix_seen_batches_created_at')
+
     with op.batch_alter_table('cross_transfers', schema=None) as batch_op:
         batch_op.drop_index('ix_cross_transfers_returns_id')
         batch_op.drop_column('returns_id')
