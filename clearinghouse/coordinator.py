@@ -21,7 +21,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from clearinghouse import registry
 from timebank import failpoints
@@ -68,6 +68,8 @@ class Settings:
     mailbox_items_max: int = MAILBOX_ITEMS_MAX
     # Batch ids older than this are forgotten: the freshness check refuses such batches anyway.
     replay_window_micros: int = 600_000_000
+    # An item sent to a node and not acknowledged within this is sent again.
+    redelivery_micros: int = 5_000_000
 
 
 def node_account_id(node_id: str) -> int:
@@ -94,6 +96,9 @@ class Coordinator:
         self.clock = clock
         self.settings = settings or Settings()
         self._mail_arrived = threading.Condition()
+        # Counts deliveries of mail: a long poll waits for it to change, so a notice that
+        # arrives between its check of the mailbox and its wait is not lost.
+        self._mail_generation = 0
         # The clearinghouse is one active writer: batches are decided one at a time.
         self._writer = threading.Lock()
         self._closed = False
@@ -120,24 +125,40 @@ class Coordinator:
             if items:
                 failpoints.hit("clearinghouse.batch-applied")
         if answers.notify:
-            with self._mail_arrived:
-                self._mail_arrived.notify_all()
+            self._announce_mail()
         return answers.items
 
+    def _announce_mail(self) -> None:
+        with self._mail_arrived:
+            self._mail_generation += 1
+            self._mail_arrived.notify_all()
+
     def wait_for_mail(self, node_id: str, timeout_seconds: float) -> list[bytes]:
-        """Items waiting for a node; waits up to timeout_seconds if there are none yet."""
+        """Items due to a node; waits up to timeout_seconds for new mail if there is none."""
+        with self._mail_arrived:
+            generation = self._mail_generation
         if self._closed:
             return []
         items = self.mailbox(node_id)
         if items or timeout_seconds <= 0:
             return items
         with self._mail_arrived:
-            self._mail_arrived.wait(timeout_seconds)
+            self._mail_arrived.wait_for(lambda: self._closed or self._mail_generation != generation, timeout_seconds)
         return [] if self._closed else self.mailbox(node_id)
 
     def mailbox(self, node_id: str) -> list[bytes]:
-        with self.books.engine.connect() as connection:
-            return _open_mail(connection, node_id, self.settings.mailbox_items_max)
+        """Items due to a node: never sent, or sent and not acknowledged in time. Marks them sent."""
+        with self._writer:
+            return self.books.write(lambda connection: self._deliver(connection, node_id))
+
+    def _deliver(self, connection: Connection, node_id: str) -> list[bytes]:
+        return _deliver_mail(
+            connection,
+            node_id,
+            self.settings.mailbox_items_max,
+            self.clock.now_micros(),
+            self.settings.redelivery_micros,
+        )
 
     def _apply(
         self,
@@ -174,7 +195,7 @@ class Coordinator:
             if receipt is not None:
                 batch.answers.append(receipt)
         self._write(batch)
-        mail = _open_mail(connection, sender_id, self.settings.mailbox_items_max)
+        mail = self._deliver(connection, sender_id)
         return _Answers([encode_item(item) for item in batch.answers] + mail, bool(batch.mailbox))
 
     def _handle(self, batch: _Batch, sender_id: str, item: Item) -> Item | None:
@@ -386,8 +407,7 @@ class Coordinator:
         with self._writer:
             count = self.books.write(self._sweep)
         if count:
-            with self._mail_arrived:
-                self._mail_arrived.notify_all()
+            self._announce_mail()
         return count
 
     def _sweep(self, connection: Connection) -> int:
@@ -547,13 +567,28 @@ def _acknowledge(connection: Connection, recipient_id: str, item_ids: Sequence[i
         )
 
 
-def _open_mail(connection: Connection, recipient_id: str, limit: int) -> list[bytes]:
+def _deliver_mail(
+    connection: Connection, recipient_id: str, limit: int, now_micros: int, redelivery_micros: int
+) -> list[bytes]:
+    """Unacknowledged items never sent, or sent longer ago than redelivery_micros; marked sent now.
+
+    Each item is in flight once at a time: a node polling and sending at once does not get
+    the same items twice, and an item whose answer was lost goes again after the timeout.
+    """
     rows = connection.execute(
-        select(outbox.c.item)
-        .where(outbox.c.recipient_id == recipient_id, outbox.c.acknowledged_at_micros.is_(None))
+        select(outbox.c.sequence, outbox.c.item)
+        .where(
+            outbox.c.recipient_id == recipient_id,
+            outbox.c.acknowledged_at_micros.is_(None),
+            or_(outbox.c.delivered_at_micros.is_(None), outbox.c.delivered_at_micros <= now_micros - redelivery_micros),
+        )
         .order_by(outbox.c.sequence)
         .limit(limit)
-    )
+    ).all()
+    sequences = [row.sequence for row in rows]
+    for start in range(0, len(sequences), ledger_store.IN_LIST_SIZE_MAX):
+        chunk = sequences[start : start + ledger_store.IN_LIST_SIZE_MAX]
+        connection.execute(update(outbox).where(outbox.c.sequence.in_(chunk)).values(delivered_at_micros=now_micros))
     return [bytes(row.item) for row in rows]
 
 

@@ -41,6 +41,7 @@ from timebank.protocol import (
     RecallAnswer,
     Receipt,
     Vote,
+    decision_item,
     decode_item,
     derive_id,
     encode_item,
@@ -250,6 +251,16 @@ class Crossing:
             return False
         if _remote_rows(connection, [transfer.transfer_id]):
             return False  # answered before: the vote is in the outbox
+        if _processed(connection, [decision_item(Decision(transfer.transfer_id, False, "", 0)).item_id]):
+            # The decision overtook its prepare (a redelivery): nothing is held, nothing to vote.
+            self._remember(
+                connection,
+                transfer,
+                originator=False,
+                state=ABORTED,
+                reason="decided by the clearinghouse before its prepare arrived",
+            )
+            return False
         reason = ""
         if side == "debit":
             reason = self._check_consent(connection, transfer)

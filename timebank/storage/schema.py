@@ -141,6 +141,8 @@ outbox = Table(
     Column("item", BYTES, nullable=False),
     Column("created_at_micros", BigInteger, nullable=False),
     Column("acknowledged_at_micros", BigInteger, nullable=True),
+    # When it was last sent (the clearinghouse's mail: one delivery in flight at a time).
+    Column("delivered_at_micros", BigInteger, nullable=True),
     UniqueConstraint("recipient_id", "item_id"),
     Index("ix_outbox_recipient_open", "recipient_id", "acknowledged_at_micros", "sequence"),
 )

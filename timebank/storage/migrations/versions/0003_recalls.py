@@ -1,8 +1,8 @@
-"""Recalls of committed cross-node transfers; returns name their original; batch ids by age.
+"""Recalls and returns; batch ids by age; when mail was last delivered.
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-29 07:59:04.289880
+Create Date: 2026-11-29 08:01:55.725992
 """
 
 from alembic import op
@@ -37,6 +37,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('returns_id', sa.String(length=32), nullable=True))
         batch_op.create_index('ix_cross_transfers_returns_id', ['returns_id'], unique=False)
 
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('delivered_at_micros', sa.BigInteger(), nullable=True))
+
     with op.batch_alter_table('seen_batches', schema=None) as batch_op:
         batch_op.create_index('ix_seen_batches_created_at', ['created_at_micros'], unique=False)
 
@@ -45,6 +48,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('seen_batches', schema=None) as batch_op:
         batch_op.drop_index('ix_seen_batches_created_at')
+
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_column('delivered_at_micros')
 
     with op.batch_alter_table('cross_transfers', schema=None) as batch_op:
         batch_op.drop_index('ix_cross_transfers_returns_id')
