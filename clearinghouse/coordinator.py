@@ -169,6 +169,7 @@ class Coordinator:
         items: Sequence[bytes],
     ) -> _Answers:
         batch = _Batch(connection, self.clock.now_micros())
+        log.debug("batch from %s: %d items", sender_id, len(items))
         registry.require_active(connection, sender_id)
         _refuse_replay(connection, sender_id, batch_id, created_at_micros)
         decoded = [_decode(data) for data in items]

@@ -91,7 +91,9 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
         )
         header = opened.header
         answer = self.coordinator.exchange(header.sender_id, header.batch_id, header.created_at_micros, opened.items)
-        if not answer and _wait_allowed(context, self.settings.long_poll_seconds):
+        # Only an empty batch is a poll: a node sending items (even only acknowledgements)
+        # must get its answer at once, or what it queues meanwhile waits out the poll.
+        if not answer and not opened.items and _wait_allowed(context, self.settings.long_poll_seconds):
             answer = self.coordinator.wait_for_mail(header.sender_id, self.settings.long_poll_seconds)
         return seal(
             CLEARINGHOUSE_ID,

@@ -155,7 +155,9 @@ class ClearinghouseLink:
             batch_id=self.random_bytes(16),
             created_at_micros=self.clock.now_micros(),
         )
+        log.debug("exchange: sending %d items", len(items))
         response = self.stub.Exchange(request, timeout=self.settings.exchange_deadline_seconds)
+        log.debug("exchange: received %d items", len(response.items))
         opened = open_batch(
             response,
             self.key_ring,

@@ -49,9 +49,11 @@ class ClearinghouseServicer:
     """
 
     def Exchange(self, request, context):
-        """Delivers a node's items and returns the clearinghouse's items for that node. When
-        there is nothing to return, the call waits a little (long poll, bounded by the
-        clearinghouse's config and the caller's deadline) for something to arrive.
+        """Delivers a node's items and returns the clearinghouse's items for that node. A batch
+        with no items is a poll: when there is nothing to return, the call waits a little
+        (bounded by the clearinghouse's long_poll_seconds and the caller's deadline) for
+        something to arrive. An item returned and not acknowledged is returned again after a
+        few seconds.
         Errors, and nothing is applied: UNAUTHENTICATED when the batch does not verify (a
         forged or malformed signature, an unknown, revoked or rotated-out key, a key of
         another party, a TLS identity that is not the sender, another recipient, a created_at
