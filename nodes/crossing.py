@@ -204,6 +204,7 @@ class Crossing:
         return acknowledge
 
     def _receive(self, connection: Connection, items: Sequence[bytes]) -> tuple[list[int], bool]:
+        """Applies a batch of items: holds for all prepares in one ledger batch, then decisions."""
         now = self.clock.now_micros()
         decoded = []
         for data in items:
@@ -213,7 +214,9 @@ class Crossing:
                 log.warning("ignored a malformed item from the clearinghouse: %s", error)
         seen = _processed(connection, [item.item_id for item in decoded])
         acknowledge: list[int] = []
-        queued = False
+        prepares: list[CrossTransfer] = []
+        decisions: list[Decision] = []
+        new_ids: list[int] = []
         for item in decoded:
             if isinstance(item.body, Receipt):
                 _settle_receipt(connection, item.body, now)
@@ -222,88 +225,124 @@ class Crossing:
             if item.item_id in seen:
                 continue
             seen.add(item.item_id)
+            new_ids.append(item.item_id)
             if isinstance(item.body, Prepare):
-                queued |= self._answer_prepare(connection, item.body.transfer)
+                prepares.append(item.body.transfer)
             elif isinstance(item.body, Decision):
-                self._apply_decision(connection, item.body)
+                decisions.append(item.body)
             elif isinstance(item.body, Recall):
                 self._record_recall(connection, item.body)
             elif isinstance(item.body, RecallAnswer):
                 self._record_recall_answer(connection, item.body)
             else:
                 log.warning("ignored a %s item from the clearinghouse", type(item.body).__name__)
+        if new_ids:
             connection.execute(
-                insert(inbox).values(
-                    sender_id=CLEARINGHOUSE_ID,
-                    item_id=f"{item.item_id:032x}",
-                    processed_at_micros=now,
-                    answer=None,
-                )
+                insert(inbox),
+                [
+                    {
+                        "sender_id": CLEARINGHOUSE_ID,
+                        "item_id": f"{value:032x}",
+                        "processed_at_micros": now,
+                        "answer": None,
+                    }
+                    for value in new_ids
+                ],
             )
+        queued = self._answer_prepares(connection, prepares)
+        self._apply_decisions(connection, decisions)
         return acknowledge, queued
 
-    def _answer_prepare(self, connection: Connection, transfer: CrossTransfer) -> bool:
-        try:
-            transfer.check()
-            side = transfer.side_of(self.node_id)
-        except RequestInvalid as error:
-            log.warning("ignored a prepare not for this node: %s", error)
-            return False
-        if _remote_rows(connection, [transfer.transfer_id]):
-            return False  # answered before: the vote is in the outbox
-        if _processed(connection, [decision_item(Decision(transfer.transfer_id, False, "", 0)).item_id]):
-            # The decision overtook its prepare (a redelivery): nothing is held, nothing to vote.
-            self._remember(
-                connection,
-                transfer,
-                originator=False,
-                state=ABORTED,
-                reason="decided by the clearinghouse before its prepare arrived",
-            )
-            return False
-        reason = ""
-        if side == "debit":
-            reason = self._check_consent(connection, transfer)
+    def _answer_prepares(self, connection: Connection, transfers: Sequence[CrossTransfer]) -> bool:
+        """Holds this node's leg of each new prepare (one ledger batch) and queues the votes."""
+        known = _remote_rows(connection, [t.transfer_id for t in transfers])
+        overtaken = _processed(connection, [_decision_id(t.transfer_id) for t in transfers])
+        holds: list[CrossTransfer] = []
+        for transfer in transfers:
+            try:
+                transfer.check()
+                side = transfer.side_of(self.node_id)
+            except RequestInvalid as error:
+                log.warning("ignored a prepare not for this node: %s", error)
+                continue
+            if transfer.transfer_id in known or any(h.transfer_id == transfer.transfer_id for h in holds):
+                continue  # answered before: the vote is in the outbox
+            if _decision_id(transfer.transfer_id) in overtaken:
+                # The decision overtook its prepare (a redelivery): nothing is held, nothing to vote.
+                self._remember(
+                    connection,
+                    transfer,
+                    originator=False,
+                    state=ABORTED,
+                    reason="decided by the clearinghouse before its prepare arrived",
+                )
+                continue
+            if side == "debit":
+                self._answer_pull(connection, transfer)  # consent is checked and used one at a time
+            else:
+                holds.append(transfer)
+        results = self.books.apply(connection, [self._local_leg(t) for t in holds]).results
+        for transfer, result in zip(holds, results, strict=True):
+            reason = "" if result.outcome == Outcome.OK else f"{result.outcome.name}: {result.detail}"
+            self._vote(connection, transfer, reason)
+        return bool(transfers)
+
+    def _answer_pull(self, connection: Connection, transfer: CrossTransfer) -> None:
+        reason = self._check_consent(connection, transfer)
         if not reason:
             result = self.books.apply(connection, [self._local_leg(transfer)]).results[0]
             if result.outcome != Outcome.OK:
                 reason = f"{result.outcome.name}: {result.detail}"
-        if not reason and side == "debit":
+        if not reason:
             self._use_consent(connection, transfer)
+        self._vote(connection, transfer, reason)
+
+    def _vote(self, connection: Connection, transfer: CrossTransfer, reason: str) -> None:
         state = REFUSED if reason else HELD
         self._remember(connection, transfer, originator=False, state=state, reason=reason)
         self._send(connection, vote_item(Vote(transfer.transfer_id, not reason, reason)))
-        return True
 
-    def _apply_decision(self, connection: Connection, decision: Decision) -> None:
-        row = _remote_rows(connection, [decision.transfer_id]).get(decision.transfer_id)
-        if row is None:
-            log.warning(
-                "ignored a decision for transfer %s, which this node never saw",
-                format_id(decision.transfer_id),
-            )
-            return
-        if row.state in (COMMITTED, ABORTED):
-            return
-        if row.state == HELD:
-            kind = TransferKind.POST_PENDING if decision.commit else TransferKind.VOID_PENDING
-            resolve = TransferRequest(
-                derive_id("post" if decision.commit else "void", decision.transfer_id),
-                kind,
-                0,
-                0,
-                row.amount_minutes if decision.commit else 0,
-                pending_id=decision.transfer_id,
-            )
-            result = self.books.apply(connection, [resolve]).results[0]
+    def _apply_decisions(self, connection: Connection, decisions: Sequence[Decision]) -> None:
+        """Posts or voids the held legs the decisions name (one ledger batch)."""
+        rows = _remote_rows(connection, [d.transfer_id for d in decisions])
+        resolves: list[TransferRequest] = []
+        updates: list[tuple[Decision, object]] = []
+        for decision in decisions:
+            row = rows.get(decision.transfer_id)
+            if row is None:
+                log.warning(
+                    "ignored a decision for transfer %s, which this node never saw", format_id(decision.transfer_id)
+                )
+                continue
+            if row.state in (COMMITTED, ABORTED) or any(d.transfer_id == decision.transfer_id for d, _ in updates):
+                continue
+            if row.state == HELD:
+                kind = TransferKind.POST_PENDING if decision.commit else TransferKind.VOID_PENDING
+                resolves.append(
+                    TransferRequest(
+                        derive_id("post" if decision.commit else "void", decision.transfer_id),
+                        kind,
+                        0,
+                        0,
+                        row.amount_minutes if decision.commit else 0,
+                        pending_id=decision.transfer_id,
+                    )
+                )
+            updates.append((decision, row))
+        for result in self.books.apply(connection, resolves).results:
             if not result.outcome.succeeded:
-                raise AssertionError(f"the hold of {format_id(decision.transfer_id)} did not resolve: {result}")
-        state = COMMITTED if decision.commit else ABORTED
-        connection.execute(
-            update(remote_transfers)
-            .where(remote_transfers.c.transfer_id == f"{decision.transfer_id:032x}")
-            .values(state=state, reason=decision.reason or row.reason, decided_at_micros=self.clock.now_micros())
-        )
+                raise AssertionError(f"a hold did not resolve: {result}")
+        now = self.clock.now_micros()
+        for decision, row in updates:
+            connection.execute(
+                update(remote_transfers)
+                .where(remote_transfers.c.transfer_id == f"{decision.transfer_id:032x}")
+                .values(
+                    state=COMMITTED if decision.commit else ABORTED,
+                    reason=decision.reason or row.reason,
+                    decided_at_micros=now,
+                )
+            )
 
     # -- recalls --------------------------------------------------------------------------
 
@@ -627,6 +666,10 @@ def _recall_view(row) -> RecallView:  # type: ignore[no-untyped-def]
         answer_reason=row.answer_reason,
         return_transfer_id=int(row.return_transfer_id, 16) if row.return_transfer_id else 0,
     )
+
+
+def _decision_id(transfer_id: int) -> int:
+    return decision_item(Decision(transfer_id, False, "", 0)).item_id
 
 
 def _code_key(code: str) -> str:
