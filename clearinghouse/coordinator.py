@@ -88,6 +88,15 @@ class _Batch:
     mailbox: list[tuple[str, Item]] = field(default_factory=list)
     # Pending debits added in this batch, per debit node (limits count them at once).
     exposure_minutes: dict[str, int] = field(default_factory=dict)
+    # Read once per batch: the registry's records and the nodes' accounts (the accounts'
+    # balances change only when the batch's ledger requests are applied, at its end).
+    nodes: dict[str, registry.NodeRecord | None] = field(default_factory=dict)
+    accounts: dict[str, Account] = field(default_factory=dict)
+
+    def node(self, node_id: str) -> registry.NodeRecord | None:
+        if node_id not in self.nodes:
+            self.nodes[node_id] = registry.node(self.connection, node_id)
+        return self.nodes[node_id]
 
 
 class Coordinator:
@@ -174,6 +183,7 @@ class Coordinator:
         _refuse_replay(connection, sender_id, batch_id, created_at_micros)
         decoded = [_decode(data) for data in items]
         seen = _processed(connection, sender_id, [item.item_id for item in decoded if item])
+        processed: list[dict[str, object]] = []
         for data, item in zip(items, decoded, strict=True):
             if item is None:
                 batch.answers.append(_refusal(_raw_id(data), "item: not a timebank.v1.Item"))
@@ -185,16 +195,18 @@ class Coordinator:
                 continue
             receipt = self._handle(batch, sender_id, item)
             seen[item.item_id] = receipt
-            connection.execute(
-                insert(inbox).values(
-                    sender_id=sender_id,
-                    item_id=f"{item.item_id:032x}",
-                    processed_at_micros=batch.now_micros,
-                    answer=encode_item(receipt) if receipt else None,
-                )
+            processed.append(
+                {
+                    "sender_id": sender_id,
+                    "item_id": f"{item.item_id:032x}",
+                    "processed_at_micros": batch.now_micros,
+                    "answer": encode_item(receipt) if receipt else None,
+                }
             )
             if receipt is not None:
                 batch.answers.append(receipt)
+        if processed:
+            connection.execute(insert(inbox), processed)
         self._write(batch)
         mail = self._deliver(connection, sender_id)
         return _Answers([encode_item(item) for item in batch.answers] + mail, bool(batch.mailbox))
@@ -264,15 +276,15 @@ class Coordinator:
         return _accepted(item_id)
 
     def _check_standing_and_limits(self, batch: _Batch, transfer: CrossTransfer) -> str:
-        counterparty = registry.node(batch.connection, transfer.counterparty_node_id)
+        counterparty = batch.node(transfer.counterparty_node_id)
         if counterparty is None:
             return f"credit_node_id: node {transfer.counterparty_node_id!r} is not admitted to this city"
         if counterparty.status != registry.ACTIVE:
             return f"node {transfer.counterparty_node_id!r} is suspended; no transfers to or from it"
-        debit_node = registry.node(batch.connection, transfer.debit_node_id)
+        debit_node = batch.node(transfer.debit_node_id)
         assert debit_node is not None  # the sender or the counterparty, both checked
-        self._node_account(batch.connection, transfer.credit_node_id)  # made on first use
-        account = self._node_account(batch.connection, debit_node.node_id)
+        self._node_account(batch, transfer.credit_node_id)  # made on first use
+        account = self._node_account(batch, debit_node.node_id)
         pending = account.debits_pending_minutes + batch.exposure_minutes.get(debit_node.node_id, 0)
         net_debit = max(0, -account.balance_minutes)
         amount = transfer.amount_minutes
@@ -347,14 +359,18 @@ class Coordinator:
         forwarded = decode_item(bytes(row.item)).body
         return forwarded.requester_node_id if isinstance(forwarded, Recall) else None
 
-    def _node_account(self, connection: Connection, node_id: str) -> Account:
+    def _node_account(self, batch: _Batch, node_id: str) -> Account:
+        """A node's account in these books as the batch began (made on the node's first transfer)."""
+        if node_id in batch.accounts:
+            return batch.accounts[node_id]
         account_id = node_account_id(node_id)
-        found = ledger_store.read_accounts(connection, [account_id]).get(account_id)
-        if found is not None:
-            return found
-        spec = AccountSpec(account_id, AccountKind.CLEARING, f"node {node_id}"[:64], no_floor=True)
-        ledger_store.insert_accounts(connection, [Account(spec, created_at_micros=self.clock.now_micros())])
-        return Account(spec)
+        found = ledger_store.read_accounts(batch.connection, [account_id]).get(account_id)
+        if found is None:
+            spec = AccountSpec(account_id, AccountKind.CLEARING, f"node {node_id}"[:64], no_floor=True)
+            found = Account(spec, created_at_micros=batch.now_micros)
+            ledger_store.insert_accounts(batch.connection, [found])
+        batch.accounts[node_id] = found
+        return found
 
     # -- votes, decisions, queries ---------------------------------------------------------
 
@@ -461,7 +477,7 @@ class Coordinator:
         item = decision_item(Decision(transfer.transfer_id, commit, reason, batch.now_micros))
         log.info("transfer %032x %s %s", transfer.transfer_id, "COMMIT" if commit else "ABORT", reason)
         for node_id in sorted(set(recipients or (transfer.debit_node_id, transfer.credit_node_id))):
-            if registry.node(batch.connection, node_id) is not None:
+            if batch.node(node_id) is not None:
                 batch.mailbox.append((node_id, item))
 
     def _record(
