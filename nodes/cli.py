@@ -154,6 +154,20 @@ def cmd_node_serve(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_node_public_key(arguments: argparse.Namespace) -> int:
+    """The node's public signing key as PEM: what the bureau admits with `clearinghouse node admit`."""
+    from timebank import keys
+
+    config = load_node_config(arguments.config)
+    public_key = keys.load_signing_key(config.signing_key_path).public_key()
+    if arguments.out:
+        keys.write_public_key(arguments.out, public_key)
+        print(f"wrote the public key {keys.key_id(public_key)} of node {config.node.id} to {arguments.out}")
+    else:
+        print(keys.public_pem(public_key).decode(), end="")
+    return 0
+
+
 def cmd_node_info(arguments: argparse.Namespace) -> int:
     with _client(arguments) as client:
         info = client.get_node_info()
@@ -589,6 +603,10 @@ def register(subparsers: Any) -> None:
         command = node.add_parser(name, help=text)
         command.add_argument("--config", type=pathlib.Path, required=True)
         command.set_defaults(handler=handler)
+    public = node.add_parser("public-key", help="the node's public signing key (PEM), for admission")
+    public.add_argument("--config", type=pathlib.Path, required=True)
+    public.add_argument("--out", type=pathlib.Path, help="write it to this file (default: print it)")
+    public.set_defaults(handler=cmd_node_public_key)
     info = node.add_parser("info", help="who the node is and whether it accepts writes")
     _target(info)
     info.set_defaults(handler=cmd_node_info)

@@ -135,7 +135,7 @@ def init_city(
         database_url=urls.get(CLEARINGHOUSE_ID, "sqlite:///clearinghouse.db"),
         insecure=insecure,
     )
-    _issue_tls(authority, CLEARINGHOUSE_ID, ch_directory, now)
+    issue_tls(authority, CLEARINGHOUSE_ID, ch_directory / "tls", now)
     ch_key = keys.load_signing_key(ch_config.path(ch_config.keys.signing_key_file)).public_key()
     ch_record = KeyRecord(keys.key_id(ch_key), CLEARINGHOUSE_ID, keys.public_bytes(ch_key), 0)
     engine = create_database_engine(ch_config.database_url)
@@ -154,7 +154,7 @@ def init_city(
                 clearinghouse_address=ch_address,
                 insecure=insecure,
             )
-            _issue_tls(authority, node.node_id, node_directory, now)
+            issue_tls(authority, node.node_id, node_directory / "tls", now)
             keys.write_key_ring_file(config.path(config.clearinghouse.keys_file), [ch_record])
             public = keys.public_bytes(keys.load_signing_key(config.signing_key_path).public_key())
             with engine.begin() as connection:
@@ -175,10 +175,16 @@ def init_city(
     return City(directory, ch_directory / "clearinghouse.toml", ch_address, tuple(made))
 
 
-def _issue_tls(authority: pki.CityAuthority, party_id: str, directory: pathlib.Path, now: datetime.datetime) -> None:
-    tls = directory / "tls"
-    pki.issue_party_certificate(authority, party_id, tls, now=now, hosts=PARTY_HOSTS)
-    shutil.copyfile(authority.certificate_path, tls / "ca.pem")
+def issue_tls(
+    authority: pki.CityAuthority,
+    party_id: str,
+    tls_directory: pathlib.Path,
+    now: datetime.datetime,
+    hosts: Sequence[str] = PARTY_HOSTS,
+) -> None:
+    """A party's certificate and key from the city CA, with the CA's certificate beside them."""
+    pki.issue_party_certificate(authority, party_id, tls_directory, now=now, hosts=hosts)
+    shutil.copyfile(authority.certificate_path, tls_directory / "ca.pem")
 
 
 def _write_city_file(directory: pathlib.Path, ch_address: str, plan: Sequence[NodePlan]) -> None:
@@ -232,6 +238,19 @@ def register(subparsers: Any) -> None:
         help="the clearinghouse listens here, node N on base+N (default 7300)",
     )
     init.set_defaults(handler=cmd_city_init)
+    certificate = city.add_parser("certificate", help="issue a party's TLS certificate from the city CA")
+    certificate.add_argument("--ca", type=pathlib.Path, required=True, help="the CA folder (ca.pem, ca-key.pem)")
+    certificate.add_argument("--party", required=True, help="the party id, e.g. a new node's id")
+    certificate.add_argument(
+        "--out",
+        type=pathlib.Path,
+        required=True,
+        help="folder for tls.pem, tls-key.pem and ca.pem (a node's tls/ folder)",
+    )
+    certificate.add_argument(
+        "--host", action="append", default=[], help="a host name or IP address the party serves on (default: loopback)"
+    )
+    certificate.set_defaults(handler=cmd_city_certificate)
 
 
 def cmd_city_init(arguments: argparse.Namespace) -> int:
@@ -253,4 +272,13 @@ def cmd_city_init(arguments: argparse.Namespace) -> int:
         print(
             f"  node {node.node_id:<14} {node.display_name:<8} {node.listen}  (timebank node serve --config {config})"
         )
+    return 0
+
+
+def cmd_city_certificate(arguments: argparse.Namespace) -> int:
+    authority = pki.load_city_authority(arguments.ca)
+    now = datetime.datetime.fromtimestamp(SystemClock().now_micros() / 1e6, tz=datetime.UTC)
+    hosts = tuple(arguments.host) or PARTY_HOSTS
+    issue_tls(authority, arguments.party, arguments.out, now, hosts)
+    print(f"issued the TLS certificate of {arguments.party} in {arguments.out} (hosts: {', '.join(hosts)})")
     return 0

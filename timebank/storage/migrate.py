@@ -1,7 +1,7 @@
 """Schema migrations with Alembic, run by an explicit command (never implicitly at serve time).
 
 `upgrade(engine)` brings a database to the newest revision; `current_revision(engine)`
-tells where it is; `pending(engine)` says whether a serve must refuse to start.
+tells where it is (a server refuses to start unless it is the head).
 """
 
 from __future__ import annotations
@@ -39,7 +39,3 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
-
-
-def is_current(engine: Engine) -> bool:
-    return current_revision(engine) == head_revision()
