@@ -283,26 +283,61 @@ def test_a_new_district_is_admitted_while_the_city_runs(tmp_path: pathlib.Path) 
         config = (new / "node.toml").read_text(encoding="utf-8")
         config = config.replace('address = ""', f'address = "{city.clearinghouse.address}"')
         (new / "node.toml").write_text(config, encoding="utf-8")
-        timebank("city", "certificate", "--ca", str(tmp_path / "city" / "ca"), "--party", "xiaolan",
-                 "--out", str(new / "tls"))
+        timebank(
+            "city",
+            "certificate",
+            "--ca",
+            str(tmp_path / "city" / "ca"),
+            "--party",
+            "xiaolan",
+            "--out",
+            str(new / "tls"),
+        )
         (new / "clearinghouse-keys.toml").write_text(
             (tmp_path / "city" / "nodes" / "shiqi" / "clearinghouse-keys.toml").read_text(encoding="utf-8"),
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         timebank("node", "public-key", "--config", str(new / "node.toml"), "--out", str(tmp_path / "xiaolan.pem"))
-        timebank("clearinghouse", "node", "admit", "--id", "xiaolan", "--name", "小榄镇",
-                 "--public-key", str(tmp_path / "xiaolan.pem"), "--config", ch_config)
+        timebank(
+            "clearinghouse",
+            "node",
+            "admit",
+            "--id",
+            "xiaolan",
+            "--name",
+            "小榄镇",
+            "--public-key",
+            str(tmp_path / "xiaolan.pem"),
+            "--config",
+            ch_config,
+        )
         listed = json.loads(timebank("clearinghouse", "node", "list", "--config", ch_config, "--json").stdout)
         assert {n["node_id"] for n in listed["nodes"]} == {"shiqi", "dongqu", "canlian", "xiaolan"}
-        party = processes.start(processes.timebank_command("node", "serve", "--config", str(new / "node.toml")),
-                                new / "node.log")
+        party = processes.start(
+            processes.timebank_command("node", "serve", "--config", str(new / "node.toml")), new / "node.log"
+        )
         try:
             shiqi, xiaolan = ("--node", city.nodes["shiqi"].address), ("--node", party.address)
             payer, payee = "d" * 32, "e" * 32
             timebank("account", "create", "--holder", "张伟", "--id", payer, *shiqi)
             timebank("account", "create", "--holder", "何敏", "--id", payee, *xiaolan)
             timebank("transfer", "create", "--from", "issuance", "--to", payer, "--minutes", "30", *shiqi)
-            sent = json.loads(timebank("transfer", "cross", "--from", payer, "--to-node", "xiaolan", "--to", payee,
-                                       "--minutes", "30", *shiqi, "--json").stdout)
+            sent = json.loads(
+                timebank(
+                    "transfer",
+                    "cross",
+                    "--from",
+                    payer,
+                    "--to-node",
+                    "xiaolan",
+                    "--to",
+                    payee,
+                    "--minutes",
+                    "30",
+                    *shiqi,
+                    "--json",
+                ).stdout
+            )
             assert wait_for_state(sent["id"], shiqi)["state"] == "CROSS_NODE_STATE_COMMITTED"
             assert wait_for_state(sent["id"], xiaolan)["state"] == "CROSS_NODE_STATE_COMMITTED"
         finally:

@@ -453,3 +453,39 @@ def test_accepting_a_recall_needs_the_hours(city: RunningTestCity) -> None:
     assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "the return transfer cannot start" in caught.value.details()
     assert recalls_at(city, "dongqu")[0].state == pb.RECALL_STATE_REQUESTED
+
+
+def test_an_insecure_city_works_in_plaintext_on_loopback(tmp_path: pathlib.Path) -> None:
+    """`city init --insecure`: plaintext between nodes and the clearinghouse, for local experiments."""
+    from clearinghouse.config import load_clearinghouse_config
+    from nodes.config import load_node_config
+    from tests.citysupport import RunningTestCity
+    from timebank.city import NodePlan, init_city
+    from timebank.processes import free_port_range
+
+    base = free_port_range(3)
+    plan = [NodePlan(n, n, "district", f"127.0.0.1:{base + 1 + i}") for i, n in enumerate(("shiqi", "dongqu"))]
+    made = init_city(tmp_path / "c", plan, clock=SystemClock(), base_port=base, insecure=True)
+    city = RunningTestCity(
+        tmp_path / "c",
+        load_clearinghouse_config(made.clearinghouse_config, environ={}),
+        {node.node_id: load_node_config(path, environ={}) for node, path in made.nodes},
+        {},
+    )
+    assert city.clearinghouse_config.server.insecure
+    try:
+        city.start_clearinghouse()
+        for node_id in ("shiqi", "dongqu"):
+            city.start_node(node_id)
+        payer, payee = city.member("shiqi", 1, minutes=10), city.member("dongqu", 2)
+        city.submit(
+            "shiqi",
+            id=raw(0xEE),
+            local_account_id=payer,
+            remote_node_id="dongqu",
+            remote_account_id=payee,
+            amount_minutes=10,
+        )
+        assert city.final("dongqu", raw(0xEE)).state == COMMITTED
+    finally:
+        city.stop()

@@ -93,3 +93,22 @@ def test_bad_environment_value_names_the_variable(tmp_path: pathlib.Path) -> Non
 def test_missing_file(tmp_path: pathlib.Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the configuration file"):
         load_node_config(tmp_path / "absent.toml", environ={})
+
+
+def test_plaintext_to_the_clearinghouse_only_on_loopback(tmp_path: pathlib.Path) -> None:
+    text = GOOD + '[clearinghouse]\naddress = "10.1.2.3:7300"\ninsecure = true\n'
+    with pytest.raises(ConfigError, match="clearinghouse.insecure: plaintext is allowed only to a loopback address"):
+        load_node_config(write(tmp_path, text), environ={})
+    loopback = load_node_config(write(tmp_path, text.replace("10.1.2.3", "127.0.0.1")), environ={})
+    assert loopback.clearinghouse.insecure
+
+
+def test_clearinghouse_plaintext_only_on_loopback(tmp_path: pathlib.Path) -> None:
+    from clearinghouse.config import load_clearinghouse_config
+
+    path = tmp_path / "clearinghouse.toml"
+    path.write_text(
+        '[database]\nurl = "sqlite:///c.db"\n[server]\nlisten = "0.0.0.0:7300"\ninsecure = true\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="server.insecure: plaintext is allowed only on a loopback address"):
+        load_clearinghouse_config(path, environ={})
