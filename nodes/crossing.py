@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from timebank import failpoints
 from timebank.books import Books
@@ -130,9 +130,11 @@ class Crossing:
     def _submit(self, connection: Connection, requests: Sequence[CrossRequest]) -> tuple[ItemResult, ...]:
         checked = [self._transfer_or_reason(request) for request in requests]
         known = _remote_rows(connection, [r.id for r in requests])
-        legs = [self._local_leg(t) for t in checked if isinstance(t, CrossTransfer)]
-        applied = iter(self.books.apply(connection, legs).results)
+        holds = [self._local_leg(t) for t in checked if isinstance(t, CrossTransfer)]
+        applied = iter(self.books.apply(connection, holds).results)
         results: list[ItemResult] = []
+        legs: list[tuple[CrossTransfer, bool, str, str]] = []
+        items: list[Item] = []
         for request, transfer in zip(requests, checked, strict=True):
             if isinstance(transfer, str):
                 results.append(ItemResult(request.id, Outcome.INVALID, transfer))
@@ -141,9 +143,10 @@ class Crossing:
             if result.outcome == Outcome.EXISTS:
                 result = _compare_remote(known.get(request.id), transfer, result)
             elif result.outcome == Outcome.OK:
-                self._remember(connection, transfer, originator=True, state=HELD, reason="")
-                self._send(connection, prepare_item(Prepare(transfer), self.node_id))
+                legs.append((transfer, True, HELD, ""))
+                items.append(prepare_item(Prepare(transfer), self.node_id))
             results.append(result)
+        self._record_legs(connection, legs, items)
         return tuple(results)
 
     def _transfer_or_reason(self, request: CrossRequest) -> CrossTransfer | str:
@@ -282,9 +285,12 @@ class Crossing:
             else:
                 holds.append(transfer)
         results = self.books.apply(connection, [self._local_leg(t) for t in holds]).results
+        legs, votes = [], []
         for transfer, result in zip(holds, results, strict=True):
             reason = "" if result.outcome == Outcome.OK else f"{result.outcome.name}: {result.detail}"
-            self._vote(connection, transfer, reason)
+            legs.append((transfer, False, REFUSED if reason else HELD, reason))
+            votes.append(vote_item(Vote(transfer.transfer_id, not reason, reason)))
+        self._record_legs(connection, legs, votes)
         return bool(transfers)
 
     def _answer_pull(self, connection: Connection, transfer: CrossTransfer) -> None:
@@ -332,16 +338,28 @@ class Crossing:
         for result in self.books.apply(connection, resolves).results:
             if not result.outcome.succeeded:
                 raise AssertionError(f"a hold did not resolve: {result}")
-        now = self.clock.now_micros()
-        for decision, row in updates:
-            connection.execute(
+        if updates:
+            statement = (
                 update(remote_transfers)
-                .where(remote_transfers.c.transfer_id == f"{decision.transfer_id:032x}")
+                .where(remote_transfers.c.transfer_id == bindparam("key"))
                 .values(
-                    state=COMMITTED if decision.commit else ABORTED,
-                    reason=decision.reason or row.reason,
-                    decided_at_micros=now,
+                    state=bindparam("new_state"),
+                    reason=bindparam("new_reason"),
+                    decided_at_micros=bindparam("decided_at"),
                 )
+            )
+            now = self.clock.now_micros()
+            connection.execute(
+                statement,
+                [
+                    {
+                        "key": f"{decision.transfer_id:032x}",
+                        "new_state": COMMITTED if decision.commit else ABORTED,
+                        "new_reason": decision.reason or row.reason,
+                        "decided_at": now,
+                    }
+                    for decision, row in updates
+                ],
             )
 
     # -- recalls --------------------------------------------------------------------------
@@ -612,39 +630,52 @@ class Crossing:
     def _remember(
         self, connection: Connection, transfer: CrossTransfer, *, originator: bool, state: str, reason: str
     ) -> None:
+        connection.execute(insert(remote_transfers), [self._leg_row(transfer, originator, state, reason)])
+
+    def _leg_row(self, transfer: CrossTransfer, originator: bool, state: str, reason: str) -> dict[str, object]:
+        """This node's record of its leg of a cross-node transfer, as a row."""
         side = transfer.side_of(self.node_id)
         local, remote = (
             (transfer.debit_account_id, transfer.credit_account_id)
             if side == "debit"
             else (transfer.credit_account_id, transfer.debit_account_id)
         )
-        connection.execute(
-            insert(remote_transfers).values(
-                transfer_id=f"{transfer.transfer_id:032x}",
-                side=side,
-                originator=originator,
-                counterparty_node_id=transfer.credit_node_id if side == "debit" else transfer.debit_node_id,
-                local_account_id=f"{local:032x}",
-                remote_account_id=f"{remote:032x}",
-                amount_minutes=transfer.amount_minutes,
-                memo=transfer.memo,
-                state=state,
-                reason=reason,
-                created_at_micros=self.clock.now_micros(),
-                decided_at_micros=None,
-            )
-        )
+        return {
+            "transfer_id": f"{transfer.transfer_id:032x}",
+            "side": side,
+            "originator": originator,
+            "counterparty_node_id": transfer.credit_node_id if side == "debit" else transfer.debit_node_id,
+            "local_account_id": f"{local:032x}",
+            "remote_account_id": f"{remote:032x}",
+            "amount_minutes": transfer.amount_minutes,
+            "memo": transfer.memo,
+            "state": state,
+            "reason": reason,
+            "created_at_micros": self.clock.now_micros(),
+            "decided_at_micros": None,
+        }
 
     def _send(self, connection: Connection, item: Item) -> None:
-        connection.execute(
-            insert(outbox).values(
-                recipient_id=CLEARINGHOUSE_ID,
-                item_id=f"{item.item_id:032x}",
-                item=encode_item(item),
-                created_at_micros=self.clock.now_micros(),
-                acknowledged_at_micros=None,
-            )
-        )
+        connection.execute(insert(outbox), [self._outbox_row(item)])
+
+    def _outbox_row(self, item: Item) -> dict[str, object]:
+        return {
+            "recipient_id": CLEARINGHOUSE_ID,
+            "item_id": f"{item.item_id:032x}",
+            "item": encode_item(item),
+            "created_at_micros": self.clock.now_micros(),
+            "acknowledged_at_micros": None,
+            "delivered_at_micros": None,
+        }
+
+    def _record_legs(
+        self, connection: Connection, legs: Sequence[tuple[CrossTransfer, bool, str, str]], items: Sequence[Item]
+    ) -> None:
+        """Records many legs and queues many items, in two statements."""
+        if legs:
+            connection.execute(insert(remote_transfers), [self._leg_row(*leg) for leg in legs])
+        if items:
+            connection.execute(insert(outbox), [self._outbox_row(item) for item in items])
 
 
 REFUSED_AS_ABORTED = {REFUSED: ABORTED}  # this node voted no: the clearinghouse can only abort
