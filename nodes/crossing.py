@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -106,11 +106,19 @@ class ConsentGrant:
 
 
 class Crossing:
-    def __init__(self, books: Books, node_id: str, clock: Clock, on_outbox: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        books: Books,
+        node_id: str,
+        clock: Clock,
+        on_outbox: Callable[[], None],
+        random_bytes: Callable[[int], bytes] = os.urandom,
+    ) -> None:
         self.books = books
         self.node_id = node_id
         self.clock = clock
         self.on_outbox = on_outbox
+        self.random_bytes = random_bytes
 
     # -- starting transfers ---------------------------------------------------------------
 
@@ -528,7 +536,7 @@ class Crossing:
             raise RequestInvalid(f"limit_minutes: got {limit_minutes}, want 1..=1000000000")
         if not 1 <= valid_seconds <= CONSENT_SECONDS_MAX:
             raise RequestInvalid(f"valid_seconds: got {valid_seconds}, want 1..={CONSENT_SECONDS_MAX}")
-        code = "" if mandate_id else "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        code = "" if mandate_id else self._new_code()
         consent_id = f"{mandate_id:032x}" if mandate_id else _code_key(code)
         now = self.clock.now_micros()
         expires = now + valid_seconds * 1_000_000
@@ -554,6 +562,16 @@ class Crossing:
 
         self.books.write(work)
         return ConsentGrant(code, mandate_id, expires)
+
+    def _new_code(self) -> str:
+        """A one-time code: CODE_LENGTH characters of a 31-letter alphabet (about 59 bits)."""
+        alphabet = len(CODE_ALPHABET)
+        code = []
+        while len(code) < CODE_LENGTH:
+            for byte in self.random_bytes(2 * CODE_LENGTH):
+                if byte < 256 - 256 % alphabet and len(code) < CODE_LENGTH:  # no modulo bias
+                    code.append(CODE_ALPHABET[byte % alphabet])
+        return "".join(code)
 
     def _consent_row(self, connection: Connection, transfer: CrossTransfer):  # type: ignore[no-untyped-def]
         key = _code_key(transfer.one_time_code) if transfer.one_time_code else f"{transfer.mandate_id:032x}"

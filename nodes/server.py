@@ -98,7 +98,7 @@ def open_link(
     if not settings.address:
         return None
     wake = threading.Event()
-    crossing = Crossing(books, config.node.id, clock, on_outbox=wake.set)
+    crossing = Crossing(books, config.node.id, clock, on_outbox=wake.set, random_bytes=random_bytes)
     if settings.insecure:
         channel = grpc.insecure_channel(settings.address, options=CHANNEL_OPTIONS)
     else:
