@@ -18,10 +18,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 
 from clearinghouse import registry
 from timebank import failpoints
@@ -78,8 +78,64 @@ def node_account_id(node_id: str) -> int:
 
 
 @dataclass
+class Record:
+    """The clearinghouse's record of one cross-node transfer (a row of cross_transfers)."""
+
+    transfer_id: int
+    body: bytes
+    debit_node_id: str
+    credit_node_id: str
+    originator_node_id: str
+    amount_minutes: int
+    state: str
+    reason: str
+    prepared_at_micros: int
+    expires_at_micros: int
+    decided_at_micros: int | None
+    returns_id: int
+
+    def row(self) -> dict[str, object]:
+        return {
+            "transfer_id": f"{self.transfer_id:032x}",
+            "body": self.body,
+            "debit_node_id": self.debit_node_id,
+            "credit_node_id": self.credit_node_id,
+            "originator_node_id": self.originator_node_id,
+            "amount_minutes": self.amount_minutes,
+            "state": self.state,
+            "reason": self.reason,
+            "prepared_at_micros": self.prepared_at_micros,
+            "expires_at_micros": self.expires_at_micros,
+            "decided_at_micros": self.decided_at_micros,
+            "returns_id": f"{self.returns_id:032x}" if self.returns_id else None,
+        }
+
+
+def _record_from_row(row) -> Record:  # type: ignore[no-untyped-def]
+    return Record(
+        int(row.transfer_id, 16),
+        bytes(row.body),
+        row.debit_node_id,
+        row.credit_node_id,
+        row.originator_node_id,
+        row.amount_minutes,
+        row.state,
+        row.reason,
+        row.prepared_at_micros,
+        row.expires_at_micros,
+        row.decided_at_micros,
+        int(row.returns_id, 16) if row.returns_id else 0,
+    )
+
+
+@dataclass
 class _Batch:
-    """What one transaction changes, collected and then written together."""
+    """What one transaction changes, collected and then written together.
+
+    Records are read once (prefetched for the whole batch) and changed here; new and
+    decided records are written in bulk at the end, so reads during the batch go through
+    `record`, never to the table.
+    """
 
     connection: Connection
     now_micros: int
@@ -93,10 +149,40 @@ class _Batch:
     nodes: dict[str, registry.NodeRecord | None] = field(default_factory=dict)
     accounts: dict[str, Account] = field(default_factory=dict)
 
+    records: dict[int, Record | None] = field(default_factory=dict)
+    new_records: list[Record] = field(default_factory=list)
+    decided: list[Record] = field(default_factory=list)
+
     def node(self, node_id: str) -> registry.NodeRecord | None:
         if node_id not in self.nodes:
             self.nodes[node_id] = registry.node(self.connection, node_id)
         return self.nodes[node_id]
+
+    def prefetch(self, transfer_ids: Iterable[int]) -> None:
+        wanted = sorted({value for value in transfer_ids if value} - set(self.records))
+        for start in range(0, len(wanted), ledger_store.IN_LIST_SIZE_MAX):
+            chunk = [f"{value:032x}" for value in wanted[start : start + ledger_store.IN_LIST_SIZE_MAX]]
+            rows = self.connection.execute(select(cross_transfers).where(cross_transfers.c.transfer_id.in_(chunk)))
+            for row in rows:
+                record = _record_from_row(row)
+                self.records[record.transfer_id] = record
+        for value in wanted:
+            self.records.setdefault(value, None)
+
+    def record(self, transfer_id: int) -> Record | None:
+        if transfer_id not in self.records:
+            self.prefetch([transfer_id])
+        return self.records[transfer_id]
+
+    def returned_minutes(self, original_id: int) -> int:
+        """Minutes of an original given back or being given back (returns not aborted)."""
+        total = self.connection.execute(
+            select(func.coalesce(func.sum(cross_transfers.c.amount_minutes), 0)).where(
+                cross_transfers.c.returns_id == f"{original_id:032x}", cross_transfers.c.state != ABORTED
+            )
+        ).scalar_one()
+        pending = sum(r.amount_minutes for r in self.new_records if r.returns_id == original_id and r.state != ABORTED)
+        return int(total) + pending
 
 
 class Coordinator:
@@ -183,6 +269,7 @@ class Coordinator:
         _refuse_replay(connection, sender_id, batch_id, created_at_micros)
         decoded = [_decode(data) for data in items]
         seen = _processed(connection, sender_id, [item.item_id for item in decoded if item])
+        batch.prefetch(_transfer_ids(item for item in decoded if item))
         processed: list[dict[str, object]] = []
         for data, item in zip(items, decoded, strict=True):
             if item is None:
@@ -242,7 +329,7 @@ class Coordinator:
                 f"originator_node_id: got {transfer.originator_node_id!r}, but the batch was "
                 f"signed by {sender_id!r}; a node prepares only its own transfers"
             )
-        existing = _stored(batch.connection, transfer.transfer_id)
+        existing = batch.record(transfer.transfer_id)
         if existing is not None:
             if bytes(existing.body) != transfer_bytes(transfer):
                 raise RequestInvalid(
@@ -306,12 +393,12 @@ class Coordinator:
         other returns of that original never gives back more than it moved."""
         if not transfer.returns_id:
             return ""
-        original = _stored(batch.connection, transfer.returns_id)
+        original = batch.record(transfer.returns_id)
         if original is None or original.state != COMMITTED:
             return f"returns_id: transfer {transfer.returns_id:032x} is not a committed cross-node transfer"
         if (transfer.debit_node_id, transfer.credit_node_id) != (original.credit_node_id, original.debit_node_id):
             return "returns_id: a return goes from the original's credit node to its debit node"
-        left = original.amount_minutes - _returned(batch.connection, transfer.returns_id)
+        left = original.amount_minutes - batch.returned_minutes(transfer.returns_id)
         if transfer.amount_minutes > left:
             return (
                 f"amount_minutes: got {transfer.amount_minutes}, but only {left} of transfer "
@@ -322,16 +409,14 @@ class Coordinator:
     # -- recalls --------------------------------------------------------------------------
 
     def _recall(self, batch: _Batch, sender_id: str, item_id: int, recall: Recall) -> Item:
-        original = _stored(batch.connection, recall.original_id)
+        original = batch.record(recall.original_id)
         refusal = ""
         if original is None or original.state != COMMITTED:
             refusal = f"original_id: {recall.original_id:032x} is not a committed cross-node transfer"
         elif original.debit_node_id != sender_id or recall.requester_node_id != sender_id:
             refusal = f"original_id: only the node that paid ({original.debit_node_id}) may recall it"
-        elif (
-            not 1 <= recall.amount_minutes <= original.amount_minutes - _returned(batch.connection, recall.original_id)
-        ):
-            left = original.amount_minutes - _returned(batch.connection, recall.original_id)
+        elif not 1 <= recall.amount_minutes <= original.amount_minutes - batch.returned_minutes(recall.original_id):
+            left = original.amount_minutes - batch.returned_minutes(recall.original_id)
             refusal = f"amount_minutes: got {recall.amount_minutes}, want 1..={left} (what is left to give back)"
         if refusal:
             answer = RecallAnswer(recall.recall_id, False, refusal)
@@ -375,7 +460,7 @@ class Coordinator:
     # -- votes, decisions, queries ---------------------------------------------------------
 
     def _vote(self, batch: _Batch, sender_id: str, item_id: int, vote: Vote) -> Item:
-        record = _stored(batch.connection, vote.transfer_id)
+        record = batch.record(vote.transfer_id)
         if (
             record is None
             or sender_id not in (record.debit_node_id, record.credit_node_id)
@@ -395,7 +480,7 @@ class Coordinator:
 
     def _query(self, batch: _Batch, sender_id: str, query: Query) -> None:
         for transfer_id in query.transfer_ids:
-            record = _stored(batch.connection, transfer_id)
+            record = batch.record(transfer_id)
             if record is None:
                 # Recorded as aborted so that a prepare arriving later is refused: the id is spent.
                 tombstone = CrossTransfer(transfer_id, sender_id, 1, sender_id, 1, 1, "", sender_id)
@@ -407,7 +492,7 @@ class Coordinator:
                 continue  # not a party: nothing to tell
             if record.state == PREPARED and batch.now_micros >= record.expires_at_micros:
                 self._finish(batch, _transfer_of(record), commit=False, reason="expired with no decision")
-                record = _stored(batch.connection, transfer_id)
+                record = batch.record(transfer_id)
                 assert record is not None
             if record.state != PREPARED:
                 decision = Decision(
@@ -435,7 +520,9 @@ class Coordinator:
             .limit(SWEEP_BATCH_MAX)
         ).all()
         for row in rows:
-            self._finish(batch, _transfer_of(row), commit=False, reason="expired with no decision")
+            record = _record_from_row(row)
+            batch.records[record.transfer_id] = record
+            self._finish(batch, _transfer_of(record), commit=False, reason="expired with no decision")
         self._write(batch)
         horizon = batch.now_micros - self.settings.replay_window_micros
         connection.execute(delete(seen_batches).where(seen_batches.c.created_at_micros < horizon))
@@ -443,15 +530,13 @@ class Coordinator:
 
     def _finish(self, batch: _Batch, transfer: CrossTransfer, *, commit: bool, reason: str) -> None:
         """Records the decision for a prepared transfer, releases or posts the hold, tells both."""
-        state = COMMITTED if commit else ABORTED
-        batch.connection.execute(
-            update(cross_transfers)
-            .where(
-                cross_transfers.c.transfer_id == f"{transfer.transfer_id:032x}",
-                cross_transfers.c.state == PREPARED,
-            )
-            .values(state=state, reason=reason, decided_at_micros=batch.now_micros)
-        )
+        record = batch.record(transfer.transfer_id)
+        assert record is not None and record.state == PREPARED, "only a prepared transfer is decided"
+        record.state = COMMITTED if commit else ABORTED
+        record.reason = reason
+        record.decided_at_micros = batch.now_micros
+        if record not in batch.new_records:
+            batch.decided.append(record)
         kind = TransferKind.POST_PENDING if commit else TransferKind.VOID_PENDING
         batch.ledger.append(
             TransferRequest(
@@ -483,24 +568,48 @@ class Coordinator:
     def _record(
         self, batch: _Batch, transfer: CrossTransfer, state: str, reason: str, *, expires_at_micros: int
     ) -> None:
-        batch.connection.execute(
-            insert(cross_transfers).values(
-                transfer_id=f"{transfer.transfer_id:032x}",
-                body=transfer_bytes(transfer),
-                debit_node_id=transfer.debit_node_id,
-                credit_node_id=transfer.credit_node_id,
-                originator_node_id=transfer.originator_node_id,
-                amount_minutes=transfer.amount_minutes,
-                state=state,
-                reason=reason,
-                prepared_at_micros=batch.now_micros,
-                expires_at_micros=expires_at_micros,
-                decided_at_micros=None if state == PREPARED else batch.now_micros,
-                returns_id=f"{transfer.returns_id:032x}" if transfer.returns_id else None,
-            )
+        record = Record(
+            transfer.transfer_id,
+            transfer_bytes(transfer),
+            transfer.debit_node_id,
+            transfer.credit_node_id,
+            transfer.originator_node_id,
+            transfer.amount_minutes,
+            state,
+            reason,
+            batch.now_micros,
+            expires_at_micros,
+            None if state == PREPARED else batch.now_micros,
+            transfer.returns_id,
         )
+        batch.records[transfer.transfer_id] = record
+        batch.new_records.append(record)
 
     def _write(self, batch: _Batch) -> None:
+        if batch.new_records:
+            batch.connection.execute(insert(cross_transfers), [record.row() for record in batch.new_records])
+        if batch.decided:
+            statement = (
+                update(cross_transfers)
+                .where(cross_transfers.c.transfer_id == bindparam("key"), cross_transfers.c.state == PREPARED)
+                .values(
+                    state=bindparam("new_state"),
+                    reason=bindparam("new_reason"),
+                    decided_at_micros=bindparam("decided_at"),
+                )
+            )
+            batch.connection.execute(
+                statement,
+                [
+                    {
+                        "key": f"{r.transfer_id:032x}",
+                        "new_state": r.state,
+                        "new_reason": r.reason,
+                        "decided_at": r.decided_at_micros,
+                    }
+                    for r in batch.decided
+                ],
+            )
         if batch.ledger:
             result = self.books.apply(batch.connection, batch.ledger)
             refused = [r for r in result.results if not r.outcome.succeeded]
@@ -609,24 +718,24 @@ def _deliver_mail(
     return [bytes(row.item) for row in rows]
 
 
-def _returned(connection: Connection, original_id: int) -> int:
-    """Minutes of an original given back or being given back (returns not aborted)."""
-    total = connection.execute(
-        select(func.coalesce(func.sum(cross_transfers.c.amount_minutes), 0)).where(
-            cross_transfers.c.returns_id == f"{original_id:032x}", cross_transfers.c.state != ABORTED
-        )
-    ).scalar_one()
-    return int(total)
+def _transfer_of(record: Record) -> CrossTransfer:
+    return transfer_from_bytes(record.body)
 
 
-def _stored(connection: Connection, transfer_id: int):  # type: ignore[no-untyped-def]
-    return connection.execute(
-        select(cross_transfers).where(cross_transfers.c.transfer_id == f"{transfer_id:032x}")
-    ).first()
-
-
-def _transfer_of(record) -> CrossTransfer:  # type: ignore[no-untyped-def]
-    return transfer_from_bytes(bytes(record.body))
+def _transfer_ids(items: Iterable[Item]) -> list[int]:
+    """Every transfer id a batch's items name, to read their records at once."""
+    found: list[int] = []
+    for item in items:
+        body = item.body
+        if isinstance(body, Prepare):
+            found += [body.transfer.transfer_id, body.transfer.returns_id]
+        elif isinstance(body, Vote):
+            found.append(body.transfer_id)
+        elif isinstance(body, Query):
+            found += list(body.transfer_ids)
+        elif isinstance(body, Recall):
+            found.append(body.original_id)
+    return found
 
 
 # -- reads for the bureau's reports --------------------------------------------------------
