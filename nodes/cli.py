@@ -178,6 +178,14 @@ def cmd_node_info(arguments: argparse.Namespace) -> int:
         f"  batch size max: {info.batch_size_max}\n"
         f"  status:         {status}"
     )
+    if info.clearinghouse_address:
+        text += (
+            f"\n  clearinghouse:  {info.clearinghouse_address}, {info.clearinghouse_exchanges} exchanges, "
+            f"{info.clearinghouse_failures} failed and retried\n"
+            f"  waiting:        {info.outbox_depth} items to acknowledge, {info.held_transfers} transfers held"
+        )
+    else:
+        text += "\n  clearinghouse:  none (this node runs on its own)"
     _emit(arguments, _message_json(info), text)
     return 0
 

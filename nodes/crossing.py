@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from timebank import failpoints
 from timebank.books import Books
@@ -611,6 +611,19 @@ class Crossing:
                 .limit(limit)
             )
             return [bytes(row.item) for row in rows]
+
+    def backlog(self) -> tuple[int, int]:
+        """(items not yet acknowledged by the clearinghouse, legs held waiting for a decision)."""
+        with self.books.engine.connect() as connection:
+            waiting = connection.execute(
+                select(func.count())
+                .select_from(outbox)
+                .where(outbox.c.recipient_id == CLEARINGHOUSE_ID, outbox.c.acknowledged_at_micros.is_(None))
+            ).scalar_one()
+            held = connection.execute(
+                select(func.count()).select_from(remote_transfers).where(remote_transfers.c.state.in_((HELD, REFUSED)))
+            ).scalar_one()
+        return int(waiting), int(held)
 
     def held_before(self, before_micros: int, limit: int) -> list[int]:
         with self.books.engine.connect() as connection:

@@ -24,7 +24,7 @@ from grpc_reflection.v1alpha import reflection
 from nodes.config import NodeConfig
 from nodes.crossing import Crossing
 from nodes.link import ClearinghouseLink, LinkSettings
-from nodes.service import NodeIdentity, NodeLedgerService
+from nodes.service import LinkStatus, NodeIdentity, NodeLedgerService
 from timebank import keys, pki
 from timebank.books import Books
 from timebank.clock import Clock, SystemClock
@@ -152,7 +152,11 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
     )
     protocol = open_link(config, books, clock, random_bytes)
     crossing, link = protocol if protocol else (None, None)
-    ledger_pb2_grpc.add_NodeLedgerServicer_to_server(NodeLedgerService(books, identity, crossing), server)
+    link_status = None
+    if link is not None:
+        link_status = LinkStatus(config.clearinghouse.address, lambda: link.exchanges, lambda: link.failures)
+    service = NodeLedgerService(books, identity, crossing, link_status)
+    ledger_pb2_grpc.add_NodeLedgerServicer_to_server(service, server)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
     port = server.add_insecure_port(config.server.listen)

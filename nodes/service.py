@@ -7,6 +7,7 @@ timebank.grpc_status.translate_errors with a specific status code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import grpc
@@ -30,11 +31,27 @@ class NodeIdentity:
     signing_key_id: str
 
 
+@dataclass(frozen=True)
+class LinkStatus:
+    """What the node tells its operator about its link to the clearinghouse."""
+
+    address: str
+    exchanges: Callable[[], int]
+    failures: Callable[[], int]
+
+
 class NodeLedgerService(pb_grpc.NodeLedgerServicer):
-    def __init__(self, books: Books, identity: NodeIdentity, crossing: Crossing | None = None) -> None:
+    def __init__(
+        self,
+        books: Books,
+        identity: NodeIdentity,
+        crossing: Crossing | None = None,
+        link: LinkStatus | None = None,
+    ) -> None:
         self.books = books
         self.identity = identity
         self.crossing = crossing
+        self.link = link
 
     def _crossing(self) -> Crossing:
         if self.crossing is None:
@@ -105,7 +122,20 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
             halted_reason=self.books.halted_reason or "",
             version=__version__,
             **wire.system_account_ids(),
+            **self._link_fields(),
         )
+
+    def _link_fields(self) -> dict[str, object]:
+        if self.crossing is None or self.link is None:
+            return {}
+        waiting, held = self.crossing.backlog()
+        return {
+            "clearinghouse_address": self.link.address,
+            "clearinghouse_exchanges": self.link.exchanges(),
+            "clearinghouse_failures": self.link.failures(),
+            "outbox_depth": waiting,
+            "held_transfers": held,
+        }
 
     @translate_errors
     def SubmitCrossNodeTransfers(

@@ -489,3 +489,19 @@ def test_an_insecure_city_works_in_plaintext_on_loopback(tmp_path: pathlib.Path)
         assert city.final("dongqu", raw(0xEE)).state == COMMITTED
     finally:
         city.stop()
+
+
+def test_node_info_reports_the_link(city: RunningTestCity) -> None:
+    payer, payee = city.member("shiqi", 1, minutes=20), city.member("dongqu", 2)
+    city.submit(
+        "shiqi",
+        id=raw(0xAB),
+        local_account_id=payer,
+        remote_node_id="dongqu",
+        remote_account_id=payee,
+        amount_minutes=20,
+    )
+    city.final("shiqi", raw(0xAB))
+    info = wait_for(lambda: city.client("shiqi").get_node_info(), lambda i: i.outbox_depth == 0)
+    assert info.clearinghouse_address == city.node_configs["shiqi"].clearinghouse.address
+    assert info.clearinghouse_exchanges > 0 and info.held_transfers == 0
