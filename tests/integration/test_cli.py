@@ -346,3 +346,18 @@ def test_a_new_district_is_admitted_while_the_city_runs(tmp_path: pathlib.Path) 
         assert "admitted" in events and "xiaolan" in events
     finally:
         city.stop()
+
+
+def test_a_malformed_batch_file_is_refused_before_anything_is_sent(tmp_path: pathlib.Path) -> None:
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text(
+        '{"from": "issuance", "to": "' + "a" * 32 + '", "minutes": 5, "colour": "red"}\n', encoding="utf-8"
+    )
+    run = timebank("transfer", "batch", str(batch), "--node", "127.0.0.1:1", expect=2)
+    assert "line 1: unknown keys ['colour']" in run.stderr
+    batch.write_text('{"from": "issuance", "to": "' + "a" * 32 + '", "minutes": 5}\nnot json\n', encoding="utf-8")
+    run = timebank("transfer", "batch", str(batch), "--node", "127.0.0.1:1", expect=2)
+    assert "line 2: not JSON" in run.stderr
+    batch.write_text('{"from": "issuance", "to": "' + "a" * 32 + '", "minutes": "5"}\n', encoding="utf-8")
+    run = timebank("transfer", "batch", str(batch), "--node", "127.0.0.1:1", expect=2)
+    assert "line 1: minutes: got '5', want an integer" in run.stderr

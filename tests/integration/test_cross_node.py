@@ -505,3 +505,34 @@ def test_node_info_reports_the_link(city: RunningTestCity) -> None:
     info = wait_for(lambda: city.client("shiqi").get_node_info(), lambda i: i.outbox_depth == 0)
     assert info.clearinghouse_address == city.node_configs["shiqi"].clearinghouse.address
     assert info.clearinghouse_exchanges > 0 and info.held_transfers == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "code", "message"),
+    [
+        ({"limit_minutes": 0, "valid_seconds": 60}, grpc.StatusCode.INVALID_ARGUMENT, "limit_minutes: got 0"),
+        ({"limit_minutes": 10, "valid_seconds": 0}, grpc.StatusCode.INVALID_ARGUMENT, "valid_seconds: got 0"),
+        (
+            {"limit_minutes": 10, "valid_seconds": 60, "mandate": True},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "mandate_id: a mandate needs its 16-byte id",
+        ),
+    ],
+    ids=["zero limit", "zero validity", "mandate without id"],
+)
+def test_bad_consents_are_refused(
+    city: RunningTestCity, fields: dict[str, object], code: grpc.StatusCode, message: str
+) -> None:
+    elder = city.member("dongqu", 1, minutes=10)
+    with pytest.raises(grpc.RpcError) as caught:
+        city.client("dongqu").stub.CreateConsent(pb.CreateConsentRequest(holder_account_id=elder, **fields), timeout=10)
+    assert caught.value.code() == code and message in caught.value.details()
+
+
+def test_a_consent_for_an_unknown_holder_is_refused(city: RunningTestCity) -> None:
+    with pytest.raises(grpc.RpcError) as caught:
+        city.client("dongqu").stub.CreateConsent(
+            pb.CreateConsentRequest(holder_account_id=raw(0x4242), limit_minutes=10, valid_seconds=60), timeout=10
+        )
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+    assert "holder_account_id: member account" in caught.value.details()
