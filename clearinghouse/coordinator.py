@@ -159,13 +159,10 @@ class _Batch:
         return self.nodes[node_id]
 
     def prefetch(self, transfer_ids: Iterable[int]) -> None:
-        wanted = sorted({value for value in transfer_ids if value} - set(self.records))
-        for start in range(0, len(wanted), ledger_store.IN_LIST_SIZE_MAX):
-            chunk = [f"{value:032x}" for value in wanted[start : start + ledger_store.IN_LIST_SIZE_MAX]]
-            rows = self.connection.execute(select(cross_transfers).where(cross_transfers.c.transfer_id.in_(chunk)))
-            for row in rows:
-                record = _record_from_row(row)
-                self.records[record.transfer_id] = record
+        wanted = {value for value in transfer_ids if value} - set(self.records)
+        for row in ledger_store.rows_where_in(self.connection, cross_transfers.c.transfer_id, wanted):
+            record = _record_from_row(row)
+            self.records[record.transfer_id] = record
         for value in wanted:
             self.records.setdefault(value, None)
 
@@ -667,26 +664,17 @@ def _refusal(item_id: int, reason: str) -> Item:
 
 
 def _processed(connection: Connection, sender_id: str, item_ids: list[int]) -> dict[int, Item | None]:
-    found: dict[int, Item | None] = {}
-    keys = [f"{value:032x}" for value in item_ids]
-    for start in range(0, len(keys), ledger_store.IN_LIST_SIZE_MAX):
-        chunk = keys[start : start + ledger_store.IN_LIST_SIZE_MAX]
-        rows = connection.execute(
-            select(inbox.c.item_id, inbox.c.answer).where(inbox.c.sender_id == sender_id, inbox.c.item_id.in_(chunk))
-        )
-        for row in rows:
-            found[int(row.item_id, 16)] = decode_item(bytes(row.answer)) if row.answer else None
-    return found
+    rows = ledger_store.rows_where_in(connection, inbox.c.item_id, item_ids, inbox.c.sender_id == sender_id)
+    return {int(row.item_id, 16): decode_item(bytes(row.answer)) if row.answer else None for row in rows}
 
 
 def _acknowledge(connection: Connection, recipient_id: str, item_ids: Sequence[int], now_micros: int) -> None:
-    keys = [f"{value:032x}" for value in item_ids]
-    for start in range(0, len(keys), ledger_store.IN_LIST_SIZE_MAX):
+    for chunk in ledger_store.chunks([f"{value:032x}" for value in item_ids]):
         connection.execute(
             update(outbox)
             .where(
                 outbox.c.recipient_id == recipient_id,
-                outbox.c.item_id.in_(keys[start : start + 900]),
+                outbox.c.item_id.in_(chunk),
                 outbox.c.acknowledged_at_micros.is_(None),
             )
             .values(acknowledged_at_micros=now_micros)
@@ -711,9 +699,7 @@ def _deliver_mail(
         .order_by(outbox.c.sequence)
         .limit(limit)
     ).all()
-    sequences = [row.sequence for row in rows]
-    for start in range(0, len(sequences), ledger_store.IN_LIST_SIZE_MAX):
-        chunk = sequences[start : start + ledger_store.IN_LIST_SIZE_MAX]
+    for chunk in ledger_store.chunks([row.sequence for row in rows]):
         connection.execute(update(outbox).where(outbox.c.sequence.in_(chunk)).values(delivered_at_micros=now_micros))
     return [bytes(row.item) for row in rows]
 

@@ -739,13 +739,8 @@ def _code_key(code: str) -> str:
 
 
 def _remote_rows(connection: Connection, transfer_ids: Sequence[int]) -> dict[int, object]:
-    keys = [f"{value:032x}" for value in transfer_ids]
-    found: dict[int, object] = {}
-    for start in range(0, len(keys), ledger_store.IN_LIST_SIZE_MAX):
-        chunk = keys[start : start + ledger_store.IN_LIST_SIZE_MAX]
-        for row in connection.execute(select(remote_transfers).where(remote_transfers.c.transfer_id.in_(chunk))):
-            found[int(row.transfer_id, 16)] = row
-    return found
+    rows = ledger_store.rows_where_in(connection, remote_transfers.c.transfer_id, transfer_ids)
+    return {int(row.transfer_id, 16): row for row in rows}
 
 
 def _compare_remote(row: object, transfer: CrossTransfer, result: ItemResult) -> ItemResult:
@@ -768,15 +763,8 @@ def _compare_remote(row: object, transfer: CrossTransfer, result: ItemResult) ->
 
 
 def _processed(connection: Connection, item_ids: Sequence[int]) -> set[int]:
-    keys = [f"{value:032x}" for value in item_ids]
-    found: set[int] = set()
-    for start in range(0, len(keys), ledger_store.IN_LIST_SIZE_MAX):
-        chunk = keys[start : start + ledger_store.IN_LIST_SIZE_MAX]
-        rows = connection.execute(
-            select(inbox.c.item_id).where(inbox.c.sender_id == CLEARINGHOUSE_ID, inbox.c.item_id.in_(chunk))
-        )
-        found.update(int(row.item_id, 16) for row in rows)
-    return found
+    rows = ledger_store.rows_where_in(connection, inbox.c.item_id, item_ids, inbox.c.sender_id == CLEARINGHOUSE_ID)
+    return {int(row.item_id, 16) for row in rows}
 
 
 def _settle_receipt(connection: Connection, receipt: Receipt, now_micros: int) -> None:

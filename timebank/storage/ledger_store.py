@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, union_all, update
 
@@ -32,6 +32,7 @@ from timebank.storage.schema import accounts, pending_resolutions, refusals, tra
 
 # Bound on the number of ids in one IN (...) list; larger sets are read in chunks.
 IN_LIST_SIZE_MAX = 900
+T = TypeVar("T")
 
 
 def hex_id(value: int) -> str:
@@ -120,7 +121,8 @@ def transfer_from_row(row: Row) -> StoredTransfer:
     )
 
 
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+def chunks(values: Sequence[T]) -> Iterable[Sequence[T]]:
+    """values in slices of at most IN_LIST_SIZE_MAX, for bounded IN (...) lists."""
     for start in range(0, len(values), IN_LIST_SIZE_MAX):
         yield values[start : start + IN_LIST_SIZE_MAX]
 
@@ -150,35 +152,36 @@ def load_view(connection: Connection, requests: Sequence[TransferRequest]) -> Le
     )
 
 
-def _rows_where_in(
-    connection: Connection, column: Any, ids: Iterable[int], *, for_update: bool = False
+def rows_where_in(
+    connection: Connection, column: Any, ids: Iterable[int], *conditions: Any, for_update: bool = False
 ) -> Iterator[Row]:
-    """The rows whose column is one of ids, read in bounded IN lists, in id order."""
-    keys = sorted(hex_id(value) for value in ids if value)
-    for chunk in _chunks(keys):
-        statement = select(column.table).where(column.in_(chunk)).order_by(column)
+    """The rows whose id column is one of ids (and that meet conditions), read in bounded
+    IN lists, in id order."""
+    keys = sorted({hex_id(value) for value in ids if value})
+    for chunk in chunks(keys):
+        statement = select(column.table).where(column.in_(chunk), *conditions).order_by(column)
         yield from connection.execute(statement.with_for_update() if for_update else statement)
 
 
 def lock_accounts(connection: Connection, account_ids: Iterable[int]) -> dict[int, Account]:
     """Reads accounts, locking them FOR UPDATE in id order (PostgreSQL; SQLite holds the database)."""
-    rows = _rows_where_in(connection, accounts.c.id, account_ids, for_update=True)
+    rows = rows_where_in(connection, accounts.c.id, account_ids, for_update=True)
     return {account.id: account for account in map(account_from_row, rows)}
 
 
 def read_accounts(connection: Connection, account_ids: Iterable[int]) -> dict[int, Account]:
-    rows = _rows_where_in(connection, accounts.c.id, account_ids)
+    rows = rows_where_in(connection, accounts.c.id, account_ids)
     return {account.id: account for account in map(account_from_row, rows)}
 
 
 def read_transfers(connection: Connection, transfer_ids: Iterable[int]) -> dict[int, StoredTransfer]:
-    rows = _rows_where_in(connection, transfers.c.id, transfer_ids)
+    rows = rows_where_in(connection, transfers.c.id, transfer_ids)
     return {stored.id: stored for stored in map(transfer_from_row, rows)}
 
 
 def read_resolutions(connection: Connection, pending_ids: Iterable[int]) -> dict[int, Resolution]:
     found: dict[int, Resolution] = {}
-    for row in _rows_where_in(connection, pending_resolutions.c.pending_id, pending_ids):
+    for row in rows_where_in(connection, pending_resolutions.c.pending_id, pending_ids):
         pending_id = int_id(row.pending_id)
         found[pending_id] = Resolution(pending_id, int_id(row.resolved_by_id), TransferState(row.state))
     return found
@@ -186,7 +189,7 @@ def read_resolutions(connection: Connection, pending_ids: Iterable[int]) -> dict
 
 def _read_refusals(connection: Connection, transfer_ids: Iterable[int]) -> dict[int, Refusal]:
     found: dict[int, Refusal] = {}
-    for row in _rows_where_in(connection, refusals.c.id, transfer_ids):
+    for row in rows_where_in(connection, refusals.c.id, transfer_ids):
         request = _request_from_row(row)
         found[request.id] = Refusal(request, Outcome(row.outcome), row.detail)
     return found
@@ -195,7 +198,7 @@ def _read_refusals(connection: Connection, transfer_ids: Iterable[int]) -> dict[
 def _read_reversed(connection: Connection, original_ids: Iterable[int]) -> dict[int, int]:
     keys = sorted(hex_id(value) for value in original_ids)
     found: dict[int, int] = {}
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         statement = (
             select(transfers.c.reverses_id, func.sum(transfers.c.amount_minutes))
             .where(transfers.c.reverses_id.in_(chunk))
