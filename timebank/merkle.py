@@ -58,7 +58,7 @@ def _largest_power_of_two_below(size: int) -> int:
     return 1 << ((size - 1).bit_length() - 1)
 
 
-def _inclusion_subtrees(index: int, tree_size: int) -> list[Subtree]:
+def inclusion_subtrees(index: int, tree_size: int) -> list[Subtree]:
     """The subtrees whose heads form PATH(index, D[tree_size]), in proof order (leaf upward)."""
     subtrees: list[Subtree] = []
     start, end = 0, tree_size
@@ -73,7 +73,7 @@ def _inclusion_subtrees(index: int, tree_size: int) -> list[Subtree]:
     return subtrees[::-1]
 
 
-def _consistency_subtrees(old_size: int, new_size: int) -> list[Subtree]:
+def consistency_subtrees(old_size: int, new_size: int) -> list[Subtree]:
     """The subtrees whose heads form PROOF(old_size, D[new_size]) of RFC 9162 section 2.1.4.1."""
     if old_size in (0, new_size):
         return []
@@ -100,14 +100,14 @@ def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
     """The audit path of leaf `index` (RFC 9162 section 2.1.3.1), nearest sibling first."""
     if not 0 <= index < len(leaves):
         raise ValueError(f"index: got {index}, want 0 <= index < {len(leaves)}")
-    return _subtree_roots(leaves, _inclusion_subtrees(index, len(leaves)))
+    return _subtree_roots(leaves, inclusion_subtrees(index, len(leaves)))
 
 
 def consistency_proof(leaves: Sequence[bytes], old_size: int) -> list[bytes]:
     """The proof that the first old_size leaves are a prefix of all of them (RFC 9162 2.1.4.1)."""
     if not 0 <= old_size <= len(leaves):
         raise ValueError(f"old_size: got {old_size}, want 0 <= old_size <= {len(leaves)}")
-    return _subtree_roots(leaves, _consistency_subtrees(old_size, len(leaves)))
+    return _subtree_roots(leaves, consistency_subtrees(old_size, len(leaves)))
 
 
 def _check_proof_shape(proof: Sequence[bytes], length: int, sizes: str) -> None:
@@ -133,7 +133,7 @@ def verify_inclusion(leaf_data: bytes, index: int, tree_size: int, proof: Sequen
     if not 0 <= index < tree_size:
         raise VerificationError(f"index: got {index}, want 0 <= index < tree_size {tree_size}")
     sizes = f"leaf {index} of a tree of {tree_size}"
-    _check_proof_shape(proof, len(_inclusion_subtrees(index, tree_size)), sizes)
+    _check_proof_shape(proof, len(inclusion_subtrees(index, tree_size)), sizes)
     position, last = index, tree_size - 1
     computed = leaf_hash(leaf_data)
     for sibling in proof:
@@ -156,7 +156,7 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
     if not 0 <= old_size <= new_size:
         raise VerificationError(f"old_size: got {old_size}, want 0 <= old_size <= new_size {new_size}")
     sizes = f"sizes {old_size} -> {new_size}"
-    _check_proof_shape(proof, len(_consistency_subtrees(old_size, new_size)), sizes)
+    _check_proof_shape(proof, len(consistency_subtrees(old_size, new_size)), sizes)
     if old_size == 0:
         _check_root("old_root", old_root, EMPTY_ROOT_HASH, sizes)
     elif old_size == new_size:

@@ -174,7 +174,10 @@ remote_transfers = Table(
     Column("reason", Text, nullable=False),
     Column("created_at_micros", BigInteger, nullable=False),
     Column("decided_at_micros", BigInteger, nullable=True),
+    # The settlement cycle the clearinghouse stamped on its COMMIT.
+    Column("cycle_id", BigInteger, nullable=True),
     Index("ix_remote_transfers_state", "state", "created_at_micros"),
+    Index("ix_remote_transfers_cycle", "cycle_id"),
 )
 
 # The clearinghouse's record of every cross-node transfer: the commit point.
@@ -194,7 +197,12 @@ cross_transfers = Table(
     Column("decided_at_micros", BigInteger, nullable=True),
     # A return after a recall names the original it gives back.
     Column("returns_id", ID, nullable=True),
+    # The settlement cycle of a COMMIT; where its prepare and its decision are in the log.
+    Column("cycle_id", BigInteger, nullable=True),
+    Column("prepare_log_index", BigInteger, nullable=True),
+    Column("decision_log_index", BigInteger, nullable=True),
     Index("ix_cross_transfers_state_expiry", "state", "expires_at_micros"),
+    Index("ix_cross_transfers_cycle", "cycle_id"),
     Index("ix_cross_transfers_returns_id", "returns_id"),
 )
 
@@ -230,6 +238,8 @@ registry_keys = Table(
     Column("valid_from_micros", BigInteger, nullable=False),
     Column("valid_until_micros", BigInteger, nullable=True),
     Column("revoked_at_micros", BigInteger, nullable=True),
+    # The log entry that introduced the key (for proofs a holder can check offline).
+    Column("log_index", BigInteger, nullable=True),
 )
 
 registry_events = Table(
@@ -276,4 +286,117 @@ recalls = Table(
     Column("created_at_micros", BigInteger, nullable=False),
     Column("answered_at_micros", BigInteger, nullable=True),
     Index("ix_recalls_state", "state", "created_at_micros"),
+)
+
+
+# -- the transparency log (timebank.translog) ------------------------------------------------
+
+# One row: the log's id, size, last leaf hash and the roots of the perfect subtrees that
+# cover it (the "compact range", left to right). Every append locks it, so appends are
+# serialised and the tree never forks.
+log_head = Table(
+    "log_head",
+    metadata,
+    Column("id", SmallInteger, primary_key=True),
+    Column("log_id", PARTY, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("last_hash", BYTES, nullable=False),
+    Column("frontier", BYTES, nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+    CheckConstraint("size >= 0", name="size_not_negative"),
+)
+
+# Each leaf's exact bytes; never updated or deleted.
+log_entries = Table(
+    "log_entries",
+    metadata,
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("data", BYTES, nullable=False),
+    Column("logged_at_micros", BigInteger, nullable=False),
+)
+
+# The hash of every perfect subtree: level 0 are the leaf hashes, level k covers leaves
+# [position * 2**k, (position + 1) * 2**k). Proofs are read from here, never recomputed.
+log_nodes = Table(
+    "log_nodes",
+    metadata,
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", BYTES, nullable=False),
+)
+
+# Checkpoints this party signed, by size.
+log_checkpoints = Table(
+    "log_checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root_hash", BYTES, nullable=False),
+    Column("timestamp_micros", BigInteger, nullable=False),
+    Column("signed", BYTES, nullable=False),  # SignedCheckpoint bytes
+)
+
+# The latest checkpoint of another party's log this party verified (a node: the
+# clearinghouse's), and the consistency of each new one is checked against it.
+peer_checkpoints = Table(
+    "peer_checkpoints",
+    metadata,
+    Column("log_id", PARTY, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("root_hash", BYTES, nullable=False),
+    Column("signed", BYTES, nullable=False),
+    Column("verified_at_micros", BigInteger, nullable=False),
+)
+
+# Conditions an operator must see: an inconsistent checkpoint stops cross-node traffic.
+alarms = Table(
+    "alarms",
+    metadata,
+    Column("sequence", SEQUENCE, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("raised_at_micros", BigInteger, nullable=False),
+    Column("cleared_at_micros", BigInteger, nullable=True),
+    Column("cleared_reason", Text, nullable=True),
+    Index("ix_alarms_open", "cleared_at_micros"),
+)
+
+# -- settlement cycles -------------------------------------------------------------------------
+
+# The clearinghouse's cycles: one open at a time (closed_at_micros null).
+cycles = Table(
+    "cycles",
+    metadata,
+    Column("cycle_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("opened_at_micros", BigInteger, nullable=False),
+    Column("closes_at_micros", BigInteger, nullable=False),  # the scheduled cut-off
+    Column("closed_at_micros", BigInteger, nullable=True),
+    Column("scheduled", Boolean, nullable=True),
+    Column("close_log_index", BigInteger, nullable=True),
+    Index("ix_cycles_open", "closed_at_micros"),
+)
+
+# Each node's position in each closed cycle, as the clearinghouse computed it.
+cycle_positions = Table(
+    "cycle_positions",
+    metadata,
+    Column("cycle_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("node_id", PARTY, primary_key=True),
+    Column("debits_minutes", BigInteger, nullable=False),
+    Column("debit_count", BigInteger, nullable=False),
+    Column("credits_minutes", BigInteger, nullable=False),
+    Column("credit_count", BigInteger, nullable=False),
+    Column("net_minutes", BigInteger, nullable=False),
+    Column("closing_minutes", BigInteger, nullable=False),
+)
+
+# Statement pages: at a node, the ones it made; at the clearinghouse, the ones received.
+statements = Table(
+    "statements",
+    metadata,
+    Column("node_id", PARTY, primary_key=True),
+    Column("cycle_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("page", Integer, primary_key=True, autoincrement=False),
+    Column("signed", BYTES, nullable=False),  # SignedStatement bytes
+    Column("closing_minutes", BigInteger, nullable=False),
+    Column("recorded_at_micros", BigInteger, nullable=False),
 )

@@ -22,43 +22,46 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from timebank.v1 import log_pb2 as timebank_dot_v1_dot_log__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1atimebank/v1/clearing.proto\x12\x0btimebank.v1\"\x8b\x01\n\x0b\x42\x61tchHeader\x12\x11\n\tsender_id\x18\x01 \x01(\t\x12\x14\n\x0crecipient_id\x18\x02 \x01(\t\x12\x10\n\x08\x62\x61tch_id\x18\x03 \x01(\x0c\x12\x19\n\x11\x63reated_at_micros\x18\x04 \x01(\x03\x12\x12\n\nitem_count\x18\x05 \x01(\r\x12\x12\n\nitems_root\x18\x06 \x01(\x0c\"O\n\x0bSignedBatch\x12\x0e\n\x06header\x18\x01 \x01(\x0c\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\x0c\x12\r\n\x05items\x18\x04 \x03(\x0c\"\x85\x02\n\rCrossTransfer\x12\x13\n\x0btransfer_id\x18\x01 \x01(\x0c\x12\x15\n\rdebit_node_id\x18\x02 \x01(\t\x12\x18\n\x10\x64\x65\x62it_account_id\x18\x03 \x01(\x0c\x12\x16\n\x0e\x63redit_node_id\x18\x04 \x01(\t\x12\x19\n\x11\x63redit_account_id\x18\x05 \x01(\x0c\x12\x16\n\x0e\x61mount_minutes\x18\x06 \x01(\x03\x12\x0c\n\x04memo\x18\x07 \x01(\t\x12\x1a\n\x12originator_node_id\x18\x08 \x01(\t\x12%\n\x07\x63onsent\x18\t \x01(\x0b\x32\x14.timebank.v1.Consent\x12\x12\n\nreturns_id\x18\n \x01(\x0c\"@\n\x07\x43onsent\x12\x17\n\rone_time_code\x18\x01 \x01(\tH\x00\x12\x14\n\nmandate_id\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04kind\"R\n\x07Prepare\x12,\n\x08transfer\x18\x01 \x01(\x0b\x32\x1a.timebank.v1.CrossTransfer\x12\x19\n\x11\x65xpires_at_micros\x18\x02 \x01(\x03\";\n\x04Vote\x12\x13\n\x0btransfer_id\x18\x01 \x01(\x0c\x12\x0e\n\x06\x61\x63\x63\x65pt\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\"q\n\x08\x44\x65\x63ision\x12\x13\n\x0btransfer_id\x18\x01 \x01(\x0c\x12%\n\x07verdict\x18\x02 \x01(\x0e\x32\x14.timebank.v1.Verdict\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x19\n\x11\x64\x65\x63ided_at_micros\x18\x04 \x01(\x03\"\x17\n\x03\x41\x63k\x12\x10\n\x08item_ids\x18\x01 \x03(\x0c\"\x1d\n\x05Query\x12\x14\n\x0ctransfer_ids\x18\x01 \x03(\x0c\"<\n\x07Receipt\x12\x0f\n\x07item_id\x18\x01 \x01(\x0c\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\"s\n\x06Recall\x12\x11\n\trecall_id\x18\x01 \x01(\x0c\x12\x13\n\x0boriginal_id\x18\x02 \x01(\x0c\x12\x16\n\x0e\x61mount_minutes\x18\x03 \x01(\x03\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x19\n\x11requester_node_id\x18\x05 \x01(\t\"]\n\x0cRecallAnswer\x12\x11\n\trecall_id\x18\x01 \x01(\x0c\x12\x0e\n\x06\x61\x63\x63\x65pt\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x1a\n\x12return_transfer_id\x18\x04 \x01(\x0c\"\xe0\x02\n\x04Item\x12\x0f\n\x07item_id\x18\x01 \x01(\x0c\x12\'\n\x07prepare\x18\x02 \x01(\x0b\x32\x14.timebank.v1.PrepareH\x00\x12!\n\x04vote\x18\x03 \x01(\x0b\x32\x11.timebank.v1.VoteH\x00\x12)\n\x08\x64\x65\x63ision\x18\x04 \x01(\x0b\x32\x15.timebank.v1.DecisionH\x00\x12\x1f\n\x03\x61\x63k\x18\x05 \x01(\x0b\x32\x10.timebank.v1.AckH\x00\x12#\n\x05query\x18\x06 \x01(\x0b\x32\x12.timebank.v1.QueryH\x00\x12\'\n\x07receipt\x18\x07 \x01(\x0b\x32\x14.timebank.v1.ReceiptH\x00\x12%\n\x06recall\x18\x08 \x01(\x0b\x32\x13.timebank.v1.RecallH\x00\x12\x32\n\rrecall_answer\x18\t \x01(\x0b\x32\x19.timebank.v1.RecallAnswerH\x00\x42\x06\n\x04\x62ody*I\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x12\n\x0eVERDICT_COMMIT\x10\x01\x12\x11\n\rVERDICT_ABORT\x10\x02\x32O\n\rClearinghouse\x12>\n\x08\x45xchange\x12\x18.timebank.v1.SignedBatch\x1a\x18.timebank.v1.SignedBatchb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1atimebank/v1/clearing.proto\x12\x0btimebank.v1\x1a\x15timebank/v1/log.proto\"\xc7\x01\n\x0b\x42\x61tchHeader\x12\x11\n\tsender_id\x18\x01 \x01(\t\x12\x14\n\x0crecipient_id\x18\x02 \x01(\t\x12\x10\n\x08\x62\x61tch_id\x18\x03 \x01(\x0c\x12\x19\n\x11\x63reated_at_micros\x18\x04 \x01(\x03\x12\x12\n\nitem_count\x18\x05 \x01(\r\x12\x12\n\nitems_root\x18\x06 \x01(\x0c\x12\x1c\n\x14seen_checkpoint_size\x18\x07 \x01(\x04\x12\x1c\n\x14seen_checkpoint_root\x18\x08 \x01(\x0c\"\x9d\x01\n\x0bSignedBatch\x12\x0e\n\x06header\x18\x01 \x01(\x0c\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\x0c\x12\r\n\x05items\x18\x04 \x03(\x0c\x12\x31\n\ncheckpoint\x18\x05 \x01(\x0b\x32\x1d.timebank.v1.SignedCheckpoint\x12\x19\n\x11\x63onsistency_proof\x18\x06 \x03(\x0c\"\x85\x02\n\rCrossTransfer\x12\x13\n\x0btransfer_id\x18\x01 \x01(\x0c\x12\x15\n\rdebit_node_id\x18\x02 \x01(\t\x12\x18\n\x10\x64\x65\x62it_account_id\x18\x03 \x01(\x0c\x12\x16\n\x0e\x63redit_node_id\x18\x04 \x01(\t\x12\x19\n\x11\x63redit_account_id\x18\x05 \x01(\x0c\x12\x16\n\x0e\x61mount_minutes\x18\x06 \x01(\x03\x12\x0c\n\x04memo\x18\x07 \x01(\t\x12\x1a\n\x12originator_node_id\x18\x08 \x01(\t\x12%\n\x07\x63onsent\x18\t \x01(\x0b\x32\x14.timebank.v1.Consent\x12\x12\n\nreturns_id\x18\n \x01(\x0c\"@\n\x07\x43onsent\x12\x17\n\rone_time_code\x18\x01 \x01(\tH\x00\x12\x14\n\nmandate_id\x18\x02 \x01(\x0cH\x00\x42\x06\n\x04kind\"R\n\x07Prepare\x12,\n\x08transfer\x18\x01 \x01(\x0b\x32\x1a.timebank.v1.CrossTransfer\x12\x19\n\x11\x65xpires_at_micros\x18\x02 \x01(\x03\";\n\x04Vote\x12\x13\n\x0btransfer_id\x18\x01 \x01(\x0c\x12\x0e\n\x06\x61\x63\x63\x65pt\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\x83\x01\n\x08\x44\x65\x63ision\x12\x13\n\x0btransfer_id\x18\x01 \x01(\x0c\x12%\n\x07verdict\x18\x02 \x01(\x0e\x32\x14.timebank.v1.Verdict\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x19\n\x11\x64\x65\x63ided_at_micros\x18\x04 \x01(\x03\x12\x10\n\x08\x63ycle_id\x18\x05 \x01(\x04\"9\n\x0b\x43ycleClosed\x12\x10\n\x08\x63ycle_id\x18\x01 \x01(\x04\x12\x18\n\x10\x63losed_at_micros\x18\x02 \x01(\x03\"\x17\n\x03\x41\x63k\x12\x10\n\x08item_ids\x18\x01 \x03(\x0c\"\x1d\n\x05Query\x12\x14\n\x0ctransfer_ids\x18\x01 \x03(\x0c\"<\n\x07Receipt\x12\x0f\n\x07item_id\x18\x01 \x01(\x0c\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\"s\n\x06Recall\x12\x11\n\trecall_id\x18\x01 \x01(\x0c\x12\x13\n\x0boriginal_id\x18\x02 \x01(\x0c\x12\x16\n\x0e\x61mount_minutes\x18\x03 \x01(\x03\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x19\n\x11requester_node_id\x18\x05 \x01(\t\"]\n\x0cRecallAnswer\x12\x11\n\trecall_id\x18\x01 \x01(\x0c\x12\x0e\n\x06\x61\x63\x63\x65pt\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x1a\n\x12return_transfer_id\x18\x04 \x01(\x0c\"\xc5\x03\n\x04Item\x12\x0f\n\x07item_id\x18\x01 \x01(\x0c\x12\'\n\x07prepare\x18\x02 \x01(\x0b\x32\x14.timebank.v1.PrepareH\x00\x12!\n\x04vote\x18\x03 \x01(\x0b\x32\x11.timebank.v1.VoteH\x00\x12)\n\x08\x64\x65\x63ision\x18\x04 \x01(\x0b\x32\x15.timebank.v1.DecisionH\x00\x12\x1f\n\x03\x61\x63k\x18\x05 \x01(\x0b\x32\x10.timebank.v1.AckH\x00\x12#\n\x05query\x18\x06 \x01(\x0b\x32\x12.timebank.v1.QueryH\x00\x12\'\n\x07receipt\x18\x07 \x01(\x0b\x32\x14.timebank.v1.ReceiptH\x00\x12%\n\x06recall\x18\x08 \x01(\x0b\x32\x13.timebank.v1.RecallH\x00\x12\x32\n\rrecall_answer\x18\t \x01(\x0b\x32\x19.timebank.v1.RecallAnswerH\x00\x12\x30\n\x0c\x63ycle_closed\x18\n \x01(\x0b\x32\x18.timebank.v1.CycleClosedH\x00\x12\x31\n\tstatement\x18\x0b \x01(\x0b\x32\x1c.timebank.v1.SignedStatementH\x00\x42\x06\n\x04\x62ody*I\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x12\n\x0eVERDICT_COMMIT\x10\x01\x12\x11\n\rVERDICT_ABORT\x10\x02\x32O\n\rClearinghouse\x12>\n\x08\x45xchange\x12\x18.timebank.v1.SignedBatch\x1a\x18.timebank.v1.SignedBatchb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'timebank.v1.clearing_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_VERDICT']._serialized_start=1541
-  _globals['_VERDICT']._serialized_end=1614
-  _globals['_BATCHHEADER']._serialized_start=44
-  _globals['_BATCHHEADER']._serialized_end=183
-  _globals['_SIGNEDBATCH']._serialized_start=185
-  _globals['_SIGNEDBATCH']._serialized_end=264
-  _globals['_CROSSTRANSFER']._serialized_start=267
-  _globals['_CROSSTRANSFER']._serialized_end=528
-  _globals['_CONSENT']._serialized_start=530
-  _globals['_CONSENT']._serialized_end=594
-  _globals['_PREPARE']._serialized_start=596
-  _globals['_PREPARE']._serialized_end=678
-  _globals['_VOTE']._serialized_start=680
-  _globals['_VOTE']._serialized_end=739
-  _globals['_DECISION']._serialized_start=741
-  _globals['_DECISION']._serialized_end=854
-  _globals['_ACK']._serialized_start=856
-  _globals['_ACK']._serialized_end=879
-  _globals['_QUERY']._serialized_start=881
-  _globals['_QUERY']._serialized_end=910
-  _globals['_RECEIPT']._serialized_start=912
-  _globals['_RECEIPT']._serialized_end=972
-  _globals['_RECALL']._serialized_start=974
-  _globals['_RECALL']._serialized_end=1089
-  _globals['_RECALLANSWER']._serialized_start=1091
-  _globals['_RECALLANSWER']._serialized_end=1184
-  _globals['_ITEM']._serialized_start=1187
-  _globals['_ITEM']._serialized_end=1539
-  _globals['_CLEARINGHOUSE']._serialized_start=1616
-  _globals['_CLEARINGHOUSE']._serialized_end=1695
+  _globals['_VERDICT']._serialized_start=1882
+  _globals['_VERDICT']._serialized_end=1955
+  _globals['_BATCHHEADER']._serialized_start=67
+  _globals['_BATCHHEADER']._serialized_end=266
+  _globals['_SIGNEDBATCH']._serialized_start=269
+  _globals['_SIGNEDBATCH']._serialized_end=426
+  _globals['_CROSSTRANSFER']._serialized_start=429
+  _globals['_CROSSTRANSFER']._serialized_end=690
+  _globals['_CONSENT']._serialized_start=692
+  _globals['_CONSENT']._serialized_end=756
+  _globals['_PREPARE']._serialized_start=758
+  _globals['_PREPARE']._serialized_end=840
+  _globals['_VOTE']._serialized_start=842
+  _globals['_VOTE']._serialized_end=901
+  _globals['_DECISION']._serialized_start=904
+  _globals['_DECISION']._serialized_end=1035
+  _globals['_CYCLECLOSED']._serialized_start=1037
+  _globals['_CYCLECLOSED']._serialized_end=1094
+  _globals['_ACK']._serialized_start=1096
+  _globals['_ACK']._serialized_end=1119
+  _globals['_QUERY']._serialized_start=1121
+  _globals['_QUERY']._serialized_end=1150
+  _globals['_RECEIPT']._serialized_start=1152
+  _globals['_RECEIPT']._serialized_end=1212
+  _globals['_RECALL']._serialized_start=1214
+  _globals['_RECALL']._serialized_end=1329
+  _globals['_RECALLANSWER']._serialized_start=1331
+  _globals['_RECALLANSWER']._serialized_end=1424
+  _globals['_ITEM']._serialized_start=1427
+  _globals['_ITEM']._serialized_end=1880
+  _globals['_CLEARINGHOUSE']._serialized_start=1957
+  _globals['_CLEARINGHOUSE']._serialized_end=2036
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from timebank.v1 import log_pb2 as _log_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -17,32 +18,40 @@ VERDICT_COMMIT: Verdict
 VERDICT_ABORT: Verdict
 
 class BatchHeader(_message.Message):
-    __slots__ = ("sender_id", "recipient_id", "batch_id", "created_at_micros", "item_count", "items_root")
+    __slots__ = ("sender_id", "recipient_id", "batch_id", "created_at_micros", "item_count", "items_root", "seen_checkpoint_size", "seen_checkpoint_root")
     SENDER_ID_FIELD_NUMBER: _ClassVar[int]
     RECIPIENT_ID_FIELD_NUMBER: _ClassVar[int]
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
     ITEM_COUNT_FIELD_NUMBER: _ClassVar[int]
     ITEMS_ROOT_FIELD_NUMBER: _ClassVar[int]
+    SEEN_CHECKPOINT_SIZE_FIELD_NUMBER: _ClassVar[int]
+    SEEN_CHECKPOINT_ROOT_FIELD_NUMBER: _ClassVar[int]
     sender_id: str
     recipient_id: str
     batch_id: bytes
     created_at_micros: int
     item_count: int
     items_root: bytes
-    def __init__(self, sender_id: _Optional[str] = ..., recipient_id: _Optional[str] = ..., batch_id: _Optional[bytes] = ..., created_at_micros: _Optional[int] = ..., item_count: _Optional[int] = ..., items_root: _Optional[bytes] = ...) -> None: ...
+    seen_checkpoint_size: int
+    seen_checkpoint_root: bytes
+    def __init__(self, sender_id: _Optional[str] = ..., recipient_id: _Optional[str] = ..., batch_id: _Optional[bytes] = ..., created_at_micros: _Optional[int] = ..., item_count: _Optional[int] = ..., items_root: _Optional[bytes] = ..., seen_checkpoint_size: _Optional[int] = ..., seen_checkpoint_root: _Optional[bytes] = ...) -> None: ...
 
 class SignedBatch(_message.Message):
-    __slots__ = ("header", "key_id", "signature", "items")
+    __slots__ = ("header", "key_id", "signature", "items", "checkpoint", "consistency_proof")
     HEADER_FIELD_NUMBER: _ClassVar[int]
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     ITEMS_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    CONSISTENCY_PROOF_FIELD_NUMBER: _ClassVar[int]
     header: bytes
     key_id: str
     signature: bytes
     items: _containers.RepeatedScalarFieldContainer[bytes]
-    def __init__(self, header: _Optional[bytes] = ..., key_id: _Optional[str] = ..., signature: _Optional[bytes] = ..., items: _Optional[_Iterable[bytes]] = ...) -> None: ...
+    checkpoint: _log_pb2.SignedCheckpoint
+    consistency_proof: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, header: _Optional[bytes] = ..., key_id: _Optional[str] = ..., signature: _Optional[bytes] = ..., items: _Optional[_Iterable[bytes]] = ..., checkpoint: _Optional[_Union[_log_pb2.SignedCheckpoint, _Mapping]] = ..., consistency_proof: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class CrossTransfer(_message.Message):
     __slots__ = ("transfer_id", "debit_node_id", "debit_account_id", "credit_node_id", "credit_account_id", "amount_minutes", "memo", "originator_node_id", "consent", "returns_id")
@@ -95,16 +104,26 @@ class Vote(_message.Message):
     def __init__(self, transfer_id: _Optional[bytes] = ..., accept: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class Decision(_message.Message):
-    __slots__ = ("transfer_id", "verdict", "reason", "decided_at_micros")
+    __slots__ = ("transfer_id", "verdict", "reason", "decided_at_micros", "cycle_id")
     TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]
     VERDICT_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     DECIDED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    CYCLE_ID_FIELD_NUMBER: _ClassVar[int]
     transfer_id: bytes
     verdict: Verdict
     reason: str
     decided_at_micros: int
-    def __init__(self, transfer_id: _Optional[bytes] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., reason: _Optional[str] = ..., decided_at_micros: _Optional[int] = ...) -> None: ...
+    cycle_id: int
+    def __init__(self, transfer_id: _Optional[bytes] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., reason: _Optional[str] = ..., decided_at_micros: _Optional[int] = ..., cycle_id: _Optional[int] = ...) -> None: ...
+
+class CycleClosed(_message.Message):
+    __slots__ = ("cycle_id", "closed_at_micros")
+    CYCLE_ID_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    cycle_id: int
+    closed_at_micros: int
+    def __init__(self, cycle_id: _Optional[int] = ..., closed_at_micros: _Optional[int] = ...) -> None: ...
 
 class Ack(_message.Message):
     __slots__ = ("item_ids",)
@@ -155,7 +174,7 @@ class RecallAnswer(_message.Message):
     def __init__(self, recall_id: _Optional[bytes] = ..., accept: _Optional[bool] = ..., reason: _Optional[str] = ..., return_transfer_id: _Optional[bytes] = ...) -> None: ...
 
 class Item(_message.Message):
-    __slots__ = ("item_id", "prepare", "vote", "decision", "ack", "query", "receipt", "recall", "recall_answer")
+    __slots__ = ("item_id", "prepare", "vote", "decision", "ack", "query", "receipt", "recall", "recall_answer", "cycle_closed", "statement")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     PREPARE_FIELD_NUMBER: _ClassVar[int]
     VOTE_FIELD_NUMBER: _ClassVar[int]
@@ -165,6 +184,8 @@ class Item(_message.Message):
     RECEIPT_FIELD_NUMBER: _ClassVar[int]
     RECALL_FIELD_NUMBER: _ClassVar[int]
     RECALL_ANSWER_FIELD_NUMBER: _ClassVar[int]
+    CYCLE_CLOSED_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_FIELD_NUMBER: _ClassVar[int]
     item_id: bytes
     prepare: Prepare
     vote: Vote
@@ -174,4 +195,6 @@ class Item(_message.Message):
     receipt: Receipt
     recall: Recall
     recall_answer: RecallAnswer
-    def __init__(self, item_id: _Optional[bytes] = ..., prepare: _Optional[_Union[Prepare, _Mapping]] = ..., vote: _Optional[_Union[Vote, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., query: _Optional[_Union[Query, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., recall: _Optional[_Union[Recall, _Mapping]] = ..., recall_answer: _Optional[_Union[RecallAnswer, _Mapping]] = ...) -> None: ...
+    cycle_closed: CycleClosed
+    statement: _log_pb2.SignedStatement
+    def __init__(self, item_id: _Optional[bytes] = ..., prepare: _Optional[_Union[Prepare, _Mapping]] = ..., vote: _Optional[_Union[Vote, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., query: _Optional[_Union[Query, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., recall: _Optional[_Union[Recall, _Mapping]] = ..., recall_answer: _Optional[_Union[RecallAnswer, _Mapping]] = ..., cycle_closed: _Optional[_Union[CycleClosed, _Mapping]] = ..., statement: _Optional[_Union[_log_pb2.SignedStatement, _Mapping]] = ...) -> None: ...
