@@ -70,6 +70,11 @@ class ProtocolTable:
     batch_items_max: int = 8_000
     # How often prepared transfers past their expiry are ABORTed.
     sweep_interval_seconds: float = 0.5
+    # Settlement cycles close at multiples of this length since the epoch (UTC), e.g.
+    # 3600 hourly, 86400 daily (at 08:00 Beijing time).
+    cycle_seconds: int = 86_400
+    # How often a checkpoint of the log is signed when the log grew.
+    checkpoint_interval_seconds: float = 5.0
     # Limits given to a node at admission (each can be changed per node).
     default_net_debit_cap_minutes: int = 6_000_000
     default_pending_cap_minutes: int = 600_000
@@ -79,6 +84,8 @@ class ProtocolTable:
         within("clock_skew_seconds_max", self.clock_skew_seconds_max, 1, 3_600)
         within("batch_items_max", self.batch_items_max, 1, 8_000)
         within("sweep_interval_seconds", self.sweep_interval_seconds, 0.01, 60)
+        within("cycle_seconds", self.cycle_seconds, 1, 31 * 86_400)
+        within("checkpoint_interval_seconds", self.checkpoint_interval_seconds, 0.1, 3_600)
         for name in ("default_net_debit_cap_minutes", "default_pending_cap_minutes"):
             value = getattr(self, name)
             require(0 <= value <= 10**15, name, f"got {value}, want 0..=10^15")

@@ -23,16 +23,17 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 
-from clearinghouse import registry
-from timebank import failpoints
+from clearinghouse import registry, settlement
+from timebank import failpoints, translog
 from timebank.books import Books
 from timebank.clock import Clock
-from timebank.errors import RequestInvalid, StorageUnavailable, VerificationError
+from timebank.errors import NotFound, RequestInvalid, StorageUnavailable, VerificationError
 from timebank.ledger.model import Account, AccountKind, AccountSpec, TransferKind, TransferRequest
 from timebank.protocol import (
     CLEARINGHOUSE_ID,
     Ack,
     CrossTransfer,
+    CycleClosed,
     Decision,
     Item,
     Prepare,
@@ -40,7 +41,9 @@ from timebank.protocol import (
     Recall,
     RecallAnswer,
     Receipt,
+    StatementPage,
     Vote,
+    cycle_closed_item,
     decision_item,
     decode_item,
     derive_id,
@@ -53,7 +56,8 @@ from timebank.protocol import (
     transfer_from_bytes,
 )
 from timebank.storage import ledger_store
-from timebank.storage.schema import cross_transfers, inbox, outbox, seen_batches
+from timebank.storage.schema import cross_transfers, inbox, outbox, registry_nodes, seen_batches
+from timebank.v1 import log_pb2 as lpb
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +74,8 @@ class Settings:
     replay_window_micros: int = 600_000_000
     # An item sent to a node and not acknowledged within this is sent again.
     redelivery_micros: int = 5_000_000
+    # Settlement cycles close at multiples of this length (the clearinghouse's clock).
+    cycle_micros: int = 3_600_000_000
 
 
 def node_account_id(node_id: str) -> int:
@@ -93,6 +99,9 @@ class Record:
     expires_at_micros: int
     decided_at_micros: int | None
     returns_id: int
+    cycle_id: int | None = None
+    prepare_log_index: int | None = None
+    decision_log_index: int | None = None
 
     def row(self) -> dict[str, object]:
         return {
@@ -108,6 +117,9 @@ class Record:
             "expires_at_micros": self.expires_at_micros,
             "decided_at_micros": self.decided_at_micros,
             "returns_id": f"{self.returns_id:032x}" if self.returns_id else None,
+            "cycle_id": self.cycle_id,
+            "prepare_log_index": self.prepare_log_index,
+            "decision_log_index": self.decision_log_index,
         }
 
 
@@ -125,6 +137,9 @@ def _record_from_row(row) -> Record:  # type: ignore[no-untyped-def]
         row.expires_at_micros,
         row.decided_at_micros,
         int(row.returns_id, 16) if row.returns_id else 0,
+        row.cycle_id,
+        row.prepare_log_index,
+        row.decision_log_index,
     )
 
 
@@ -139,6 +154,10 @@ class _Batch:
 
     connection: Connection
     now_micros: int
+    # The open settlement cycle (read once the log's head is locked) and, while an item
+    # is handled, where that item is in the log.
+    cycle: settlement.OpenCycle | None = None
+    item_log_index: int | None = None
     answers: list[Item] = field(default_factory=list)
     ledger: list[TransferRequest] = field(default_factory=list)
     mailbox: list[tuple[str, Item]] = field(default_factory=list)
@@ -207,12 +226,22 @@ class Coordinator:
 
     # -- the exchange ---------------------------------------------------------------------
 
-    def exchange(self, sender_id: str, batch_id: bytes, created_at_micros: int, items: Sequence[bytes]) -> list[bytes]:
-        """Applies a verified node's batch; returns the items to send back to it."""
+    def exchange(
+        self,
+        sender_id: str,
+        batch_id: bytes,
+        created_at_micros: int,
+        items: Sequence[bytes],
+        received: lpb.ReceivedBatch | None = None,
+    ) -> list[bytes]:
+        """Applies a verified node's batch; returns the items to send back to it.
+
+        received is the batch as signed (header, key id, signature): logged with its items.
+        """
         self._refuse_if_closed()
         with self._writer:
             answers = self.books.write(
-                lambda connection: self._apply(connection, sender_id, batch_id, created_at_micros, items)
+                lambda connection: self._apply(connection, sender_id, batch_id, created_at_micros, items, received)
             )
             if items:
                 failpoints.hit("clearinghouse.batch-applied")
@@ -259,16 +288,19 @@ class Coordinator:
         batch_id: bytes,
         created_at_micros: int,
         items: Sequence[bytes],
+        received: lpb.ReceivedBatch | None,
     ) -> _Answers:
         batch = _Batch(connection, self.clock.now_micros())
         log.debug("batch from %s: %d items", sender_id, len(items))
         registry.require_active(connection, sender_id)
         _refuse_replay(connection, sender_id, batch_id, created_at_micros)
+        first_item_index = self._log_received(batch, items, received)
         decoded = [_decode(data) for data in items]
         seen = _processed(connection, sender_id, [item.item_id for item in decoded if item])
         batch.prefetch(_transfer_ids(item for item in decoded if item))
         processed: list[dict[str, object]] = []
-        for data, item in zip(items, decoded, strict=True):
+        for position, (data, item) in enumerate(zip(items, decoded, strict=True)):
+            batch.item_log_index = None if first_item_index is None else first_item_index + position
             if item is None:
                 batch.answers.append(_refusal(_raw_id(data), "item: not a timebank.v1.Item"))
                 continue
@@ -295,6 +327,20 @@ class Coordinator:
         mail = self._deliver(connection, sender_id)
         return _Answers([encode_item(item) for item in batch.answers] + mail, bool(batch.mailbox))
 
+    def _log_received(self, batch: _Batch, items: Sequence[bytes], received: lpb.ReceivedBatch | None) -> int | None:
+        """Logs the signed batch and its items (locking the log); returns the first item's index."""
+        self._begin_logged(batch)
+        if not items or received is None:
+            return None
+        bodies: list[translog.Body] = [("received_batch", received)]
+        bodies += [("received_item", lpb.ReceivedItem(position=n, item=data)) for n, data in enumerate(items)]
+        return translog.append(batch.connection, bodies, batch.now_micros) + 1
+
+    def _begin_logged(self, batch: _Batch) -> None:
+        """Locks the log's head, then reads the open cycle: a close cannot slip in between."""
+        translog.lock(batch.connection)
+        batch.cycle = settlement.open_cycle(batch.connection, batch.now_micros, self.settings.cycle_micros)
+
     def _handle(self, batch: _Batch, sender_id: str, item: Item) -> Item | None:
         body = item.body
         try:
@@ -312,8 +358,11 @@ class Coordinator:
                 return self._recall(batch, sender_id, item.item_id, body)
             if isinstance(body, RecallAnswer):
                 return self._recall_answer(batch, sender_id, item.item_id, body)
+            if isinstance(body, StatementPage):
+                settlement.record_statement(batch.connection, sender_id, body.signed, batch.now_micros)
+                return _accepted(item.item_id)
             raise RequestInvalid(f"item: a node does not send {type(body).__name__} items")
-        except RequestInvalid as error:
+        except (RequestInvalid, NotFound, VerificationError) as error:
             return _refusal(item.item_id, str(error))
 
     # -- prepare --------------------------------------------------------------------------
@@ -342,6 +391,7 @@ class Coordinator:
             return _refusal(item_id, refusal)
         expires_at = batch.now_micros + self.settings.prepare_ttl_micros
         self._record(batch, transfer, PREPARED, "", expires_at_micros=expires_at)
+        batch.records[transfer.transfer_id].prepare_log_index = batch.item_log_index
         batch.ledger.append(
             TransferRequest(
                 id=transfer.transfer_id,
@@ -500,6 +550,36 @@ class Coordinator:
                 )
                 batch.answers.append(decision_item(decision))
 
+    def close_cycle(self, *, scheduled: bool = False) -> lpb.CycleClose | None:
+        """Closes the open cycle now (the bureau's unscheduled close), or, when scheduled,
+        only if its cut-off has passed. Returns what was logged, or None."""
+        self._refuse_if_closed()
+        with self._writer:
+            closed = self.books.write(lambda connection: self._close_cycle(connection, scheduled))
+        if closed is not None:
+            self._announce_mail()
+        return closed
+
+    def _close_cycle(self, connection: Connection, scheduled: bool) -> lpb.CycleClose | None:
+        batch = _Batch(connection, self.clock.now_micros())
+        self._begin_logged(batch)
+        assert batch.cycle is not None
+        if scheduled and batch.now_micros < batch.cycle.closes_at_micros:
+            return None
+        closing = settlement.close(
+            connection, batch.cycle, batch.now_micros, self.settings.cycle_micros, scheduled=scheduled
+        )
+        index = translog.append(connection, [("cycle_close", closing)], batch.now_micros)
+        settlement.mark_logged(connection, closing.cycle_id, index)
+        notice = cycle_closed_item(CycleClosed(closing.cycle_id, batch.now_micros))
+        for node_id in connection.execute(
+            select(registry_nodes.c.node_id).order_by(registry_nodes.c.node_id)
+        ).scalars():
+            batch.mailbox.append((node_id, notice))
+        self._write(batch)
+        log.info("closed settlement cycle %d at log index %d", closing.cycle_id, index)
+        return closing
+
     def sweep_expired(self) -> int:
         """ABORTs every prepared transfer past its expiry; returns how many."""
         self._refuse_if_closed()
@@ -511,6 +591,7 @@ class Coordinator:
 
     def _sweep(self, connection: Connection) -> int:
         batch = _Batch(connection, self.clock.now_micros())
+        self._begin_logged(batch)
         rows = connection.execute(
             select(cross_transfers)
             .where(cross_transfers.c.state == PREPARED, cross_transfers.c.expires_at_micros <= batch.now_micros)
@@ -532,6 +613,9 @@ class Coordinator:
         record.state = COMMITTED if commit else ABORTED
         record.reason = reason
         record.decided_at_micros = batch.now_micros
+        if commit:
+            assert batch.cycle is not None, "a batch that decides has locked the log and read the cycle"
+            record.cycle_id = batch.cycle.cycle_id
         if record not in batch.new_records:
             batch.decided.append(record)
         kind = TransferKind.POST_PENDING if commit else TransferKind.VOID_PENDING
@@ -556,7 +640,8 @@ class Coordinator:
         reason: str,
         recipients: tuple[str, ...] | None = None,
     ) -> None:
-        item = decision_item(Decision(transfer.transfer_id, commit, reason, batch.now_micros))
+        cycle_id = batch.cycle.cycle_id if commit and batch.cycle else 0
+        item = decision_item(Decision(transfer.transfer_id, commit, reason, batch.now_micros, cycle_id))
         log.info("transfer %032x %s %s", transfer.transfer_id, "COMMIT" if commit else "ABORT", reason)
         for node_id in sorted(set(recipients or (transfer.debit_node_id, transfer.credit_node_id))):
             if batch.node(node_id) is not None:
@@ -582,7 +667,22 @@ class Coordinator:
         batch.records[transfer.transfer_id] = record
         batch.new_records.append(record)
 
+    def _log_sent(self, batch: _Batch) -> None:
+        """Logs every item going out; a decision's first copy is where its record points."""
+        if not batch.mailbox:
+            return
+        bodies = [("sent_item", lpb.SentItem(recipient_id=r, item=encode_item(item))) for r, item in batch.mailbox]
+        first = translog.append(batch.connection, bodies, batch.now_micros)
+        logged: dict[int, int] = {}
+        for offset, (_recipient, item) in enumerate(batch.mailbox):
+            if isinstance(item.body, Decision):
+                logged.setdefault(item.body.transfer_id, first + offset)
+        for record in batch.new_records + batch.decided:
+            if record.transfer_id in logged and record.decision_log_index is None:
+                record.decision_log_index = logged[record.transfer_id]
+
     def _write(self, batch: _Batch) -> None:
+        self._log_sent(batch)
         if batch.new_records:
             batch.connection.execute(insert(cross_transfers), [record.row() for record in batch.new_records])
         if batch.decided:
@@ -593,6 +693,8 @@ class Coordinator:
                     state=bindparam("new_state"),
                     reason=bindparam("new_reason"),
                     decided_at_micros=bindparam("decided_at"),
+                    cycle_id=bindparam("new_cycle"),
+                    decision_log_index=bindparam("logged_at"),
                 )
             )
             batch.connection.execute(
@@ -603,6 +705,8 @@ class Coordinator:
                         "new_state": r.state,
                         "new_reason": r.reason,
                         "decided_at": r.decided_at_micros,
+                        "new_cycle": r.cycle_id,
+                        "logged_at": r.decision_log_index,
                     }
                     for r in batch.decided
                 ],

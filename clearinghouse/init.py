@@ -13,7 +13,7 @@ import pathlib
 
 from clearinghouse import registry
 from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
-from timebank import keys
+from timebank import keys, translog
 from timebank.clock import Clock
 from timebank.config import toml_string, validated_text
 from timebank.errors import ConfigError
@@ -89,6 +89,7 @@ def init_clearinghouse(
     try:
         migrate.upgrade(engine)
         with engine.begin() as connection:
+            translog.start(connection, CLEARINGHOUSE_ID, [], clock.now_micros(), "key-added")
             registry.add_key(connection, CLEARINGHOUSE_ID, keys.public_bytes(key.public_key()), 0)
     finally:
         engine.dispose()

@@ -1,8 +1,9 @@
 """The clearinghouse's registry: admitted nodes, their signing keys and their limits.
 
 Owns admission, suspension, reinstatement and key rotation (with an overlap during
-which both keys verify). Every change is a row of registry_events, written in the same
-transaction as the change. Functions take a Connection; the caller owns the transaction.
+which both keys verify). Every change is a row of registry_events and a leaf of the
+clearinghouse's transparency log (with the key's new state when it concerns a key),
+written in the same transaction as the change. Functions take a Connection; the caller owns the transaction.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select, update
 
-from timebank import keys
+from timebank import keys, logformat, translog
 from timebank.errors import ConfigError, NotFound, NotPermitted, RequestInvalid
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.signing import KeyRecord, KeyRing
 from timebank.storage.schema import registry_events, registry_keys, registry_nodes
+from timebank.v1 import log_pb2 as lpb
 
 NODE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 ACTIVE, SUSPENDED = "active", "suspended"
@@ -33,9 +35,28 @@ class NodeRecord:
     admitted_at_micros: int
 
 
-def _log(connection: Connection, at_micros: int, action: str, node_id: str, detail: str) -> None:
+def _log(
+    connection: Connection, at_micros: int, action: str, node_id: str, detail: str, key_id: str | None = None
+) -> None:
+    """Records the event, and logs it with the key's state after it when it names a key."""
     connection.execute(
         insert(registry_events).values(at_micros=at_micros, action=action, node_id=node_id, detail=detail)
+    )
+    event = lpb.RegistryEvent(action=action, party_id=node_id, detail=detail)
+    if key_id is not None:
+        event.key.CopyFrom(logformat.key_state(_key_record(connection, key_id)))
+    translog.append(connection, [("registry_event", event)], at_micros)
+
+
+def _key_record(connection: Connection, key_id: str) -> KeyRecord:
+    row = connection.execute(select(registry_keys).where(registry_keys.c.key_id == key_id)).one()
+    return KeyRecord(
+        key_id=row.key_id,
+        party_id=row.party_id,
+        public_key=bytes(row.public_key),
+        valid_from_micros=row.valid_from_micros,
+        valid_until_micros=row.valid_until_micros,
+        revoked_at_micros=row.revoked_at_micros,
     )
 
 
@@ -78,17 +99,13 @@ def add_key(connection: Connection, party_id: str, public_key: bytes, at_micros:
     exists = connection.execute(select(registry_keys.c.key_id).where(registry_keys.c.key_id == key_id)).first()
     if exists:
         raise RequestInvalid(f"public_key: key {key_id} is registered already")
+    record = KeyRecord(key_id, party_id, public_key, at_micros)
+    translog.log_key(connection, record, "key-added", f"key {key_id}", at_micros)
     connection.execute(
-        insert(registry_keys).values(
-            key_id=key_id,
-            party_id=party_id,
-            public_key=public_key,
-            valid_from_micros=at_micros,
-            valid_until_micros=None,
-            revoked_at_micros=None,
+        insert(registry_events).values(
+            at_micros=at_micros, action="key-added", node_id=party_id, detail=f"key {key_id}"
         )
     )
-    _log(connection, at_micros, "key-added", party_id, f"key {key_id}")
     return key_id
 
 
@@ -158,6 +175,7 @@ def rotate_key(
             "key-rotated",
             party_id,
             f"key {old} valid until {at_micros + overlap_micros}, replaced by {key_id}",
+            key_id=old,
         )
     return key_id
 
@@ -169,7 +187,7 @@ def revoke_key(connection: Connection, key_id: str, reason: str, at_micros: int)
     connection.execute(
         update(registry_keys).where(registry_keys.c.key_id == key_id).values(revoked_at_micros=at_micros)
     )
-    _log(connection, at_micros, "key-revoked", row.party_id, f"key {key_id}: {reason}")
+    _log(connection, at_micros, "key-revoked", row.party_id, f"key {key_id}: {reason}", key_id=key_id)
 
 
 def events(connection: Connection) -> list[dict[str, object]]:

@@ -16,24 +16,30 @@ from concurrent import futures
 from dataclasses import dataclass
 
 import grpc
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from clearinghouse.config import ClearinghouseConfig
+from clearinghouse import proofs
 from clearinghouse.coordinator import Coordinator, Settings
 from clearinghouse.service import ClearinghouseService, ExchangeSettings
-from timebank import keys, pki
+from timebank import keys, pki, translog
+from timebank.logservice import LogService, Publisher
+from timebank.protocol import CLEARINGHOUSE_ID
+from timebank.signing import KeyRecord
 from timebank.books import Books
 from timebank.clock import Clock, SystemClock
 from timebank.errors import ConfigError
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine
-from timebank.v1 import clearing_pb2, clearing_pb2_grpc
+from timebank.v1 import clearing_pb2, clearing_pb2_grpc, log_pb2, log_pb2_grpc
 
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS_MIN = 2.0
 STOP_WAIT_SECONDS_MAX = 10.0
 SERVICE_NAME = clearing_pb2.DESCRIPTOR.services_by_name["Clearinghouse"].full_name
+LOG_SERVICE_NAME = log_pb2.DESCRIPTOR.services_by_name["TransparencyLog"].full_name
 
 
 @dataclass
@@ -44,6 +50,7 @@ class RunningClearinghouse:
     service: ClearinghouseService
     sweeper: threading.Thread
     stopping: threading.Event
+    publisher: Publisher
 
     def stop(self, grace_seconds: float | None = None) -> None:
         """Ends long polls, lets calls in flight finish (bounded), then closes the database."""
@@ -68,14 +75,36 @@ def open_books(config: ClearinghouseConfig, clock: Clock) -> Books:
     return Books(engine, clock, batch_size_max=2 * config.protocol.batch_items_max)
 
 
-def _sweep_until_stopped(coordinator: Coordinator, interval_seconds: float, stopping: threading.Event) -> None:
-    while not stopping.wait(interval_seconds):
+@dataclass(frozen=True)
+class _Schedule:
+    sweep_interval_seconds: float
+    checkpoint_interval_seconds: float
+
+
+def _sweep_until_stopped(
+    coordinator: Coordinator, publisher: Publisher, schedule: _Schedule, stopping: threading.Event
+) -> None:
+    """Expiry sweeps, scheduled cycle closes and checkpoints, until the server stops."""
+    last_checkpoint = 0.0
+    while not stopping.wait(schedule.sweep_interval_seconds):
         try:
             swept = coordinator.sweep_expired()
             if swept:
                 log.info("aborted %d transfers past their expiry", swept)
+            coordinator.close_cycle(scheduled=True)
+            now = coordinator.clock.now_micros() / 1e6
+            if now - last_checkpoint >= schedule.checkpoint_interval_seconds:
+                publisher.publish(force=True)
+                last_checkpoint = now
         except Exception:  # the sweeper must outlive a failed pass; the next pass retries
-            log.exception("expiry sweep failed")
+            log.exception("expiry sweep, cycle close or checkpoint failed")
+
+
+def _start_log(books: Books, signing_key: Ed25519PrivateKey, now_micros: int) -> None:
+    """Creates the log on first start; logs the signing key if it is new."""
+    public = keys.public_bytes(signing_key.public_key())
+    own = KeyRecord(keys.key_id_of_raw(public), CLEARINGHOUSE_ID, public, 0)
+    books.write(lambda connection: translog.start(connection, CLEARINGHOUSE_ID, [own], now_micros, "key-added"))
 
 
 def create_server(
@@ -88,11 +117,16 @@ def create_server(
         prepare_ttl_micros=int(protocol.prepare_ttl_seconds * 1e6),
         # Twice the allowed skew: a batch id forgotten after that is refused as stale.
         replay_window_micros=int(2 * protocol.clock_skew_seconds_max * 1e6),
+        cycle_micros=protocol.cycle_seconds * 1_000_000,
     )
     coordinator = Coordinator(books, clock, settings)
+    signing_key = keys.load_signing_key(config.path(config.keys.signing_key_file))
+    _start_log(books, signing_key, clock.now_micros())
+    publisher = Publisher(books, signing_key, clock)
+    publisher.publish(force=True)
     service = ClearinghouseService(
         coordinator,
-        keys.load_signing_key(config.path(config.keys.signing_key_file)),
+        signing_key,
         ExchangeSettings(
             batch_items_max=protocol.batch_items_max,
             clock_skew_micros_max=int(protocol.clock_skew_seconds_max * 1e6),
@@ -111,9 +145,13 @@ def create_server(
         maximum_concurrent_rpcs=config.server.workers_max * 4,
     )
     clearing_pb2_grpc.add_ClearinghouseServicer_to_server(service, server)
+    log_service = LogService(books.engine, publisher, proofs.Prover(books.engine, publisher))
+    log_pb2_grpc.add_TransparencyLogServicer_to_server(log_service, server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    reflection.enable_server_reflection(
+        (SERVICE_NAME, LOG_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
     if config.server.insecure:
         port = server.add_insecure_port(config.server.listen)
     else:
@@ -131,12 +169,17 @@ def create_server(
     stopping = threading.Event()
     sweeper = threading.Thread(
         target=_sweep_until_stopped,
-        args=(coordinator, protocol.sweep_interval_seconds, stopping),
+        args=(
+            coordinator,
+            publisher,
+            _Schedule(protocol.sweep_interval_seconds, protocol.checkpoint_interval_seconds),
+            stopping,
+        ),
         name="expiry-sweeper",
         daemon=True,
     )
     sweeper.start()
-    return RunningClearinghouse(server, port, coordinator, service, sweeper, stopping)
+    return RunningClearinghouse(server, port, coordinator, service, sweeper, stopping, publisher)
 
 
 def serve(config: ClearinghouseConfig) -> None:

@@ -3,8 +3,11 @@
 Owns the order of the checks every Exchange goes through before anything is parsed
 into state: the TLS peer's identity, the batch's signature by a current key of that
 very party, recipient, freshness and Merkle root (timebank.envelope), the node's
-standing, and replay. Then the coordinator applies the items in one transaction, and
-the answer is sealed with the clearinghouse's key.
+standing, replay, and the clearinghouse checkpoint the node last verified (it must be
+a checkpoint of this very log, or someone showed the node a forged or forked history).
+Then the coordinator applies and logs the items in one transaction, and the answer is
+sealed with the clearinghouse's key, with the latest checkpoint and the consistency
+proof from the node's checkpoint to it beside the signed header.
 """
 
 from __future__ import annotations
@@ -19,14 +22,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from clearinghouse import registry
 from clearinghouse.coordinator import Coordinator
-from timebank import pki
+from timebank import alarms, logformat, pki, translog
 from timebank.clock import Clock
 from timebank.envelope import open_batch, seal
-from timebank.errors import BatchTooLarge
+from timebank.errors import BatchTooLarge, VerificationError
 from timebank.grpc_status import translate_errors
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import clearing_pb2_grpc as cpb_grpc
+from timebank.v1 import log_pb2 as lpb
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +59,8 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
         self.random_bytes = random_bytes
         self._active = 0
         self._idle = threading.Condition()
+        # Consistency proofs by (old size, new size): every node asks for the same few.
+        self._proofs: dict[tuple[int, int], list[bytes]] = {}
 
     def wait_idle(self, timeout_seconds: float) -> bool:
         """Waits until no Exchange is running (after the server stopped taking new ones)."""
@@ -90,12 +96,16 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
             items_max=self.settings.batch_items_max,
         )
         header = opened.header
-        answer = self.coordinator.exchange(header.sender_id, header.batch_id, header.created_at_micros, opened.items)
+        self._check_seen_checkpoint(header)
+        received = lpb.ReceivedBatch(header=request.header, key_id=request.key_id, signature=request.signature)
+        answer = self.coordinator.exchange(
+            header.sender_id, header.batch_id, header.created_at_micros, opened.items, received
+        )
         # Only an empty batch is a poll: a node sending items (even only acknowledgements)
         # must get its answer at once, or what it queues meanwhile waits out the poll.
         if not answer and not opened.items and _wait_allowed(context, self.settings.long_poll_seconds):
             answer = self.coordinator.wait_for_mail(header.sender_id, self.settings.long_poll_seconds)
-        return seal(
+        reply = seal(
             CLEARINGHOUSE_ID,
             header.sender_id,
             answer,
@@ -103,6 +113,42 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
             batch_id=self.random_bytes(16),
             created_at_micros=self.clock.now_micros(),
         )
+        self._attach_checkpoint(reply, header.seen_checkpoint_size)
+        return reply
+
+    def _check_seen_checkpoint(self, header: cpb.BatchHeader) -> None:
+        """The node's latest verified checkpoint of this log must be one this log signed."""
+        size, root = header.seen_checkpoint_size, bytes(header.seen_checkpoint_root)
+        if size == 0:
+            return
+        with self.coordinator.books.engine.connect() as connection:
+            log_size = translog.size(connection)
+            ours = translog.root_at(connection, size) if size <= log_size else None
+        if ours == root:
+            return
+        detail = (
+            f"node {header.sender_id} verified a clearinghouse checkpoint of size {size} and root "
+            f"{root.hex()[:16]}… that this log does not have (its size is {log_size}"
+            + (f", its root at that size {ours.hex()[:16]}…)" if ours else ")")
+        )
+        alarms.raise_alarm(self.coordinator.books.engine, alarms.SPLIT_VIEW, detail, self.clock.now_micros())
+        log.error("split view: %s", detail)
+        raise VerificationError(f"seen_checkpoint_root: {detail}; refused until the bureau investigates")
+
+    def _attach_checkpoint(self, reply: cpb.SignedBatch, seen_size: int) -> None:
+        with self.coordinator.books.engine.connect() as connection:
+            latest = translog.latest_checkpoint(connection)
+            if latest is None:
+                return
+            latest_size = logformat.checkpoint_body(latest).size
+            if seen_size > latest_size:
+                return  # the node saw a newer one (answers crossed): nothing to prove
+            proof = self._proofs.get((seen_size, latest_size))
+            if proof is None:
+                proof = translog.consistency_proof(connection, seen_size, latest_size)
+                self._proofs = {(seen_size, latest_size): proof, **dict(list(self._proofs.items())[:63])}
+        reply.checkpoint.CopyFrom(latest)
+        reply.consistency_proof.extend(proof)
 
 
 def _wait_allowed(context: grpc.ServicerContext, long_poll_seconds: float) -> bool:

@@ -94,6 +94,20 @@ class Decision:
     commit: bool
     reason: str
     decided_at_micros: int
+    cycle_id: int = 0  # the settlement cycle of a COMMIT
+
+
+@dataclass(frozen=True)
+class CycleClosed:
+    cycle_id: int
+    closed_at_micros: int
+
+
+@dataclass(frozen=True)
+class StatementPage:
+    """One signed page of a node's statement (SignedStatement bytes, checked by logformat)."""
+
+    signed: bytes
 
 
 @dataclass(frozen=True)
@@ -130,7 +144,7 @@ class Receipt:
     reason: str = ""
 
 
-Body = Prepare | Vote | Decision | Ack | Query | Receipt | Recall | RecallAnswer
+Body = Prepare | Vote | Decision | Ack | Query | Receipt | Recall | RecallAnswer | CycleClosed | StatementPage
 
 
 @dataclass(frozen=True)
@@ -158,6 +172,15 @@ def recall_item(recall: Recall, sender_id: str) -> Item:
 
 def recall_answer_item(answer: RecallAnswer, sender_id: str) -> Item:
     return Item(derive_id(f"recall-answer:{sender_id}", answer.recall_id), answer)
+
+
+def cycle_closed_item(notice: CycleClosed) -> Item:
+    return Item(derive_id("cycle-closed", notice.cycle_id), notice)
+
+
+def statement_item(page: StatementPage, node_id: str, cycle_id: int, page_number: int) -> Item:
+    """A page's item id is stable for its node, cycle and page, so a resend is deduplicated."""
+    return Item(derive_id(f"statement:{node_id}:{page_number}", cycle_id), page)
 
 
 def receipt_item(receipt: Receipt) -> Item:
@@ -250,8 +273,15 @@ def encode_item(item: Item) -> bytes:
                 verdict=verdict,
                 reason=body.reason,
                 decided_at_micros=body.decided_at_micros,
+                cycle_id=body.cycle_id,
             )
         )
+    elif isinstance(body, CycleClosed):
+        message.cycle_closed.CopyFrom(
+            cpb.CycleClosed(cycle_id=body.cycle_id, closed_at_micros=body.closed_at_micros)
+        )
+    elif isinstance(body, StatementPage):
+        message.statement.ParseFromString(body.signed)
     elif isinstance(body, Ack):
         message.ack.CopyFrom(cpb.Ack(item_ids=[_id_bytes(value) for value in body.item_ids]))
     elif isinstance(body, Query):
@@ -305,7 +335,12 @@ def decode_item(data: bytes) -> Item:
             decision.verdict == cpb.VERDICT_COMMIT,
             decision.reason,
             decision.decided_at_micros,
+            decision.cycle_id,
         )
+    elif kind == "cycle_closed":
+        body = CycleClosed(message.cycle_closed.cycle_id, message.cycle_closed.closed_at_micros)
+    elif kind == "statement":
+        body = StatementPage(message.statement.SerializeToString(deterministic=True))
     elif kind == "ack":
         body = Ack(tuple(_id_int(raw, "ack.item_ids") for raw in message.ack.item_ids))
     elif kind == "query":
