@@ -571,11 +571,12 @@ class Coordinator:
         )
         index = translog.append(connection, [("cycle_close", closing)], batch.now_micros)
         settlement.mark_logged(connection, closing.cycle_id, index)
-        notice = cycle_closed_item(CycleClosed(closing.cycle_id, batch.now_micros))
+        counts = {p.node_id: p.debit_count + p.credit_count for p in closing.positions}
         for node_id in connection.execute(
             select(registry_nodes.c.node_id).order_by(registry_nodes.c.node_id)
         ).scalars():
-            batch.mailbox.append((node_id, notice))
+            notice = CycleClosed(closing.cycle_id, batch.now_micros, counts.get(node_id, 0))
+            batch.mailbox.append((node_id, cycle_closed_item(notice)))
         self._write(batch)
         log.info("closed settlement cycle %d at log index %d", closing.cycle_id, index)
         return closing

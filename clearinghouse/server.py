@@ -20,17 +20,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from clearinghouse.config import ClearinghouseConfig
 from clearinghouse import proofs
+from clearinghouse.config import ClearinghouseConfig
 from clearinghouse.coordinator import Coordinator, Settings
 from clearinghouse.service import ClearinghouseService, ExchangeSettings
 from timebank import keys, pki, translog
-from timebank.logservice import LogService, Publisher
-from timebank.protocol import CLEARINGHOUSE_ID
-from timebank.signing import KeyRecord
 from timebank.books import Books
 from timebank.clock import Clock, SystemClock
 from timebank.errors import ConfigError
+from timebank.logservice import LogService, Publisher
+from timebank.protocol import CLEARINGHOUSE_ID
+from timebank.signing import KeyRecord
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine
 from timebank.v1 import clearing_pb2, clearing_pb2_grpc, log_pb2, log_pb2_grpc

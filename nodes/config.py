@@ -79,10 +79,13 @@ class ServerTable:
 class LedgerTable:
     batch_size_max: int = BATCH_SIZE_MAX
     statement_page_max: int = 1_000
+    # How often a signed checkpoint of the node's own log is published when it grew.
+    checkpoint_interval_seconds: float = 5.0
 
     def __post_init__(self) -> None:
         within("batch_size_max", self.batch_size_max, 1, BATCH_SIZE_MAX)
         within("statement_page_max", self.statement_page_max, 1, 10_000)
+        within("checkpoint_interval_seconds", self.checkpoint_interval_seconds, 0.1, 3_600)
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,15 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
-from timebank import failpoints
+from nodes import statements
+from nodes.witness import Witness
+from timebank import failpoints, translog
 from timebank.books import Books
 from timebank.clock import Clock
-from timebank.errors import BatchTooLarge, ItemRefused, NotFound, RequestInvalid
+from timebank.errors import BatchTooLarge, ItemRefused, NotFound, RequestInvalid, TrafficStopped
 from timebank.ledger.model import (
     SYSTEM_ACCOUNT_IDS,
     AccountKind,
@@ -34,12 +37,14 @@ from timebank.ledger.model import (
 from timebank.protocol import (
     CLEARINGHOUSE_ID,
     CrossTransfer,
+    CycleClosed,
     Decision,
     Item,
     Prepare,
     Recall,
     RecallAnswer,
     Receipt,
+    StatementPage,
     Vote,
     decision_item,
     decode_item,
@@ -48,10 +53,12 @@ from timebank.protocol import (
     prepare_item,
     recall_answer_item,
     recall_item,
+    statement_item,
     vote_item,
 )
 from timebank.storage import ledger_store
 from timebank.storage.schema import consents, inbox, outbox, recalls, remote_transfers
+from timebank.v1 import log_pb2 as lpb
 
 log = logging.getLogger(__name__)
 
@@ -113,12 +120,17 @@ class Crossing:
         clock: Clock,
         on_outbox: Callable[[], None],
         random_bytes: Callable[[int], bytes] = os.urandom,
+        *,
+        signing_key: Ed25519PrivateKey,
+        witness: Witness,
     ) -> None:
         self.books = books
         self.node_id = node_id
         self.clock = clock
         self.on_outbox = on_outbox
         self.random_bytes = random_bytes
+        self.signing_key = signing_key
+        self.witness = witness
 
     # -- starting transfers ---------------------------------------------------------------
 
@@ -129,6 +141,9 @@ class Crossing:
             raise BatchTooLarge(
                 f"transfers: got {len(requests)} items, want at most {self.books.batch_size_max} per batch"
             )
+        stopped = self.witness.stop_reason()
+        if stopped:
+            raise TrafficStopped(stopped)
         results = self.books.write(lambda connection: self._submit(connection, requests))
         failpoints.hit("node.hold-committed")
         if any(result.outcome == Outcome.OK for result in results):
@@ -205,11 +220,22 @@ class Crossing:
 
     # -- receiving ------------------------------------------------------------------------
 
-    def receive(self, items: Sequence[bytes]) -> list[int]:
-        """Applies the clearinghouse's items; returns the ids to acknowledge."""
+    def receive(self, items: Sequence[bytes], received: lpb.ReceivedBatch | None = None) -> list[int]:
+        """Applies the clearinghouse's items; returns the ids to acknowledge.
+
+        received is the batch as signed (header, key id, signature): logged with its items.
+        """
         if not items:
             return []
-        acknowledge, queued = self.books.write(lambda connection: self._receive(connection, items))
+
+        def work(connection: Connection) -> tuple[list[int], bool]:
+            if received is not None:
+                bodies: list[translog.Body] = [("received_batch", received)]
+                bodies += [("received_item", lpb.ReceivedItem(position=n, item=data)) for n, data in enumerate(items)]
+                translog.append(connection, bodies, self.clock.now_micros())
+            return self._receive(connection, items)
+
+        acknowledge, queued = self.books.write(work)
         if queued:
             self.on_outbox()
         return acknowledge
@@ -227,10 +253,14 @@ class Crossing:
         acknowledge: list[int] = []
         prepares: list[CrossTransfer] = []
         decisions: list[Decision] = []
+        notices: list[Item] = []
         new_ids: list[int] = []
         for item in decoded:
             if isinstance(item.body, Receipt):
                 _settle_receipt(connection, item.body, now)
+                continue
+            if isinstance(item.body, CycleClosed):
+                notices.append(item)  # acknowledged once its statement is made
                 continue
             acknowledge.append(item.item_id)
             if item.item_id in seen:
@@ -262,7 +292,37 @@ class Crossing:
             )
         queued = self._answer_prepares(connection, prepares)
         self._apply_decisions(connection, decisions)
+        for notice in notices:
+            if self._answer_cycle_close(connection, notice.body):  # type: ignore[arg-type]
+                acknowledge.append(notice.item_id)
+                queued = True
         return acknowledge, queued
+
+    def _answer_cycle_close(self, connection: Connection, notice: CycleClosed) -> bool:
+        """Makes (or resends) the cycle's statement once every COMMIT of it is applied here."""
+        applied = statements.committed_count(connection, notice.cycle_id)
+        made = statements.cycles_with_statements(connection, self.node_id)
+        if applied < notice.entry_count or (made and made[-1] < notice.cycle_id - 1 and notice.cycle_id not in made):
+            log.info(
+                "cycle %d closed: %d of its %d COMMITs applied here; the statement waits",
+                notice.cycle_id,
+                applied,
+                notice.entry_count,
+            )
+            return False
+        now = self.clock.now_micros()
+        pages, new = statements.make(connection, self.node_id, notice.cycle_id, self.signing_key, now)
+        if new:
+            clearing = ledger_store.read_accounts(connection, [CLEARING])[CLEARING]
+            record = lpb.StatementRecord(statement=pages[0], clearing_balance_minutes=clearing.balance_minutes)
+            translog.append(connection, [("statement", record)], now)
+        items = [
+            statement_item(StatementPage(page.SerializeToString()), self.node_id, notice.cycle_id, number + 1)
+            for number, page in enumerate(pages)
+        ]
+        known = _queued_item_ids(connection, [item.item_id for item in items])
+        self._queue(connection, [item for item in items if item.item_id not in known])
+        return True
 
     def _answer_prepares(self, connection: Connection, transfers: Sequence[CrossTransfer]) -> bool:
         """Holds this node's leg of each new prepare (one ledger batch) and queues the votes."""
@@ -354,6 +414,7 @@ class Crossing:
                     state=bindparam("new_state"),
                     reason=bindparam("new_reason"),
                     decided_at_micros=bindparam("decided_at"),
+                    cycle_id=bindparam("new_cycle"),
                 )
             )
             now = self.clock.now_micros()
@@ -365,6 +426,7 @@ class Crossing:
                         "new_state": COMMITTED if decision.commit else ABORTED,
                         "new_reason": decision.reason or row.reason,
                         "decided_at": now,
+                        "new_cycle": decision.cycle_id if decision.commit else None,
                     }
                     for decision, row in updates
                 ],
@@ -687,7 +749,16 @@ class Crossing:
         }
 
     def _send(self, connection: Connection, item: Item) -> None:
-        connection.execute(insert(outbox), [self._outbox_row(item)])
+        self._queue(connection, [item])
+
+    def _queue(self, connection: Connection, items: Sequence[Item]) -> None:
+        """Puts items in the outbox and logs each as sent, in the caller's transaction."""
+        if not items:
+            return
+        rows = [self._outbox_row(item) for item in items]
+        connection.execute(insert(outbox), rows)
+        bodies = [("sent_item", lpb.SentItem(recipient_id=CLEARINGHOUSE_ID, item=row["item"])) for row in rows]
+        translog.append(connection, bodies, self.clock.now_micros())  # type: ignore[arg-type]
 
     def _outbox_row(self, item: Item) -> dict[str, object]:
         return {
@@ -705,8 +776,7 @@ class Crossing:
         """Records many legs and queues many items, in two statements."""
         if legs:
             connection.execute(insert(remote_transfers), [self._leg_row(*leg) for leg in legs])
-        if items:
-            connection.execute(insert(outbox), [self._outbox_row(item) for item in items])
+        self._queue(connection, items)
 
 
 REFUSED_AS_ABORTED = {REFUSED: ABORTED}  # this node voted no: the clearinghouse can only abort
@@ -760,6 +830,11 @@ def _compare_remote(row: object, transfer: CrossTransfer, result: ItemResult) ->
             f"remote_node_id: id {format_id(result.id)} exists for another remote account",
         )
     return result
+
+
+def _queued_item_ids(connection: Connection, item_ids: Sequence[int]) -> set[int]:
+    rows = ledger_store.rows_where_in(connection, outbox.c.item_id, item_ids)
+    return {int(row.item_id, 16) for row in rows}
 
 
 def _processed(connection: Connection, item_ids: Sequence[int]) -> set[int]:

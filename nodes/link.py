@@ -29,10 +29,12 @@ from timebank.errors import TimebankError
 from timebank.protocol import CLEARINGHOUSE_ID, ack_item, encode_item, query_item
 from timebank.signing import KeyRing
 from timebank.v1 import clearing_pb2_grpc as cpb_grpc
+from timebank.v1 import log_pb2 as lpb
 
 log = logging.getLogger(__name__)
 QUERY_ITEMS_MAX = 1_000
 ACKS_MAX = 8_000
+STOPPED_POLL_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -119,9 +121,18 @@ class ClearinghouseLink:
                 log.exception("the clearinghouse link failed unexpectedly, retrying")
                 self._stopping.wait(self.settings.retry_backoff_max_seconds)
 
+    def _stopped_by_alarm(self) -> bool:
+        """A split view stops every exchange; the loops idle until an operator clears it."""
+        reason = self.crossing.witness.stop_reason()
+        if reason:
+            self._stopping.wait(STOPPED_POLL_SECONDS)
+        return bool(reason)
+
     def _send_once(self) -> bool:
         self._wake.wait(timeout=1.0)
         self._wake.clear()
+        if self._stopped_by_alarm():
+            return False
         items = self.crossing.outgoing(self.settings.batch_items_max - 2)
         items += self._queries()
         acks = self._take_acks()
@@ -137,6 +148,8 @@ class ClearinghouseLink:
         return True
 
     def _poll_once(self) -> bool:
+        if self._stopped_by_alarm():
+            return False
         acks = self._take_acks()
         items = [encode_item(ack_item(tuple(acks), self._next_nonce()))] if acks else []
         try:
@@ -147,6 +160,7 @@ class ClearinghouseLink:
         return True
 
     def _exchange(self, items: list[bytes]) -> None:
+        seen = self.crossing.witness.seen()
         request = seal(
             self.node_id,
             self.settings.server_party,
@@ -154,6 +168,7 @@ class ClearinghouseLink:
             self.signing_key,
             batch_id=self.random_bytes(16),
             created_at_micros=self.clock.now_micros(),
+            seen_checkpoint=seen,
         )
         log.debug("exchange: sending %d items", len(items))
         response = self.stub.Exchange(request, timeout=self.settings.exchange_deadline_seconds)
@@ -167,10 +182,12 @@ class ClearinghouseLink:
             expected_sender=self.settings.server_party,
             items_max=2 * self.settings.batch_items_max + 8_000,
         )
+        self.crossing.witness.observe(response.checkpoint, response.consistency_proof, seen)
         self.exchanges += 1
         if opened.items:
             failpoints.hit("node.answer-verified")
-        acknowledge = self.crossing.receive(list(opened.items))
+        received = lpb.ReceivedBatch(header=response.header, key_id=response.key_id, signature=response.signature)
+        acknowledge = self.crossing.receive(list(opened.items), received)
         if opened.items:
             failpoints.hit("node.answer-applied")
         if acknowledge:

@@ -25,17 +25,21 @@ from nodes.config import NodeConfig
 from nodes.crossing import Crossing
 from nodes.link import ClearinghouseLink, LinkSettings
 from nodes.service import LinkStatus, NodeIdentity, NodeLedgerService
-from timebank import keys, pki
+from nodes.witness import Witness
+from timebank import keys, pki, translog
 from timebank.books import Books
 from timebank.clock import Clock, SystemClock
 from timebank.errors import ConfigError
+from timebank.logservice import LogService, Publisher
+from timebank.signing import KeyRecord, KeyRing
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine
-from timebank.v1 import ledger_pb2, ledger_pb2_grpc
+from timebank.v1 import ledger_pb2, ledger_pb2_grpc, log_pb2, log_pb2_grpc
 
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS_MIN = 2.0
 SERVICE_NAME = ledger_pb2.DESCRIPTOR.services_by_name["NodeLedger"].full_name
+LOG_SERVICE_NAME = log_pb2.DESCRIPTOR.services_by_name["TransparencyLog"].full_name
 CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
     ("grpc.max_send_message_length", 64 * 1024 * 1024),
@@ -50,14 +54,39 @@ class RunningNode:
     books: Books
     health: health.HealthServicer
     link: ClearinghouseLink | None = None
+    checkpoints: _Checkpoints | None = None
 
     def stop(self, grace_seconds: float | None = None) -> None:
         """Stops the link, lets calls in flight finish (bounded), then closes the database."""
         self.health.enter_graceful_shutdown()
         if self.link is not None:
             self.link.stop()
+        if self.checkpoints is not None:
+            self.checkpoints.stop()
         self.server.stop(max(grace_seconds or 0.0, STOP_GRACE_SECONDS_MIN)).wait()
         self.books.engine.dispose()
+
+
+class _Checkpoints:
+    """Signs a checkpoint of the node's log every interval while it grows, until stopped."""
+
+    def __init__(self, publisher: Publisher, interval_seconds: float) -> None:
+        self.publisher = publisher
+        self.interval_seconds = interval_seconds
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="checkpoints", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.interval_seconds):
+            try:
+                self.publisher.publish(force=True)
+            except Exception:  # the next interval retries; a halted ledger refuses writes
+                log.exception("publishing a checkpoint of the node's log failed")
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=10)
 
 
 def open_books(config: NodeConfig, clock: Clock, on_halt: Callable[[str], None] | None = None) -> Books:
@@ -76,7 +105,22 @@ def open_books(config: NodeConfig, clock: Clock, on_halt: Callable[[str], None] 
         batch_size_max=config.ledger.batch_size_max,
         statement_page_max=config.ledger.statement_page_max,
         on_halt=on_halt,
+        journal=translog.posting_journal(clock.now_micros),
     )
+
+
+def trusted_keys(config: NodeConfig) -> KeyRing:
+    """The clearinghouse's keys this node trusts (empty for a node on its own)."""
+    settings = config.clearinghouse
+    return keys.load_key_ring_file(config.path(settings.keys_file)) if settings.address else KeyRing([])
+
+
+def start_log(config: NodeConfig, books: Books, now_micros: int) -> None:
+    """Creates the node's log on first start; logs its own key and the trusted keys once."""
+    public = keys.public_bytes(keys.load_signing_key(config.signing_key_path).public_key())
+    own = KeyRecord(keys.key_id_of_raw(public), config.node.id, public, 0)
+    known = [own, *trusted_keys(config).records()]
+    books.write(lambda connection: translog.start(connection, config.node.id, known, now_micros, "key-known"))
 
 
 def identity_of(config: NodeConfig) -> NodeIdentity:
@@ -98,7 +142,16 @@ def open_link(
     if not settings.address:
         return None
     wake = threading.Event()
-    crossing = Crossing(books, config.node.id, clock, on_outbox=wake.set, random_bytes=random_bytes)
+    key_ring = trusted_keys(config)
+    crossing = Crossing(
+        books,
+        config.node.id,
+        clock,
+        on_outbox=wake.set,
+        random_bytes=random_bytes,
+        signing_key=keys.load_signing_key(config.signing_key_path),
+        witness=Witness(books.engine, key_ring, clock),
+    )
     if settings.insecure:
         channel = grpc.insecure_channel(settings.address, options=CHANNEL_OPTIONS)
     else:
@@ -112,7 +165,7 @@ def open_link(
         crossing,
         config.node.id,
         keys.load_signing_key(config.signing_key_path),
-        keys.load_key_ring_file(config.path(settings.keys_file)),
+        key_ring,
         channel,
         LinkSettings(
             exchange_deadline_seconds=settings.exchange_deadline_seconds,
@@ -141,6 +194,8 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
 
     books = open_books(config, clock, on_halt)
     books.check_balanced()
+    start_log(config, books, clock.now_micros())
+    publisher = Publisher(books, keys.load_signing_key(config.signing_key_path), clock)
     options = [
         ("grpc.max_receive_message_length", config.server.message_bytes_max),
         ("grpc.max_send_message_length", config.server.message_bytes_max),
@@ -157,8 +212,11 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
         link_status = LinkStatus(config.clearinghouse.address, lambda: link.exchanges, lambda: link.failures)
     service = NodeLedgerService(books, identity, crossing, link_status)
     ledger_pb2_grpc.add_NodeLedgerServicer_to_server(service, server)
+    log_pb2_grpc.add_TransparencyLogServicer_to_server(LogService(books.engine, publisher), server)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    reflection.enable_server_reflection(
+        (SERVICE_NAME, LOG_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
     port = server.add_insecure_port(config.server.listen)
     if port == 0:
         books.engine.dispose()
@@ -171,7 +229,8 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
         health_servicer.set(name, status)
     if link is not None:
         link.start()
-    return RunningNode(server, port, books, health_servicer, link)
+    checkpoints = _Checkpoints(publisher, config.ledger.checkpoint_interval_seconds)
+    return RunningNode(server, port, books, health_servicer, link, checkpoints)
 
 
 def serve(config: NodeConfig) -> None:

@@ -100,7 +100,10 @@ class Books:
         batch_size_max: int = BATCH_SIZE_MAX,
         statement_page_max: int = STATEMENT_PAGE_MAX,
         on_halt: Callable[[str], None] | None = None,
+        journal: Callable[[Connection, Sequence[StoredTransfer]], None] | None = None,
     ) -> None:
+        # Called in the same transaction with every transfer written (a node logs them).
+        self.journal = journal
         self.engine = engine
         self.clock = clock
         self.batch_size_max = batch_size_max
@@ -194,6 +197,8 @@ class Books:
         now_micros = self.clock.now_micros()
         decision = rules.apply_transfers(view, requests, now_micros)
         written = store.write_decision(connection, decision, now_micros)
+        if self.journal is not None and written:
+            self.journal(connection, written)
         stored = {t.id: t for t in written}
         for result in decision.results:
             if result.outcome == Outcome.EXISTS and result.id not in stored:

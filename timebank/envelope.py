@@ -59,8 +59,12 @@ def seal(
     *,
     batch_id: bytes,
     created_at_micros: int,
+    seen_checkpoint: tuple[int, bytes] = (0, b""),
 ) -> cpb.SignedBatch:
-    """Signs a header binding the items by their Merkle root; the items travel beside it."""
+    """Signs a header binding the items by their Merkle root; the items travel beside it.
+
+    seen_checkpoint is the (size, root) of the latest clearinghouse checkpoint a node verified.
+    """
     if len(batch_id) != BATCH_ID_SIZE_BYTES:
         raise ValueError(f"batch_id: got {len(batch_id)} bytes, want {BATCH_ID_SIZE_BYTES}")
     header = cpb.BatchHeader(
@@ -70,6 +74,8 @@ def seal(
         created_at_micros=created_at_micros,
         item_count=len(items),
         items_root=merkle.root_hash(items),
+        seen_checkpoint_size=seen_checkpoint[0],
+        seen_checkpoint_root=seen_checkpoint[1],
     ).SerializeToString(deterministic=True)
     return cpb.SignedBatch(
         header=header,

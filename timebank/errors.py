@@ -59,5 +59,9 @@ class VerificationError(TimebankError):
     """Raised by every verification; verification never returns a bool."""
 
 
+class TrafficStopped(TimebankError):
+    """Cross-node traffic is stopped by an open alarm (e.g. a split view) until an operator clears it."""
+
+
 class NotPermitted(VerificationError):
     pass

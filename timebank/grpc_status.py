@@ -25,6 +25,7 @@ from timebank.errors import (
     RequestInvalid,
     StorageUnavailable,
     TimebankError,
+    TrafficStopped,
     VerificationError,
 )
 from timebank.ledger.model import Outcome
@@ -54,6 +55,7 @@ ERROR_STATUS: dict[type[TimebankError], grpc.StatusCode] = {
     LedgerHalted: grpc.StatusCode.DATA_LOSS,
     StorageUnavailable: grpc.StatusCode.UNAVAILABLE,
     ConfigError: grpc.StatusCode.FAILED_PRECONDITION,
+    TrafficStopped: grpc.StatusCode.FAILED_PRECONDITION,
     NotPermitted: grpc.StatusCode.PERMISSION_DENIED,  # before its parent: first match wins
     VerificationError: grpc.StatusCode.UNAUTHENTICATED,
 }

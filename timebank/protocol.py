@@ -101,6 +101,7 @@ class Decision:
 class CycleClosed:
     cycle_id: int
     closed_at_micros: int
+    entry_count: int  # the COMMITs of the cycle the receiving node is a party to
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,9 @@ def encode_item(item: Item) -> bytes:
         )
     elif isinstance(body, CycleClosed):
         message.cycle_closed.CopyFrom(
-            cpb.CycleClosed(cycle_id=body.cycle_id, closed_at_micros=body.closed_at_micros)
+            cpb.CycleClosed(
+                cycle_id=body.cycle_id, closed_at_micros=body.closed_at_micros, entry_count=body.entry_count
+            )
         )
     elif isinstance(body, StatementPage):
         message.statement.ParseFromString(body.signed)
@@ -338,7 +341,8 @@ def decode_item(data: bytes) -> Item:
             decision.cycle_id,
         )
     elif kind == "cycle_closed":
-        body = CycleClosed(message.cycle_closed.cycle_id, message.cycle_closed.closed_at_micros)
+        notice = message.cycle_closed
+        body = CycleClosed(notice.cycle_id, notice.closed_at_micros, notice.entry_count)
     elif kind == "statement":
         body = StatementPage(message.statement.SerializeToString(deterministic=True))
     elif kind == "ack":

@@ -119,6 +119,10 @@ class KeyRing:
             raise VerificationError(f"key_id: key {key_id} {refusal}")
         return self._public_keys[key_id]
 
+    def records(self) -> tuple[KeyRecord, ...]:
+        """Every key record, by key id."""
+        return tuple(self._records[key_id] for key_id in sorted(self._records))
+
     def current_key_ids(self, party_id: str, at_micros: int) -> tuple[str, ...]:
         """The ids of party_id's keys that may sign at at_micros, oldest first."""
         records = [

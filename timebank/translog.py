@@ -21,6 +21,7 @@ from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from timebank import logformat, merkle
 from timebank.errors import NotFound, RequestInvalid, StorageUnavailable
+from timebank.ledger.model import StoredTransfer, TransferRequest
 from timebank.signing import KeyRecord
 from timebank.storage.schema import log_checkpoints, log_entries, log_head, log_nodes, registry_keys
 from timebank.v1 import log_pb2 as lpb
@@ -178,6 +179,30 @@ def append(connection: Connection, bodies: Sequence[Body], now_micros: int) -> i
         update(log_head).where(log_head.c.id == 1).values(size=size, last_hash=last_hash, frontier=b"".join(frontier))
     )
     return head.size
+
+
+def posting_journal(clock: Callable[[], int]) -> Callable[[Connection, Sequence[StoredTransfer]], None]:
+    """A Books journal that logs every transfer written as a Posting leaf."""
+
+    def journal(connection: Connection, written: Sequence[StoredTransfer]) -> None:
+        append(connection, [("posting", _posting(t.request)) for t in written], clock())
+
+    return journal
+
+
+def _posting(request: TransferRequest) -> lpb.Posting:
+    def raw(value: int) -> bytes:
+        return value.to_bytes(16, "big") if value else b""
+
+    return lpb.Posting(
+        transfer_id=raw(request.id),
+        kind=int(request.kind),
+        debit_account_id=raw(request.debit_account_id),
+        credit_account_id=raw(request.credit_account_id),
+        amount_minutes=request.amount_minutes,
+        pending_id=raw(request.pending_id),
+        reverses_id=raw(request.reverses_id),
+    )
 
 
 # -- reading -----------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from sqlalchemy import Connection, Engine, text
 
 from clearinghouse import registry
 from clearinghouse.coordinator import node_account_id
-from nodes.crossing import Crossing
 from tests.citysupport import RunningTestCity, make_city, raw, wait_for
 from timebank import keys, pki
 from timebank.clock import SystemClock
@@ -592,7 +591,9 @@ def test_a_batch_over_the_limit_is_refused(tmp_path: pathlib.Path, backend: str)
 def test_a_decision_for_a_transfer_the_node_never_saw_changes_nothing(city: RunningTestCity) -> None:
     city.member("shiqi", 1, minutes=100)
     books = city.nodes["shiqi"].books
-    crossing = Crossing(books, "shiqi", SystemClock(), on_outbox=lambda: None)
+    link = city.nodes["shiqi"].link
+    assert link is not None
+    crossing = link.crossing
     unknown = int.from_bytes(os.urandom(16), "big") | 1
     before = books_of(books.engine)
     item = encode_item(decision_item(Decision(unknown, True, "", CLOCK.now_micros())))
