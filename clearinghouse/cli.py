@@ -143,7 +143,83 @@ def cmd_events(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _coordinator(config_path: pathlib.Path):  # type: ignore[no-untyped-def]
+    from clearinghouse.coordinator import Coordinator, Settings
+    from clearinghouse.server import open_books
+
+    config = load_clearinghouse_config(config_path)
+    clock = SystemClock()
+    settings = Settings(cycle_micros=config.protocol.cycle_seconds * 1_000_000)
+    return config, Coordinator(open_books(config, clock), clock, settings)
+
+
+def cmd_close_cycle(arguments: argparse.Namespace) -> int:
+    _config, coordinator = _coordinator(arguments.config)
+    try:
+        closed = coordinator.close_cycle()
+    finally:
+        coordinator.books.engine.dispose()
+    assert closed is not None
+    document = {
+        "cycle_id": closed.cycle_id,
+        "committed_count": closed.committed_count,
+        "committed_minutes": closed.committed_minutes,
+        "positions": [
+            {"node_id": p.node_id, "net_minutes": p.net_minutes, "closing_minutes": p.closing_minutes}
+            for p in closed.positions
+        ],
+    }
+    lines = [f"closed cycle {closed.cycle_id}: {closed.committed_count} transfers, {closed.committed_minutes} min"]
+    lines += [
+        f"  {p.node_id:<16} net {p.net_minutes:>10} min  closing {p.closing_minutes:>10} min" for p in closed.positions
+    ]
+    lines.append(
+        "each node now sends its signed statement; then: timebank recon report --cycle "
+        f"{closed.cycle_id} --config {arguments.config} --out DIR"
+    )
+    _print(arguments, document, "\n".join(lines))
+    return 0
+
+
+def cmd_recon_report(arguments: argparse.Namespace) -> int:
+    from clearinghouse import reports
+
+    config, coordinator = _coordinator(arguments.config)
+    books = coordinator.books
+    try:
+        cycle_id = arguments.cycle or reports.latest_cycle(books)
+        signing_key = keys.load_signing_key(config.path(config.keys.signing_key_file))
+        written = reports.make(books, signing_key, cycle_id, SystemClock().now_micros())
+        written = reports.write_files(written, arguments.out)
+        if arguments.camt053:
+            with books.engine.connect() as connection:
+                reports.camt053_files(connection, cycle_id, arguments.out)
+    finally:
+        books.engine.dispose()
+    breaks = len(written.report.breaks)
+    document = {"cycle_id": cycle_id, "breaks": breaks, "files": [str(path) for path in written.paths]}
+    text = (
+        f"cycle {cycle_id}: {breaks} breaks"
+        + ("" if breaks else " (clean)")
+        + "\n"
+        + "\n".join(f"  {path}" for path in written.paths)
+    )
+    _print(arguments, document, text)
+    return 0 if breaks == 0 else 1
+
+
 def register(subparsers: Any) -> None:
+    recon = subparsers.add_parser("recon", help="the bureau's reconciliation reports")
+    recon_commands = recon.add_subparsers(dest="recon_command", required=True)
+    report = recon_commands.add_parser(
+        "report", help="match the clearinghouse's view of a cycle with every node's statement; write JSON, CSV, HTML"
+    )
+    report.add_argument("--config", type=pathlib.Path, required=True, help="the clearinghouse's config")
+    report.add_argument("--cycle", type=int, default=0, help="the cycle id (default: the latest closed)")
+    report.add_argument("--out", type=pathlib.Path, required=True, help="folder for cycle-N.json/.csv/.html/.json.sig")
+    report.add_argument("--camt053", action="store_true", help="also write each node's statement as camt.053 XML")
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(handler=cmd_recon_report)
     top = subparsers.add_parser("clearinghouse", help="run the clearinghouse and keep its registry")
     commands = top.add_subparsers(dest="clearinghouse_command", required=True)
     init = commands.add_parser("init", help="config, signing key and database of a new clearinghouse")
@@ -154,9 +230,11 @@ def register(subparsers: Any) -> None:
     for name, handler, text in (
         ("migrate", cmd_migrate, "bring the database schema up to date"),
         ("serve", cmd_serve, "run until SIGTERM"),
+        ("close-cycle", cmd_close_cycle, "close the open settlement cycle now (an unscheduled cut-off)"),
     ):
         command = commands.add_parser(name, help=text)
         command.add_argument("--config", type=pathlib.Path, required=True)
+        command.add_argument("--json", action="store_true")
         command.set_defaults(handler=handler)
     node = commands.add_parser("node", help="the registry of nodes").add_subparsers(
         dest="registry_command", required=True

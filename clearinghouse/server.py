@@ -23,7 +23,7 @@ from grpc_reflection.v1alpha import reflection
 from clearinghouse import proofs
 from clearinghouse.config import ClearinghouseConfig
 from clearinghouse.coordinator import Coordinator, Settings
-from clearinghouse.service import ClearinghouseService, ExchangeSettings
+from clearinghouse.service import ClearinghouseService, ExchangeSettings, SettlementService
 from timebank import keys, pki, translog
 from timebank.books import Books
 from timebank.clock import Clock, SystemClock
@@ -40,6 +40,7 @@ STOP_GRACE_SECONDS_MIN = 2.0
 STOP_WAIT_SECONDS_MAX = 10.0
 SERVICE_NAME = clearing_pb2.DESCRIPTOR.services_by_name["Clearinghouse"].full_name
 LOG_SERVICE_NAME = log_pb2.DESCRIPTOR.services_by_name["TransparencyLog"].full_name
+SETTLEMENT_SERVICE_NAME = clearing_pb2.DESCRIPTOR.services_by_name["Settlement"].full_name
 
 
 @dataclass
@@ -147,10 +148,13 @@ def create_server(
     clearing_pb2_grpc.add_ClearinghouseServicer_to_server(service, server)
     log_service = LogService(books.engine, publisher, proofs.Prover(books.engine, publisher))
     log_pb2_grpc.add_TransparencyLogServicer_to_server(log_service, server)
+    settlement_service = SettlementService(coordinator, signing_key, config.server.insecure)
+    clearing_pb2_grpc.add_SettlementServicer_to_server(settlement_service, server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        (SERVICE_NAME, LOG_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        (SERVICE_NAME, LOG_SERVICE_NAME, SETTLEMENT_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME),
+        server,
     )
     if config.server.insecure:
         port = server.add_insecure_port(config.server.listen)

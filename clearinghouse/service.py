@@ -20,12 +20,12 @@ from dataclasses import dataclass
 import grpc
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from clearinghouse import registry
+from clearinghouse import registry, reports
 from clearinghouse.coordinator import Coordinator
 from timebank import alarms, logformat, pki, translog
 from timebank.clock import Clock
 from timebank.envelope import open_batch, seal
-from timebank.errors import BatchTooLarge, VerificationError
+from timebank.errors import BatchTooLarge, NotPermitted, VerificationError
 from timebank.grpc_status import translate_errors
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.v1 import clearing_pb2 as cpb
@@ -155,3 +155,44 @@ def _wait_allowed(context: grpc.ServicerContext, long_poll_seconds: float) -> bo
     """Long-poll only when the caller's deadline leaves room for it and an answer."""
     remaining = context.time_remaining()
     return remaining is None or remaining > long_poll_seconds + 0.5
+
+
+BUREAU_PARTY, AUDITOR_PARTY = "bureau", "auditor"
+
+
+class SettlementService(cpb_grpc.SettlementServicer):
+    """The bureau's calls: close the open cycle, fetch a cycle's signed reconciliation report."""
+
+    def __init__(self, coordinator: Coordinator, signing_key: Ed25519PrivateKey, insecure: bool) -> None:
+        self.coordinator = coordinator
+        self.signing_key = signing_key
+        self.insecure = insecure
+
+    def _require_party(self, context: grpc.ServicerContext, allowed: tuple[str, ...]) -> None:
+        if self.insecure:
+            return
+        party = pki.peer_party(context)
+        if party not in allowed:
+            raise NotPermitted(f"peer: {party!r} may not call this; want one of {', '.join(allowed)}")
+
+    @translate_errors
+    def CloseCycle(self, request: cpb.CloseCycleRequest, context: grpc.ServicerContext) -> cpb.CloseCycleResponse:
+        self._require_party(context, (BUREAU_PARTY,))
+        closed = self.coordinator.close_cycle()
+        return cpb.CloseCycleResponse(cycle_close=closed)
+
+    @translate_errors
+    def GetReconReport(self, request: cpb.ReconReportRequest, context: grpc.ServicerContext) -> cpb.ReconReport:
+        self._require_party(context, (BUREAU_PARTY, AUDITOR_PARTY))
+        books = self.coordinator.books
+        cycle_id = request.cycle_id or reports.latest_cycle(books)
+        written = reports.make(books, self.signing_key, cycle_id, self.coordinator.clock.now_micros())
+        return cpb.ReconReport(
+            cycle_id=cycle_id,
+            json=written.json_bytes,
+            csv=written.csv_text,
+            html=written.html_text,
+            key_id=written.key_id,
+            signature=written.signature,
+            break_count=len(written.report.breaks),
+        )

@@ -25,7 +25,7 @@ import grpc
 from nodes.client import NodeClient
 from nodes.config import load_node_config
 from timebank.clock import SystemClock
-from timebank.errors import ConfigError
+from timebank.errors import ConfigError, TimebankError
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, format_hours
 from timebank.v1 import ledger_pb2 as pb
 
@@ -186,7 +186,32 @@ def cmd_node_info(arguments: argparse.Namespace) -> int:
         )
     else:
         text += "\n  clearinghouse:  none (this node runs on its own)"
+    text += f"\n  own log:        {info.log_size} entries, last checkpoint at {info.log_checkpoint_size}"
+    if info.clearinghouse_address:
+        text += f"\n  witnessed:      clearinghouse checkpoint of size {info.clearinghouse_checkpoint_size}"
+    for alarm in info.alarms:
+        text += f"\n  ALARM:          {alarm}"
     _emit(arguments, _message_json(info), text)
+    return 0
+
+
+def cmd_node_alarms(arguments: argparse.Namespace) -> int:
+    """Lists open alarms, or clears one with a reason (on the node's own database)."""
+    from timebank import alarms
+    from timebank.storage.engine import create_database_engine
+
+    config = load_node_config(arguments.config)
+    engine = create_database_engine(config.database_url, config.database.pool)
+    try:
+        with engine.begin() as connection:
+            if arguments.clear is not None:
+                alarms.clear(connection, arguments.clear, arguments.reason, SystemClock().now_micros())
+            found = alarms.open_alarms(connection)
+    finally:
+        engine.dispose()
+    documents = [alarm.__dict__ for alarm in found]
+    lines = [f"{a.sequence:>4} {a.kind:<12} raised at {a.raised_at_micros}: {a.detail}" for a in found]
+    _emit(arguments, documents, "\n".join(lines) if lines else "no open alarms")
     return 0
 
 
@@ -615,6 +640,12 @@ def register(subparsers: Any) -> None:
     public.add_argument("--config", type=pathlib.Path, required=True)
     public.add_argument("--out", type=pathlib.Path, help="write it to this file (default: print it)")
     public.set_defaults(handler=cmd_node_public_key)
+    alarm = node.add_parser("alarms", help="open alarms; --clear N --reason TEXT once the cause is understood")
+    alarm.add_argument("--config", type=pathlib.Path, required=True)
+    alarm.add_argument("--clear", type=int, help="the number of the alarm to clear")
+    alarm.add_argument("--reason", default="", help="why it is safe to clear (recorded)")
+    alarm.add_argument("--json", action="store_true")
+    alarm.set_defaults(handler=cmd_node_alarms)
     info = node.add_parser("info", help="who the node is and whether it accepts writes")
     _target(info)
     info.set_defaults(handler=cmd_node_info)
@@ -763,4 +794,7 @@ def run(handler: Callable[[argparse.Namespace], int], arguments: argparse.Namesp
             print(f"error: node unreachable at {address} ({code.name}): {error.details()}", file=sys.stderr)
             return EXIT_UNREACHABLE
         print(f"refused ({code.name}): {error.details()}", file=sys.stderr)
+        return EXIT_REFUSED
+    except TimebankError as error:
+        print(f"refused: {error}", file=sys.stderr)
         return EXIT_REFUSED

@@ -14,7 +14,7 @@ import grpc
 
 from nodes import wire
 from nodes.crossing import Crossing
-from timebank import __version__
+from timebank import __version__, alarms, translog
 from timebank.books import Books
 from timebank.errors import ConfigError, ItemRefused, RequestInvalid
 from timebank.grpc_status import translate_errors
@@ -123,7 +123,22 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
             version=__version__,
             **wire.system_account_ids(),
             **self._link_fields(),
+            **self._log_fields(),
         )
+
+    def _log_fields(self) -> dict[str, object]:
+        with self.books.engine.connect() as connection:
+            fields: dict[str, object] = {
+                "log_size": translog.size(connection),
+                "log_checkpoint_size": translog.latest_checkpoint_size(connection),
+                "alarms": [
+                    f"alarm {a.sequence} ({a.kind}) at {a.raised_at_micros}: {a.detail}"
+                    for a in alarms.open_alarms(connection)
+                ],
+            }
+        if self.crossing is not None:
+            fields["clearinghouse_checkpoint_size"] = self.crossing.witness.seen()[0]
+        return fields
 
     def _link_fields(self) -> dict[str, object]:
         if self.crossing is None or self.link is None:

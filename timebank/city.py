@@ -7,6 +7,7 @@ nodes' own init steps and is imported by neither. It writes:
     DIR/ca/ca.pem, ca-key.pem         the city's certificate authority (key owner-only)
     DIR/clearinghouse/                clearinghouse.toml, tls/, keys/, its database
     DIR/nodes/<id>/                   node.toml, tls/, keys/, clearinghouse-keys.toml, database
+    DIR/bureau/tls/, DIR/auditor/tls/ certificates to call the clearinghouse's Settlement and log services
 
 and admits every node in the clearinghouse's registry with its public signing key.
 The same files, edited (addresses, database URLs, hosts in the certificates), are what
@@ -136,6 +137,8 @@ def init_city(
         insecure=insecure,
     )
     issue_tls(authority, CLEARINGHOUSE_ID, ch_directory / "tls", now)
+    for role in OPERATOR_ROLES:  # the bureau's operators and auditors call the clearinghouse too
+        issue_tls(authority, role, directory / role / "tls", now)
     ch_key = keys.load_signing_key(ch_config.path(ch_config.keys.signing_key_file)).public_key()
     ch_record = KeyRecord(keys.key_id(ch_key), CLEARINGHOUSE_ID, keys.public_bytes(ch_key), 0)
     engine = create_database_engine(ch_config.database_url)
@@ -173,6 +176,9 @@ def init_city(
         engine.dispose()
     _write_city_file(directory, ch_address, plan)
     return City(directory, ch_directory / "clearinghouse.toml", ch_address, tuple(made))
+
+
+OPERATOR_ROLES = ("bureau", "auditor")
 
 
 def issue_tls(

@@ -5,6 +5,8 @@
     timebank node ...       create, migrate, serve and inspect a ledger node
     timebank account ...    member accounts: create, show, statement, close
     timebank transfer ...   move hours: create, post, void, reverse, show, batch
+    timebank recon report   the bureau's reconciliation report of a closed cycle
+    timebank audit ...      export, verify, prove, verify-proof: the auditor's offline checks
     timebank demo           the main job: a node on loopback with real traffic
     timebank bench          throughput beside this machine's own baselines
 
@@ -40,10 +42,38 @@ def build_parser() -> argparse.ArgumentParser:
     city.register(subparsers)
     demo.register(subparsers)
     bench.register(subparsers)
+    audit = subparsers.add_parser("audit", help="the auditor's commands: export, verify, prove, verify-proof")
+    audit.add_argument("args", nargs=argparse.REMAINDER, help="see `timebank audit --help`")
+    audit.set_defaults(handler=lambda arguments: audit_main(arguments.args))
     return parser
 
 
+AUDIT_COMMANDS = {
+    "export": ("timebank.audit.export", "export_main", "fetch a log (entries, checkpoints) into a folder"),
+    "verify": ("timebank.audit.verify", "main", "check an exported log offline: hashes, signatures, replay"),
+    "prove": ("timebank.audit.export", "prove_main", "fetch the proof of one transfer into a file"),
+    "verify-proof": ("timebank.audit.proof", "main", "check a transfer's proof offline"),
+}
+
+
+def audit_main(argv: list[str]) -> int:
+    """`timebank audit COMMAND ...`: dispatched before anything imports gRPC or a database,
+    so the offline checks run on a machine with neither."""
+    import importlib
+
+    if not argv or argv[0] not in AUDIT_COMMANDS:
+        lines = [f"  {name:<13} {text}" for name, (_m, _f, text) in AUDIT_COMMANDS.items()]
+        print("usage: timebank audit COMMAND ...\n\ncommands:\n" + "\n".join(lines), file=sys.stderr)
+        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
+    module_name, function_name, _text = AUDIT_COMMANDS[argv[0]]
+    function = getattr(importlib.import_module(module_name), function_name)
+    return int(function(argv[1:]))
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["audit"]:
+        return audit_main(argv[1:])
     from nodes.cli import run
 
     parser = build_parser()

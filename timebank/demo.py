@@ -11,14 +11,21 @@ body); a burst of transfers with a node killed (SIGKILL) and restarted in the mi
 it. It then waits until every transfer is final, prints balances per node, and checks
 that every transfer ended the same way on both nodes and at the clearinghouse, each
 node's books balance, each node's clearing account is the exact negative of the
-clearinghouse's view of it, and the hours in the city equal the hours issued. Exit 0
-only if every check held; the city is stopped unless --keep.
+clearinghouse's view of it, and the hours in the city equal the hours issued. Finally
+the bureau closes the settlement cycle, every node sends its signed statement, the
+reconciliation report (JSON, CSV, HTML, signature, camt.053 statements) is written into
+DIR/reports/ and must show zero breaks, the clearinghouse's log is exported into
+DIR/audit/ and `timebank audit verify DIR/audit` must find nothing, and one transfer's
+proof is written to DIR/proofs/ and checked offline. Exit 0 only if every check held;
+the city is stopped unless --keep.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import pathlib
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,14 +34,19 @@ from typing import Any
 
 import grpc
 
+from clearinghouse import reports, settlement
 from clearinghouse.coordinator import decisions, positions
 from nodes.client import NodeClient
 from timebank import processes
+from timebank.audit import export
 from timebank.city import NodePlan, init_city
 from timebank.clock import SystemClock
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, format_hours
 from timebank.storage.engine import create_database_engine
+from timebank.v1 import clearing_pb2 as cpb
+from timebank.v1 import clearing_pb2_grpc as cpb_grpc
 from timebank.v1 import ledger_pb2 as pb
+from timebank.v1 import log_pb2_grpc as lpb_grpc
 
 CITY = [
     NodePlan("shiqi", "石岐街道", "district", ""),
@@ -393,6 +405,80 @@ def check_city(day: Day) -> dict[str, int]:
     return held
 
 
+def settle_and_audit(day: Day) -> None:
+    """Closes the cycle, writes the reconciliation report, exports and verifies the log."""
+    city = day.city
+    directory = city.directory
+    address = city.clearinghouse.address
+    with export.open_channel(address, directory / "bureau" / "tls", "clearinghouse") as channel:
+        settlement_stub = cpb_grpc.SettlementStub(channel)
+        closed = settlement_stub.CloseCycle(cpb.CloseCycleRequest(), timeout=30).cycle_close
+        print(f"the bureau closed settlement cycle {closed.cycle_id}: {closed.committed_count} transfers")
+        for position in closed.positions:
+            print(f"  {position.node_id:<8} net {format_hours(position.net_minutes):>8} h")
+        _wait_for_statements(city, closed.cycle_id)
+        report = settlement_stub.GetReconReport(cpb.ReconReportRequest(cycle_id=closed.cycle_id), timeout=60)
+    _write_report(directory / "reports", report, city)
+    expect(report.break_count == 0, f"the reconciliation report shows {report.break_count} breaks")
+    print(f"  reconciliation: 0 breaks; JSON, CSV, HTML and camt.053 statements in {directory / 'reports'}")
+    auditor = directory / "auditor" / "tls"
+    with export.open_channel(address, auditor, "clearinghouse") as channel:
+        stub = lpb_grpc.TransparencyLogStub(channel)
+        exported = export.export(stub, directory / "audit", lambda done, total: None)
+        proof = export.prove(stub, int.from_bytes(day.cross[0], "big"))
+    print(f"  exported the clearinghouse's log: {exported.entries} entries, {exported.checkpoints} checkpoints")
+    _run_offline(["verify", str(directory / "audit")], "audit verify")
+    proof_path = directory / "proofs" / f"{day.cross[0].hex()}.proof"
+    proof_path.parent.mkdir(exist_ok=True)
+    proof_path.write_bytes(proof.SerializeToString())
+    _run_offline(["verify-proof", str(proof_path)], "audit verify-proof")
+
+
+def _wait_for_statements(city: RunningCity, cycle_id: int) -> None:
+    engine = create_database_engine(city.clearinghouse_database)
+    try:
+        deadline = time.monotonic() + FINAL_TIMEOUT_SECONDS
+        while True:
+            with engine.connect() as connection:
+                if settlement.all_statements_in(connection, cycle_id):
+                    break
+            expect(time.monotonic() < deadline, f"not every node sent its statement of cycle {cycle_id}")
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
+    print(f"  every node sent its signed statement of cycle {cycle_id}")
+
+
+def _write_report(folder: pathlib.Path, report: cpb.ReconReport, city: RunningCity) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / f"cycle-{report.cycle_id:06d}"
+    stem.with_suffix(".json").write_bytes(report.json)
+    stem.with_suffix(".csv").write_text(report.csv, encoding="utf-8", newline="")
+    stem.with_suffix(".html").write_text(report.html, encoding="utf-8")
+    signature = {"key_id": report.key_id, "purpose": reports.REPORT_PURPOSE, "signature": report.signature.hex()}
+    stem.with_suffix(".json.sig").write_text(json.dumps(signature, sort_keys=True) + "\n", encoding="utf-8")
+    engine = create_database_engine(city.clearinghouse_database)
+    try:
+        with engine.connect() as connection:
+            reports.camt053_files(connection, report.cycle_id, folder)
+    finally:
+        engine.dispose()
+
+
+def _run_offline(arguments: list[str], name: str) -> None:
+    """Runs an audit command as an auditor would, in its own process; its output is shown."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "timebank.cli", "audit", *arguments], capture_output=True, text=True, timeout=300
+    )
+    for line in completed.stdout.strip().splitlines()[-6:]:
+        print(f"  {name}: {line}")
+    expect(
+        completed.returncode == 0,
+        f"`timebank audit {' '.join(arguments)}` exited {completed.returncode}: "
+        f"{completed.stdout[-2000:]}{completed.stderr[-2000:]}",
+    )
+
+
 def print_balances(day: Day, held: dict[str, int]) -> None:
     print("balances at the end of the day")
     for name, (node, _account) in day.members.items():
@@ -419,6 +505,7 @@ def run_demo(arguments: argparse.Namespace) -> int:
         print_balances(day, held)
         print("checks: every cross-node transfer final and the same on both nodes and at the clearinghouse;")
         print("        books balance at every node; clearing = -(clearinghouse view); hours conserved")
+        settle_and_audit(day)
     except (DemoFailed, processes.StartFailed) as failure:
         print(f"DEMO FAILED: {failure}", file=sys.stderr)
         return 1

@@ -200,3 +200,37 @@ class Item(_message.Message):
     cycle_closed: CycleClosed
     statement: _log_pb2.SignedStatement
     def __init__(self, item_id: _Optional[bytes] = ..., prepare: _Optional[_Union[Prepare, _Mapping]] = ..., vote: _Optional[_Union[Vote, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., query: _Optional[_Union[Query, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., recall: _Optional[_Union[Recall, _Mapping]] = ..., recall_answer: _Optional[_Union[RecallAnswer, _Mapping]] = ..., cycle_closed: _Optional[_Union[CycleClosed, _Mapping]] = ..., statement: _Optional[_Union[_log_pb2.SignedStatement, _Mapping]] = ...) -> None: ...
+
+class CloseCycleRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CloseCycleResponse(_message.Message):
+    __slots__ = ("cycle_close",)
+    CYCLE_CLOSE_FIELD_NUMBER: _ClassVar[int]
+    cycle_close: _log_pb2.CycleClose
+    def __init__(self, cycle_close: _Optional[_Union[_log_pb2.CycleClose, _Mapping]] = ...) -> None: ...
+
+class ReconReportRequest(_message.Message):
+    __slots__ = ("cycle_id",)
+    CYCLE_ID_FIELD_NUMBER: _ClassVar[int]
+    cycle_id: int
+    def __init__(self, cycle_id: _Optional[int] = ...) -> None: ...
+
+class ReconReport(_message.Message):
+    __slots__ = ("cycle_id", "json", "csv", "html", "key_id", "signature", "break_count")
+    CYCLE_ID_FIELD_NUMBER: _ClassVar[int]
+    JSON_FIELD_NUMBER: _ClassVar[int]
+    CSV_FIELD_NUMBER: _ClassVar[int]
+    HTML_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    BREAK_COUNT_FIELD_NUMBER: _ClassVar[int]
+    cycle_id: int
+    json: bytes
+    csv: str
+    html: str
+    key_id: str
+    signature: bytes
+    break_count: int
+    def __init__(self, cycle_id: _Optional[int] = ..., json: _Optional[bytes] = ..., csv: _Optional[str] = ..., html: _Optional[str] = ..., key_id: _Optional[str] = ..., signature: _Optional[bytes] = ..., break_count: _Optional[int] = ...) -> None: ...

@@ -112,3 +112,129 @@ class Clearinghouse:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class SettlementStub:
+    """The bureau's side of settlement, on the clearinghouse's server (mutual TLS). Closing a
+    cycle needs the party "bureau"; reading a report "bureau" or "auditor" (certificates
+    from `timebank city certificate`).
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.CloseCycle = channel.unary_unary(
+                '/timebank.v1.Settlement/CloseCycle',
+                request_serializer=timebank_dot_v1_dot_clearing__pb2.CloseCycleRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_clearing__pb2.CloseCycleResponse.FromString,
+                _registered_method=True)
+        self.GetReconReport = channel.unary_unary(
+                '/timebank.v1.Settlement/GetReconReport',
+                request_serializer=timebank_dot_v1_dot_clearing__pb2.ReconReportRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_clearing__pb2.ReconReport.FromString,
+                _registered_method=True)
+
+
+class SettlementServicer:
+    """The bureau's side of settlement, on the clearinghouse's server (mutual TLS). Closing a
+    cycle needs the party "bureau"; reading a report "bureau" or "auditor" (certificates
+    from `timebank city certificate`).
+    """
+
+    def CloseCycle(self, request, context):
+        """Closes the open settlement cycle now (an unscheduled cut-off, marked as such in the log).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReconReport(self, request, context):
+        """Builds, signs and logs the reconciliation report of a closed cycle.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_SettlementServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'CloseCycle': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseCycle,
+                    request_deserializer=timebank_dot_v1_dot_clearing__pb2.CloseCycleRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_clearing__pb2.CloseCycleResponse.SerializeToString,
+            ),
+            'GetReconReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReconReport,
+                    request_deserializer=timebank_dot_v1_dot_clearing__pb2.ReconReportRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_clearing__pb2.ReconReport.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'timebank.v1.Settlement', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('timebank.v1.Settlement', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Settlement:
+    """The bureau's side of settlement, on the clearinghouse's server (mutual TLS). Closing a
+    cycle needs the party "bureau"; reading a report "bureau" or "auditor" (certificates
+    from `timebank city certificate`).
+    """
+
+    @staticmethod
+    def CloseCycle(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.Settlement/CloseCycle',
+            timebank_dot_v1_dot_clearing__pb2.CloseCycleRequest.SerializeToString,
+            timebank_dot_v1_dot_clearing__pb2.CloseCycleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReconReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.Settlement/GetReconReport',
+            timebank_dot_v1_dot_clearing__pb2.ReconReportRequest.SerializeToString,
+            timebank_dot_v1_dot_clearing__pb2.ReconReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

@@ -304,7 +304,7 @@ class GetNodeInfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetNodeInfoResponse(_message.Message):
-    __slots__ = ("node_id", "display_name", "node_kind", "signing_public_key", "signing_key_id", "batch_size_max", "halted_reason", "issuance_account_id", "clearing_account_id", "donation_pool_account_id", "mall_account_id", "adjustment_account_id", "version", "clearinghouse_address", "clearinghouse_exchanges", "clearinghouse_failures", "outbox_depth", "held_transfers")
+    __slots__ = ("node_id", "display_name", "node_kind", "signing_public_key", "signing_key_id", "batch_size_max", "halted_reason", "issuance_account_id", "clearing_account_id", "donation_pool_account_id", "mall_account_id", "adjustment_account_id", "version", "clearinghouse_address", "clearinghouse_exchanges", "clearinghouse_failures", "outbox_depth", "held_transfers", "log_size", "log_checkpoint_size", "clearinghouse_checkpoint_size", "alarms")
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     NODE_KIND_FIELD_NUMBER: _ClassVar[int]
@@ -323,6 +323,10 @@ class GetNodeInfoResponse(_message.Message):
     CLEARINGHOUSE_FAILURES_FIELD_NUMBER: _ClassVar[int]
     OUTBOX_DEPTH_FIELD_NUMBER: _ClassVar[int]
     HELD_TRANSFERS_FIELD_NUMBER: _ClassVar[int]
+    LOG_SIZE_FIELD_NUMBER: _ClassVar[int]
+    LOG_CHECKPOINT_SIZE_FIELD_NUMBER: _ClassVar[int]
+    CLEARINGHOUSE_CHECKPOINT_SIZE_FIELD_NUMBER: _ClassVar[int]
+    ALARMS_FIELD_NUMBER: _ClassVar[int]
     node_id: str
     display_name: str
     node_kind: str
@@ -341,7 +345,11 @@ class GetNodeInfoResponse(_message.Message):
     clearinghouse_failures: int
     outbox_depth: int
     held_transfers: int
-    def __init__(self, node_id: _Optional[str] = ..., display_name: _Optional[str] = ..., node_kind: _Optional[str] = ..., signing_public_key: _Optional[bytes] = ..., signing_key_id: _Optional[str] = ..., batch_size_max: _Optional[int] = ..., halted_reason: _Optional[str] = ..., issuance_account_id: _Optional[bytes] = ..., clearing_account_id: _Optional[bytes] = ..., donation_pool_account_id: _Optional[bytes] = ..., mall_account_id: _Optional[bytes] = ..., adjustment_account_id: _Optional[bytes] = ..., version: _Optional[str] = ..., clearinghouse_address: _Optional[str] = ..., clearinghouse_exchanges: _Optional[int] = ..., clearinghouse_failures: _Optional[int] = ..., outbox_depth: _Optional[int] = ..., held_transfers: _Optional[int] = ...) -> None: ...
+    log_size: int
+    log_checkpoint_size: int
+    clearinghouse_checkpoint_size: int
+    alarms: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, node_id: _Optional[str] = ..., display_name: _Optional[str] = ..., node_kind: _Optional[str] = ..., signing_public_key: _Optional[bytes] = ..., signing_key_id: _Optional[str] = ..., batch_size_max: _Optional[int] = ..., halted_reason: _Optional[str] = ..., issuance_account_id: _Optional[bytes] = ..., clearing_account_id: _Optional[bytes] = ..., donation_pool_account_id: _Optional[bytes] = ..., mall_account_id: _Optional[bytes] = ..., adjustment_account_id: _Optional[bytes] = ..., version: _Optional[str] = ..., clearinghouse_address: _Optional[str] = ..., clearinghouse_exchanges: _Optional[int] = ..., clearinghouse_failures: _Optional[int] = ..., outbox_depth: _Optional[int] = ..., held_transfers: _Optional[int] = ..., log_size: _Optional[int] = ..., log_checkpoint_size: _Optional[int] = ..., clearinghouse_checkpoint_size: _Optional[int] = ..., alarms: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CrossNodeTransfer(_message.Message):
     __slots__ = ("id", "local_account_id", "remote_node_id", "remote_account_id", "amount_minutes", "memo", "pull", "one_time_code", "mandate_id")

@@ -193,7 +193,7 @@ class SignedCheckpoint(_message.Message):
     def __init__(self, checkpoint: _Optional[bytes] = ..., key_id: _Optional[str] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
 class Statement(_message.Message):
-    __slots__ = ("node_id", "cycle_id", "page", "page_count", "created_at_micros", "opening_minutes", "closing_minutes", "debits_minutes", "debit_count", "credits_minutes", "credit_count", "pending_minutes", "pending_count", "entries")
+    __slots__ = ("node_id", "cycle_id", "page", "page_count", "created_at_micros", "opening_minutes", "closing_minutes", "debits_minutes", "debit_count", "credits_minutes", "credit_count", "pending_minutes", "pending_count", "lines")
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     CYCLE_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_FIELD_NUMBER: _ClassVar[int]
@@ -207,7 +207,7 @@ class Statement(_message.Message):
     CREDIT_COUNT_FIELD_NUMBER: _ClassVar[int]
     PENDING_MINUTES_FIELD_NUMBER: _ClassVar[int]
     PENDING_COUNT_FIELD_NUMBER: _ClassVar[int]
-    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
     node_id: str
     cycle_id: int
     page: int
@@ -221,8 +221,8 @@ class Statement(_message.Message):
     credit_count: int
     pending_minutes: int
     pending_count: int
-    entries: _containers.RepeatedCompositeFieldContainer[StatementLine]
-    def __init__(self, node_id: _Optional[str] = ..., cycle_id: _Optional[int] = ..., page: _Optional[int] = ..., page_count: _Optional[int] = ..., created_at_micros: _Optional[int] = ..., opening_minutes: _Optional[int] = ..., closing_minutes: _Optional[int] = ..., debits_minutes: _Optional[int] = ..., debit_count: _Optional[int] = ..., credits_minutes: _Optional[int] = ..., credit_count: _Optional[int] = ..., pending_minutes: _Optional[int] = ..., pending_count: _Optional[int] = ..., entries: _Optional[_Iterable[_Union[StatementLine, _Mapping]]] = ...) -> None: ...
+    lines: _containers.RepeatedCompositeFieldContainer[StatementLine]
+    def __init__(self, node_id: _Optional[str] = ..., cycle_id: _Optional[int] = ..., page: _Optional[int] = ..., page_count: _Optional[int] = ..., created_at_micros: _Optional[int] = ..., opening_minutes: _Optional[int] = ..., closing_minutes: _Optional[int] = ..., debits_minutes: _Optional[int] = ..., debit_count: _Optional[int] = ..., credits_minutes: _Optional[int] = ..., credit_count: _Optional[int] = ..., pending_minutes: _Optional[int] = ..., pending_count: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[StatementLine, _Mapping]]] = ...) -> None: ...
 
 class StatementLine(_message.Message):
     __slots__ = ("transfer_id", "amount_minutes", "credit", "counterparty_node_id", "pending")
