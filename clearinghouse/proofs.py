@@ -29,7 +29,7 @@ class Prover:
             decision_index, prepare_index = _logged_indexes(connection, transfer_id)
             checkpoint = translog.latest_checkpoint(connection)
         if checkpoint is None or logformat.checkpoint_body(checkpoint).size <= decision_index:
-            checkpoint = self.publisher.publish(force=True)
+            checkpoint = self.publisher.publish()
         with self.engine.connect() as connection:
             return _proof(connection, checkpoint, prepare_index, decision_index)
 

@@ -95,7 +95,7 @@ def _sweep_until_stopped(
             coordinator.close_cycle(scheduled=True)
             now = coordinator.clock.now_micros() / 1e6
             if now - last_checkpoint >= schedule.checkpoint_interval_seconds:
-                publisher.publish(force=True)
+                publisher.publish()
                 last_checkpoint = now
         except Exception:  # the sweeper must outlive a failed pass; the next pass retries
             log.exception("expiry sweep, cycle close or checkpoint failed")
@@ -124,7 +124,7 @@ def create_server(
     signing_key = keys.load_signing_key(config.path(config.keys.signing_key_file))
     _start_log(books, signing_key, clock.now_micros())
     publisher = Publisher(books, signing_key, clock)
-    publisher.publish(force=True)
+    publisher.publish()
     service = ClearinghouseService(
         coordinator,
         signing_key,

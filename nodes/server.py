@@ -80,7 +80,7 @@ class _Checkpoints:
     def _run(self) -> None:
         while not self._stopping.wait(self.interval_seconds):
             try:
-                self.publisher.publish(force=True)
+                self.publisher.publish()
             except Exception:  # the next interval retries; a halted ledger refuses writes
                 log.exception("publishing a checkpoint of the node's log failed")
 

@@ -77,7 +77,7 @@ class TransparencyLogServicer:
 
     def GetCheckpoint(self, request, context):
         """The latest signed checkpoint; with publish set, a new one is signed first when the
-        log grew since the last (bounded: at most one a second).
+        log grew since the latest (never two for one size).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
