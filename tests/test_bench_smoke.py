@@ -31,6 +31,7 @@ EXPECTED_KEYS = {
         "cross_node_transfers_per_second",
         "cross_node_latency_p50_ms",
         "cross_node_latency_p99_ms",
+        "audit_verified_entries_per_second",
     ),
     "ratios": (
         "single_transfers_to_raw_single_row_commits",
@@ -39,6 +40,8 @@ EXPECTED_KEYS = {
         "grpc_batch_1000_transfers_to_batch_1000_transfers",
         "cross_node_transfers_to_raw_single_row_commits",
         "cross_node_transfers_to_grpc_round_trips",
+        "audit_verified_entries_to_sha256_hashes",
+        "audit_verified_entries_to_ed25519_verifications",
     ),
 }
 

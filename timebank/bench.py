@@ -37,6 +37,7 @@ import math
 import os
 import pathlib
 import platform
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -127,6 +128,8 @@ class Sizes:
     cross_node_repetitions: int  # the city's figures are slow: fewer runs than the others
     cross_node_transfers: int  # one throughput run, in batches of CROSS_BATCH_SIZE
     cross_node_latency_transfers: int  # one latency run, one transfer at a time
+    audit_entries: int  # the size of the synthetic clearinghouse log the verifier checks
+    audit_repetitions: int
 
 
 FULL = Sizes(
@@ -146,6 +149,8 @@ FULL = Sizes(
     cross_node_repetitions=3,
     cross_node_transfers=1_000,
     cross_node_latency_transfers=50,
+    audit_entries=1_000_000,
+    audit_repetitions=3,
 )
 QUICK = Sizes(
     repetitions=3,
@@ -164,6 +169,8 @@ QUICK = Sizes(
     cross_node_repetitions=3,
     cross_node_transfers=150,
     cross_node_latency_transfers=10,
+    audit_entries=50_000,
+    audit_repetitions=3,
 )
 
 # The plain table of the raw baselines, about as wide as a transfer's essentials.
@@ -544,6 +551,30 @@ def measure_system(config: NodeConfig, clock: Clock, sizes: Sizes) -> tuple[Figu
     return (*measure_books(config, clock, sizes, source), measure_node(config, clock, sizes, source))
 
 
+def measure_audit(directory: pathlib.Path, sizes: Sizes) -> Figure:
+    """Entries per second of `audit verify` (offline, in this process) on a synthetic log."""
+    from timebank import benchlog
+    from timebank.audit.verify import verify_directory
+
+    started = time.perf_counter()
+    export = directory / "audit-export"
+    count = benchlog.write_export(export, sizes.audit_entries)
+    print(f"bench: wrote a log of {count} entries ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+
+    def run() -> Callable[[], int]:
+        def verify() -> int:
+            result = verify_directory(export)
+            if list(result.findings):
+                raise BenchFailed(f"the synthetic log did not verify: {list(result.findings)[:3]}")
+            return count
+
+        return verify
+
+    figure = measure("audit_verified_entries_per_second", "audit verify, entries", run, sizes.audit_repetitions)
+    shutil.rmtree(export)
+    return figure
+
+
 # -- the city: cross-node transfers ---------------------------------------------------------
 
 
@@ -777,6 +808,7 @@ def ratios_of(baselines: Sequence[Figure], system: Sequence[Figure]) -> tuple[Ra
     batch_8000 = by_key["batch_8000_transfers_per_second"]
     grpc_batch_1000 = by_key["grpc_batch_1000_transfers_per_second"]
     cross_node = by_key["cross_node_transfers_per_second"]
+    audit = by_key["audit_verified_entries_per_second"]
     return (
         Ratio(
             "single_transfers_to_raw_single_row_commits",
@@ -813,6 +845,18 @@ def ratios_of(baselines: Sequence[Figure], system: Sequence[Figure]) -> tuple[Ra
             "cross-node transfers / gRPC round trips",
             cross_node,
             round_trips,
+        ),
+        Ratio(
+            "audit_verified_entries_to_sha256_hashes",
+            "audit verify entries / SHA-256 hashes",
+            audit,
+            by_key["sha256_hashes_per_second"],
+        ),
+        Ratio(
+            "audit_verified_entries_to_ed25519_verifications",
+            "audit verify entries / Ed25519 verifications",
+            audit,
+            by_key["ed25519_verifications_per_second"],
         ),
     )
 
@@ -887,6 +931,7 @@ def collect(sizes: Sizes, backend: str, database_url: str | None, clock: Clock) 
         baselines = measure_baselines(config.database_url, sizes)
         system = measure_system(config, clock, sizes)
         system += measure_city(pathlib.Path(directory) / "city", sizes)
+        system += (measure_audit(pathlib.Path(directory), sizes),)
         machine = describe_machine(backend, config.database_url)
     parameters = {
         "backend": backend,
@@ -1000,7 +1045,12 @@ def run_bench(arguments: argparse.Namespace) -> int:
     database_url = _database_url(arguments)
     sizes = QUICK if arguments.quick else FULL
     if arguments.repetitions is not None:
-        sizes = replace(sizes, repetitions=arguments.repetitions, cross_node_repetitions=arguments.repetitions)
+        sizes = replace(
+            sizes,
+            repetitions=arguments.repetitions,
+            cross_node_repetitions=arguments.repetitions,
+            audit_repetitions=arguments.repetitions,
+        )
     try:
         report = collect(sizes, arguments.backend, database_url, SystemClock())
     except BenchFailed as failure:
