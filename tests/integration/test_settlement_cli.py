@@ -1,0 +1,69 @@
+"""The bureau's and the auditor's commands, run as documented against a running city."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+from clearinghouse import settlement
+from tests.citysupport import RunningTestCity, raw, wait_for
+from tests.integration.test_cli import timebank
+from timebank.v1 import ledger_pb2 as pb
+
+
+def test_close_report_export_verify_prove_as_documented(city: RunningTestCity, tmp_path: pathlib.Path) -> None:
+    assert city.clearinghouse is not None
+    city.member("shiqi", 1, minutes=300)
+    city.member("canlian", 2)
+    transfer_id = raw(0xC11 << 112 | 1)
+    result = city.submit(
+        "shiqi",
+        id=transfer_id,
+        local_account_id=raw(0xA000 << 112 | 1),
+        remote_node_id="canlian",
+        remote_account_id=raw(0xA000 << 112 | 2),
+        amount_minutes=120,
+    )
+    assert result.outcome == pb.OUTCOME_OK
+    assert city.final("canlian", transfer_id).state == pb.CROSS_NODE_STATE_COMMITTED
+    config = str(city.directory / "clearinghouse" / "clearinghouse.toml")
+
+    closed = json.loads(timebank("clearinghouse", "close-cycle", "--config", config, "--json").stdout)
+    assert closed["cycle_id"] == 1 and closed["committed_minutes"] == 120
+    engine = city.clearinghouse.coordinator.books.engine
+
+    def statements_in() -> bool:
+        with engine.connect() as connection:
+            return settlement.all_statements_in(connection, 1)
+
+    wait_for(statements_in, bool)
+    reports = tmp_path / "reports"
+    report = json.loads(
+        timebank("recon", "report", "--config", config, "--out", str(reports), "--camt053", "--json").stdout
+    )
+    assert report["breaks"] == 0
+    names = sorted(path.name for path in reports.iterdir())
+    assert "cycle-000001.html" in names and "cycle-000001.json.sig" in names
+    assert "cycle-000001-shiqi.camt053.xml" in names
+
+    address = f"127.0.0.1:{city.clearinghouse.port}"
+    auditor = str(city.directory / "auditor" / "tls")
+    audit = tmp_path / "audit"
+    timebank("audit", "export", "--from", address, "--tls-dir", auditor, "--out", str(audit))
+    verified = json.loads(timebank("audit", "verify", str(audit), "--json").stdout)
+    assert verified["findings"] == []
+    timebank("audit", "export", "--from", address, "--tls-dir", auditor, "--out", str(audit), expect=2)
+    proof = tmp_path / "transfer.proof"
+    timebank(
+        "audit", "prove", "--from", address, "--tls-dir", auditor, "--transfer", transfer_id.hex(), "--out", str(proof)
+    )
+    proven = json.loads(timebank("audit", "verify-proof", str(proof), "--json").stdout)
+    assert proven["proven"] is True and proven["amount_minutes"] == 120
+    proof.write_bytes(proof.read_bytes()[:-3])
+    assert "NOT PROVEN" in timebank("audit", "verify-proof", str(proof), expect=1).stdout
+    timebank("audit", "verify", str(tmp_path / "nothing-here"), expect=2)
+    timebank("audit", "prove", "--from", address, "--transfer", "xyz", "--out", str(proof), expect=2)
+
+    node_config = str(city.directory / "nodes" / "shiqi" / "node.toml")
+    assert "no open alarms" in timebank("node", "alarms", "--config", node_config).stdout
+    assert "refused" in timebank("node", "alarms", "--config", node_config, "--clear", "7", expect=1).stderr
