@@ -47,7 +47,7 @@ def build(connection: Connection, cycle_id: int, now_micros: int) -> Report:
     found: dict[str, NodeStatement | None] = {}
     for position in view.positions:
         pages = settlement.statement_pages(connection, position.node_id, cycle_id)
-        found[position.node_id] = settlement.merge_pages(pages, _signature_problem(pages, ring))
+        found[position.node_id] = logformat.merge_pages(pages, _signature_problem(pages, ring))
     previous = settlement.closings(connection, cycle_id - 1)
     return reconcile(view, found, previous, now_micros)
 
@@ -119,7 +119,7 @@ def camt053_files(connection: Connection, cycle_id: int, directory: pathlib.Path
     written = []
     names = {node.node_id: node.display_name for node in registry.nodes(connection)}
     for node_id, name in sorted(names.items()):
-        statement = settlement.merge_pages(settlement.statement_pages(connection, node_id, cycle_id), "")
+        statement = logformat.merge_pages(settlement.statement_pages(connection, node_id, cycle_id), "")
         if statement is not None:
             path = directory / f"cycle-{cycle_id:06d}-{node_id}.camt053.xml"
             path.write_bytes(statement_camt053(statement, account_name=name))

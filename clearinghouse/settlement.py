@@ -16,7 +16,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from timebank import logformat
 from timebank.errors import NotFound, RequestInvalid
-from timebank.recon.model import ClearingEntry, ClearingView, NodeStatement, Position, StatementLine
+from timebank.recon.model import ClearingEntry, ClearingView, Position
 from timebank.storage.schema import cross_transfers, cycle_positions, cycles, registry_nodes, statements
 from timebank.v1 import log_pb2 as lpb
 
@@ -176,43 +176,6 @@ def statement_pages(connection: Connection, node_id: str, cycle_id: int) -> list
         .order_by(statements.c.page)
     )
     return [lpb.SignedStatement.FromString(bytes(signed)) for (signed,) in rows]
-
-
-def merge_pages(pages: list[lpb.SignedStatement], signature_problem: str) -> NodeStatement | None:
-    """One NodeStatement from a node's pages; a missing page is a signature problem too."""
-    if not pages:
-        return None
-    first = logformat.parse_statement(pages[0])
-    lines: list[StatementLine] = []
-    for page in pages:
-        body = logformat.parse_statement(page)
-        lines += [
-            StatementLine(
-                int.from_bytes(line.transfer_id, "big"),
-                line.amount_minutes,
-                line.credit,
-                line.counterparty_node_id,
-                line.pending,
-            )
-            for line in body.lines
-        ]
-    if len(pages) != first.page_count and not signature_problem:
-        signature_problem = f"statement has {len(pages)} of its {first.page_count} pages"
-    return NodeStatement(
-        node_id=first.node_id,
-        cycle_id=first.cycle_id,
-        created_at_micros=first.created_at_micros,
-        signature_problem=signature_problem,
-        opening_minutes=first.opening_minutes,
-        closing_minutes=first.closing_minutes,
-        debits_minutes=first.debits_minutes,
-        debit_count=first.debit_count,
-        credits_minutes=first.credits_minutes,
-        credit_count=first.credit_count,
-        pending_minutes=first.pending_minutes,
-        pending_count=first.pending_count,
-        lines=tuple(lines),
-    )
 
 
 def all_statements_in(connection: Connection, cycle_id: int) -> bool:

@@ -195,6 +195,40 @@ def cmd_node_info(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_node_statement(arguments: argparse.Namespace) -> int:
+    """This node's signed statement of a settlement cycle, as it sent it (camt.053 XML with --camt053)."""
+    from nodes import statements
+    from timebank import logformat
+    from timebank.recon.render import statement_camt053
+    from timebank.storage.engine import create_database_engine
+
+    config = load_node_config(arguments.config)
+    engine = create_database_engine(config.database_url, config.database.pool)
+    try:
+        with engine.connect() as connection:
+            cycles = statements.cycles_with_statements(connection, config.node.id)
+            cycle_id = arguments.cycle or (cycles[-1] if cycles else 0)
+            merged = logformat.merge_pages(statements.stored_pages(connection, config.node.id, cycle_id), "")
+    finally:
+        engine.dispose()
+    if merged is None:
+        made = ", ".join(map(str, cycles)) or "none yet"
+        raise UsageError(f"--cycle: this node has no statement of cycle {cycle_id} (it has: {made})")
+    if arguments.camt053:
+        arguments.camt053.write_bytes(statement_camt053(merged, account_name=config.node.display_name))
+    document = {key: value for key, value in merged.__dict__.items() if key != "lines"}
+    document["lines"] = len(merged.lines)
+    text = (
+        f"cycle {merged.cycle_id} at {merged.node_id}: opening {format_hours(merged.opening_minutes)} h, "
+        f"debits {format_hours(merged.debits_minutes)} h ({merged.debit_count}), credits "
+        f"{format_hours(merged.credits_minutes)} h ({merged.credit_count}), closing "
+        f"{format_hours(merged.closing_minutes)} h; {merged.pending_count} held without a decision"
+        + (f"\ncamt.053 written to {arguments.camt053}" if arguments.camt053 else "")
+    )
+    _emit(arguments, document, text)
+    return 0
+
+
 def cmd_node_alarms(arguments: argparse.Namespace) -> int:
     """Lists open alarms, or clears one with a reason (on the node's own database)."""
     from timebank import alarms
@@ -640,6 +674,12 @@ def register(subparsers: Any) -> None:
     public.add_argument("--config", type=pathlib.Path, required=True)
     public.add_argument("--out", type=pathlib.Path, help="write it to this file (default: print it)")
     public.set_defaults(handler=cmd_node_public_key)
+    cycle = node.add_parser("statement", help="this node's signed statement of a settlement cycle")
+    cycle.add_argument("--config", type=pathlib.Path, required=True)
+    cycle.add_argument("--cycle", type=int, default=0, help="the cycle id (default: the latest)")
+    cycle.add_argument("--camt053", type=pathlib.Path, help="also write it as ISO 20022 camt.053 XML to this file")
+    cycle.add_argument("--json", action="store_true")
+    cycle.set_defaults(handler=cmd_node_statement)
     alarm = node.add_parser("alarms", help="open alarms; --clear N --reason TEXT once the cause is understood")
     alarm.add_argument("--config", type=pathlib.Path, required=True)
     alarm.add_argument("--clear", type=int, help="the number of the alarm to clear")

@@ -19,6 +19,7 @@ from google.protobuf.message import DecodeError
 
 from timebank import keys, merkle, signing
 from timebank.errors import VerificationError
+from timebank.recon.model import NodeStatement, StatementLine
 from timebank.signing import KeyRecord, KeyRing
 from timebank.v1 import log_pb2 as lpb
 
@@ -141,6 +142,41 @@ def verify_statement(signed: lpb.SignedStatement, key_ring: KeyRing) -> lpb.Stat
     public_key = key_ring.key_for(signed.key_id, statement.node_id, statement.created_at_micros)
     signing.verify(public_key, STATEMENT_PURPOSE, signed.statement, signed.signature)
     return statement
+
+
+def merge_pages(pages: list[lpb.SignedStatement], signature_problem: str) -> NodeStatement | None:
+    """One NodeStatement from a node's pages (in order); a missing page is named as a problem."""
+    if not pages:
+        return None
+    first = parse_statement(pages[0])
+    lines = [
+        StatementLine(
+            int.from_bytes(line.transfer_id, "big"),
+            line.amount_minutes,
+            line.credit,
+            line.counterparty_node_id,
+            line.pending,
+        )
+        for page in pages
+        for line in parse_statement(page).lines
+    ]
+    if len(pages) != first.page_count and not signature_problem:
+        signature_problem = f"statement has {len(pages)} of its {first.page_count} pages"
+    return NodeStatement(
+        node_id=first.node_id,
+        cycle_id=first.cycle_id,
+        created_at_micros=first.created_at_micros,
+        signature_problem=signature_problem,
+        opening_minutes=first.opening_minutes,
+        closing_minutes=first.closing_minutes,
+        debits_minutes=first.debits_minutes,
+        debit_count=first.debit_count,
+        credits_minutes=first.credits_minutes,
+        credit_count=first.credit_count,
+        pending_minutes=first.pending_minutes,
+        pending_count=first.pending_count,
+        lines=tuple(lines),
+    )
 
 
 # -- export files ---------------------------------------------------------------------------

@@ -65,5 +65,10 @@ def test_close_report_export_verify_prove_as_documented(city: RunningTestCity, t
     timebank("audit", "prove", "--from", address, "--transfer", "xyz", "--out", str(proof), expect=2)
 
     node_config = str(city.directory / "nodes" / "shiqi" / "node.toml")
+    camt = tmp_path / "shiqi.xml"
+    own = json.loads(timebank("node", "statement", "--config", node_config, "--camt053", str(camt), "--json").stdout)
+    assert (own["cycle_id"], own["debits_minutes"], own["closing_minutes"]) == (1, 120, -120)
+    assert b"CLBD" in camt.read_bytes()
+    timebank("node", "statement", "--config", node_config, "--cycle", "9", expect=2)
     assert "no open alarms" in timebank("node", "alarms", "--config", node_config).stdout
     assert "refused" in timebank("node", "alarms", "--config", node_config, "--clear", "7", expect=1).stderr
