@@ -192,3 +192,37 @@ def _roots_from_consistency(
             new_computed = node_hash(new_computed, sibling)
         position, last = position >> 1, last >> 1
     return old_computed, new_computed
+
+
+class CompactRange:
+    """The tree hash of a growing list of leaves in O(log n) memory, one leaf hash at a time.
+
+    Holds the roots of the perfect subtrees covering leaves [0, size), largest first (one
+    per set bit of size). Appending merges equal subtrees as a binary counter carries; root()
+    folds them right to left, which is exactly RFC 9162's split at the largest power of two.
+    """
+
+    __slots__ = ("size", "_hashes")
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._hashes: list[bytes] = []
+
+    def append(self, leaf: bytes) -> None:
+        """Adds the leaf hash (not the leaf data) of leaf number size."""
+        hashes, carry, position = self._hashes, leaf, self.size
+        while position & 1:
+            carry = node_hash(hashes.pop(), carry)
+            position >>= 1
+        hashes.append(carry)
+        self.size += 1
+
+    def root(self) -> bytes:
+        """The Merkle tree hash of the leaves appended so far."""
+        hashes = self._hashes
+        if not hashes:
+            return EMPTY_ROOT_HASH
+        root = hashes[-1]
+        for left in reversed(hashes[:-1]):
+            root = node_hash(left, root)
+        return root

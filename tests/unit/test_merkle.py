@@ -348,3 +348,27 @@ def test_consistency_refuses_a_flipped_byte_in_the_proof_or_either_root(
     for case_old_root, case_new_root, case_proof in cases:
         with pytest.raises(VerificationError):
             merkle.verify_consistency(old_size, new_size, case_old_root, case_new_root, case_proof)
+
+
+def test_a_compact_range_gives_the_published_root_of_every_size() -> None:
+    compact = merkle.CompactRange()
+    assert compact.root() == ROOTS[0]
+    for size, leaf in enumerate(LEAF_HASHES, start=1):
+        compact.append(leaf)
+        assert (compact.size, compact.root()) == (size, ROOTS[size])
+
+
+def test_a_compact_range_holds_one_hash_per_set_bit_of_its_size() -> None:
+    compact = merkle.CompactRange()
+    for size in range(1, 200):
+        compact.append(merkle.leaf_hash(size.to_bytes(2, "big")))
+        assert len(compact._hashes) == size.bit_count()
+
+
+@settings(max_examples=60, deadline=None)
+@given(leaves=st.lists(st.binary(max_size=8), max_size=70))
+def test_a_compact_range_equals_the_tree_hash_at_every_size(leaves: list[bytes]) -> None:
+    compact = merkle.CompactRange()
+    for size, leaf in enumerate(leaves, start=1):
+        compact.append(merkle.leaf_hash(leaf))
+        assert compact.root() == merkle.root_hash(leaves[:size])
