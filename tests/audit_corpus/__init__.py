@@ -1,0 +1,1 @@
+"""The golden audit corpus: exports of a synthetic clearinghouse log, clean and tampered."""
