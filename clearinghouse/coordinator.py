@@ -575,7 +575,8 @@ class Coordinator:
         for node_id in connection.execute(
             select(registry_nodes.c.node_id).order_by(registry_nodes.c.node_id)
         ).scalars():
-            notice = CycleClosed(closing.cycle_id, batch.now_micros, counts.get(node_id, 0))
+            previous = closing.cycle_id - 1 if _was_told(connection, node_id, closing.cycle_id - 1) else 0
+            notice = CycleClosed(closing.cycle_id, batch.now_micros, counts.get(node_id, 0), previous)
             batch.mailbox.append((node_id, cycle_closed_item(notice)))
         self._write(batch)
         log.info("closed settlement cycle %d at log index %d", closing.cycle_id, index)
@@ -807,6 +808,17 @@ def _deliver_mail(
     for chunk in ledger_store.chunks([row.sequence for row in rows]):
         connection.execute(update(outbox).where(outbox.c.sequence.in_(chunk)).values(delivered_at_micros=now_micros))
     return [bytes(row.item) for row in rows]
+
+
+def _was_told(connection: Connection, node_id: str, cycle_id: int) -> bool:
+    """Whether the node was sent the notice of that cycle's close."""
+    if cycle_id < 1:
+        return False
+    item_id = cycle_closed_item(CycleClosed(cycle_id, 0, 0)).item_id
+    row = connection.execute(
+        select(outbox.c.sequence).where(outbox.c.recipient_id == node_id, outbox.c.item_id == f"{item_id:032x}")
+    ).first()
+    return row is not None
 
 
 def _transfer_of(record: Record) -> CrossTransfer:

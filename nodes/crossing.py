@@ -301,13 +301,17 @@ class Crossing:
     def _answer_cycle_close(self, connection: Connection, notice: CycleClosed) -> bool:
         """Makes (or resends) the cycle's statement once every COMMIT of it is applied here."""
         applied = statements.committed_count(connection, notice.cycle_id)
-        made = statements.cycles_with_statements(connection, self.node_id)
-        if applied < notice.entry_count or (made and made[-1] < notice.cycle_id - 1 and notice.cycle_id not in made):
+        previous_made = not notice.previous_cycle_id or bool(
+            statements.stored_pages(connection, self.node_id, notice.previous_cycle_id)
+        )
+        if applied < notice.entry_count or not previous_made:
             log.info(
-                "cycle %d closed: %d of its %d COMMITs applied here; the statement waits",
+                "cycle %d closed: %d of its %d COMMITs applied here, statement of cycle %d %s; the statement waits",
                 notice.cycle_id,
                 applied,
                 notice.entry_count,
+                notice.previous_cycle_id,
+                "made" if previous_made else "not made yet",
             )
             return False
         now = self.clock.now_micros()

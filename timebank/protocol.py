@@ -102,6 +102,7 @@ class CycleClosed:
     cycle_id: int
     closed_at_micros: int
     entry_count: int  # the COMMITs of the cycle the receiving node is a party to
+    previous_cycle_id: int = 0  # the cycle before it the node was told of (0: none)
 
 
 @dataclass(frozen=True)
@@ -280,7 +281,10 @@ def encode_item(item: Item) -> bytes:
     elif isinstance(body, CycleClosed):
         message.cycle_closed.CopyFrom(
             cpb.CycleClosed(
-                cycle_id=body.cycle_id, closed_at_micros=body.closed_at_micros, entry_count=body.entry_count
+                cycle_id=body.cycle_id,
+                closed_at_micros=body.closed_at_micros,
+                entry_count=body.entry_count,
+                previous_cycle_id=body.previous_cycle_id,
             )
         )
     elif isinstance(body, StatementPage):
@@ -342,7 +346,7 @@ def decode_item(data: bytes) -> Item:
         )
     elif kind == "cycle_closed":
         notice = message.cycle_closed
-        body = CycleClosed(notice.cycle_id, notice.closed_at_micros, notice.entry_count)
+        body = CycleClosed(notice.cycle_id, notice.closed_at_micros, notice.entry_count, notice.previous_cycle_id)
     elif kind == "statement":
         body = StatementPage(message.statement.SerializeToString(deterministic=True))
     elif kind == "ack":

@@ -118,14 +118,16 @@ class Decision(_message.Message):
     def __init__(self, transfer_id: _Optional[bytes] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., reason: _Optional[str] = ..., decided_at_micros: _Optional[int] = ..., cycle_id: _Optional[int] = ...) -> None: ...
 
 class CycleClosed(_message.Message):
-    __slots__ = ("cycle_id", "closed_at_micros", "entry_count")
+    __slots__ = ("cycle_id", "closed_at_micros", "entry_count", "previous_cycle_id")
     CYCLE_ID_FIELD_NUMBER: _ClassVar[int]
     CLOSED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
     ENTRY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_CYCLE_ID_FIELD_NUMBER: _ClassVar[int]
     cycle_id: int
     closed_at_micros: int
     entry_count: int
-    def __init__(self, cycle_id: _Optional[int] = ..., closed_at_micros: _Optional[int] = ..., entry_count: _Optional[int] = ...) -> None: ...
+    previous_cycle_id: int
+    def __init__(self, cycle_id: _Optional[int] = ..., closed_at_micros: _Optional[int] = ..., entry_count: _Optional[int] = ..., previous_cycle_id: _Optional[int] = ...) -> None: ...
 
 class Ack(_message.Message):
     __slots__ = ("item_ids",)
