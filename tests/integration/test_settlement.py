@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from clearinghouse import reports, settlement
+from nodes import statements
 from nodes.witness import SplitView
 from tests.citysupport import NODES, RunningTestCity, raw, wait_for
 from timebank import keys, logformat, signing
@@ -22,7 +23,7 @@ from timebank.audit import export, proof
 from timebank.audit.verify import verify_directory
 from timebank.envelope import seal
 from timebank.errors import VerificationError
-from timebank.protocol import CLEARINGHOUSE_ID
+from timebank.protocol import CLEARINGHOUSE_ID, CycleClosed, cycle_closed_item, decode_item, encode_item
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import clearing_pb2_grpc as cpb_grpc
 from timebank.v1 import ledger_pb2 as pb
@@ -231,3 +232,22 @@ def test_log_and_settlement_calls_refuse_bad_requests_naming_the_field(city: Run
                 lpb.ProveTransferRequest(transfer_id=b"\x01" * 16), timeout=CALL_SECONDS
             )
         assert unimplemented.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+def test_a_node_answers_a_cycle_notice_only_once_it_has_every_commit_and_the_previous_statement(
+    city: RunningTestCity,
+) -> None:
+    link = city.nodes["canlian"].link
+    assert link is not None
+    now = 1_800_000_000_000_000
+
+    def notice(cycle_id: int, entry_count: int, previous_cycle_id: int) -> bytes:
+        return encode_item(cycle_closed_item(CycleClosed(cycle_id, now, entry_count, previous_cycle_id)))
+
+    assert link.crossing.receive([notice(7, 2, 0)]) == []  # two COMMITs of cycle 7 not applied here
+    assert link.crossing.receive([notice(7, 0, 6)]) == []  # the statement of cycle 6 is not made
+    answered = notice(7, 0, 0)
+    assert link.crossing.receive([answered]) == [decode_item(answered).item_id]
+    with city.nodes["canlian"].books.engine.connect() as connection:
+        pages = statements.stored_pages(connection, "canlian", 7)
+    assert [logformat.parse_statement(page).opening_minutes for page in pages] == [0]
