@@ -20,7 +20,7 @@ from google.protobuf.message import Message
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from timebank import logformat, merkle
-from timebank.errors import NotFound, RequestInvalid, StorageUnavailable
+from timebank.errors import RequestInvalid, StorageUnavailable
 from timebank.ledger.model import StoredTransfer, TransferRequest
 from timebank.signing import KeyRecord
 from timebank.storage.schema import log_checkpoints, log_entries, log_head, log_nodes, registry_keys
@@ -78,10 +78,6 @@ def perfect_pieces(start: int, end: int) -> list[tuple[int, int]]:
         pieces.append((level, start >> level))
         start += 1 << level
     return pieces
-
-
-def fold(hashes: Sequence[bytes]) -> bytes:
-    return frontier_root(hashes)
 
 
 # -- appending ---------------------------------------------------------------------------------
@@ -251,7 +247,7 @@ def subtree_roots(connection: Connection, ranges: Sequence[tuple[int, int]]) -> 
     pieces = [perfect_pieces(start_index, end_index) for start_index, end_index in ranges]
     hashes = _node_hashes(connection, [piece for group in pieces for piece in group])
     try:
-        return [fold([hashes[piece] for piece in group]) for group in pieces]
+        return [frontier_root([hashes[piece] for piece in group]) for group in pieces]
     except KeyError as missing:
         raise StorageUnavailable(f"log: the stored tree lacks node {missing}; the log is damaged") from None
 
@@ -320,19 +316,3 @@ def publish(connection: Connection, private_key: Ed25519PrivateKey, now_micros: 
         )
     )
     return signed
-
-
-def checkpoint_at(connection: Connection, tree_size: int) -> lpb.SignedCheckpoint:
-    row = connection.execute(select(log_checkpoints.c.signed).where(log_checkpoints.c.size == tree_size)).first()
-    if row is None:
-        raise NotFound(f"tree_size: no checkpoint was published at size {tree_size}")
-    return lpb.SignedCheckpoint.FromString(bytes(row.signed))
-
-
-def publisher(
-    write: Callable[[Callable[[Connection], lpb.SignedCheckpoint]], lpb.SignedCheckpoint],
-    private_key: Ed25519PrivateKey,
-    now_micros: Callable[[], int],
-) -> Callable[[], lpb.SignedCheckpoint]:
-    """A function that publishes a checkpoint in its own transaction (for schedules and RPCs)."""
-    return lambda: write(lambda connection: publish(connection, private_key, now_micros()))
