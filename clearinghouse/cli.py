@@ -18,7 +18,7 @@ from sqlalchemy import Connection, func, select
 
 from clearinghouse import registry
 from clearinghouse.config import load_clearinghouse_config
-from timebank import keys
+from timebank import alarms, keys, translog
 from timebank.clock import SystemClock
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine
@@ -123,10 +123,22 @@ def cmd_list(arguments: argparse.Namespace) -> int:
         states = dict(
             connection.execute(select(cross_transfers.c.state, func.count()).group_by(cross_transfers.c.state)).all()
         )
+        open_alarms = alarms.open_alarms(connection)
+        log_size = translog.size(connection)
+        signed_size = translog.latest_checkpoint_size(connection)
     rows = [record.__dict__ for record in records]
     lines = [f"{r.node_id:<14} {r.status:<10} {r.kind:<11} {r.display_name}" for r in records]
     lines.append("cross-node transfers: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
-    _print(arguments, {"nodes": rows, "transfers": states}, "\n".join(lines))
+    lines.append(f"log: {log_size} entries, last checkpoint at {signed_size}")
+    lines += [f"ALARM {a.sequence} ({a.kind}) at {a.raised_at_micros}: {a.detail}" for a in open_alarms]
+    document = {
+        "nodes": rows,
+        "transfers": states,
+        "log_size": log_size,
+        "log_checkpoint_size": signed_size,
+        "alarms": [a.__dict__ for a in open_alarms],
+    }
+    _print(arguments, document, "\n".join(lines))
     return 0
 
 

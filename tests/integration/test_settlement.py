@@ -18,6 +18,7 @@ from clearinghouse import reports, settlement
 from nodes import statements
 from nodes.witness import SplitView
 from tests.citysupport import NODES, RunningTestCity, raw, wait_for
+from tests.integration.test_cli import timebank
 from timebank import keys, logformat, signing
 from timebank.audit import export, proof
 from timebank.audit.verify import verify_directory
@@ -177,6 +178,9 @@ def test_the_clearinghouse_refuses_a_node_that_saw_a_checkpoint_of_another_histo
     assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
     assert "seen_checkpoint_root" in (refused.value.details() or "")
     assert city.clearinghouse_sql("SELECT kind FROM alarms") == [("split-view",)]
+    config = str(city.directory / "clearinghouse" / "clearinghouse.toml")
+    listed = json.loads(timebank("clearinghouse", "node", "list", "--config", config, "--json").stdout)
+    assert [alarm["kind"] for alarm in listed["alarms"]] == ["split-view"]
 
 
 @contextmanager
