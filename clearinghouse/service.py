@@ -33,6 +33,7 @@ from timebank.v1 import clearing_pb2_grpc as cpb_grpc
 from timebank.v1 import log_pb2 as lpb
 
 log = logging.getLogger(__name__)
+ROOTS_REMEMBERED_MAX = 1_024
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
         self._idle = threading.Condition()
         # Consistency proofs by (old size, new size): every node asks for the same few.
         self._proofs: dict[tuple[int, int], list[bytes]] = {}
+        # Roots of this log at the sizes nodes named, once checked.
+        self._roots: dict[int, bytes] = {}
 
     def wait_idle(self, timeout_seconds: float) -> bool:
         """Waits until no Exchange is running (after the server stopped taking new ones)."""
@@ -119,12 +122,15 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
     def _check_seen_checkpoint(self, header: cpb.BatchHeader) -> None:
         """The node's latest verified checkpoint of this log must be one this log signed."""
         size, root = header.seen_checkpoint_size, bytes(header.seen_checkpoint_root)
-        if size == 0:
+        if size == 0 or self._roots.get(size) == root:
             return
         with self.coordinator.books.engine.connect() as connection:
             log_size = translog.size(connection)
             ours = translog.root_at(connection, size) if size <= log_size else None
         if ours == root:
+            if len(self._roots) >= ROOTS_REMEMBERED_MAX:
+                self._roots.clear()
+            self._roots[size] = root  # the log is append-only: a root at a size never changes
             return
         detail = (
             f"node {header.sender_id} verified a clearinghouse checkpoint of size {size} and root "

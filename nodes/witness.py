@@ -36,6 +36,7 @@ class Witness:
         self.engine = engine
         self.key_ring = key_ring
         self.clock = clock
+        self._last_kept: tuple[bytes, bytes] = (b"", b"")
 
     def seen(self) -> tuple[int, bytes]:
         """(size, root) of the latest verified clearinghouse checkpoint; (0, b"") before the first."""
@@ -63,8 +64,8 @@ class Witness:
         if it has the same size (then the roots must be equal); otherwise the next
         exchange checks from the newer one.
         """
-        if not signed.checkpoint:
-            return
+        if not signed.checkpoint or (signed.checkpoint, signed.signature) == self._last_kept:
+            return  # the one kept last time: verified then
         checkpoint = logformat.verify_checkpoint(signed, self.key_ring, CLEARINGHOUSE_ID)
         with self.engine.begin() as connection:
             stored = _stored(connection)
@@ -83,6 +84,7 @@ class Witness:
                 connection.rollback()
                 self._alarm(checkpoint, old_size, old_root, error)
             _store(connection, stored is not None, checkpoint, signed, self.clock.now_micros())
+        self._last_kept = (signed.checkpoint, signed.signature)
 
     def _alarm(
         self, checkpoint: logformat.VerifiedCheckpoint, old_size: int, old_root: bytes, error: VerificationError
