@@ -13,6 +13,8 @@ from typing import Any
 from timebank.config import (
     DatabaseTable,
     KeysTable,
+    LoggingTable,
+    MetricsTable,
     TlsTable,
     absolute_database_url,
     build,
@@ -99,6 +101,8 @@ class ClearinghouseConfig:
     protocol: ProtocolTable = field(default_factory=ProtocolTable)
     tls: TlsTable = field(default_factory=TlsTable)
     keys: KeysTable = field(default_factory=KeysTable)
+    metrics: MetricsTable = field(default_factory=MetricsTable)
+    logging: LoggingTable = field(default_factory=LoggingTable)
     base_directory: pathlib.Path = pathlib.Path(".")
 
     @property

@@ -14,6 +14,8 @@ from typing import Any
 from timebank.config import (
     DatabaseTable,
     KeysTable,
+    LoggingTable,
+    MetricsTable,
     TlsTable,
     absolute_database_url,
     build,
@@ -137,6 +139,8 @@ class NodeConfig:
     keys: KeysTable = field(default_factory=KeysTable)
     tls: TlsTable = field(default_factory=TlsTable)
     clearinghouse: ClearinghouseTable = field(default_factory=ClearinghouseTable)
+    metrics: MetricsTable = field(default_factory=MetricsTable)
+    logging: LoggingTable = field(default_factory=LoggingTable)
     # Where the file was read from: relative paths are resolved against its folder.
     base_directory: pathlib.Path = pathlib.Path(".")
 

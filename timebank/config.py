@@ -196,6 +196,36 @@ def absolute_database_url(url: str, base: pathlib.Path) -> str:
 
 
 @dataclass(frozen=True)
+class MetricsTable:
+    """The Prometheus endpoint (plain HTTP, GET /metrics). Empty: no endpoint."""
+
+    listen: str = ""
+
+    def __post_init__(self) -> None:
+        if self.listen:
+            try:
+                parse_listen_address(self.listen)
+            except ConfigError as error:
+                raise ConfigError(f"listen: {error}") from None
+
+
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class LoggingTable:
+    """How the process writes its log to standard error: readable text or one JSON object a line."""
+
+    format: str = "text"
+    level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        require(self.format in LOG_FORMATS, "format", f"got {self.format!r}, want one of {LOG_FORMATS}")
+        require(self.level in LOG_LEVELS, "level", f"got {self.level!r}, want one of {LOG_LEVELS}")
+
+
+@dataclass(frozen=True)
 class DatabaseTable:
     url: str
     pool_size: int = 5
