@@ -165,6 +165,30 @@ def _coordinator(config_path: pathlib.Path):  # type: ignore[no-untyped-def]
     return config, Coordinator(open_books(config, clock), clock, settings)
 
 
+def cmd_backup(arguments: argparse.Namespace) -> int:
+    from timebank import backup
+
+    config = load_clearinghouse_config(arguments.config)
+    info = backup.backup(config.database_url, arguments.out)
+    document = {"backend": info.backend, "path": str(info.path), "size_bytes": info.size_bytes}
+    _print(arguments, document, f"backed up the clearinghouse's {info.backend} database to {info.path}")
+    return 0
+
+
+def cmd_restore(arguments: argparse.Namespace) -> int:
+    from timebank import backup
+
+    config = load_clearinghouse_config(arguments.config)
+    backup.restore(config.database_url, arguments.source, replace=arguments.replace)
+    text = (
+        f"restored the clearinghouse from {arguments.source}. Every decision and log entry after the backup is "
+        "gone: nodes that saw a later checkpoint will refuse it as a split view. See deploy/README.md before "
+        "starting it."
+    )
+    _print(arguments, {"restored_from": str(arguments.source)}, text)
+    return 0
+
+
 def cmd_close_cycle(arguments: argparse.Namespace) -> int:
     _config, coordinator = _coordinator(arguments.config)
     try:
@@ -245,6 +269,15 @@ def register(subparsers: Any) -> None:
         ("close-cycle", cmd_close_cycle, "close the open settlement cycle now (an unscheduled cut-off)"),
     ):
         command = commands.add_parser(name, help=text)
+        command.add_argument("--config", type=pathlib.Path, required=True)
+        command.add_argument("--json", action="store_true")
+        command.set_defaults(handler=handler)
+    saved = commands.add_parser("backup", help="an online copy of the database (SQLite backup API or pg_dump)")
+    saved.add_argument("--out", type=pathlib.Path, required=True, help="the backup file to write (must not exist)")
+    restored = commands.add_parser("restore", help="restore the database from a backup (stopped; see deploy/README.md)")
+    restored.add_argument("--from", dest="source", type=pathlib.Path, required=True)
+    restored.add_argument("--replace", action="store_true", help="overwrite a database that holds tables")
+    for command, handler in ((saved, cmd_backup), (restored, cmd_restore)):
         command.add_argument("--config", type=pathlib.Path, required=True)
         command.add_argument("--json", action="store_true")
         command.set_defaults(handler=handler)

@@ -41,6 +41,8 @@ from timebank.protocol import (
     Recall,
     RecallAnswer,
     Receipt,
+    Restore,
+    Resync,
     StatementPage,
     Vote,
     cycle_closed_item,
@@ -52,6 +54,7 @@ from timebank.protocol import (
     recall_answer_item,
     recall_item,
     receipt_item,
+    restore_item,
     transfer_bytes,
     transfer_from_bytes,
 )
@@ -358,6 +361,9 @@ class Coordinator:
                 return self._recall(batch, sender_id, item.item_id, body)
             if isinstance(body, RecallAnswer):
                 return self._recall_answer(batch, sender_id, item.item_id, body)
+            if isinstance(body, Resync):
+                self._resync(batch, sender_id, item.item_id, body.since_micros)
+                return _accepted(item.item_id)
             if isinstance(body, StatementPage):
                 settlement.record_statement(batch.connection, sender_id, body.signed, batch.now_micros)
                 return _accepted(item.item_id)
@@ -503,6 +509,38 @@ class Coordinator:
             ledger_store.insert_accounts(batch.connection, [found])
         batch.accounts[node_id] = found
         return found
+
+    # -- a node restored from a backup --------------------------------------------------------
+
+    def _resync(self, batch: _Batch, node_id: str, resync_item_id: int, since_micros: int) -> None:
+        """Sends again what the node may have lost: every item sent to it since then, and the
+        record of every transfer it took part in since then that was decided or that it began."""
+        connection = batch.connection
+        connection.execute(
+            update(outbox)
+            .where(outbox.c.recipient_id == node_id, outbox.c.created_at_micros >= since_micros)
+            .values(acknowledged_at_micros=None, delivered_at_micros=None)
+        )
+        involved = or_(cross_transfers.c.debit_node_id == node_id, cross_transfers.c.credit_node_id == node_id)
+        rows = connection.execute(
+            select(cross_transfers)
+            .where(involved, cross_transfers.c.prepared_at_micros >= since_micros)
+            .order_by(cross_transfers.c.prepared_at_micros)
+        )
+        for row in rows:
+            record = _record_from_row(row)
+            if record.state == PREPARED and record.originator_node_id != node_id:
+                continue  # the forwarded prepare, queued again above, asks for the node's vote
+            restore = Restore(
+                _transfer_of(record),
+                decided=record.state != PREPARED,
+                commit=record.state == COMMITTED,
+                reason=record.reason,
+                decided_at_micros=record.decided_at_micros or 0,
+                cycle_id=record.cycle_id or 0,
+            )
+            batch.mailbox.append((node_id, restore_item(restore, resync_item_id)))
+        log.warning("node %s resynchronises from %d", node_id, since_micros, extra={"node_id": node_id})
 
     # -- votes, decisions, queries ---------------------------------------------------------
 

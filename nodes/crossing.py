@@ -21,7 +21,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from nodes import statements
 from nodes.witness import Witness
-from timebank import failpoints, translog
+from timebank import alarms, failpoints, translog
 from timebank.books import Books
 from timebank.clock import Clock
 from timebank.errors import BatchTooLarge, ItemRefused, NotFound, RequestInvalid, TrafficStopped
@@ -44,6 +44,8 @@ from timebank.protocol import (
     Recall,
     RecallAnswer,
     Receipt,
+    Restore,
+    Resync,
     StatementPage,
     Vote,
     decision_item,
@@ -53,11 +55,12 @@ from timebank.protocol import (
     prepare_item,
     recall_answer_item,
     recall_item,
+    resync_item,
     statement_item,
     vote_item,
 )
 from timebank.storage import ledger_store
-from timebank.storage.schema import consents, inbox, outbox, recalls, remote_transfers
+from timebank.storage.schema import consents, inbox, log_entries, outbox, recalls, remote_transfers
 from timebank.v1 import log_pb2 as lpb
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,8 @@ CLEARING = SYSTEM_ACCOUNT_IDS[AccountKind.CLEARING]
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
 CONSENT_SECONDS_MAX = 31_536_000
+# A resync after a restore starts this long before the restored log's last entry.
+RESYNC_MARGIN_MICROS = 600_000_000
 
 
 @dataclass(frozen=True)
@@ -253,6 +258,7 @@ class Crossing:
         acknowledge: list[int] = []
         prepares: list[CrossTransfer] = []
         decisions: list[Decision] = []
+        restores: list[Restore] = []
         notices: list[Item] = []
         new_ids: list[int] = []
         for item in decoded:
@@ -271,6 +277,8 @@ class Crossing:
                 prepares.append(item.body.transfer)
             elif isinstance(item.body, Decision):
                 decisions.append(item.body)
+            elif isinstance(item.body, Restore):
+                restores.append(item.body)
             elif isinstance(item.body, Recall):
                 self._record_recall(connection, item.body)
             elif isinstance(item.body, RecallAnswer):
@@ -290,6 +298,7 @@ class Crossing:
                     for value in new_ids
                 ],
             )
+        self._restore_legs(connection, restores)
         queued = self._answer_prepares(connection, prepares)
         self._apply_decisions(connection, decisions)
         for notice in notices:
@@ -327,6 +336,45 @@ class Crossing:
         known = _queued_item_ids(connection, [item.item_id for item in items])
         self._queue(connection, [item for item in items if item.item_id not in known])
         return True
+
+    def _restore_legs(self, connection: Connection, restores: Sequence[Restore]) -> None:
+        """Makes the legs this node lost with its database, as the clearinghouse recorded them:
+        held, held then posted, or (an ABORT) nothing moved. A leg the node has is left alone."""
+        known = _remote_rows(connection, [r.transfer.transfer_id for r in restores])
+        fresh = {r.transfer.transfer_id: r for r in restores if r.transfer.transfer_id not in known}
+        moving = [r for r in fresh.values() if not r.decided or r.commit]
+        holds = self.books.apply(connection, [self._local_leg(r.transfer) for r in moving]).results
+        posts = [
+            TransferRequest(
+                derive_id("post", r.transfer.transfer_id),
+                TransferKind.POST_PENDING,
+                0,
+                0,
+                r.transfer.amount_minutes,
+                pending_id=r.transfer.transfer_id,
+            )
+            for r, held in zip(moving, holds, strict=True)
+            if r.decided and held.outcome == Outcome.OK
+        ]
+        for result in self.books.apply(connection, posts).results:
+            if not result.outcome.succeeded:
+                raise AssertionError(f"a restored hold did not post: {result}")
+        refused = {r.transfer.transfer_id: h for r, h in zip(moving, holds, strict=True) if h.outcome != Outcome.OK}
+        rows = []
+        for restore in fresh.values():
+            transfer = restore.transfer
+            state = (COMMITTED if restore.commit else ABORTED) if restore.decided else HELD
+            if transfer.transfer_id in refused:
+                problem = refused[transfer.transfer_id]
+                detail = f"transfer {format_id(transfer.transfer_id)}: {problem.outcome.name}: {problem.detail}"
+                log.error("a restored leg could not be made: %s", detail)
+                alarms.record(connection, alarms.RESTORE_CONFLICT, detail, self.clock.now_micros())
+                continue
+            row = self._leg_row(transfer, transfer.originator_node_id == self.node_id, state, restore.reason)
+            row.update(decided_at_micros=restore.decided_at_micros or None, cycle_id=restore.cycle_id or None)
+            rows.append(row)
+        if rows:
+            connection.execute(insert(remote_transfers), rows)
 
     def _answer_prepares(self, connection: Connection, transfers: Sequence[CrossTransfer]) -> bool:
         """Holds this node's leg of each new prepare (one ledger batch) and queues the votes."""
@@ -834,6 +882,29 @@ def _compare_remote(row: object, transfer: CrossTransfer, result: ItemResult) ->
             f"remote_node_id: id {format_id(result.id)} exists for another remote account",
         )
     return result
+
+
+def queue_resync(connection: Connection, now_micros: int, nonce: int) -> int:
+    """After a restore: asks the clearinghouse for everything since shortly before the last
+    entry of the restored log (idempotent at both ends, so the margin costs only resends)."""
+    last = connection.execute(select(func.max(log_entries.c.logged_at_micros))).scalar_one() or 0
+    since = max(0, last - RESYNC_MARGIN_MICROS)
+    item = resync_item(Resync(since), nonce)
+    connection.execute(
+        insert(outbox).values(
+            recipient_id=CLEARINGHOUSE_ID,
+            item_id=f"{item.item_id:032x}",
+            item=encode_item(item),
+            created_at_micros=now_micros,
+            acknowledged_at_micros=None,
+            delivered_at_micros=None,
+        )
+    )
+    event = lpb.RegistryEvent(
+        action="restored", party_id=CLEARINGHOUSE_ID, detail=f"restored from a backup; resync since {since}"
+    )
+    translog.append(connection, [("registry_event", event)], now_micros)
+    return since
 
 
 def _queued_item_ids(connection: Connection, item_ids: Sequence[int]) -> set[int]:

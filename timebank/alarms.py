@@ -16,6 +16,9 @@ from timebank.errors import NotFound
 from timebank.storage.schema import alarms
 
 SPLIT_VIEW = "split-view"
+# After a restore from a backup, a leg the clearinghouse recorded could not be made here
+# (e.g. the member's hours were spent meanwhile): an operator must settle it by hand.
+RESTORE_CONFLICT = "restore-conflict"
 
 
 @dataclass(frozen=True)
@@ -27,15 +30,20 @@ class Alarm:
 
 
 def raise_alarm(engine: Engine, kind: str, detail: str, now_micros: int) -> None:
-    """Records the alarm unless the same one is open already."""
+    """Records the alarm in its own transaction (so it stays when the caller's work rolls back)."""
     with engine.begin() as connection:
-        open_same = connection.execute(
-            select(alarms.c.sequence).where(
-                alarms.c.kind == kind, alarms.c.detail == detail, alarms.c.cleared_at_micros.is_(None)
-            )
-        ).first()
-        if open_same is None:
-            connection.execute(insert(alarms).values(kind=kind, detail=detail, raised_at_micros=now_micros))
+        record(connection, kind, detail, now_micros)
+
+
+def record(connection: Connection, kind: str, detail: str, now_micros: int) -> None:
+    """Records the alarm in the caller's transaction, unless the same one is open already."""
+    open_same = connection.execute(
+        select(alarms.c.sequence).where(
+            alarms.c.kind == kind, alarms.c.detail == detail, alarms.c.cleared_at_micros.is_(None)
+        )
+    ).first()
+    if open_same is None:
+        connection.execute(insert(alarms).values(kind=kind, detail=detail, raised_at_micros=now_micros))
 
 
 def open_alarms(connection: Connection) -> list[Alarm]:

@@ -106,6 +106,23 @@ class CycleClosed:
 
 
 @dataclass(frozen=True)
+class Resync:
+    since_micros: int
+
+
+@dataclass(frozen=True)
+class Restore:
+    """The clearinghouse's record of a transfer, for a node rebuilding its legs after a restore."""
+
+    transfer: CrossTransfer
+    decided: bool
+    commit: bool
+    reason: str = ""
+    decided_at_micros: int = 0
+    cycle_id: int = 0
+
+
+@dataclass(frozen=True)
 class StatementPage:
     """One signed page of a node's statement (SignedStatement bytes, checked by logformat)."""
 
@@ -146,7 +163,20 @@ class Receipt:
     reason: str = ""
 
 
-Body = Prepare | Vote | Decision | Ack | Query | Receipt | Recall | RecallAnswer | CycleClosed | StatementPage
+Body = (
+    Prepare
+    | Vote
+    | Decision
+    | Ack
+    | Query
+    | Receipt
+    | Recall
+    | RecallAnswer
+    | CycleClosed
+    | StatementPage
+    | Resync
+    | Restore
+)
 
 
 @dataclass(frozen=True)
@@ -183,6 +213,15 @@ def cycle_closed_item(notice: CycleClosed) -> Item:
 def statement_item(page: StatementPage, node_id: str, cycle_id: int, page_number: int) -> Item:
     """A page's item id is stable for its node, cycle and page, so a resend is deduplicated."""
     return Item(derive_id(f"statement:{node_id}:{page_number}", cycle_id), page)
+
+
+def resync_item(resync: Resync, nonce: int) -> Item:
+    return Item(derive_id(f"resync:{nonce}", resync.since_micros or 1), resync)
+
+
+def restore_item(restore: Restore, resync_item_id: int) -> Item:
+    """One per transfer and per resync: a second resync sends its own."""
+    return Item(derive_id(f"restore:{resync_item_id:032x}", restore.transfer.transfer_id), restore)
 
 
 def receipt_item(receipt: Receipt) -> Item:
@@ -289,6 +328,21 @@ def encode_item(item: Item) -> bytes:
         )
     elif isinstance(body, StatementPage):
         message.statement.ParseFromString(body.signed)
+    elif isinstance(body, Resync):
+        message.resync.CopyFrom(cpb.Resync(since_micros=body.since_micros))
+    elif isinstance(body, Restore):
+        verdict = (
+            (cpb.VERDICT_COMMIT if body.commit else cpb.VERDICT_ABORT) if body.decided else cpb.VERDICT_UNSPECIFIED
+        )
+        message.restore.CopyFrom(
+            cpb.Restore(
+                transfer=_transfer_message(body.transfer),
+                verdict=verdict,
+                reason=body.reason,
+                decided_at_micros=body.decided_at_micros,
+                cycle_id=body.cycle_id,
+            )
+        )
     elif isinstance(body, Ack):
         message.ack.CopyFrom(cpb.Ack(item_ids=[_id_bytes(value) for value in body.item_ids]))
     elif isinstance(body, Query):
@@ -349,6 +403,18 @@ def decode_item(data: bytes) -> Item:
         body = CycleClosed(notice.cycle_id, notice.closed_at_micros, notice.entry_count, notice.previous_cycle_id)
     elif kind == "statement":
         body = StatementPage(message.statement.SerializeToString(deterministic=True))
+    elif kind == "resync":
+        body = Resync(message.resync.since_micros)
+    elif kind == "restore":
+        restore = message.restore
+        body = Restore(
+            _transfer_value(restore.transfer),
+            restore.verdict != cpb.VERDICT_UNSPECIFIED,
+            restore.verdict == cpb.VERDICT_COMMIT,
+            restore.reason,
+            restore.decided_at_micros,
+            restore.cycle_id,
+        )
     elif kind == "ack":
         body = Ack(tuple(_id_int(raw, "ack.item_ids") for raw in message.ack.item_ids))
     elif kind == "query":

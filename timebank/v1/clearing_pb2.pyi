@@ -117,6 +117,26 @@ class Decision(_message.Message):
     cycle_id: int
     def __init__(self, transfer_id: _Optional[bytes] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., reason: _Optional[str] = ..., decided_at_micros: _Optional[int] = ..., cycle_id: _Optional[int] = ...) -> None: ...
 
+class Resync(_message.Message):
+    __slots__ = ("since_micros",)
+    SINCE_MICROS_FIELD_NUMBER: _ClassVar[int]
+    since_micros: int
+    def __init__(self, since_micros: _Optional[int] = ...) -> None: ...
+
+class Restore(_message.Message):
+    __slots__ = ("transfer", "verdict", "reason", "decided_at_micros", "cycle_id")
+    TRANSFER_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    CYCLE_ID_FIELD_NUMBER: _ClassVar[int]
+    transfer: CrossTransfer
+    verdict: Verdict
+    reason: str
+    decided_at_micros: int
+    cycle_id: int
+    def __init__(self, transfer: _Optional[_Union[CrossTransfer, _Mapping]] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., reason: _Optional[str] = ..., decided_at_micros: _Optional[int] = ..., cycle_id: _Optional[int] = ...) -> None: ...
+
 class CycleClosed(_message.Message):
     __slots__ = ("cycle_id", "closed_at_micros", "entry_count", "previous_cycle_id")
     CYCLE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -178,7 +198,7 @@ class RecallAnswer(_message.Message):
     def __init__(self, recall_id: _Optional[bytes] = ..., accept: _Optional[bool] = ..., reason: _Optional[str] = ..., return_transfer_id: _Optional[bytes] = ...) -> None: ...
 
 class Item(_message.Message):
-    __slots__ = ("item_id", "prepare", "vote", "decision", "ack", "query", "receipt", "recall", "recall_answer", "cycle_closed", "statement")
+    __slots__ = ("item_id", "prepare", "vote", "decision", "ack", "query", "receipt", "recall", "recall_answer", "cycle_closed", "statement", "resync", "restore")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     PREPARE_FIELD_NUMBER: _ClassVar[int]
     VOTE_FIELD_NUMBER: _ClassVar[int]
@@ -190,6 +210,8 @@ class Item(_message.Message):
     RECALL_ANSWER_FIELD_NUMBER: _ClassVar[int]
     CYCLE_CLOSED_FIELD_NUMBER: _ClassVar[int]
     STATEMENT_FIELD_NUMBER: _ClassVar[int]
+    RESYNC_FIELD_NUMBER: _ClassVar[int]
+    RESTORE_FIELD_NUMBER: _ClassVar[int]
     item_id: bytes
     prepare: Prepare
     vote: Vote
@@ -201,7 +223,9 @@ class Item(_message.Message):
     recall_answer: RecallAnswer
     cycle_closed: CycleClosed
     statement: _log_pb2.SignedStatement
-    def __init__(self, item_id: _Optional[bytes] = ..., prepare: _Optional[_Union[Prepare, _Mapping]] = ..., vote: _Optional[_Union[Vote, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., query: _Optional[_Union[Query, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., recall: _Optional[_Union[Recall, _Mapping]] = ..., recall_answer: _Optional[_Union[RecallAnswer, _Mapping]] = ..., cycle_closed: _Optional[_Union[CycleClosed, _Mapping]] = ..., statement: _Optional[_Union[_log_pb2.SignedStatement, _Mapping]] = ...) -> None: ...
+    resync: Resync
+    restore: Restore
+    def __init__(self, item_id: _Optional[bytes] = ..., prepare: _Optional[_Union[Prepare, _Mapping]] = ..., vote: _Optional[_Union[Vote, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., query: _Optional[_Union[Query, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., recall: _Optional[_Union[Recall, _Mapping]] = ..., recall_answer: _Optional[_Union[RecallAnswer, _Mapping]] = ..., cycle_closed: _Optional[_Union[CycleClosed, _Mapping]] = ..., statement: _Optional[_Union[_log_pb2.SignedStatement, _Mapping]] = ..., resync: _Optional[_Union[Resync, _Mapping]] = ..., restore: _Optional[_Union[Restore, _Mapping]] = ...) -> None: ...
 
 class CloseCycleRequest(_message.Message):
     __slots__ = ()
