@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PGDIR ?= /tmp/timebank-test-postgresql-$(shell id -u)
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-sqlite bench proto lint clean venv
+.PHONY: demo demo-postgresql test test-sqlite bench proto lint clean venv
 
 $(BIN)/timebank: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,14 @@ venv: $(BIN)/timebank
 
 demo: venv
 	$(BIN)/timebank demo
+
+# The same city with every party on PostgreSQL: a throwaway cluster from this machine's
+# binaries, one database per party, stopped again afterwards.
+demo-postgresql: venv
+	@set -e; \
+	url=$$(scripts/postgres_cluster.sh start $(PGDIR)-demo); \
+	trap 'scripts/postgres_cluster.sh stop $(PGDIR)-demo >/dev/null 2>&1 || true' EXIT; \
+	$(BIN)/timebank demo --backend postgresql --database-url $$url
 
 # The whole suite on SQLite and on a throwaway PostgreSQL cluster started from this
 # machine's own binaries (stopped again afterwards, whatever the result).

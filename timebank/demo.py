@@ -25,14 +25,19 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
+import secrets
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from clearinghouse import reports, settlement
 from clearinghouse.coordinator import decisions, positions
@@ -42,6 +47,7 @@ from timebank.audit import export
 from timebank.city import NodePlan, init_city
 from timebank.clock import SystemClock
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, format_hours
+from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.storage.engine import create_database_engine
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import clearing_pb2_grpc as cpb_grpc
@@ -98,13 +104,17 @@ class RunningCity:
 
 
 def start_city(
-    directory: pathlib.Path, plan: list[NodePlan], environments: dict[str, dict[str, str]] | None = None
+    directory: pathlib.Path,
+    plan: list[NodePlan],
+    environments: dict[str, dict[str, str]] | None = None,
+    database_urls: dict[str, str] | None = None,
 ) -> RunningCity:
-    """Creates a city in directory and starts every party; environments adds variables per party."""
+    """Creates a city in directory and starts every party; environments adds variables per
+    party; database_urls gives a party's database (default: SQLite files in the city)."""
     environments = environments or {}
     base = processes.free_port_range(len(plan) + 1)
     plan = [NodePlan(p.node_id, p.display_name, p.kind, f"127.0.0.1:{base + 1 + i}") for i, p in enumerate(plan)]
-    city = init_city(directory, plan, clock=SystemClock(), base_port=base)
+    city = init_city(directory, plan, clock=SystemClock(), base_port=base, database_urls=database_urls)
     clearinghouse = processes.start(
         processes.timebank_command("clearinghouse", "serve", "--config", str(city.clearinghouse_config)),
         directory / "clearinghouse" / "clearinghouse.log",
@@ -117,8 +127,37 @@ def start_city(
             config.parent / "node.log",
             environment=environments.get(node.node_id),
         )
-    database = f"sqlite:///{directory / 'clearinghouse' / 'clearinghouse.db'}"
+    database = (database_urls or {}).get(
+        CLEARINGHOUSE_ID, f"sqlite:///{directory / 'clearinghouse' / 'clearinghouse.db'}"
+    )
     return RunningCity(directory, clearinghouse, database, nodes)
+
+
+@contextmanager
+def demo_databases(backend: str, server_url: str | None, keep: bool) -> Iterator[dict[str, str] | None]:
+    """For PostgreSQL, one new database per party on the server (dropped at the end unless
+    kept); for SQLite, None (each party's file in the city folder)."""
+    if backend == "sqlite":
+        yield None
+        return
+    if not server_url:
+        raise DemoFailed("--database-url: PostgreSQL needs a server URL whose user may create databases")
+    base = make_url(server_url)
+    prefix = f"timebank_demo_{secrets.token_hex(4)}"
+    names = {party: f"{prefix}_{party}" for party in (CLEARINGHOUSE_ID, *(p.node_id for p in CITY))}
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            for name in names.values():
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        print(f"PostgreSQL databases {prefix}_* on {base.host}:{base.port}")
+        yield {party: base.set(database=name).render_as_string(hide_password=False) for party, name in names.items()}
+    finally:
+        if not keep:
+            with admin.connect() as connection:
+                for name in names.values():
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 class Day:
@@ -491,13 +530,25 @@ def run_demo(arguments: argparse.Namespace) -> int:
     directory = arguments.dir or pathlib.Path(tempfile.mkdtemp(prefix="timebank-demo-"))
     print(f"demo folder: {directory}")
     started = time.monotonic()
+    try:
+        with demo_databases(arguments.backend, arguments.database_url, arguments.keep) as databases:
+            _run_city(directory, databases, arguments.keep)
+    except (DemoFailed, processes.StartFailed) as failure:
+        print(f"DEMO FAILED: {failure}", file=sys.stderr)
+        return 1
+    print(f"demo passed in {time.monotonic() - started:.1f} s: every check held")
+    return 0
+
+
+def _run_city(directory: pathlib.Path, databases: dict[str, str] | None, keep: bool) -> None:
     city = None
     try:
-        city = start_city(directory, CITY)
+        city = start_city(directory, CITY, database_urls=databases)
+        backend = "PostgreSQL" if databases else "SQLite"
         print(
             f"clearinghouse on {city.clearinghouse.address}; nodes: "
             + ", ".join(f"{n} on {p.address}" for n, p in city.nodes.items())
-            + " (mutual TLS)"
+            + f" (mutual TLS, {backend})"
         )
         day = Day(city)
         drive_day(day)
@@ -506,21 +557,22 @@ def run_demo(arguments: argparse.Namespace) -> int:
         print("checks: every cross-node transfer final and the same on both nodes and at the clearinghouse;")
         print("        books balance at every node; clearing = -(clearinghouse view); hours conserved")
         settle_and_audit(day)
-    except (DemoFailed, processes.StartFailed) as failure:
-        print(f"DEMO FAILED: {failure}", file=sys.stderr)
-        return 1
     finally:
-        if city is not None and not arguments.keep:
+        if city is not None and not keep:
             city.stop()
-    if arguments.keep:
+    if keep:
         pids = " ".join(str(p.pid) for p in [city.clearinghouse, *city.nodes.values()])
         print(f"--keep: the city is still running; stop it with: kill {pids}")
-    print(f"demo passed in {time.monotonic() - started:.1f} s: every check held")
-    return 0
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("demo", help="a whole city on loopback with a day of real traffic")
     parser.add_argument("--dir", type=pathlib.Path, help="folder for the city (default: a new temporary one)")
-    parser.add_argument("--keep", action="store_true", help="leave the city running at the end")
+    parser.add_argument("--keep", action="store_true", help="leave the city running (and its databases) at the end")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite", help="default sqlite")
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL only: a server URL whose user may create databases; one database per party is made "
+        "there (timebank_demo_<random>_<party>) and dropped at the end unless --keep",
+    )
     parser.set_defaults(handler=run_demo)

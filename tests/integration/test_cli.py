@@ -180,6 +180,23 @@ def test_demo_runs_and_passes(tmp_path: pathlib.Path) -> None:
     assert "s: every check held" in run.stdout.splitlines()[-1]
     assert "dongqu restarted on 127.0.0.1:" in run.stdout
     assert "committed 张伟 (shiqi) -> 王秀英 (dongqu) 1.50 h" in run.stdout
+    reports = sorted(path.name for path in (tmp_path / "demo" / "reports").iterdir())
+    assert "cycle-000001.html" in reports and "audit verify: findings: none" in run.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.postgresql
+def test_demo_runs_on_postgresql(tmp_path: pathlib.Path) -> None:
+    from tests.conftest import POSTGRESQL_REQUIRED, POSTGRESQL_URL
+
+    if not POSTGRESQL_URL:
+        message = "TIMEBANK_TEST_POSTGRESQL_URL is not set (run `make test` to start a server)"
+        if POSTGRESQL_REQUIRED:
+            pytest.fail(message)
+        pytest.skip(message)
+    run = timebank("demo", "--dir", str(tmp_path / "demo"), "--backend", "postgresql", "--database-url", POSTGRESQL_URL)
+    assert "(mutual TLS, PostgreSQL)" in run.stdout
+    assert "s: every check held" in run.stdout.splitlines()[-1]
 
 
 @pytest.mark.slow
