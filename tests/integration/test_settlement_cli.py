@@ -72,3 +72,20 @@ def test_close_report_export_verify_prove_as_documented(city: RunningTestCity, t
     timebank("node", "statement", "--config", node_config, "--cycle", "9", expect=2)
     assert "no open alarms" in timebank("node", "alarms", "--config", node_config).stdout
     assert "refused" in timebank("node", "alarms", "--config", node_config, "--clear", "7", expect=1).stderr
+
+
+def test_check_config_passes_a_ready_party_and_names_what_is_wrong(city: RunningTestCity) -> None:
+    node = city.directory / "nodes" / "dongqu"
+    passed = timebank("check-config", "--config", str(node / "node.toml")).stdout
+    assert "OK   tls" in passed and "OK   database" in passed
+    timebank("check-config", "--config", str(city.directory / "clearinghouse" / "clearinghouse.toml"))
+    (node / "keys" / "signing-key.pem").chmod(0o644)
+    failed = timebank("check-config", "--config", str(node / "node.toml"), "--json", expect=1).stdout
+    problems = {check["name"]: check["detail"] for check in json.loads(failed) if not check["passed"]}
+    assert list(problems) == ["signing key"] and "chmod 600" in problems["signing key"]
+    (node / "keys" / "signing-key.pem").chmod(0o600)
+    other = city.directory / "nodes" / "shiqi" / "tls"
+    for name in ("tls.pem", "tls-key.pem"):
+        (node / "tls" / name).write_bytes((other / name).read_bytes())
+    failed = timebank("check-config", "--config", str(node / "node.toml"), expect=1).stdout
+    assert "FAIL tls" in failed and "not 'dongqu'" in failed

@@ -1,0 +1,147 @@
+"""`timebank check-config --config FILE`: everything a party needs before it serves, checked at once.
+
+An entry-point module. The role is read from the file's tables ([node]: a ledger node;
+[protocol]: the clearinghouse). Checks, each reported with its verdict: the file parses
+and every key is valid (the loader names a bad key); the signing key is readable and
+owner-only; the TLS certificate is issued by the configured CA, names this party, is
+valid now, and matches its private key; a node's clearinghouse key file parses; the
+database answers and its schema is at the newest revision (serve refuses otherwise;
+`migrate` fixes it). Exit 0 when all pass, 1 when any fails, 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import pathlib
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+
+from timebank import keys, pki
+from timebank.config import TlsTable, load_toml
+from timebank.errors import ConfigError, TimebankError
+from timebank.storage import migrate
+from timebank.storage.engine import create_database_engine
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    passed: bool
+    detail: str
+
+
+def _check(name: str, run: Callable[[], str]) -> Check:
+    try:
+        return Check(name, True, run())
+    except (TimebankError, OSError, ValueError, InvalidSignature) as error:
+        return Check(name, False, str(error) or f"{type(error).__name__}: the CA did not sign this certificate")
+
+
+def _signing_key(path: pathlib.Path) -> str:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    key = keys.load_signing_key(path)
+    if mode & 0o077:
+        raise ConfigError(f"{path}: mode {mode:o}; a signing key must be readable by its owner only: chmod 600 {path}")
+    return f"{path}: key id {keys.key_id(key.public_key())}, mode {mode:o}"
+
+
+def _tls(tls: TlsTable, resolve: Callable[[str], pathlib.Path], party_id: str) -> str:
+    authority = pki.read_certificate(resolve(tls.ca_file))
+    certificate = pki.read_certificate(resolve(tls.certificate_file))
+    private_key = pki.read_private_key(resolve(tls.key_file))
+    certificate.verify_directly_issued_by(authority)
+    now = datetime.datetime.now(datetime.UTC)
+    if not certificate.not_valid_before_utc <= now < certificate.not_valid_after_utc:
+        raise ConfigError(
+            f"tls.certificate_file: valid {certificate.not_valid_before_utc} to {certificate.not_valid_after_utc}"
+        )
+    named = pki.certificate_party_uris(certificate)
+    if party_id not in named:
+        raise ConfigError(f"tls.certificate_file: the certificate names {named}, not {party_id!r}")
+    public = serialization.PublicFormat.SubjectPublicKeyInfo
+    encoding = serialization.Encoding.DER
+    if certificate.public_key().public_bytes(encoding, public) != private_key.public_key().public_bytes(
+        encoding, public
+    ):
+        raise ConfigError("tls.key_file: the private key does not match the certificate")
+    days = (certificate.not_valid_after_utc - now).days
+    return f"issued by the city CA to {party_id}, valid for {days} more days"
+
+
+def _database(url: str, pool: Any) -> str:
+    engine = create_database_engine(url, pool)
+    try:
+        revision, head = migrate.current_revision(engine), migrate.head_revision()
+    finally:
+        engine.dispose()
+    if revision != head:
+        raise ConfigError(
+            f"database.url: schema at revision {revision or 'none'}, want {head}: run the migrate command"
+        )
+    return f"reachable, schema at revision {head}"
+
+
+def node_checks(path: pathlib.Path) -> list[Check]:
+    from nodes.config import load_node_config
+
+    config = load_node_config(path)
+    checks = [
+        Check("config", True, f"node {config.node.id} ({config.node.display_name})"),
+        _check("signing key", lambda: _signing_key(config.signing_key_path)),
+        _check("database", lambda: _database(config.database_url, config.database.pool)),
+    ]
+    if config.clearinghouse.address:
+        keys_file = config.path(config.clearinghouse.keys_file)
+        checks.append(
+            _check("clearinghouse keys", lambda: f"{len(keys.load_key_ring_file(keys_file).records())} key(s)")
+        )
+        if not config.clearinghouse.insecure:
+            checks.append(_check("tls", lambda: _tls(config.tls, config.path, config.node.id)))
+    return checks
+
+
+def clearinghouse_checks(path: pathlib.Path) -> list[Check]:
+    from clearinghouse.config import load_clearinghouse_config
+    from timebank.protocol import CLEARINGHOUSE_ID
+
+    config = load_clearinghouse_config(path)
+    checks = [
+        Check("config", True, config.clearinghouse.display_name),
+        _check("signing key", lambda: _signing_key(config.path(config.keys.signing_key_file))),
+        _check("database", lambda: _database(config.database_url, config.database.pool)),
+    ]
+    if not config.server.insecure:
+        checks.append(_check("tls", lambda: _tls(config.tls, config.path, CLEARINGHOUSE_ID)))
+    return checks
+
+
+def run(arguments: argparse.Namespace) -> int:
+    path: pathlib.Path = arguments.config
+    try:
+        document = load_toml(path)
+        role_checks = node_checks if "node" in document else clearinghouse_checks
+        checks = role_checks(path)
+    except ConfigError as error:
+        checks = [Check("config", False, str(error))]
+    if arguments.json:
+        print(json.dumps([check.__dict__ for check in checks], ensure_ascii=False, indent=2))
+    else:
+        for check in checks:
+            print(f"{'OK  ' if check.passed else 'FAIL'} {check.name:<20} {check.detail}")
+    return EXIT_OK if all(check.passed for check in checks) else EXIT_PROBLEMS
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("check-config", help="check a node's or the clearinghouse's config before serving")
+    parser.add_argument("--config", type=pathlib.Path, required=True)
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(handler=run)

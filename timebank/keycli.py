@@ -1,0 +1,61 @@
+"""`timebank key ...`: signing keys for rotation, and the key ring files parties trust.
+
+An entry-point module.
+
+    timebank key new --out KEY.pem             a new Ed25519 signing key (owner-only) and KEY.pem.pub
+    timebank key trust --ring FILE --party ID --public-key PUB.pem [--valid-until-micros T]
+                                               add a public key to a key ring file (e.g. a node's
+                                               clearinghouse-keys.toml before the clearinghouse
+                                               rotates its key), or end an old one's validity
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+from typing import Any
+
+from timebank import keys
+from timebank.clock import SystemClock
+from timebank.errors import ConfigError
+from timebank.signing import KeyRecord
+
+
+def cmd_new(arguments: argparse.Namespace) -> int:
+    if arguments.out.exists():
+        raise ConfigError(f"--out: {arguments.out} exists; a key is never overwritten")
+    key = keys.write_new_signing_key(arguments.out)
+    public_path = arguments.out.with_name(arguments.out.name + ".pub")
+    keys.write_public_key(public_path, key.public_key())
+    print(f"new signing key {keys.key_id(key.public_key())} in {arguments.out} (owner-only); public key {public_path}")
+    return 0
+
+
+def cmd_trust(arguments: argparse.Namespace) -> int:
+    ring = keys.load_key_ring_file(arguments.ring) if arguments.ring.exists() else None
+    records = {record.key_id: record for record in (ring.records() if ring else ())}
+    public = keys.public_bytes(keys.load_public_key(arguments.public_key))
+    key_id = keys.key_id_of_raw(public)
+    existing = records.get(key_id)
+    if existing is not None and existing.party_id != arguments.party:
+        raise ConfigError(f"--party: key {key_id} is in the ring for {existing.party_id}, not {arguments.party}")
+    valid_from = existing.valid_from_micros if existing else SystemClock().now_micros()
+    records[key_id] = KeyRecord(key_id, arguments.party, public, valid_from, arguments.valid_until_micros or None, None)
+    keys.write_key_ring_file(arguments.ring, sorted(records.values(), key=lambda r: (r.valid_from_micros, r.key_id)))
+    state = f"valid until {arguments.valid_until_micros}" if arguments.valid_until_micros else "valid"
+    print(f"{arguments.ring}: key {key_id} of {arguments.party} is {state}; {len(records)} key(s) in the ring")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    top = subparsers.add_parser("key", help="new signing keys; key ring files (for key rotation)")
+    commands = top.add_subparsers(dest="key_command", required=True)
+    new = commands.add_parser("new", help="a new Ed25519 signing key and its public key (KEY.pem.pub)")
+    new.add_argument("--out", type=pathlib.Path, required=True)
+    new.set_defaults(handler=cmd_new)
+    trust = commands.add_parser("trust", help="add a public key to a key ring file, or end its validity")
+    trust.add_argument("--ring", type=pathlib.Path, required=True, help="e.g. a node's clearinghouse-keys.toml")
+    trust.add_argument("--party", required=True)
+    trust.add_argument("--public-key", type=pathlib.Path, required=True)
+    trust.add_argument("--valid-until-micros", type=int, default=0, help="end of validity (0: open-ended)")
+    trust.set_defaults(handler=cmd_trust)
