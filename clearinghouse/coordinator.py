@@ -682,7 +682,13 @@ class Coordinator:
     ) -> None:
         cycle_id = batch.cycle.cycle_id if commit and batch.cycle else 0
         item = decision_item(Decision(transfer.transfer_id, commit, reason, batch.now_micros, cycle_id))
-        log.info("transfer %032x %s %s", transfer.transfer_id, "COMMIT" if commit else "ABORT", reason)
+        log.info(
+            "transfer %032x %s %s",
+            transfer.transfer_id,
+            "COMMIT" if commit else "ABORT",
+            reason,
+            extra={"transfer_id": transfer.transfer_id, "cycle_id": cycle_id or None},
+        )
         for node_id in sorted(set(recipients or (transfer.debit_node_id, transfer.credit_node_id))):
             if batch.node(node_id) is not None:
                 batch.mailbox.append((node_id, item))

@@ -2,7 +2,9 @@
 
 `create_server(config, clock, random_bytes) -> RunningClearinghouse` is what tests use
 (port 0 picks a free port); `serve(config)` is the process entry point, the only place
-here that binds the real clock and randomness. gRPC health and reflection are served.
+here that binds the real clock and randomness and sets up logging from the config. gRPC
+health and reflection are served; with `[metrics] listen` set, every call is observed
+and /metrics is served there.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from grpc_reflection.v1alpha import reflection
 from clearinghouse import proofs
 from clearinghouse.config import ClearinghouseConfig
 from clearinghouse.coordinator import Coordinator, Settings
+from clearinghouse.metrics import ClearinghouseCollector
 from clearinghouse.service import ClearinghouseService, ExchangeSettings, SettlementService
-from timebank import keys, pki, translog
+from timebank import keys, logs, metrics, pki, translog
 from timebank.books import Books
 from timebank.clock import Clock, SystemClock
 from timebank.errors import ConfigError
@@ -52,9 +55,12 @@ class RunningClearinghouse:
     sweeper: threading.Thread
     stopping: threading.Event
     publisher: Publisher
+    metrics: metrics.Endpoint | None = None
 
     def stop(self, grace_seconds: float | None = None) -> None:
         """Ends long polls, lets calls in flight finish (bounded), then closes the database."""
+        if self.metrics is not None:
+            self.metrics.stop()
         self.stopping.set()
         self.coordinator.close()
         self.server.stop(max(grace_seconds or 0.0, STOP_GRACE_SECONDS_MIN)).wait()
@@ -98,6 +104,8 @@ def _sweep_until_stopped(
                 publisher.publish()
                 last_checkpoint = now
         except Exception:  # the sweeper must outlive a failed pass; the next pass retries
+            if stopping.is_set():
+                return  # the coordinator refuses work once the server is stopping: not a failure
             log.exception("expiry sweep, cycle close or checkpoint failed")
 
 
@@ -137,6 +145,7 @@ def create_server(
         clock,
         random_bytes,
     )
+    registry = metrics.new_registry(config.metrics.listen)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=config.server.workers_max, thread_name_prefix="rpc"),
         options=[
@@ -144,6 +153,7 @@ def create_server(
             ("grpc.max_send_message_length", config.server.message_bytes_max),
         ],
         maximum_concurrent_rpcs=config.server.workers_max * 4,
+        interceptors=metrics.rpc_interceptors(registry),
     )
     clearing_pb2_grpc.add_ClearinghouseServicer_to_server(service, server)
     log_service = LogService(books.engine, publisher, proofs.Prover(books.engine, publisher))
@@ -167,6 +177,14 @@ def create_server(
     if port == 0:
         books.engine.dispose()
         raise ConfigError(f"server.listen: cannot listen on {config.server.listen}")
+    try:
+        endpoint = metrics.serve_collector(
+            config.metrics.listen, registry, lambda: ClearinghouseCollector(books, clock)
+        )
+    except ConfigError:
+        server.stop(None)
+        books.engine.dispose()
+        raise
     server.start()
     for name in ("", SERVICE_NAME):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -183,11 +201,12 @@ def create_server(
         daemon=True,
     )
     sweeper.start()
-    return RunningClearinghouse(server, port, coordinator, service, sweeper, stopping, publisher)
+    return RunningClearinghouse(server, port, coordinator, service, sweeper, stopping, publisher, endpoint)
 
 
 def serve(config: ClearinghouseConfig) -> None:
     """Runs the clearinghouse until SIGTERM or SIGINT, then drains in-flight calls."""
+    logs.configure(config.logging)
     running = create_server(config, SystemClock())
     host = config.server.listen.rpartition(":")[0]
     mode = "PLAINTEXT (--insecure)" if config.server.insecure else "mutual TLS"
@@ -195,6 +214,8 @@ def serve(config: ClearinghouseConfig) -> None:
         f"clearinghouse ({config.clearinghouse.display_name}) serving on {host}:{running.port} with {mode}",
         flush=True,
     )
+    if running.metrics is not None:
+        print(f"metrics on {metrics.url(config.metrics.listen, running.metrics.port)}", flush=True)
     stop = threading.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stop.set())

@@ -132,6 +132,8 @@ def cmd_node_init(arguments: argparse.Namespace) -> int:
 
 
 def cmd_node_migrate(arguments: argparse.Namespace) -> int:
+    """Brings the schema to the newest revision and makes any missing system account (idempotent)."""
+    from nodes.init import create_database
     from timebank.storage import migrate
     from timebank.storage.engine import create_database_engine
 
@@ -139,11 +141,10 @@ def cmd_node_migrate(arguments: argparse.Namespace) -> int:
     engine = create_database_engine(config.database_url, config.database.pool)
     try:
         before = migrate.current_revision(engine)
-        migrate.upgrade(engine)
-        after = migrate.current_revision(engine)
     finally:
         engine.dispose()
-    print(f"database schema: {before or 'empty'} -> {after}")
+    create_database(config, SystemClock())
+    print(f"database schema: {before or 'empty'} -> {migrate.head_revision()}; system accounts present")
     return 0
 
 
@@ -164,7 +165,7 @@ def cmd_node_public_key(arguments: argparse.Namespace) -> int:
         keys.write_public_key(arguments.out, public_key)
         print(f"wrote the public key {keys.key_id(public_key)} of node {config.node.id} to {arguments.out}")
     else:
-        print(keys.public_pem(public_key).decode(), end="")
+        print(keys.public_pem(public_key), end="")
     return 0
 
 

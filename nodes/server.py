@@ -2,8 +2,9 @@
 
 `create_server(config, ...) -> (server, port)` is what tests use to run a real server
 on port 0; `serve(config)` is the process entry point, the only place here that binds
-the real clock. The standard gRPC health (NOT_SERVING once the books halt) and
-reflection services are served beside NodeLedger.
+the real clock and sets up logging from the config. The standard gRPC health
+(NOT_SERVING once the books halt) and reflection services are served beside NodeLedger;
+with `[metrics] listen` set, every call is observed and /metrics is served there.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from grpc_reflection.v1alpha import reflection
 from nodes.config import NodeConfig
 from nodes.crossing import Crossing
 from nodes.link import ClearinghouseLink, LinkSettings
+from nodes.metrics import NodeCollector
 from nodes.service import LinkStatus, NodeIdentity, NodeLedgerService
 from nodes.witness import Witness
-from timebank import keys, pki, translog
+from timebank import keys, logs, metrics, pki, translog
 from timebank.books import Books
 from timebank.clock import Clock, SystemClock
 from timebank.errors import ConfigError
@@ -55,9 +57,12 @@ class RunningNode:
     health: health.HealthServicer
     link: ClearinghouseLink | None = None
     checkpoints: _Checkpoints | None = None
+    metrics: metrics.Endpoint | None = None
 
     def stop(self, grace_seconds: float | None = None) -> None:
         """Stops the link, lets calls in flight finish (bounded), then closes the database."""
+        if self.metrics is not None:
+            self.metrics.stop()
         self.health.enter_graceful_shutdown()
         if self.link is not None:
             self.link.stop()
@@ -200,13 +205,22 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
         ("grpc.max_receive_message_length", config.server.message_bytes_max),
         ("grpc.max_send_message_length", config.server.message_bytes_max),
     ]
+    registry = metrics.new_registry(config.metrics.listen)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=config.server.workers_max, thread_name_prefix="rpc"),
         options=options,
         maximum_concurrent_rpcs=config.server.workers_max * 8,
+        interceptors=metrics.rpc_interceptors(registry),
     )
     protocol = open_link(config, books, clock, random_bytes)
     crossing, link = protocol if protocol else (None, None)
+
+    def release() -> None:
+        server.stop(None)
+        if link is not None:
+            link.channel.close()
+        books.engine.dispose()
+
     link_status = None
     if link is not None:
         link_status = LinkStatus(config.clearinghouse.address, lambda: link.exchanges, lambda: link.failures)
@@ -219,8 +233,15 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
     )
     port = server.add_insecure_port(config.server.listen)
     if port == 0:
-        books.engine.dispose()
+        release()
         raise ConfigError(f"server.listen: cannot listen on {config.server.listen}")
+    try:
+        endpoint = metrics.serve_collector(
+            config.metrics.listen, registry, lambda: NodeCollector(books, config.node.id, clock, link)
+        )
+    except ConfigError:
+        release()
+        raise
     server.start()
     status = (
         health_pb2.HealthCheckResponse.NOT_SERVING if books.halted_reason else health_pb2.HealthCheckResponse.SERVING
@@ -230,15 +251,19 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
     if link is not None:
         link.start()
     checkpoints = _Checkpoints(publisher, config.ledger.checkpoint_interval_seconds)
-    return RunningNode(server, port, books, health_servicer, link, checkpoints)
+    return RunningNode(server, port, books, health_servicer, link, checkpoints, endpoint)
 
 
 def serve(config: NodeConfig) -> None:
     """Runs the node until SIGTERM or SIGINT, then drains in-flight calls and stops."""
+    logs.configure(config.logging)
     running = create_server(config, SystemClock())
     host = config.server.listen.rpartition(":")[0]
-    log.info("node %s serving on %s:%d", config.node.id, host, running.port)
+    # The address line is printed first: whoever started the process reads it from the output.
     print(f"node {config.node.id} ({config.node.display_name}) serving on {host}:{running.port}", flush=True)
+    log.info("node %s serving on %s:%d", config.node.id, host, running.port, extra={"node_id": config.node.id})
+    if running.metrics is not None:
+        print(f"metrics on {metrics.url(config.metrics.listen, running.metrics.port)}", flush=True)
     if running.books.halted_reason:
         print(f"WARNING: this node refuses all writes: {running.books.halted_reason}", flush=True)
     stop = threading.Event()

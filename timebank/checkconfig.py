@@ -49,9 +49,12 @@ def _check(name: str, run: Callable[[], str]) -> Check:
 def _signing_key(path: pathlib.Path) -> str:
     mode = stat.S_IMODE(path.stat().st_mode)
     key = keys.load_signing_key(path)
-    if mode & 0o077:
+    if mode & 0o007 or mode & 0o022:
         raise ConfigError(f"{path}: mode {mode:o}; a signing key must be readable by its owner only: chmod 600 {path}")
-    return f"{path}: key id {keys.key_id(key.public_key())}, mode {mode:o}"
+    shared = (
+        " (group-readable: acceptable for a mounted secret whose group is the service's alone)" if mode & 0o040 else ""
+    )
+    return f"{path}: key id {keys.key_id(key.public_key())}, mode {mode:o}{shared}"
 
 
 def _tls(tls: TlsTable, resolve: Callable[[str], pathlib.Path], party_id: str) -> str:

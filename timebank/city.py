@@ -10,6 +10,8 @@ nodes' own init steps and is imported by neither. It writes:
     DIR/bureau/tls/, DIR/auditor/tls/ certificates to call the clearinghouse's Settlement and log services
 
 and admits every node in the clearinghouse's registry with its public signing key.
+Every party's config also gets a [metrics] table: its Prometheus endpoint on a loopback
+port that was free at init.
 The same files, edited (addresses, database URLs, hosts in the certificates), are what
 a real deployment uses.
 """
@@ -27,9 +29,9 @@ from typing import Any
 from clearinghouse import registry
 from clearinghouse.init import init_clearinghouse
 from nodes.init import init_node
-from timebank import keys, pki
+from timebank import keys, pki, processes
 from timebank.clock import Clock, SystemClock
-from timebank.config import toml_string
+from timebank.config import parse_listen_address, toml_string
 from timebank.errors import ConfigError
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.signing import KeyRecord
@@ -174,11 +176,26 @@ def init_city(
             made.append((node, node_directory / "node.toml"))
     finally:
         engine.dispose()
+    _turn_on_metrics([ch_directory / "clearinghouse.toml", *(path for _node, path in made)], ch_address, plan)
     _write_city_file(directory, ch_address, plan)
     return City(directory, ch_directory / "clearinghouse.toml", ch_address, tuple(made))
 
 
 OPERATOR_ROLES = ("bureau", "auditor")
+METRICS_PORT_ATTEMPTS_MAX = 10
+
+
+def _turn_on_metrics(config_paths: Sequence[pathlib.Path], ch_address: str, plan: Sequence[NodePlan]) -> None:
+    """Appends a [metrics] table to each config: free loopback ports, none of them a party's gRPC port."""
+    planned = {parse_listen_address(address)[1] for address in (ch_address, *(node.listen for node in plan))}
+    for _ in range(METRICS_PORT_ATTEMPTS_MAX):
+        base = processes.free_port_range(len(config_paths))
+        ports = range(base, base + len(config_paths))
+        if planned.isdisjoint(ports):
+            break
+    for path, port in zip(config_paths, ports, strict=True):
+        with path.open("a", encoding="utf-8") as config:
+            config.write(f'\n[metrics]\n# Prometheus endpoint: GET /metrics.\nlisten = "127.0.0.1:{port}"\n')
 
 
 def issue_tls(
@@ -243,6 +260,17 @@ def register(subparsers: Any) -> None:
         default=7300,
         help="the clearinghouse listens here, node N on base+N (default 7300)",
     )
+    init.add_argument(
+        "--database-url",
+        metavar="TEMPLATE",
+        help="each party's database, with {party} standing for its id, e.g. "
+        "postgresql://timebank:SECRET@db.example/{party} (the databases must exist; default: SQLite files)",
+    )
+    init.add_argument(
+        "--insecure",
+        action="store_true",
+        help="plaintext between nodes and the clearinghouse, on loopback only: local experiments, never production",
+    )
     init.set_defaults(handler=cmd_city_init)
     certificate = city.add_parser("certificate", help="issue a party's TLS certificate from the city CA")
     certificate.add_argument("--ca", type=pathlib.Path, required=True, help="the CA folder (ca.pem, ca-key.pem)")
@@ -264,8 +292,19 @@ def cmd_city_init(arguments: argparse.Namespace) -> int:
         plan = [parse_node(text, index, arguments.base_port) for index, text in enumerate(arguments.node)]
     else:
         plan = default_plan(arguments.nodes, arguments.base_port)
+    urls = None
+    if arguments.database_url:
+        if "{party}" not in arguments.database_url:
+            raise ConfigError("--database-url: the template must contain {party}, one database per party")
+        parties = [CLEARINGHOUSE_ID, *(node.node_id for node in plan)]
+        urls = {party: arguments.database_url.replace("{party}", party) for party in parties}
     city = init_city(
-        arguments.directory, plan, clock=SystemClock(), base_port=arguments.base_port, insecure=arguments.insecure
+        arguments.directory,
+        plan,
+        clock=SystemClock(),
+        base_port=arguments.base_port,
+        insecure=arguments.insecure,
+        database_urls=urls,
     )
     if arguments.insecure:
         print("WARNING: --insecure: nodes and the clearinghouse talk PLAINTEXT (loopback only)")

@@ -7,17 +7,20 @@
     timebank transfer ...   move hours: create, post, void, reverse, show, batch
     timebank recon report   the bureau's reconciliation report of a closed cycle
     timebank audit ...      export, verify, prove, verify-proof: the auditor's offline checks
+    timebank status         is a node (or the clearinghouse) well? OK, WARN or FAIL, in plain words
+    timebank key ...        new signing keys and key ring files (key rotation)
+    timebank check-config   check a party's config, keys, certificates and database before serving
     timebank demo           the main job: a node on loopback with real traffic
     timebank bench          throughput beside this machine's own baselines
 
 Run `timebank COMMAND --help` for each. This module only parses and dispatches; it is
 the one place (with the service entry points) that binds the real clock and randomness.
+Logging is text at --log-level; `serve` commands then follow their config's [logging].
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from timebank import __version__
@@ -26,7 +29,7 @@ from timebank import __version__
 def build_parser() -> argparse.ArgumentParser:
     from clearinghouse import cli as clearinghouse_cli
     from nodes import cli as node_cli
-    from timebank import bench, city, demo
+    from timebank import bench, checkconfig, city, demo, keycli, status
 
     parser = argparse.ArgumentParser(prog="timebank", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"timebank {__version__}")
@@ -42,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     city.register(subparsers)
     demo.register(subparsers)
     bench.register(subparsers)
+    checkconfig.register(subparsers)
+    keycli.register(subparsers)
+    status.register(subparsers)
     audit = subparsers.add_parser("audit", help="the auditor's commands: export, verify, prove, verify-proof")
     audit.add_argument("args", nargs=argparse.REMAINDER, help="see `timebank audit --help`")
     audit.set_defaults(handler=lambda arguments: audit_main(arguments.args))
@@ -75,12 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["audit"]:
         return audit_main(argv[1:])
     from nodes.cli import run
+    from timebank import logs
+    from timebank.config import LoggingTable
 
     parser = build_parser()
     arguments = parser.parse_args(argv)
-    logging.basicConfig(
-        level=arguments.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(LoggingTable("text", arguments.log_level))
     return run(arguments.handler, arguments)
 
 

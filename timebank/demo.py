@@ -40,9 +40,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from clearinghouse import reports, settlement
+from clearinghouse.config import load_clearinghouse_config
 from clearinghouse.coordinator import decisions, positions
 from nodes.client import NodeClient
-from timebank import processes
+from nodes.config import load_node_config
+from timebank import metrics, processes
 from timebank.audit import export
 from timebank.city import NodePlan, init_city
 from timebank.clock import SystemClock
@@ -131,6 +133,15 @@ def start_city(
         CLEARINGHOUSE_ID, f"sqlite:///{directory / 'clearinghouse' / 'clearinghouse.db'}"
     )
     return RunningCity(directory, clearinghouse, database, nodes)
+
+
+def metrics_urls(city: RunningCity) -> dict[str, str]:
+    """Where each party serves /metrics, from its config (`timebank city init` turns them on)."""
+    configs: dict[str, Any] = {
+        CLEARINGHOUSE_ID: load_clearinghouse_config(city.directory / "clearinghouse" / "clearinghouse.toml")
+    }
+    configs.update({n: load_node_config(city.directory / "nodes" / n / "node.toml") for n in city.nodes})
+    return {party: metrics.url(config.metrics.listen) for party, config in configs.items() if config.metrics.listen}
 
 
 @contextmanager
@@ -550,6 +561,7 @@ def _run_city(directory: pathlib.Path, databases: dict[str, str] | None, keep: b
             + ", ".join(f"{n} on {p.address}" for n, p in city.nodes.items())
             + f" (mutual TLS, {backend})"
         )
+        print("metrics: " + ", ".join(f"{party} {url}" for party, url in metrics_urls(city).items()))
         day = Day(city)
         drive_day(day)
         held = check_city(day)

@@ -59,9 +59,13 @@ def key_id_of_raw(public_key: bytes) -> str:
     return hashlib.sha256(public_key).hexdigest()[:16]
 
 
+def public_pem(key: Ed25519PublicKey) -> str:
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
 def write_public_key(path: pathlib.Path, key: Ed25519PublicKey) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    path.write_text(public_pem(key), encoding="ascii")
 
 
 def load_public_key(path: pathlib.Path) -> Ed25519PublicKey:

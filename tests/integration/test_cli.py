@@ -378,3 +378,17 @@ def test_a_malformed_batch_file_is_refused_before_anything_is_sent(tmp_path: pat
     batch.write_text('{"from": "issuance", "to": "' + "a" * 32 + '", "minutes": "5"}\n', encoding="utf-8")
     run = timebank("transfer", "batch", str(batch), "--node", "127.0.0.1:1", expect=2)
     assert "line 1: minutes: got '5', want an integer" in run.stderr
+
+
+def test_city_init_as_documented(tmp_path: pathlib.Path) -> None:
+    made = timebank("city", "init", str(tmp_path / "city"), "--nodes", "2").stdout
+    assert "clearinghouse:" in made and "node shiqi" in made
+    for role in ("bureau", "auditor"):
+        assert (tmp_path / "city" / role / "tls" / "tls.pem").is_file()
+    node = str(tmp_path / "city" / "nodes" / "shiqi" / "node.toml")
+    assert timebank("node", "public-key", "--config", node).stdout.startswith("-----BEGIN PUBLIC KEY-----")
+    assert "system accounts present" in timebank("node", "migrate", "--config", node).stdout
+    refused = timebank("city", "init", str(tmp_path / "other"), "--database-url", "sqlite:///x.db", expect=2)
+    assert "{party}" in refused.stderr
+    insecure = timebank("city", "init", str(tmp_path / "plain"), "--nodes", "1", "--insecure").stdout
+    assert "PLAINTEXT" in insecure
