@@ -17,7 +17,6 @@ from clearinghouse.coordinator import node_account_id
 from tests.citysupport import RunningTestCity, raw, wait_for
 from tests.integration.test_cli import timebank
 from tests.integration.test_settlement import _close_and_collect, _report
-from timebank import backup
 from timebank.audit import export
 from timebank.audit.verify import verify_directory
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind
@@ -83,7 +82,8 @@ def test_a_node_restored_from_an_older_backup_catches_up(city: RunningTestCity, 
     _move(city, 1, "shiqi", "dongqu", 50)
     config = city.node_configs["dongqu"]
     saved = tmp_path / "dongqu.backup"
-    backup.backup(config.database_url, saved)  # online: the node keeps running
+    node_toml = str(config.base_directory / "node.toml")
+    timebank("node", "backup", "--config", node_toml, "--out", str(saved))  # online: the node keeps running
 
     _move(city, 2, "shiqi", "dongqu", 40)  # dongqu receives
     _move(city, 3, "dongqu", "shiqi", 25)  # dongqu sends
@@ -94,7 +94,7 @@ def test_a_node_restored_from_an_older_backup_catches_up(city: RunningTestCity, 
 
     city.stop_node("dongqu")
     _lose(config.database_url)
-    timebank("node", "restore", "--config", str(config.base_directory / "node.toml"), "--from", str(saved))
+    timebank("node", "restore", "--config", node_toml, "--from", str(saved))
     assert _restored_balance(config.database_url, OTHER) == 50  # as at the backup: three transfers behind
     city.start_node("dongqu")
     wait_for(lambda: _books(city, "dongqu"), lambda books: books == expected)
