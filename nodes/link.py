@@ -79,6 +79,8 @@ class ClearinghouseLink:
             threading.Thread(target=self._loop, args=(self._send_once,), name="link-sender", daemon=True),
             threading.Thread(target=self._loop, args=(self._poll_once,), name="link-poller", daemon=True),
         ]
+        # Counted from both loops: a lock, so no increment is lost.
+        self._counts = threading.Lock()
         self.exchanges = 0
         self.failures = 0
 
@@ -95,6 +97,10 @@ class ClearinghouseLink:
         for thread in self._threads:
             thread.join(timeout=self.settings.exchange_deadline_seconds + 5)
 
+    def _count_failure(self) -> None:
+        with self._counts:
+            self.failures += 1
+
     def wake(self) -> None:
         """Something waits in the outbox: send now rather than at the next tick."""
         self._wake.set()
@@ -110,14 +116,14 @@ class ClearinghouseLink:
             except (grpc.RpcError, TimebankError, ValueError) as error:
                 if self._stopping.is_set():
                     return  # the channel was closed to stop: not a failure
-                self.failures += 1
+                self._count_failure()
                 detail = error.details() if isinstance(error, grpc.RpcError) else str(error)  # ValueError: closed
                 log.warning("exchange with the clearinghouse failed, retrying: %s", detail)
                 delay = min(backoff, self.settings.retry_backoff_max_seconds)
                 self._stopping.wait(delay * (0.5 + self.jitter.random()))
                 backoff *= 2
             except Exception:  # keep the link alive; the failure is logged with its trace
-                self.failures += 1
+                self._count_failure()
                 log.exception("the clearinghouse link failed unexpectedly, retrying")
                 self._stopping.wait(self.settings.retry_backoff_max_seconds)
 
@@ -183,7 +189,8 @@ class ClearinghouseLink:
             items_max=2 * self.settings.batch_items_max + 8_000,
         )
         self.crossing.witness.observe(response.checkpoint, response.consistency_proof, seen)
-        self.exchanges += 1
+        with self._counts:
+            self.exchanges += 1
         if opened.items:
             failpoints.hit("node.answer-verified")
         received = lpb.ReceivedBatch(header=response.header, key_id=response.key_id, signature=response.signature)

@@ -1,8 +1,9 @@
 """Smoke test of `timebank bench`: it runs, exits 0 and writes a complete JSON report.
 
 Asserts nothing about speed: only that every figure, the new ones included (signature and
-hash baselines, cross-node throughput and latency through a real city, and their
-ratios), is there and is a positive number.
+hash baselines, gRPC streaming, cross-node throughput and latency through a real city,
+the city's peak memory where /proc exists, the transparency log's growth rate and
+latencies at each size, and their ratios), is there and is a positive number.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ EXPECTED_KEYS = {
         "ed25519_signatures_per_second",
         "ed25519_verifications_per_second",
         "sha256_hashes_per_second",
+        "grpc_streamed_messages_per_second",
     ),
     "system": (
         "single_transfers_per_second",
@@ -32,6 +34,12 @@ EXPECTED_KEYS = {
         "cross_node_latency_p50_ms",
         "cross_node_latency_p99_ms",
         "audit_verified_entries_per_second",
+        "log_appended_leaves_per_second",
+        *(
+            f"log_{operation}_us_at_{size}"
+            for size in (10_000, 50_000)
+            for operation in ("append", "inclusion_proof", "consistency_proof")
+        ),
     ),
     "ratios": (
         "single_transfers_to_raw_single_row_commits",
@@ -42,8 +50,12 @@ EXPECTED_KEYS = {
         "cross_node_transfers_to_grpc_round_trips",
         "audit_verified_entries_to_sha256_hashes",
         "audit_verified_entries_to_ed25519_verifications",
+        "log_appended_leaves_to_raw_batched_rows",
     ),
 }
+# Read from /proc, so only where there is one (the report's parameters say when they are omitted).
+PEAK_MEMORY_KEYS = ("peak_memory_mb_clearinghouse", "peak_memory_mb_node_max")
+HAS_PROC = pathlib.Path("/proc/self/status").exists()
 
 
 def test_quick_bench_writes_positive_medians(tmp_path: pathlib.Path) -> None:
@@ -82,3 +94,10 @@ def test_quick_bench_writes_positive_medians(tmp_path: pathlib.Path) -> None:
             assert all(run > 0 for run in figure["runs"]), f"{group}.{key}: {figure['runs']!r}"
     latency = report["system"]["cross_node_latency_p50_ms"]
     assert latency["unit"] == "ms", latency
+    assert report["system"]["log_inclusion_proof_us_at_50000"]["unit"] == "us"
+    peak_memory = [key for key in PEAK_MEMORY_KEYS if key in report["system"]]
+    if HAS_PROC:
+        assert peak_memory == list(PEAK_MEMORY_KEYS), peak_memory
+        assert all(report["system"][key]["unit"] == "MB" for key in PEAK_MEMORY_KEYS)
+    else:
+        assert not peak_memory and report["parameters"]["peak_memory"].startswith("omitted"), peak_memory

@@ -130,6 +130,9 @@ class Sizes:
     cross_node_latency_transfers: int  # one latency run, one transfer at a time
     audit_entries: int  # the size of the synthetic clearinghouse log the verifier checks
     audit_repetitions: int
+    log_sizes: tuple[int, ...]  # the transparency log is grown to each, and its latencies measured there
+    log_samples: int  # timed calls in one run of each log latency (the run is their median)
+    grpc_streamed_messages: int
 
 
 FULL = Sizes(
@@ -151,6 +154,9 @@ FULL = Sizes(
     cross_node_latency_transfers=50,
     audit_entries=1_000_000,
     audit_repetitions=3,
+    log_sizes=(10_000, 100_000, 1_000_000),
+    log_samples=200,
+    grpc_streamed_messages=50_000,
 )
 QUICK = Sizes(
     repetitions=3,
@@ -171,6 +177,9 @@ QUICK = Sizes(
     cross_node_latency_transfers=10,
     audit_entries=50_000,
     audit_repetitions=3,
+    log_sizes=(10_000, 50_000),
+    log_samples=200,
+    grpc_streamed_messages=10_000,
 )
 
 # The plain table of the raw baselines, about as wide as a transfer's essentials.
@@ -786,6 +795,8 @@ def measure_cross_node(bench: CrossNodeBench, sizes: Sizes) -> tuple[Figure, ...
 
 def measure_city(directory: pathlib.Path, sizes: Sizes) -> tuple[Figure, ...]:
     """Starts the city once for all the cross-node figures; stops it whatever happens."""
+    from timebank import benchmore  # imported here: benchmore builds on this module's figures
+
     started = time.perf_counter()
     try:
         city = start_city(directory, CITY)
@@ -793,7 +804,9 @@ def measure_city(directory: pathlib.Path, sizes: Sizes) -> tuple[Figure, ...]:
         raise BenchFailed(f"the city did not start: {error}") from None
     try:
         print(f"bench: city of {len(CITY)} nodes started ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
-        return measure_cross_node(CrossNodeBench(city), sizes)
+        figures = measure_cross_node(CrossNodeBench(city), sizes)
+        node_pids = [party.pid for party in city.nodes.values()]
+        return figures + benchmore.peak_memory_figures(city.clearinghouse.pid, node_pids)  # read before it stops
     finally:
         city.stop()
 
@@ -810,6 +823,12 @@ def ratios_of(baselines: Sequence[Figure], system: Sequence[Figure]) -> tuple[Ra
     cross_node = by_key["cross_node_transfers_per_second"]
     audit = by_key["audit_verified_entries_per_second"]
     return (
+        Ratio(
+            "log_appended_leaves_to_raw_batched_rows",
+            "log leaves appended while growing / raw batched rows",
+            by_key["log_appended_leaves_per_second"],
+            batched_rows,
+        ),
         Ratio(
             "single_transfers_to_raw_single_row_commits",
             "single transfers / raw single-row commits",
@@ -918,6 +937,8 @@ def describe_machine(backend: str, database_url: str) -> dict[str, Any]:
 
 
 def collect(sizes: Sizes, backend: str, database_url: str | None, clock: Clock) -> Report:
+    from timebank import benchmore  # imported here: benchmore builds on this module's figures
+
     with tempfile.TemporaryDirectory(prefix="timebank-bench-") as directory, scratch_postgresql(database_url):
         config = init_node(
             pathlib.Path(directory) / "node",
@@ -929,9 +950,11 @@ def collect(sizes: Sizes, backend: str, database_url: str | None, clock: Clock) 
             listen=f"{LOOPBACK}:0",
         )
         baselines = measure_baselines(config.database_url, sizes)
+        baselines += (benchmore.measure_streaming(sizes),)
         system = measure_system(config, clock, sizes)
         system += measure_city(pathlib.Path(directory) / "city", sizes)
         system += (measure_audit(pathlib.Path(directory), sizes),)
+        system += benchmore.measure_log_growth(pathlib.Path(directory), sizes)
         machine = describe_machine(backend, config.database_url)
     parameters = {
         "backend": backend,
@@ -947,6 +970,7 @@ def collect(sizes: Sizes, backend: str, database_url: str | None, clock: Clock) 
         "cross_node_settle_poll_seconds": SETTLE_POLL_SECONDS,
         "cross_node_deadline_seconds": CROSS_DEADLINE_SECONDS,
         "percentile": "nearest rank",
+        **benchmore.parameters(),
     }
     return Report(machine, baselines, system, ratios_of(baselines, system), parameters)
 
@@ -959,8 +983,8 @@ def _format_rate(value: float) -> str:
 
 
 def _format_value(figure: Figure) -> str:
-    if figure.unit == MILLISECONDS:
-        return f"{figure.median:,.1f} ms"
+    if figure.unit != PER_SECOND:
+        return f"{figure.median:,.1f} {figure.unit}"
     return f"{_format_rate(figure.median)}/s"
 
 
@@ -973,8 +997,9 @@ def render_table(report: Report) -> str:
     lines = [header, "", f"{'':<9} {'figure':<62} {'median':>10} {'unit':<5} runs"]
     for group, figures in (("baseline", report.baselines), ("system", report.system)):
         for figure in figures:
-            if figure.unit == MILLISECONDS:
-                median, unit, runs = f"{figure.median:,.1f}", "ms", "  ".join(f"{run:,.1f}" for run in figure.runs)
+            if figure.unit != PER_SECOND:
+                median, unit = f"{figure.median:,.1f}", figure.unit
+                runs = "  ".join(f"{run:,.1f}" for run in figure.runs)
             else:
                 median, unit = _format_rate(figure.median), "/s"
                 runs = "  ".join(_format_rate(run) for run in figure.runs)
@@ -1019,6 +1044,9 @@ def register(subparsers: Any) -> None:
         f"the city's figures {FULL.cross_node_repetitions})",
     )
     parser.add_argument("--out", type=pathlib.Path, help="also write the results to this JSON file")
+    parser.add_argument(
+        "--plot", type=pathlib.Path, metavar="DIR", help="also write PNG charts to this folder (needs matplotlib)"
+    )
     parser.set_defaults(handler=run_bench)
 
 
@@ -1042,7 +1070,12 @@ def _database_url(arguments: argparse.Namespace) -> str | None:
 
 
 def run_bench(arguments: argparse.Namespace) -> int:
+    from timebank import benchmore  # imported here: benchmore builds on this module's figures
+
     database_url = _database_url(arguments)
+    if arguments.plot is not None and not benchmore.plotting_available():
+        print(f"error: {benchmore.PLOT_MISSING}", file=sys.stderr)
+        return 2
     sizes = QUICK if arguments.quick else FULL
     if arguments.repetitions is not None:
         sizes = replace(
@@ -1059,4 +1092,7 @@ def run_bench(arguments: argparse.Namespace) -> int:
     print(render_table(report))
     if arguments.out is not None:
         write_json(arguments.out, report)
+    if arguments.plot is not None:
+        for path in benchmore.write_plots(report, arguments.plot):
+            print(f"bench: chart written to {path}", file=sys.stderr)
     return 0
