@@ -382,6 +382,13 @@ def health_server() -> Iterator[int]:
     servicer = health.HealthServicer()
     servicer.set("", health_pb2.HealthCheckResponse.SERVING)
     health_pb2_grpc.add_HealthServicer_to_server(servicer, server)
+    with serving_on_loopback(server) as port:
+        yield port
+
+
+@contextmanager
+def serving_on_loopback(server: grpc.Server) -> Iterator[int]:
+    """Starts a server on a free loopback port, yields the port, and stops it."""
     port = server.add_insecure_port(f"{LOOPBACK}:0")
     server.start()
     try:
