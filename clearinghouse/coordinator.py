@@ -173,6 +173,7 @@ class _Batch:
 
     records: dict[int, Record | None] = field(default_factory=dict)
     new_records: list[Record] = field(default_factory=list)
+    new_ids: set[int] = field(default_factory=set)  # the transfer ids of new_records
     decided: list[Record] = field(default_factory=list)
 
     def node(self, node_id: str) -> registry.NodeRecord | None:
@@ -656,7 +657,7 @@ class Coordinator:
         if commit:
             assert batch.cycle is not None, "a batch that decides has locked the log and read the cycle"
             record.cycle_id = batch.cycle.cycle_id
-        if record not in batch.new_records:
+        if record.transfer_id not in batch.new_ids:
             batch.decided.append(record)
         kind = TransferKind.POST_PENDING if commit else TransferKind.VOID_PENDING
         batch.ledger.append(
@@ -712,6 +713,7 @@ class Coordinator:
         )
         batch.records[transfer.transfer_id] = record
         batch.new_records.append(record)
+        batch.new_ids.add(record.transfer_id)
 
     def _log_sent(self, batch: _Batch) -> None:
         """Logs every item going out; a decision's first copy is where its record points."""

@@ -261,9 +261,10 @@ class Crossing:
         restores: list[Restore] = []
         notices: list[Item] = []
         new_ids: list[int] = []
+        receipts = [item.body for item in decoded if isinstance(item.body, Receipt)]
+        _settle_receipts(connection, receipts, now)
         for item in decoded:
             if isinstance(item.body, Receipt):
-                _settle_receipt(connection, item.body, now)
                 continue
             if isinstance(item.body, CycleClosed):
                 notices.append(item)  # acknowledged once its statement is made
@@ -381,6 +382,7 @@ class Crossing:
         known = _remote_rows(connection, [t.transfer_id for t in transfers])
         overtaken = _processed(connection, [_decision_id(t.transfer_id) for t in transfers])
         holds: list[CrossTransfer] = []
+        seen = set(known)
         for transfer in transfers:
             try:
                 transfer.check()
@@ -388,8 +390,9 @@ class Crossing:
             except RequestInvalid as error:
                 log.warning("ignored a prepare not for this node: %s", error)
                 continue
-            if transfer.transfer_id in known or any(h.transfer_id == transfer.transfer_id for h in holds):
-                continue  # answered before: the vote is in the outbox
+            if transfer.transfer_id in seen:
+                continue  # answered before (the vote is in the outbox), or twice in this batch
+            seen.add(transfer.transfer_id)
             if _decision_id(transfer.transfer_id) in overtaken:
                 # The decision overtook its prepare (a redelivery): nothing is held, nothing to vote.
                 self._remember(
@@ -433,6 +436,7 @@ class Crossing:
         rows = _remote_rows(connection, [d.transfer_id for d in decisions])
         resolves: list[TransferRequest] = []
         updates: list[tuple[Decision, object]] = []
+        decided: set[int] = set()
         for decision in decisions:
             row = rows.get(decision.transfer_id)
             if row is None:
@@ -440,8 +444,9 @@ class Crossing:
                     "ignored a decision for transfer %s, which this node never saw", format_id(decision.transfer_id)
                 )
                 continue
-            if row.state in (COMMITTED, ABORTED) or any(d.transfer_id == decision.transfer_id for d, _ in updates):
+            if row.state in (COMMITTED, ABORTED) or decision.transfer_id in decided:
                 continue
+            decided.add(decision.transfer_id)
             if row.state == HELD:
                 kind = TransferKind.POST_PENDING if decision.commit else TransferKind.VOID_PENDING
                 resolves.append(
@@ -917,16 +922,20 @@ def _processed(connection: Connection, item_ids: Sequence[int]) -> set[int]:
     return {int(row.item_id, 16) for row in rows}
 
 
-def _settle_receipt(connection: Connection, receipt: Receipt, now_micros: int) -> None:
-    """The clearinghouse has our item: stop sending it. A refusal's reason is kept."""
-    connection.execute(
-        update(outbox)
-        .where(
-            outbox.c.recipient_id == CLEARINGHOUSE_ID,
-            outbox.c.item_id == f"{receipt.item_id:032x}",
-            outbox.c.acknowledged_at_micros.is_(None),
+def _settle_receipts(connection: Connection, receipts: Sequence[Receipt], now_micros: int) -> None:
+    """The clearinghouse has these items of ours: stop sending them (in bounded IN lists). A
+    refusal's reason is logged."""
+    keys = [f"{receipt.item_id:032x}" for receipt in receipts]
+    for chunk in ledger_store.chunks(keys):
+        connection.execute(
+            update(outbox)
+            .where(
+                outbox.c.recipient_id == CLEARINGHOUSE_ID,
+                outbox.c.item_id.in_(chunk),
+                outbox.c.acknowledged_at_micros.is_(None),
+            )
+            .values(acknowledged_at_micros=now_micros)
         )
-        .values(acknowledged_at_micros=now_micros)
-    )
-    if not receipt.accepted:
-        log.warning("the clearinghouse refused item %032x: %s", receipt.item_id, receipt.reason)
+    for receipt in receipts:
+        if not receipt.accepted:
+            log.warning("the clearinghouse refused item %032x: %s", receipt.item_id, receipt.reason)
