@@ -101,6 +101,7 @@ WARM_UP_CROSS_TRANSFERS = 50
 WARM_UP_LATENCY_TRANSFERS = 3
 CITY_ACCOUNT_ID_BASE = 0xBE4D << 112
 CROSS_TRANSFER_ID_BASE = 0x7E << 112
+ID_BLOCK_BITS = 64  # a bench's id_block shifts its transfer and account counters this far
 LOG_LINES_IN_FAILURE = 4
 
 
@@ -133,6 +134,11 @@ class Sizes:
     log_sizes: tuple[int, ...]  # the transparency log is grown to each, and its latencies measured there
     log_samples: int  # timed calls in one run of each log latency (the run is their median)
     grpc_streamed_messages: int
+    scaling_node_counts: tuple[int, ...]  # a city of each size (len(CITY): the main city); timebank.benchscale
+    scaling_transfers: int  # one scaling run, shared out over every node of the city
+    reconciliation_transfers: int  # the committed transfers of the reconciled cycle
+    reconciliation_nodes: int
+    reconciliation_repetitions: int
 
 
 FULL = Sizes(
@@ -157,6 +163,11 @@ FULL = Sizes(
     log_sizes=(10_000, 100_000, 1_000_000),
     log_samples=200,
     grpc_streamed_messages=50_000,
+    scaling_node_counts=(3, 10, 30),
+    scaling_transfers=1_000,
+    reconciliation_transfers=1_000_000,
+    reconciliation_nodes=10,
+    reconciliation_repetitions=1,
 )
 QUICK = Sizes(
     repetitions=3,
@@ -180,6 +191,11 @@ QUICK = Sizes(
     log_sizes=(10_000, 50_000),
     log_samples=200,
     grpc_streamed_messages=10_000,
+    scaling_node_counts=(3, 5),
+    scaling_transfers=150,
+    reconciliation_transfers=20_000,
+    reconciliation_nodes=10,
+    reconciliation_repetitions=1,
 )
 
 # The plain table of the raw baselines, about as wide as a transfer's essentials.
@@ -595,15 +611,19 @@ def measure_audit(directory: pathlib.Path, sizes: Sizes) -> Figure:
 
 
 class CrossNodeBench:
-    """Drives the city: one payer at ORIGIN with a large deposit, a fresh payee at
-    COUNTERPARTY for every run, transfer ids from a counter (unique in this city)."""
+    """Drives the city: one payer at origin (ORIGIN unless given) with a large deposit, a fresh
+    payee at counterparty (COUNTERPARTY) for every run, transfer and account ids from counters
+    (unique in this city; benches of one city each take their own id_block)."""
 
-    def __init__(self, city: RunningCity) -> None:
+    def __init__(
+        self, city: RunningCity, origin: str = ORIGIN, counterparty: str = COUNTERPARTY, id_block: int = 0
+    ) -> None:
         self.city = city
-        self.origin = city.client(ORIGIN)
-        self.counterparty = city.client(COUNTERPARTY)
-        self._transfer_numbers = itertools.count(CROSS_TRANSFER_ID_BASE + 1)
-        self._account_numbers = itertools.count(CITY_ACCOUNT_ID_BASE + 1)
+        self.origin_id, self.counterparty_id = origin, counterparty
+        self.origin = city.client(origin)
+        self.counterparty = city.client(counterparty)
+        self._transfer_numbers = itertools.count(CROSS_TRANSFER_ID_BASE + (id_block << ID_BLOCK_BITS) + 1)
+        self._account_numbers = itertools.count(CITY_ACCOUNT_ID_BASE + (id_block << ID_BLOCK_BITS) + 1)
         self.payer_debits_expected_minutes = 0  # what the payer's committed transfers debit
         self.to_verify: list[bytes] = []  # the last transfer of each batch: checked at both nodes
         self.payer = self._create_account(self.origin, "payer")
@@ -634,7 +654,7 @@ class CrossNodeBench:
             pb.CrossNodeTransfer(
                 id=self._next_transfer_id(),
                 local_account_id=self.payer,
-                remote_node_id=COUNTERPARTY,
+                remote_node_id=self.counterparty_id,
                 remote_account_id=payee,
                 amount_minutes=CROSS_AMOUNT_MINUTES,
                 memo="bench",
@@ -669,7 +689,8 @@ class CrossNodeBench:
             time.sleep(SETTLE_POLL_SECONDS)
         raise BenchFailed(
             f"cross-node transfers not all committed within {CROSS_DEADLINE_SECONDS:.0f} s: the payee at "
-            f"{COUNTERPARTY} has {payee_minutes} of {payee_expected_minutes} min; the payer at {ORIGIN} "
+            f"{self.counterparty_id} has {payee_minutes} of {payee_expected_minutes} min; the payer at "
+            f"{self.origin_id} "
             f"has {payer.debits_posted_minutes} of {self.payer_debits_expected_minutes} min debited and "
             f"{payer.debits_pending_minutes} min still held{_log_tails(self.city)}"
         )
@@ -681,12 +702,12 @@ class CrossNodeBench:
             if view.state == pb.CROSS_NODE_STATE_COMMITTED:
                 return
             if view.state == pb.CROSS_NODE_STATE_ABORTED:
-                raise BenchFailed(f"cross-node transfer {transfer_id.hex()} aborted at {ORIGIN}: {view.reason}")
+                raise BenchFailed(f"cross-node transfer {transfer_id.hex()} aborted at {self.origin_id}: {view.reason}")
             if time.perf_counter() > deadline:
                 break
             time.sleep(LATENCY_POLL_SECONDS)
         raise BenchFailed(
-            f"cross-node transfer {transfer_id.hex()} not committed at {ORIGIN} within the run's "
+            f"cross-node transfer {transfer_id.hex()} not committed at {self.origin_id} within the run's "
             f"{CROSS_DEADLINE_SECONDS:.0f} s ({_state_name(view.state)}){_log_tails(self.city)}"
         )
 
@@ -694,7 +715,7 @@ class CrossNodeBench:
         """Untimed: every recorded transfer is COMMITTED at both nodes."""
         for transfer_id in self.to_verify:
             request = pb.GetCrossNodeTransferRequest(id=transfer_id)
-            for node_id, client in ((ORIGIN, self.origin), (COUNTERPARTY, self.counterparty)):
+            for node_id, client in ((self.origin_id, self.origin), (self.counterparty_id, self.counterparty)):
                 view = client.call(client.stub.GetCrossNodeTransfer, request)
                 if view.state != pb.CROSS_NODE_STATE_COMMITTED:
                     raise BenchFailed(
@@ -734,19 +755,31 @@ def _batch_sizes(count: int, batch_size: int) -> list[int]:
 def cross_node_throughput(bench: CrossNodeBench, count: int) -> Workload:
     """`count` transfers in batches of CROSS_BATCH_SIZE to a fresh payee, timed from the first
     submit until every one is committed at both nodes."""
+    return spread_cross_node_throughput((bench,), count)
+
+
+def spread_cross_node_throughput(benches: Sequence[CrossNodeBench], count: int) -> Workload:
+    """`count` transfers shared out over the benches (each its own payer, and a fresh payee per run),
+    all submitted before any is waited for; timed until every one is committed at both its nodes."""
 
     def prepare() -> TimedRun:
-        payee = bench.new_payee()
-        batches = [bench.transfers(payee, size) for size in _batch_sizes(count, CROSS_BATCH_SIZE)]
+        shares = [count // len(benches) + (number < count % len(benches)) for number in range(len(benches))]
+        work = []
+        for bench, share in zip(benches, shares, strict=True):
+            payee = bench.new_payee()
+            batches = [bench.transfers(payee, size) for size in _batch_sizes(share, CROSS_BATCH_SIZE)]
+            bench.to_verify.extend(batch[-1].id for batch in batches)
+            work.append((bench, payee, share, batches))
 
         def timed_run() -> int:
             deadline = time.perf_counter() + CROSS_DEADLINE_SECONDS
-            for batch in batches:
-                bench.submit(batch)
-            bench.wait_settled(payee, count * CROSS_AMOUNT_MINUTES, deadline)
+            for bench, _payee, _share, batches in work:
+                for batch in batches:
+                    bench.submit(batch)
+            for bench, payee, share, _batches in work:
+                bench.wait_settled(payee, share * CROSS_AMOUNT_MINUTES, deadline)
             return count
 
-        bench.to_verify.extend(batch[-1].id for batch in batches)
         return timed_run
 
     return prepare
@@ -802,7 +835,7 @@ def measure_cross_node(bench: CrossNodeBench, sizes: Sizes) -> tuple[Figure, ...
 
 def measure_city(directory: pathlib.Path, sizes: Sizes) -> tuple[Figure, ...]:
     """Starts the city once for all the cross-node figures; stops it whatever happens."""
-    from timebank import benchmore  # imported here: benchmore builds on this module's figures
+    from timebank import benchmore, benchscale  # imported here: they build on this module's figures
 
     started = time.perf_counter()
     try:
@@ -812,13 +845,17 @@ def measure_city(directory: pathlib.Path, sizes: Sizes) -> tuple[Figure, ...]:
     try:
         print(f"bench: city of {len(CITY)} nodes started ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
         figures = measure_cross_node(CrossNodeBench(city), sizes)
+        if len(CITY) in sizes.scaling_node_counts:
+            figures += (benchscale.scaling_figure(city, sizes),)
         node_pids = [party.pid for party in city.nodes.values()]
         return figures + benchmore.peak_memory_figures(city.clearinghouse.pid, node_pids)  # read before it stops
     finally:
         city.stop()
 
 
-def ratios_of(baselines: Sequence[Figure], system: Sequence[Figure]) -> tuple[Ratio, ...]:
+def ratios_of(baselines: Sequence[Figure], system: Sequence[Figure], sizes: Sizes) -> tuple[Ratio, ...]:
+    from timebank import benchscale  # imported here: benchscale builds on this module's figures
+
     by_key = {figure.key: figure for figure in (*baselines, *system)}
     commits = by_key["raw_single_row_commits_per_second"]
     batched_rows = by_key["raw_batched_rows_per_second"]
@@ -884,6 +921,7 @@ def ratios_of(baselines: Sequence[Figure], system: Sequence[Figure]) -> tuple[Ra
             audit,
             by_key["ed25519_verifications_per_second"],
         ),
+        *benchscale.scaling_ratios(system, sizes),
     )
 
 
@@ -944,7 +982,7 @@ def describe_machine(backend: str, database_url: str) -> dict[str, Any]:
 
 
 def collect(sizes: Sizes, backend: str, database_url: str | None, clock: Clock) -> Report:
-    from timebank import benchmore  # imported here: benchmore builds on this module's figures
+    from timebank import benchmore, benchscale  # imported here: they build on this module's figures
 
     with tempfile.TemporaryDirectory(prefix="timebank-bench-") as directory, scratch_postgresql(database_url):
         config = init_node(
@@ -960,6 +998,8 @@ def collect(sizes: Sizes, backend: str, database_url: str | None, clock: Clock) 
         baselines += (benchmore.measure_streaming(sizes),)
         system = measure_system(config, clock, sizes)
         system += measure_city(pathlib.Path(directory) / "city", sizes)
+        system += benchscale.measure_scaling(pathlib.Path(directory), sizes)
+        system += benchscale.measure_reconciliation(pathlib.Path(directory), sizes)
         system += (measure_audit(pathlib.Path(directory), sizes),)
         system += benchmore.measure_log_growth(pathlib.Path(directory), sizes)
         machine = describe_machine(backend, config.database_url)
@@ -978,8 +1018,9 @@ def collect(sizes: Sizes, backend: str, database_url: str | None, clock: Clock) 
         "cross_node_deadline_seconds": CROSS_DEADLINE_SECONDS,
         "percentile": "nearest rank",
         **benchmore.parameters(),
+        **benchscale.parameters(sizes),
     }
-    return Report(machine, baselines, system, ratios_of(baselines, system), parameters)
+    return Report(machine, baselines, system, ratios_of(baselines, system, sizes), parameters)
 
 
 # -- the report ----------------------------------------------------------------------------
@@ -1090,6 +1131,7 @@ def run_bench(arguments: argparse.Namespace) -> int:
             repetitions=arguments.repetitions,
             cross_node_repetitions=arguments.repetitions,
             audit_repetitions=arguments.repetitions,
+            reconciliation_repetitions=arguments.repetitions,
         )
     try:
         report = collect(sizes, arguments.backend, database_url, SystemClock())
