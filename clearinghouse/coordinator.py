@@ -353,7 +353,7 @@ class Coordinator:
             if isinstance(body, Vote):
                 return self._vote(batch, sender_id, item.item_id, body)
             if isinstance(body, Ack):
-                _acknowledge(batch.connection, sender_id, body.item_ids, batch.now_micros)
+                ledger_store.acknowledge_outbox(batch.connection, sender_id, body.item_ids, batch.now_micros)
                 return None
             if isinstance(body, Query):
                 self._query(batch, sender_id, body)
@@ -818,19 +818,6 @@ def _refusal(item_id: int, reason: str) -> Item:
 def _processed(connection: Connection, sender_id: str, item_ids: list[int]) -> dict[int, Item | None]:
     rows = ledger_store.rows_where_in(connection, inbox.c.item_id, item_ids, inbox.c.sender_id == sender_id)
     return {int(row.item_id, 16): decode_item(bytes(row.answer)) if row.answer else None for row in rows}
-
-
-def _acknowledge(connection: Connection, recipient_id: str, item_ids: Sequence[int], now_micros: int) -> None:
-    for chunk in ledger_store.chunks([f"{value:032x}" for value in item_ids]):
-        connection.execute(
-            update(outbox)
-            .where(
-                outbox.c.recipient_id == recipient_id,
-                outbox.c.item_id.in_(chunk),
-                outbox.c.acknowledged_at_micros.is_(None),
-            )
-            .values(acknowledged_at_micros=now_micros)
-        )
 
 
 def _deliver_mail(

@@ -49,7 +49,10 @@ def _log(
 
 
 def _key_record(connection: Connection, key_id: str) -> KeyRecord:
-    row = connection.execute(select(registry_keys).where(registry_keys.c.key_id == key_id)).one()
+    return _record_of(connection.execute(select(registry_keys).where(registry_keys.c.key_id == key_id)).one())
+
+
+def _record_of(row) -> KeyRecord:  # type: ignore[no-untyped-def]
     return KeyRecord(
         key_id=row.key_id,
         party_id=row.party_id,
@@ -81,17 +84,7 @@ def require_active(connection: Connection, node_id: str) -> NodeRecord:
 
 def key_ring(connection: Connection) -> KeyRing:
     rows = connection.execute(select(registry_keys))
-    return KeyRing(
-        KeyRecord(
-            key_id=row.key_id,
-            party_id=row.party_id,
-            public_key=bytes(row.public_key),
-            valid_from_micros=row.valid_from_micros,
-            valid_until_micros=row.valid_until_micros,
-            revoked_at_micros=row.revoked_at_micros,
-        )
-        for row in rows
-    )
+    return KeyRing(_record_of(row) for row in rows)
 
 
 def add_key(connection: Connection, party_id: str, public_key: bytes, at_micros: int) -> str:

@@ -72,13 +72,11 @@ class RunningClearinghouse:
 
 def open_books(config: ClearinghouseConfig, clock: Clock) -> Books:
     engine = create_database_engine(config.database_url, config.database.pool)
-    revision, head = migrate.current_revision(engine), migrate.head_revision()
-    if revision != head:
+    try:
+        migrate.require_current(engine, "timebank clearinghouse migrate --config FILE")
+    except ConfigError:
         engine.dispose()
-        raise ConfigError(
-            f"database.url: the database schema is at revision {revision or 'none'}, want {head}; "
-            "run `timebank clearinghouse migrate --config FILE` first"
-        )
+        raise
     return Books(engine, clock, batch_size_max=2 * config.protocol.batch_items_max)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from timebank import logformat
 from timebank.errors import NotFound, RequestInvalid
 from timebank.recon.model import ClearingEntry, ClearingView, Position
+from timebank.storage import ledger_store
 from timebank.storage.schema import cross_transfers, cycle_positions, cycles, registry_nodes, statements
 from timebank.v1 import log_pb2 as lpb
 
@@ -170,12 +171,9 @@ def record_statement(connection: Connection, sender_id: str, signed_bytes: bytes
 
 
 def statement_pages(connection: Connection, node_id: str, cycle_id: int) -> list[lpb.SignedStatement]:
-    rows = connection.execute(
-        select(statements.c.signed)
-        .where(statements.c.node_id == node_id, statements.c.cycle_id == cycle_id)
-        .order_by(statements.c.page)
-    )
-    return [lpb.SignedStatement.FromString(bytes(signed)) for (signed,) in rows]
+    return [
+        lpb.SignedStatement.FromString(data) for data in ledger_store.statement_pages(connection, node_id, cycle_id)
+    ]
 
 
 def all_statements_in(connection: Connection, cycle_id: int) -> bool:

@@ -925,17 +925,7 @@ def _processed(connection: Connection, item_ids: Sequence[int]) -> set[int]:
 def _settle_receipts(connection: Connection, receipts: Sequence[Receipt], now_micros: int) -> None:
     """The clearinghouse has these items of ours: stop sending them (in bounded IN lists). A
     refusal's reason is logged."""
-    keys = [f"{receipt.item_id:032x}" for receipt in receipts]
-    for chunk in ledger_store.chunks(keys):
-        connection.execute(
-            update(outbox)
-            .where(
-                outbox.c.recipient_id == CLEARINGHOUSE_ID,
-                outbox.c.item_id.in_(chunk),
-                outbox.c.acknowledged_at_micros.is_(None),
-            )
-            .values(acknowledged_at_micros=now_micros)
-        )
+    ledger_store.acknowledge_outbox(connection, CLEARINGHOUSE_ID, [r.item_id for r in receipts], now_micros)
     for receipt in receipts:
         if not receipt.accepted:
             log.warning("the clearinghouse refused item %032x: %s", receipt.item_id, receipt.reason)

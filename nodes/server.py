@@ -97,13 +97,11 @@ class _Checkpoints:
 def open_books(config: NodeConfig, clock: Clock, on_halt: Callable[[str], None] | None = None) -> Books:
     """The node's books on its database; refuses a database whose schema is not current."""
     engine = create_database_engine(config.database_url, config.database.pool)
-    revision, head = migrate.current_revision(engine), migrate.head_revision()
-    if revision != head:
+    try:
+        migrate.require_current(engine, "timebank node migrate --config FILE")
+    except ConfigError:
         engine.dispose()
-        raise ConfigError(
-            f"database.url: the database schema is at revision {revision or 'none'}, want {head}; "
-            "run `timebank node migrate --config FILE` first"
-        )
+        raise
     return Books(
         engine,
         clock,

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, func, insert, select
 
 from timebank import logformat
+from timebank.storage import ledger_store
 from timebank.storage.schema import remote_transfers, statements
 from timebank.v1 import log_pb2 as lpb
 
@@ -33,12 +34,9 @@ def committed_count(connection: Connection, cycle_id: int) -> int:
 
 
 def stored_pages(connection: Connection, node_id: str, cycle_id: int) -> list[lpb.SignedStatement]:
-    rows = connection.execute(
-        select(statements.c.signed)
-        .where(statements.c.node_id == node_id, statements.c.cycle_id == cycle_id)
-        .order_by(statements.c.page)
-    )
-    return [lpb.SignedStatement.FromString(bytes(signed)) for (signed,) in rows]
+    return [
+        lpb.SignedStatement.FromString(data) for data in ledger_store.statement_pages(connection, node_id, cycle_id)
+    ]
 
 
 def cycles_with_statements(connection: Connection, node_id: str) -> list[int]:

@@ -83,13 +83,9 @@ def _tls(tls: TlsTable, resolve: Callable[[str], pathlib.Path], party_id: str) -
 def _database(url: str, pool: Any) -> str:
     engine = create_database_engine(url, pool)
     try:
-        revision, head = migrate.current_revision(engine), migrate.head_revision()
+        head = migrate.require_current(engine, "timebank node|clearinghouse migrate --config FILE")
     finally:
         engine.dispose()
-    if revision != head:
-        raise ConfigError(
-            f"database.url: schema at revision {revision or 'none'}, want {head}: run the migrate command"
-        )
     return f"reachable, schema at revision {head}"
 
 

@@ -28,7 +28,7 @@ from timebank.ledger.model import (
     TransferState,
 )
 from timebank.ledger.rules import BatchDecision, LedgerView
-from timebank.storage.schema import accounts, pending_resolutions, refusals, transfers
+from timebank.storage.schema import accounts, outbox, pending_resolutions, refusals, statements, transfers
 
 # Bound on the number of ids in one IN (...) list; larger sets are read in chunks.
 IN_LIST_SIZE_MAX = 900
@@ -161,6 +161,30 @@ def rows_where_in(
     for chunk in chunks(keys):
         statement = select(column.table).where(column.in_(chunk), *conditions).order_by(column)
         yield from connection.execute(statement.with_for_update() if for_update else statement)
+
+
+def acknowledge_outbox(connection: Connection, recipient_id: str, item_ids: Iterable[int], now_micros: int) -> None:
+    """Marks items to a recipient acknowledged (in bounded IN lists): they are not sent again."""
+    for chunk in chunks([hex_id(value) for value in item_ids]):
+        connection.execute(
+            update(outbox)
+            .where(
+                outbox.c.recipient_id == recipient_id,
+                outbox.c.item_id.in_(chunk),
+                outbox.c.acknowledged_at_micros.is_(None),
+            )
+            .values(acknowledged_at_micros=now_micros)
+        )
+
+
+def statement_pages(connection: Connection, node_id: str, cycle_id: int) -> list[bytes]:
+    """The stored pages (SignedStatement bytes) of a node's statement of a cycle, in page order."""
+    rows = connection.execute(
+        select(statements.c.signed)
+        .where(statements.c.node_id == node_id, statements.c.cycle_id == cycle_id)
+        .order_by(statements.c.page)
+    )
+    return [bytes(signed) for (signed,) in rows]
 
 
 def lock_accounts(connection: Connection, account_ids: Iterable[int]) -> dict[int, Account]:

@@ -14,6 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from timebank.errors import ConfigError
+
 MIGRATIONS = pathlib.Path(__file__).resolve().parent / "migrations"
 
 
@@ -32,6 +34,17 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def require_current(engine: Engine, migrate_command: str) -> str:
+    """The head revision, if the database is at it; ConfigError naming the command otherwise."""
+    revision, head = current_revision(engine), head_revision()
+    if revision != head:
+        raise ConfigError(
+            f"database.url: the database schema is at revision {revision or 'none'}, want {head}; "
+            f"run `{migrate_command}` first"
+        )
+    return head
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
