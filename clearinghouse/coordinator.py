@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
@@ -211,9 +211,12 @@ class Coordinator:
         self.clock = clock
         self.settings = settings or Settings()
         self._mail_arrived = threading.Condition()
-        # Counts deliveries of mail: a long poll waits for it to change, so a notice that
-        # arrives between its check of the mailbox and its wait is not lost.
-        self._mail_generation = 0
+        # Counts deliveries of mail per recipient (and to everyone): a long poll waits for
+        # its own count to change, so a notice that arrives between its check of the
+        # mailbox and its wait is not lost, and mail for one node does not send every
+        # other node's poll back to the database.
+        self._mail_generation: dict[str, int] = {}
+        self._mail_to_everyone = 0
         # The clearinghouse is one active writer: batches are decided one at a time.
         self._writer = threading.Lock()
         self._closed = False
@@ -249,26 +252,34 @@ class Coordinator:
             )
             if items:
                 failpoints.hit("clearinghouse.batch-applied")
-        if answers.notify:
-            self._announce_mail()
+        if answers.recipients:
+            self._announce_mail(answers.recipients)
         return answers.items
 
-    def _announce_mail(self) -> None:
+    def _announce_mail(self, recipients: Collection[str] | None = None) -> None:
+        """Wakes the long polls of recipients (of every node when None)."""
         with self._mail_arrived:
-            self._mail_generation += 1
+            if recipients is None:
+                self._mail_to_everyone += 1
+            else:
+                for node_id in recipients:
+                    self._mail_generation[node_id] = self._mail_generation.get(node_id, 0) + 1
             self._mail_arrived.notify_all()
+
+    def _mail_count(self, node_id: str) -> tuple[int, int]:
+        return self._mail_generation.get(node_id, 0), self._mail_to_everyone
 
     def wait_for_mail(self, node_id: str, timeout_seconds: float) -> list[bytes]:
         """Items due to a node; waits up to timeout_seconds for new mail if there is none."""
         with self._mail_arrived:
-            generation = self._mail_generation
+            seen = self._mail_count(node_id)
         if self._closed:
             return []
         items = self.mailbox(node_id)
         if items or timeout_seconds <= 0:
             return items
         with self._mail_arrived:
-            self._mail_arrived.wait_for(lambda: self._closed or self._mail_generation != generation, timeout_seconds)
+            self._mail_arrived.wait_for(lambda: self._closed or self._mail_count(node_id) != seen, timeout_seconds)
         return [] if self._closed else self.mailbox(node_id)
 
     def mailbox(self, node_id: str) -> list[bytes]:
@@ -329,7 +340,9 @@ class Coordinator:
             connection.execute(insert(inbox), processed)
         self._write(batch)
         mail = self._deliver(connection, sender_id)
-        return _Answers([encode_item(item) for item in batch.answers] + mail, bool(batch.mailbox))
+        return _Answers(
+            [encode_item(item) for item in batch.answers] + mail, frozenset(node_id for node_id, _ in batch.mailbox)
+        )
 
     def _log_received(self, batch: _Batch, items: Sequence[bytes], received: lpb.ReceivedBatch | None) -> int | None:
         """Logs the signed batch and its items (locking the log); returns the first item's index."""
@@ -783,7 +796,7 @@ class Coordinator:
 @dataclass(frozen=True)
 class _Answers:
     items: list[bytes]
-    notify: bool
+    recipients: frozenset[str]  # the nodes this batch put mail in the outbox for
 
 
 def _refuse_replay(connection: Connection, sender_id: str, batch_id: bytes, created_at_micros: int) -> None:

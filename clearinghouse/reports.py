@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pathlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -43,13 +44,29 @@ class WrittenReport:
 
 def build(connection: Connection, cycle_id: int, now_micros: int) -> Report:
     view = settlement.clearing_view(connection, cycle_id)
-    ring = registry.key_ring(connection)
-    found: dict[str, NodeStatement | None] = {}
-    for position in view.positions:
-        pages = settlement.statement_pages(connection, position.node_id, cycle_id)
-        found[position.node_id] = logformat.merge_pages(pages, _signature_problem(pages, ring))
+    statements = _Statements(connection, cycle_id, registry.key_ring(connection), [p.node_id for p in view.positions])
     previous = settlement.closings(connection, cycle_id - 1)
-    return reconcile(view, found, previous, now_micros)
+    return reconcile(view, statements, previous, now_micros)
+
+
+class _Statements(Mapping[str, NodeStatement | None]):
+    """Each node's statement of the cycle, read and checked when asked for and not kept:
+    the reconciliation holds one node's lines at a time."""
+
+    def __init__(self, connection: Connection, cycle_id: int, ring: signing.KeyRing, node_ids: list[str]) -> None:
+        self.connection, self.cycle_id, self.ring, self.node_ids = connection, cycle_id, ring, node_ids
+
+    def __getitem__(self, node_id: str) -> NodeStatement | None:
+        if node_id not in self.node_ids:
+            raise KeyError(node_id)
+        pages = settlement.statement_pages(self.connection, node_id, self.cycle_id)
+        return logformat.merge_pages(pages, _signature_problem(pages, self.ring))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.node_ids)
+
+    def __len__(self) -> int:
+        return len(self.node_ids)
 
 
 def _signature_problem(pages: list[lpb.SignedStatement], ring: signing.KeyRing) -> str:

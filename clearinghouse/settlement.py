@@ -10,6 +10,7 @@ before closing, so no decision can be stamped with a cycle after its close.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -22,6 +23,7 @@ from timebank.storage.schema import cross_transfers, cycle_positions, cycles, re
 from timebank.v1 import log_pb2 as lpb
 
 COMMITTED, PREPARED = "committed", "prepared"
+ENTRY_PARTITION_ROWS = 10_000  # rows fetched at a time when a cycle's transfers are read
 
 
 @dataclass(frozen=True)
@@ -209,27 +211,43 @@ def clearing_view(connection: Connection, cycle_id: int) -> ClearingView:
     positions = tuple(
         stored.get(node_id) or Position(node_id, 0, 0, 0, 0, 0, previous.get(node_id, 0)) for node_id in sorted(names)
     )
-    entries = connection.execute(
-        select(cross_transfers).where(
-            ((cross_transfers.c.cycle_id == cycle_id) & (cross_transfers.c.state == COMMITTED))
-            | (cross_transfers.c.state == PREPARED)
-        )
-    )
     return ClearingView(
         cycle_id=cycle_id,
         opened_at_micros=row.opened_at_micros,
         closed_at_micros=row.closed_at_micros,
         positions=positions,
-        entries=tuple(
-            ClearingEntry(
-                int(e.transfer_id, 16),
-                e.debit_node_id,
-                e.credit_node_id,
-                e.amount_minutes,
-                e.state,
-                e.expires_at_micros,
-            )
-            for e in entries
-        ),
+        entries=tuple(_clearing_entries(connection, cycle_id)),
         node_names=names,
     )
+
+
+def _clearing_entries(connection: Connection, cycle_id: int) -> Iterator[ClearingEntry]:
+    """The cycle's committed transfers and every open prepare, read in partitions.
+
+    Node ids and states repeat on every row: each is kept once, so a cycle of a million
+    transfers holds a few strings, not millions.
+    """
+    columns = (
+        cross_transfers.c.transfer_id,
+        cross_transfers.c.debit_node_id,
+        cross_transfers.c.credit_node_id,
+        cross_transfers.c.amount_minutes,
+        cross_transfers.c.state,
+        cross_transfers.c.expires_at_micros,
+    )
+    query = select(*columns).where(
+        ((cross_transfers.c.cycle_id == cycle_id) & (cross_transfers.c.state == COMMITTED))
+        | (cross_transfers.c.state == PREPARED)
+    )
+    shared: dict[str, str] = {}
+    result = connection.execution_options(yield_per=ENTRY_PARTITION_ROWS).execute(query)
+    for partition in result.partitions():
+        for transfer_id, debit_node_id, credit_node_id, amount_minutes, state, expires_at_micros in partition:
+            yield ClearingEntry(
+                int(transfer_id, 16),
+                shared.setdefault(debit_node_id, debit_node_id),
+                shared.setdefault(credit_node_id, credit_node_id),
+                amount_minutes,
+                shared.setdefault(state, state),
+                expires_at_micros,
+            )

@@ -149,12 +149,13 @@ def merge_pages(pages: list[lpb.SignedStatement], signature_problem: str) -> Nod
     if not pages:
         return None
     first = parse_statement(pages[0])
+    counterparties: dict[str, str] = {}  # each node id kept once, however many lines name it
     lines = [
         StatementLine(
             int.from_bytes(line.transfer_id, "big"),
             line.amount_minutes,
             line.credit,
-            line.counterparty_node_id,
+            counterparties.setdefault(line.counterparty_node_id, line.counterparty_node_id),
             line.pending,
         )
         for page in pages

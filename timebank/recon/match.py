@@ -8,7 +8,7 @@ statement-missing break and is not matched further.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from timebank.ledger.model import format_hours, format_id
 from timebank.recon.model import (
@@ -44,12 +44,15 @@ _POSITION_FIELDS = (
 
 def reconcile(
     view: ClearingView,
-    statements: dict[str, NodeStatement | None],
+    statements: Mapping[str, NodeStatement | None],
     previous_closing: dict[str, int],
     generated_at_micros: int,
 ) -> Report:
     """Every break between the clearinghouse's view and the nodes' statements, with the cycle's positions and flows.
 
+    statements: node id -> its statement (absent or None when it sent none). Each is read once and
+        its lines are not kept after matching, so a mapping that builds statements on demand lets
+        a large cycle be matched one node at a time.
     previous_closing: node id -> its position at the close of the previous cycle (0 when absent).
     Raises ValueError when the view names a node's position or a transfer twice.
     """
@@ -57,12 +60,13 @@ def reconcile(
     entries = _by_transfer(view.entries)
     committed = [entry for entry in entries.values() if entry.state == COMMITTED]
     committed_by_node = _by_party(committed)
-    node_ids = sorted(
-        positions.keys() | {node_id for node_id, statement in statements.items() if statement is not None}
-    )
     breaks = [_open_prepare_break(entry, view.closed_at_micros) for entry in entries.values()]
-    for node_id in node_ids:
+    summaries: dict[str, NodeStatement | None] = {}
+    for node_id in sorted(positions.keys() | statements.keys()):
         statement = statements.get(node_id)
+        if statement is None and node_id not in positions:
+            continue  # neither a node of the cycle nor one that sent a statement
+        summaries[node_id] = statement.without_lines() if statement is not None else None
         problem = _statement_problem(node_id, statement, view.cycle_id)
         if statement is None or problem:
             breaks.append(Break(STATEMENT_MISSING, node_id, None, problem))
@@ -76,7 +80,7 @@ def reconcile(
         opened_at_micros=view.opened_at_micros,
         closed_at_micros=view.closed_at_micros,
         positions=tuple(positions[node_id] for node_id in sorted(positions)),
-        statements={node_id: statements.get(node_id) for node_id in node_ids},
+        statements=summaries,
         flows=_flows(committed),
         breaks=_sorted_unique(breaks),
         node_names=dict(sorted(view.node_names.items())),
@@ -240,6 +244,8 @@ def _missing_at_node_break(node_id: str, entry: ClearingEntry) -> Break:
 
 def _compare_line(node_id: str, line: StatementLine, entry: ClearingEntry | None, closed_at_micros: int) -> list[Break]:
     """The breaks of one statement line against the clearinghouse's entry for the same transfer."""
+    if _agrees(node_id, line, entry):
+        return []  # the common case: no sentence is written for a line that matches
     status = "pending" if line.pending else "booked"
     stated = f"Node {node_id} has transfer {format_id(line.transfer_id)} {status} as {_line_side(line)}"
     if entry is None:
@@ -257,6 +263,16 @@ def _compare_line(node_id: str, line: StatementLine, entry: ClearingEntry | None
     if not line.pending and entry.state != COMMITTED:
         breaks.append(Break(MISSING_AT_CLEARINGHOUSE, node_id, line.transfer_id, f"{stated}; {recorded}."))
     return breaks
+
+
+def _agrees(node_id: str, line: StatementLine, entry: ClearingEntry | None) -> bool:
+    """True when a booked line matches a committed entry exactly (then _compare_line finds nothing)."""
+    return (
+        entry is not None
+        and not line.pending
+        and entry.state == COMMITTED
+        and (line.credit, line.amount_minutes, line.counterparty_node_id) == _expected_line(node_id, entry)
+    )
 
 
 def _expected_line(node_id: str, entry: ClearingEntry) -> tuple[bool, int, str] | None:

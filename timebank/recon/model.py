@@ -6,6 +6,7 @@ transfer ids 128-bit integers, times microseconds since the Unix epoch (UTC).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 
@@ -58,7 +59,7 @@ class Position:
     closing_minutes: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClearingEntry:
     """The clearinghouse's record of one cross-node transfer relevant to the cycle.
 
@@ -101,7 +102,7 @@ class ClearingView:
     node_names: dict[str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatementLine:
     """One entry of a node's statement.
 
@@ -130,7 +131,8 @@ class NodeStatement:
     debits_minutes, debit_count: booked hours the node sent in the cycle, and how many transfers.
     credits_minutes, credit_count: booked hours the node received in the cycle, and how many transfers.
     pending_minutes, pending_count: holds with no decision yet when the statement was made.
-    lines: every entry of every page, in page order.
+    lines: every entry of every page, in page order (empty in a report: see without_lines).
+    line_count: how many lines the statement has; by default len(lines).
     """
 
     node_id: str
@@ -146,9 +148,18 @@ class NodeStatement:
     pending_minutes: int
     pending_count: int
     lines: tuple[StatementLine, ...]
+    line_count: int = -1
+
+    def __post_init__(self) -> None:
+        if self.line_count == -1:
+            object.__setattr__(self, "line_count", len(self.lines))
+
+    def without_lines(self) -> NodeStatement:
+        """The statement's summary: its lines dropped, their count kept (a report keeps no lines)."""
+        return dataclasses.replace(self, lines=(), line_count=self.line_count)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Break:
     """One disagreement found by the reconciliation.
 
@@ -177,8 +188,8 @@ class Report:
     generated_at_micros: when the report was made.
     opened_at_micros, closed_at_micros: the cycle's period, [opened, closed).
     positions: the clearinghouse's positions, by node id.
-    statements: node id -> its statement, None when it sent none; every node of the view (and any other node
-        that sent one), by node id.
+    statements: node id -> its statement without its lines (NodeStatement.without_lines), None when it sent
+        none; every node of the view (and any other node that sent one), by node id.
     flows: (debit node, credit node) -> minutes committed in the cycle, by node ids.
     breaks: every break, sorted by kind, node, transfer id.
     node_names: node id -> display name.

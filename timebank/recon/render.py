@@ -116,7 +116,7 @@ def _statement_json(statement: NodeStatement | None) -> dict[str, object] | None
         "credit_count": statement.credit_count,
         **_minutes_json("pending", statement.pending_minutes),
         "pending_count": statement.pending_count,
-        "line_count": len(statement.lines),
+        "line_count": statement.line_count,
     }
 
 
