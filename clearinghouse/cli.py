@@ -21,7 +21,7 @@ from clearinghouse.config import load_clearinghouse_config
 from timebank import alarms, keys, translog
 from timebank.clock import SystemClock
 from timebank.storage import migrate
-from timebank.storage.engine import create_database_engine
+from timebank.storage.engine import create_database_engine, write_transaction
 from timebank.storage.schema import cross_transfers
 
 
@@ -30,7 +30,7 @@ def _connection(arguments: argparse.Namespace) -> Iterator[Connection]:
     config = load_clearinghouse_config(arguments.config)
     engine = create_database_engine(config.database_url, config.database.pool)
     try:
-        with engine.begin() as connection:
+        with write_transaction(engine) as connection:
             yield connection
     finally:
         engine.dispose()

@@ -19,7 +19,7 @@ from timebank.config import toml_string, validated_text
 from timebank.errors import ConfigError
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.storage import migrate
-from timebank.storage.engine import create_database_engine
+from timebank.storage.engine import create_database_engine, write_transaction
 
 CONFIG_NAME = "clearinghouse.toml"
 
@@ -88,7 +88,7 @@ def init_clearinghouse(
     engine = create_database_engine(config.database_url, config.database.pool)
     try:
         migrate.upgrade(engine)
-        with engine.begin() as connection:
+        with write_transaction(engine) as connection:
             translog.start(connection, CLEARINGHOUSE_ID, [], clock.now_micros(), "key-added")
             registry.add_key(connection, CLEARINGHOUSE_ID, keys.public_bytes(key.public_key()), 0)
     finally:

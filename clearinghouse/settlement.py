@@ -240,7 +240,7 @@ def _clearing_entries(connection: Connection, cycle_id: int) -> Iterator[Clearin
         | (cross_transfers.c.state == PREPARED)
     )
     shared: dict[str, str] = {}
-    result = connection.execution_options(yield_per=ENTRY_PARTITION_ROWS).execute(query)
+    result = connection.execute(query.execution_options(yield_per=ENTRY_PARTITION_ROWS))
     for partition in result.partitions():
         for transfer_id, debit_node_id, credit_node_id, amount_minutes, state, expires_at_micros in partition:
             yield ClearingEntry(

@@ -214,13 +214,13 @@ def cmd_node_restore(arguments: argparse.Namespace) -> int:
     """Puts a backup in place (the node stopped), then asks the clearinghouse for what was lost."""
     from nodes.crossing import queue_resync
     from timebank import backup
-    from timebank.storage.engine import create_database_engine
+    from timebank.storage.engine import create_database_engine, write_transaction
 
     config = load_node_config(arguments.config)
     backup.restore(config.database_url, arguments.source, replace=arguments.replace)
     engine = create_database_engine(config.database_url, config.database.pool)
     try:
-        with engine.begin() as connection:
+        with write_transaction(engine) as connection:
             since = queue_resync(connection, SystemClock().now_micros(), secrets.randbits(63))
     finally:
         engine.dispose()
@@ -270,12 +270,12 @@ def cmd_node_statement(arguments: argparse.Namespace) -> int:
 def cmd_node_alarms(arguments: argparse.Namespace) -> int:
     """Lists open alarms, or clears one with a reason (on the node's own database)."""
     from timebank import alarms
-    from timebank.storage.engine import create_database_engine
+    from timebank.storage.engine import create_database_engine, write_transaction
 
     config = load_node_config(arguments.config)
     engine = create_database_engine(config.database_url, config.database.pool)
     try:
-        with engine.begin() as connection:
+        with write_transaction(engine) as connection:
             if arguments.clear is not None:
                 alarms.clear(connection, arguments.clear, arguments.reason, SystemClock().now_micros())
             found = alarms.open_alarms(connection)
@@ -879,8 +879,9 @@ def run(handler: Callable[[argparse.Namespace], int], arguments: argparse.Namesp
     except grpc.RpcError as error:
         code = error.code()
         if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-            address = _address(arguments)
-            print(f"error: node unreachable at {address} ({code.name}): {error.details()}", file=sys.stderr)
+            # Commands that talk to one node name it; others (the demo, say) name the status only.
+            where = f"node unreachable at {_address(arguments)}" if hasattr(arguments, "node") else "unavailable"
+            print(f"error: {where} ({code.name}): {error.details()}", file=sys.stderr)
             return EXIT_UNREACHABLE
         print(f"refused ({code.name}): {error.details()}", file=sys.stderr)
         return EXIT_REFUSED

@@ -3,7 +3,7 @@
 Owns the transport of the cross-node protocol for one node: a sender loop that wakes
 when the outbox has items (or acknowledgements are due) and delivers them in signed
 batches, and a poller loop that holds one long-poll Exchange open so the
-clearinghouse's items arrive at once. Every call has a deadline; a failed call (an
+clearinghouse's items arrive at once (the poll itself carries nothing). Every call has a deadline; a failed call (an
 unknown outcome included) is retried with the same items after a bounded exponential
 backoff with jitter, never guessed at. Every answer is verified (signature by a current
 clearinghouse key, addressed to this node, fresh, Merkle root) before its items are
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 QUERY_ITEMS_MAX = 1_000
 ACKS_MAX = 8_000
 STOPPED_POLL_SECONDS = 1.0
+ACK_DELAY_SECONDS = 0.05  # acknowledgements with nothing else to send wait this long for company
 
 
 @dataclass(frozen=True)
@@ -139,8 +140,13 @@ class ClearinghouseLink:
         self._wake.clear()
         if self._stopped_by_alarm():
             return False
-        items = self.crossing.outgoing(self.settings.batch_items_max - 2)
-        items += self._queries()
+        items = self._items_to_send()
+        if not items and self._acks_waiting():
+            # Acknowledgements alone are not urgent (the clearinghouse redelivers only after
+            # seconds): they wait a moment for items to travel with, saving an exchange.
+            self._wake.wait(timeout=ACK_DELAY_SECONDS)
+            self._wake.clear()
+            items = self._items_to_send()
         acks = self._take_acks()
         if acks:
             items.append(encode_item(ack_item(tuple(acks), self._next_nonce())))
@@ -154,15 +160,14 @@ class ClearinghouseLink:
         return True
 
     def _poll_once(self) -> bool:
+        """One empty Exchange, which the clearinghouse holds open until it has mail for us.
+
+        Acknowledgements are left to the sender loop (woken when they are queued), so an
+        answer's acknowledgements and the votes it causes travel in one batch.
+        """
         if self._stopped_by_alarm():
             return False
-        acks = self._take_acks()
-        items = [encode_item(ack_item(tuple(acks), self._next_nonce()))] if acks else []
-        try:
-            self._exchange(items)
-        except BaseException:
-            self._return_acks(acks)
-            raise
+        self._exchange([])
         return True
 
     def _exchange(self, items: list[bytes]) -> None:
@@ -201,6 +206,13 @@ class ClearinghouseLink:
             with self._acks_lock:
                 self._acks.extend(acknowledge)
             self._wake.set()
+
+    def _items_to_send(self) -> list[bytes]:
+        return self.crossing.outgoing(self.settings.batch_items_max - 2) + self._queries()
+
+    def _acks_waiting(self) -> bool:
+        with self._acks_lock:
+            return bool(self._acks)
 
     def _queries(self) -> list[bytes]:
         before = self.clock.now_micros() - self.settings.query_after_micros

@@ -21,6 +21,7 @@ from timebank.clock import Clock
 from timebank.errors import VerificationError
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.signing import KeyRing
+from timebank.storage.engine import write_transaction
 from timebank.storage.schema import peer_checkpoints
 from timebank.v1 import log_pb2 as lpb
 
@@ -67,7 +68,7 @@ class Witness:
         if not signed.checkpoint or (signed.checkpoint, signed.signature) == self._last_kept:
             return  # the one kept last time: verified then
         checkpoint = logformat.verify_checkpoint(signed, self.key_ring, CLEARINGHOUSE_ID)
-        with self.engine.begin() as connection:
+        with write_transaction(self.engine) as connection:
             stored = _stored(connection)
             old_size, old_root = (stored.size, bytes(stored.root_hash)) if stored else (0, b"")
             if checkpoint.size < old_size:

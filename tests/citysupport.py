@@ -22,6 +22,7 @@ from timebank import processes
 from timebank.city import NodePlan, init_city
 from timebank.clock import SystemClock
 from timebank.protocol import CLEARINGHOUSE_ID
+from timebank.storage.engine import write_transaction
 from timebank.v1 import ledger_pb2 as pb
 
 WAIT_SECONDS_MAX = 30.0
@@ -113,7 +114,7 @@ class RunningTestCity:
 
     def clearinghouse_sql(self, statement: str) -> list[tuple[object, ...]]:
         assert self.clearinghouse is not None
-        with self.clearinghouse.coordinator.books.engine.begin() as connection:
+        with write_transaction(self.clearinghouse.coordinator.books.engine) as connection:
             result = connection.execute(text(statement))
             return [tuple(row) for row in result] if result.returns_rows else []
 

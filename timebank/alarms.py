@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from timebank.errors import NotFound
+from timebank.storage.engine import write_transaction
 from timebank.storage.schema import alarms
 
 SPLIT_VIEW = "split-view"
@@ -31,7 +32,7 @@ class Alarm:
 
 def raise_alarm(engine: Engine, kind: str, detail: str, now_micros: int) -> None:
     """Records the alarm in its own transaction (so it stays when the caller's work rolls back)."""
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         record(connection, kind, detail, now_micros)
 
 

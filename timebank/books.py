@@ -47,6 +47,7 @@ from timebank.ledger.model import (
     format_id,
 )
 from timebank.storage import ledger_store as store
+from timebank.storage.engine import write_transaction
 
 STATEMENT_PAGE_MAX = 1_000
 STATEMENT_PAGE_DEFAULT = 100
@@ -220,7 +221,7 @@ class Books:
         self._refuse_if_halted()
         for attempt in range(1, WRITE_ATTEMPTS_MAX + 1):
             try:
-                with self.engine.begin() as connection:
+                with write_transaction(self.engine) as connection:
                     result = work(connection)
                     totals = store.books_totals(connection)
                     if not totals.balanced:

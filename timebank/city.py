@@ -35,7 +35,7 @@ from timebank.config import parse_listen_address, toml_string
 from timebank.errors import ConfigError
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.signing import KeyRecord
-from timebank.storage.engine import create_database_engine
+from timebank.storage.engine import create_database_engine, write_transaction
 
 # Zhongshan's towns and sub-districts (镇街), then departments (部门) with teams.
 DISTRICTS = [
@@ -162,7 +162,7 @@ def init_city(
             issue_tls(authority, node.node_id, node_directory / "tls", now)
             keys.write_key_ring_file(config.path(config.clearinghouse.keys_file), [ch_record])
             public = keys.public_bytes(keys.load_signing_key(config.signing_key_path).public_key())
-            with engine.begin() as connection:
+            with write_transaction(engine) as connection:
                 registry.admit(
                     connection,
                     node_id=node.node_id,

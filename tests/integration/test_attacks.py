@@ -42,6 +42,7 @@ from timebank.protocol import (
     prepare_item,
     vote_item,
 )
+from timebank.storage.engine import write_transaction
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import clearing_pb2_grpc as cpb_grpc
 from timebank.v1 import ledger_pb2 as pb
@@ -198,7 +199,7 @@ def assert_refused(
 def registry_write(city: RunningTestCity, change: Callable[[Connection], T]) -> T:
     """A change to the registry, made the way an operator makes it: in one transaction."""
     assert city.clearinghouse is not None
-    with city.clearinghouse.coordinator.books.engine.begin() as connection:
+    with write_transaction(city.clearinghouse.coordinator.books.engine) as connection:
         return change(connection)
 
 

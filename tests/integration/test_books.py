@@ -15,7 +15,7 @@ from timebank.books import Books
 from timebank.clock import FakeClock
 from timebank.errors import BatchTooLarge, LedgerHalted, NotFound, RequestInvalid
 from timebank.ledger.model import Outcome, TransferKind, TransferState
-from timebank.storage.engine import create_database_engine
+from timebank.storage.engine import create_database_engine, write_transaction
 from timebank.storage.schema import metadata, refusals, transfers
 
 
@@ -134,7 +134,7 @@ def test_a_full_batch_is_one_transaction(books: Books) -> None:
 def test_unbalanced_books_halt_all_writes(books: Books) -> None:
     books.create_accounts([member_spec(1)])
     books.submit([move(1, ISSUANCE, member(1), 100)])
-    with books.engine.begin() as connection:  # damage done behind the ledger's back
+    with write_transaction(books.engine) as connection:  # damage done behind the ledger's back
         connection.execute(
             text(
                 f"UPDATE accounts SET credits_posted_minutes = credits_posted_minutes + 7 WHERE id = '{member(1):032x}'"
@@ -150,7 +150,7 @@ def test_unbalanced_books_halt_all_writes(books: Books) -> None:
 
 
 def test_check_at_start_halts_unbalanced_books(books: Books) -> None:
-    with books.engine.begin() as connection:
+    with write_transaction(books.engine) as connection:
         connection.execute(text(f"UPDATE accounts SET debits_pending_minutes = 3 WHERE id = '{ISSUANCE:032x}'"))
     books.check_balanced()
     assert "debits pending 3 vs credits pending 0" in (books.halted_reason or "")
@@ -160,7 +160,7 @@ def test_database_constraints_refuse_an_overdraft_written_directly(books: Books)
     from sqlalchemy.exc import IntegrityError
 
     books.create_accounts([member_spec(1)])
-    with pytest.raises(IntegrityError), books.engine.begin() as connection:
+    with pytest.raises(IntegrityError), write_transaction(books.engine) as connection:
         connection.execute(text(f"UPDATE accounts SET debits_posted_minutes = 5 WHERE id = '{member(1):032x}'"))
 
 
@@ -172,7 +172,7 @@ def test_rules_and_database_disagreeing_halts_the_books(templates: Any, tmp_path
     books.create_system_accounts("test")
     books.create_accounts([member_spec(1, cap_minutes=100), member_spec(2)])
     books.submit([move(1, ISSUANCE, member(1), 100)])
-    with books.engine.begin() as connection:
+    with write_transaction(books.engine) as connection:
         connection.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
         connection.execute(text(f"UPDATE accounts SET cap_minutes = 50 WHERE id = '{member(1):032x}'"))
         connection.exec_driver_sql("PRAGMA ignore_check_constraints = OFF")

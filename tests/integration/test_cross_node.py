@@ -14,6 +14,7 @@ from clearinghouse.coordinator import node_account_id
 from tests.citysupport import NODES, RunningTestCity, make_city, raw, wait_for
 from timebank.clock import SystemClock
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind
+from timebank.storage.engine import write_transaction
 from timebank.v1 import ledger_pb2 as pb
 
 CLEARING = raw(SYSTEM_ACCOUNT_IDS[AccountKind.CLEARING])
@@ -217,7 +218,7 @@ def test_suspended_counterparty_aborts_and_reinstated_commits(city: RunningTestC
     payer = city.member("shiqi", 1, minutes=100)
     payee = city.member("dongqu", 2)
     engine = city.clearinghouse.coordinator.books.engine
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         registry.set_status(connection, "dongqu", registry.SUSPENDED, "audit", SystemClock().now_micros())
     city.submit(
         "shiqi",
@@ -228,7 +229,7 @@ def test_suspended_counterparty_aborts_and_reinstated_commits(city: RunningTestC
         amount_minutes=10,
     )
     assert "node 'dongqu' is suspended" in city.final("shiqi", raw(0xF1)).reason
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         registry.set_status(connection, "dongqu", registry.ACTIVE, "audit done", SystemClock().now_micros())
     city.submit(
         "shiqi",

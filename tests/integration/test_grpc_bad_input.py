@@ -13,6 +13,7 @@ from nodes.client import NodeClient
 from nodes.server import RunningNode
 from tests.support import ISSUANCE, member, transfer_id
 from timebank.ledger.model import AMOUNT_MINUTES_MAX
+from timebank.storage.engine import write_transaction
 from timebank.v1 import ledger_pb2 as pb
 
 SINGLE = pb.TRANSFER_KIND_SINGLE_PHASE
@@ -314,7 +315,7 @@ def test_health_and_reflection_are_served(node_address: str, node: RunningNode) 
 def test_a_halted_node_refuses_writes_with_data_loss(client: NodeClient, node: RunningNode, node_address: str) -> None:
     from sqlalchemy import text
 
-    with node.books.engine.begin() as connection:
+    with write_transaction(node.books.engine) as connection:
         connection.execute(text(f"UPDATE accounts SET credits_pending_minutes = 9 WHERE id = '{member(2):032x}'"))
     refused_message = transfer(2, ISSUANCE, member(2), 5)
     with pytest.raises(grpc.RpcError) as caught:

@@ -20,7 +20,7 @@ from tests.integration.test_settlement import _close_and_collect, _report
 from timebank.audit import export
 from timebank.audit.verify import verify_directory
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind
-from timebank.storage.engine import backend_name, create_database_engine
+from timebank.storage.engine import backend_name, create_database_engine, write_transaction
 from timebank.v1 import ledger_pb2 as pb
 from timebank.v1 import log_pb2_grpc as lpb_grpc
 
@@ -68,7 +68,7 @@ def _lose(database_url: str) -> None:
         return
     engine = create_database_engine(database_url)
     try:
-        with engine.begin() as connection:
+        with write_transaction(engine) as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
     finally:

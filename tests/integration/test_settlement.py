@@ -25,6 +25,7 @@ from timebank.audit.verify import verify_directory
 from timebank.envelope import seal
 from timebank.errors import VerificationError
 from timebank.protocol import CLEARINGHOUSE_ID, CycleClosed, cycle_closed_item, decode_item, encode_item
+from timebank.storage.engine import write_transaction
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import clearing_pb2_grpc as cpb_grpc
 from timebank.v1 import ledger_pb2 as pb
@@ -107,13 +108,13 @@ def test_breaks_injected_at_a_node_and_in_a_stored_statement_are_reported(city: 
     moved = _traffic(city)
     assert city.clearinghouse is not None
     # dongqu's books say the first transfer moved 91 minutes, the clearinghouse's 90.
-    with city.nodes["dongqu"].books.engine.begin() as connection:
+    with write_transaction(city.nodes["dongqu"].books.engine) as connection:
         connection.execute(
             text("UPDATE remote_transfers SET amount_minutes = 91 WHERE transfer_id = :id"), {"id": moved[0].hex()}
         )
     closed = _close_and_collect(city)
     # A byte of canlian's stored statement flipped: its signature no longer verifies.
-    with city.clearinghouse.coordinator.books.engine.begin() as connection:
+    with write_transaction(city.clearinghouse.coordinator.books.engine) as connection:
         signed = connection.execute(text("SELECT signed FROM statements WHERE node_id = 'canlian'")).scalar_one()
         page = lpb.SignedStatement.FromString(bytes(signed))
         page.signature = bytes([page.signature[0] ^ 1]) + page.signature[1:]

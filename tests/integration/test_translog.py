@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from timebank import keys, logformat, merkle, translog
 from timebank.errors import RequestInvalid, VerificationError
 from timebank.signing import KeyRecord, KeyRing
-from timebank.storage.engine import create_database_engine
+from timebank.storage.engine import create_database_engine, write_transaction
 from timebank.v1 import log_pb2 as lpb
 
 SIZE = 70
@@ -35,10 +35,10 @@ def _filled(engine: Engine) -> list[bytes]:
     """A log of SIZE entries appended in uneven batches; returns every entry's bytes."""
     _, record = _owner_key()
     generator = random.Random(3)
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         translog.start(connection, "owner", [record], 1, "key-known")
     while True:
-        with engine.begin() as connection:
+        with write_transaction(engine) as connection:
             size = translog.size(connection)
             if size >= SIZE:
                 break
@@ -80,7 +80,7 @@ def test_entries_chain_and_carry_their_index(engine: Engine) -> None:
 def test_checkpoints_are_signed_and_published_once_per_size(engine: Engine) -> None:
     leaves = _filled(engine)
     private_key, record = _owner_key()
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         first = translog.publish(connection, private_key, 1_000)
         assert translog.publish(connection, private_key, 2_000) == first
     verified = logformat.verify_checkpoint(first, KeyRing([record]), "owner")

@@ -1,22 +1,28 @@
 """The one place that creates database engines.
 
 SQLite: one file per node, WAL journal, synchronous=FULL (every commit is durable),
-foreign keys on, and BEGIN IMMEDIATE so a writer takes the write lock at the start of
-its transaction (writers queue instead of failing to upgrade a read lock).
+foreign keys on. A transaction opened with write_transaction begins IMMEDIATE: it takes
+the write lock at its start, so writers queue instead of failing to upgrade a read lock.
+Any other transaction (engine.connect(), a read) begins deferred: it reads a snapshot
+and never waits for, nor holds up, a writer.
 PostgreSQL through psycopg 3, with a bounded connection pool.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from timebank.errors import ConfigError
 
 SQLITE_BUSY_TIMEOUT_MILLISECONDS = 30_000
+# The execution option write_transaction sets: the SQLite BEGIN takes the write lock.
+_WRITE_OPTION = "timebank_writes"
 
 
 @dataclass(frozen=True)
@@ -80,4 +86,17 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        writes = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+@contextlib.contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that writes, committed when the block ends (rolled back on an exception).
+
+    Every write goes through here: on SQLite it begins IMMEDIATE (see the module's docstring).
+    """
+    with engine.connect() as connection:
+        connection.execution_options(**{_WRITE_OPTION: True})
+        with connection.begin():
+            yield connection

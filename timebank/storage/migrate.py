@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from timebank.errors import ConfigError
+from timebank.storage.engine import write_transaction
 
 MIGRATIONS = pathlib.Path(__file__).resolve().parent / "migrations"
 
@@ -49,6 +50,6 @@ def require_current(engine: Engine, migrate_command: str) -> str:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     config = _config()
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
