@@ -4,10 +4,12 @@ never an overdraft, on SQLite and PostgreSQL, through separate engines and over 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import text
 
 from nodes.client import NodeClient
 from nodes.server import RunningNode
@@ -15,7 +17,7 @@ from tests.support import ISSUANCE, member, member_spec, move, transfer_id
 from timebank.books import Books
 from timebank.clock import FakeClock
 from timebank.ledger.model import Outcome, TransferKind
-from timebank.storage.engine import create_database_engine
+from timebank.storage.engine import create_database_engine, write_transaction
 from timebank.v1 import ledger_pb2 as pb
 
 WRITERS = 6
@@ -139,3 +141,40 @@ def test_concurrent_retries_of_one_id_apply_once(books: Books, database_url: str
     run_writers(work)
     assert outcomes == Counter({Outcome.OK: 1, Outcome.EXISTS: writers - 1})
     assert books.account(member(1)).balance_minutes == 45
+
+
+def test_a_read_does_not_wait_for_a_writer(books: Books) -> None:
+    """While one writer holds its transaction open, a read answers at once from the last
+    commit; a second writer waits for the first (SQLite: BEGIN IMMEDIATE only for writes)."""
+    engine = books.engine
+    writer_holding, release = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def first_writer() -> None:
+        with write_transaction(engine) as connection:
+            connection.execute(text("SELECT 1"))
+            writer_holding.set()
+            release.wait(timeout=30)
+            order.append("first committed")
+
+    def second_writer() -> None:
+        with write_transaction(engine):
+            order.append("second began")
+
+    threads = [threading.Thread(target=first_writer)]
+    threads[0].start()
+    assert writer_holding.wait(timeout=30)
+    started = time.perf_counter()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT 1")).scalar_one() == 1
+    read_seconds = time.perf_counter() - started
+    threads.append(threading.Thread(target=second_writer))
+    threads[1].start()
+    time.sleep(0.2)  # long enough for the second writer to begin, were it not held up
+    release.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert read_seconds < 5, f"a read waited {read_seconds:.1f} s for a writer"
+    expected_order = ["first committed", "second began"]
+    if engine.dialect.name == "sqlite":  # PostgreSQL writers lock rows, not the database
+        assert order == expected_order
