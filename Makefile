@@ -6,8 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PGDIR ?= /tmp/timebank-test-postgresql-$(shell id -u)
 PYTEST_ARGS ?=
+SEEDS ?= 200
 
-.PHONY: demo demo-postgresql test test-sqlite bench proto lint clean venv
+.PHONY: demo demo-postgresql test test-sqlite simulate bench proto lint clean venv
 
 $(BIN)/timebank: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,8 +42,14 @@ test: venv
 test-sqlite: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The deterministic fault simulation (what CI runs after the tests): SEEDS seeds.
+simulate: venv
+	$(BIN)/timebank simulate --seeds $(SEEDS)
+
+# The benchmark: bench.json and PNG charts in bench-charts/ (matplotlib, the [plot] extra).
 bench: venv
-	$(BIN)/timebank bench --out bench.json
+	$(BIN)/python -m pip install --quiet -e '.[plot]'
+	$(BIN)/timebank bench --out bench.json --plot bench-charts
 
 proto: venv
 	$(BIN)/python scripts/generate_proto.py

@@ -44,6 +44,16 @@ class ExchangeSettings:
     insecure: bool = False
 
 
+@dataclass(frozen=True)
+class Handled:
+    """A node's batch, applied: who sent it, the checkpoint it named, the items to answer."""
+
+    sender_id: str
+    seen_checkpoint_size: int
+    answer: list[bytes]
+    poll: bool  # the batch carried no items: the answer may wait for mail
+
+
 class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
     def __init__(
         self,
@@ -82,11 +92,25 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
 
     @translate_errors
     def _exchange(self, request: cpb.SignedBatch, context: grpc.ServicerContext) -> cpb.SignedBatch:
+        peer = None if self.settings.insecure else pki.peer_party(context)
+        handled = self.handle(request, peer)
+        answer = handled.answer
+        # Only an empty batch is a poll: a node sending items (even only acknowledgements)
+        # must get its answer at once, or what it queues meanwhile waits out the poll.
+        if not answer and handled.poll and _wait_allowed(context, self.settings.long_poll_seconds):
+            answer = self.coordinator.wait_for_mail(handled.sender_id, self.settings.long_poll_seconds)
+        return self.seal_reply(handled, answer)
+
+    def handle(self, request: cpb.SignedBatch, peer: str | None) -> Handled:
+        """Opens and checks a node's batch and applies its items; what to answer.
+
+        peer: the party the transport authenticated (None: not checked). Transport-free:
+        the gRPC servicer and the simulator (timebank.sim) both call it.
+        """
         if len(request.items) > self.settings.batch_items_max:
             raise BatchTooLarge(
                 f"items: got {len(request.items)}, want at most {self.settings.batch_items_max} per batch"
             )
-        peer = None if self.settings.insecure else pki.peer_party(context)
         with self.coordinator.books.engine.connect() as connection:
             ring = registry.key_ring(connection)
         opened = open_batch(
@@ -104,19 +128,19 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
         answer = self.coordinator.exchange(
             header.sender_id, header.batch_id, header.created_at_micros, opened.items, received
         )
-        # Only an empty batch is a poll: a node sending items (even only acknowledgements)
-        # must get its answer at once, or what it queues meanwhile waits out the poll.
-        if not answer and not opened.items and _wait_allowed(context, self.settings.long_poll_seconds):
-            answer = self.coordinator.wait_for_mail(header.sender_id, self.settings.long_poll_seconds)
+        return Handled(header.sender_id, header.seen_checkpoint_size, answer, poll=not opened.items)
+
+    def seal_reply(self, handled: Handled, answer: list[bytes]) -> cpb.SignedBatch:
+        """The signed answer, with the latest checkpoint and the proof from the node's one."""
         reply = seal(
             CLEARINGHOUSE_ID,
-            header.sender_id,
+            handled.sender_id,
             answer,
             self.signing_key,
             batch_id=self.random_bytes(16),
             created_at_micros=self.clock.now_micros(),
         )
-        self._attach_checkpoint(reply, header.seen_checkpoint_size)
+        self._attach_checkpoint(reply, handled.seen_checkpoint_size)
         return reply
 
     def _check_seen_checkpoint(self, header: cpb.BatchHeader) -> None:

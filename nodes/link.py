@@ -28,6 +28,7 @@ from timebank.envelope import open_batch, seal
 from timebank.errors import TimebankError
 from timebank.protocol import CLEARINGHOUSE_ID, ack_item, encode_item, query_item
 from timebank.signing import KeyRing
+from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import clearing_pb2_grpc as cpb_grpc
 from timebank.v1 import log_pb2 as lpb
 
@@ -48,34 +49,130 @@ class LinkSettings:
     server_party: str = CLEARINGHOUSE_ID
 
 
-class ClearinghouseLink:
+@dataclass(frozen=True)
+class Request:
+    """A signed batch for the clearinghouse, with what the answer is checked against."""
+
+    batch: cpb.SignedBatch
+    seen_checkpoint: tuple[int, bytes]  # the checkpoint named in the header: the proof starts there
+    acks: list[int]  # the acknowledgements it carries: given back if no answer comes
+
+
+class LinkProtocol:
+    """The node's side of one exchange, with no transport: seal a batch, accept the answer.
+
+    ClearinghouseLink carries these over gRPC; the simulator (timebank.sim) carries them
+    over its own network, so both run the same checks in the same order.
+    """
+
     def __init__(
         self,
         crossing: Crossing,
         node_id: str,
         signing_key: Ed25519PrivateKey,
         key_ring: KeyRing,
-        channel: grpc.Channel,
         settings: LinkSettings,
         clock: Clock,
         random_bytes: Callable[[int], bytes],
-        jitter: random.Random,
     ) -> None:
         self.crossing = crossing
         self.node_id = node_id
         self.signing_key = signing_key
         self.key_ring = key_ring
-        self.channel = channel
-        self.stub = cpb_grpc.ClearinghouseStub(channel)
         self.settings = settings
         self.clock = clock
         self.random_bytes = random_bytes
-        self.jitter = jitter
-        self._stopping = threading.Event()
-        self._wake = threading.Event()
         self._acks: list[int] = []
         self._acks_lock = threading.Lock()
         self._nonce = 0
+
+    def items_to_send(self) -> list[bytes]:
+        """Outbox items not yet acknowledged, and queries about legs held too long."""
+        return self.crossing.outgoing(self.settings.batch_items_max - 2) + self._queries()
+
+    def acks_waiting(self) -> bool:
+        with self._acks_lock:
+            return bool(self._acks)
+
+    def request(self, items: list[bytes], *, with_acks: bool) -> Request:
+        """A signed batch of items (plus the acknowledgements due, when with_acks)."""
+        acks = self._take_acks() if with_acks else []
+        if acks:
+            items = [*items, encode_item(ack_item(tuple(acks), self._next_nonce()))]
+        seen = self.crossing.witness.seen()
+        batch = seal(
+            self.node_id,
+            self.settings.server_party,
+            items,
+            self.signing_key,
+            batch_id=self.random_bytes(16),
+            created_at_micros=self.clock.now_micros(),
+            seen_checkpoint=seen,
+        )
+        return Request(batch, seen, acks)
+
+    def failed(self, request: Request) -> None:
+        """No answer came (an unknown outcome): its acknowledgements go out again later."""
+        if request.acks:
+            with self._acks_lock:
+                self._acks[:0] = request.acks
+
+    def accept(self, request: Request, response: cpb.SignedBatch) -> int:
+        """Verifies the answer, checks the checkpoint it carries, applies its items;
+        returns how many acknowledgements it queued (the sender loop sends them)."""
+        opened = open_batch(
+            response,
+            self.key_ring,
+            expected_recipient=self.node_id,
+            now_micros=self.clock.now_micros(),
+            skew_micros_max=self.settings.clock_skew_micros_max,
+            expected_sender=self.settings.server_party,
+            items_max=2 * self.settings.batch_items_max + 8_000,
+        )
+        self.crossing.witness.observe(response.checkpoint, response.consistency_proof, request.seen_checkpoint)
+        if opened.items:
+            failpoints.hit("node.answer-verified")
+        received = lpb.ReceivedBatch(header=response.header, key_id=response.key_id, signature=response.signature)
+        acknowledge = self.crossing.receive(list(opened.items), received)
+        if opened.items:
+            failpoints.hit("node.answer-applied")
+        if acknowledge:
+            with self._acks_lock:
+                self._acks.extend(acknowledge)
+        return len(acknowledge)
+
+    def _queries(self) -> list[bytes]:
+        before = self.clock.now_micros() - self.settings.query_after_micros
+        held = self.crossing.held_before(before, QUERY_ITEMS_MAX)
+        return [encode_item(query_item(tuple(held), self._next_nonce()))] if held else []
+
+    def _take_acks(self) -> list[int]:
+        with self._acks_lock:
+            taken, self._acks = self._acks[:ACKS_MAX], self._acks[ACKS_MAX:]
+        return taken
+
+    def _next_nonce(self) -> int:
+        self._nonce += 1
+        return int.from_bytes(self.random_bytes(8), "big") ^ self._nonce
+
+
+class ClearinghouseLink:
+    """Two loops that carry LinkProtocol's batches over a gRPC channel."""
+
+    def __init__(
+        self,
+        protocol: LinkProtocol,
+        channel: grpc.Channel,
+        jitter: random.Random,
+    ) -> None:
+        self.protocol = protocol
+        self.crossing = protocol.crossing
+        self.settings = protocol.settings
+        self.channel = channel
+        self.stub = cpb_grpc.ClearinghouseStub(channel)
+        self.jitter = jitter
+        self._stopping = threading.Event()
+        self._wake = threading.Event()
         self._threads = [
             threading.Thread(target=self._loop, args=(self._send_once,), name="link-sender", daemon=True),
             threading.Thread(target=self._loop, args=(self._poll_once,), name="link-poller", daemon=True),
@@ -140,23 +237,16 @@ class ClearinghouseLink:
         self._wake.clear()
         if self._stopped_by_alarm():
             return False
-        items = self._items_to_send()
-        if not items and self._acks_waiting():
+        items = self.protocol.items_to_send()
+        if not items and self.protocol.acks_waiting():
             # Acknowledgements alone are not urgent (the clearinghouse redelivers only after
             # seconds): they wait a moment for items to travel with, saving an exchange.
             self._wake.wait(timeout=ACK_DELAY_SECONDS)
             self._wake.clear()
-            items = self._items_to_send()
-        acks = self._take_acks()
-        if acks:
-            items.append(encode_item(ack_item(tuple(acks), self._next_nonce())))
-        if not items:
+            items = self.protocol.items_to_send()
+        if not items and not self.protocol.acks_waiting():
             return False
-        try:
-            self._exchange(items)
-        except BaseException:
-            self._return_acks(acks)
-            raise
+        self._exchange(items, with_acks=True)
         return True
 
     def _poll_once(self) -> bool:
@@ -167,68 +257,24 @@ class ClearinghouseLink:
         """
         if self._stopped_by_alarm():
             return False
-        self._exchange([])
+        self._exchange([], with_acks=False)
         return True
 
-    def _exchange(self, items: list[bytes]) -> None:
-        seen = self.crossing.witness.seen()
-        request = seal(
-            self.node_id,
-            self.settings.server_party,
-            items,
-            self.signing_key,
-            batch_id=self.random_bytes(16),
-            created_at_micros=self.clock.now_micros(),
-            seen_checkpoint=seen,
-        )
-        log.debug("exchange: sending %d items", len(items))
-        response = self.stub.Exchange(request, timeout=self.settings.exchange_deadline_seconds)
+    def _exchange(self, items: list[bytes], *, with_acks: bool) -> None:
+        request = self.protocol.request(items, with_acks=with_acks)
+        log.debug("exchange: sending %d items", len(request.batch.items))
+        try:
+            response = self.stub.Exchange(request.batch, timeout=self.settings.exchange_deadline_seconds)
+        except BaseException:
+            self.protocol.failed(request)
+            raise
         log.debug("exchange: received %d items", len(response.items))
-        opened = open_batch(
-            response,
-            self.key_ring,
-            expected_recipient=self.node_id,
-            now_micros=self.clock.now_micros(),
-            skew_micros_max=self.settings.clock_skew_micros_max,
-            expected_sender=self.settings.server_party,
-            items_max=2 * self.settings.batch_items_max + 8_000,
-        )
-        self.crossing.witness.observe(response.checkpoint, response.consistency_proof, seen)
         with self._counts:
             self.exchanges += 1
-        if opened.items:
-            failpoints.hit("node.answer-verified")
-        received = lpb.ReceivedBatch(header=response.header, key_id=response.key_id, signature=response.signature)
-        acknowledge = self.crossing.receive(list(opened.items), received)
-        if opened.items:
-            failpoints.hit("node.answer-applied")
-        if acknowledge:
-            with self._acks_lock:
-                self._acks.extend(acknowledge)
+        try:
+            queued = self.protocol.accept(request, response)
+        except BaseException:
+            self.protocol.failed(request)
+            raise
+        if queued:
             self._wake.set()
-
-    def _items_to_send(self) -> list[bytes]:
-        return self.crossing.outgoing(self.settings.batch_items_max - 2) + self._queries()
-
-    def _acks_waiting(self) -> bool:
-        with self._acks_lock:
-            return bool(self._acks)
-
-    def _queries(self) -> list[bytes]:
-        before = self.clock.now_micros() - self.settings.query_after_micros
-        held = self.crossing.held_before(before, QUERY_ITEMS_MAX)
-        return [encode_item(query_item(tuple(held), self._next_nonce()))] if held else []
-
-    def _take_acks(self) -> list[int]:
-        with self._acks_lock:
-            taken, self._acks = self._acks[:ACKS_MAX], self._acks[ACKS_MAX:]
-        return taken
-
-    def _return_acks(self, acks: list[int]) -> None:
-        if acks:
-            with self._acks_lock:
-                self._acks[:0] = acks
-
-    def _next_nonce(self) -> int:
-        self._nonce += 1
-        return int.from_bytes(self.random_bytes(8), "big") ^ self._nonce

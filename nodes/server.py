@@ -24,7 +24,7 @@ from grpc_reflection.v1alpha import reflection
 
 from nodes.config import NodeConfig
 from nodes.crossing import Crossing
-from nodes.link import ClearinghouseLink, LinkSettings
+from nodes.link import ClearinghouseLink, LinkProtocol, LinkSettings
 from nodes.metrics import NodeCollector
 from nodes.service import LinkStatus, NodeIdentity, NodeLedgerService
 from nodes.witness import Witness
@@ -164,12 +164,11 @@ def open_link(
         )
         options = CHANNEL_OPTIONS + pki.channel_options(settings.party_id)
         channel = grpc.secure_channel(settings.address, credentials, options=options)
-    link = ClearinghouseLink(
+    protocol = LinkProtocol(
         crossing,
         config.node.id,
         keys.load_signing_key(config.signing_key_path),
         key_ring,
-        channel,
         LinkSettings(
             exchange_deadline_seconds=settings.exchange_deadline_seconds,
             batch_items_max=settings.batch_items_max,
@@ -180,8 +179,8 @@ def open_link(
         ),
         clock,
         random_bytes,
-        random.Random(int.from_bytes(random_bytes(8), "big")),
     )
+    link = ClearinghouseLink(protocol, channel, random.Random(int.from_bytes(random_bytes(8), "big")))
     crossing.on_outbox = link.wake
     return crossing, link
 

@@ -12,6 +12,7 @@
     timebank check-config   check a party's config, keys, certificates and database before serving
     timebank demo           the main job: a node on loopback with real traffic
     timebank bench          throughput beside this machine's own baselines
+    timebank simulate       the deterministic fault simulation over many seeds
 
 Run `timebank COMMAND --help` for each. This module only parses and dispatches; it is
 the one place (with the service entry points) that binds the real clock and randomness.
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     from clearinghouse import cli as clearinghouse_cli
     from nodes import cli as node_cli
     from timebank import bench, checkconfig, city, demo, keycli, status
+    from timebank.sim import cli as simulate_cli
 
     parser = argparse.ArgumentParser(prog="timebank", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"timebank {__version__}")
@@ -48,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     checkconfig.register(subparsers)
     keycli.register(subparsers)
     status.register(subparsers)
+    simulate_cli.register(subparsers)
     audit = subparsers.add_parser("audit", help="the auditor's commands: export, verify, prove, verify-proof")
     audit.add_argument("args", nargs=argparse.REMAINDER, help="see `timebank audit --help`")
     audit.set_defaults(handler=lambda arguments: audit_main(arguments.args))
