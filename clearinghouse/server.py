@@ -23,11 +23,12 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from clearinghouse import proofs
+from clearinghouse import registry as node_registry
 from clearinghouse.config import ClearinghouseConfig
 from clearinghouse.coordinator import Coordinator, Settings
 from clearinghouse.metrics import ClearinghouseCollector
 from clearinghouse.service import ClearinghouseService, ExchangeSettings, SettlementService
-from timebank import keys, logs, metrics, pki, translog
+from timebank import keys, logcheck, logs, metrics, pki, translog
 from timebank.books import Books
 from timebank.clock import Clock, SystemClock
 from timebank.errors import ConfigError
@@ -35,7 +36,6 @@ from timebank.logservice import LogService, Publisher
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.signing import KeyRecord
 from timebank.storage import migrate
-from timebank.storage.engine import create_database_engine
 from timebank.v1 import clearing_pb2, clearing_pb2_grpc, log_pb2, log_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -71,12 +71,9 @@ class RunningClearinghouse:
 
 
 def open_books(config: ClearinghouseConfig, clock: Clock) -> Books:
-    engine = create_database_engine(config.database_url, config.database.pool)
-    try:
-        migrate.require_current(engine, "timebank clearinghouse migrate --config FILE")
-    except ConfigError:
-        engine.dispose()
-        raise
+    engine = migrate.open_current(
+        config.database_url, config.database.pool, "timebank clearinghouse migrate --config FILE"
+    )
     return Books(engine, clock, batch_size_max=2 * config.protocol.batch_items_max)
 
 
@@ -128,9 +125,13 @@ def create_server(
     )
     coordinator = Coordinator(books, clock, settings)
     signing_key = keys.load_signing_key(config.path(config.keys.signing_key_file))
-    _start_log(books, signing_key, clock.now_micros())
+    with books.engine.connect() as connection:
+        ring = node_registry.key_ring(connection)
+    logcheck.halt_if_damaged(books, CLEARINGHOUSE_ID, ring)
     publisher = Publisher(books, signing_key, clock)
-    publisher.publish()
+    if not books.halted_reason:  # a damaged log gets no new entries
+        _start_log(books, signing_key, clock.now_micros())
+        publisher.publish()
     service = ClearinghouseService(
         coordinator,
         signing_key,

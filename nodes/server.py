@@ -28,14 +28,13 @@ from nodes.link import ClearinghouseLink, LinkProtocol, LinkSettings
 from nodes.metrics import NodeCollector
 from nodes.service import LinkStatus, NodeIdentity, NodeLedgerService
 from nodes.witness import Witness
-from timebank import keys, logs, metrics, pki, translog
+from timebank import keys, logcheck, logs, metrics, pki, translog
 from timebank.books import Books
 from timebank.clock import Clock, SystemClock
 from timebank.errors import ConfigError
 from timebank.logservice import LogService, Publisher
 from timebank.signing import KeyRecord, KeyRing
 from timebank.storage import migrate
-from timebank.storage.engine import create_database_engine
 from timebank.v1 import ledger_pb2, ledger_pb2_grpc, log_pb2, log_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -84,6 +83,8 @@ class _Checkpoints:
 
     def _run(self) -> None:
         while not self._stopping.wait(self.interval_seconds):
+            if self.publisher.books.halted_reason:
+                continue  # a halted ledger refuses writes: nothing to sign until it is restored
             try:
                 self.publisher.publish()
             except Exception:  # the next interval retries; a halted ledger refuses writes
@@ -96,12 +97,7 @@ class _Checkpoints:
 
 def open_books(config: NodeConfig, clock: Clock, on_halt: Callable[[str], None] | None = None) -> Books:
     """The node's books on its database; refuses a database whose schema is not current."""
-    engine = create_database_engine(config.database_url, config.database.pool)
-    try:
-        migrate.require_current(engine, "timebank node migrate --config FILE")
-    except ConfigError:
-        engine.dispose()
-        raise
+    engine = migrate.open_current(config.database_url, config.database.pool, "timebank node migrate --config FILE")
     return Books(
         engine,
         clock,
@@ -196,7 +192,11 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
 
     books = open_books(config, clock, on_halt)
     books.check_balanced()
-    start_log(config, books, clock.now_micros())
+    own_key = keys.load_signing_key(config.signing_key_path).public_key()
+    own = KeyRecord(keys.key_id(own_key), config.node.id, keys.public_bytes(own_key), 0)
+    logcheck.halt_if_damaged(books, config.node.id, KeyRing([own]))
+    if not books.halted_reason:  # a damaged log gets no new entries
+        start_log(config, books, clock.now_micros())
     publisher = Publisher(books, keys.load_signing_key(config.signing_key_path), clock)
     options = [
         ("grpc.max_receive_message_length", config.server.message_bytes_max),

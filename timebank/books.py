@@ -126,6 +126,10 @@ class Books:
         if not totals.balanced:
             self._halt(f"the books do not balance: {totals.describe()}")
 
+    def halt(self, reason: str) -> None:
+        """Refuses every write from now on (damage found at start, say); reads go on."""
+        self._halt(reason)
+
     def _halt(self, reason: str) -> None:
         with self._halt_lock:
             if self._halted_reason is not None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from timebank.errors import ConfigError
 
@@ -100,3 +101,19 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         connection.execution_options(**{_WRITE_OPTION: True})
         with connection.begin():
             yield connection
+
+
+def check_readable(engine: Engine) -> None:
+    """SQLite: PRAGMA quick_check over the whole file; ConfigError naming the damage when it
+    is not whole (a truncated or overwritten file). PostgreSQL checks its own pages."""
+    if engine.dialect.name != "sqlite":
+        return
+    where = engine.url.database
+    advice = "restore it from a backup: deploy/README.md, 'A party names damage at start'"
+    try:
+        with engine.connect() as connection:
+            problems = [str(row[0]) for row in connection.exec_driver_sql("PRAGMA quick_check(10)")]
+    except DBAPIError as error:
+        raise ConfigError(f"database.url: {where} cannot be read ({error.orig}); {advice}") from None
+    if problems != ["ok"]:
+        raise ConfigError(f"database.url: {where} is damaged: {'; '.join(problems)}; {advice}")

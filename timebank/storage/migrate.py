@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from timebank.errors import ConfigError
-from timebank.storage.engine import write_transaction
+from timebank.storage.engine import PoolSettings, check_readable, create_database_engine, write_transaction
 
 MIGRATIONS = pathlib.Path(__file__).resolve().parent / "migrations"
 
@@ -53,3 +53,16 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with write_transaction(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def open_current(url: str, pool: PoolSettings, migrate_command: str) -> Engine:
+    """A party's engine on a database that is readable (check_readable) and at the head
+    revision; ConfigError naming the damage or the command to run otherwise."""
+    engine = create_database_engine(url, pool)
+    try:
+        check_readable(engine)
+        require_current(engine, migrate_command)
+    except ConfigError:
+        engine.dispose()
+        raise
+    return engine
