@@ -32,18 +32,21 @@ from timebank import keys, logcheck, logs, metrics, pki, translog
 from timebank.books import Books
 from timebank.clock import Clock, SystemClock
 from timebank.errors import ConfigError
+from timebank.grpc_status import add_servicer
 from timebank.logservice import LogService, Publisher
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.signing import KeyRecord
 from timebank.storage import migrate
-from timebank.v1 import clearing_pb2, clearing_pb2_grpc, log_pb2, log_pb2_grpc
+from timebank.v1 import clearing_pb2, log_pb2
 
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS_MIN = 2.0
 STOP_WAIT_SECONDS_MAX = 10.0
-SERVICE_NAME = clearing_pb2.DESCRIPTOR.services_by_name["Clearinghouse"].full_name
-LOG_SERVICE_NAME = log_pb2.DESCRIPTOR.services_by_name["TransparencyLog"].full_name
-SETTLEMENT_SERVICE_NAME = clearing_pb2.DESCRIPTOR.services_by_name["Settlement"].full_name
+SERVICE = clearing_pb2.DESCRIPTOR.services_by_name["Clearinghouse"]
+LOG_SERVICE = log_pb2.DESCRIPTOR.services_by_name["TransparencyLog"]
+SETTLEMENT_SERVICE = clearing_pb2.DESCRIPTOR.services_by_name["Settlement"]
+SERVICE_NAME, LOG_SERVICE_NAME = SERVICE.full_name, LOG_SERVICE.full_name
+SETTLEMENT_SERVICE_NAME = SETTLEMENT_SERVICE.full_name
 
 
 @dataclass
@@ -154,11 +157,11 @@ def create_server(
         maximum_concurrent_rpcs=config.server.workers_max * 4,
         interceptors=metrics.rpc_interceptors(registry),
     )
-    clearing_pb2_grpc.add_ClearinghouseServicer_to_server(service, server)
+    add_servicer(server, service, SERVICE)
     log_service = LogService(books.engine, publisher, proofs.Prover(books.engine, publisher))
-    log_pb2_grpc.add_TransparencyLogServicer_to_server(log_service, server)
+    add_servicer(server, log_service, LOG_SERVICE)
     settlement_service = SettlementService(coordinator, signing_key, config.server.insecure)
-    clearing_pb2_grpc.add_SettlementServicer_to_server(settlement_service, server)
+    add_servicer(server, settlement_service, SETTLEMENT_SERVICE)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(

@@ -3,11 +3,12 @@
 Owns the transport of the cross-node protocol for one node: a sender loop that wakes
 when the outbox has items (or acknowledgements are due) and delivers them in signed
 batches, and a poller loop that holds one long-poll Exchange open so the
-clearinghouse's items arrive at once (the poll itself carries nothing). Every call has a deadline; a failed call (an
-unknown outcome included) is retried with the same items after a bounded exponential
-backoff with jitter, never guessed at. Every answer is verified (signature by a current
-clearinghouse key, addressed to this node, fresh, Merkle root) before its items are
-applied.
+clearinghouse's items arrive at once (the poll itself carries nothing). LinkProtocol
+seals each batch and accepts each answer; ClearinghouseLink carries them over gRPC.
+Every call has a deadline; a failed call (an unknown outcome included) is retried with
+the same items after a bounded exponential backoff with jitter, never guessed at. Every
+answer is verified (signature by a current clearinghouse key, addressed to this node,
+fresh, Merkle root) before its items are applied.
 """
 
 from __future__ import annotations

@@ -32,15 +32,17 @@ from timebank import keys, logcheck, logs, metrics, pki, translog
 from timebank.books import Books
 from timebank.clock import Clock, SystemClock
 from timebank.errors import ConfigError
+from timebank.grpc_status import add_servicer
 from timebank.logservice import LogService, Publisher
 from timebank.signing import KeyRecord, KeyRing
 from timebank.storage import migrate
-from timebank.v1 import ledger_pb2, ledger_pb2_grpc, log_pb2, log_pb2_grpc
+from timebank.v1 import ledger_pb2, log_pb2
 
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS_MIN = 2.0
-SERVICE_NAME = ledger_pb2.DESCRIPTOR.services_by_name["NodeLedger"].full_name
-LOG_SERVICE_NAME = log_pb2.DESCRIPTOR.services_by_name["TransparencyLog"].full_name
+SERVICE = ledger_pb2.DESCRIPTOR.services_by_name["NodeLedger"]
+LOG_SERVICE = log_pb2.DESCRIPTOR.services_by_name["TransparencyLog"]
+SERVICE_NAME, LOG_SERVICE_NAME = SERVICE.full_name, LOG_SERVICE.full_name
 CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
     ("grpc.max_send_message_length", 64 * 1024 * 1024),
@@ -222,8 +224,8 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
     if link is not None:
         link_status = LinkStatus(config.clearinghouse.address, lambda: link.exchanges, lambda: link.failures)
     service = NodeLedgerService(books, identity, crossing, link_status)
-    ledger_pb2_grpc.add_NodeLedgerServicer_to_server(service, server)
-    log_pb2_grpc.add_TransparencyLogServicer_to_server(LogService(books.engine, publisher), server)
+    add_servicer(server, service, SERVICE)
+    add_servicer(server, LogService(books.engine, publisher), LOG_SERVICE)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         (SERVICE_NAME, LOG_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server

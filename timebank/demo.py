@@ -156,7 +156,7 @@ def demo_databases(backend: str, server_url: str | None, keep: bool) -> Iterator
     base = make_url(server_url)
     prefix = f"timebank_demo_{secrets.token_hex(4)}"
     names = {party: f"{prefix}_{party}" for party in (CLEARINGHOUSE_ID, *(p.node_id for p in CITY))}
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", pool_pre_ping=True)  # outlives a server restart
     try:
         with admin.connect() as connection:
             for name in names.values():

@@ -1,8 +1,11 @@
 """The one place that maps the project's errors and outcomes to gRPC status codes.
 
 Nothing escapes a servicer as UNKNOWN: `translate_errors` turns every TimebankError
-into its status with the error's message, and anything unexpected into INTERNAL with a
-reference the operator can find in the log.
+into its status with the error's message, a database lost mid-read into UNAVAILABLE (the
+caller retries), and anything unexpected into INTERNAL with a reference the operator can
+find in the log. `add_servicer` registers a servicer so that
+a request whose bytes do not parse as its message is INVALID_ARGUMENT, naming the message
+(gRPC's own handlers answer such bytes with INTERNAL).
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
 import grpc
+from google.protobuf import message_factory
+from google.protobuf.descriptor import ServiceDescriptor
+from google.protobuf.message import DecodeError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from timebank.errors import (
     BatchTooLarge,
@@ -82,6 +89,11 @@ def translate_errors(method: F) -> F:
             return method(self, request, context)
         except TimebankError as error:
             _abort(context, status_of(error), str(error))
+        except (OperationalError, InterfaceError) as error:
+            # A read lost its database (a restart, a broken connection): the caller retries.
+            detail = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+            log.warning("%s: the database is unavailable: %s", method.__name__, detail)
+            _abort(context, grpc.StatusCode.UNAVAILABLE, f"the database is unavailable, retry shortly: {detail}")
         except Exception:
             reference = uuid.uuid4().hex[:12]
             log.exception("internal error %s in %s", reference, method.__name__)
@@ -93,3 +105,47 @@ def translate_errors(method: F) -> F:
 def _abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str) -> NoReturn:
     context.abort(code, message)
     raise AssertionError("context.abort returns only by raising")
+
+
+class _Malformed:
+    """A request whose bytes did not parse: answered INVALID_ARGUMENT before the servicer runs."""
+
+    def __init__(self, message_name: str, error: str) -> None:
+        self.detail = f"request: not a valid {message_name}: {error or 'malformed protobuf'}"
+
+
+def add_servicer(server: grpc.Server, servicer: Any, service: ServiceDescriptor) -> None:
+    """Registers every (unary) method of service on server, with a deserializer that never raises."""
+    handlers = {}
+    for method in service.methods:
+        if method.client_streaming or method.server_streaming:
+            raise ValueError(f"{service.full_name}.{method.name}: only unary methods are registered here")
+        request_class = message_factory.GetMessageClass(method.input_type)
+        handlers[method.name] = grpc.unary_unary_rpc_method_handler(
+            _refusing_malformed(getattr(servicer, method.name)),
+            request_deserializer=_parse_or_malformed(request_class),
+            response_serializer=lambda response: response.SerializeToString(),
+        )
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service.full_name, handlers),))
+
+
+def _parse_or_malformed(request_class: Any) -> Callable[[bytes], Any]:
+    name = request_class.DESCRIPTOR.full_name
+
+    def parse(data: bytes) -> Any:
+        try:
+            return request_class.FromString(data)
+        except DecodeError as error:
+            return _Malformed(name, str(error))
+
+    return parse
+
+
+def _refusing_malformed(behaviour: Callable[[Any, grpc.ServicerContext], Any]) -> Callable[..., Any]:
+    @functools.wraps(behaviour)
+    def handle(request: Any, context: grpc.ServicerContext) -> Any:
+        if isinstance(request, _Malformed):
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, request.detail)
+        return behaviour(request, context)
+
+    return handle

@@ -19,12 +19,13 @@ import tempfile
 import traceback
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from clearinghouse.coordinator import decisions
 from nodes.crossing import COMMITTED, CrossRequest
 from timebank.errors import TimebankError
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, TransferKind, TransferRequest
+from timebank.ledger.model import Outcome as ItemOutcome
 from timebank.sim.bugs import BUGS
 from timebank.sim.checks import Submitted, final_violations, step_violations
 from timebank.sim.world import (
@@ -56,6 +57,7 @@ ACTION_WEIGHTS = {
     "tick": 2,
     "sweep": 1,
     "replay": 1,
+    "retry": 1,
 }
 
 
@@ -187,6 +189,8 @@ class Simulation:
             self._sweep()
         elif action == "replay":
             self._replay()
+        elif action == "retry":
+            self._retry()
 
     # -- the workload -----------------------------------------------------------------------
 
@@ -214,6 +218,29 @@ class Simulation:
                     request.amount_minutes,
                 )
             )
+
+    def _retry(self) -> None:
+        """A member's client sends an acknowledged transfer again, as it was or with another
+        amount: the same is answered EXISTS and applied once; another body is refused."""
+        if not self.submitted:
+            return
+        sent = self.generator.choice(self.submitted)
+        origin = sent.origin
+        request = CrossRequest(
+            sent.transfer_id, sent.origin_account, sent.counterparty, sent.counterparty_account, sent.amount_minutes
+        )
+        altered = self.generator.random() < 0.5
+        if altered:
+            request = replace(request, amount_minutes=request.amount_minutes % AMOUNT_MINUTES_MAX + 1)
+        self.outcome.faults["retried altered" if altered else "retried"] += 1
+        try:
+            outcome = self.nodes[origin].crossing.submit([request])[0].outcome
+        except TimebankError:
+            return
+        if not altered and outcome != ItemOutcome.EXISTS:
+            self._check([f"{origin}: transfer {request.id:x} sent again: {outcome.name}, want EXISTS"])
+        elif altered and outcome.succeeded:
+            self._check([f"{origin}: transfer {request.id:x} sent again with another amount was accepted"])
 
     def _send(self, node: SimNode, *, with_items: bool) -> None:
         items = node.link.items_to_send() if with_items else []

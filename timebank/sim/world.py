@@ -76,7 +76,26 @@ def seeded_bytes(generator: random.Random) -> Callable[[int], bytes]:
     return generator.randbytes
 
 
-class SimClearinghouse:
+class _Party:
+    """What a crash does to any party: every object is dropped, with everything not
+    committed (a node's unsent acknowledgements, say), and rebuilt from the file."""
+
+    books: Books
+    incarnation: int
+
+    def open(self) -> None:
+        raise NotImplementedError
+
+    def crash(self) -> None:
+        self.books.engine.dispose()
+        self.incarnation += 1
+        self.open()
+
+    def close(self) -> None:
+        self.books.engine.dispose()
+
+
+class SimClearinghouse(_Party):
     """The clearinghouse: its books, coordinator and servicer on one SQLite file."""
 
     def __init__(
@@ -131,17 +150,8 @@ class SimClearinghouse:
         self.service = ClearinghouseService(self.coordinator, self.key, exchange, self.clock, self.random_bytes)
         self.publisher = Publisher(self.books, self.key, self.clock)
 
-    def crash(self) -> None:
-        """Drops every object (nothing uncommitted survives) and reopens the file."""
-        self.books.engine.dispose()
-        self.incarnation += 1
-        self.open()
 
-    def close(self) -> None:
-        self.books.engine.dispose()
-
-
-class SimNode:
+class SimNode(_Party):
     """A node: its books, crossing and the transport-free half of its link, on one SQLite file."""
 
     def __init__(
@@ -209,15 +219,6 @@ class SimNode:
         self.link = LinkProtocol(
             self.crossing, self.node_id, self.key, key_ring, settings, self.clock, self.random_bytes
         )
-
-    def crash(self) -> None:
-        """Drops every object (unsent acknowledgements included) and reopens the file."""
-        self.books.engine.dispose()
-        self.incarnation += 1
-        self.open()
-
-    def close(self) -> None:
-        self.books.engine.dispose()
 
 
 # -- the network ----------------------------------------------------------------------------
