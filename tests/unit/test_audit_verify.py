@@ -14,6 +14,7 @@ import functools
 import io
 import json
 import pathlib
+import random
 import subprocess
 import sys
 from collections.abc import Callable
@@ -168,6 +169,44 @@ def test_every_flipped_byte_of_either_file_is_found(build: Callable[[], support.
             files = (bytes(flipped), checkpoints) if name == "entries.bin" else (entries, bytes(flipped))
             if verify.verify_streams(io.BytesIO(files[0]), io.BytesIO(files[1])).clean:
                 missed.append((name, position))
+    assert missed == []
+
+
+MUTATIONS = 300
+
+
+def mutated(data: bytes, generator: random.Random) -> tuple[str, bytes]:
+    """One seeded mutation of a file: a span deleted, duplicated or overwritten, bytes inserted, or a cut."""
+    start = generator.randrange(len(data))
+    end = min(len(data), start + generator.randint(1, 64))
+    kind = generator.choice(("deleted", "duplicated", "overwritten", "inserted", "cut"))
+    if kind == "deleted":
+        return kind, data[:start] + data[end:]
+    if kind == "duplicated":
+        return kind, data[:end] + data[start:end] + data[end:]
+    if kind == "overwritten":
+        return kind, data[:start] + generator.randbytes(end - start) + data[end:]
+    if kind == "inserted":
+        return kind, data[:start] + generator.randbytes(generator.randint(1, 64)) + data[start:]
+    return kind, data[:start]
+
+
+@pytest.mark.usefixtures("memoised_signatures")
+def test_mutated_exports_give_findings_never_a_crash() -> None:
+    """Seeded mutations of either file: each audit returns (no exception, within the test's
+    timeout) and is not clean."""
+    export = support.clearinghouse_export(cycles=1, transfers_per_cycle=3)
+    entries, checkpoints = framed(export.entries), framed(export.checkpoints)
+    generator = random.Random(20261129)
+    missed = []
+    for number in range(MUTATIONS):
+        name = "entries.bin" if number % 3 else "checkpoints.bin"
+        kind, data = mutated(entries if name == "entries.bin" else checkpoints, generator)
+        files = (data, checkpoints) if name == "entries.bin" else (entries, data)
+        if files == (entries, checkpoints):
+            continue  # a mutation that changed nothing
+        if verify.verify_streams(io.BytesIO(files[0]), io.BytesIO(files[1])).clean:
+            missed.append((number, name, kind))
     assert missed == []
 
 
