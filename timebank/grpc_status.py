@@ -3,9 +3,9 @@
 Nothing escapes a servicer as UNKNOWN: `translate_errors` turns every TimebankError
 into its status with the error's message, a database lost mid-read into UNAVAILABLE (the
 caller retries), and anything unexpected into INTERNAL with a reference the operator can
-find in the log. `add_servicer` registers a servicer so that
-a request whose bytes do not parse as its message is INVALID_ARGUMENT, naming the message
-(gRPC's own handlers answer such bytes with INTERNAL).
+find in the log. `add_servicer` registers a servicer so that a request whose bytes do not
+parse as its message is INVALID_ARGUMENT, naming the message (gRPC's own handlers answer
+such bytes with INTERNAL).
 """
 
 from __future__ import annotations

@@ -24,12 +24,12 @@ from timebank import logformat, merkle
 from timebank.books import Books
 from timebank.errors import VerificationError
 from timebank.signing import KeyRing
+from timebank.storage.engine import RESTORE_ADVICE
 from timebank.storage.schema import log_checkpoints, log_entries, log_nodes
 from timebank.translog import frontier_after, frontier_root, read_head
 from timebank.v1 import log_pb2 as lpb
 
 DAMAGE_NAMED_MAX = 10
-RESTORE_HINT = "restore it from a backup: deploy/README.md, 'A party names damage at start'"
 READ_PARTITION_ROWS = 5_000
 
 
@@ -135,5 +135,5 @@ def halt_if_damaged(books: Books, log_id: str, key_ring: KeyRing) -> list[str]:
     with books.engine.connect() as connection:
         found = damage(connection, log_id, key_ring)
     if found:
-        books.halt(f"the stored log is damaged: {'; '.join(found)} ({RESTORE_HINT})")
+        books.halt(f"the stored log is damaged: {'; '.join(found)} ({RESTORE_ADVICE})")
     return found

@@ -24,6 +24,8 @@ from timebank.errors import ConfigError
 SQLITE_BUSY_TIMEOUT_MILLISECONDS = 30_000
 # The execution option write_transaction sets: the SQLite BEGIN takes the write lock.
 _WRITE_OPTION = "timebank_writes"
+# What to do about a damaged database or log (a runbook of deploy/README.md).
+RESTORE_ADVICE = "restore it from a backup: deploy/README.md, 'A party names damage at start'"
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,7 @@ def check_readable(engine: Engine) -> None:
     is not whole (a truncated or overwritten file). PostgreSQL checks its own pages."""
     if engine.dialect.name != "sqlite":
         return
-    where = engine.url.database
-    advice = "restore it from a backup: deploy/README.md, 'A party names damage at start'"
+    where, advice = engine.url.database, RESTORE_ADVICE
     try:
         with engine.connect() as connection:
             problems = [str(row[0]) for row in connection.exec_driver_sql("PRAGMA quick_check(10)")]
