@@ -356,11 +356,8 @@ class Simulation:
 
     def _crash(self, name: str) -> None:
         self.outcome.faults["crash"] += 1
-        if name == "clearinghouse":
-            self.clearinghouse.crash()
-            return
-        node = self.nodes[name]
-        node.crash()
+        party = self.clearinghouse if name == "clearinghouse" else self.nodes[name]
+        party.crash()
 
     # -- healing ----------------------------------------------------------------------------
 
