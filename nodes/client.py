@@ -1,4 +1,4 @@
-"""A client of a node's NodeLedger service for operator commands and tests.
+"""A client of a node's NodeLedger and CareDesk services for operator commands and tests.
 
 Every call has a deadline. Calls that may be retried safely (all of them: writes carry
 client-chosen ids) are retried on UNAVAILABLE and DEADLINE_EXCEEDED with the same
@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import grpc
 
+from timebank.v1 import care_pb2_grpc
 from timebank.v1 import ledger_pb2 as pb
 from timebank.v1 import ledger_pb2_grpc as pb_grpc
 
@@ -46,6 +47,7 @@ class NodeClient:
             ],
         )
         self.stub = pb_grpc.NodeLedgerStub(self._channel)
+        self.care = care_pb2_grpc.CareDeskStub(self._channel)  # the time-bank services: use with `call`
 
     def close(self) -> None:
         self._channel.close()

@@ -146,14 +146,24 @@ class Crossing:
             raise BatchTooLarge(
                 f"transfers: got {len(requests)} items, want at most {self.books.batch_size_max} per batch"
             )
-        stopped = self.witness.stop_reason()
-        if stopped:
-            raise TrafficStopped(stopped)
+        self.check_traffic()
         results = self.books.write(lambda connection: self._submit(connection, requests))
         failpoints.hit("node.hold-committed")
         if any(result.outcome == Outcome.OK for result in results):
             self.on_outbox()
         return results
+
+    def check_traffic(self) -> None:
+        """Refuses (TrafficStopped) while an open alarm stops cross-node traffic."""
+        stopped = self.witness.stop_reason()
+        if stopped:
+            raise TrafficStopped(stopped)
+
+    def submit_within(self, connection: Connection, requests: Sequence[CrossRequest]) -> tuple[ItemResult, ...]:
+        """Holds and queues cross-node transfers inside the caller's transaction (opened by
+        Books.write), for callers that record rows of their own with them. The caller checks
+        traffic first and calls `on_outbox()` after the commit."""
+        return self._submit(connection, requests)
 
     def _submit(self, connection: Connection, requests: Sequence[CrossRequest]) -> tuple[ItemResult, ...]:
         checked = [self._transfer_or_reason(request) for request in requests]

@@ -1,13 +1,15 @@
 """`timebank node init`: the files of a new node, with sensible defaults.
 
 Writes DIR/node.toml (every key present, commented), DIR/keys/signing-key.pem (Ed25519,
-owner-only) and the database (SQLite file DIR/node.db unless a URL is given), migrated
-to the newest schema and holding the node's system accounts. Refuses to overwrite
-anything that exists.
+owner-only), DIR/keys/identity-key (the city's secret for hashing identity numbers: a new
+one unless given, or unless the file is there already) and the database (SQLite file
+DIR/node.db unless a URL is given), migrated to the newest schema and holding the node's
+system accounts. Refuses to overwrite anything that exists.
 """
 
 from __future__ import annotations
 
+import os
 import pathlib
 
 from nodes.config import NodeConfig, load_node_config
@@ -66,6 +68,23 @@ retry_backoff_max_seconds = 5.0
 query_after_seconds = 60.0
 clock_skew_seconds_max = 300.0
 insecure = {insecure}
+
+[care]
+# The city's policy rules: the same on every node of the city. See deploy/node.example.toml.
+identity_key_file = "keys/identity-key"
+utc_offset_hours = 8
+storage_cap_minutes = 90000
+redeem_age_min_years = 65
+redeem_age_min_hardship_years = 60
+group_hours_donate_only = true
+give_after_days = 30
+daily_service_minutes_max = 480
+code_valid_seconds = 600
+proxy_elders_max = 5
+pool_grant_balance_max_minutes = 60
+implausible_minutes_min = 5
+implausible_minutes_max = 600
+back_and_forth_days = 30
 """
 
 
@@ -80,6 +99,7 @@ def init_node(
     listen: str = "127.0.0.1:7400",
     clearinghouse_address: str = "",
     insecure: bool = False,
+    identity_key: bytes | None = None,
 ) -> NodeConfig:
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / CONFIG_NAME
@@ -96,6 +116,9 @@ def init_node(
     if config.signing_key_path.exists():
         raise ConfigError(f"keys.signing_key_file: {config.signing_key_path} exists already")
     keys.write_new_signing_key(config.signing_key_path)
+    identity_path = config.path(config.care.identity_key_file)
+    if not identity_path.exists():  # a node joining a city may be given the city's file first
+        keys.write_identity_key(identity_path, identity_key or os.urandom(keys.IDENTITY_KEY_BYTES))
     create_database(config, clock)
     config_path.write_text(text, encoding="utf-8")
     return load_node_config(config_path, environ={})

@@ -22,6 +22,9 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from nodes.care.desk import CareDesk
+from nodes.care.policy import Policy
+from nodes.care.service import CareDeskService
 from nodes.config import NodeConfig
 from nodes.crossing import Crossing
 from nodes.link import ClearinghouseLink, LinkProtocol, LinkSettings
@@ -36,12 +39,13 @@ from timebank.grpc_status import add_servicer
 from timebank.logservice import LogService, Publisher
 from timebank.signing import KeyRecord, KeyRing
 from timebank.storage import migrate
-from timebank.v1 import ledger_pb2, log_pb2
+from timebank.v1 import care_pb2, ledger_pb2, log_pb2
 
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS_MIN = 2.0
 SERVICE = ledger_pb2.DESCRIPTOR.services_by_name["NodeLedger"]
 LOG_SERVICE = log_pb2.DESCRIPTOR.services_by_name["TransparencyLog"]
+CARE_SERVICE = care_pb2.DESCRIPTOR.services_by_name["CareDesk"]
 SERVICE_NAME, LOG_SERVICE_NAME = SERVICE.full_name, LOG_SERVICE.full_name
 CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
@@ -183,9 +187,32 @@ def open_link(
     return crossing, link
 
 
+def open_desk(
+    config: NodeConfig,
+    books: Books,
+    clock: Clock,
+    random_bytes: Callable[[int], bytes],
+    crossing: Crossing | None,
+    identity_key: bytes,
+) -> CareDesk:
+    """The node's time-bank services under the city's policy rules from [care]."""
+    return CareDesk(
+        books,
+        node_id=config.node.id,
+        node_name=config.node.display_name,
+        clock=clock,
+        policy=Policy.from_table(config.care),
+        identity_key=identity_key,
+        signing_key=keys.load_signing_key(config.signing_key_path),
+        random_bytes=random_bytes,
+        crossing=crossing,
+    )
+
+
 def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int], bytes] = os.urandom) -> RunningNode:
     """Starts a node's gRPC server on config.server.listen (port 0: any free port)."""
     identity = identity_of(config)
+    identity_key = keys.load_identity_key(config.path(config.care.identity_key_file))  # before anything opens
     health_servicer = health.HealthServicer()
 
     def on_halt(reason: str) -> None:
@@ -225,10 +252,13 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
         link_status = LinkStatus(config.clearinghouse.address, lambda: link.exchanges, lambda: link.failures)
     service = NodeLedgerService(books, identity, crossing, link_status)
     add_servicer(server, service, SERVICE)
+    add_servicer(
+        server, CareDeskService(open_desk(config, books, clock, random_bytes, crossing, identity_key)), CARE_SERVICE
+    )
     add_servicer(server, LogService(books.engine, publisher), LOG_SERVICE)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        (SERVICE_NAME, LOG_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        (SERVICE_NAME, LOG_SERVICE_NAME, CARE_SERVICE.full_name, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
     port = server.add_insecure_port(config.server.listen)
     if port == 0:
@@ -263,6 +293,7 @@ def serve(config: NodeConfig) -> None:
     log.info("node %s serving on %s:%d", config.node.id, host, running.port, extra={"node_id": config.node.id})
     if running.metrics is not None:
         print(f"metrics on {metrics.url(config.metrics.listen, running.metrics.port)}", flush=True)
+    print("policy rules:\n  " + "\n  ".join(Policy.from_table(config.care).describe()), flush=True)
     if running.books.halted_reason:
         print(f"WARNING: this node refuses all writes: {running.books.halted_reason}", flush=True)
     stop = threading.Event()

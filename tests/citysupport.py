@@ -20,7 +20,7 @@ from nodes.server import RunningNode
 from nodes.server import create_server as create_node
 from timebank import processes
 from timebank.city import NodePlan, init_city
-from timebank.clock import SystemClock
+from timebank.clock import Clock, SystemClock
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.storage.engine import write_transaction
 from timebank.v1 import ledger_pb2 as pb
@@ -42,13 +42,14 @@ class RunningTestCity:
     clearinghouse: RunningClearinghouse | None = None
     nodes: dict[str, RunningNode] = field(default_factory=dict)
     clients: dict[str, NodeClient] = field(default_factory=dict)
+    clock: Clock = field(default_factory=SystemClock)  # every party's clock
 
     def start_clearinghouse(self) -> RunningClearinghouse:
-        self.clearinghouse = create_clearinghouse(self.clearinghouse_config, SystemClock())
+        self.clearinghouse = create_clearinghouse(self.clearinghouse_config, self.clock)
         return self.clearinghouse
 
     def start_node(self, node_id: str) -> RunningNode:
-        self.nodes[node_id] = create_node(self.node_configs[node_id], SystemClock())
+        self.nodes[node_id] = create_node(self.node_configs[node_id], self.clock)
         return self.nodes[node_id]
 
     def stop_node(self, node_id: str) -> None:
@@ -132,7 +133,10 @@ def wait_for(read: Callable[[], object], done: Callable[[object], bool], seconds
 
 
 def make_city(
-    directory: pathlib.Path, database_urls: dict[str, str], environ: dict[str, str] | None = None
+    directory: pathlib.Path,
+    database_urls: dict[str, str],
+    environ: dict[str, str] | None = None,
+    clock: Clock | None = None,
 ) -> RunningTestCity:
     base = processes.free_port_range(len(NODES) + 1)
     plan = [
@@ -145,6 +149,7 @@ def make_city(
         load_clearinghouse_config(city.clearinghouse_config, environ=environ),
         {node.node_id: load_node_config(path, environ=environ) for node, path in city.nodes},
         environ,
+        clock=clock or SystemClock(),
     )
 
 

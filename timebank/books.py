@@ -163,13 +163,20 @@ class Books:
     def _create_accounts(self, specs: Sequence[AccountSpec], system: bool) -> tuple[ItemResult, ...]:
         self._check_batch_size(len(specs), "accounts")
 
-        def work(connection: Connection) -> tuple[ItemResult, ...]:
-            existing = store.read_accounts(connection, {spec.id for spec in specs})
-            decision = rules.create_accounts(existing, specs, self.clock.now_micros(), system=system)
-            store.insert_accounts(connection, decision.accounts)
-            return decision.results
+        return self.write(lambda connection: self.add_accounts(connection, specs, system=system))
 
-        return self.write(work)
+    def add_accounts(
+        self, connection: Connection, specs: Sequence[AccountSpec], *, system: bool = False
+    ) -> tuple[ItemResult, ...]:
+        """Creates accounts inside the caller's transaction (opened by `write`)."""
+        existing = store.read_accounts(connection, {spec.id for spec in specs})
+        decision = rules.create_accounts(existing, specs, self.clock.now_micros(), system=system)
+        store.insert_accounts(connection, decision.accounts)
+        return decision.results
+
+    def read_accounts(self, connection: Connection, account_ids: Sequence[int]) -> dict[int, Account]:
+        """Accounts by id inside the caller's transaction (missing ids are absent)."""
+        return store.read_accounts(connection, account_ids)
 
     def close_account(self, account_id: int) -> Account:
         def work(connection: Connection) -> Account:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import pathlib
 import shutil
 from collections.abc import Sequence
@@ -144,6 +145,7 @@ def init_city(
     ch_key = keys.load_signing_key(ch_config.path(ch_config.keys.signing_key_file)).public_key()
     ch_record = KeyRecord(keys.key_id(ch_key), CLEARINGHOUSE_ID, keys.public_bytes(ch_key), 0)
     engine = create_database_engine(ch_config.database_url)
+    identity_key = os.urandom(keys.IDENTITY_KEY_BYTES)  # one per city: a person hashes alike at every node
     made = []
     try:
         for node in plan:
@@ -158,6 +160,7 @@ def init_city(
                 listen=node.listen,
                 clearinghouse_address=ch_address,
                 insecure=insecure,
+                identity_key=identity_key,
             )
             issue_tls(authority, node.node_id, node_directory / "tls", now)
             keys.write_key_ring_file(config.path(config.clearinghouse.keys_file), [ch_record])

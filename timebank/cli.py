@@ -7,6 +7,7 @@
     timebank transfer ...   move hours: create, post, void, reverse, show, batch
     timebank recon report   the bureau's reconciliation report of a closed cycle
     timebank audit ...      export, verify, prove, verify-proof: the auditor's offline checks
+    timebank certificate    verify a certificate of service hours offline; print it as a page
     timebank status         is a node (or the clearinghouse) well? OK, WARN or FAIL, in plain words
     timebank key ...        new signing keys and key ring files (key rotation)
     timebank check-config   check a party's config, keys, certificates and database before serving
@@ -54,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit = subparsers.add_parser("audit", help="the auditor's commands: export, verify, prove, verify-proof")
     audit.add_argument("args", nargs=argparse.REMAINDER, help="see `timebank audit --help`")
     audit.set_defaults(handler=lambda arguments: audit_main(arguments.args))
+    certificate = subparsers.add_parser(
+        "certificate", help="verify a certificate of service hours offline (verify), print it as a page (show)"
+    )
+    certificate.add_argument("args", nargs=argparse.REMAINDER, help="see `timebank certificate --help`")
+    certificate.set_defaults(handler=lambda arguments: certificate_main(arguments.args))
     return parser
 
 
@@ -79,10 +85,20 @@ def audit_main(argv: list[str]) -> int:
     return int(function(argv[1:]))
 
 
+def certificate_main(argv: list[str]) -> int:
+    """`timebank certificate verify|show ...`: dispatched before anything imports gRPC or a
+    database, like the auditor's commands."""
+    from timebank import certificate_cli
+
+    return certificate_cli.main(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["audit"]:
         return audit_main(argv[1:])
+    if argv[:1] == ["certificate"]:
+        return certificate_main(argv[1:])
     from nodes.cli import run
     from timebank import logs
     from timebank.config import LoggingTable

@@ -8,6 +8,10 @@
     ├── LedgerHalted              the books stopped balancing; all writes refused (DATA_LOSS)
     ├── StorageUnavailable        the database cannot be reached (UNAVAILABLE)
     ├── ConfigError               a configuration key is missing or wrong (names the key)
+    ├── NotNow                    the state forbids it: not approved, already confirmed, too
+    │                             young, an expired qualification (FAILED_PRECONDITION)
+    ├── AlreadyExists             an id that exists with a different body (ALREADY_EXISTS)
+    ├── OutOfStock                a points-mall item has too little stock (RESOURCE_EXHAUSTED)
     └── VerificationError         a signature, key, proof or identity does not verify
         │                         (UNAUTHENTICATED)
         └── NotPermitted          a verified party may not do this now, e.g. a suspended
@@ -52,6 +56,18 @@ class StorageUnavailable(TimebankError):
 
 
 class ConfigError(TimebankError):
+    pass
+
+
+class NotNow(TimebankError):
+    """The request is well formed but the state of what it names forbids it."""
+
+
+class AlreadyExists(TimebankError):
+    pass
+
+
+class OutOfStock(TimebankError):
     pass
 
 

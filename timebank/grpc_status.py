@@ -23,12 +23,15 @@ from google.protobuf.message import DecodeError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from timebank.errors import (
+    AlreadyExists,
     BatchTooLarge,
     ConfigError,
     ItemRefused,
     LedgerHalted,
     NotFound,
+    NotNow,
     NotPermitted,
+    OutOfStock,
     RequestInvalid,
     StorageUnavailable,
     TimebankError,
@@ -63,6 +66,9 @@ ERROR_STATUS: dict[type[TimebankError], grpc.StatusCode] = {
     StorageUnavailable: grpc.StatusCode.UNAVAILABLE,
     ConfigError: grpc.StatusCode.FAILED_PRECONDITION,
     TrafficStopped: grpc.StatusCode.FAILED_PRECONDITION,
+    NotNow: grpc.StatusCode.FAILED_PRECONDITION,
+    AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
+    OutOfStock: grpc.StatusCode.RESOURCE_EXHAUSTED,
     NotPermitted: grpc.StatusCode.PERMISSION_DENIED,  # before its parent: first match wins
     VerificationError: grpc.StatusCode.UNAUTHENTICATED,
 }

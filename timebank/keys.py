@@ -40,6 +40,34 @@ def write_new_signing_key(path: pathlib.Path) -> Ed25519PrivateKey:
     return key
 
 
+IDENTITY_KEY_BYTES = 32
+
+
+def write_identity_key(path: pathlib.Path, key: bytes) -> None:
+    """Writes the city's identity-hashing secret (hex, owner-only); refuses to overwrite one."""
+    if len(key) != IDENTITY_KEY_BYTES:
+        raise ConfigError(f"identity key: got {len(key)} bytes, want {IDENTITY_KEY_BYTES}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(key.hex() + "\n")
+
+
+def load_identity_key(path: pathlib.Path) -> bytes:
+    """The city's secret for hashing identity numbers: 64 hexadecimal digits in a file."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+        key = bytes.fromhex(text)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise ConfigError(
+            f"care.identity_key_file: cannot read {path} ({error}); every node of a city needs the same file "
+            "(`timebank city init` writes it; copy it from another node of the city)"
+        ) from None
+    if len(key) != IDENTITY_KEY_BYTES:
+        raise ConfigError(f"care.identity_key_file: {path} holds {len(key)} bytes, want {IDENTITY_KEY_BYTES}")
+    return key
+
+
 def load_signing_key(path: pathlib.Path) -> Ed25519PrivateKey:
     try:
         data = path.read_bytes()

@@ -1,0 +1,205 @@
+"""The values the time-bank services keep: people, relationships, qualifications, orders,
+ratings, follow-ups, disputes, movements of hours, the mall, teams and alerts.
+
+Field names are the column names of the care_* tables and the field names of the
+CareDesk messages, so the store and the wire convert them field for field. Ids are
+integers (0: none). Frozen values: a change is a new value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Person:
+    person_id: int
+    role: str
+    name: str
+    identity_hash: str
+    identity_masked: str
+    birth_date: str
+    community: str
+    home_node_id: str
+    state: str
+    review_reason: str = ""
+    reviewed_by: str = ""
+    hardship: bool = False
+    group_locked_minutes: int = 0
+    registered_at_micros: int = 0
+    reviewed_at_micros: int = 0
+    # Read from the ledger when shown; not stored with the person.
+    balance_minutes: int = 0
+    available_minutes: int = 0
+    age_years: int = 0
+
+
+@dataclass(frozen=True)
+class Relationship:
+    relationship_id: int
+    kind: str
+    person_id: int
+    other_node_id: str
+    other_person_id: int
+    relation: str
+    state: str
+    review_reason: str = ""
+    created_at_micros: int = 0
+
+
+@dataclass(frozen=True)
+class Qualification:
+    qualification_id: int
+    person_id: int
+    kind: str
+    issuer: str
+    number: str
+    scope: str
+    expires_on: str
+    state: str
+    review_reason: str = ""
+    created_at_micros: int = 0
+
+
+@dataclass(frozen=True)
+class Order:
+    order_id: int
+    elder_id: int
+    publisher_id: int
+    item_code: str
+    window_start_micros: int
+    window_end_micros: int
+    community: str
+    place: str
+    notes: str
+    paid_by: str
+    state: str
+    volunteer_id: int = 0
+    volunteer_node_id: str = ""
+    checked_in_micros: int = 0
+    checked_out_micros: int = 0
+    served_minutes: int = 0
+    credited_minutes: int = 0
+    deposit_transfer_id: int = 0
+    confirmer_id: int = 0
+    published_at_micros: int = 0
+
+    @property
+    def window_minutes(self) -> int:
+        return (self.window_end_micros - self.window_start_micros) // 60_000_000
+
+
+@dataclass(frozen=True)
+class Rating:
+    order_id: int
+    rater_id: int
+    stars: int
+    comment: str
+    rated_at_micros: int
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    order_id: int
+    operator: str
+    note: str
+    recorded_at_micros: int
+
+
+@dataclass(frozen=True)
+class Dispute:
+    dispute_id: int
+    order_id: int
+    opener_id: int
+    reason: str
+    state: str
+    hold_transfer_id: int
+    decision: str = ""
+    decided_minutes: int = 0
+    resolution_reason: str = ""
+    steps: tuple[str, ...] = ()
+    opened_at_micros: int = 0
+
+
+@dataclass(frozen=True)
+class Movement:
+    transfer_id: int
+    kind: str
+    person_id: int
+    counterparty_node_id: str
+    counterparty_id: int
+    amount_minutes: int
+    state: str
+    memo: str
+    order_id: int = 0
+    item_code: str = ""
+    month: str = ""
+    at_micros: int = 0
+
+
+@dataclass(frozen=True)
+class MallItem:
+    item_code: str
+    name: str
+    price_minutes: int
+    stock: int
+    reserved: int = 0
+
+
+@dataclass(frozen=True)
+class MallRedemption:
+    redemption_id: int
+    person_id: int
+    item_code: str
+    quantity: int
+    amount_minutes: int
+    state: str
+    transfer_id: int
+    created_at_micros: int = 0
+
+
+@dataclass(frozen=True)
+class Team:
+    team_code: str
+    name: str
+    kind: str
+    created_at_micros: int = 0
+    member_count: int = 0
+
+
+@dataclass(frozen=True)
+class Alert:
+    alert_id: int
+    rule: str
+    subject_id: int
+    evidence: str
+    fingerprint: str
+    raised_at_micros: int
+    acknowledged_by: str = ""
+    acknowledged_note: str = ""
+    acknowledged_at_micros: int = 0
+
+
+@dataclass(frozen=True)
+class StatisticsRow:
+    dimension: str
+    key: str
+    deposited_minutes: int = 0
+    redeemed_minutes: int = 0
+    order_count: int = 0
+
+
+@dataclass(frozen=True)
+class MonthOutstanding:
+    month: str
+    outstanding_minutes: int
+
+
+@dataclass(frozen=True)
+class Statistics:
+    node_id: str
+    rows: tuple[StatisticsRow, ...]
+    active_volunteers: int
+    outstanding_minutes: int
+    trend: tuple[MonthOutstanding, ...]
+    open_alerts: int

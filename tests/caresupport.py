@@ -1,0 +1,187 @@
+"""Helpers for tests of the time-bank services: valid identity numbers, and a client of one
+node's CareDesk that registers and approves people, publishes, serves and confirms orders."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import time
+
+import grpc
+
+from nodes.care.rules import identity_check_character
+from nodes.client import NodeClient
+from timebank.clock import FakeClock
+from timebank.v1 import care_pb2 as pb
+
+MINUTE_MICROS = 60_000_000
+HOUR_MICROS = 60 * MINUTE_MICROS
+_serial = itertools.count(1)
+
+
+def identity_number(birth_date: str, region: str = "442000") -> str:
+    """A well-formed identity number for someone born on birth_date (GB 11643 check character)."""
+    first = region + birth_date.replace("-", "") + f"{next(_serial) % 1000:03d}"
+    return first + identity_check_character(first)
+
+
+def new_id(prefix: int) -> bytes:
+    return (prefix << 96 | next(_serial)).to_bytes(16, "big")
+
+
+def refusal(call, *arguments) -> tuple[grpc.StatusCode, str]:  # type: ignore[no-untyped-def]
+    """The status and message of a call that must be refused."""
+    try:
+        call(*arguments)
+    except grpc.RpcError as error:
+        return error.code(), error.details()
+    raise AssertionError("the call was not refused")
+
+
+class Desk:
+    """One node's CareDesk, for tests: each method is one call (no retries)."""
+
+    def __init__(self, client: NodeClient, node_id: str) -> None:
+        self.client = client
+        self.node_id = node_id
+        self.care = client.care
+
+    def call(self, method: str, request: object) -> object:
+        return getattr(self.care, method)(request, timeout=10)
+
+    def register(
+        self,
+        role: str,
+        name: str,
+        birth_date: str,
+        community: str = "岐头社区",
+        home_node_id: str = "",
+        person_id: bytes = b"",
+    ) -> bytes:
+        person_id = person_id or new_id(0xB0)
+        self.care.RegisterPerson(
+            pb.RegisterPersonRequest(
+                person_id=person_id,
+                role=role,
+                name=name,
+                identity_number=identity_number(birth_date),
+                birth_date=birth_date,
+                community=community,
+                home_node_id=home_node_id,
+            ),
+            timeout=10,
+        )
+        return person_id
+
+    def approve(self, person_id: bytes, hardship: bool = False) -> pb.Person:
+        request = pb.ReviewPersonRequest(person_id=person_id, approve=True, hardship=hardship, operator="王审核")
+        return self.care.ReviewPerson(request, timeout=10)
+
+    def person(self, person_id: bytes) -> pb.Person:
+        return self.care.GetPerson(pb.GetPersonRequest(person_id=person_id), timeout=10)
+
+    def relate(
+        self, kind: str, person_id: bytes, other_person_id: bytes, other_node_id: str = "", verify: bool = True
+    ) -> bytes:
+        relationship_id = new_id(0xC0)
+        self.care.AddRelationship(
+            pb.AddRelationshipRequest(
+                relationship_id=relationship_id,
+                kind=kind,
+                person_id=person_id,
+                other_node_id=other_node_id,
+                other_person_id=other_person_id,
+                relation="child" if kind == "family" else "community worker",
+            ),
+            timeout=10,
+        )
+        if verify:
+            review = pb.ReviewRelationshipRequest(relationship_id=relationship_id, approve=True, operator="王审核")
+            self.care.ReviewRelationship(review, timeout=10)
+        return relationship_id
+
+    def qualify(self, person_id: bytes, kind: str, expires_on: str, approve: bool = True) -> bytes:
+        qualification_id = new_id(0xD0)
+        self.care.AddQualification(
+            pb.AddQualificationRequest(
+                qualification_id=qualification_id,
+                person_id=person_id,
+                kind=kind,
+                issuer="中山市司法局",
+                number=f"Q{qualification_id.hex()[-6:]}",
+                scope="法律咨询",
+                expires_on=expires_on,
+            ),
+            timeout=10,
+        )
+        if approve:
+            review = pb.ReviewQualificationRequest(qualification_id=qualification_id, approve=True, operator="王审核")
+            self.care.ReviewQualification(review, timeout=10)
+        return qualification_id
+
+    def publish(
+        self,
+        elder_id: bytes,
+        item_code: str,
+        start_micros: int,
+        minutes: int = 60,
+        acting_person_id: bytes = b"",
+        paid_by: str = "",
+    ) -> bytes:
+        order_id = new_id(0xE0)
+        self.care.PublishDemand(
+            pb.PublishDemandRequest(
+                order_id=order_id,
+                elder_id=elder_id,
+                acting_person_id=acting_person_id or elder_id,
+                item_code=item_code,
+                window_start_micros=start_micros,
+                window_end_micros=start_micros + minutes * MINUTE_MICROS,
+                place="岐头社区 3 栋 201",
+                paid_by=paid_by,
+            ),
+            timeout=10,
+        )
+        return order_id
+
+    def accept(self, order_id: bytes, volunteer_id: bytes) -> pb.Order:
+        request = pb.AcceptDemandRequest(order_id=order_id, volunteer_id=volunteer_id, operator="李调度")
+        return self.care.AcceptDemand(request, timeout=10)
+
+    def code(self, order_id: bytes, purpose: str) -> str:
+        return self.care.IssueCode(pb.IssueCodeRequest(order_id=order_id, purpose=purpose), timeout=10).code
+
+    def scan(self, code: str, volunteer_id: bytes) -> pb.Order:
+        return self.care.ScanCode(pb.ScanCodeRequest(code=code, volunteer_id=volunteer_id), timeout=10)
+
+    def serve(self, order_id: bytes, volunteer_id: bytes, clock: FakeClock | ShiftedClock, minutes: int) -> pb.Order:
+        """Accepts, checks in, lets `minutes` pass on the clock, checks out."""
+        self.accept(order_id, volunteer_id)
+        self.scan(self.code(order_id, "check-in"), volunteer_id)
+        clock.advance(minutes * MINUTE_MICROS)
+        return self.scan(self.code(order_id, "check-out"), volunteer_id)
+
+    def confirm(self, order_id: bytes, acting_person_id: bytes) -> pb.Order:
+        request = pb.ConfirmOrderRequest(order_id=order_id, acting_person_id=acting_person_id)
+        return self.care.ConfirmOrder(request, timeout=10)
+
+    def balance(self, person_id: bytes) -> int:
+        return self.client.get_account(person_id).balance_minutes
+
+
+def today_plus(clock: FakeClock | ShiftedClock, days: int) -> str:
+    now = datetime.datetime.fromtimestamp(clock.now_micros() / 1e6, datetime.timezone(datetime.timedelta(hours=8)))
+    return (now.date() + datetime.timedelta(days=days)).isoformat()
+
+
+class ShiftedClock:
+    """The system clock plus an offset that tests advance: parties see time pass at once."""
+
+    def __init__(self) -> None:
+        self.offset_micros = 0
+
+    def now_micros(self) -> int:
+        return time.time_ns() // 1_000 + self.offset_micros
+
+    def advance(self, micros: int) -> None:
+        self.offset_micros += micros
