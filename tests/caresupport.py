@@ -16,6 +16,7 @@ from timebank.v1 import care_pb2 as pb
 
 MINUTE_MICROS = 60_000_000
 HOUR_MICROS = 60 * MINUTE_MICROS
+DAY_MICROS = 24 * HOUR_MICROS
 _serial = itertools.count(1)
 
 

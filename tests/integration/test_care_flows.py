@@ -10,14 +10,13 @@ from collections.abc import Iterator
 import grpc
 import pytest
 
-from tests.caresupport import HOUR_MICROS, MINUTE_MICROS, Desk, ShiftedClock, new_id, refusal, today_plus
+from tests.caresupport import DAY_MICROS, HOUR_MICROS, Desk, ShiftedClock, new_id, refusal, today_plus
 from tests.citysupport import RunningTestCity, make_city, wait_for
 from timebank import certificate, keys
 from timebank.signing import KeyRecord, KeyRing
 from timebank.v1 import care_pb2 as pb
 from timebank.v1 import ledger_pb2 as lpb
 
-DAY_MICROS = 24 * HOUR_MICROS
 ISSUANCE, DONATION_POOL, MALL, ADJUSTMENT = (n.to_bytes(16, "big") for n in (1, 3, 4, 5))
 
 
@@ -121,7 +120,9 @@ def test_an_elder_and_two_volunteers_from_registration_to_certificate(
     # A donation, and a mall redemption that reserves, then is picked up.
     shiqi.care.Donate(pb.DonateRequest(transfer_id=new_id(0x11), person_id=lawyer, amount_minutes=10), timeout=10)
     assert shiqi.balance(lawyer) == 20 and city.client("shiqi").get_account(DONATION_POOL).balance_minutes == 10
-    shiqi.care.AddMallItem(pb.AddMallItemRequest(item_code="rice", name="大米 5kg", price_minutes=15, stock_added=2), timeout=10)
+    shiqi.care.AddMallItem(
+        pb.AddMallItemRequest(item_code="rice", name="大米 5kg", price_minutes=15, stock_added=2), timeout=10
+    )
     redemption_id = new_id(0x12)
     redeem = pb.RedeemMallItemRequest(redemption_id=redemption_id, person_id=lawyer, item_code="rice", quantity=1)
     reserved = shiqi.care.RedeemMallItem(redeem, timeout=10)
