@@ -74,18 +74,18 @@ def _address(arguments: argparse.Namespace) -> str:
     return os.environ.get("TIMEBANK_NODE", DEFAULT_ADDRESS)
 
 
-def _client(arguments: argparse.Namespace) -> NodeClient:
+def client_for(arguments: argparse.Namespace) -> NodeClient:
     return NodeClient(_address(arguments), deadline_seconds=arguments.deadline_seconds)
 
 
-def _emit(arguments: argparse.Namespace, document: Any, text: str) -> None:
+def emit(arguments: argparse.Namespace, document: Any, text: str) -> None:
     if arguments.json:
         print(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         print(text)
 
 
-def _message_json(message: Any) -> dict[str, Any]:
+def message_json(message: Any) -> dict[str, Any]:
     """A protobuf message as JSON: every field present, ids in hex, enums by name."""
     document: dict[str, Any] = {}
     for field in message.DESCRIPTOR.fields:
@@ -99,7 +99,7 @@ def _message_json(message: Any) -> dict[str, Any]:
 
 def _field_json(field: Any, value: Any) -> Any:
     if field.message_type is not None:
-        return _message_json(value)
+        return message_json(value)
     if field.enum_type is not None:
         return field.enum_type.values_by_number[value].name
     if isinstance(value, bytes):
@@ -170,7 +170,7 @@ def cmd_node_public_key(arguments: argparse.Namespace) -> int:
 
 
 def cmd_node_info(arguments: argparse.Namespace) -> int:
-    with _client(arguments) as client:
+    with client_for(arguments) as client:
         info = client.get_node_info()
     status = f"HALTED: {info.halted_reason}" if info.halted_reason else "accepting writes"
     text = (
@@ -192,7 +192,7 @@ def cmd_node_info(arguments: argparse.Namespace) -> int:
         text += f"\n  witnessed:      clearinghouse checkpoint of size {info.clearinghouse_checkpoint_size}"
     for alarm in info.alarms:
         text += f"\n  ALARM:          {alarm}"
-    _emit(arguments, _message_json(info), text)
+    emit(arguments, message_json(info), text)
     return 0
 
 
@@ -202,7 +202,7 @@ def cmd_node_backup(arguments: argparse.Namespace) -> int:
 
     config = load_node_config(arguments.config)
     info = backup.backup(config.database_url, arguments.out)
-    _emit(
+    emit(
         arguments,
         {"backend": info.backend, "path": str(info.path), "size_bytes": info.size_bytes},
         f"backed up the {info.backend} database of {config.node.id} to {info.path} ({info.size_bytes} bytes)",
@@ -229,7 +229,7 @@ def cmd_node_restore(arguments: argparse.Namespace) -> int:
         f"for everything since {since} (microseconds since the epoch) and rebuilds the cross-node legs it lost. "
         "Local transfers made after the backup are not in any other party's log: enter them again."
     )
-    _emit(arguments, {"restored_from": str(arguments.source), "resync_since_micros": since}, text)
+    emit(arguments, {"restored_from": str(arguments.source), "resync_since_micros": since}, text)
     return 0
 
 
@@ -263,7 +263,7 @@ def cmd_node_statement(arguments: argparse.Namespace) -> int:
         f"{format_hours(merged.closing_minutes)} h; {merged.pending_count} held without a decision"
         + (f"\ncamt.053 written to {arguments.camt053}" if arguments.camt053 else "")
     )
-    _emit(arguments, document, text)
+    emit(arguments, document, text)
     return 0
 
 
@@ -283,7 +283,7 @@ def cmd_node_alarms(arguments: argparse.Namespace) -> int:
         engine.dispose()
     documents = [alarm.__dict__ for alarm in found]
     lines = [f"{a.sequence:>4} {a.kind:<12} raised at {a.raised_at_micros}: {a.detail}" for a in found]
-    _emit(arguments, documents, "\n".join(lines) if lines else "no open alarms")
+    emit(arguments, documents, "\n".join(lines) if lines else "no open alarms")
     return 0
 
 
@@ -299,12 +299,12 @@ def cmd_account_create(arguments: argparse.Namespace) -> int:
         floor_minutes=arguments.floor_minutes,
         cap_minutes=arguments.cap_minutes,
     )
-    with _client(arguments) as client:
+    with client_for(arguments) as client:
         result = client.create_accounts([account]).results[0]
     if result.outcome not in (pb.OUTCOME_OK, pb.OUTCOME_EXISTS):
         raise _Refused(result.status_code, result.detail)
     outcome = pb.Outcome.Name(result.outcome).removeprefix("OUTCOME_").lower()
-    _emit(
+    emit(
         arguments,
         {"id": hex_of(account_id), "outcome": outcome},
         f"account {hex_of(account_id)} for {arguments.holder}: {outcome}",
@@ -327,16 +327,16 @@ def _account_text(response: pb.GetAccountResponse) -> str:
 
 
 def cmd_account_show(arguments: argparse.Namespace) -> int:
-    with _client(arguments) as client:
+    with client_for(arguments) as client:
         response = client.get_account(parse_id(arguments.account, "account"))
-    _emit(arguments, _message_json(response), _account_text(response))
+    emit(arguments, message_json(response), _account_text(response))
     return 0
 
 
 def cmd_account_close(arguments: argparse.Namespace) -> int:
-    with _client(arguments) as client:
+    with client_for(arguments) as client:
         response = client.close_account(parse_id(arguments.account, "account"))
-    _emit(arguments, _message_json(response), f"account {hex_of(response.account.id)} closed")
+    emit(arguments, message_json(response), f"account {hex_of(response.account.id)} closed")
     return 0
 
 
@@ -344,7 +344,7 @@ def cmd_account_statement(arguments: argparse.Namespace) -> int:
     account_id = parse_id(arguments.account, "account")
     pages = []
     after = arguments.after
-    with _client(arguments) as client:
+    with client_for(arguments) as client:
         while True:
             page = client.get_statement(account_id, after, arguments.page_size)
             pages.append(page)
@@ -354,9 +354,9 @@ def cmd_account_statement(arguments: argparse.Namespace) -> int:
     entries = [entry for page in pages for entry in page.entries]
     opening, closing = pages[0].opening_balance_minutes, pages[-1].closing_balance_minutes
     document = {
-        "account": _message_json(pages[0].account),
+        "account": message_json(pages[0].account),
         "opening_balance_minutes": opening,
-        "entries": [_message_json(entry) for entry in entries],
+        "entries": [message_json(entry) for entry in entries],
         "closing_balance_minutes": closing,
         "next_after_sequence": pages[-1].next_after_sequence,
     }
@@ -375,7 +375,7 @@ def cmd_account_statement(arguments: argparse.Namespace) -> int:
     lines.append(f"  closing balance {format_hours(closing)} h")
     if pages[-1].next_after_sequence:
         lines.append(f"  more: --after {pages[-1].next_after_sequence}")
-    _emit(arguments, document, "\n".join(lines))
+    emit(arguments, document, "\n".join(lines))
     return 0
 
 
@@ -387,7 +387,7 @@ def _submit_one(arguments: argparse.Namespace, transfer: pb.Transfer) -> int:
         f"transfer id {hex_of(transfer.id)} (pass --id {hex_of(transfer.id)} to retry safely)",
         file=sys.stderr,
     )
-    with _client(arguments) as client:
+    with client_for(arguments) as client:
         response = client.submit_transfer(transfer)
     stored = response.stored
     outcome = pb.Outcome.Name(response.outcome).removeprefix("OUTCOME_").lower()
@@ -396,7 +396,7 @@ def _submit_one(arguments: argparse.Namespace, transfer: pb.Transfer) -> int:
         f"transfer {hex_of(stored.transfer.id)}: {outcome}, {state}, "
         f"{stored.transfer.amount_minutes} min, sequence {stored.sequence}"
     )
-    _emit(arguments, {"outcome": outcome, "stored": _message_json(stored)}, text)
+    emit(arguments, {"outcome": outcome, "stored": message_json(stored)}, text)
     return 0
 
 
@@ -420,7 +420,7 @@ def cmd_transfer_post(arguments: argparse.Namespace) -> int:
     pending_id = parse_id(arguments.pending, "pending")
     minutes = arguments.minutes
     if minutes is None:
-        with _client(arguments) as client:
+        with client_for(arguments) as client:
             minutes = client.get_transfer(pending_id).stored.transfer.amount_minutes
     transfer = pb.Transfer(
         id=_transfer_id(arguments),
@@ -444,7 +444,7 @@ def cmd_transfer_void(arguments: argparse.Namespace) -> int:
 
 def cmd_transfer_reverse(arguments: argparse.Namespace) -> int:
     original_id = parse_id(arguments.original, "original")
-    with _client(arguments) as client:
+    with client_for(arguments) as client:
         original = client.get_transfer(original_id).stored.transfer
     transfer = pb.Transfer(
         id=_transfer_id(arguments),
@@ -459,7 +459,7 @@ def cmd_transfer_reverse(arguments: argparse.Namespace) -> int:
 
 
 def cmd_transfer_show(arguments: argparse.Namespace) -> int:
-    with _client(arguments) as client:
+    with client_for(arguments) as client:
         stored = client.get_transfer(parse_id(arguments.transfer, "transfer")).stored
     transfer = stored.transfer
     state = pb.TransferState.Name(stored.state).removeprefix("TRANSFER_STATE_").lower()
@@ -472,7 +472,7 @@ def cmd_transfer_show(arguments: argparse.Namespace) -> int:
         + (f"\n  reverses {hex_of(transfer.reverses_id)}" if transfer.reverses_id else "")
         + (f"\n  memo: {transfer.memo}" if transfer.memo else "")
     )
-    _emit(arguments, _message_json(stored), text)
+    emit(arguments, message_json(stored), text)
     return 0
 
 
@@ -520,14 +520,14 @@ def cmd_transfer_batch(arguments: argparse.Namespace) -> int:
                     transfers.append(_batch_item(number, json.loads(line)))
                 except json.JSONDecodeError as error:
                     raise UsageError(f"line {number}: not JSON: {error}") from None
-    with _client(arguments) as client:
+    with client_for(arguments) as client:
         results = client.submit_transfers(transfers).results
-    rows = [_message_json(result) for result in results]
+    rows = [message_json(result) for result in results]
     ok = sum(result.outcome in (pb.OUTCOME_OK, pb.OUTCOME_EXISTS) for result in results)
     lines = [f"{ok} of {len(results)} applied"] + [
         f"  {hex_of(r.id)} {pb.Outcome.Name(r.outcome).removeprefix('OUTCOME_').lower()} {r.detail}" for r in results
     ]
-    _emit(arguments, {"applied": ok, "results": rows}, "\n".join(lines))
+    emit(arguments, {"applied": ok, "results": rows}, "\n".join(lines))
     return 0 if ok == len(results) else EXIT_REFUSED
 
 
@@ -536,12 +536,12 @@ def cmd_transfer_batch(arguments: argparse.Namespace) -> int:
 
 def _submit_cross(arguments: argparse.Namespace, item: pb.CrossNodeTransfer) -> int:
     print(f"transfer id {hex_of(item.id)} (pass --id {hex_of(item.id)} to retry safely)", file=sys.stderr)
-    with _client(arguments) as client:
+    with client_for(arguments) as client:
         request = pb.SubmitCrossNodeTransfersRequest(transfers=[item])
         result = client.call(client.stub.SubmitCrossNodeTransfers, request).results[0]
     if result.outcome not in (pb.OUTCOME_OK, pb.OUTCOME_EXISTS):
         raise _Refused(result.status_code, result.detail)
-    _emit(
+    emit(
         arguments,
         {"id": hex_of(item.id), "state": "held"},
         f"transfer {hex_of(item.id)}: held here; the clearinghouse decides "
@@ -584,7 +584,7 @@ def cmd_transfer_redeem(arguments: argparse.Namespace) -> int:
 
 
 def cmd_transfer_cross_show(arguments: argparse.Namespace) -> int:
-    with _client(arguments) as client:
+    with client_for(arguments) as client:
         request = pb.GetCrossNodeTransferRequest(id=parse_id(arguments.transfer, "transfer"))
         view = client.call(client.stub.GetCrossNodeTransfer, request)
     state = pb.CrossNodeState.Name(view.state).removeprefix("CROSS_NODE_STATE_").lower()
@@ -596,7 +596,7 @@ def cmd_transfer_cross_show(arguments: argparse.Namespace) -> int:
         + f"; {transfer.amount_minutes} min with {transfer.remote_node_id} account "
         + hex_of(transfer.remote_account_id)
     )
-    _emit(arguments, _message_json(view), text)
+    emit(arguments, message_json(view), text)
     return 0
 
 
@@ -611,12 +611,12 @@ def cmd_consent(arguments: argparse.Namespace) -> int:
         mandate=mandate,
         mandate_id=mandate_id,
     )
-    with _client(arguments) as client:
+    with client_for(arguments) as client:
         grant = client.call(client.stub.CreateConsent, request)
     what = f"mandate {hex_of(grant.mandate_id)}" if mandate else f"one-time code {grant.one_time_code}"
-    _emit(
+    emit(
         arguments,
-        _message_json(grant),
+        message_json(grant),
         f"{what} (up to {arguments.minutes} min, for node "
         f"{arguments.for_node or 'any'}), valid until {grant.expires_at_micros} µs",
     )
@@ -644,17 +644,17 @@ def cmd_recall_request(arguments: argparse.Namespace) -> int:
         amount_minutes=arguments.minutes,
         reason=arguments.reason,
     )
-    with _client(arguments) as client:
+    with client_for(arguments) as client:
         view = client.call(client.stub.RequestRecall, request).recall
-    _emit(arguments, _message_json(view), _recall_text(view))
+    emit(arguments, message_json(view), _recall_text(view))
     return 0
 
 
 def cmd_recall_list(arguments: argparse.Namespace) -> int:
     state = {"": 0, "requested": 1, "accepted": 2, "refused": 3}[arguments.state]
-    with _client(arguments) as client:
+    with client_for(arguments) as client:
         views = client.call(client.stub.ListRecalls, pb.ListRecallsRequest(state=state)).recalls
-    _emit(arguments, [_message_json(v) for v in views], "\n".join(_recall_text(v) for v in views) or "no recalls")
+    emit(arguments, [message_json(v) for v in views], "\n".join(_recall_text(v) for v in views) or "no recalls")
     return 0
 
 
@@ -662,9 +662,9 @@ def cmd_recall_answer(arguments: argparse.Namespace) -> int:
     request = pb.AnswerRecallRequest(
         recall_id=parse_id(arguments.recall, "recall"), accept=arguments.accept, reason=arguments.reason
     )
-    with _client(arguments) as client:
+    with client_for(arguments) as client:
         view = client.call(client.stub.AnswerRecall, request).recall
-    _emit(arguments, _message_json(view), _recall_text(view))
+    emit(arguments, message_json(view), _recall_text(view))
     return 0
 
 
@@ -677,7 +677,7 @@ class _Refused(Exception):
         self.status_code = status_code
 
 
-def _target(parser: argparse.ArgumentParser, json_flag: bool = True) -> None:
+def add_target_arguments(parser: argparse.ArgumentParser, json_flag: bool = True) -> None:
     group = parser.add_argument_group("which node")
     group.add_argument("--node", help=f"HOST:PORT of the node (default: $TIMEBANK_NODE or {DEFAULT_ADDRESS})")
     group.add_argument("--config", type=pathlib.Path, help="the node's node.toml, to use its listen address")
@@ -736,7 +736,7 @@ def register(subparsers: Any) -> None:
     alarm.add_argument("--json", action="store_true")
     alarm.set_defaults(handler=cmd_node_alarms)
     info = node.add_parser("info", help="who the node is and whether it accepts writes")
-    _target(info)
+    add_target_arguments(info)
     info.set_defaults(handler=cmd_node_info)
 
     account = subparsers.add_parser("account", help="member accounts").add_subparsers(
@@ -747,7 +747,7 @@ def register(subparsers: Any) -> None:
     create.add_argument("--id", help="32 hex digits (default: a new random id)")
     create.add_argument("--floor-minutes", type=int, default=0)
     create.add_argument("--cap-minutes", type=int, default=0, help="storage cap (0: none)")
-    _target(create)
+    add_target_arguments(create)
     create.set_defaults(handler=cmd_account_create)
     for name, handler, text in (
         ("show", cmd_account_show, "balance and limits of an account"),
@@ -755,14 +755,14 @@ def register(subparsers: Any) -> None:
     ):
         command = account.add_parser(name, help=text)
         command.add_argument("account")
-        _target(command)
+        add_target_arguments(command)
         command.set_defaults(handler=handler)
     statement = account.add_parser("statement", help="opening balance, entries, closing balance")
     statement.add_argument("account")
     statement.add_argument("--after", type=int, default=0, help="ledger sequence to start after")
     statement.add_argument("--page-size", type=int, default=0, help="entries per page (default 100)")
     statement.add_argument("--all", action="store_true", help="follow every page to the end")
-    _target(statement)
+    add_target_arguments(statement)
     statement.set_defaults(handler=cmd_account_statement)
 
     transfer = subparsers.add_parser("transfer", help="move hours").add_subparsers(
@@ -788,10 +788,10 @@ def register(subparsers: Any) -> None:
     for command in (create, post, void, reverse):
         command.add_argument("--id", help="32 hex digits; reuse it to retry safely (default: new)")
         command.add_argument("--memo", default="", help="order id or reason (<= 200 characters)")
-        _target(command)
+        add_target_arguments(command)
     show = transfer.add_parser("show", help="a transfer and its state")
     show.add_argument("transfer")
-    _target(show)
+    add_target_arguments(show)
     show.set_defaults(handler=cmd_transfer_show)
     cross = transfer.add_parser("cross", help="send hours to an account at another node (through the clearinghouse)")
     cross.add_argument("--from", dest="source", required=True, help="local member account debited")
@@ -810,10 +810,10 @@ def register(subparsers: Any) -> None:
     for command in (cross, redeem):
         command.add_argument("--id", help="32 hex digits; reuse it to retry safely (default: new)")
         command.add_argument("--memo", default="", help="order id or reason (<= 200 characters)")
-        _target(command)
+        add_target_arguments(command)
     cross_show = transfer.add_parser("cross-show", help="where a cross-node transfer stands at this node")
     cross_show.add_argument("transfer")
-    _target(cross_show)
+    add_target_arguments(cross_show)
     cross_show.set_defaults(handler=cmd_transfer_cross_show)
 
     consent = subparsers.add_parser("consent", help="an elder's consent to redemptions at other nodes").add_subparsers(
@@ -830,7 +830,7 @@ def register(subparsers: Any) -> None:
         command.add_argument("--valid-seconds", type=int, default=86_400, help="default one day")
         if name == "mandate":
             command.add_argument("--id", help="32 hex digits (default: new)")
-        _target(command)
+        add_target_arguments(command)
         command.set_defaults(handler=cmd_consent)
 
     recall = subparsers.add_parser("recall", help="give back a committed cross-node transfer").add_subparsers(
@@ -853,7 +853,7 @@ def register(subparsers: Any) -> None:
     answer.add_argument("--reason", default="")
     answer.set_defaults(handler=cmd_recall_answer)
     for command in (ask, listing, answer):
-        _target(command)
+        add_target_arguments(command)
 
     batch = transfer.add_parser("batch", help="submit a batch from JSON lines (one transfer a line)")
     batch.add_argument(
@@ -861,7 +861,7 @@ def register(subparsers: Any) -> None:
         help="JSON lines file, or - for stdin; keys: id, kind, from, to, "
         "minutes, pending_id, reverses_id, linked, memo",
     )
-    _target(batch)
+    add_target_arguments(batch)
     batch.set_defaults(handler=cmd_transfer_batch)
 
 

@@ -5,6 +5,7 @@
     timebank node ...       create, migrate, serve and inspect a ledger node
     timebank account ...    member accounts: create, show, statement, close
     timebank transfer ...   move hours: create, post, void, reverse, show, batch
+    timebank care ...       the time-bank services: people, orders, hours, mall, statistics, alerts
     timebank recon report   the bureau's reconciliation report of a closed cycle
     timebank audit ...      export, verify, prove, verify-proof: the auditor's offline checks
     timebank certificate    verify a certificate of service hours offline; print it as a page
@@ -31,6 +32,7 @@ from timebank import __version__
 def build_parser() -> argparse.ArgumentParser:
     from clearinghouse import cli as clearinghouse_cli
     from nodes import cli as node_cli
+    from nodes.care import cli as care_cli
     from timebank import bench, checkconfig, city, demo, keycli, status
     from timebank.sim import cli as simulate_cli
 
@@ -44,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     node_cli.register(subparsers)
+    care_cli.register(subparsers)
     clearinghouse_cli.register(subparsers)
     city.register(subparsers)
     demo.register(subparsers)

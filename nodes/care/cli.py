@@ -1,0 +1,225 @@
+"""`timebank care COMMAND ...`: one command for every CareDesk call, built from the wire contract.
+
+Each RPC of proto/timebank/v1/care.proto is a command named in kebab case (RegisterPerson:
+`timebank care register-person`), and each field of its request is an option of the same
+name (`person_id`: `--person-id`). Ids are 32 hexadecimal digits; a call that creates
+something gets a fresh random id when its own id is left out, and prints it. Times
+(`*_micros`) take an ISO 8601 time ("2026-12-01T09:30+08:00") or microseconds; lists take
+comma-separated values; yes/no fields are flags (`--approve`). Every command takes --json
+and the node options of `timebank node` (--node, --config, --deadline-seconds).
+`issue-certificate --out FILE --html FILE` writes the certificate's files.
+
+Exit codes as for every node command: 0 done; 1 refused by the node (the message names
+the field and the rule); 2 bad usage; 3 the node could not be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import pathlib
+import re
+from typing import Any
+
+from nodes.cli import UsageError, add_target_arguments, client_for, emit, message_json, new_id, parse_id
+from timebank.ledger.model import format_hours
+from timebank.v1 import care_pb2 as pb
+
+SERVICE = pb.DESCRIPTOR.services_by_name["CareDesk"]
+
+HELP = {
+    "RegisterPerson": "register a volunteer, elder or proxy (pending until reviewed)",
+    "ReviewPerson": "approve (--approve) or reject (--reason) a registration",
+    "GetPerson": "a person, with their balance and age",
+    "ListPeople": "people by --state and --role",
+    "AddRelationship": "a family relationship or a proxy (pending until verified)",
+    "ReviewRelationship": "verify (--approve) or reject a relationship",
+    "ListCatalogue": "the service catalogue (项目库)",
+    "AddCatalogueItem": "add an item to the catalogue",
+    "AddQualification": "a volunteer's professional qualification (pending until reviewed)",
+    "ReviewQualification": "approve or reject a qualification",
+    "PublishDemand": "an elder's demand for a service (by the elder or a proxy)",
+    "GetOrder": "a demand or order",
+    "ListOrders": "orders by --state and --person-id",
+    "MatchDemand": "volunteers proposed for a demand, ranked",
+    "AcceptDemand": "a volunteer takes a demand: it becomes an order",
+    "IssueCode": "a signed, short-lived check-in or check-out code for an order",
+    "ScanCode": "the volunteer scans a code: checks in, or out",
+    "ConfirmOrder": "the elder or proxy confirms: the hours are deposited",
+    "RateOrder": "1 to 5 stars from one side of an order",
+    "RecordFollowUp": "a follow-up visit (跟踪回访) against an order",
+    "OpenDispute": "hold an order's hours until an operator decides",
+    "ResolveDispute": "uphold, adjust (--decided-minutes) or reverse a dispute",
+    "GetDispute": "a dispute and its steps",
+    "GiveHours": "hours to a verified family member (here or --to-node-id)",
+    "Donate": "hours to the donation pool",
+    "GrantFromPool": "hours from the donation pool to an elder without savings",
+    "AddMallItem": "put an item in the points mall, or add stock",
+    "ListMallItems": "the points mall's items and stock",
+    "RedeemMallItem": "reserve a mall item and hold its hours",
+    "SettleRedemption": "a redemption picked up, or --cancel it",
+    "CreateTeam": "a department or district team",
+    "JoinTeam": "a volunteer joins a team",
+    "ListTeams": "teams and their sizes",
+    "GetStatistics": "hours by node, team, category and month; liability; alerts",
+    "ListAlerts": "supervision alerts with their evidence",
+    "AcknowledgeAlert": "acknowledge an alert with a note",
+    "IssueCertificate": "a signed certificate of a volunteer's hours (--out, --html)",
+    "GetPolicy": "the city's policy rules as this node enforces them",
+}
+CREATES = ("Register", "Add", "Publish", "Open", "Give", "Donate", "Grant", "Redeem", "IssueCertificate")
+
+
+def command_name(method_name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", method_name).lower()
+
+
+def option_name(field_name: str) -> str:
+    return "--" + field_name.replace("_", "-")
+
+
+def _fresh_id_field(method: Any) -> str:
+    """The request field that names what the call creates, if it creates something."""
+    first = method.input_type.fields[0] if method.input_type.fields else None
+    if first is not None and first.type == first.TYPE_BYTES and method.name.startswith(CREATES):
+        return str(first.name)
+    return ""
+
+
+def _request_fields(method: Any) -> list[tuple[str, Any]]:
+    """(path, field) of the request's scalar fields; a nested message's fields are flattened."""
+    fields = []
+    for field in method.input_type.fields:
+        if field.message_type is not None:
+            fields += [(f"{field.name}.{inner.name}", inner) for inner in field.message_type.fields]
+        else:
+            fields.append((field.name, field))
+    return fields
+
+
+def _add_option(parser: argparse.ArgumentParser, path: str, field: Any, fresh: bool) -> None:
+    name = option_name(path.rsplit(".", 1)[-1])
+    destination = path.replace(".", "__")
+    if field.type == field.TYPE_BOOL:
+        parser.add_argument(name, dest=destination, action="store_true")
+        return
+    if field.type == field.TYPE_BYTES:
+        text = "32 hex digits" + ("; default: a new random id" if fresh else "")
+    elif path.endswith("_micros"):
+        text = "ISO 8601 time, e.g. 2026-12-01T09:30+08:00, or microseconds since the epoch"
+    elif field.is_repeated:
+        text = "comma-separated"
+    else:
+        text = None
+    parser.add_argument(name, dest=destination, help=text)
+
+
+def _value(path: str, field: Any, text: str) -> Any:
+    name = path.rsplit(".", 1)[-1]
+    if field.type == field.TYPE_BYTES:
+        return parse_id(text, name)
+    if field.is_repeated:
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if field.type in (field.TYPE_INT32, field.TYPE_INT64):
+        if name.endswith("_micros") and not text.lstrip("-").isdigit():
+            return _micros(name, text)
+        try:
+            return int(text)
+        except ValueError:
+            raise UsageError(f"{name}: got {text!r}, want a whole number") from None
+    return text
+
+
+def _micros(name: str, text: str) -> int:
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{name}: got {text!r}, want an ISO 8601 time or microseconds") from None
+    if moment.tzinfo is None:
+        raise UsageError(f"{name}: {text!r} has no UTC offset; add one, e.g. +08:00")
+    return int(moment.timestamp() * 1_000_000)
+
+
+def build_request(method: Any, arguments: argparse.Namespace) -> tuple[Any, bytes]:
+    """The request message from the command's options, and the fresh id it was given (if any)."""
+    request_class = getattr(pb, method.input_type.name)
+    request = request_class()
+    fresh = b""
+    for path, field in _request_fields(method):
+        given = getattr(arguments, path.replace(".", "__"))
+        if given in (None, False):
+            if path == _fresh_id_field(method):
+                fresh = new_id()
+                setattr(request, path, fresh)
+            continue
+        target = request
+        *parents, name = path.split(".")
+        for parent in parents:
+            target = getattr(target, parent)
+        value = given if field.type == field.TYPE_BOOL else _value(path, field, given)
+        if field.is_repeated:
+            getattr(target, name).extend(value)
+        else:
+            setattr(target, name, value)
+    return request, fresh
+
+
+def text_of(message: Any, indent: str = "") -> str:
+    """A message for people: one field a line, ids in hex, minutes also in hours."""
+    lines = []
+    for field in message.DESCRIPTOR.fields:
+        value = getattr(message, field.name)
+        if field.is_repeated:
+            if field.message_type is not None:
+                lines.append(f"{indent}{field.name}: {len(value)}")
+                lines += [text_of(item, indent + "  ") + "\n" for item in value]
+            else:
+                lines.append(f"{indent}{field.name}: {', '.join(map(str, value))}")
+            continue
+        if field.name == "certificate_file" or field.name == "html":
+            lines.append(f"{indent}{field.name}: {len(value)} bytes")
+        elif isinstance(value, bytes):
+            lines.append(f"{indent}{field.name}: {value.hex()}")
+        elif field.name.endswith("_minutes") and isinstance(value, int):
+            lines.append(f"{indent}{field.name}: {value} ({format_hours(value)} h)")
+        else:
+            lines.append(f"{indent}{field.name}: {value}")
+    return "\n".join(lines).rstrip("\n")
+
+
+def _run(method: Any, arguments: argparse.Namespace) -> int:
+    request, fresh = build_request(method, arguments)
+    with client_for(arguments) as client:
+        response = client.call(getattr(client.care, method.name), request)
+    if method.name == "IssueCertificate":
+        _write_certificate(response, arguments)
+    document = message_json(response)
+    text = text_of(response)
+    if fresh:
+        document = {"created_id": fresh.hex(), **document}
+        text = f"created id: {fresh.hex()}\n{text}"
+    emit(arguments, document, text)
+    return 0
+
+
+def _write_certificate(response: pb.Certificate, arguments: argparse.Namespace) -> None:
+    if arguments.out:
+        pathlib.Path(arguments.out).write_bytes(response.certificate_file)
+    if arguments.html:
+        pathlib.Path(arguments.html).write_text(response.html, encoding="utf-8")
+
+
+def register(subparsers: Any) -> None:
+    care = subparsers.add_parser(
+        "care", help="the time-bank services of a node: people, orders, hours, mall, statistics, certificates"
+    ).add_subparsers(dest="care_command", required=True, metavar="COMMAND")
+    for method in SERVICE.methods:
+        parser = care.add_parser(command_name(method.name), help=HELP[method.name], description=HELP[method.name])
+        fresh = _fresh_id_field(method)
+        for path, field in _request_fields(method):
+            _add_option(parser, path, field, path == fresh)
+        if method.name == "IssueCertificate":
+            parser.add_argument("--out", help="write the signed certificate file (JSON) here")
+            parser.add_argument("--html", help="write the printable page here")
+        add_target_arguments(parser)
+        parser.set_defaults(handler=lambda arguments, method=method: _run(method, arguments))

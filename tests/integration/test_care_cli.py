@@ -1,0 +1,106 @@
+"""`timebank care ...` against a real node: a whole order through the commands an operator
+types, --json documents, refusals with exit code 1, and a certificate checked offline."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import pathlib
+from typing import Any
+
+import pytest
+
+from nodes.server import RunningNode
+from tests.caresupport import HOUR_MICROS, MINUTE_MICROS, identity_number
+from tests.integration.test_cli import timebank
+from timebank.clock import FakeClock
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+def care(node_address: str, *arguments: str, expect: int = 0) -> Any:
+    run = timebank("care", *arguments, "--node", node_address, "--json", expect=expect)
+    return json.loads(run.stdout) if expect == 0 else run.stderr
+
+
+def register(node_address: str, role: str, name: str, birth_date: str) -> str:
+    created = care(
+        node_address,
+        "register-person",
+        "--role", role,
+        "--name", name,
+        "--identity-number", identity_number(birth_date),
+        "--birth-date", birth_date,
+        "--community", "岐头社区",
+    )  # fmt: skip
+    assert created["state"] == "pending" and created["person_id"] == created["created_id"]
+    care(node_address, "review-person", "--person-id", created["person_id"], "--approve", "--operator", "王审核")
+    return str(created["person_id"])
+
+
+def iso(micros: int) -> str:
+    return datetime.datetime.fromtimestamp(micros / 1e6, datetime.timezone(datetime.timedelta(hours=8))).isoformat()
+
+
+def test_an_order_through_the_commands(
+    node: RunningNode, node_address: str, clock: FakeClock, tmp_path: pathlib.Path
+) -> None:
+    elder = register(node_address, "elder", "陈婆婆", "1950-05-05")
+    volunteer = register(node_address, "volunteer", "林志愿", "1990-02-02")
+    start = clock.now_micros() + HOUR_MICROS
+    order = care(
+        node_address,
+        "publish-demand",
+        "--elder-id", elder,
+        "--acting-person-id", elder,
+        "--item-code", "meals",
+        "--window-start-micros", iso(start),
+        "--window-end-micros", str(start + 60 * MINUTE_MICROS),
+    )["order_id"]  # fmt: skip
+    ranked = care(node_address, "match-demand", "--order-id", order)["candidates"]
+    assert [c["person_id"] for c in ranked] == [volunteer] and ranked[0]["rank"] == 1
+    care(node_address, "accept-demand", "--order-id", order, "--volunteer-id", volunteer)
+    for purpose, minutes in (("check-in", 45), ("check-out", 0)):
+        code = care(node_address, "issue-code", "--order-id", order, "--purpose", purpose)["code"]
+        care(node_address, "scan-code", "--code", code, "--volunteer-id", volunteer)
+        clock.advance(minutes * MINUTE_MICROS)
+    confirmed = care(node_address, "confirm-order", "--order-id", order, "--acting-person-id", elder)
+    assert confirmed["state"] == "confirmed" and confirmed["credited_minutes"] == 45
+    assert care(node_address, "get-person", "--person-id", volunteer)["balance_minutes"] == 45
+
+    refused = care(node_address, "confirm-order", "--order-id", order, "--acting-person-id", elder, expect=1)
+    assert "refused (FAILED_PRECONDITION)" in refused and "confirmed already" in refused
+    refused = care(node_address, "rate-order", "--order-id", order, "--rater-id", elder, "--stars", "9", expect=1)
+    assert "stars: got 9, want 1..=5" in refused
+
+    out, html = tmp_path / "certificate.json", tmp_path / "certificate.html"
+    issued = care(
+        node_address,
+        "issue-certificate",
+        "--person-id", volunteer,
+        "--period-from", "2025-01-01",
+        "--period-to", "2026-12-31",
+        "--out", str(out),
+        "--html", str(html),
+    )  # fmt: skip
+    assert issued["total_minutes"] == 45 and "林志愿" in html.read_text(encoding="utf-8")
+    checked = timebank("certificate", "verify", str(out), "--json")
+    assert json.loads(checked.stdout)["valid"] is True
+    out.write_bytes(out.read_bytes().replace(b'"minutes": 45', b'"minutes": 90'))
+    assert json.loads(timebank("certificate", "verify", str(out), "--json", expect=1).stdout)["valid"] is False
+
+    policy = care(node_address, "get-policy")
+    assert policy["storage_cap_minutes"] == 90_000 and policy["redeem_age_min_years"] == 65
+    catalogue = {item["code"]: item for item in care(node_address, "list-catalogue")["items"]}
+    assert catalogue["legal-aid"]["qualifications"] == ["lawyer", "notary", "corporate-counsel"]
+    figures = care(node_address, "get-statistics")
+    assert figures["outstanding_minutes"] == 45 and figures["active_volunteers"] == 1
+
+
+def test_usage_errors_name_the_option(node_address: str) -> None:
+    stderr = timebank("care", "get-person", "--person-id", "xyz", "--node", node_address, expect=2).stderr
+    assert "person_id: got 'xyz', want 32 hexadecimal digits" in stderr
+    stderr = timebank(
+        "care", "publish-demand", "--window-start-micros", "tomorrow", "--node", node_address, expect=2
+    ).stderr
+    assert "window_start_micros: got 'tomorrow', want an ISO 8601 time" in stderr
