@@ -30,7 +30,7 @@ from clearinghouse.metrics import ClearinghouseCollector
 from clearinghouse.service import ClearinghouseService, ExchangeSettings, SettlementService
 from timebank import keys, logcheck, logs, metrics, pki, translog
 from timebank.books import Books
-from timebank.clock import Clock, SystemClock
+from timebank.clock import Clock, process_clock
 from timebank.errors import ConfigError
 from timebank.grpc_status import add_servicer
 from timebank.logservice import LogService, Publisher
@@ -209,7 +209,7 @@ def create_server(
 def serve(config: ClearinghouseConfig) -> None:
     """Runs the clearinghouse until SIGTERM or SIGINT, then drains in-flight calls."""
     logs.configure(config.logging)
-    running = create_server(config, SystemClock())
+    running = create_server(config, process_clock())
     host = config.server.listen.rpartition(":")[0]
     mode = "PLAINTEXT (--insecure)" if config.server.insecure else "mutual TLS"
     print(

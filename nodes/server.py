@@ -33,7 +33,7 @@ from nodes.service import LinkStatus, NodeIdentity, NodeLedgerService
 from nodes.witness import Witness
 from timebank import keys, logcheck, logs, metrics, pki, translog
 from timebank.books import Books
-from timebank.clock import Clock, SystemClock
+from timebank.clock import Clock, process_clock
 from timebank.errors import ConfigError
 from timebank.grpc_status import add_servicer
 from timebank.logservice import LogService, Publisher
@@ -286,7 +286,7 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
 def serve(config: NodeConfig) -> None:
     """Runs the node until SIGTERM or SIGINT, then drains in-flight calls and stops."""
     logs.configure(config.logging)
-    running = create_server(config, SystemClock())
+    running = create_server(config, process_clock())
     host = config.server.listen.rpartition(":")[0]
     # The address line is printed first: whoever started the process reads it from the output.
     print(f"node {config.node.id} ({config.node.display_name}) serving on {host}:{running.port}", flush=True)

@@ -1,12 +1,21 @@
 """Time as an argument: the clock interface, the real clock and a fake one for tests.
 
-Only process entry points bind SystemClock; everything else receives a Clock.
+Only process entry points bind a real clock (`process_clock()`); everything else receives
+a Clock. For drills and the demo, TIMEBANK_CLOCK_OFFSET_FILE names a file of whole
+seconds that every party of a city adds to the system clock (re-read at most every 0.1
+s), so the whole city can be moved forward together, say over a service of an hour.
+Production never sets it.
 """
 
 from __future__ import annotations
 
+import os
+import pathlib
 import time
 from typing import Protocol
+
+OFFSET_FILE_VARIABLE = "TIMEBANK_CLOCK_OFFSET_FILE"
+OFFSET_REREAD_SECONDS = 0.1
 
 
 class Clock(Protocol):
@@ -36,3 +45,29 @@ class FakeClock:
 
     def jump_to(self, micros: int) -> None:
         self._now_micros = micros
+
+
+class OffsetFileClock:
+    """The system clock plus the whole seconds in a file; the offset never goes back."""
+
+    def __init__(self, path: pathlib.Path) -> None:
+        self.path = path
+        self._offset_micros = 0
+        self._read_after = 0.0
+
+    def now_micros(self) -> int:
+        moment = time.monotonic()
+        if moment >= self._read_after:
+            self._read_after = moment + OFFSET_REREAD_SECONDS
+            try:
+                seconds = int(self.path.read_text(encoding="ascii").strip() or 0)
+            except (OSError, ValueError):
+                seconds = 0  # a file being rewritten: keep the offset already read
+            self._offset_micros = max(self._offset_micros, seconds * 1_000_000)
+        return time.time_ns() // 1_000 + self._offset_micros
+
+
+def process_clock() -> Clock:
+    """The clock a serving process binds: the system clock, moved by the drill offset if set."""
+    path = os.environ.get(OFFSET_FILE_VARIABLE)
+    return OffsetFileClock(pathlib.Path(path)) if path else SystemClock()

@@ -44,10 +44,11 @@ from clearinghouse.config import load_clearinghouse_config
 from clearinghouse.coordinator import decisions, positions
 from nodes.client import NodeClient
 from nodes.config import load_node_config
-from timebank import metrics, processes
+from timebank import democare, metrics, processes
 from timebank.audit import export
 from timebank.city import NodePlan, init_city
-from timebank.clock import SystemClock
+from timebank.clock import OFFSET_FILE_VARIABLE, SystemClock
+from timebank.democare import CityClock
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, format_hours
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.storage.engine import create_database_engine
@@ -65,6 +66,10 @@ FINAL_TIMEOUT_SECONDS = 60.0
 BURST_TRANSFERS = 60
 ISSUANCE = SYSTEM_ACCOUNT_IDS[AccountKind.ISSUANCE].to_bytes(16, "big")
 CLEARING = SYSTEM_ACCOUNT_IDS[AccountKind.CLEARING].to_bytes(16, "big")
+DONATION_POOL, MALL, ADJUSTMENT = (
+    SYSTEM_ACCOUNT_IDS[kind].to_bytes(16, "big")
+    for kind in (AccountKind.DONATION_POOL, AccountKind.MALL, AccountKind.ADJUSTMENT)
+)
 
 
 class DemoFailed(Exception):
@@ -451,7 +456,15 @@ def check_city(day: Day) -> dict[str, int]:
         expect(not info.halted_reason, f"{node_id} halted: {info.halted_reason}")
     expect(sum(p.balance_minutes for p in book.values()) == 0, "clearinghouse positions do not sum to zero")
     members = sum(day.balance(name) for name in day.members)
-    expect(members == sum(held.values()), f"members hold {members} minutes, the city issued {sum(held.values())}")
+    pooled = sum(
+        city.client(node_id).get_account(account).balance_minutes
+        for node_id in city.nodes
+        for account in (DONATION_POOL, MALL, ADJUSTMENT)
+    )
+    expect(
+        members + pooled == sum(held.values()),
+        f"members hold {members} minutes and the pools and malls {pooled}, the city issued {sum(held.values())}",
+    )
     return held
 
 
@@ -554,7 +567,12 @@ def run_demo(arguments: argparse.Namespace) -> int:
 def _run_city(directory: pathlib.Path, databases: dict[str, str] | None, keep: bool) -> None:
     city = None
     try:
-        city = start_city(directory, CITY, database_urls=databases)
+        clock_file = directory / "clock-offset"
+        clock_file.parent.mkdir(parents=True, exist_ok=True)
+        clock_file.write_text("0\n", encoding="ascii")
+        shared = {OFFSET_FILE_VARIABLE: str(clock_file)}  # every party: the demo moves the city's time
+        environments = {party: shared for party in [CLEARINGHOUSE_ID, *(plan.node_id for plan in CITY)]}
+        city = start_city(directory, CITY, environments=environments, database_urls=databases)
         backend = "PostgreSQL" if databases else "SQLite"
         print(
             f"clearinghouse on {city.clearinghouse.address}; nodes: "
@@ -564,10 +582,12 @@ def _run_city(directory: pathlib.Path, databases: dict[str, str] | None, keep: b
         print("metrics: " + ", ".join(f"{party} {url}" for party, url in metrics_urls(city).items()))
         day = Day(city)
         drive_day(day)
+        democare.run_services(day, CityClock(clock_file), expect)
         held = check_city(day)
         print_balances(day, held)
         print("checks: every cross-node transfer final and the same on both nodes and at the clearinghouse;")
         print("        books balance at every node; clearing = -(clearinghouse view); hours conserved")
+        print("        (members, donation pools and malls hold exactly what the nodes issued)")
         settle_and_audit(day)
     finally:
         if city is not None and not keep:

@@ -1263,7 +1263,7 @@ class CareDesk:
         for kind, month, item_code, minutes, count in store.movement_totals(connection, first, last):
             deposited = minutes if kind in store.DEPOSIT_KINDS else 0
             redeemed = minutes if kind in store.REDEEM_KINDS else 0
-            orders = count if kind in ("deposit", "redeem") else 0
+            orders = count if kind in store.SERVICE_KINDS else 0
             if not (deposited or redeemed):
                 continue
             category = "mall" if kind == "mall" else self._item(connection, item_code).category

@@ -184,13 +184,16 @@ def rating_average_percent(connection: Connection, person_id: int) -> int:
 
 # -- movements of hours ---------------------------------------------------------------------------
 
+# Hours credited to a volunteer for a service: minted by the node, or paid by the elder.
+SERVICE_KINDS = ("deposit", "redeem")
+
 
 def deposits_since(connection: Connection, person_id: int, since_micros: int) -> int:
     """Minutes deposited to a member for services since a time (still too recent to give away)."""
     table = s.care_movements
     statement = select(func.coalesce(func.sum(table.c.amount_minutes), 0)).where(
         table.c.person_id == format_id(person_id),
-        table.c.kind == "deposit",
+        table.c.kind.in_(SERVICE_KINDS),
         table.c.at_micros >= since_micros,
     )
     return int(connection.execute(statement).scalar_one())
@@ -215,7 +218,7 @@ def deposits_of(connection: Connection, person_id: int, start_micros: int, end_m
         select(table)
         .where(
             table.c.person_id == format_id(person_id),
-            table.c.kind == "deposit",
+            table.c.kind.in_(SERVICE_KINDS),
             table.c.at_micros >= start_micros,
             table.c.at_micros < end_micros,
         )
@@ -226,7 +229,7 @@ def deposits_of(connection: Connection, person_id: int, start_micros: int, end_m
 
 # -- statistics -------------------------------------------------------------------------------------
 
-DEPOSIT_KINDS = ("deposit", "overflow")
+DEPOSIT_KINDS = (*SERVICE_KINDS, "overflow")
 REDEEM_KINDS = ("redeem", "mall")
 
 
@@ -254,7 +257,7 @@ def team_deposits(connection: Connection, from_month: str, to_month: str) -> lis
         select(members.c.team_code, func.sum(movements.c.amount_minutes), func.count())
         .select_from(movements.join(members, members.c.person_id == movements.c.person_id))
         .where(
-            movements.c.kind == "deposit",
+            movements.c.kind.in_(SERVICE_KINDS),
             movements.c.month >= from_month,
             movements.c.month <= to_month,
             movements.c.state.in_(("posted", "sent")),
