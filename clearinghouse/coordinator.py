@@ -35,6 +35,7 @@ from timebank.protocol import (
     CrossTransfer,
     CycleClosed,
     Decision,
+    HomeClaim,
     Item,
     Prepare,
     Query,
@@ -59,7 +60,7 @@ from timebank.protocol import (
     transfer_from_bytes,
 )
 from timebank.storage import ledger_store
-from timebank.storage.schema import cross_transfers, inbox, outbox, registry_nodes, seen_batches
+from timebank.storage.schema import cross_transfers, inbox, outbox, person_homes, registry_nodes, seen_batches
 from timebank.v1 import log_pb2 as lpb
 
 log = logging.getLogger(__name__)
@@ -381,6 +382,8 @@ class Coordinator:
             if isinstance(body, StatementPage):
                 settlement.record_statement(batch.connection, sender_id, body.signed, batch.now_micros)
                 return _accepted(item.item_id)
+            if isinstance(body, HomeClaim):
+                return _claim_home(batch, sender_id, item.item_id, body)
             raise RequestInvalid(f"item: a node does not send {type(body).__name__} items")
         except (RequestInvalid, NotFound, VerificationError) as error:
             return _refusal(item.item_id, str(error))
@@ -865,6 +868,33 @@ def _was_told(connection: Connection, node_id: str, cycle_id: int) -> bool:
         select(outbox.c.sequence).where(outbox.c.recipient_id == node_id, outbox.c.item_id == f"{item_id:032x}")
     ).first()
     return row is not None
+
+
+def _claim_home(batch: _Batch, sender_id: str, item_id: int, claim: HomeClaim) -> Item:
+    """One home node per person: the first node to claim a person keeps them until it releases."""
+    key = claim.identity_hash.hex()
+    row = batch.connection.execute(select(person_homes).where(person_homes.c.identity_hash == key)).first()
+    if claim.release:
+        if row is not None and row.node_id == sender_id and row.person_id == f"{claim.person_id:032x}":
+            batch.connection.execute(delete(person_homes).where(person_homes.c.identity_hash == key))
+        return _accepted(item_id)
+    if row is None:
+        batch.connection.execute(
+            insert(person_homes).values(
+                identity_hash=key,
+                node_id=sender_id,
+                person_id=f"{claim.person_id:032x}",
+                claimed_at_micros=batch.now_micros,
+            )
+        )
+        return _accepted(item_id)
+    if row.node_id == sender_id and row.person_id == f"{claim.person_id:032x}":
+        return _accepted(item_id)  # a retry
+    return _refusal(
+        item_id,
+        f"identity: this person is registered already with home node {row.node_id} as {row.person_id}; "
+        f"a person has one home node (to serve here, register them with home_node_id {row.node_id})",
+    )
 
 
 def _transfer_of(record: Record) -> CrossTransfer:

@@ -39,6 +39,7 @@ from timebank.protocol import (
     CrossTransfer,
     CycleClosed,
     Decision,
+    HomeClaim,
     Item,
     Prepare,
     Recall,
@@ -52,6 +53,7 @@ from timebank.protocol import (
     decode_item,
     derive_id,
     encode_item,
+    home_claim_item,
     prepare_item,
     recall_answer_item,
     recall_item,
@@ -60,7 +62,7 @@ from timebank.protocol import (
     vote_item,
 )
 from timebank.storage import ledger_store
-from timebank.storage.schema import consents, inbox, log_entries, outbox, recalls, remote_transfers
+from timebank.storage.schema import consents, home_claims, inbox, log_entries, outbox, recalls, remote_transfers
 from timebank.v1 import log_pb2 as lpb
 
 log = logging.getLogger(__name__)
@@ -818,6 +820,42 @@ class Crossing:
     def _send(self, connection: Connection, item: Item) -> None:
         self._queue(connection, [item])
 
+    # -- one home node per person -------------------------------------------------------------
+
+    def claim_home(
+        self, connection: Connection, identity_hash: bytes, person_id: int, *, release: bool = False
+    ) -> None:
+        """Asks the clearinghouse, in the caller's transaction, to record (or release) this node
+        as the person's home; the answer arrives as a receipt (see `home_claim`). The caller
+        calls `on_outbox()` after the commit."""
+        item = home_claim_item(HomeClaim(identity_hash, person_id, release))
+        key = f"{item.item_id:032x}"
+        if connection.execute(select(home_claims.c.item_id).where(home_claims.c.item_id == key)).first() is not None:
+            return  # claimed before: the outbox still holds it, or the answer is in
+        self._queue(connection, [item])
+        connection.execute(
+            insert(home_claims).values(
+                item_id=key,
+                identity_hash=identity_hash.hex(),
+                person_id=f"{person_id:032x}",
+                release=release,
+                state="sent",
+                reason="",
+                sent_at_micros=self.clock.now_micros(),
+                answered_at_micros=0,
+            )
+        )
+
+    @staticmethod
+    def home_claim(connection: Connection, person_id: int) -> tuple[str, str]:
+        """(state, reason) of this node's claim of the person's home: ("", "") if none was sent."""
+        row = connection.execute(
+            select(home_claims.c.state, home_claims.c.reason)
+            .where(home_claims.c.person_id == f"{person_id:032x}", home_claims.c.release.is_(False))
+            .order_by(home_claims.c.sent_at_micros.desc())
+        ).first()
+        return (row.state, row.reason) if row is not None else ("", "")
+
     def _queue(self, connection: Connection, items: Sequence[Item]) -> None:
         """Puts items in the outbox and logs each as sent, in the caller's transaction."""
         if not items:
@@ -939,3 +977,12 @@ def _settle_receipts(connection: Connection, receipts: Sequence[Receipt], now_mi
     for receipt in receipts:
         if not receipt.accepted:
             log.warning("the clearinghouse refused item %032x: %s", receipt.item_id, receipt.reason)
+        connection.execute(
+            update(home_claims)
+            .where(home_claims.c.item_id == f"{receipt.item_id:032x}", home_claims.c.state == "sent")
+            .values(
+                state="confirmed" if receipt.accepted else "refused",
+                reason=receipt.reason,
+                answered_at_micros=now_micros,
+            )
+        )

@@ -17,6 +17,7 @@ from timebank.v1 import care_pb2 as pb
 MINUTE_MICROS = 60_000_000
 HOUR_MICROS = 60 * MINUTE_MICROS
 DAY_MICROS = 24 * HOUR_MICROS
+HOME_CHECK_WAIT_SECONDS = 20.0
 _serial = itertools.count(1)
 
 
@@ -58,6 +59,7 @@ class Desk:
         community: str = "岐头社区",
         home_node_id: str = "",
         person_id: bytes = b"",
+        identity: str = "",
     ) -> bytes:
         person_id = person_id or new_id(0xB0)
         self.care.RegisterPerson(
@@ -65,7 +67,7 @@ class Desk:
                 person_id=person_id,
                 role=role,
                 name=name,
-                identity_number=identity_number(birth_date),
+                identity_number=identity or identity_number(birth_date),
                 birth_date=birth_date,
                 community=community,
                 home_node_id=home_node_id,
@@ -75,8 +77,17 @@ class Desk:
         return person_id
 
     def approve(self, person_id: bytes, hardship: bool = False) -> pb.Person:
+        """Approves, waiting (bounded) while the clearinghouse has not yet confirmed the person's home."""
         request = pb.ReviewPersonRequest(person_id=person_id, approve=True, hardship=hardship, operator="王审核")
-        return self.care.ReviewPerson(request, timeout=10)
+        deadline = time.monotonic() + HOME_CHECK_WAIT_SECONDS
+        while True:
+            try:
+                return self.care.ReviewPerson(request, timeout=10)
+            except grpc.RpcError as error:
+                waiting = "has not yet confirmed" in (error.details() or "")
+                if not waiting or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def person(self, person_id: bytes) -> pb.Person:
         return self.care.GetPerson(pb.GetPersonRequest(person_id=person_id), timeout=10)

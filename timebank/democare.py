@@ -29,6 +29,7 @@ from timebank.v1 import ledger_pb2 as pb
 MINUTE_SECONDS = 60
 CLOCK_STEP_SECONDS = 240  # below every party's clock-skew limit, so the city moves together
 CLOCK_STEP_PAUSE_SECONDS = 0.15  # longer than a party takes to re-read the offset
+HOME_CHECK_WAIT_SECONDS = 30.0
 
 
 class CityClock:
@@ -95,13 +96,24 @@ class CareDay:
             community=community,
             **extra,
         )
-        person = self.call(node_id, "ReviewPerson", person_id=person_id, approve=True, operator="王审核")
+        person = self.approve(node_id, person_id)
         where = "" if person.home_node_id == node_id else f" (homed at {person.home_node_id})"
         print(f"  {name:<4} {role:<9} at {node_id}{where}: approved, {person.identity_masked}, age {person.age_years}")
         if person.home_node_id == node_id:
             self.people[name] = (node_id, person_id)
             self.day.members[name] = (node_id, person_id)
         return person_id
+
+    def approve(self, node_id: str, person_id: bytes) -> Any:
+        """Approves once the clearinghouse confirms the node is the person's only home (bounded wait)."""
+        deadline = time.monotonic() + HOME_CHECK_WAIT_SECONDS
+        while True:
+            try:
+                return self.call(node_id, "ReviewPerson", person_id=person_id, approve=True, operator="王审核")
+            except grpc.RpcError as error:
+                if "has not yet confirmed" not in (error.details() or "") or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def relate(
         self, node_id: str, kind: str, person: bytes, other: bytes, relation: str, other_node_id: str = ""
@@ -175,6 +187,31 @@ def people(care: CareDay) -> None:
     care.register("shiqi", "volunteer", "黄志愿", "1990-01-15", "东区社区", home_node_id="dongqu", person_id=visitor)
     son = care.register("dongqu", "volunteer", "陈大明", "1972-08-08", "东区社区")
     care.register("shiqi", "elder", "周伯伯", "1940-10-10", "岐头社区")
+    twin = care.day.new_id()
+    care.call(
+        "dongqu",
+        "RegisterPerson",
+        person_id=twin,
+        role="volunteer",
+        name="林律师",
+        identity_number=care.numbers["林律师"],
+        birth_date="1985-09-09",
+        community="东区社区",
+    )
+    deadline = time.monotonic() + HOME_CHECK_WAIT_SECONDS
+    while care.call("dongqu", "GetPerson", person_id=twin).home_check == "waiting":
+        care.expect(time.monotonic() < deadline, "the clearinghouse did not answer dongqu's home claim")
+        time.sleep(0.05)
+    care.refused(
+        "dongqu",
+        "ReviewPerson",
+        "林律师 registers again at dongqu as if it were his home",
+        grpc.StatusCode.FAILED_PRECONDITION,
+        person_id=twin,
+        approve=True,
+        operator="王审核",
+    )
+    care.call("dongqu", "ReviewPerson", person_id=twin, approve=False, reason="已在石岐街道登记", operator="王审核")
     expiry = time.strftime("%Y-%m-%d", time.gmtime(care.clock.now_micros() / 1e6 + 365 * 86_400))
     qualification_id = care.day.new_id()
     care.call(

@@ -163,6 +163,23 @@ class Receipt:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class HomeClaim:
+    """A node claims (or releases) a person's home, named by the keyed hash of their identity."""
+
+    identity_hash: bytes
+    person_id: int
+    release: bool = False
+
+    def check(self) -> None:
+        if len(self.identity_hash) != IDENTITY_HASH_BYTES:
+            raise RequestInvalid(
+                f"home_claim.identity_hash: got {len(self.identity_hash)} bytes, want {IDENTITY_HASH_BYTES}"
+            )
+
+
+IDENTITY_HASH_BYTES = 32
+
 Body = (
     Prepare
     | Vote
@@ -176,6 +193,7 @@ Body = (
     | StatementPage
     | Resync
     | Restore
+    | HomeClaim
 )
 
 
@@ -188,6 +206,12 @@ class Item:
 def prepare_item(prepare: Prepare, sender_id: str) -> Item:
     """A prepare's item id depends on who sends it: the originator, or the clearinghouse."""
     return Item(derive_id(f"prepare:{sender_id}", prepare.transfer.transfer_id), prepare)
+
+
+def home_claim_item(claim: HomeClaim) -> Item:
+    """The same claim (or release) of the same person always has the same item id."""
+    purpose = "home-release" if claim.release else "home-claim"
+    return Item(derive_id(f"{purpose}:{claim.identity_hash.hex()}", claim.person_id), claim)
 
 
 def vote_item(vote: Vote) -> Item:
@@ -366,6 +390,10 @@ def encode_item(item: Item) -> bytes:
                 return_transfer_id=_id_bytes(body.return_transfer_id),
             )
         )
+    elif isinstance(body, HomeClaim):
+        message.home_claim.CopyFrom(
+            cpb.HomeClaim(identity_hash=body.identity_hash, person_id=_id_bytes(body.person_id), release=body.release)
+        )
     else:
         message.receipt.CopyFrom(
             cpb.Receipt(item_id=_id_bytes(body.item_id), accepted=body.accepted, reason=body.reason)
@@ -436,6 +464,10 @@ def decode_item(data: bytes) -> Item:
             answer.reason,
             _id_int(answer.return_transfer_id, "recall_answer.return_transfer_id", optional=True),
         )
+    elif kind == "home_claim":
+        claim = message.home_claim
+        body = HomeClaim(claim.identity_hash, _id_int(claim.person_id, "home_claim.person_id"), claim.release)
+        body.check()
     elif kind == "receipt":
         receipt = message.receipt
         body = Receipt(_id_int(receipt.item_id, "receipt.item_id"), receipt.accepted, receipt.reason)

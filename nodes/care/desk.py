@@ -159,18 +159,48 @@ class CareDesk:
                     f"({twin.role}, {twin.state}); one person has one record at a node"
                 )
             store.insert(connection, s.care_people, wanted)
+            if home == self.node_id:
+                self._claim_home(connection, wanted)
             return wanted
 
         return self._shown(self._write(work))
+
+    def _claim_home(self, connection: Connection, person: r.Person, *, release: bool = False) -> None:
+        """Asks the clearinghouse to record (or release) this node as the person's one home."""
+        if self.crossing is not None:
+            self.crossing.claim_home(connection, bytes.fromhex(person.identity_hash), person.person_id, release=release)
+            self._sending.queued = True
+
+    def _home_claim_problem(self, connection: Connection, person: r.Person) -> str:
+        """Why approval must wait ("" when it need not): the clearinghouse has not confirmed
+        that no other node is the person's home. A claim never sent (the person was
+        registered before this node joined a city) is sent now."""
+        if self.crossing is None or person.home_node_id != self.node_id:
+            return ""
+        state, reason = self.crossing.home_claim(connection, person.person_id)
+        if state == "confirmed":
+            return ""
+        if state == "refused":
+            return f"{reason}; reject this registration"
+        if not state:
+            self._claim_home(connection, person)
+        return (
+            "identity: the clearinghouse has not yet confirmed that this person has no other home node; "
+            "try again in a few seconds"
+        )
 
     def review_person(self, person_id: int, approve: bool, reason: str, hardship: bool, operator: str) -> r.Person:
         operator = rules.text("operator", operator, rules.NAME_LENGTH_MAX)
         reason = rules.text("reason", reason, rules.REASON_LENGTH_MAX, required=not approve)
 
-        def work(connection: Connection) -> r.Person:
+        def work(connection: Connection) -> r.Person | str:
             person = store.get(connection, s.care_people, r.Person, "person_id", person_id=person_id)
             if person.state != "pending":
                 raise NotNow(f"person_id: {format_id(person_id)} was {person.state} already on review")
+            if not approve:
+                self._claim_home(connection, person, release=True)
+            elif problem := self._home_claim_problem(connection, person):
+                return problem  # committed: a claim sent now must not roll back
             reviewed = dataclasses.replace(
                 person,
                 state="approved" if approve else "rejected",
@@ -188,7 +218,10 @@ class CareDesk:
             store.save(connection, s.care_people, ("person_id",), reviewed)
             return reviewed
 
-        return self._shown(self._write(work))
+        reviewed = self._write(work)
+        if isinstance(reviewed, str):
+            raise NotNow(reviewed)
+        return self._shown(reviewed)
 
     def person(self, person_id: int) -> r.Person:
         return self._shown(
@@ -203,18 +236,23 @@ class CareDesk:
         return [self._shown(p) for p in self._read(lambda c: store.people(c, state, role, limit))]
 
     def _shown(self, person: r.Person) -> r.Person:
-        """The person with their balances here and their age today."""
+        """The person with their balances here, their age today and the check of their home."""
         with self.books.engine.connect() as connection:
             account = self.books.read_accounts(connection, [person.person_id]).get(person.person_id)
+            claim = self._home_check(connection, person)
         age = rules.age_years(datetime.date.fromisoformat(person.birth_date), self._today())
+        person = dataclasses.replace(person, age_years=age, home_check=claim)
         if account is None:
-            return dataclasses.replace(person, age_years=age)
+            return person
         return dataclasses.replace(
-            person,
-            balance_minutes=account.balance_minutes,
-            available_minutes=account.available_minutes,
-            age_years=age,
+            person, balance_minutes=account.balance_minutes, available_minutes=account.available_minutes
         )
+
+    def _home_check(self, connection: Connection, person: r.Person) -> str:
+        if self.crossing is None or person.home_node_id != self.node_id:
+            return ""
+        state, reason = self.crossing.home_claim(connection, person.person_id)
+        return {"sent": "waiting", "refused": f"refused: {reason}"}.get(state, state)
 
     def _approved(self, connection: Connection, person_id: int, name: str, role: str = "") -> r.Person:
         person = store.get(connection, s.care_people, r.Person, name, person_id=person_id)

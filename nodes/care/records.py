@@ -32,6 +32,7 @@ class Person:
     balance_minutes: int = 0
     available_minutes: int = 0
     age_years: int = 0
+    home_check: str = ""
 
 
 @dataclass(frozen=True)

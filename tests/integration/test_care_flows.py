@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import grpc
 import pytest
 
-from tests.caresupport import DAY_MICROS, HOUR_MICROS, Desk, ShiftedClock, new_id, refusal, today_plus
+from tests.caresupport import DAY_MICROS, HOUR_MICROS, Desk, ShiftedClock, identity_number, new_id, refusal, today_plus
 from tests.citysupport import RunningTestCity, make_city, wait_for
 from timebank import certificate, keys
 from timebank.signing import KeyRecord, KeyRing
@@ -57,6 +57,16 @@ def test_an_elder_and_two_volunteers_from_registration_to_certificate(
     for person in (visitor, relative):
         dongqu.approve(person)
     assert shiqi.person(elder).age_years >= 65 and shiqi.person(elder).identity_masked.count("*") == 10
+    assert shiqi.person(lawyer).home_check == "confirmed"
+
+    # The same person cannot take a second home node: the clearinghouse knows the hash of their number.
+    number = identity_number("1985-09-09")
+    twin_home = shiqi.register("volunteer", "林律师", "1985-09-09", identity=number)
+    shiqi.approve(twin_home)
+    twin = dongqu.register("volunteer", "林律师", "1985-09-09", community="东区社区", identity=number)
+    code, message = refusal(dongqu.approve, twin)
+    assert code == grpc.StatusCode.FAILED_PRECONDITION and "registered already with home node shiqi" in message
+    assert dongqu.person(twin).home_check.startswith("refused: identity:")
     assert shiqi.balance(lawyer) == 0  # approval opened the member account
 
     # A qualification for legal aid, a proxy for the elder, family across nodes.
@@ -115,7 +125,7 @@ def test_an_elder_and_two_volunteers_from_registration_to_certificate(
     clock.advance(31 * DAY_MICROS)
     assert shiqi.care.GiveHours(give, timeout=10).state == "sent"
     wait_balance(dongqu, relative, 20)
-    assert shiqi.balance(lawyer) == 30
+    wait_balance(shiqi, lawyer, 30)  # posted once shiqi applies the decision
 
     # A donation, and a mall redemption that reserves, then is picked up.
     shiqi.care.Donate(pb.DonateRequest(transfer_id=new_id(0x11), person_id=lawyer, amount_minutes=10), timeout=10)

@@ -635,3 +635,30 @@ care_alerts = Table(
     Column("acknowledged_at_micros", BigInteger, nullable=False),
     Index("ix_care_alerts_open", "acknowledged_at_micros"),
 )
+
+# -- one home node per person ----------------------------------------------------------------
+# At the clearinghouse: the home node of every person a node registered, by the keyed hash of
+# their identity number (the number itself never leaves the node).
+person_homes = Table(
+    "person_homes",
+    metadata,
+    Column("identity_hash", String(64), primary_key=True),
+    Column("node_id", PARTY, nullable=False),
+    Column("person_id", ID, nullable=False),
+    Column("claimed_at_micros", BigInteger, nullable=False),
+)
+
+# At a node: its claims of a home for the people it registered, and the clearinghouse's answer.
+home_claims = Table(
+    "home_claims",
+    metadata,
+    Column("item_id", ID, primary_key=True),
+    Column("identity_hash", String(64), nullable=False),
+    Column("person_id", ID, nullable=False),
+    Column("release", Boolean, nullable=False),
+    Column("state", String(12), nullable=False),  # sent, confirmed, refused
+    Column("reason", Text, nullable=False),
+    Column("sent_at_micros", BigInteger, nullable=False),
+    Column("answered_at_micros", BigInteger, nullable=False),
+    Index("ix_home_claims_person_id", "person_id"),
+)

@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Person(_message.Message):
-    __slots__ = ("person_id", "role", "name", "identity_masked", "birth_date", "community", "home_node_id", "state", "review_reason", "hardship", "registered_at_micros", "reviewed_at_micros", "balance_minutes", "available_minutes", "group_locked_minutes", "age_years")
+    __slots__ = ("person_id", "role", "name", "identity_masked", "birth_date", "community", "home_node_id", "state", "review_reason", "hardship", "registered_at_micros", "reviewed_at_micros", "balance_minutes", "available_minutes", "group_locked_minutes", "age_years", "home_check")
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -24,6 +24,7 @@ class Person(_message.Message):
     AVAILABLE_MINUTES_FIELD_NUMBER: _ClassVar[int]
     GROUP_LOCKED_MINUTES_FIELD_NUMBER: _ClassVar[int]
     AGE_YEARS_FIELD_NUMBER: _ClassVar[int]
+    HOME_CHECK_FIELD_NUMBER: _ClassVar[int]
     person_id: bytes
     role: str
     name: str
@@ -40,7 +41,8 @@ class Person(_message.Message):
     available_minutes: int
     group_locked_minutes: int
     age_years: int
-    def __init__(self, person_id: _Optional[bytes] = ..., role: _Optional[str] = ..., name: _Optional[str] = ..., identity_masked: _Optional[str] = ..., birth_date: _Optional[str] = ..., community: _Optional[str] = ..., home_node_id: _Optional[str] = ..., state: _Optional[str] = ..., review_reason: _Optional[str] = ..., hardship: _Optional[bool] = ..., registered_at_micros: _Optional[int] = ..., reviewed_at_micros: _Optional[int] = ..., balance_minutes: _Optional[int] = ..., available_minutes: _Optional[int] = ..., group_locked_minutes: _Optional[int] = ..., age_years: _Optional[int] = ...) -> None: ...
+    home_check: str
+    def __init__(self, person_id: _Optional[bytes] = ..., role: _Optional[str] = ..., name: _Optional[str] = ..., identity_masked: _Optional[str] = ..., birth_date: _Optional[str] = ..., community: _Optional[str] = ..., home_node_id: _Optional[str] = ..., state: _Optional[str] = ..., review_reason: _Optional[str] = ..., hardship: _Optional[bool] = ..., registered_at_micros: _Optional[int] = ..., reviewed_at_micros: _Optional[int] = ..., balance_minutes: _Optional[int] = ..., available_minutes: _Optional[int] = ..., group_locked_minutes: _Optional[int] = ..., age_years: _Optional[int] = ..., home_check: _Optional[str] = ...) -> None: ...
 
 class RegisterPersonRequest(_message.Message):
     __slots__ = ("person_id", "role", "name", "identity_number", "birth_date", "community", "home_node_id")

@@ -161,6 +161,16 @@ class Query(_message.Message):
     transfer_ids: _containers.RepeatedScalarFieldContainer[bytes]
     def __init__(self, transfer_ids: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
+class HomeClaim(_message.Message):
+    __slots__ = ("identity_hash", "person_id", "release")
+    IDENTITY_HASH_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_FIELD_NUMBER: _ClassVar[int]
+    identity_hash: bytes
+    person_id: bytes
+    release: bool
+    def __init__(self, identity_hash: _Optional[bytes] = ..., person_id: _Optional[bytes] = ..., release: _Optional[bool] = ...) -> None: ...
+
 class Receipt(_message.Message):
     __slots__ = ("item_id", "accepted", "reason")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
@@ -198,7 +208,7 @@ class RecallAnswer(_message.Message):
     def __init__(self, recall_id: _Optional[bytes] = ..., accept: _Optional[bool] = ..., reason: _Optional[str] = ..., return_transfer_id: _Optional[bytes] = ...) -> None: ...
 
 class Item(_message.Message):
-    __slots__ = ("item_id", "prepare", "vote", "decision", "ack", "query", "receipt", "recall", "recall_answer", "cycle_closed", "statement", "resync", "restore")
+    __slots__ = ("item_id", "prepare", "vote", "decision", "ack", "query", "receipt", "recall", "recall_answer", "cycle_closed", "statement", "resync", "restore", "home_claim")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     PREPARE_FIELD_NUMBER: _ClassVar[int]
     VOTE_FIELD_NUMBER: _ClassVar[int]
@@ -212,6 +222,7 @@ class Item(_message.Message):
     STATEMENT_FIELD_NUMBER: _ClassVar[int]
     RESYNC_FIELD_NUMBER: _ClassVar[int]
     RESTORE_FIELD_NUMBER: _ClassVar[int]
+    HOME_CLAIM_FIELD_NUMBER: _ClassVar[int]
     item_id: bytes
     prepare: Prepare
     vote: Vote
@@ -225,7 +236,8 @@ class Item(_message.Message):
     statement: _log_pb2.SignedStatement
     resync: Resync
     restore: Restore
-    def __init__(self, item_id: _Optional[bytes] = ..., prepare: _Optional[_Union[Prepare, _Mapping]] = ..., vote: _Optional[_Union[Vote, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., query: _Optional[_Union[Query, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., recall: _Optional[_Union[Recall, _Mapping]] = ..., recall_answer: _Optional[_Union[RecallAnswer, _Mapping]] = ..., cycle_closed: _Optional[_Union[CycleClosed, _Mapping]] = ..., statement: _Optional[_Union[_log_pb2.SignedStatement, _Mapping]] = ..., resync: _Optional[_Union[Resync, _Mapping]] = ..., restore: _Optional[_Union[Restore, _Mapping]] = ...) -> None: ...
+    home_claim: HomeClaim
+    def __init__(self, item_id: _Optional[bytes] = ..., prepare: _Optional[_Union[Prepare, _Mapping]] = ..., vote: _Optional[_Union[Vote, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., query: _Optional[_Union[Query, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., recall: _Optional[_Union[Recall, _Mapping]] = ..., recall_answer: _Optional[_Union[RecallAnswer, _Mapping]] = ..., cycle_closed: _Optional[_Union[CycleClosed, _Mapping]] = ..., statement: _Optional[_Union[_log_pb2.SignedStatement, _Mapping]] = ..., resync: _Optional[_Union[Resync, _Mapping]] = ..., restore: _Optional[_Union[Restore, _Mapping]] = ..., home_claim: _Optional[_Union[HomeClaim, _Mapping]] = ...) -> None: ...
 
 class CloseCycleRequest(_message.Message):
     __slots__ = ()
