@@ -112,6 +112,7 @@ def _field_json(field: Any, value: Any) -> Any:
 
 def cmd_node_init(arguments: argparse.Namespace) -> int:
     from nodes.init import init_node
+    from timebank import keys
 
     config = init_node(
         pathlib.Path(arguments.directory),
@@ -121,11 +122,13 @@ def cmd_node_init(arguments: argparse.Namespace) -> int:
         clock=SystemClock(),
         database_url=arguments.database_url,
         listen=arguments.listen,
+        identity_key=keys.load_identity_key(arguments.identity_key) if arguments.identity_key else None,
     )
     config_path = pathlib.Path(arguments.directory) / "node.toml"
     print(f"created node {config.node.id} ({config.node.display_name}) in {arguments.directory}")
     print(f"  config:       {config_path}")
     print(f"  signing key:  {config.signing_key_path}")
+    print(f"  identity key: {config.path(config.care.identity_key_file)}")
     print(f"  database:     {config.database_url}")
     print(f"start it with:  timebank node serve --config {config_path}")
     return 0
@@ -700,6 +703,11 @@ def register(subparsers: Any) -> None:
         help="SQLAlchemy URL (default: SQLite file node.db beside the config)",
     )
     init.add_argument("--listen", default="127.0.0.1:7400", help="HOST:PORT (default 127.0.0.1:7400)")
+    init.add_argument(
+        "--identity-key",
+        type=pathlib.Path,
+        help="the city's identity-key file, from the bureau (default: a new key, for a node on its own)",
+    )
     init.set_defaults(handler=cmd_node_init)
     for name, handler, text in (
         ("migrate", cmd_node_migrate, "bring the database schema to the newest revision"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import json
 import pathlib
 import stat
@@ -57,6 +58,15 @@ def _signing_key(path: pathlib.Path) -> str:
     return f"{path}: key id {keys.key_id(key.public_key())}, mode {mode:o}{shared}"
 
 
+def _identity_key(path: pathlib.Path) -> str:
+    key = keys.load_identity_key(path)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(f"{path}: mode {mode:o}; the city's identity key must be readable by its owner only")
+    fingerprint = hashlib.sha256(key).hexdigest()[:16]
+    return f"{path}: fingerprint {fingerprint} (the same at every node of the city)"
+
+
 def _tls(tls: TlsTable, resolve: Callable[[str], pathlib.Path], party_id: str) -> str:
     authority = pki.read_certificate(resolve(tls.ca_file))
     certificate = pki.read_certificate(resolve(tls.certificate_file))
@@ -96,6 +106,7 @@ def node_checks(path: pathlib.Path) -> list[Check]:
     checks = [
         Check("config", True, f"node {config.node.id} ({config.node.display_name})"),
         _check("signing key", lambda: _signing_key(config.signing_key_path)),
+        _check("identity key", lambda: _identity_key(config.path(config.care.identity_key_file))),
         _check("database", lambda: _database(config.database_url, config.database.pool)),
     ]
     if config.clearinghouse.address:

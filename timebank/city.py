@@ -146,6 +146,7 @@ def init_city(
     ch_record = KeyRecord(keys.key_id(ch_key), CLEARINGHOUSE_ID, keys.public_bytes(ch_key), 0)
     engine = create_database_engine(ch_config.database_url)
     identity_key = os.urandom(keys.IDENTITY_KEY_BYTES)  # one per city: a person hashes alike at every node
+    keys.write_identity_key(directory / "identity-key", identity_key)  # the bureau's copy, for new nodes
     made = []
     try:
         for node in plan:

@@ -19,6 +19,7 @@ from nodes.care import records as r
 from timebank.errors import NotFound
 from timebank.ledger.model import AccountKind, format_id
 from timebank.storage import schema as s
+from timebank.storage.engine import is_writing
 
 R = TypeVar("R")
 LIST_LIMIT_MAX = 1_000
@@ -67,7 +68,14 @@ def _where(table: Table, key: dict[str, Any]) -> Any:
 
 
 def find(connection: Connection, table: Table, kind: type[R], **key: Any) -> R | None:
-    row = connection.execute(select(table).where(_where(table, key))).first()
+    """The record with this key, or None. In a write transaction the row is locked until the
+    commit (PostgreSQL: FOR UPDATE; SQLite's writers are serialised already), so what an
+    operation read is still true when it writes: two confirmations, a confirmation and a
+    dispute, or two redemptions of the last item never both pass their checks."""
+    statement = select(table).where(_where(table, key))
+    if is_writing(connection):
+        statement = statement.with_for_update()
+    row = connection.execute(statement).first()
     return from_row(kind, row) if row is not None else None
 
 

@@ -4,6 +4,7 @@ types, --json documents, refusals with exit code 1, and a certificate checked of
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import pathlib
 from typing import Any
@@ -13,9 +14,10 @@ import pytest
 from nodes.server import RunningNode
 from tests.caresupport import HOUR_MICROS, MINUTE_MICROS, identity_number
 from tests.integration.test_cli import timebank
+from timebank import keys
 from timebank.clock import FakeClock
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the commands, not the backends
 
 
 def care(node_address: str, *arguments: str, expect: int = 0) -> Any:
@@ -42,6 +44,7 @@ def iso(micros: int) -> str:
     return datetime.datetime.fromtimestamp(micros / 1e6, datetime.timezone(datetime.timedelta(hours=8))).isoformat()
 
 
+@SQLITE_ONLY
 def test_an_order_through_the_commands(
     node: RunningNode, node_address: str, clock: FakeClock, tmp_path: pathlib.Path
 ) -> None:
@@ -97,6 +100,7 @@ def test_an_order_through_the_commands(
     assert figures["outstanding_minutes"] == 45 and figures["active_volunteers"] == 1
 
 
+@SQLITE_ONLY
 def test_usage_errors_name_the_option(node_address: str) -> None:
     stderr = timebank("care", "get-person", "--person-id", "xyz", "--node", node_address, expect=2).stderr
     assert "person_id: got 'xyz', want 32 hexadecimal digits" in stderr
@@ -104,3 +108,17 @@ def test_usage_errors_name_the_option(node_address: str) -> None:
         "care", "publish-demand", "--window-start-micros", "tomorrow", "--node", node_address, expect=2
     ).stderr
     assert "window_start_micros: got 'tomorrow', want an ISO 8601 time" in stderr
+
+
+def test_a_new_node_takes_the_citys_identity_key(tmp_path: pathlib.Path) -> None:
+    city_key = tmp_path / "identity-key"
+    keys.write_identity_key(city_key, bytes(range(32)))
+    directory = tmp_path / "xiaolan"
+    timebank("node", "init", str(directory), "--id", "xiaolan", "--name", "小榄镇", "--identity-key", str(city_key))
+    assert keys.load_identity_key(directory / "keys" / "identity-key") == bytes(range(32))
+    checked = timebank("check-config", "--config", str(directory / "node.toml")).stdout
+    fingerprint = hashlib.sha256(bytes(range(32))).hexdigest()[:16]
+    assert f"fingerprint {fingerprint}" in checked
+    (directory / "keys" / "identity-key").chmod(0o644)
+    checked = timebank("check-config", "--config", str(directory / "node.toml"), expect=1).stdout
+    assert "the city's identity key must be readable by its owner only" in checked

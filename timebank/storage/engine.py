@@ -105,6 +105,11 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             yield connection
 
 
+def is_writing(connection: Connection) -> bool:
+    """Whether the connection is in a transaction opened by `write_transaction`."""
+    return bool(connection.get_execution_options().get(_WRITE_OPTION, False))
+
+
 def check_readable(engine: Engine) -> None:
     """SQLite: PRAGMA quick_check over the whole file; ConfigError naming the damage when it
     is not whole (a truncated or overwritten file). PostgreSQL checks its own pages."""
