@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from nodes.care.policy import Policy
 from timebank.config import (
     DatabaseTable,
     KeysTable,
@@ -131,41 +132,13 @@ class ClearinghouseTable:
 
 
 @dataclass(frozen=True)
-class CareTable:
-    """The time-bank services: the city's policy rules and the service desk's settings.
-
-    The policy keys must be the same on every node of a city (`timebank city init`
-    writes them so); each node enforces them and prints them when it starts.
-    """
+class CareTable(Policy):
+    """The time-bank services: the city's policy rules (nodes.care.policy.Policy, whose
+    keys must be the same on every node of a city) and the city's identity key."""
 
     # The city's secret for hashing identity numbers (the same file on every node, so
-    # a person registering at a second node is recognised). Written by `node init`.
+    # a person registering twice is recognised). Written by `node init`.
     identity_key_file: str = "keys/identity-key"
-    # Dates and months are in this offset from UTC (China: 8).
-    utc_offset_hours: int = 8
-    # Most minutes a member may hold; a deposit's part above it goes to the donation
-    # pool. 0: no cap. Nanjing: 1,500 hours.
-    storage_cap_minutes: int = 90_000
-    # Minimum age to redeem hours for services (Shanghai: 65, or 60 in hardship).
-    redeem_age_min_years: int = 65
-    redeem_age_min_hardship_years: int = 60
-    # Hours earned in group activities can only be donated.
-    group_hours_donate_only: bool = True
-    # Hours deposited fewer days ago cannot be given to family or donated.
-    give_after_days: int = 30
-    # Most minutes one volunteer is credited for in a day.
-    daily_service_minutes_max: int = 480
-    # How long a check-in or check-out code can be scanned.
-    code_valid_seconds: int = 600
-    # A proxy acting for more elders than this raises an alert.
-    proxy_elders_max: int = 5
-    # An elder may get a grant from the donation pool while holding at most this much.
-    pool_grant_balance_max_minutes: int = 60
-    # A service shorter or longer than these raises an alert.
-    implausible_minutes_min: int = 5
-    implausible_minutes_max: int = 600
-    # Hours given A to B and then B to A within this many days raise an alert.
-    back_and_forth_days: int = 30
 
     def __post_init__(self) -> None:
         within("utc_offset_hours", self.utc_offset_hours, -12, 14)

@@ -144,14 +144,15 @@ class CareDesk:
         )
 
         def work(connection: Connection) -> r.Person:
-            existing = store.find(connection, s.care_people, r.Person, person_id=person_id)
+            existing = _stored_same(
+                connection,
+                s.care_people,
+                wanted,
+                "person_id",
+                ("role", "name", "identity_hash", "birth_date", "community", "home_node_id"),
+            )
             if existing is not None:
-                return _same(
-                    existing,
-                    wanted,
-                    "person_id",
-                    ("role", "name", "identity_hash", "birth_date", "community", "home_node_id"),
-                )
+                return existing
             twin = store.person_by_identity(connection, wanted.identity_hash)
             if twin is not None:
                 raise AlreadyExists(
@@ -305,14 +306,15 @@ class CareDesk:
         )
 
         def work(connection: Connection) -> r.Relationship:
-            existing = store.find(connection, s.care_relationships, r.Relationship, relationship_id=relationship_id)
+            existing = _stored_same(
+                connection,
+                s.care_relationships,
+                wanted,
+                "relationship_id",
+                ("kind", "person_id", "other_node_id", "other_person_id", "relation"),
+            )
             if existing is not None:
-                return _same(
-                    existing,
-                    wanted,
-                    "relationship_id",
-                    ("kind", "person_id", "other_node_id", "other_person_id", "relation"),
-                )
+                return existing
             self._approved(connection, person_id, "person_id", "elder" if kind == "proxy" else "")
             if other_node == self.node_id:
                 self._approved(connection, other_person_id, "other_person_id")
@@ -403,14 +405,15 @@ class CareDesk:
         )
 
         def work(connection: Connection) -> r.Qualification:
-            existing = store.find(connection, s.care_qualifications, r.Qualification, qualification_id=qualification_id)
+            existing = _stored_same(
+                connection,
+                s.care_qualifications,
+                wanted,
+                "qualification_id",
+                ("person_id", "kind", "issuer", "number", "scope", "expires_on"),
+            )
             if existing is not None:
-                return _same(
-                    existing,
-                    wanted,
-                    "qualification_id",
-                    ("person_id", "kind", "issuer", "number", "scope", "expires_on"),
-                )
+                return existing
             person = store.get(connection, s.care_people, r.Person, "person_id", person_id=person_id)
             if person.role != "volunteer":
                 raise NotNow(f"person_id: {format_id(person_id)} is a {person.role}; qualifications are for volunteers")
@@ -973,14 +976,15 @@ class CareDesk:
         wanted = r.Movement(transfer_id, "family", from_person_id, to_node, to_person_id, amount, "posted", memo)
 
         def work(connection: Connection) -> r.Movement:
-            existing = store.find(connection, s.care_movements, r.Movement, transfer_id=transfer_id)
+            existing = _stored_same(
+                connection,
+                s.care_movements,
+                wanted,
+                "transfer_id",
+                ("kind", "person_id", "counterparty_node_id", "counterparty_id", "amount_minutes"),
+            )
             if existing is not None:
-                return _same(
-                    existing,
-                    wanted,
-                    "transfer_id",
-                    ("kind", "person_id", "counterparty_node_id", "counterparty_id", "amount_minutes"),
-                )
+                return existing
             self._local_member(connection, from_person_id, "from_person_id")
             self._check_family(connection, from_person_id, to_node, to_person_id)
             self._check_give(connection, from_person_id, amount, donation=False)
@@ -1051,9 +1055,11 @@ class CareDesk:
         wanted = r.Movement(transfer_id, "donation", person_id, self.node_id, 0, amount, "posted", memo)
 
         def work(connection: Connection) -> r.Movement:
-            existing = store.find(connection, s.care_movements, r.Movement, transfer_id=transfer_id)
+            existing = _stored_same(
+                connection, s.care_movements, wanted, "transfer_id", ("kind", "person_id", "amount_minutes")
+            )
             if existing is not None:
-                return _same(existing, wanted, "transfer_id", ("kind", "person_id", "amount_minutes"))
+                return existing
             person = self._local_member(connection, person_id, "person_id")
             self._check_give(connection, person_id, amount, donation=True)
             self._apply(
@@ -1075,9 +1081,11 @@ class CareDesk:
         wanted = r.Movement(transfer_id, "grant", elder_id, self.node_id, 0, amount, "posted", memo)
 
         def work(connection: Connection) -> r.Movement:
-            existing = store.find(connection, s.care_movements, r.Movement, transfer_id=transfer_id)
+            existing = _stored_same(
+                connection, s.care_movements, wanted, "transfer_id", ("kind", "person_id", "amount_minutes", "memo")
+            )
             if existing is not None:
-                return _same(existing, wanted, "transfer_id", ("kind", "person_id", "amount_minutes", "memo"))
+                return existing
             self._local_member(connection, elder_id, "elder_id")
             self._approved(connection, elder_id, "elder_id", "elder")
             account = self.books.read_accounts(connection, [elder_id])[elder_id]
@@ -1146,9 +1154,11 @@ class CareDesk:
                 transfer_id,
                 self.clock.now_micros(),
             )
-            existing = store.find(connection, s.care_redemptions, r.MallRedemption, redemption_id=redemption_id)
+            existing = _stored_same(
+                connection, s.care_redemptions, wanted, "redemption_id", ("person_id", "item_code", "quantity")
+            )
             if existing is not None:
-                return _same(existing, wanted, "redemption_id", ("person_id", "item_code", "quantity"))
+                return existing
             self._local_member(connection, person_id, "person_id")
             if item.stock < quantity:
                 raise OutOfStock(f"quantity: got {quantity}, {item.item_code} has {item.stock} in stock")
@@ -1232,9 +1242,9 @@ class CareDesk:
         )
 
         def work(connection: Connection) -> r.Team:
-            existing = store.find(connection, s.care_teams, r.Team, team_code=team_code)
+            existing = _stored_same(connection, s.care_teams, wanted, "team_code", ("name", "kind"))
             if existing is not None:
-                return _same(existing, wanted, "team_code", ("name", "kind"))
+                return existing
             store.insert(connection, s.care_teams, wanted)
             return wanted
 
@@ -1428,6 +1438,12 @@ class CareDesk:
             minutes=movement.amount_minutes,
             transfer_id=format_id(movement.transfer_id),
         )
+
+
+def _stored_same(connection: Connection, table: Any, wanted: T, id_name: str, fields: Sequence[str]) -> T | None:
+    """None for a new id; the stored record when a retry asks for the same; AlreadyExists if not."""
+    existing = store.find(connection, table, type(wanted), **{id_name: getattr(wanted, id_name)})
+    return None if existing is None else _same(existing, wanted, id_name, fields)
 
 
 def _same(existing: T, wanted: object, id_name: str, fields: Sequence[str]) -> T:

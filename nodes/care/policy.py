@@ -14,23 +14,37 @@ from timebank.ledger.model import format_hours
 
 @dataclass(frozen=True)
 class Policy:
+    """The rules; each is a key of [care] in node.toml (deploy/node.example.toml explains them)."""
+
+    # Most minutes a member may hold; a deposit's part above it goes to the donation
+    # pool. 0: no cap. Nanjing: 1,500 hours.
     storage_cap_minutes: int = 90_000
+    # Minimum age to redeem hours for services (Shanghai: 65, or 60 in hardship).
     redeem_age_min_years: int = 65
     redeem_age_min_hardship_years: int = 60
+    # Hours earned in group activities can only be donated.
     group_hours_donate_only: bool = True
+    # Hours deposited fewer days ago cannot be given to family or donated.
     give_after_days: int = 30
+    # Most minutes one volunteer is credited for in a day.
     daily_service_minutes_max: int = 480
+    # How long a check-in or check-out code can be scanned.
     code_valid_seconds: int = 600
+    # A proxy acting for more elders than this raises an alert.
     proxy_elders_max: int = 5
+    # An elder may get a grant from the donation pool while holding at most this much.
     pool_grant_balance_max_minutes: int = 60
+    # A service shorter or longer than these raises an alert.
     implausible_minutes_min: int = 5
     implausible_minutes_max: int = 600
+    # Hours given A to B and then B to A within this many days raise an alert.
     back_and_forth_days: int = 30
+    # Dates and months are in this offset from UTC (China: 8).
     utc_offset_hours: int = 8
 
     @classmethod
-    def from_table(cls, table: object) -> Policy:
-        """The policy of a config's [care] table (the keys have the same names)."""
+    def from_table(cls, table: Policy) -> Policy:
+        """The rules alone, from a config's [care] table (which adds settings of its own)."""
         return cls(**{name: getattr(table, name) for name in cls.__dataclass_fields__})
 
     def fields(self) -> dict[str, int | bool]:
