@@ -155,6 +155,11 @@ def log_key(connection: Connection, record: KeyRecord, action: str, detail: str,
     return index
 
 
+def care_event(operation: str, subject: str, record_json: str) -> Body:
+    """The leaf of a change made by a node's time-bank services."""
+    return ("care_event", lpb.CareEvent(operation=operation, subject=subject, record_json=record_json))
+
+
 def append(connection: Connection, bodies: Sequence[Body], now_micros: int) -> int:
     """Appends one leaf per body inside the caller's transaction; returns the first index."""
     head = lock(connection)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -27,7 +28,7 @@ from nodes.care import catalogue, rules, store, supervision
 from nodes.care import records as r
 from nodes.care.policy import Policy
 from nodes.crossing import Crossing, CrossRequest
-from timebank import certificate
+from timebank import certificate, translog
 from timebank.books import Books
 from timebank.clock import Clock
 from timebank.errors import (
@@ -92,10 +93,18 @@ class CareDesk:
 
     # -- transactions ---------------------------------------------------------------------
 
-    def _write(self, work: Callable[[Connection], T]) -> T:
-        """Runs work in one ledger transaction; wakes the link if it queued a cross-node transfer."""
+    def _write(self, work: Callable[[Connection], T], operation: str) -> T:
+        """Runs work in one ledger transaction, with the change it made as a leaf of the node's
+        log; wakes the link if it queued a cross-node transfer."""
+
+        def logged(connection: Connection) -> T:
+            result = work(connection)
+            if dataclasses.is_dataclass(result):
+                translog.append(connection, [_care_event(operation, result)], self.clock.now_micros())
+            return result
+
         self._sending.queued = False
-        result = self.books.write(work)
+        result = self.books.write(logged)
         if self._sending.queued and self.crossing is not None:
             self.crossing.on_outbox()
         return result
@@ -164,7 +173,7 @@ class CareDesk:
                 self._claim_home(connection, wanted)
             return wanted
 
-        return self._shown(self._write(work))
+        return self._shown(self._write(work, "RegisterPerson"))
 
     def _claim_home(self, connection: Connection, person: r.Person, *, release: bool = False) -> None:
         """Asks the clearinghouse to record (or release) this node as the person's one home."""
@@ -219,7 +228,7 @@ class CareDesk:
             store.save(connection, s.care_people, ("person_id",), reviewed)
             return reviewed
 
-        reviewed = self._write(work)
+        reviewed = self._write(work, "ReviewPerson")
         if isinstance(reviewed, str):
             raise NotNow(reviewed)
         return self._shown(reviewed)
@@ -321,7 +330,7 @@ class CareDesk:
             store.insert(connection, s.care_relationships, wanted)
             return wanted
 
-        return self._write(work)
+        return self._write(work, "AddRelationship")
 
     def review_relationship(self, relationship_id: int, approve: bool, reason: str, operator: str) -> r.Relationship:
         rules.text("operator", operator, rules.NAME_LENGTH_MAX)
@@ -343,7 +352,7 @@ class CareDesk:
                 )
             return reviewed
 
-        return self._write(work)
+        return self._write(work, "ReviewRelationship")
 
     # -- catalogue and qualifications ----------------------------------------------------------------
 
@@ -383,7 +392,7 @@ class CareDesk:
             )
             return item
 
-        return self._write(work)
+        return self._write(work, "AddCatalogueItem")
 
     def add_qualification(
         self, qualification_id: int, person_id: int, kind: str, issuer: str, number: str, scope: str, expires_on: str
@@ -420,7 +429,7 @@ class CareDesk:
             store.insert(connection, s.care_qualifications, wanted)
             return wanted
 
-        return self._write(work)
+        return self._write(work, "AddQualification")
 
     def review_qualification(self, qualification_id: int, approve: bool, reason: str, operator: str) -> r.Qualification:
         rules.text("operator", operator, rules.NAME_LENGTH_MAX)
@@ -440,7 +449,7 @@ class CareDesk:
             store.save(connection, s.care_qualifications, ("qualification_id",), reviewed)
             return reviewed
 
-        return self._write(work)
+        return self._write(work, "ReviewQualification")
 
     def _qualification_problem(
         self, connection: Connection, item: catalogue.CatalogueItem, volunteer_id: int, on: datetime.date
@@ -518,7 +527,7 @@ class CareDesk:
             store.insert(connection, s.care_orders, wanted)
             return wanted
 
-        return self._write(work)
+        return self._write(work, "PublishDemand")
 
     def _check_elder_may_redeem(self, elder: r.Person) -> None:
         if elder.home_node_id != self.node_id:
@@ -604,7 +613,7 @@ class CareDesk:
             store.save(connection, s.care_orders, ("order_id",), accepted)
             return accepted
 
-        return self._write(work)
+        return self._write(work, "AcceptDemand")
 
     # -- check-in and check-out ----------------------------------------------------------------------
 
@@ -648,7 +657,7 @@ class CareDesk:
             store.save(connection, s.care_orders, ("order_id",), scanned)
             return scanned
 
-        return self._write(work)
+        return self._write(work, "ScanCode")
 
     def _check_in(self, connection: Connection, order: r.Order, now: int) -> r.Order:
         if order.state != "accepted":
@@ -709,7 +718,7 @@ class CareDesk:
             store.save(connection, s.care_orders, ("order_id",), confirmed)
             return confirmed
 
-        return self._write(work)
+        return self._write(work, "ConfirmOrder")
 
     def _payer(self, connection: Connection, order: r.Order) -> int:
         if order.paid_by == "node":
@@ -841,7 +850,7 @@ class CareDesk:
             store.insert(connection, s.care_ratings, wanted)
             return wanted
 
-        return self._write(work)
+        return self._write(work, "RateOrder")
 
     def follow_up(self, order_id: int, operator: str, note: str) -> r.FollowUp:
         wanted = r.FollowUp(
@@ -860,7 +869,7 @@ class CareDesk:
             store.insert(connection, s.care_followups, wanted)
             return wanted
 
-        return self._write(work)
+        return self._write(work, "RecordFollowUp")
 
     def open_dispute(self, dispute_id: int, order_id: int, acting_person_id: int, reason: str) -> r.Dispute:
         reason = rules.text("reason", reason, rules.REASON_LENGTH_MAX)
@@ -904,7 +913,7 @@ class CareDesk:
             store.change(connection, s.care_orders, {"order_id": order_id}, state="disputed")
             return dispute
 
-        return self._write(work)
+        return self._write(work, "OpenDispute")
 
     def resolve_dispute(
         self, dispute_id: int, decision: str, decided_minutes: int, reason: str, operator: str
@@ -955,7 +964,7 @@ class CareDesk:
             )
             return resolved
 
-        return self._write(work)
+        return self._write(work, "ResolveDispute")
 
     def dispute(self, dispute_id: int) -> r.Dispute:
         return self._read(lambda c: store.get(c, s.care_disputes, r.Dispute, "dispute_id", dispute_id=dispute_id))
@@ -1011,7 +1020,7 @@ class CareDesk:
             self._raise(connection, supervision.back_and_forth(gift, earlier, self.policy))
             return movement
 
-        return self._write(work)
+        return self._write(work, "GiveHours")
 
     def _check_family(self, connection: Connection, from_id: int, to_node: str, to_id: int) -> None:
         family = store.verified_relationships(connection, "family", person_id=from_id, other_person_id=to_id)
@@ -1071,7 +1080,7 @@ class CareDesk:
             self._record(connection, wanted)
             return wanted
 
-        return self._write(work)
+        return self._write(work, "Donate")
 
     def grant(self, transfer_id: int, elder_id: int, amount: int, reason: str, operator: str) -> r.Movement:
         rules.positive_minutes("amount_minutes", amount)
@@ -1102,7 +1111,7 @@ class CareDesk:
             self._record(connection, wanted)
             return wanted
 
-        return self._write(work)
+        return self._write(work, "GrantFromPool")
 
     # -- the points mall --------------------------------------------------------------------------------
 
@@ -1130,7 +1139,7 @@ class CareDesk:
             store.save(connection, s.care_mall_items, ("item_code",), item)
             return item
 
-        return self._write(work)
+        return self._write(work, "AddMallItem")
 
     def mall_items(self) -> list[r.MallItem]:
         return self._read(
@@ -1192,7 +1201,7 @@ class CareDesk:
             )
             return wanted
 
-        return self._write(work)
+        return self._write(work, "RedeemMallItem")
 
     def settle_redemption(self, redemption_id: int, cancel: bool) -> r.MallRedemption:
         def work(connection: Connection) -> r.MallRedemption:
@@ -1227,7 +1236,7 @@ class CareDesk:
             store.save(connection, s.care_redemptions, ("redemption_id",), settled)
             return settled
 
-        return self._write(work)
+        return self._write(work, "SettleRedemption")
 
     # -- teams --------------------------------------------------------------------------------------------
 
@@ -1248,25 +1257,20 @@ class CareDesk:
             store.insert(connection, s.care_teams, wanted)
             return wanted
 
-        return self._write(work)
+        return self._write(work, "CreateTeam")
 
     def join_team(self, team_code: str, person_id: int) -> r.Team:
-        def work(connection: Connection) -> r.Team:
+        def work(connection: Connection) -> r.TeamMember | str:
             store.get(connection, s.care_teams, r.Team, "team_code", team_code=team_code)
             self._approved(connection, person_id, "person_id", "volunteer")
-            members = s.care_team_members
-            exists = connection.execute(
-                select(members).where(members.c.team_code == team_code, members.c.person_id == format_id(person_id))
-            ).first()
-            if exists is None:
-                connection.execute(
-                    members.insert().values(
-                        team_code=team_code, person_id=format_id(person_id), joined_at_micros=self.clock.now_micros()
-                    )
-                )
-            return team_code
+            if store.find(connection, s.care_team_members, r.TeamMember, team_code=team_code, person_id=person_id):
+                return team_code  # a member already: nothing changes
+            member = r.TeamMember(team_code, person_id, self.clock.now_micros())
+            store.insert(connection, s.care_team_members, member)
+            return member
 
-        return self._team(self._write(work))
+        self._write(work, "JoinTeam")
+        return self._team(team_code)
 
     def teams(self) -> list[r.Team]:
         codes = self._read(
@@ -1372,7 +1376,7 @@ class CareDesk:
             store.save(connection, s.care_alerts, ("alert_id",), done)
             return done
 
-        return self._write(work)
+        return self._write(work, "AcknowledgeAlert")
 
     def _raise(self, connection: Connection, drafts: Sequence[supervision.AlertDraft]) -> None:
         for draft in drafts:
@@ -1455,6 +1459,23 @@ def _same(existing: T, wanted: object, id_name: str, fields: Sequence[str]) -> T
                 f"got {getattr(wanted, name)!r}); use a new id"
             )
     return existing
+
+
+UNLOGGED_FIELDS = frozenset({"identity_hash", "balance_minutes", "available_minutes", "age_years", "home_check"})
+
+
+def _care_event(operation: str, record: Any) -> translog.Body:
+    """The log leaf of a change: the record as it stands, ids in hex, without the identity's
+    keyed hash or the figures that are read, not stored."""
+    document = {}
+    for field in dataclasses.fields(record):
+        if field.name in UNLOGGED_FIELDS:
+            continue
+        value = getattr(record, field.name)
+        document[field.name] = format_id(value) if store.is_id(field.name) and isinstance(value, int) else value
+    first = dataclasses.fields(record)[0].name
+    subject = document[first]
+    return translog.care_event(operation, str(subject), json.dumps(document, sort_keys=True, ensure_ascii=False))
 
 
 def _visit(order: r.Order) -> supervision.Visit:

@@ -169,6 +169,13 @@ class Team:
 
 
 @dataclass(frozen=True)
+class TeamMember:
+    team_code: str
+    person_id: int
+    joined_at_micros: int
+
+
+@dataclass(frozen=True)
 class Alert:
     alert_id: int
     rule: str

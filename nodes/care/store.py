@@ -26,12 +26,12 @@ LIST_LIMIT_MAX = 1_000
 _NOT_ID = frozenset({"alert_id"})  # a sequence number, not a 128-bit id
 
 
-def _is_id(name: str) -> bool:
+def is_id(name: str) -> bool:
     return name.endswith("_id") and not name.endswith("_node_id") and name not in _NOT_ID
 
 
 def _to_column(name: str, value: Any) -> Any:
-    if _is_id(name) and isinstance(value, int):
+    if is_id(name) and isinstance(value, int):
         return format_id(value) if value else ""
     if isinstance(value, tuple):
         return "\n".join(value)
@@ -39,7 +39,7 @@ def _to_column(name: str, value: Any) -> Any:
 
 
 def _from_column(name: str, value: Any, kind: Any) -> Any:
-    if _is_id(name):
+    if is_id(name):
         return int(value, 16) if value else 0
     if kind == "tuple[str, ...]":
         return tuple(value.split("\n")) if value else ()

@@ -12,6 +12,8 @@ checks report nothing (the chain named the defect) and it taints the replays.
 
 from __future__ import annotations
 
+import json
+
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from google.protobuf.message import DecodeError
 
@@ -71,6 +73,7 @@ class ContentChecker:
             "posting": self._posting,
             "report": self._report_record,
             "statement": self._statement_record,
+            "care_event": self._care_event,
         }
 
     # -- the sink ---------------------------------------------------------------------------
@@ -279,6 +282,15 @@ class ContentChecker:
     def _posting(self, index: int, posting: lpb.Posting) -> None:
         if not self._quiet:  # an untrusted posting is not replayed; the replay is tainted instead
             self.postings.posting(index, posting)
+
+    def _care_event(self, index: int, event: lpb.CareEvent) -> None:
+        """A change of the time-bank services: named, and its record a JSON object."""
+        try:
+            record = json.loads(event.record_json)
+        except ValueError:
+            record = None
+        if not event.operation or not isinstance(record, dict):
+            self._report(MALFORMED, index, "a care event wants an operation and a JSON object as its record")
 
     def _statement_record(self, index: int, record: lpb.StatementRecord) -> None:
         self._signed_statement(index, record.statement)

@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class LogEntry(_message.Message):
-    __slots__ = ("index", "previous_hash", "logged_at_micros", "genesis", "registry_event", "received_batch", "received_item", "sent_item", "cycle_close", "posting", "report", "statement")
+    __slots__ = ("index", "previous_hash", "logged_at_micros", "genesis", "registry_event", "received_batch", "received_item", "sent_item", "cycle_close", "posting", "report", "statement", "care_event")
     INDEX_FIELD_NUMBER: _ClassVar[int]
     PREVIOUS_HASH_FIELD_NUMBER: _ClassVar[int]
     LOGGED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
@@ -20,6 +20,7 @@ class LogEntry(_message.Message):
     POSTING_FIELD_NUMBER: _ClassVar[int]
     REPORT_FIELD_NUMBER: _ClassVar[int]
     STATEMENT_FIELD_NUMBER: _ClassVar[int]
+    CARE_EVENT_FIELD_NUMBER: _ClassVar[int]
     index: int
     previous_hash: bytes
     logged_at_micros: int
@@ -32,7 +33,8 @@ class LogEntry(_message.Message):
     posting: Posting
     report: ReportRecord
     statement: StatementRecord
-    def __init__(self, index: _Optional[int] = ..., previous_hash: _Optional[bytes] = ..., logged_at_micros: _Optional[int] = ..., genesis: _Optional[_Union[LogGenesis, _Mapping]] = ..., registry_event: _Optional[_Union[RegistryEvent, _Mapping]] = ..., received_batch: _Optional[_Union[ReceivedBatch, _Mapping]] = ..., received_item: _Optional[_Union[ReceivedItem, _Mapping]] = ..., sent_item: _Optional[_Union[SentItem, _Mapping]] = ..., cycle_close: _Optional[_Union[CycleClose, _Mapping]] = ..., posting: _Optional[_Union[Posting, _Mapping]] = ..., report: _Optional[_Union[ReportRecord, _Mapping]] = ..., statement: _Optional[_Union[StatementRecord, _Mapping]] = ...) -> None: ...
+    care_event: CareEvent
+    def __init__(self, index: _Optional[int] = ..., previous_hash: _Optional[bytes] = ..., logged_at_micros: _Optional[int] = ..., genesis: _Optional[_Union[LogGenesis, _Mapping]] = ..., registry_event: _Optional[_Union[RegistryEvent, _Mapping]] = ..., received_batch: _Optional[_Union[ReceivedBatch, _Mapping]] = ..., received_item: _Optional[_Union[ReceivedItem, _Mapping]] = ..., sent_item: _Optional[_Union[SentItem, _Mapping]] = ..., cycle_close: _Optional[_Union[CycleClose, _Mapping]] = ..., posting: _Optional[_Union[Posting, _Mapping]] = ..., report: _Optional[_Union[ReportRecord, _Mapping]] = ..., statement: _Optional[_Union[StatementRecord, _Mapping]] = ..., care_event: _Optional[_Union[CareEvent, _Mapping]] = ...) -> None: ...
 
 class LogGenesis(_message.Message):
     __slots__ = ("log_id", "owner_id")
@@ -149,6 +151,16 @@ class Posting(_message.Message):
     pending_id: bytes
     reverses_id: bytes
     def __init__(self, transfer_id: _Optional[bytes] = ..., kind: _Optional[int] = ..., debit_account_id: _Optional[bytes] = ..., credit_account_id: _Optional[bytes] = ..., amount_minutes: _Optional[int] = ..., pending_id: _Optional[bytes] = ..., reverses_id: _Optional[bytes] = ...) -> None: ...
+
+class CareEvent(_message.Message):
+    __slots__ = ("operation", "subject", "record_json")
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    RECORD_JSON_FIELD_NUMBER: _ClassVar[int]
+    operation: str
+    subject: str
+    record_json: str
+    def __init__(self, operation: _Optional[str] = ..., subject: _Optional[str] = ..., record_json: _Optional[str] = ...) -> None: ...
 
 class ReportRecord(_message.Message):
     __slots__ = ("cycle_id", "report_sha256", "break_count", "positions")
