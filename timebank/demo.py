@@ -8,15 +8,18 @@ reversal; a hold posted in part and one voided; transfers to family in other
 districts; an elder redeeming hours away from home with a one-time code; refusals (not
 enough hours, an unknown account across nodes, a wrong code, a reused id with another
 body); a burst of transfers with a node killed (SIGKILL) and restarted in the middle of
-it. It then waits until every transfer is final, prints balances per node, and checks
+it; then the operators' day of time-bank services (timebank.democare), with every
+party's clock moved forward together through TIMEBANK_CLOCK_OFFSET_FILE. It then waits until every transfer is final, prints balances per node, and checks
 that every transfer ended the same way on both nodes and at the clearinghouse, each
 node's books balance, each node's clearing account is the exact negative of the
-clearinghouse's view of it, and the hours in the city equal the hours issued. Finally
+clearinghouse's view of it, and the hours held by members, donation pools and malls
+equal the hours issued. Finally
 the bureau closes the settlement cycle, every node sends its signed statement, the
 reconciliation report (JSON, CSV, HTML, signature, camt.053 statements) is written into
 DIR/reports/ and must show zero breaks, the clearinghouse's log is exported into
-DIR/audit/ and `timebank audit verify DIR/audit` must find nothing, and one transfer's
-proof is written to DIR/proofs/ and checked offline. Exit 0 only if every check held;
+DIR/audit/ and `timebank audit verify DIR/audit` must find nothing (nor on shiqi's own
+log, exported into DIR/audit-shiqi/), and one transfer's proof is written to
+DIR/proofs/ and checked offline. Exit 0 only if every check held;
 the city is stopped unless --keep.
 """
 
@@ -491,6 +494,10 @@ def settle_and_audit(day: Day) -> None:
         proof = export.prove(stub, int.from_bytes(day.cross[0], "big"))
     print(f"  exported the clearinghouse's log: {exported.entries} entries, {exported.checkpoints} checkpoints")
     _run_offline(["verify", str(directory / "audit")], "audit verify")
+    with export.open_channel(city.nodes["shiqi"].address, None, "shiqi") as channel:
+        exported = export.export(lpb_grpc.TransparencyLogStub(channel), directory / "audit-shiqi", lambda d, t: None)
+    print(f"  exported shiqi's log (postings and the services' events): {exported.entries} entries")
+    _run_offline(["verify", str(directory / "audit-shiqi")], "audit verify shiqi")
     proof_path = directory / "proofs" / f"{day.cross[0].hex()}.proof"
     proof_path.parent.mkdir(exist_ok=True)
     proof_path.write_bytes(proof.SerializeToString())
