@@ -9,7 +9,8 @@ districts; an elder redeeming hours away from home with a one-time code; refusal
 enough hours, an unknown account across nodes, a wrong code, a reused id with another
 body); a burst of transfers with a node killed (SIGKILL) and restarted in the middle of
 it; then the operators' day of time-bank services (timebank.democare), with every
-party's clock moved forward together through TIMEBANK_CLOCK_OFFSET_FILE. It then waits until every transfer is final, prints balances per node, and checks
+party's clock moved forward together through TIMEBANK_CLOCK_OFFSET_FILE. It then
+waits until every transfer is final, prints balances per node, and checks
 that every transfer ended the same way on both nodes and at the clearinghouse, each
 node's books balance, each node's clearing account is the exact negative of the
 clearinghouse's view of it, and the hours held by members, donation pools and malls
