@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 PGDIR ?= /tmp/timebank-test-postgresql-$(shell id -u)
 PYTEST_ARGS ?=
 SEEDS ?= 200
+JOBS ?= 0
 
 .PHONY: demo demo-postgresql test test-sqlite simulate bench proto lint clean venv
 
@@ -42,9 +43,10 @@ test: venv
 test-sqlite: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The deterministic fault simulation (what CI runs after the tests): SEEDS seeds.
+# The deterministic fault simulation (CI runs it beside the tests): SEEDS seeds, on JOBS
+# worker processes (0: one per CPU).
 simulate: venv
-	$(BIN)/timebank simulate --seeds $(SEEDS)
+	$(BIN)/timebank simulate --seeds $(SEEDS) $(if $(filter-out 0,$(JOBS)),--jobs $(JOBS))
 
 # The benchmark: bench.json and PNG charts in bench-charts/ (matplotlib, the [plot] extra).
 bench: venv
