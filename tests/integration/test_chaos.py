@@ -112,6 +112,9 @@ class Chaos:
             city.restart_node(name, crash=True)
 
 
+RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED)
+
+
 class Load:
     """TRANSFERS cross-node transfers, each retried with the same id until its origin answers."""
 
@@ -149,7 +152,9 @@ class Load:
                     pb.SubmitCrossNodeTransfersRequest(transfers=[item]), timeout=10
                 )
             except grpc.RpcError as error:
-                if error.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                # CANCELLED: the chaos thread closed this node's channel to restart the node while the
+                # call was in flight. Any of the three leaves the outcome unknown: the same id again.
+                if error.code() not in RETRYABLE:
                     raise
                 assert time.monotonic() < deadline, "the load did not finish in time"
                 self.retries += 1
