@@ -1,9 +1,11 @@
 """A client of a node's NodeLedger and CareDesk services for operator commands and tests.
 
-Every call has a deadline. Calls that may be retried safely (all of them: writes carry
-client-chosen ids) are retried on UNAVAILABLE and DEADLINE_EXCEEDED with the same
-request, a bounded number of times with exponential backoff: an unknown outcome is
-resolved by asking again with the same id, never by guessing.
+Every call has a deadline and is retried on UNAVAILABLE and DEADLINE_EXCEEDED with the
+same request, a bounded number of times with exponential backoff: an unknown outcome is
+resolved by asking again with the same id, never by guessing. Ledger writes and CareDesk
+creations carry client-chosen ids, so a retry returns the stored result; a CareDesk change
+of state that took effect before the retry (a scan, a confirmation) is refused naming what
+was done.
 """
 
 from __future__ import annotations
