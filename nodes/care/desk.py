@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from nodes.care import catalogue, rules, store, supervision
 from nodes.care import records as r
@@ -243,20 +243,27 @@ class CareDesk:
             rules.choice("state", state, rules.REVIEW_STATES)
         if role:
             rules.choice("role", role, rules.ROLES)
-        return [self._shown(p) for p in self._read(lambda c: store.people(c, state, role, limit))]
+        return self._read(lambda c: self._shown_all(c, store.people(c, state, role, limit)))
 
     def _shown(self, person: r.Person) -> r.Person:
-        """The person with their balances here, their age today and the check of their home."""
-        with self.books.engine.connect() as connection:
-            account = self.books.read_accounts(connection, [person.person_id]).get(person.person_id)
-            claim = self._home_check(connection, person)
-        age = rules.age_years(datetime.date.fromisoformat(person.birth_date), self._today())
-        person = dataclasses.replace(person, age_years=age, home_check=claim)
-        if account is None:
-            return person
-        return dataclasses.replace(
-            person, balance_minutes=account.balance_minutes, available_minutes=account.available_minutes
-        )
+        return self._read(lambda connection: self._shown_all(connection, [person]))[0]
+
+    def _shown_all(self, connection: Connection, people: list[r.Person]) -> list[r.Person]:
+        """The people with their balances here (one read of their accounts), their age today
+        and the check of their home."""
+        accounts = self.books.read_accounts(connection, [person.person_id for person in people])
+        today = self._today()
+        shown = []
+        for person in people:
+            age = rules.age_years(datetime.date.fromisoformat(person.birth_date), today)
+            person = dataclasses.replace(person, age_years=age, home_check=self._home_check(connection, person))
+            account = accounts.get(person.person_id)
+            if account is not None:
+                person = dataclasses.replace(
+                    person, balance_minutes=account.balance_minutes, available_minutes=account.available_minutes
+                )
+            shown.append(person)
+        return shown
 
     def _home_check(self, connection: Connection, person: r.Person) -> str:
         if self.crossing is None or person.home_node_id != self.node_id:
@@ -971,8 +978,7 @@ class CareDesk:
 
     def _stamp(self) -> str:
         now = self.clock.now_micros()
-        zone = datetime.timezone(datetime.timedelta(hours=self.policy.utc_offset_hours))
-        return datetime.datetime.fromtimestamp(now / 1e6, zone).isoformat(timespec="seconds")
+        return rules.local_time(now, self.policy.utc_offset_hours).isoformat(timespec="seconds")
 
     # -- moving hours ---------------------------------------------------------------------------------
 
@@ -1273,21 +1279,23 @@ class CareDesk:
         return self._team(team_code)
 
     def teams(self) -> list[r.Team]:
-        codes = self._read(
-            lambda c: [
-                row.team_code for row in c.execute(select(s.care_teams.c.team_code).order_by(s.care_teams.c.team_code))
-            ]
-        )
-        return [self._team(code) for code in codes]
+        return self._read(lambda connection: self._teams(connection))
 
     def _team(self, team_code: str) -> r.Team:
-        def work(connection: Connection) -> r.Team:
-            team = store.get(connection, s.care_teams, r.Team, "team_code", team_code=team_code)
-            members = s.care_team_members
-            count = len(connection.execute(select(members.c.person_id).where(members.c.team_code == team_code)).all())
-            return dataclasses.replace(team, member_count=count)
+        return self._read(lambda connection: self._teams(connection, team_code)[0])
 
-        return self._read(work)
+    def _teams(self, connection: Connection, team_code: str = "") -> list[r.Team]:
+        """Teams (all, or the one named) with their member counts, in one query."""
+        teams, members = s.care_teams, s.care_team_members
+        statement = (
+            select(teams, func.count(members.c.person_id).label("member_count"))
+            .select_from(teams.outerjoin(members, members.c.team_code == teams.c.team_code))
+            .group_by(*teams.c)
+            .order_by(teams.c.team_code)
+        )
+        if team_code:
+            statement = statement.where(teams.c.team_code == team_code)
+        return store.many(connection, statement, r.Team)
 
     # -- statistics, alerts, certificates, policy ----------------------------------------------------------
 

@@ -128,9 +128,16 @@ def check_redeem_age(policy: Policy, age: int, hardship: bool) -> None:
 # -- time -------------------------------------------------------------------------------------
 
 
+def local_zone(utc_offset_hours: int) -> datetime.timezone:
+    return datetime.timezone(datetime.timedelta(hours=utc_offset_hours))
+
+
+def local_time(micros: int, utc_offset_hours: int) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(micros / 1e6, local_zone(utc_offset_hours))
+
+
 def local_date(micros: int, utc_offset_hours: int) -> datetime.date:
-    zone = datetime.timezone(datetime.timedelta(hours=utc_offset_hours))
-    return datetime.datetime.fromtimestamp(micros / 1e6, zone).date()
+    return local_time(micros, utc_offset_hours).date()
 
 
 def month_of(micros: int, utc_offset_hours: int) -> str:
@@ -138,8 +145,8 @@ def month_of(micros: int, utc_offset_hours: int) -> str:
 
 
 def day_start_micros(day: datetime.date, utc_offset_hours: int) -> int:
-    zone = datetime.timezone(datetime.timedelta(hours=utc_offset_hours))
-    return int(datetime.datetime(day.year, day.month, day.day, tzinfo=zone).timestamp() * 1_000_000)
+    start = datetime.datetime(day.year, day.month, day.day, tzinfo=local_zone(utc_offset_hours))
+    return int(start.timestamp() * 1_000_000)
 
 
 def check_window(start_micros: int, end_micros: int, now_micros: int) -> None:
