@@ -43,7 +43,7 @@ test: venv
 test-sqlite: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The deterministic fault simulation (CI runs it beside the tests): SEEDS seeds, on JOBS
+# The deterministic fault simulation (CI runs it after the tests): SEEDS seeds, on JOBS
 # worker processes (0: one per CPU).
 simulate: venv
 	$(BIN)/timebank simulate --seeds $(SEEDS) $(if $(filter-out 0,$(JOBS)),--jobs $(JOBS))
