@@ -32,7 +32,7 @@ from timebank import keys, logcheck, logs, metrics, pki, translog
 from timebank.books import Books
 from timebank.clock import Clock, process_clock
 from timebank.errors import ConfigError
-from timebank.grpc_status import add_servicer
+from timebank.grpc_status import add_servicer, listen, server_options
 from timebank.logservice import LogService, Publisher
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.signing import KeyRecord
@@ -84,6 +84,16 @@ def open_books(config: ClearinghouseConfig, clock: Clock) -> Books:
 class _Schedule:
     sweep_interval_seconds: float
     checkpoint_interval_seconds: float
+
+
+def _server_credentials(config: ClearinghouseConfig) -> grpc.ServerCredentials | None:
+    """Mutual TLS from the config's files; None when the clearinghouse runs insecure."""
+    if config.server.insecure:
+        return None
+    tls = config.tls
+    return pki.server_credentials(
+        config.path(tls.certificate_file), config.path(tls.key_file), config.path(tls.ca_file)
+    )
 
 
 def _sweep_until_stopped(
@@ -150,10 +160,7 @@ def create_server(
     registry = metrics.new_registry(config.metrics.listen)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=config.server.workers_max, thread_name_prefix="rpc"),
-        options=[
-            ("grpc.max_receive_message_length", config.server.message_bytes_max),
-            ("grpc.max_send_message_length", config.server.message_bytes_max),
-        ],
+        options=server_options(config.server.message_bytes_max),
         maximum_concurrent_rpcs=config.server.workers_max * 4,
         interceptors=metrics.rpc_interceptors(registry),
     )
@@ -168,18 +175,8 @@ def create_server(
         (SERVICE_NAME, LOG_SERVICE_NAME, SETTLEMENT_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME),
         server,
     )
-    if config.server.insecure:
-        port = server.add_insecure_port(config.server.listen)
-    else:
-        tls = config.tls
-        credentials = pki.server_credentials(
-            config.path(tls.certificate_file), config.path(tls.key_file), config.path(tls.ca_file)
-        )
-        port = server.add_secure_port(config.server.listen, credentials)
-    if port == 0:
-        books.engine.dispose()
-        raise ConfigError(f"server.listen: cannot listen on {config.server.listen}")
     try:
+        port = listen(server, config.server.listen, _server_credentials(config))
         endpoint = metrics.serve_collector(
             config.metrics.listen, registry, lambda: ClearinghouseCollector(books, clock)
         )

@@ -35,7 +35,7 @@ from timebank import keys, logcheck, logs, metrics, pki, translog
 from timebank.books import Books
 from timebank.clock import Clock, process_clock
 from timebank.errors import ConfigError
-from timebank.grpc_status import add_servicer
+from timebank.grpc_status import add_servicer, listen, server_options
 from timebank.logservice import LogService, Publisher
 from timebank.signing import KeyRecord, KeyRing
 from timebank.storage import migrate
@@ -227,14 +227,10 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
     if not books.halted_reason:  # a damaged log gets no new entries
         start_log(config, books, clock.now_micros())
     publisher = Publisher(books, keys.load_signing_key(config.signing_key_path), clock)
-    options = [
-        ("grpc.max_receive_message_length", config.server.message_bytes_max),
-        ("grpc.max_send_message_length", config.server.message_bytes_max),
-    ]
     registry = metrics.new_registry(config.metrics.listen)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=config.server.workers_max, thread_name_prefix="rpc"),
-        options=options,
+        options=server_options(config.server.message_bytes_max),
         maximum_concurrent_rpcs=config.server.workers_max * 8,
         interceptors=metrics.rpc_interceptors(registry),
     )
@@ -260,11 +256,8 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
     reflection.enable_server_reflection(
         (SERVICE_NAME, LOG_SERVICE_NAME, CARE_SERVICE.full_name, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
-    port = server.add_insecure_port(config.server.listen)
-    if port == 0:
-        release()
-        raise ConfigError(f"server.listen: cannot listen on {config.server.listen}")
     try:
+        port = listen(server, config.server.listen)
         endpoint = metrics.serve_collector(
             config.metrics.listen, registry, lambda: NodeCollector(books, config.node.id, clock, link)
         )

@@ -5,13 +5,16 @@ into its status with the error's message, a database lost mid-read into UNAVAILA
 caller retries), and anything unexpected into INTERNAL with a reference the operator can
 find in the log. `add_servicer` registers a servicer so that a request whose bytes do not
 parse as its message is INVALID_ARGUMENT, naming the message (gRPC's own handlers answer
-such bytes with INTERNAL).
+such bytes with INTERNAL). `listen` binds a server's address, retrying briefly and
+then refusing with a ConfigError that names the setting (gRPC's own call raises a bare
+RuntimeError).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
@@ -133,6 +136,43 @@ def add_servicer(server: grpc.Server, servicer: Any, service: ServiceDescriptor)
             response_serializer=lambda response: response.SerializeToString(),
         )
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service.full_name, handlers),))
+
+
+def server_options(message_bytes_max: int) -> list[tuple[str, int]]:
+    """A party's server options: the message size limit both ways, and an exclusive port.
+
+    gRPC sets SO_REUSEPORT by default, which lets a second process started by mistake on the
+    same address share the first one's calls without a word; with it off, that start is refused.
+    """
+    return [
+        ("grpc.max_receive_message_length", message_bytes_max),
+        ("grpc.max_send_message_length", message_bytes_max),
+        ("grpc.so_reuseport", 0),
+    ]
+
+
+LISTEN_ATTEMPTS_MAX = 20
+LISTEN_RETRY_SECONDS = 0.25
+
+
+def listen(server: grpc.Server, address: str, credentials: grpc.ServerCredentials | None = None) -> int:
+    """Binds address on server and returns the port it got, or raises ConfigError.
+
+    An address still held for a moment by the process this one replaces is retried for
+    LISTEN_ATTEMPTS_MAX * LISTEN_RETRY_SECONDS (5 s) before the start is refused.
+    """
+    for attempt in range(1, LISTEN_ATTEMPTS_MAX + 1):
+        try:
+            if credentials is None:
+                return server.add_insecure_port(address)
+            return server.add_secure_port(address, credentials)
+        except RuntimeError:
+            if attempt < LISTEN_ATTEMPTS_MAX:
+                time.sleep(LISTEN_RETRY_SECONDS)
+    raise ConfigError(
+        f"server.listen: cannot listen on {address} after {LISTEN_ATTEMPTS_MAX * LISTEN_RETRY_SECONDS:g} s "
+        "(the port is in use, or the host is not an address of this machine)"
+    )
 
 
 def _parse_or_malformed(request_class: Any) -> Callable[[bytes], Any]:

@@ -21,6 +21,11 @@ from dataclasses import dataclass
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 30.0
 PORT_SEARCH_ATTEMPTS_MAX = 50
+PORT_RANGE_LOW = 10_000
+PORT_RANGE_HIGH = 60_000
+PORT_RANGE_SPAN_MIN = 1_000
+EPHEMERAL_RANGE_PATH = pathlib.Path("/proc/sys/net/ipv4/ip_local_port_range")
+EPHEMERAL_PORT_LOW_DEFAULT = 32_768
 
 
 class StartFailed(Exception):
@@ -123,14 +128,30 @@ def command_name(process: subprocess.Popen[bytes]) -> list[str]:
     return [str(a) for a in arguments[-4:]]
 
 
-def free_port_range(count: int, *, low: int = 20_000, high: int = 60_000) -> int:
-    """A base port such that base..base+count-1 are all free on 127.0.0.1 right now."""
+def free_port_range(count: int) -> int:
+    """A base port such that base..base+count-1 are all free on 127.0.0.1 right now.
+
+    The ports are taken below the kernel's ephemeral range, so a port a party gives up when
+    it restarts cannot meanwhile become the local end of some outgoing connection (a
+    database client's, say) and be refused to it when it binds again.
+    """
+    low, high = PORT_RANGE_LOW, min(PORT_RANGE_HIGH, ephemeral_port_low())
+    if high - low < count + PORT_RANGE_SPAN_MIN:
+        low, high = PORT_RANGE_LOW, PORT_RANGE_HIGH  # a machine with an unusual range
     generator = random.Random(os.getpid() ^ time.monotonic_ns())
     for _ in range(PORT_SEARCH_ATTEMPTS_MAX):
         base = generator.randrange(low, high - count)
         if all(_port_free(base + offset) for offset in range(count)):
             return base
     raise StartFailed(f"no {count} consecutive free ports found on 127.0.0.1")
+
+
+def ephemeral_port_low(path: pathlib.Path = EPHEMERAL_RANGE_PATH) -> int:
+    """The lowest port the kernel hands to outgoing connections (Linux's default if unknown)."""
+    try:
+        return int(path.read_text(encoding="ascii").split()[0])
+    except (OSError, ValueError, IndexError):
+        return EPHEMERAL_PORT_LOW_DEFAULT
 
 
 def _port_free(port: int) -> bool:
