@@ -19,9 +19,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from nodes.client import NodeClient
 from nodes.config import NodeConfig
 from nodes.init import init_node
 from nodes.server import RunningNode, create_server
+from tests.caresupport import Desk
 from timebank.books import Books
 from timebank.clock import FakeClock
 from timebank.storage import migrate
@@ -155,6 +157,13 @@ def node(node_config: NodeConfig, clock: FakeClock) -> Iterator[RunningNode]:
 @pytest.fixture
 def node_address(node: RunningNode) -> str:
     return f"127.0.0.1:{node.port}"
+
+
+@pytest.fixture
+def desk(node: RunningNode, node_address: str) -> Iterator[Desk]:
+    """A client of the test node's CareDesk (the time-bank services)."""
+    with NodeClient(node_address, attempts_max=1) as client:
+        yield Desk(client, "test-node")
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ qualification, teams, a legal-aid demand matched to the one qualified volunteer,
 check-in and check-out codes with the city's clock moved over the service, the proxy's
 confirmation and the deposit, ratings and a follow-up visit, a dispute held and
 resolved by adjustment (paid to dongqu through the clearinghouse), an elder paying for
-a service with her own hours, a family transfer across nodes, a donation and a grant
-from the pool, a mall redemption picked up and one cancelled, the policy's refusals,
-and the statistics and supervision alerts each node reports.
+a service with her own hours, an order given back by its volunteer and then cancelled
+by the elder, a family transfer across nodes, a donation and a grant from the pool, a
+mall redemption picked up and one cancelled, the policy's refusals, and the statistics
+and supervision alerts each node reports.
 """
 
 from __future__ import annotations
@@ -325,6 +326,17 @@ def orders(care: CareDay) -> None:
     care.serve("shiqi", short, visitor, 3)
     care.call("shiqi", "ConfirmOrder", order_id=short, acting_person_id=zhou)
     print("  黄志愿 checked out of 周伯伯's cleaning after 3 min: confirmed, and an alert for the operators")
+    print("a meal given back by its volunteer, taken by another, then cancelled by the elder")
+    meals = care.publish("shiqi", zhou, zhou, "meals", 30)
+    care.call("shiqi", "AcceptDemand", order_id=meals, volunteer_id=visitor, operator="李调度")
+    care.call("shiqi", "ReleaseOrder", order_id=meals, acting_person_id=visitor, reason="临时有事, 来不了")
+    care.call("shiqi", "AcceptDemand", order_id=meals, volunteer_id=lawyer, operator="李调度")
+    cancelled = care.call("shiqi", "CancelOrder", order_id=meals, acting_person_id=zhou, reason="家人已送餐")
+    care.expect(
+        cancelled.state == "cancelled" and len(cancelled.steps) == 2, "the meal order's release and cancellation"
+    )
+    for step in cancelled.steps:
+        print(f"    {step}")
     young = care.register("shiqi", "elder", "吴阿姨", "1963-06-06", "岐头社区")
     care.refused(
         "shiqi",

@@ -43,6 +43,8 @@ HELP = {
     "ListOrders": "orders by --state and --person-id",
     "MatchDemand": "volunteers proposed for a demand, ranked",
     "AcceptDemand": "a volunteer takes a demand: it becomes an order",
+    "ReleaseOrder": "the volunteer (or --operator) gives an accepted order back: it is open again",
+    "CancelOrder": "the elder, a proxy or --operator cancels an open or accepted order",
     "IssueCode": "a signed, short-lived check-in or check-out code for an order",
     "ScanCode": "the volunteer scans a code: checks in, or out",
     "ConfirmOrder": "the elder or proxy confirms: the hours are deposited",

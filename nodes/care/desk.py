@@ -546,6 +546,8 @@ class CareDesk:
         return self._read(lambda c: store.get(c, s.care_orders, r.Order, "order_id", order_id=order_id))
 
     def orders(self, state: str, person_id: int, limit: int) -> list[r.Order]:
+        if state:
+            rules.choice("state", state, rules.ORDER_STATES)
         return self._read(lambda c: store.orders(c, state, person_id, limit))
 
     def match(self, order_id: int, limit: int) -> list[tuple[int, rules.CandidateFacts]]:
@@ -558,14 +560,39 @@ class CareDesk:
             if order.state != "open":
                 raise NotNow(f"order_id: {format_id(order_id)} is {order.state}; only open demands are matched")
             item = self._item(connection, order.item_code)
-            facts = [
-                self._candidate(connection, volunteer, order)
-                for volunteer in store.people(connection, "approved", "volunteer", MATCH_POOL_MAX)
-                if not self._why_unavailable(connection, volunteer, order, item)
-            ]
-            return list(enumerate(rules.rank(facts)[:limit], start=1))
+            return list(enumerate(rules.rank(self._candidates(connection, order, item))[:limit], start=1))
 
         return self._read(work)
+
+    def _candidates(
+        self, connection: Connection, order: r.Order, item: catalogue.CatalogueItem
+    ) -> list[rules.CandidateFacts]:
+        """Every approved volunteer who may take the order, with the facts ranking uses.
+
+        The same rules as _why_unavailable, read for the whole pool in five queries whatever
+        its size (up to MATCH_POOL_MAX volunteers).
+        """
+        pool = store.match_pool(connection, MATCH_POOL_MAX)
+        if item.professional:
+            on = rules.local_date(order.window_end_micros, self.policy.utc_offset_hours).isoformat()
+            qualified = store.valid_qualification_holders(connection, item.qualifications, on)
+            pool = [volunteer for volunteer in pool if volunteer.person_id in qualified]
+        booked = {other.volunteer_id for other in store.clashing_orders(connection, order)}
+        now = self.clock.now_micros()
+        ratings = store.rating_averages_percent(connection)
+        recent = store.served_by_volunteer(connection, now - RECENT_DAYS * rules.MICROS_PER_DAY, now + 1)
+        return [
+            rules.CandidateFacts(
+                person_id=volunteer.person_id,
+                name=volunteer.name,
+                home_node_id=volunteer.home_node_id,
+                same_community=volunteer.community == order.community,
+                rating_average_percent=ratings.get(volunteer.person_id, 0),
+                recent_minutes=recent.get(volunteer.person_id, 0),
+            )
+            for volunteer in pool
+            if volunteer.person_id not in booked
+        ]
 
     def _why_unavailable(
         self, connection: Connection, volunteer: r.Person, order: r.Order, item: catalogue.CatalogueItem
@@ -575,26 +602,11 @@ class CareDesk:
         problem = self._qualification_problem(connection, item, volunteer.person_id, on)
         if problem:
             return problem
-        for other in store.volunteer_orders(connection, volunteer.person_id, store.ACTIVE_ORDER_STATES):
-            if other.order_id != order.order_id and rules.overlaps(
-                order.window_start_micros, order.window_end_micros, other.window_start_micros, other.window_end_micros
-            ):
-                booked = format_id(other.order_id)
-                return f"volunteer_id: {format_id(volunteer.person_id)} is booked for order {booked} at that time"
+        clashes = store.clashing_orders(connection, order, volunteer.person_id)
+        if clashes:
+            booked = format_id(clashes[0].order_id)
+            return f"volunteer_id: {format_id(volunteer.person_id)} is booked for order {booked} at that time"
         return ""
-
-    def _candidate(self, connection: Connection, volunteer: r.Person, order: r.Order) -> rules.CandidateFacts:
-        now = self.clock.now_micros()
-        return rules.CandidateFacts(
-            person_id=volunteer.person_id,
-            name=volunteer.name,
-            home_node_id=volunteer.home_node_id,
-            same_community=volunteer.community == order.community,
-            rating_average_percent=store.rating_average_percent(connection, volunteer.person_id),
-            recent_minutes=store.served_between(
-                connection, volunteer.person_id, now - RECENT_DAYS * rules.MICROS_PER_DAY, now + 1
-            ),
-        )
 
     def _check_available(
         self, connection: Connection, volunteer: r.Person, order: r.Order, item: catalogue.CatalogueItem
@@ -621,6 +633,66 @@ class CareDesk:
             return accepted
 
         return self._write(work, "AcceptDemand")
+
+    def release(self, order_id: int, acting_person_id: int, operator: str, reason: str) -> r.Order:
+        """The accepted order given back by its volunteer (or an operator): open again, to be matched anew."""
+
+        def change(connection: Connection, order: r.Order, reason: str) -> r.Order:
+            if order.state != "accepted":
+                raise NotNow(f"release: order {format_id(order_id)} is {order.state}, want accepted")
+            who = _who_acts(
+                acting_person_id, operator, lambda: self._check_volunteer(connection, acting_person_id, order)
+            )
+            volunteer = format_id(order.volunteer_id)
+            by = f"volunteer {volunteer}" if who == volunteer else f"{who} (volunteer {volunteer})"
+            step = f"{self._stamp()} released by {by}: {reason}"
+            return dataclasses.replace(
+                order, state="open", volunteer_id=0, volunteer_node_id="", steps=(*order.steps, step)
+            )
+
+        return self._change_order("ReleaseOrder", order_id, reason, change)
+
+    def cancel(self, order_id: int, acting_person_id: int, operator: str, reason: str) -> r.Order:
+        """An open or accepted order cancelled by the elder, a verified proxy, or an operator."""
+
+        def change(connection: Connection, order: r.Order, reason: str) -> r.Order:
+            if order.state == "cancelled":
+                raise NotNow(f"cancel: order {format_id(order_id)} was cancelled already ({order.steps[-1]})")
+            if order.state not in ("open", "accepted"):
+                raise NotNow(
+                    f"cancel: order {format_id(order_id)} is {order.state}, want open or accepted "
+                    "(a service under way or done is disputed instead)"
+                )
+            who = _who_acts(
+                acting_person_id, operator, lambda: self._check_acts_for(connection, acting_person_id, order.elder_id)
+            )
+            step = f"{self._stamp()} cancelled by {who}: {reason}"
+            return dataclasses.replace(order, state="cancelled", steps=(*order.steps, step))
+
+        return self._change_order("CancelOrder", order_id, reason, change)
+
+    def _change_order(
+        self, operation: str, order_id: int, reason: str, change: Callable[[Connection, r.Order, str], r.Order]
+    ) -> r.Order:
+        """A change of an order that records a step with its reason (a release, a cancellation)."""
+        reason = rules.text("reason", reason, rules.REASON_LENGTH_MAX)
+
+        def work(connection: Connection) -> r.Order:
+            order = store.get(connection, s.care_orders, r.Order, "order_id", order_id=order_id)
+            changed = change(connection, order, reason)
+            store.save(connection, s.care_orders, ("order_id",), changed)
+            return changed
+
+        return self._write(work, operation)
+
+    def _check_volunteer(self, connection: Connection, acting_person_id: int, order: r.Order) -> None:
+        """The acting person is the order's volunteer, and approved."""
+        self._approved(connection, acting_person_id, "acting_person_id")
+        if acting_person_id != order.volunteer_id:
+            raise NotPermitted(
+                f"acting_person_id: {format_id(acting_person_id)} is not the order's volunteer "
+                f"{format_id(order.volunteer_id)}"
+            )
 
     # -- check-in and check-out ----------------------------------------------------------------------
 
@@ -1456,6 +1528,19 @@ def _stored_same(connection: Connection, table: Any, wanted: T, id_name: str, fi
     """None for a new id; the stored record when a retry asks for the same; AlreadyExists if not."""
     existing = store.find(connection, table, type(wanted), **{id_name: getattr(wanted, id_name)})
     return None if existing is None else _same(existing, wanted, id_name, fields)
+
+
+def _who_acts(acting_person_id: int, operator: str, check_person: Callable[[], None]) -> str:
+    """Who changes an order, for its steps: an operator by name, or the acting person once checked."""
+    operator = rules.text("operator", operator, rules.NAME_LENGTH_MAX, required=False)
+    if operator and acting_person_id:
+        raise RequestInvalid("acting_person_id: give the person acting or an operator, not both")
+    if operator:
+        return f"operator {operator}"
+    if not acting_person_id:
+        raise RequestInvalid("acting_person_id: empty; want the person acting, or an operator's name in operator")
+    check_person()
+    return format_id(acting_person_id)
 
 
 def _same(existing: T, wanted: object, id_name: str, fields: Sequence[str]) -> T:

@@ -84,6 +84,7 @@ class Order:
     deposit_transfer_id: int = 0
     confirmer_id: int = 0
     published_at_micros: int = 0
+    steps: tuple[str, ...] = ()  # each cancellation or release
 
     @property
     def window_minutes(self) -> int:

@@ -28,6 +28,7 @@ REVIEW_STATES = ("pending", "approved", "rejected")
 RELATIONSHIP_KINDS = ("family", "proxy")
 PAYERS = ("node", "elder")
 CODE_PURPOSES = ("check-in", "check-out")
+ORDER_STATES = ("open", "accepted", "checked-in", "checked-out", "confirmed", "disputed", "resolved", "cancelled")
 DISPUTE_DECISIONS = ("uphold", "adjust", "reverse")
 TEAM_KINDS = ("department", "district")
 NAME_LENGTH_MAX = 40

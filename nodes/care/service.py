@@ -50,6 +50,16 @@ def optional_id(raw: bytes, name: str) -> int:
     return required_id(raw, name) if raw else 0
 
 
+def _order_change(request: Any) -> tuple[int, int, str, str]:
+    """The order, the person acting (0: none), the operator and the reason of a release or cancellation."""
+    return (
+        required_id(request.order_id, "order_id"),
+        optional_id(request.acting_person_id, "acting_person_id"),
+        request.operator,
+        request.reason,
+    )
+
+
 class CareDeskService(pb_grpc.CareDeskServicer):
     def __init__(self, desk: CareDesk) -> None:
         self.desk = desk
@@ -188,6 +198,16 @@ class CareDeskService(pb_grpc.CareDeskServicer):
             required_id(request.volunteer_id, "volunteer_id"),
             request.operator,
         )
+        return to_message(pb.Order, order)
+
+    @translate_errors
+    def ReleaseOrder(self, request: pb.ReleaseOrderRequest, context: Context) -> pb.Order:
+        order = self.desk.release(*_order_change(request))
+        return to_message(pb.Order, order)
+
+    @translate_errors
+    def CancelOrder(self, request: pb.CancelOrderRequest, context: Context) -> pb.Order:
+        order = self.desk.cancel(*_order_change(request))
         return to_message(pb.Order, order)
 
     @translate_errors

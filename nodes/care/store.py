@@ -38,9 +38,14 @@ def _to_column(name: str, value: Any) -> Any:
     return value
 
 
+def id_of(value: str) -> int:
+    """A record's id from its column (0 for "", none)."""
+    return int(value, 16) if value else 0
+
+
 def _from_column(name: str, value: Any, kind: Any) -> Any:
     if is_id(name):
-        return int(value, 16) if value else 0
+        return id_of(value)
     if kind == "tuple[str, ...]":
         return tuple(value.split("\n")) if value else ()
     return value
@@ -118,12 +123,22 @@ def person_by_identity(connection: Connection, identity_hash: str) -> r.Person |
 
 
 def people(connection: Connection, state: str, role: str, limit: int) -> list[r.Person]:
+    """A page of people for a listing (at most LIST_LIMIT_MAX)."""
+    return _people(connection, state, role, limited(limit))
+
+
+def match_pool(connection: Connection, limit: int) -> list[r.Person]:
+    """The approved volunteers matching chooses from, the earliest registered first."""
+    return _people(connection, "approved", "volunteer", limit)
+
+
+def _people(connection: Connection, state: str, role: str, limit: int) -> list[r.Person]:
     statement = select(s.care_people).order_by(s.care_people.c.registered_at_micros, s.care_people.c.person_id)
     if state:
         statement = statement.where(s.care_people.c.state == state)
     if role:
         statement = statement.where(s.care_people.c.role == role)
-    return many(connection, statement.limit(limited(limit)), r.Person)
+    return many(connection, statement.limit(limit), r.Person)
 
 
 def verified_relationships(
@@ -147,6 +162,17 @@ def approved_qualifications(connection: Connection, person_id: int) -> list[r.Qu
     return many(connection, statement, r.Qualification)
 
 
+def valid_qualification_holders(connection: Connection, kinds: Iterable[str], on: str) -> set[int]:
+    """The people holding an approved qualification of one of the kinds, valid on a day (YYYY-MM-DD)."""
+    table = s.care_qualifications
+    statement = (
+        select(table.c.person_id)
+        .distinct()
+        .where(table.c.state == "approved", table.c.kind.in_(tuple(kinds)), table.c.expires_on >= on)
+    )
+    return {id_of(row.person_id) for row in connection.execute(statement)}
+
+
 ACTIVE_ORDER_STATES = ("accepted", "checked-in")
 
 
@@ -156,15 +182,43 @@ def volunteer_orders(connection: Connection, volunteer_id: int, states: Iterable
     return many(connection, statement, r.Order)
 
 
-def served_between(connection: Connection, volunteer_id: int, start_micros: int, end_micros: int) -> int:
-    """Minutes credited to a volunteer's orders checked in between two times."""
+def clashing_orders(connection: Connection, order: r.Order, volunteer_id: int = 0) -> list[r.Order]:
+    """The accepted or checked-in orders, other than this one, whose window overlaps its window:
+    of one volunteer, or (volunteer_id 0) of every volunteer."""
     table = s.care_orders
-    statement = select(func.coalesce(func.sum(table.c.served_minutes), 0)).where(
-        table.c.volunteer_id == format_id(volunteer_id),
-        table.c.checked_in_micros >= start_micros,
-        table.c.checked_in_micros < end_micros,
+    statement = (
+        select(table)
+        .where(
+            table.c.state.in_(ACTIVE_ORDER_STATES),
+            table.c.window_start_micros < order.window_end_micros,
+            table.c.window_end_micros > order.window_start_micros,
+            table.c.order_id != format_id(order.order_id),
+        )
+        .order_by(table.c.window_start_micros, table.c.order_id)
     )
-    return int(connection.execute(statement).scalar_one())
+    if volunteer_id:
+        statement = statement.where(table.c.volunteer_id == format_id(volunteer_id))
+    return many(connection, statement, r.Order)
+
+
+def served_between(connection: Connection, volunteer_id: int, start_micros: int, end_micros: int) -> int:
+    """Minutes served on a volunteer's orders checked in between two times."""
+    return served_by_volunteer(connection, start_micros, end_micros, volunteer_id).get(volunteer_id, 0)
+
+
+def served_by_volunteer(
+    connection: Connection, start_micros: int, end_micros: int, volunteer_id: int = 0
+) -> dict[int, int]:
+    """Minutes served on orders checked in between two times, by volunteer (one, or every one)."""
+    table = s.care_orders
+    statement = (
+        select(table.c.volunteer_id, func.sum(table.c.served_minutes).label("minutes"))
+        .where(table.c.checked_in_micros >= start_micros, table.c.checked_in_micros < end_micros)
+        .group_by(table.c.volunteer_id)
+    )
+    if volunteer_id:
+        statement = statement.where(table.c.volunteer_id == format_id(volunteer_id))
+    return {id_of(row.volunteer_id): int(row.minutes or 0) for row in connection.execute(statement)}
 
 
 def orders(connection: Connection, state: str, person_id: int, limit: int) -> list[r.Order]:
@@ -180,14 +234,22 @@ def orders(connection: Connection, state: str, person_id: int, limit: int) -> li
 
 def rating_average_percent(connection: Connection, person_id: int) -> int:
     """The average stars a volunteer got on their orders, times 100 (0: none)."""
+    return rating_averages_percent(connection, person_id).get(person_id, 0)
+
+
+def rating_averages_percent(connection: Connection, volunteer_id: int = 0) -> dict[int, int]:
+    """The average stars others gave on a volunteer's orders, times 100, by volunteer (one, or
+    every rated one)."""
     orders_table, ratings = s.care_orders, s.care_ratings
     statement = (
-        select(func.avg(ratings.c.stars))
+        select(orders_table.c.volunteer_id, func.avg(ratings.c.stars).label("average"))
         .select_from(ratings.join(orders_table, orders_table.c.order_id == ratings.c.order_id))
-        .where(orders_table.c.volunteer_id == format_id(person_id), ratings.c.rater_id != format_id(person_id))
+        .where(ratings.c.rater_id != orders_table.c.volunteer_id)
+        .group_by(orders_table.c.volunteer_id)
     )
-    average = connection.execute(statement).scalar_one()
-    return round(float(average) * 100) if average is not None else 0
+    if volunteer_id:
+        statement = statement.where(orders_table.c.volunteer_id == format_id(volunteer_id))
+    return {id_of(row.volunteer_id): round(float(row.average) * 100) for row in connection.execute(statement)}
 
 
 # -- movements of hours ---------------------------------------------------------------------------

@@ -4,13 +4,11 @@ rule, and changes nothing: not the ledger, not the services' records."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 
 import grpc
 import pytest
 from sqlalchemy import func, select
 
-from nodes.client import NodeClient
 from nodes.server import RunningNode
 from tests.caresupport import DAY_MICROS, HOUR_MICROS, Desk, identity_number, new_id, refusal, today_plus
 from timebank.clock import FakeClock
@@ -19,12 +17,6 @@ from timebank.v1 import care_pb2 as pb
 
 INVALID, PRECONDITION = grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION
 TABLES = [table for name, table in schema.metadata.tables.items() if name.startswith("care_")] + [schema.transfers]
-
-
-@pytest.fixture
-def desk(node: RunningNode, node_address: str) -> Iterator[Desk]:
-    with NodeClient(node_address, attempts_max=1) as client:
-        yield Desk(client, "test-node")
 
 
 def snapshot(node: RunningNode) -> dict[str, int]:

@@ -4,13 +4,10 @@ other is refused by name, and the ledger holds the winner's transfers only."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import grpc
-import pytest
 
-from nodes.client import NodeClient
-from nodes.server import RunningNode
 from tests.caresupport import HOUR_MICROS, Desk, new_id
 from timebank.clock import FakeClock
 from timebank.v1 import care_pb2 as pb
@@ -18,12 +15,6 @@ from timebank.v1 import care_pb2 as pb
 ROUNDS = 4
 MALL = (4).to_bytes(16, "big")
 ADJUSTMENT = (5).to_bytes(16, "big")
-
-
-@pytest.fixture
-def desk(node: RunningNode, node_address: str) -> Iterator[Desk]:
-    with NodeClient(node_address, attempts_max=1) as client:
-        yield Desk(client, "test-node")
 
 
 def race(*calls: Callable[[], object]) -> list[grpc.StatusCode]:

@@ -500,6 +500,7 @@ care_orders = Table(
     Column("deposit_transfer_id", ID, nullable=False),
     Column("confirmer_id", ID, nullable=False),
     Column("published_at_micros", BigInteger, nullable=False),
+    Column("steps", Text, nullable=False, server_default=""),  # cancellations and releases, one a line
     CheckConstraint("window_end_micros > window_start_micros", name="window_not_empty"),
     CheckConstraint("served_minutes >= 0 AND credited_minutes >= 0", name="minutes_not_negative"),
     Index("ix_care_orders_volunteer_id", "volunteer_id", "state"),

@@ -235,7 +235,7 @@ class ReviewQualificationRequest(_message.Message):
     def __init__(self, qualification_id: _Optional[bytes] = ..., approve: _Optional[bool] = ..., reason: _Optional[str] = ..., operator: _Optional[str] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("order_id", "elder_id", "publisher_id", "item_code", "window_start_micros", "window_end_micros", "community", "place", "notes", "paid_by", "state", "volunteer_id", "volunteer_node_id", "checked_in_micros", "checked_out_micros", "served_minutes", "credited_minutes", "deposit_transfer_id", "confirmer_id", "published_at_micros")
+    __slots__ = ("order_id", "elder_id", "publisher_id", "item_code", "window_start_micros", "window_end_micros", "community", "place", "notes", "paid_by", "state", "volunteer_id", "volunteer_node_id", "checked_in_micros", "checked_out_micros", "served_minutes", "credited_minutes", "deposit_transfer_id", "confirmer_id", "published_at_micros", "steps")
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     ELDER_ID_FIELD_NUMBER: _ClassVar[int]
     PUBLISHER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -256,6 +256,7 @@ class Order(_message.Message):
     DEPOSIT_TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]
     CONFIRMER_ID_FIELD_NUMBER: _ClassVar[int]
     PUBLISHED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
     order_id: bytes
     elder_id: bytes
     publisher_id: bytes
@@ -276,7 +277,8 @@ class Order(_message.Message):
     deposit_transfer_id: bytes
     confirmer_id: bytes
     published_at_micros: int
-    def __init__(self, order_id: _Optional[bytes] = ..., elder_id: _Optional[bytes] = ..., publisher_id: _Optional[bytes] = ..., item_code: _Optional[str] = ..., window_start_micros: _Optional[int] = ..., window_end_micros: _Optional[int] = ..., community: _Optional[str] = ..., place: _Optional[str] = ..., notes: _Optional[str] = ..., paid_by: _Optional[str] = ..., state: _Optional[str] = ..., volunteer_id: _Optional[bytes] = ..., volunteer_node_id: _Optional[str] = ..., checked_in_micros: _Optional[int] = ..., checked_out_micros: _Optional[int] = ..., served_minutes: _Optional[int] = ..., credited_minutes: _Optional[int] = ..., deposit_transfer_id: _Optional[bytes] = ..., confirmer_id: _Optional[bytes] = ..., published_at_micros: _Optional[int] = ...) -> None: ...
+    steps: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, order_id: _Optional[bytes] = ..., elder_id: _Optional[bytes] = ..., publisher_id: _Optional[bytes] = ..., item_code: _Optional[str] = ..., window_start_micros: _Optional[int] = ..., window_end_micros: _Optional[int] = ..., community: _Optional[str] = ..., place: _Optional[str] = ..., notes: _Optional[str] = ..., paid_by: _Optional[str] = ..., state: _Optional[str] = ..., volunteer_id: _Optional[bytes] = ..., volunteer_node_id: _Optional[str] = ..., checked_in_micros: _Optional[int] = ..., checked_out_micros: _Optional[int] = ..., served_minutes: _Optional[int] = ..., credited_minutes: _Optional[int] = ..., deposit_transfer_id: _Optional[bytes] = ..., confirmer_id: _Optional[bytes] = ..., published_at_micros: _Optional[int] = ..., steps: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class PublishDemandRequest(_message.Message):
     __slots__ = ("order_id", "elder_id", "acting_person_id", "item_code", "window_start_micros", "window_end_micros", "community", "place", "notes", "paid_by")
@@ -365,6 +367,30 @@ class AcceptDemandRequest(_message.Message):
     volunteer_id: bytes
     operator: str
     def __init__(self, order_id: _Optional[bytes] = ..., volunteer_id: _Optional[bytes] = ..., operator: _Optional[str] = ...) -> None: ...
+
+class CancelOrderRequest(_message.Message):
+    __slots__ = ("order_id", "acting_person_id", "operator", "reason")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTING_PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    order_id: bytes
+    acting_person_id: bytes
+    operator: str
+    reason: str
+    def __init__(self, order_id: _Optional[bytes] = ..., acting_person_id: _Optional[bytes] = ..., operator: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ReleaseOrderRequest(_message.Message):
+    __slots__ = ("order_id", "acting_person_id", "operator", "reason")
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTING_PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    order_id: bytes
+    acting_person_id: bytes
+    operator: str
+    reason: str
+    def __init__(self, order_id: _Optional[bytes] = ..., acting_person_id: _Optional[bytes] = ..., operator: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class IssueCodeRequest(_message.Message):
     __slots__ = ("order_id", "purpose")

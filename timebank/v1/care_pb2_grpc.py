@@ -109,6 +109,16 @@ class CareDeskStub:
                 request_serializer=timebank_dot_v1_dot_care__pb2.AcceptDemandRequest.SerializeToString,
                 response_deserializer=timebank_dot_v1_dot_care__pb2.Order.FromString,
                 _registered_method=True)
+        self.ReleaseOrder = channel.unary_unary(
+                '/timebank.v1.CareDesk/ReleaseOrder',
+                request_serializer=timebank_dot_v1_dot_care__pb2.ReleaseOrderRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_care__pb2.Order.FromString,
+                _registered_method=True)
+        self.CancelOrder = channel.unary_unary(
+                '/timebank.v1.CareDesk/CancelOrder',
+                request_serializer=timebank_dot_v1_dot_care__pb2.CancelOrderRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_care__pb2.Order.FromString,
+                _registered_method=True)
         self.IssueCode = channel.unary_unary(
                 '/timebank.v1.CareDesk/IssueCode',
                 request_serializer=timebank_dot_v1_dot_care__pb2.IssueCodeRequest.SerializeToString,
@@ -317,6 +327,18 @@ class CareDeskServicer:
         raise NotImplementedError('Method not implemented!')
 
     def AcceptDemand(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseOrder(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelOrder(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -541,6 +563,16 @@ def add_CareDeskServicer_to_server(servicer, server):
             'AcceptDemand': grpc.unary_unary_rpc_method_handler(
                     servicer.AcceptDemand,
                     request_deserializer=timebank_dot_v1_dot_care__pb2.AcceptDemandRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_care__pb2.Order.SerializeToString,
+            ),
+            'ReleaseOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseOrder,
+                    request_deserializer=timebank_dot_v1_dot_care__pb2.ReleaseOrderRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_care__pb2.Order.SerializeToString,
+            ),
+            'CancelOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelOrder,
+                    request_deserializer=timebank_dot_v1_dot_care__pb2.CancelOrderRequest.FromString,
                     response_serializer=timebank_dot_v1_dot_care__pb2.Order.SerializeToString,
             ),
             'IssueCode': grpc.unary_unary_rpc_method_handler(
@@ -1063,6 +1095,60 @@ class CareDesk:
             target,
             '/timebank.v1.CareDesk/AcceptDemand',
             timebank_dot_v1_dot_care__pb2.AcceptDemandRequest.SerializeToString,
+            timebank_dot_v1_dot_care__pb2.Order.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.CareDesk/ReleaseOrder',
+            timebank_dot_v1_dot_care__pb2.ReleaseOrderRequest.SerializeToString,
+            timebank_dot_v1_dot_care__pb2.Order.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.CareDesk/CancelOrder',
+            timebank_dot_v1_dot_care__pb2.CancelOrderRequest.SerializeToString,
             timebank_dot_v1_dot_care__pb2.Order.FromString,
             options,
             channel_credentials,
