@@ -4,8 +4,8 @@ Each RPC of proto/timebank/v1/care.proto is a command named in kebab case (Regis
 `timebank care register-person`), and each field of its request is an option of the same
 name (`person_id`: `--person-id`). Ids are 32 hexadecimal digits; a call that creates
 something gets a fresh random id when its own id is left out, and prints it. Times
-(`*_micros`) take an ISO 8601 time ("2026-12-01T09:30+08:00") or microseconds; lists take
-comma-separated values; yes/no fields are flags (`--approve`). Every command takes --json
+(`*_micros`) take an ISO 8601 time ("2026-12-01T09:30+08:00") or microseconds, and the
+text answer shows them in local ISO 8601 too; lists take comma-separated values; yes/no fields are flags (`--approve`). Every command takes --json
 and the node options of `timebank node` (--node, --config, --deadline-seconds).
 `issue-certificate --out FILE --html FILE` writes the certificate's files.
 
@@ -167,7 +167,8 @@ def build_request(method: Any, arguments: argparse.Namespace) -> tuple[Any, byte
 
 
 def text_of(message: Any, indent: str = "") -> str:
-    """A message for people: one field a line, ids in hex, minutes also in hours."""
+    """A message for people: one field a line, ids in hex, minutes also in hours, times also
+    in local ISO 8601."""
     lines = []
     for field in message.DESCRIPTOR.fields:
         value = getattr(message, field.name)
@@ -175,6 +176,9 @@ def text_of(message: Any, indent: str = "") -> str:
             if field.message_type is not None:
                 lines.append(f"{indent}{field.name}: {len(value)}")
                 lines += [text_of(item, indent + "  ") + "\n" for item in value]
+            elif field.name == "steps":  # sentences, which may hold commas: one a line
+                lines.append(f"{indent}{field.name}: {len(value)}")
+                lines += [f"{indent}  {step}" for step in value]
             else:
                 lines.append(f"{indent}{field.name}: {', '.join(map(str, value))}")
             continue
@@ -184,9 +188,17 @@ def text_of(message: Any, indent: str = "") -> str:
             lines.append(f"{indent}{field.name}: {value.hex()}")
         elif field.name.endswith("_minutes") and isinstance(value, int):
             lines.append(f"{indent}{field.name}: {value} ({format_hours(value)} h)")
+        elif field.name.endswith("_micros") and isinstance(value, int) and value > 0:
+            lines.append(f"{indent}{field.name}: {value} ({local_time_of(value)})")
         else:
             lines.append(f"{indent}{field.name}: {value}")
     return "\n".join(lines).rstrip("\n")
+
+
+def local_time_of(micros: int) -> str:
+    """A time for people: ISO 8601 in this machine's time zone, to the second."""
+    moment = datetime.datetime.fromtimestamp(micros / 1_000_000, datetime.UTC).astimezone()
+    return moment.isoformat(timespec="seconds")
 
 
 def _run(method: Any, arguments: argparse.Namespace) -> int:

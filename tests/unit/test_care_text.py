@@ -1,0 +1,53 @@
+"""The people-facing text of `timebank care` answers: minutes also in hours, times also in
+local ISO 8601, an order's steps one a line."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from nodes.care.cli import local_time_of, text_of
+from timebank.v1 import care_pb2 as pb
+
+
+@pytest.fixture(autouse=True)
+def _china_standard_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "CST-8")  # POSIX form: UTC+8, no time zone database needed
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_times_are_shown_in_this_machines_zone() -> None:
+    assert local_time_of(1_796_088_600_000_000) == "2026-12-01T09:30:00+08:00"
+
+
+def test_an_order_reads_as_one_field_a_line() -> None:
+    order = pb.Order(
+        order_id=bytes(range(16)),
+        served_minutes=90,
+        window_start_micros=1_796_088_600_000_000,
+        checked_in_micros=0,
+        steps=[
+            "2026-11-30T09:00:00+08:00 released by volunteer ab: 发烧, 来不了",
+            "2026-11-30T10:00:00+08:00 cancelled",
+        ],
+    )
+    lines = text_of(order).splitlines()
+    assert "order_id: 000102030405060708090a0b0c0d0e0f" in lines
+    assert "served_minutes: 90 (1.50 h)" in lines
+    assert "window_start_micros: 1796088600000000 (2026-12-01T09:30:00+08:00)" in lines
+    assert "checked_in_micros: 0" in lines  # not yet: no time shown
+    steps = lines.index("steps: 2")
+    assert lines[steps + 1 : steps + 3] == [
+        "  2026-11-30T09:00:00+08:00 released by volunteer ab: 发烧, 来不了",
+        "  2026-11-30T10:00:00+08:00 cancelled",
+    ]
+
+
+def test_other_lists_of_words_stay_on_one_line() -> None:
+    item = pb.CatalogueItem(code="legal-aid", qualifications=["lawyer", "notary"])
+    assert "qualifications: lawyer, notary" in text_of(item).splitlines()
