@@ -5,8 +5,9 @@ Each RPC of proto/timebank/v1/care.proto is a command named in kebab case (Regis
 name (`person_id`: `--person-id`). Ids are 32 hexadecimal digits; a call that creates
 something gets a fresh random id when its own id is left out, and prints it. Times
 (`*_micros`) take an ISO 8601 time ("2026-12-01T09:30+08:00") or microseconds, and the
-text answer shows them in local ISO 8601 too; lists take comma-separated values; yes/no fields are flags (`--approve`). Every command takes --json
-and the node options of `timebank node` (--node, --config, --deadline-seconds).
+text answer shows them in local ISO 8601 too; lists take comma-separated values; yes/no
+fields are flags (`--approve`). Every command takes --json and the node options of
+`timebank node` (--node, --config, --deadline-seconds).
 `issue-certificate --out FILE --html FILE` writes the certificate's files.
 
 Exit codes as for every node command: 0 done; 1 refused by the node (the message names
