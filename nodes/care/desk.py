@@ -1182,6 +1182,11 @@ class CareDesk:
                     "pool grants are for "
                     f"elders holding at most {format_hours(self.policy.pool_grant_balance_max_minutes)} h"
                 )
+            pool = self.books.read_accounts(connection, [DONATION_POOL])[DONATION_POOL]
+            if amount > pool.available_minutes:
+                raise NotNow(
+                    f"amount_minutes: got {amount}, but the donation pool can grant only {pool.available_minutes}"
+                )
             self._apply(
                 connection,
                 [TransferRequest(transfer_id, TransferKind.SINGLE_PHASE, DONATION_POOL, elder_id, amount, memo=memo)],
@@ -1491,9 +1496,18 @@ class CareDesk:
             offset = self.policy.utc_offset_hours
             start = rules.day_start_micros(first, offset)
             end = rules.day_start_micros(last, offset) + rules.MICROS_PER_DAY
-            lines = tuple(
-                self._certificate_line(connection, m) for m in store.deposits_of(connection, person_id, start, end)
-            )
+            movements = store.deposits_of(connection, person_id, start, end, certificate.LINES_MAX + 1)
+            if not movements:
+                raise NotNow(
+                    f"person_id: {format_id(person_id)} has no service hours deposited at {self.node_id} "
+                    f"from {first} to {last}; there is nothing to certify"
+                )
+            if len(movements) > certificate.LINES_MAX:
+                raise RequestInvalid(
+                    f"period_from: {first} to {last} holds more than {certificate.LINES_MAX} services of "
+                    f"{format_id(person_id)}; want a shorter period"
+                )
+            lines = tuple(self._certificate_line(connection, m) for m in movements)
             return certificate.CertificateBody(
                 certificate_id=format_id(certificate_id),
                 node_id=self.node_id,
@@ -1580,6 +1594,11 @@ def _decided(decision: str, decided_minutes: int, credited: int) -> int:
         return credited
     if decision == "reverse":
         return 0
+    if credited < 2:
+        raise RequestInvalid(
+            f"decision: an adjustment of {credited} min credited leaves nothing between all and none; "
+            "want uphold or reverse"
+        )
     if not 0 < decided_minutes < credited:
         raise RequestInvalid(
             f"decided_minutes: got {decided_minutes}, want 1..={credited - 1} for an adjustment of {credited} min"

@@ -88,8 +88,8 @@ def get(connection: Connection, table: Table, kind: type[R], what: str, **key: A
     """The record with this key, or NotFound naming it (`what`: e.g. "person_id")."""
     found = find(connection, table, kind, **key)
     if found is None:
-        value = next(iter(key.values()))
-        shown = format_id(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        name, value = next(iter(key.items()))
+        shown = format_id(value) if is_id(name) and isinstance(value, int) else value
         raise NotFound(f"{what}: {shown} is not known at this node")
     return found
 
@@ -282,7 +282,10 @@ def gifts_between(connection: Connection, first_id: int, second_id: int) -> list
     return many(connection, statement, r.Movement)
 
 
-def deposits_of(connection: Connection, person_id: int, start_micros: int, end_micros: int) -> list[r.Movement]:
+def deposits_of(
+    connection: Connection, person_id: int, start_micros: int, end_micros: int, limit: int
+) -> list[r.Movement]:
+    """A person's deposits for services between two times, the earliest first (at most limit)."""
     table = s.care_movements
     statement = (
         select(table)
@@ -293,6 +296,7 @@ def deposits_of(connection: Connection, person_id: int, start_micros: int, end_m
             table.c.at_micros < end_micros,
         )
         .order_by(table.c.at_micros, table.c.transfer_id)
+        .limit(limit)
     )
     return many(connection, statement, r.Movement)
 

@@ -254,3 +254,49 @@ def test_a_registration_names_the_bad_field(
     setattr(request, field, value)
     code, message = refused(node, desk.care.RegisterPerson, request, 10)
     assert code == INVALID and message.startswith(expected)
+
+
+def test_a_certificate_with_nothing_to_certify(node: RunningNode, desk: Desk) -> None:
+    _, volunteer = people(desk)
+    request = pb.IssueCertificateRequest(
+        certificate_id=new_id(0xF0), person_id=volunteer, period_from="2026-01-01", period_to="2026-12-31"
+    )
+    code, message = refused(node, desk.care.IssueCertificate, request, 10)
+    assert code == PRECONDITION
+    assert message == (
+        f"person_id: {volunteer.hex()} has no service hours deposited at test-node from 2026-01-01 to "
+        "2026-12-31; there is nothing to certify"
+    )
+
+
+def test_an_adjustment_needs_room_between_all_and_none(node: RunningNode, desk: Desk, clock: FakeClock) -> None:
+    elder, _, order = served(desk, clock, minutes=1)
+    dispute_id = new_id(0xF1)
+    opened = pb.OpenDisputeRequest(dispute_id=dispute_id, order_id=order, acting_person_id=elder, reason="不满意")
+    desk.care.OpenDispute(opened, timeout=10)
+    request = pb.ResolveDisputeRequest(
+        dispute_id=dispute_id, decision="adjust", decided_minutes=1, reason="核实", operator="张主任"
+    )
+    code, message = refused(node, desk.care.ResolveDispute, request, 10)
+    assert code == INVALID
+    assert message == (
+        "decision: an adjustment of 1 min credited leaves nothing between all and none; want uphold or reverse"
+    )
+
+
+def test_a_grant_beyond_the_donation_pool(node: RunningNode, desk: Desk, clock: FakeClock) -> None:
+    elder, volunteer, order = served(desk, clock)
+    desk.confirm(order, elder)
+    clock.advance(31 * DAY_MICROS)  # hours may be given away 30 days after their deposit
+    desk.care.Donate(pb.DonateRequest(transfer_id=new_id(0xF2), person_id=volunteer, amount_minutes=20), timeout=10)
+    request = pb.GrantFromPoolRequest(
+        transfer_id=new_id(0xF3), elder_id=elder, amount_minutes=30, reason="独居无积蓄", operator="张主任"
+    )
+    code, message = refused(node, desk.care.GrantFromPool, request, 10)
+    assert code == PRECONDITION and message == "amount_minutes: got 30, but the donation pool can grant only 20"
+
+
+def test_an_unknown_alert_is_named_by_its_number(node: RunningNode, desk: Desk) -> None:
+    request = pb.AcknowledgeAlertRequest(alert_id=99, operator="张主任", note="核实")
+    code, message = refused(node, desk.care.AcknowledgeAlert, request, 10)
+    assert code == grpc.StatusCode.NOT_FOUND and message == "alert_id: 99 is not known at this node"
