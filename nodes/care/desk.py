@@ -1175,14 +1175,14 @@ class CareDesk:
                 return existing
             self._local_member(connection, elder_id, "elder_id")
             self._approved(connection, elder_id, "elder_id", "elder")
-            account = self.books.read_accounts(connection, [elder_id])[elder_id]
+            accounts = self.books.read_accounts(connection, [elder_id, DONATION_POOL])
+            account, pool = accounts[elder_id], accounts[DONATION_POOL]
             if account.balance_minutes > self.policy.pool_grant_balance_max_minutes:
                 raise NotNow(
                     f"elder_id: {format_id(elder_id)} holds {format_hours(account.balance_minutes)} h; "
                     "pool grants are for "
                     f"elders holding at most {format_hours(self.policy.pool_grant_balance_max_minutes)} h"
                 )
-            pool = self.books.read_accounts(connection, [DONATION_POOL])[DONATION_POOL]
             if amount > pool.available_minutes:
                 raise NotNow(
                     f"amount_minutes: got {amount}, but the donation pool can grant only {pool.available_minutes}"
