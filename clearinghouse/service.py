@@ -105,7 +105,7 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
         """Opens and checks a node's batch and applies its items; what to answer.
 
         peer: the party the transport authenticated (None: not checked). Transport-free:
-        the gRPC servicer and the simulator (timebank.sim) both call it.
+        the gRPC servicer and the simulator (city.sim) both call it.
         """
         if len(request.items) > self.settings.batch_items_max:
             raise BatchTooLarge(

@@ -6,5 +6,5 @@ Layers, data flowing one way:
     wire     protobuf <-> domain values, validating each request once
     timebank.books / timebank.ledger / timebank.storage   (shared)
 Beside them: config (the node's TOML), init (a new node's files), client and cli
-(operator commands), demo (the main job).
+(operator commands), care (the time-bank services).
 """

@@ -17,28 +17,17 @@ import os
 import pathlib
 import secrets
 import sys
-from collections.abc import Callable
 from typing import Any
-
-import grpc
 
 from nodes.client import NodeClient
 from nodes.config import load_node_config
 from timebank.clock import SystemClock
-from timebank.errors import ConfigError, TimebankError
+from timebank.command_line import EXIT_REFUSED, Refused, UsageError
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, format_hours
 from timebank.v1 import ledger_pb2 as pb
 
 DEFAULT_ADDRESS = "127.0.0.1:7400"
 SYSTEM_NAMES = {kind.name.lower().replace("_", "-"): value for kind, value in SYSTEM_ACCOUNT_IDS.items()}
-
-EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 1, 2, 3
-STATUS_NAMES = {code.value[0]: code.name for code in grpc.StatusCode}
-
-
-class UsageError(Exception):
-    pass
-
 
 # -- argument helpers ----------------------------------------------------------------------
 
@@ -305,7 +294,7 @@ def cmd_account_create(arguments: argparse.Namespace) -> int:
     with client_for(arguments) as client:
         result = client.create_accounts([account]).results[0]
     if result.outcome not in (pb.OUTCOME_OK, pb.OUTCOME_EXISTS):
-        raise _Refused(result.status_code, result.detail)
+        raise Refused(result.status_code, result.detail)
     outcome = pb.Outcome.Name(result.outcome).removeprefix("OUTCOME_").lower()
     emit(
         arguments,
@@ -543,7 +532,7 @@ def _submit_cross(arguments: argparse.Namespace, item: pb.CrossNodeTransfer) -> 
         request = pb.SubmitCrossNodeTransfersRequest(transfers=[item])
         result = client.call(client.stub.SubmitCrossNodeTransfers, request).results[0]
     if result.outcome not in (pb.OUTCOME_OK, pb.OUTCOME_EXISTS):
-        raise _Refused(result.status_code, result.detail)
+        raise Refused(result.status_code, result.detail)
     emit(
         arguments,
         {"id": hex_of(item.id), "state": "held"},
@@ -674,18 +663,13 @@ def cmd_recall_answer(arguments: argparse.Namespace) -> int:
 # -- registration --------------------------------------------------------------------------
 
 
-class _Refused(Exception):
-    def __init__(self, status_code: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status_code = status_code
-
-
 def add_target_arguments(parser: argparse.ArgumentParser, json_flag: bool = True) -> None:
     group = parser.add_argument_group("which node")
     group.add_argument("--node", help=f"HOST:PORT of the node (default: $TIMEBANK_NODE or {DEFAULT_ADDRESS})")
     group.add_argument("--config", type=pathlib.Path, help="the node's node.toml, to use its listen address")
     group.add_argument("--deadline-seconds", type=float, default=10.0, help="deadline of each call (default 10)")
     parser.add_argument("--json", action="store_true", help="print JSON" if json_flag else argparse.SUPPRESS)
+    parser.set_defaults(describe_target=lambda arguments: f"node unreachable at {_address(arguments)}")
 
 
 def register(subparsers: Any) -> None:
@@ -871,28 +855,3 @@ def register(subparsers: Any) -> None:
     )
     add_target_arguments(batch)
     batch.set_defaults(handler=cmd_transfer_batch)
-
-
-def run(handler: Callable[[argparse.Namespace], int], arguments: argparse.Namespace) -> int:
-    """Runs a command and turns every failure into a message and an exit code."""
-    try:
-        return handler(arguments)
-    except (UsageError, ConfigError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except _Refused as refused:
-        name = STATUS_NAMES.get(refused.status_code, str(refused.status_code))
-        print(f"refused ({name}): {refused}", file=sys.stderr)
-        return EXIT_REFUSED
-    except grpc.RpcError as error:
-        code = error.code()
-        if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-            # Commands that talk to one node name it; others (the demo, say) name the status only.
-            where = f"node unreachable at {_address(arguments)}" if hasattr(arguments, "node") else "unavailable"
-            print(f"error: {where} ({code.name}): {error.details()}", file=sys.stderr)
-            return EXIT_UNREACHABLE
-        print(f"refused ({code.name}): {error.details()}", file=sys.stderr)
-        return EXIT_REFUSED
-    except TimebankError as error:
-        print(f"refused: {error}", file=sys.stderr)
-        return EXIT_REFUSED

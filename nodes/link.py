@@ -62,7 +62,7 @@ class Request:
 class LinkProtocol:
     """The node's side of one exchange, with no transport: seal a batch, accept the answer.
 
-    ClearinghouseLink carries these over gRPC; the simulator (timebank.sim) carries them
+    ClearinghouseLink carries these over gRPC; the simulator (city.sim) carries them
     over its own network, so both run the same checks in the same order.
     """
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import grpc
 from sqlalchemy import text
 
+from city import processes
+from city.init import NodePlan, init_city
 from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
 from clearinghouse.server import RunningClearinghouse
 from clearinghouse.server import create_server as create_clearinghouse
@@ -18,8 +20,6 @@ from nodes.client import NodeClient
 from nodes.config import NodeConfig, load_node_config
 from nodes.server import RunningNode
 from nodes.server import create_server as create_node
-from timebank import processes
-from timebank.city import NodePlan, init_city
 from timebank.clock import Clock, SystemClock
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.storage.engine import write_transaction

@@ -73,7 +73,7 @@ def test_quick_bench_writes_positive_medians(tmp_path: pathlib.Path) -> None:
         [
             sys.executable,
             "-m",
-            "timebank.cli",
+            "city.cli",
             "bench",
             "--quick",
             "--repetitions",

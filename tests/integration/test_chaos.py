@@ -27,8 +27,9 @@ from contextlib import contextmanager
 import grpc
 import pytest
 
+from city.demo.day import ISSUANCE, Day, check_city, demo_databases, settle_and_audit
+from city.running import CITY, start_city
 from tests.faultproxy import FaultProxy
-from timebank.demo import CITY, ISSUANCE, Day, check_city, demo_databases, settle_and_audit, start_city
 from timebank.v1 import ledger_pb2 as pb
 
 TRANSFERS = 100

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from timebank import processes
+from city import processes
 from timebank.storage import migrate
 
 COMMAND_TIMEOUT_SECONDS = 60
@@ -21,7 +21,7 @@ COMMAND_TIMEOUT_SECONDS = 60
 
 def timebank(*arguments: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
     run = subprocess.run(
-        [sys.executable, "-m", "timebank.cli", *arguments],
+        [sys.executable, "-m", "city.cli", *arguments],
         capture_output=True,
         text=True,
         timeout=COMMAND_TIMEOUT_SECONDS,
@@ -206,7 +206,7 @@ def test_demo_runs_on_postgresql(tmp_path: pathlib.Path) -> None:
 
 @pytest.mark.slow
 def test_cross_node_commands_on_a_running_city(tmp_path: pathlib.Path) -> None:
-    from timebank.demo import CITY, start_city
+    from city.running import CITY, start_city
 
     city = start_city(tmp_path / "city", CITY)
     try:
@@ -295,7 +295,7 @@ def wait_for_state(transfer_id: str, node: tuple[str, str]) -> dict[str, object]
 def test_a_new_district_is_admitted_while_the_city_runs(tmp_path: pathlib.Path) -> None:
     """The documented path: node init, a certificate from the city CA, the public key to the
     bureau, admission, serve; then hours flow to the new district."""
-    from timebank.demo import CITY, start_city
+    from city.running import CITY, start_city
 
     city = start_city(tmp_path / "city", CITY)
     new = tmp_path / "city" / "nodes" / "xiaolan"

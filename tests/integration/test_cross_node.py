@@ -458,11 +458,11 @@ def test_accepting_a_recall_needs_the_hours(city: RunningTestCity) -> None:
 
 def test_an_insecure_city_works_in_plaintext_on_loopback(tmp_path: pathlib.Path) -> None:
     """`city init --insecure`: plaintext between nodes and the clearinghouse, for local experiments."""
+    from city.init import NodePlan, init_city
+    from city.processes import free_port_range
     from clearinghouse.config import load_clearinghouse_config
     from nodes.config import load_node_config
     from tests.citysupport import RunningTestCity
-    from timebank.city import NodePlan, init_city
-    from timebank.processes import free_port_range
 
     base = free_port_range(3)
     plan = [NodePlan(n, n, "district", f"127.0.0.1:{base + 1 + i}") for i, n in enumerate(("shiqi", "dongqu"))]

@@ -13,11 +13,13 @@ import grpc
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from city import processes
+from city.demo.day import Day
+from city.running import CITY, metrics_urls, start_city
 from clearinghouse import reports, settlement
 from tests.citysupport import NODES, RunningTestCity, raw, wait_for
-from timebank import keys, metrics, processes
+from timebank import keys, metrics
 from timebank.config import parse_listen_address
-from timebank.demo import CITY, Day, metrics_urls, start_city
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.v1 import ledger_pb2 as pb

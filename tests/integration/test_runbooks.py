@@ -8,9 +8,9 @@ import time
 
 import pytest
 
+from city.running import CITY, RunningCity, start_city
 from tests.integration.test_cli import timebank
 from timebank.audit.verify import verify_directory
-from timebank.demo import CITY, RunningCity, start_city
 from timebank.v1 import ledger_pb2 as pb
 
 

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from timebank.sim.bugs import BUGS
-from timebank.sim.run import simulate
+from city.sim.bugs import BUGS
+from city.sim.run import simulate
 
 SEEDS_FOR_A_BUG = 10  # CI runs 200 seeds; each known bug must show within these
 COMMAND_TIMEOUT_SECONDS = 300
@@ -46,7 +46,7 @@ def test_a_known_bug_is_caught(bug: str) -> None:
 
 def _simulate_command(*arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "timebank.cli", "simulate", *arguments],
+        [sys.executable, "-m", "city.cli", "simulate", *arguments],
         capture_output=True,
         text=True,
         timeout=COMMAND_TIMEOUT_SECONDS,

@@ -132,7 +132,7 @@ def test_a_sqlite_file_cut_short_is_refused_at_start(
     assert str(path) in message and ("is damaged" in message or "cannot be read" in message), message
     config_path = tmp_path / "node" / "node.toml"
     served = subprocess.run(
-        [sys.executable, "-m", "timebank.cli", "node", "serve", "--config", str(config_path)],
+        [sys.executable, "-m", "city.cli", "node", "serve", "--config", str(config_path)],
         capture_output=True,
         text=True,
         timeout=COMMAND_TIMEOUT_SECONDS,

@@ -551,7 +551,7 @@ def test_structural_mutations_give_a_finding_never_an_exception() -> None:
 
 def timebank(*arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "timebank.cli", *arguments], cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "city.cli", *arguments], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
 
 
@@ -638,7 +638,7 @@ def test_show_writes_the_page(files: dict[str, pathlib.Path], tmp_path: pathlib.
 
 
 def test_the_main_command_lists_certificate() -> None:
-    from timebank.cli import build_parser
+    from city.cli import build_parser
 
     assert "certificate" in build_parser().format_help()
 
@@ -646,7 +646,7 @@ def test_the_main_command_lists_certificate() -> None:
 def test_the_certificate_command_needs_neither_grpc_nor_a_database(files: dict[str, pathlib.Path]) -> None:
     program = (
         "import sys\n"
-        "from timebank import cli\n"
+        "from city import cli\n"
         f"code = cli.main(['certificate', 'verify', {str(files['valid'])!r}, '--keys', {str(files['keys'])!r}])\n"
         "loaded = sorted(name for name in ('grpc', 'sqlalchemy') if name in sys.modules)\n"
         "print('loaded:', loaded, file=sys.stderr)\n"

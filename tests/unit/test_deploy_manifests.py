@@ -33,12 +33,12 @@ from typing import Any
 import pytest
 import yaml
 
+from city.cli import build_parser
+from city.init import init_city, parse_node
 from clearinghouse.config import load_clearinghouse_config
 from clearinghouse.server import STOP_WAIT_SECONDS_MAX
 from nodes.config import load_node_config
 from timebank import __version__
-from timebank.city import init_city, parse_node
-from timebank.cli import build_parser
 from timebank.clock import SystemClock
 from timebank.config import parse_listen_address
 from timebank.errors import ConfigError
@@ -337,7 +337,7 @@ def test_wheel_built_from_the_build_context_holds_every_module_migration_and_the
     assert modules - names == set(), "modules missing from the wheel"
     assert any(name.startswith("timebank/storage/migrations/versions/0001") for name in names)
     assert "timebank/storage/migrations/script.py.mako" in names
-    assert "timebank = timebank.cli:main" in entry_points
+    assert "timebank = city.cli:main" in entry_points
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ import shlex
 
 import pytest
 
-from timebank.cli import AUDIT_COMMANDS, build_parser
+from city.cli import AUDIT_COMMANDS, build_parser
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOCUMENTS = ("README.md", "README.zh-CN.md", "deploy/README.md")

@@ -1,10 +1,10 @@
-"""Finding loopback ports for the parties of a city (timebank.processes)."""
+"""Finding loopback ports for the parties of a city (city.processes)."""
 
 from __future__ import annotations
 
 import pathlib
 
-from timebank import processes
+from city import processes
 
 
 def test_ports_are_taken_below_the_ephemeral_range() -> None:

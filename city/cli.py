@@ -30,11 +30,14 @@ from timebank import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from city import checkconfig, key_commands, status
+    from city import init as city_init
+    from city.bench import runner as bench
+    from city.demo import day as demo
+    from city.sim import cli as simulate_cli
     from clearinghouse import cli as clearinghouse_cli
     from nodes import cli as node_cli
     from nodes.care import cli as care_cli
-    from timebank import bench, checkconfig, city, demo, keycli, status
-    from timebank.sim import cli as simulate_cli
 
     parser = argparse.ArgumentParser(prog="timebank", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"timebank {__version__}")
@@ -48,11 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     node_cli.register(subparsers)
     care_cli.register(subparsers)
     clearinghouse_cli.register(subparsers)
-    city.register(subparsers)
+    city_init.register(subparsers)
     demo.register(subparsers)
     bench.register(subparsers)
     checkconfig.register(subparsers)
-    keycli.register(subparsers)
+    key_commands.register(subparsers)
     status.register(subparsers)
     simulate_cli.register(subparsers)
     audit = subparsers.add_parser("audit", help="the auditor's commands: export, verify, prove, verify-proof")
@@ -102,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         return audit_main(argv[1:])
     if argv[:1] == ["certificate"]:
         return certificate_main(argv[1:])
-    from nodes.cli import run
     from timebank import logs
+    from timebank.command_line import run
     from timebank.config import LoggingTable
 
     parser = build_parser()

@@ -80,7 +80,7 @@ class Party:
 
 
 def timebank_command(*arguments: str) -> list[str]:
-    return [sys.executable, "-m", "timebank.cli", *arguments]
+    return [sys.executable, "-m", "city.cli", *arguments]
 
 
 def start(

@@ -27,10 +27,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from city import processes
 from clearinghouse import registry
 from clearinghouse.init import init_clearinghouse
 from nodes.init import init_node
-from timebank import keys, pki, processes
+from timebank import keys, pki
 from timebank.clock import Clock, SystemClock
 from timebank.config import parse_listen_address, toml_string
 from timebank.errors import ConfigError

@@ -8,7 +8,7 @@ reversal; a hold posted in part and one voided; transfers to family in other
 districts; an elder redeeming hours away from home with a one-time code; refusals (not
 enough hours, an unknown account across nodes, a wrong code, a reused id with another
 body); a burst of transfers with a node killed (SIGKILL) and restarted in the middle of
-it; then the operators' day of time-bank services (timebank.democare), with every
+it; then the operators' day of time-bank services (city.demo.care), with every
 party's clock moved forward together through TIMEBANK_CLOCK_OFFSET_FILE. It then
 waits until every transfer is final, prints balances per node, and checks
 that every transfer ended the same way on both nodes and at the clearinghouse, each
@@ -36,23 +36,20 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from city import processes
+from city.demo import care as democare
+from city.demo.care import CityClock
+from city.running import CITY, RunningCity, metrics_urls, start_city
 from clearinghouse import reports, settlement
-from clearinghouse.config import load_clearinghouse_config
 from clearinghouse.coordinator import decisions, positions
-from nodes.client import NodeClient
-from nodes.config import load_node_config
-from timebank import democare, metrics, processes
 from timebank.audit import export
-from timebank.city import NodePlan, init_city
-from timebank.clock import OFFSET_FILE_VARIABLE, SystemClock
-from timebank.democare import CityClock
+from timebank.clock import OFFSET_FILE_VARIABLE
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, format_hours
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.storage.engine import create_database_engine
@@ -61,11 +58,6 @@ from timebank.v1 import clearing_pb2_grpc as cpb_grpc
 from timebank.v1 import ledger_pb2 as pb
 from timebank.v1 import log_pb2_grpc as lpb_grpc
 
-CITY = [
-    NodePlan("shiqi", "石岐街道", "district", ""),
-    NodePlan("dongqu", "东区街道", "district", ""),
-    NodePlan("canlian", "市残联", "department", ""),
-]
 FINAL_TIMEOUT_SECONDS = 60.0
 BURST_TRANSFERS = 60
 ISSUANCE = SYSTEM_ACCOUNT_IDS[AccountKind.ISSUANCE].to_bytes(16, "big")
@@ -83,74 +75,6 @@ class DemoFailed(Exception):
 def expect(condition: bool, message: str) -> None:
     if not condition:
         raise DemoFailed(message)
-
-
-@dataclass
-class RunningCity:
-    directory: pathlib.Path
-    clearinghouse: processes.Party
-    clearinghouse_database: str
-    nodes: dict[str, processes.Party]
-    clients: dict[str, NodeClient] = field(default_factory=dict)
-
-    def client(self, node_id: str) -> NodeClient:
-        if node_id not in self.clients:
-            self.clients[node_id] = NodeClient(self.nodes[node_id].address, deadline_seconds=10)
-        return self.clients[node_id]
-
-    def restart_node(self, node_id: str, *, crash: bool, environment: dict[str, str] | None = None) -> None:
-        party = self.nodes[node_id]
-        if crash:
-            party.kill()
-        client = self.clients.pop(node_id, None)
-        if client:
-            client.close()
-        party.restart(environment)
-
-    def stop(self) -> None:
-        for client in self.clients.values():
-            client.close()
-        for party in [*self.nodes.values(), self.clearinghouse]:
-            party.stop()
-
-
-def start_city(
-    directory: pathlib.Path,
-    plan: list[NodePlan],
-    environments: dict[str, dict[str, str]] | None = None,
-    database_urls: dict[str, str] | None = None,
-) -> RunningCity:
-    """Creates a city in directory and starts every party; environments adds variables per
-    party; database_urls gives a party's database (default: SQLite files in the city)."""
-    environments = environments or {}
-    base = processes.free_port_range(len(plan) + 1)
-    plan = [NodePlan(p.node_id, p.display_name, p.kind, f"127.0.0.1:{base + 1 + i}") for i, p in enumerate(plan)]
-    city = init_city(directory, plan, clock=SystemClock(), base_port=base, database_urls=database_urls)
-    clearinghouse = processes.start(
-        processes.timebank_command("clearinghouse", "serve", "--config", str(city.clearinghouse_config)),
-        directory / "clearinghouse" / "clearinghouse.log",
-        environment=environments.get("clearinghouse"),
-    )
-    nodes = {}
-    for node, config in city.nodes:
-        nodes[node.node_id] = processes.start(
-            processes.timebank_command("node", "serve", "--config", str(config)),
-            config.parent / "node.log",
-            environment=environments.get(node.node_id),
-        )
-    database = (database_urls or {}).get(
-        CLEARINGHOUSE_ID, f"sqlite:///{directory / 'clearinghouse' / 'clearinghouse.db'}"
-    )
-    return RunningCity(directory, clearinghouse, database, nodes)
-
-
-def metrics_urls(city: RunningCity) -> dict[str, str]:
-    """Where each party serves /metrics, from its config (`timebank city init` turns them on)."""
-    configs: dict[str, Any] = {
-        CLEARINGHOUSE_ID: load_clearinghouse_config(city.directory / "clearinghouse" / "clearinghouse.toml")
-    }
-    configs.update({n: load_node_config(city.directory / "nodes" / n / "node.toml") for n in city.nodes})
-    return {party: metrics.url(config.metrics.listen) for party, config in configs.items() if config.metrics.listen}
 
 
 @contextmanager
@@ -539,7 +463,7 @@ def _write_report(folder: pathlib.Path, report: cpb.ReconReport, city: RunningCi
 def _run_offline(arguments: list[str], name: str) -> None:
     """Runs an audit command as an auditor would, in its own process; its output is shown."""
     completed = subprocess.run(
-        [sys.executable, "-m", "timebank.cli", "audit", *arguments], capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "city.cli", "audit", *arguments], capture_output=True, text=True, timeout=300
     )
     for line in completed.stdout.strip().splitlines()[-6:]:
         print(f"  {name}: {line}")

@@ -1,6 +1,6 @@
 """The time-bank services in the demo's day: what a district's operators do every day.
 
-An entry-point module (used by timebank.demo). Through the CareDesk API of the running
+An entry-point module (used by city.demo.day). Through the CareDesk API of the running
 nodes only: people registered and reviewed (an elder, her proxy, a lawyer volunteer at
 shiqi; a volunteer homed at dongqu who serves at shiqi; family at dongqu), a
 qualification, teams, a legal-aid demand matched to the one qualified volunteer, signed

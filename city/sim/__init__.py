@@ -2,7 +2,7 @@
 
 The parties run the production code (nodes.crossing, nodes.link.LinkProtocol,
 clearinghouse.service and coordinator, the books, the logs) on real SQLite files; only the
-clock, the network, randomness and crashes are the simulator's (timebank.sim.world). Each
-seed draws its fault rates and a schedule of steps (timebank.sim.run), and the invariants of
-DESIGN.md section 8 are checked after every step and at the end (timebank.sim.checks).
+clock, the network, randomness and crashes are the simulator's (city.sim.world). Each
+seed draws its fault rates and a schedule of steps (city.sim.run), and the invariants of
+DESIGN.md section 8 are checked after every step and at the end (city.sim.checks).
 """

@@ -21,14 +21,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from clearinghouse.coordinator import decisions
-from nodes.crossing import COMMITTED, CrossRequest
-from timebank.errors import TimebankError
-from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, TransferKind, TransferRequest
-from timebank.ledger.model import Outcome as ItemOutcome
-from timebank.sim.bugs import BUGS
-from timebank.sim.checks import Submitted, final_violations, step_violations
-from timebank.sim.world import (
+from city.sim.bugs import BUGS
+from city.sim.checks import Submitted, final_violations, step_violations
+from city.sim.world import (
     FaultRates,
     Message,
     Network,
@@ -38,6 +33,11 @@ from timebank.sim.world import (
     WorldClock,
     seeded_key,
 )
+from clearinghouse.coordinator import decisions
+from nodes.crossing import COMMITTED, CrossRequest
+from timebank.errors import TimebankError
+from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, TransferKind, TransferRequest
+from timebank.ledger.model import Outcome as ItemOutcome
 
 ISSUANCE = SYSTEM_ACCOUNT_IDS[AccountKind.ISSUANCE]
 NODE_COUNT = 3
@@ -410,7 +410,7 @@ class Simulation:
 
 def simulate(seed: int, steps: int = STEPS, bug: str = "") -> Outcome:
     """Runs one seed in a fresh folder (in memory-backed storage when the machine has it),
-    with the named bug of timebank.sim.bugs switched on when bug is given."""
+    with the named bug of city.sim.bugs switched on when bug is given."""
     shared_memory = pathlib.Path("/dev/shm")
     parent = shared_memory if shared_memory.is_dir() else None
     switched = BUGS[bug]() if bug else contextlib.nullcontext()

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
+from city.sim.world import SimClearinghouse, SimNode
 from clearinghouse.coordinator import node_account_id
 from nodes.crossing import ABORTED, COMMITTED
 from timebank.alarms import open_alarms
 from timebank.errors import NotFound
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind
-from timebank.sim.world import SimClearinghouse, SimNode
 from timebank.storage import ledger_store
 from timebank.storage.schema import cross_transfers
 

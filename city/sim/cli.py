@@ -16,8 +16,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from timebank.sim.bugs import BUGS
-from timebank.sim.run import STEPS, Outcome, simulate
+from city.sim.bugs import BUGS
+from city.sim.run import STEPS, Outcome, simulate
 
 HASH_SEED = "0"
 PROGRESS_EVERY_SECONDS = 5.0
@@ -45,7 +45,7 @@ def cmd_simulate(arguments: argparse.Namespace) -> int:
     if os.environ.get("PYTHONHASHSEED") != HASH_SEED:
         sys.stdout.flush()
         environment = {**os.environ, "PYTHONHASHSEED": HASH_SEED}
-        os.execve(sys.executable, [sys.executable, "-m", "timebank.cli", *sys.argv[1:]], environment)
+        os.execve(sys.executable, [sys.executable, "-m", "city.cli", *sys.argv[1:]], environment)
     seeds = range(arguments.start, arguments.start + arguments.seeds)
     bug = arguments.bug or ""
     started = last_progress = time.monotonic()

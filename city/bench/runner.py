@@ -54,15 +54,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, insert, inspect, text
 
+from city import processes
+from city.running import CITY, RunningCity, start_city
 from nodes.client import NodeClient
 from nodes.config import NodeConfig
 from nodes.init import init_node
 from nodes.server import create_server
 from nodes.wire import transfer_to_message
-from timebank import processes
 from timebank.books import Books
 from timebank.clock import Clock, SystemClock
-from timebank.demo import CITY, RunningCity, start_city
 from timebank.errors import ConfigError
 from timebank.ledger.model import (
     SYSTEM_ACCOUNT_IDS,
@@ -134,7 +134,7 @@ class Sizes:
     log_sizes: tuple[int, ...]  # the transparency log is grown to each, and its latencies measured there
     log_samples: int  # timed calls in one run of each log latency (the run is their median)
     grpc_streamed_messages: int
-    scaling_node_counts: tuple[int, ...]  # a city of each size (len(CITY): the main city); timebank.benchscale
+    scaling_node_counts: tuple[int, ...]  # a city of each size (len(CITY): the main city); city.bench.scale
     scaling_transfers: int  # one scaling run, shared out over every node of the city
     reconciliation_transfers: int  # the committed transfers of the reconciled cycle
     reconciliation_nodes: int
@@ -585,7 +585,7 @@ def measure_system(config: NodeConfig, clock: Clock, sizes: Sizes) -> tuple[Figu
 
 def measure_audit(directory: pathlib.Path, sizes: Sizes) -> Figure:
     """Entries per second of `audit verify` (offline, in this process) on a synthetic log."""
-    from timebank import benchlog
+    from city.bench import logexport as benchlog
     from timebank.audit.verify import verify_directory
 
     started = time.perf_counter()
@@ -835,7 +835,8 @@ def measure_cross_node(bench: CrossNodeBench, sizes: Sizes) -> tuple[Figure, ...
 
 def measure_city(directory: pathlib.Path, sizes: Sizes) -> tuple[Figure, ...]:
     """Starts the city once for all the cross-node figures; stops it whatever happens."""
-    from timebank import benchmore, benchscale  # imported here: they build on this module's figures
+    from city.bench import more as benchmore  # imported here: they build on this module's figures
+    from city.bench import scale as benchscale
 
     started = time.perf_counter()
     try:
@@ -854,7 +855,7 @@ def measure_city(directory: pathlib.Path, sizes: Sizes) -> tuple[Figure, ...]:
 
 
 def ratios_of(baselines: Sequence[Figure], system: Sequence[Figure], sizes: Sizes) -> tuple[Ratio, ...]:
-    from timebank import benchscale  # imported here: benchscale builds on this module's figures
+    from city.bench import scale as benchscale  # imported here: benchscale builds on this module's figures
 
     by_key = {figure.key: figure for figure in (*baselines, *system)}
     commits = by_key["raw_single_row_commits_per_second"]
@@ -982,7 +983,8 @@ def describe_machine(backend: str, database_url: str) -> dict[str, Any]:
 
 
 def collect(sizes: Sizes, backend: str, database_url: str | None, clock: Clock) -> Report:
-    from timebank import benchmore, benchscale  # imported here: they build on this module's figures
+    from city.bench import more as benchmore  # imported here: they build on this module's figures
+    from city.bench import scale as benchscale
 
     with tempfile.TemporaryDirectory(prefix="timebank-bench-") as directory, scratch_postgresql(database_url):
         config = init_node(
@@ -1118,7 +1120,7 @@ def _database_url(arguments: argparse.Namespace) -> str | None:
 
 
 def run_bench(arguments: argparse.Namespace) -> int:
-    from timebank import benchmore  # imported here: benchmore builds on this module's figures
+    from city.bench import more as benchmore  # imported here: benchmore builds on this module's figures
 
     database_url = _database_url(arguments)
     if arguments.plot is not None and not benchmore.plotting_available():

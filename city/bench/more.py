@@ -34,8 +34,7 @@ import grpc
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, Engine
 
-from timebank import keys, translog
-from timebank.bench import (
+from city.bench.runner import (
     LOOPBACK,
     MILLISECONDS,
     PER_SECOND,
@@ -49,6 +48,7 @@ from timebank.bench import (
     measure,
     serving_on_loopback,
 )
+from timebank import keys, translog
 from timebank.signing import KeyRecord
 from timebank.storage.engine import create_database_engine
 from timebank.storage.migrate import upgrade
@@ -64,7 +64,7 @@ LOG_START_MICROS = 1_780_000_000_000_000
 STREAM_MESSAGE_BYTES = 200
 STREAM_WORKERS = 2
 STREAM_DEADLINE_SECONDS = 60.0
-STREAM_SERVICE, STREAM_METHOD = "timebank.bench.Stream", "Messages"
+STREAM_SERVICE, STREAM_METHOD = "city.bench.runner.Stream", "Messages"
 PROC_STATUS = pathlib.Path("/proc/self/status")
 PLOT_MISSING = "--plot needs matplotlib: pip install 'timebank[plot]'"
 PLOT_DOTS_PER_INCH = 120

@@ -5,7 +5,7 @@ Owns two measurements and their sizes' use:
                    Sizes.scaling_node_counts nodes (a clearinghouse and the nodes as processes,
                    mutual TLS, SQLite). Every node sends to the next one round the ring, the
                    run's Sizes.scaling_transfers shared out evenly over the senders, all submitted
-                   before any is waited for (timebank.bench.spread_cross_node_throughput). The
+                   before any is waited for (city.bench.runner.spread_cross_node_throughput). The
                    city of len(CITY) nodes is the bench's main city; the others are started here,
                    one at a time, and always stopped. The ratio divides the figure at the most
                    nodes by the figure at the fewest.
@@ -32,10 +32,8 @@ from collections.abc import Sequence
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, insert
 
-from clearinghouse import registry, reports, settlement
-from nodes.statements import LINES_PER_PAGE
-from timebank import keys, logformat, processes, translog
-from timebank.bench import (
+from city import processes
+from city.bench.runner import (
     CROSS_AMOUNT_MINUTES,
     CROSS_BATCH_SIZE,
     BenchFailed,
@@ -46,8 +44,11 @@ from timebank.bench import (
     measure,
     spread_cross_node_throughput,
 )
-from timebank.city import default_plan
-from timebank.demo import CITY, RunningCity, start_city
+from city.init import default_plan
+from city.running import CITY, RunningCity, start_city
+from clearinghouse import registry, reports, settlement
+from nodes.statements import LINES_PER_PAGE
+from timebank import keys, logformat, translog
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.recon.render import report_csv, report_html, report_json
 from timebank.storage.engine import create_database_engine
@@ -104,7 +105,7 @@ def measure_scaling(directory: pathlib.Path, sizes: Sizes) -> tuple[Figure, ...]
     figures = []
     for node_count in sizes.scaling_node_counts:
         if node_count == len(CITY):
-            continue  # measured in the main city (timebank.bench.measure_city)
+            continue  # measured in the main city (city.bench.runner.measure_city)
         city_directory = directory / f"city-{node_count}"
         started = time.perf_counter()
         try:

@@ -1,0 +1,1 @@
+"""`timebank bench`: the system's figures beside this machine's own ceilings, measured in the same run."""

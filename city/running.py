@@ -1,0 +1,97 @@
+"""A city running on this machine: every party started as its own process from `city init`'s files.
+
+Owns starting a city (`start_city`: a clearinghouse and its nodes, each a `timebank ...
+serve` process on free loopback ports) and the handle on it (`RunningCity`: addresses,
+clients, restarts, stop). The demo, the benchmark and the integration tests use it; it
+decides nothing about what runs in the city.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from city import processes
+from city.init import NodePlan, init_city
+from clearinghouse.config import load_clearinghouse_config
+from nodes.client import NodeClient
+from nodes.config import load_node_config
+from timebank import metrics
+from timebank.clock import SystemClock
+from timebank.protocol import CLEARINGHOUSE_ID
+
+CITY = [
+    NodePlan("shiqi", "石岐街道", "district", ""),
+    NodePlan("dongqu", "东区街道", "district", ""),
+    NodePlan("canlian", "市残联", "department", ""),
+]
+
+@dataclass
+class RunningCity:
+    directory: pathlib.Path
+    clearinghouse: processes.Party
+    clearinghouse_database: str
+    nodes: dict[str, processes.Party]
+    clients: dict[str, NodeClient] = field(default_factory=dict)
+
+    def client(self, node_id: str) -> NodeClient:
+        if node_id not in self.clients:
+            self.clients[node_id] = NodeClient(self.nodes[node_id].address, deadline_seconds=10)
+        return self.clients[node_id]
+
+    def restart_node(self, node_id: str, *, crash: bool, environment: dict[str, str] | None = None) -> None:
+        party = self.nodes[node_id]
+        if crash:
+            party.kill()
+        client = self.clients.pop(node_id, None)
+        if client:
+            client.close()
+        party.restart(environment)
+
+    def stop(self) -> None:
+        for client in self.clients.values():
+            client.close()
+        for party in [*self.nodes.values(), self.clearinghouse]:
+            party.stop()
+
+
+def start_city(
+    directory: pathlib.Path,
+    plan: list[NodePlan],
+    environments: dict[str, dict[str, str]] | None = None,
+    database_urls: dict[str, str] | None = None,
+) -> RunningCity:
+    """Creates a city in directory and starts every party; environments adds variables per
+    party; database_urls gives a party's database (default: SQLite files in the city)."""
+    environments = environments or {}
+    base = processes.free_port_range(len(plan) + 1)
+    plan = [NodePlan(p.node_id, p.display_name, p.kind, f"127.0.0.1:{base + 1 + i}") for i, p in enumerate(plan)]
+    city = init_city(directory, plan, clock=SystemClock(), base_port=base, database_urls=database_urls)
+    clearinghouse = processes.start(
+        processes.timebank_command("clearinghouse", "serve", "--config", str(city.clearinghouse_config)),
+        directory / "clearinghouse" / "clearinghouse.log",
+        environment=environments.get("clearinghouse"),
+    )
+    nodes = {}
+    for node, config in city.nodes:
+        nodes[node.node_id] = processes.start(
+            processes.timebank_command("node", "serve", "--config", str(config)),
+            config.parent / "node.log",
+            environment=environments.get(node.node_id),
+        )
+    database = (database_urls or {}).get(
+        CLEARINGHOUSE_ID, f"sqlite:///{directory / 'clearinghouse' / 'clearinghouse.db'}"
+    )
+    return RunningCity(directory, clearinghouse, database, nodes)
+
+
+def metrics_urls(city: RunningCity) -> dict[str, str]:
+    """Where each party serves /metrics, from its config (`timebank city init` turns them on)."""
+    configs: dict[str, Any] = {
+        CLEARINGHOUSE_ID: load_clearinghouse_config(city.directory / "clearinghouse" / "clearinghouse.toml")
+    }
+    configs.update({n: load_node_config(city.directory / "nodes" / n / "node.toml") for n in city.nodes})
+    return {party: metrics.url(config.metrics.listen) for party, config in configs.items() if config.metrics.listen}
+
+
