@@ -27,6 +27,7 @@ CITY = [
     NodePlan("canlian", "市残联", "department", ""),
 ]
 
+
 @dataclass
 class RunningCity:
     directory: pathlib.Path
@@ -93,5 +94,3 @@ def metrics_urls(city: RunningCity) -> dict[str, str]:
     }
     configs.update({n: load_node_config(city.directory / "nodes" / n / "node.toml") for n in city.nodes})
     return {party: metrics.url(config.metrics.listen) for party, config in configs.items() if config.metrics.listen}
-
-

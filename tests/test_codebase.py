@@ -39,6 +39,13 @@ def test_ruff_finds_nothing() -> None:
     assert run.returncode == 0, run.stdout + run.stderr
 
 
+def test_ruff_format_changes_nothing() -> None:
+    run = subprocess.run(
+        [str(BIN / "ruff"), "format", "--check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, "run `ruff format .`:\n" + run.stdout + run.stderr
+
+
 def test_every_module_opens_with_a_docstring() -> None:
     import ast
 
