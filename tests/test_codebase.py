@@ -41,7 +41,11 @@ def test_ruff_finds_nothing() -> None:
 
 def test_ruff_format_changes_nothing() -> None:
     run = subprocess.run(
-        [str(BIN / "ruff"), "format", "--check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [str(BIN / "ruff"), "format", "--check", "--no-cache", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, "run `ruff format .`:\n" + run.stdout + run.stderr
 
