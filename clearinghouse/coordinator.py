@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 
 from clearinghouse import registry, settlement
-from timebank import failpoints, translog
+from timebank import failpoints, ids, translog
 from timebank.books import Books
 from timebank.clock import Clock
 from timebank.errors import NotFound, RequestInvalid, StorageUnavailable, VerificationError
@@ -109,7 +109,7 @@ class Record:
 
     def row(self) -> dict[str, object]:
         return {
-            "transfer_id": f"{self.transfer_id:032x}",
+            "transfer_id": ids.to_hex(self.transfer_id),
             "body": self.body,
             "debit_node_id": self.debit_node_id,
             "credit_node_id": self.credit_node_id,
@@ -120,7 +120,7 @@ class Record:
             "prepared_at_micros": self.prepared_at_micros,
             "expires_at_micros": self.expires_at_micros,
             "decided_at_micros": self.decided_at_micros,
-            "returns_id": f"{self.returns_id:032x}" if self.returns_id else None,
+            "returns_id": ids.to_hex(self.returns_id) if self.returns_id else None,
             "cycle_id": self.cycle_id,
             "prepare_log_index": self.prepare_log_index,
             "decision_log_index": self.decision_log_index,
@@ -129,7 +129,7 @@ class Record:
 
 def _record_from_row(row) -> Record:  # type: ignore[no-untyped-def]
     return Record(
-        int(row.transfer_id, 16),
+        ids.from_hex(row.transfer_id),
         bytes(row.body),
         row.debit_node_id,
         row.credit_node_id,
@@ -140,7 +140,7 @@ def _record_from_row(row) -> Record:  # type: ignore[no-untyped-def]
         row.prepared_at_micros,
         row.expires_at_micros,
         row.decided_at_micros,
-        int(row.returns_id, 16) if row.returns_id else 0,
+        ids.from_hex(row.returns_id) if row.returns_id else 0,
         row.cycle_id,
         row.prepare_log_index,
         row.decision_log_index,
@@ -199,7 +199,7 @@ class _Batch:
         """Minutes of an original given back or being given back (returns not aborted)."""
         total = self.connection.execute(
             select(func.coalesce(func.sum(cross_transfers.c.amount_minutes), 0)).where(
-                cross_transfers.c.returns_id == f"{original_id:032x}", cross_transfers.c.state != ABORTED
+                cross_transfers.c.returns_id == ids.to_hex(original_id), cross_transfers.c.state != ABORTED
             )
         ).scalar_one()
         pending = sum(r.amount_minutes for r in self.new_records if r.returns_id == original_id and r.state != ABORTED)
@@ -330,7 +330,7 @@ class Coordinator:
             processed.append(
                 {
                     "sender_id": sender_id,
-                    "item_id": f"{item.item_id:032x}",
+                    "item_id": ids.to_hex(item.item_id),
                     "processed_at_micros": batch.now_micros,
                     "answer": encode_item(receipt) if receipt else None,
                 }
@@ -402,7 +402,7 @@ class Coordinator:
         if existing is not None:
             if bytes(existing.body) != transfer_bytes(transfer):
                 raise RequestInvalid(
-                    f"transfer_id: {transfer.transfer_id:032x} exists with a different body; "
+                    f"transfer_id: {ids.to_hex(transfer.transfer_id)} exists with a different body; "
                     "a reused id must carry the same body"
                 )
             return _accepted(item_id)  # a retry: already recorded, nothing changes
@@ -465,14 +465,14 @@ class Coordinator:
             return ""
         original = batch.record(transfer.returns_id)
         if original is None or original.state != COMMITTED:
-            return f"returns_id: transfer {transfer.returns_id:032x} is not a committed cross-node transfer"
+            return f"returns_id: transfer {ids.to_hex(transfer.returns_id)} is not a committed cross-node transfer"
         if (transfer.debit_node_id, transfer.credit_node_id) != (original.credit_node_id, original.debit_node_id):
             return "returns_id: a return goes from the original's credit node to its debit node"
         left = original.amount_minutes - batch.returned_minutes(transfer.returns_id)
         if transfer.amount_minutes > left:
             return (
                 f"amount_minutes: got {transfer.amount_minutes}, but only {left} of transfer "
-                f"{transfer.returns_id:032x} are left to give back"
+                f"{ids.to_hex(transfer.returns_id)} are left to give back"
             )
         return ""
 
@@ -482,7 +482,7 @@ class Coordinator:
         original = batch.record(recall.original_id)
         refusal = ""
         if original is None or original.state != COMMITTED:
-            refusal = f"original_id: {recall.original_id:032x} is not a committed cross-node transfer"
+            refusal = f"original_id: {ids.to_hex(recall.original_id)} is not a committed cross-node transfer"
         elif original.debit_node_id != sender_id or recall.requester_node_id != sender_id:
             refusal = f"original_id: only the node that paid ({original.debit_node_id}) may recall it"
         elif not 1 <= recall.amount_minutes <= original.amount_minutes - batch.returned_minutes(recall.original_id):
@@ -498,14 +498,14 @@ class Coordinator:
     def _recall_answer(self, batch: _Batch, sender_id: str, item_id: int, answer: RecallAnswer) -> Item:
         requester = self._recall_requester(batch.connection, sender_id, answer.recall_id)
         if requester is None:
-            raise RequestInvalid(f"recall_id: {answer.recall_id:032x} was not asked of {sender_id!r}")
+            raise RequestInvalid(f"recall_id: {ids.to_hex(answer.recall_id)} was not asked of {sender_id!r}")
         batch.mailbox.append((requester, recall_answer_item(answer, CLEARINGHOUSE_ID)))
         return _accepted(item_id)
 
     @staticmethod
     def _recall_requester(connection: Connection, answerer_id: str, recall_id: int) -> str | None:
         """Who asked answerer_id for this recall: read from the forwarded Recall in the outbox."""
-        item_key = f"{recall_item(Recall(recall_id, 1, 1, '', ''), CLEARINGHOUSE_ID).item_id:032x}"
+        item_key = ids.to_hex(recall_item(Recall(recall_id, 1, 1, "", ""), CLEARINGHOUSE_ID).item_id)
         row = connection.execute(
             select(outbox.c.item).where(outbox.c.recipient_id == answerer_id, outbox.c.item_id == item_key)
         ).first()
@@ -568,7 +568,7 @@ class Coordinator:
             or sender_id not in (record.debit_node_id, record.credit_node_id)
             or sender_id == record.originator_node_id
         ):
-            raise RequestInvalid(f"transfer_id: {vote.transfer_id:032x} awaits no vote from {sender_id!r}")
+            raise RequestInvalid(f"transfer_id: {ids.to_hex(vote.transfer_id)} awaits no vote from {sender_id!r}")
         if record.state != PREPARED:
             return _accepted(item_id)  # decided already (e.g. expired): the decision stands
         transfer = _transfer_of(record)
@@ -765,7 +765,7 @@ class Coordinator:
                 statement,
                 [
                     {
-                        "key": f"{r.transfer_id:032x}",
+                        "key": ids.to_hex(r.transfer_id),
                         "new_state": r.state,
                         "new_reason": r.reason,
                         "decided_at": r.decided_at_micros,
@@ -786,7 +786,7 @@ class Coordinator:
                 [
                     {
                         "recipient_id": recipient,
-                        "item_id": f"{item.item_id:032x}",
+                        "item_id": ids.to_hex(item.item_id),
                         "item": encode_item(item),
                         "created_at_micros": batch.now_micros,
                         "acknowledged_at_micros": None,
@@ -833,7 +833,7 @@ def _refusal(item_id: int, reason: str) -> Item:
 
 def _processed(connection: Connection, sender_id: str, item_ids: list[int]) -> dict[int, Item | None]:
     rows = ledger_store.rows_where_in(connection, inbox.c.item_id, item_ids, inbox.c.sender_id == sender_id)
-    return {int(row.item_id, 16): decode_item(bytes(row.answer)) if row.answer else None for row in rows}
+    return {ids.from_hex(row.item_id): decode_item(bytes(row.answer)) if row.answer else None for row in rows}
 
 
 def _deliver_mail(
@@ -865,7 +865,7 @@ def _was_told(connection: Connection, node_id: str, cycle_id: int) -> bool:
         return False
     item_id = cycle_closed_item(CycleClosed(cycle_id, 0, 0)).item_id
     row = connection.execute(
-        select(outbox.c.sequence).where(outbox.c.recipient_id == node_id, outbox.c.item_id == f"{item_id:032x}")
+        select(outbox.c.sequence).where(outbox.c.recipient_id == node_id, outbox.c.item_id == ids.to_hex(item_id))
     ).first()
     return row is not None
 
@@ -875,7 +875,7 @@ def _claim_home(batch: _Batch, sender_id: str, item_id: int, claim: HomeClaim) -
     key = claim.identity_hash.hex()
     row = batch.connection.execute(select(person_homes).where(person_homes.c.identity_hash == key)).first()
     if claim.release:
-        if row is not None and row.node_id == sender_id and row.person_id == f"{claim.person_id:032x}":
+        if row is not None and row.node_id == sender_id and row.person_id == ids.to_hex(claim.person_id):
             batch.connection.execute(delete(person_homes).where(person_homes.c.identity_hash == key))
         return _accepted(item_id)
     if row is None:
@@ -883,12 +883,12 @@ def _claim_home(batch: _Batch, sender_id: str, item_id: int, claim: HomeClaim) -
             insert(person_homes).values(
                 identity_hash=key,
                 node_id=sender_id,
-                person_id=f"{claim.person_id:032x}",
+                person_id=ids.to_hex(claim.person_id),
                 claimed_at_micros=batch.now_micros,
             )
         )
         return _accepted(item_id)
-    if row.node_id == sender_id and row.person_id == f"{claim.person_id:032x}":
+    if row.node_id == sender_id and row.person_id == ids.to_hex(claim.person_id):
         return _accepted(item_id)  # a retry
     return _refusal(
         item_id,
@@ -948,4 +948,4 @@ def positions(connection: Connection, node_ids: Sequence[str]) -> dict[str, Posi
 def decisions(connection: Connection) -> dict[int, tuple[str, str]]:
     """Every cross-node transfer's state and reason, by transfer id."""
     rows = connection.execute(select(cross_transfers.c.transfer_id, cross_transfers.c.state, cross_transfers.c.reason))
-    return {int(row.transfer_id, 16): (row.state, row.reason) for row in rows}
+    return {ids.from_hex(row.transfer_id): (row.state, row.reason) for row in rows}

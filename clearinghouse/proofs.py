@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, select
 
-from timebank import logformat, merkle, translog
+from timebank import ids, logformat, merkle, translog
 from timebank.errors import NotFound, RequestInvalid
 from timebank.logservice import Publisher
 from timebank.storage.schema import cross_transfers, registry_keys
@@ -36,14 +36,18 @@ class Prover:
 
 def _logged_indexes(connection: Connection, transfer_id: int) -> tuple[int, int]:
     row = connection.execute(
-        select(cross_transfers).where(cross_transfers.c.transfer_id == f"{transfer_id:032x}")
+        select(cross_transfers).where(cross_transfers.c.transfer_id == ids.to_hex(transfer_id))
     ).first()
     if row is None:
-        raise NotFound(f"transfer_id: {transfer_id:032x} is not a cross-node transfer known to the clearinghouse")
+        raise NotFound(
+            f"transfer_id: {ids.to_hex(transfer_id)} is not a cross-node transfer known to the clearinghouse"
+        )
     if row.state != "committed":
-        raise RequestInvalid(f"transfer_id: {transfer_id:032x} is {row.state}; only a committed transfer has a proof")
+        raise RequestInvalid(
+            f"transfer_id: {ids.to_hex(transfer_id)} is {row.state}; only a committed transfer has a proof"
+        )
     if row.decision_log_index is None or row.prepare_log_index is None:
-        raise NotFound(f"transfer_id: {transfer_id:032x} was decided before the log recorded where")
+        raise NotFound(f"transfer_id: {ids.to_hex(transfer_id)} was decided before the log recorded where")
     return row.decision_log_index, row.prepare_log_index
 
 

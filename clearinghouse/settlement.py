@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from timebank import logformat
+from timebank import ids, logformat
 from timebank.errors import NotFound, RequestInvalid
 from timebank.recon.model import ClearingEntry, ClearingView, Position
 from timebank.storage import ledger_store
@@ -244,7 +244,7 @@ def _clearing_entries(connection: Connection, cycle_id: int) -> Iterator[Clearin
     for partition in result.partitions():
         for transfer_id, debit_node_id, credit_node_id, amount_minutes, state, expires_at_micros in partition:
             yield ClearingEntry(
-                int(transfer_id, 16),
+                ids.from_hex(transfer_id),
                 shared.setdefault(debit_node_id, debit_node_id),
                 shared.setdefault(credit_node_id, credit_node_id),
                 amount_minutes,

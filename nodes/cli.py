@@ -21,6 +21,7 @@ from typing import Any
 
 from nodes.client import NodeClient
 from nodes.config import load_node_config
+from timebank import ids
 from timebank.clock import SystemClock
 from timebank.command_line import EXIT_REFUSED, Refused, UsageError
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, format_hours
@@ -35,17 +36,17 @@ SYSTEM_NAMES = {kind.name.lower().replace("_", "-"): value for kind, value in SY
 def parse_id(text: str, what: str = "id") -> bytes:
     """A 32-digit hex id (dashes allowed, as in a UUID) or a system account's name."""
     if text.lower() in SYSTEM_NAMES:
-        return SYSTEM_NAMES[text.lower()].to_bytes(16, "big")
-    digits = text.replace("-", "").lower()
-    if len(digits) != 32 or any(c not in "0123456789abcdef" for c in digits):
+        return ids.to_bytes(SYSTEM_NAMES[text.lower()])
+    value = ids.parse_text(text)
+    if value is None:
         names = ", ".join(SYSTEM_NAMES)
         raise UsageError(f"{what}: got {text!r}, want 32 hexadecimal digits or one of: {names}")
-    return bytes.fromhex(digits)
+    return ids.to_bytes(value)
 
 
 def new_id() -> bytes:
     """A fresh random 128-bit id (never 0)."""
-    return (secrets.randbits(127) + 1).to_bytes(16, "big")
+    return ids.to_bytes(secrets.randbits(127) + 1)
 
 
 def hex_of(raw: bytes) -> str:

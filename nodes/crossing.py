@@ -21,19 +21,11 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from nodes import statements
 from nodes.witness import Witness
-from timebank import alarms, failpoints, translog
+from timebank import alarms, failpoints, ids, translog
 from timebank.books import Books
 from timebank.clock import Clock
 from timebank.errors import BatchTooLarge, ItemRefused, NotFound, RequestInvalid, TrafficStopped
-from timebank.ledger.model import (
-    SYSTEM_ACCOUNT_IDS,
-    AccountKind,
-    ItemResult,
-    Outcome,
-    TransferKind,
-    TransferRequest,
-    format_id,
-)
+from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, ItemResult, Outcome, TransferKind, TransferRequest
 from timebank.protocol import (
     CLEARINGHOUSE_ID,
     CrossTransfer,
@@ -304,7 +296,7 @@ class Crossing:
                 [
                     {
                         "sender_id": CLEARINGHOUSE_ID,
-                        "item_id": f"{value:032x}",
+                        "item_id": ids.to_hex(value),
                         "processed_at_micros": now,
                         "answer": None,
                     }
@@ -379,7 +371,7 @@ class Crossing:
             state = (COMMITTED if restore.commit else ABORTED) if restore.decided else HELD
             if transfer.transfer_id in refused:
                 problem = refused[transfer.transfer_id]
-                detail = f"transfer {format_id(transfer.transfer_id)}: {problem.outcome.name}: {problem.detail}"
+                detail = f"transfer {ids.to_hex(transfer.transfer_id)}: {problem.outcome.name}: {problem.detail}"
                 log.error("a restored leg could not be made: %s", detail)
                 alarms.record(connection, alarms.RESTORE_CONFLICT, detail, self.clock.now_micros())
                 continue
@@ -453,7 +445,7 @@ class Crossing:
             row = rows.get(decision.transfer_id)
             if row is None:
                 log.warning(
-                    "ignored a decision for transfer %s, which this node never saw", format_id(decision.transfer_id)
+                    "ignored a decision for transfer %s, which this node never saw", ids.to_hex(decision.transfer_id)
                 )
                 continue
             if row.state in (COMMITTED, ABORTED) or decision.transfer_id in decided:
@@ -491,7 +483,7 @@ class Crossing:
                 statement,
                 [
                     {
-                        "key": f"{decision.transfer_id:032x}",
+                        "key": ids.to_hex(decision.transfer_id),
                         "new_state": COMMITTED if decision.commit else ABORTED,
                         "new_reason": decision.reason or row.reason,
                         "decided_at": now,
@@ -511,23 +503,23 @@ class Crossing:
         def work(connection: Connection) -> RecallView:
             known = _recall_row(connection, recall_id)
             if known is not None:
-                if (int(known.original_id, 16), known.amount_minutes, known.reason) != (
+                if (ids.from_hex(known.original_id), known.amount_minutes, known.reason) != (
                     original_id,
                     amount_minutes,
                     reason,
                 ):
                     raise ItemRefused(
                         Outcome.EXISTS_WITH_DIFFERENT_BODY,
-                        f"recall_id: {format_id(recall_id)} exists with a different body",
+                        f"recall_id: {ids.to_hex(recall_id)} exists with a different body",
                     )
                 return _recall_view(known)
             original = _remote_rows(connection, [original_id]).get(original_id)
             if original is None:
-                raise NotFound(f"original_id: no cross-node transfer {format_id(original_id)} here")
+                raise NotFound(f"original_id: no cross-node transfer {ids.to_hex(original_id)} here")
             if original.state != COMMITTED or original.side != "debit":
                 raise ItemRefused(
                     Outcome.INVALID,
-                    f"original_id: {format_id(original_id)} is {original.state} and "
+                    f"original_id: {ids.to_hex(original_id)} is {original.state} and "
                     f"its {original.side} leg is here; only a committed transfer sent from here "
                     "can be recalled",
                 )
@@ -536,8 +528,8 @@ class Crossing:
             now = self.clock.now_micros()
             connection.execute(
                 insert(recalls).values(
-                    recall_id=f"{recall_id:032x}",
-                    original_id=f"{original_id:032x}",
+                    recall_id=ids.to_hex(recall_id),
+                    original_id=ids.to_hex(original_id),
                     requested_here=True,
                     counterparty_node_id=original.counterparty_node_id,
                     amount_minutes=amount_minutes,
@@ -565,10 +557,10 @@ class Crossing:
         def work(connection: Connection) -> RecallView:
             row = _recall_row(connection, recall_id)
             if row is None or row.requested_here:
-                raise NotFound(f"recall_id: no recall {format_id(recall_id)} was asked of this node")
+                raise NotFound(f"recall_id: no recall {ids.to_hex(recall_id)} was asked of this node")
             if row.state != "requested":
                 raise ItemRefused(
-                    Outcome.PENDING_ALREADY_RESOLVED, f"recall_id: {format_id(recall_id)} was {row.state} already"
+                    Outcome.PENDING_ALREADY_RESOLVED, f"recall_id: {ids.to_hex(recall_id)} was {row.state} already"
                 )
             return_id = 0
             if accept:
@@ -580,7 +572,7 @@ class Crossing:
                 .values(
                     state=state,
                     answer_reason=reason,
-                    return_transfer_id=f"{return_id:032x}" if return_id else None,
+                    return_transfer_id=ids.to_hex(return_id) if return_id else None,
                     answered_at_micros=self.clock.now_micros(),
                 )
             )
@@ -593,17 +585,17 @@ class Crossing:
         return view
 
     def _start_return(self, connection: Connection, row: object) -> int:
-        original_id = int(row.original_id, 16)
+        original_id = ids.from_hex(row.original_id)
         original = _remote_rows(connection, [original_id]).get(original_id)
         assert original is not None and original.side == "credit", "a recall names a transfer received here"
-        return_id = derive_id("return", int(row.recall_id, 16))
+        return_id = derive_id("return", ids.from_hex(row.recall_id))
         request = CrossRequest(
             id=return_id,
-            local_account_id=int(original.local_account_id, 16),
+            local_account_id=ids.from_hex(original.local_account_id),
             remote_node_id=original.counterparty_node_id,
-            remote_account_id=int(original.remote_account_id, 16),
+            remote_account_id=ids.from_hex(original.remote_account_id),
             amount_minutes=row.amount_minutes,
-            memo=f"return of {format_id(original_id)}"[:200],
+            memo=f"return of {ids.to_hex(original_id)}"[:200],
             returns_id=original_id,
         )
         result = self._submit(connection, [request])[0]
@@ -623,8 +615,8 @@ class Crossing:
             return
         connection.execute(
             insert(recalls).values(
-                recall_id=f"{recall.recall_id:032x}",
-                original_id=f"{recall.original_id:032x}",
+                recall_id=ids.to_hex(recall.recall_id),
+                original_id=ids.to_hex(recall.original_id),
                 requested_here=False,
                 counterparty_node_id=recall.requester_node_id,
                 amount_minutes=recall.amount_minutes,
@@ -641,14 +633,14 @@ class Crossing:
         connection.execute(
             update(recalls)
             .where(
-                recalls.c.recall_id == f"{answer.recall_id:032x}",
+                recalls.c.recall_id == ids.to_hex(answer.recall_id),
                 recalls.c.requested_here.is_(True),
                 recalls.c.state == "requested",
             )
             .values(
                 state="accepted" if answer.accept else "refused",
                 answer_reason=answer.reason,
-                return_transfer_id=f"{answer.return_transfer_id:032x}" if answer.return_transfer_id else None,
+                return_transfer_id=ids.to_hex(answer.return_transfer_id) if answer.return_transfer_id else None,
                 answered_at_micros=self.clock.now_micros(),
             )
         )
@@ -668,21 +660,21 @@ class Crossing:
         if not 1 <= valid_seconds <= CONSENT_SECONDS_MAX:
             raise RequestInvalid(f"valid_seconds: got {valid_seconds}, want 1..={CONSENT_SECONDS_MAX}")
         code = "" if mandate_id else self._new_code()
-        consent_id = f"{mandate_id:032x}" if mandate_id else _code_key(code)
+        consent_id = ids.to_hex(mandate_id) if mandate_id else _code_key(code)
         now = self.clock.now_micros()
         expires = now + valid_seconds * 1_000_000
 
         def work(connection: Connection) -> None:
             account = ledger_store.read_account(connection, holder_account_id)
             if account is None or account.spec.kind != AccountKind.MEMBER:
-                raise NotFound(f"holder_account_id: member account {format_id(holder_account_id)} not found")
+                raise NotFound(f"holder_account_id: member account {ids.to_hex(holder_account_id)} not found")
             if connection.execute(select(consents.c.consent_id).where(consents.c.consent_id == consent_id)).first():
                 raise RequestInvalid(f"mandate_id: {consent_id} exists already")
             connection.execute(
                 insert(consents).values(
                     consent_id=consent_id,
                     kind="mandate" if mandate_id else "code",
-                    holder_account_id=f"{holder_account_id:032x}",
+                    holder_account_id=ids.to_hex(holder_account_id),
                     beneficiary_node_id=beneficiary_node_id,
                     limit_minutes=limit_minutes,
                     used_minutes=0,
@@ -705,14 +697,14 @@ class Crossing:
         return "".join(code)
 
     def _consent_row(self, connection: Connection, transfer: CrossTransfer):  # type: ignore[no-untyped-def]
-        key = _code_key(transfer.one_time_code) if transfer.one_time_code else f"{transfer.mandate_id:032x}"
+        key = _code_key(transfer.one_time_code) if transfer.one_time_code else ids.to_hex(transfer.mandate_id)
         return connection.execute(select(consents).where(consents.c.consent_id == key)).first()
 
     def _check_consent(self, connection: Connection, transfer: CrossTransfer) -> str:
         row = self._consent_row(connection, transfer)
         what = "one-time code" if transfer.one_time_code else "mandate"
-        if row is None or int(row.holder_account_id, 16) != transfer.debit_account_id:
-            return f"consent: no such {what} for account {format_id(transfer.debit_account_id)}"
+        if row is None or ids.from_hex(row.holder_account_id) != transfer.debit_account_id:
+            return f"consent: no such {what} for account {ids.to_hex(transfer.debit_account_id)}"
         if row.beneficiary_node_id not in ("", transfer.credit_node_id):
             return f"consent: the {what} is for node {row.beneficiary_node_id!r}, not {transfer.credit_node_id!r}"
         if self.clock.now_micros() >= row.expires_at_micros:
@@ -767,19 +759,19 @@ class Crossing:
                 .order_by(remote_transfers.c.created_at_micros)
                 .limit(limit)
             )
-            return [int(row.transfer_id, 16) for row in rows]
+            return [ids.from_hex(row.transfer_id) for row in rows]
 
     def view(self, transfer_id: int) -> CrossView:
         with self.books.engine.connect() as connection:
             row = _remote_rows(connection, [transfer_id]).get(transfer_id)
         if row is None:
-            raise NotFound(f"id: this node holds no leg of cross-node transfer {format_id(transfer_id)}")
+            raise NotFound(f"id: this node holds no leg of cross-node transfer {ids.to_hex(transfer_id)}")
         pull = row.side == "credit" if row.originator else row.side == "debit"
         request = CrossRequest(
             transfer_id,
-            int(row.local_account_id, 16),
+            ids.from_hex(row.local_account_id),
             row.counterparty_node_id,
-            int(row.remote_account_id, 16),
+            ids.from_hex(row.remote_account_id),
             row.amount_minutes,
             row.memo,
             pull=pull,
@@ -803,12 +795,12 @@ class Crossing:
             else (transfer.credit_account_id, transfer.debit_account_id)
         )
         return {
-            "transfer_id": f"{transfer.transfer_id:032x}",
+            "transfer_id": ids.to_hex(transfer.transfer_id),
             "side": side,
             "originator": originator,
             "counterparty_node_id": transfer.credit_node_id if side == "debit" else transfer.debit_node_id,
-            "local_account_id": f"{local:032x}",
-            "remote_account_id": f"{remote:032x}",
+            "local_account_id": ids.to_hex(local),
+            "remote_account_id": ids.to_hex(remote),
             "amount_minutes": transfer.amount_minutes,
             "memo": transfer.memo,
             "state": state,
@@ -829,7 +821,7 @@ class Crossing:
         as the person's home; the answer arrives as a receipt (see `home_claim`). The caller
         calls `on_outbox()` after the commit."""
         item = home_claim_item(HomeClaim(identity_hash, person_id, release))
-        key = f"{item.item_id:032x}"
+        key = ids.to_hex(item.item_id)
         if connection.execute(select(home_claims.c.item_id).where(home_claims.c.item_id == key)).first() is not None:
             return  # claimed before: the outbox still holds it, or the answer is in
         self._queue(connection, [item])
@@ -837,7 +829,7 @@ class Crossing:
             insert(home_claims).values(
                 item_id=key,
                 identity_hash=identity_hash.hex(),
-                person_id=f"{person_id:032x}",
+                person_id=ids.to_hex(person_id),
                 release=release,
                 state="sent",
                 reason="",
@@ -851,7 +843,7 @@ class Crossing:
         """(state, reason) of this node's claim of the person's home: ("", "") if none was sent."""
         row = connection.execute(
             select(home_claims.c.state, home_claims.c.reason)
-            .where(home_claims.c.person_id == f"{person_id:032x}", home_claims.c.release.is_(False))
+            .where(home_claims.c.person_id == ids.to_hex(person_id), home_claims.c.release.is_(False))
             .order_by(home_claims.c.sent_at_micros.desc())
         ).first()
         return (row.state, row.reason) if row is not None else ("", "")
@@ -868,7 +860,7 @@ class Crossing:
     def _outbox_row(self, item: Item) -> dict[str, object]:
         return {
             "recipient_id": CLEARINGHOUSE_ID,
-            "item_id": f"{item.item_id:032x}",
+            "item_id": ids.to_hex(item.item_id),
             "item": encode_item(item),
             "created_at_micros": self.clock.now_micros(),
             "acknowledged_at_micros": None,
@@ -888,20 +880,20 @@ REFUSED_AS_ABORTED = {REFUSED: ABORTED}  # this node voted no: the clearinghouse
 
 
 def _recall_row(connection: Connection, recall_id: int):  # type: ignore[no-untyped-def]
-    return connection.execute(select(recalls).where(recalls.c.recall_id == f"{recall_id:032x}")).first()
+    return connection.execute(select(recalls).where(recalls.c.recall_id == ids.to_hex(recall_id))).first()
 
 
 def _recall_view(row) -> RecallView:  # type: ignore[no-untyped-def]
     return RecallView(
-        recall_id=int(row.recall_id, 16),
-        original_id=int(row.original_id, 16),
+        recall_id=ids.from_hex(row.recall_id),
+        original_id=ids.from_hex(row.original_id),
         amount_minutes=row.amount_minutes,
         reason=row.reason,
         requested_here=bool(row.requested_here),
         counterparty_node_id=row.counterparty_node_id,
         state=row.state,
         answer_reason=row.answer_reason,
-        return_transfer_id=int(row.return_transfer_id, 16) if row.return_transfer_id else 0,
+        return_transfer_id=ids.from_hex(row.return_transfer_id) if row.return_transfer_id else 0,
     )
 
 
@@ -915,14 +907,14 @@ def _code_key(code: str) -> str:
 
 def _remote_rows(connection: Connection, transfer_ids: Sequence[int]) -> dict[int, object]:
     rows = ledger_store.rows_where_in(connection, remote_transfers.c.transfer_id, transfer_ids)
-    return {int(row.transfer_id, 16): row for row in rows}
+    return {ids.from_hex(row.transfer_id): row for row in rows}
 
 
 def _compare_remote(row: object, transfer: CrossTransfer, result: ItemResult) -> ItemResult:
     if row is None:
         return result
     remote_node = row.counterparty_node_id
-    remote_account = int(row.remote_account_id, 16)
+    remote_account = ids.from_hex(row.remote_account_id)
     side_remote = (
         transfer.credit_account_id
         if transfer.debit_node_id == transfer.originator_node_id
@@ -932,7 +924,7 @@ def _compare_remote(row: object, transfer: CrossTransfer, result: ItemResult) ->
         return ItemResult(
             result.id,
             Outcome.EXISTS_WITH_DIFFERENT_BODY,
-            f"remote_node_id: id {format_id(result.id)} exists for another remote account",
+            f"remote_node_id: id {ids.to_hex(result.id)} exists for another remote account",
         )
     return result
 
@@ -946,7 +938,7 @@ def queue_resync(connection: Connection, now_micros: int, nonce: int) -> int:
     connection.execute(
         insert(outbox).values(
             recipient_id=CLEARINGHOUSE_ID,
-            item_id=f"{item.item_id:032x}",
+            item_id=ids.to_hex(item.item_id),
             item=encode_item(item),
             created_at_micros=now_micros,
             acknowledged_at_micros=None,
@@ -962,12 +954,12 @@ def queue_resync(connection: Connection, now_micros: int, nonce: int) -> int:
 
 def _queued_item_ids(connection: Connection, item_ids: Sequence[int]) -> set[int]:
     rows = ledger_store.rows_where_in(connection, outbox.c.item_id, item_ids)
-    return {int(row.item_id, 16) for row in rows}
+    return {ids.from_hex(row.item_id) for row in rows}
 
 
 def _processed(connection: Connection, item_ids: Sequence[int]) -> set[int]:
     rows = ledger_store.rows_where_in(connection, inbox.c.item_id, item_ids, inbox.c.sender_id == CLEARINGHOUSE_ID)
-    return {int(row.item_id, 16) for row in rows}
+    return {ids.from_hex(row.item_id) for row in rows}
 
 
 def _settle_receipts(connection: Connection, receipts: Sequence[Receipt], now_micros: int) -> None:
@@ -979,7 +971,7 @@ def _settle_receipts(connection: Connection, receipts: Sequence[Receipt], now_mi
             log.warning("the clearinghouse refused item %032x: %s", receipt.item_id, receipt.reason)
         connection.execute(
             update(home_claims)
-            .where(home_claims.c.item_id == f"{receipt.item_id:032x}", home_claims.c.state == "sent")
+            .where(home_claims.c.item_id == ids.to_hex(receipt.item_id), home_claims.c.state == "sent")
             .values(
                 state="confirmed" if receipt.accepted else "refused",
                 reason=receipt.reason,

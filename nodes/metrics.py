@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, select
 
 from nodes.crossing import ABORTED, COMMITTED, HELD, REFUSED
 from nodes.link import ClearinghouseLink
+from timebank import ids
 from timebank.books import Books
 from timebank.clock import Clock
 from timebank.metrics import (
@@ -107,7 +108,7 @@ def _latest_statement(connection: Connection, node_id: str) -> tuple[int, int]:
     pages = connection.execute(
         select(statements.c.page).where(statements.c.node_id == node_id, statements.c.cycle_id == cycle_id)
     ).scalars()
-    item_ids = [f"{statement_item(StatementPage(b''), node_id, cycle_id, page).item_id:032x}" for page in pages]
+    item_ids = [ids.to_hex(statement_item(StatementPage(b""), node_id, cycle_id, page).item_id) for page in pages]
     waiting = connection.execute(
         select(func.count()).select_from(outbox).where(*_waiting(CLEARINGHOUSE_ID), outbox.c.item_id.in_(item_ids))
     ).scalar_one()

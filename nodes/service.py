@@ -14,7 +14,7 @@ import grpc
 
 from nodes import wire
 from nodes.crossing import Crossing
-from timebank import __version__, alarms, translog
+from timebank import __version__, alarms, ids, translog
 from timebank.books import Books
 from timebank.errors import ConfigError, ItemRefused, RequestInvalid
 from timebank.grpc_status import translate_errors
@@ -69,12 +69,12 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
 
     @translate_errors
     def GetAccount(self, request: pb.GetAccountRequest, context: grpc.ServicerContext) -> pb.GetAccountResponse:
-        account = self.books.account(wire.id_from_bytes(request.account_id, "account_id"))
+        account = self.books.account(ids.from_bytes(request.account_id, "account_id"))
         return wire.account_response(account)
 
     @translate_errors
     def CloseAccount(self, request: pb.CloseAccountRequest, context: grpc.ServicerContext) -> pb.CloseAccountResponse:
-        account = self.books.close_account(wire.id_from_bytes(request.account_id, "account_id"))
+        account = self.books.close_account(ids.from_bytes(request.account_id, "account_id"))
         return pb.CloseAccountResponse(account=wire.account_to_message(account))
 
     @translate_errors
@@ -97,13 +97,13 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
 
     @translate_errors
     def GetTransfer(self, request: pb.GetTransferRequest, context: grpc.ServicerContext) -> pb.GetTransferResponse:
-        view = self.books.transfer(wire.id_from_bytes(request.transfer_id, "transfer_id"))
+        view = self.books.transfer(ids.from_bytes(request.transfer_id, "transfer_id"))
         return pb.GetTransferResponse(stored=wire.stored_to_message(view))
 
     @translate_errors
     def GetStatement(self, request: pb.GetStatementRequest, context: grpc.ServicerContext) -> pb.GetStatementResponse:
         statement = self.books.statement(
-            wire.id_from_bytes(request.account_id, "account_id"),
+            ids.from_bytes(request.account_id, "account_id"),
             request.after_sequence,
             request.page_size,
         )
@@ -163,7 +163,7 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
     def GetCrossNodeTransfer(
         self, request: pb.GetCrossNodeTransferRequest, context: grpc.ServicerContext
     ) -> pb.GetCrossNodeTransferResponse:
-        view = self._crossing().view(wire.id_from_bytes(request.id, "id"))
+        view = self._crossing().view(ids.from_bytes(request.id, "id"))
         return wire.cross_view_to_message(view)
 
     @translate_errors
@@ -173,11 +173,11 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
         if request.mandate and not request.mandate_id:
             raise RequestInvalid("mandate_id: a mandate needs its 16-byte id")
         grant = self._crossing().create_consent(
-            wire.id_from_bytes(request.holder_account_id, "holder_account_id"),
+            ids.from_bytes(request.holder_account_id, "holder_account_id"),
             request.beneficiary_node_id,
             request.limit_minutes,
             request.valid_seconds,
-            mandate_id=wire.id_from_bytes(request.mandate_id, "mandate_id") if request.mandate else 0,
+            mandate_id=ids.from_bytes(request.mandate_id, "mandate_id") if request.mandate else 0,
         )
         return wire.consent_grant_to_message(grant)
 
@@ -186,8 +186,8 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
         self, request: pb.RequestRecallRequest, context: grpc.ServicerContext
     ) -> pb.RequestRecallResponse:
         view = self._crossing().request_recall(
-            wire.id_from_bytes(request.recall_id, "recall_id"),
-            wire.id_from_bytes(request.original_id, "original_id"),
+            ids.from_bytes(request.recall_id, "recall_id"),
+            ids.from_bytes(request.original_id, "original_id"),
             request.amount_minutes,
             request.reason,
         )
@@ -203,6 +203,6 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
         if len(request.reason) > 200:
             raise RequestInvalid(f"reason: got {len(request.reason)} characters, want at most 200")
         view = self._crossing().answer_recall(
-            wire.id_from_bytes(request.recall_id, "recall_id"), request.accept, request.reason
+            ids.from_bytes(request.recall_id, "recall_id"), request.accept, request.reason
         )
         return pb.AnswerRecallResponse(recall=wire.recall_to_message(view))

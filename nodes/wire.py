@@ -9,6 +9,7 @@ Nothing past this module sees a protobuf message.
 from __future__ import annotations
 
 from nodes.crossing import ConsentGrant, CrossRequest, CrossView, RecallView
+from timebank import ids
 from timebank.books import Statement, StatementEntry, TransferView
 from timebank.errors import RequestInvalid
 from timebank.grpc_status import OUTCOME_STATUS
@@ -23,19 +24,7 @@ from timebank.ledger.model import (
 )
 from timebank.v1 import ledger_pb2 as pb
 
-ID_BYTES = 16
-
-
-def id_from_bytes(raw: bytes, where: str, *, optional: bool = False) -> int:
-    if optional and not raw:
-        return 0
-    if len(raw) != ID_BYTES:
-        raise RequestInvalid(f"{where}: got {len(raw)} bytes, want {ID_BYTES} (a 128-bit id)")
-    return int.from_bytes(raw, "big")
-
-
-def id_to_bytes(value: int) -> bytes:
-    return value.to_bytes(ID_BYTES, "big") if value else b""
+ID_BYTES = ids.ID_BYTES
 
 
 def _enum(value: int, kind: type[AccountKind] | type[TransferKind], prefix: str, where: str):  # type: ignore[no-untyped-def]
@@ -62,7 +51,7 @@ def account_spec_from_message(message: pb.Account, where: str) -> AccountSpec:
     if message.closed:
         raise RequestInvalid(f"{where}.closed: output only, leave it unset")
     return AccountSpec(
-        id=id_from_bytes(message.id, f"{where}.id"),
+        id=ids.from_bytes(message.id, f"{where}.id"),
         kind=_enum(message.kind, AccountKind, "ACCOUNT_KIND_", f"{where}.kind"),
         holder=message.holder,
         no_floor=message.no_floor,
@@ -78,7 +67,7 @@ def account_specs(request: pb.CreateAccountsRequest) -> list[AccountSpec]:
 def account_to_message(account: Account) -> pb.Account:
     spec = account.spec
     return pb.Account(
-        id=id_to_bytes(spec.id),
+        id=ids.to_bytes(spec.id),
         kind=int(spec.kind),
         holder=spec.holder,
         no_floor=spec.no_floor,
@@ -106,13 +95,13 @@ def account_response(account: Account) -> pb.GetAccountResponse:
 
 def transfer_from_message(message: pb.Transfer, where: str) -> TransferRequest:
     return TransferRequest(
-        id=id_from_bytes(message.id, f"{where}.id"),
+        id=ids.from_bytes(message.id, f"{where}.id"),
         kind=_enum(message.kind, TransferKind, "TRANSFER_KIND_", f"{where}.kind"),
-        debit_account_id=id_from_bytes(message.debit_account_id, f"{where}.debit_account_id", optional=True),
-        credit_account_id=id_from_bytes(message.credit_account_id, f"{where}.credit_account_id", optional=True),
+        debit_account_id=ids.from_bytes(message.debit_account_id, f"{where}.debit_account_id", optional=True),
+        credit_account_id=ids.from_bytes(message.credit_account_id, f"{where}.credit_account_id", optional=True),
         amount_minutes=message.amount_minutes,
-        pending_id=id_from_bytes(message.pending_id, f"{where}.pending_id", optional=True),
-        reverses_id=id_from_bytes(message.reverses_id, f"{where}.reverses_id", optional=True),
+        pending_id=ids.from_bytes(message.pending_id, f"{where}.pending_id", optional=True),
+        reverses_id=ids.from_bytes(message.reverses_id, f"{where}.reverses_id", optional=True),
         linked=message.linked,
         memo=message.memo,
     )
@@ -124,13 +113,13 @@ def transfer_requests(request: pb.SubmitTransfersRequest) -> list[TransferReques
 
 def transfer_to_message(request: TransferRequest) -> pb.Transfer:
     return pb.Transfer(
-        id=id_to_bytes(request.id),
+        id=ids.to_bytes(request.id),
         kind=int(request.kind),
-        debit_account_id=id_to_bytes(request.debit_account_id),
-        credit_account_id=id_to_bytes(request.credit_account_id),
+        debit_account_id=ids.to_bytes(request.debit_account_id),
+        credit_account_id=ids.to_bytes(request.credit_account_id),
         amount_minutes=request.amount_minutes,
-        pending_id=id_to_bytes(request.pending_id),
-        reverses_id=id_to_bytes(request.reverses_id),
+        pending_id=ids.to_bytes(request.pending_id),
+        reverses_id=ids.to_bytes(request.reverses_id),
         linked=request.linked,
         memo=request.memo,
     )
@@ -143,7 +132,7 @@ def stored_to_message(view: TransferView) -> pb.StoredTransfer:
         sequence=stored.sequence,
         created_at_micros=stored.created_at_micros,
         state=int(view.state),
-        resolved_by_id=id_to_bytes(view.resolution.resolved_by_id) if view.resolution else b"",
+        resolved_by_id=ids.to_bytes(view.resolution.resolved_by_id) if view.resolution else b"",
         debit_balance_after_minutes=stored.debit_balance_after_minutes,
         credit_balance_after_minutes=stored.credit_balance_after_minutes,
     )
@@ -151,7 +140,7 @@ def stored_to_message(view: TransferView) -> pb.StoredTransfer:
 
 def item_result_to_message(result: ItemResult) -> pb.ItemResult:
     return pb.ItemResult(
-        id=id_to_bytes(result.id),
+        id=ids.to_bytes(result.id),
         outcome=int(result.outcome),
         detail=result.detail,
         transient=result.transient,
@@ -194,7 +183,7 @@ def system_account_ids() -> dict[str, bytes]:
         AccountKind.MALL: "mall_account_id",
         AccountKind.ADJUSTMENT: "adjustment_account_id",
     }
-    return {names[kind]: id_to_bytes(value) for kind, value in SYSTEM_ACCOUNT_IDS.items()}
+    return {names[kind]: ids.to_bytes(value) for kind, value in SYSTEM_ACCOUNT_IDS.items()}
 
 
 # -- cross-node transfers ------------------------------------------------------------------
@@ -212,15 +201,15 @@ def cross_request_from_message(message: pb.CrossNodeTransfer, where: str) -> Cro
     if len(message.remote_node_id) > 32:
         raise RequestInvalid(f"{where}.remote_node_id: got {len(message.remote_node_id)} characters, want <= 32")
     return CrossRequest(
-        id=id_from_bytes(message.id, f"{where}.id"),
-        local_account_id=id_from_bytes(message.local_account_id, f"{where}.local_account_id"),
+        id=ids.from_bytes(message.id, f"{where}.id"),
+        local_account_id=ids.from_bytes(message.local_account_id, f"{where}.local_account_id"),
         remote_node_id=message.remote_node_id,
-        remote_account_id=id_from_bytes(message.remote_account_id, f"{where}.remote_account_id"),
+        remote_account_id=ids.from_bytes(message.remote_account_id, f"{where}.remote_account_id"),
         amount_minutes=message.amount_minutes,
         memo=message.memo,
         pull=message.pull,
         one_time_code=message.one_time_code,
-        mandate_id=id_from_bytes(message.mandate_id, f"{where}.mandate_id", optional=True),
+        mandate_id=ids.from_bytes(message.mandate_id, f"{where}.mandate_id", optional=True),
     )
 
 
@@ -232,10 +221,10 @@ def cross_view_to_message(view: CrossView) -> pb.GetCrossNodeTransferResponse:
     request = view.request
     return pb.GetCrossNodeTransferResponse(
         transfer=pb.CrossNodeTransfer(
-            id=id_to_bytes(request.id),
-            local_account_id=id_to_bytes(request.local_account_id),
+            id=ids.to_bytes(request.id),
+            local_account_id=ids.to_bytes(request.local_account_id),
             remote_node_id=request.remote_node_id,
-            remote_account_id=id_to_bytes(request.remote_account_id),
+            remote_account_id=ids.to_bytes(request.remote_account_id),
             amount_minutes=request.amount_minutes,
             memo=request.memo,
             pull=request.pull,
@@ -250,7 +239,7 @@ def cross_view_to_message(view: CrossView) -> pb.GetCrossNodeTransferResponse:
 def consent_grant_to_message(grant: ConsentGrant) -> pb.CreateConsentResponse:
     return pb.CreateConsentResponse(
         one_time_code=grant.one_time_code,
-        mandate_id=id_to_bytes(grant.mandate_id),
+        mandate_id=ids.to_bytes(grant.mandate_id),
         expires_at_micros=grant.expires_at_micros,
     )
 
@@ -274,13 +263,13 @@ def recall_state_name(state: int) -> str:
 
 def recall_to_message(view: RecallView) -> pb.RecallView:
     return pb.RecallView(
-        recall_id=id_to_bytes(view.recall_id),
-        original_id=id_to_bytes(view.original_id),
+        recall_id=ids.to_bytes(view.recall_id),
+        original_id=ids.to_bytes(view.original_id),
         amount_minutes=view.amount_minutes,
         reason=view.reason,
         requested_here=view.requested_here,
         counterparty_node_id=view.counterparty_node_id,
         state=RECALL_STATES[view.state],
         answer_reason=view.answer_reason,
-        return_transfer_id=id_to_bytes(view.return_transfer_id),
+        return_transfer_id=ids.to_bytes(view.return_transfer_id),
     )

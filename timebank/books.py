@@ -21,6 +21,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from timebank import ids
 from timebank.clock import Clock
 from timebank.errors import (
     BatchTooLarge,
@@ -44,7 +45,6 @@ from timebank.ledger.model import (
     TransferKind,
     TransferRequest,
     TransferState,
-    format_id,
 )
 from timebank.storage import ledger_store as store
 from timebank.storage.engine import write_transaction
@@ -182,7 +182,7 @@ class Books:
         def work(connection: Connection) -> Account:
             account = store.lock_accounts(connection, [account_id]).get(account_id)
             if account is None:
-                raise NotFound(f"account_id: account {format_id(account_id)} not found")
+                raise NotFound(f"account_id: account {ids.to_hex(account_id)} not found")
             try:
                 closed = rules.close_account(account)
             except rules.Refused as refusal:
@@ -266,14 +266,14 @@ class Books:
         with self.engine.connect() as connection:
             account = store.read_account(connection, account_id)
         if account is None:
-            raise NotFound(f"account_id: account {format_id(account_id)} not found")
+            raise NotFound(f"account_id: account {ids.to_hex(account_id)} not found")
         return account
 
     def transfer(self, transfer_id: int) -> TransferView:
         with self.engine.connect() as connection:
             found = store.read_transfers(connection, [transfer_id]).get(transfer_id)
             if found is None:
-                raise NotFound(f"transfer_id: transfer {format_id(transfer_id)} not found")
+                raise NotFound(f"transfer_id: transfer {ids.to_hex(transfer_id)} not found")
             return self._views(connection, [found])[0]
 
     def statement(self, account_id: int, after_sequence: int, page_size: int) -> Statement:
@@ -285,7 +285,7 @@ class Books:
         with self.engine.connect() as connection:
             account = store.read_account(connection, account_id)
             if account is None:
-                raise NotFound(f"account_id: account {format_id(account_id)} not found")
+                raise NotFound(f"account_id: account {ids.to_hex(account_id)} not found")
             rows = store.statement_rows(connection, account_id, after_sequence, page_size)
             more = len(rows) > page_size
             rows = rows[:page_size]

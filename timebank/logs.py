@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from timebank import ids
 from timebank.config import LoggingTable
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -114,7 +115,7 @@ def _context_value(name: str, value: Any) -> Any:
     if isinstance(value, bool | str):
         return value
     if isinstance(value, int):
-        return f"{value:032x}" if name in ID_FIELDS and value >= 0 else value
+        return ids.to_hex(value) if name in ID_FIELDS and value >= 0 else value
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value).hex()
     if isinstance(value, float):

@@ -13,17 +13,18 @@ from dataclasses import dataclass, field
 
 from google.protobuf.message import DecodeError
 
+from timebank import ids
 from timebank.errors import RequestInvalid
-from timebank.ledger.model import AMOUNT_MINUTES_MAX, MEMO_LENGTH_MAX, format_id
+from timebank.ledger.model import AMOUNT_MINUTES_MAX, MEMO_LENGTH_MAX
 from timebank.v1 import clearing_pb2 as cpb
 
 CLEARINGHOUSE_ID = "clearinghouse"
-ID_BYTES = 16
+ID_BYTES = ids.ID_BYTES
 
 
 def derive_id(purpose: str, transfer_id: int) -> int:
     """A 128-bit id derived from a transfer id: the same inputs always give the same id."""
-    digest = hashlib.sha256(purpose.encode() + b"\x00" + transfer_id.to_bytes(ID_BYTES, "big"))
+    digest = hashlib.sha256(purpose.encode() + b"\x00" + ids.to_bytes(transfer_id))
     return int.from_bytes(digest.digest()[:ID_BYTES], "big") or 1
 
 
@@ -53,7 +54,7 @@ class CrossTransfer:
             return "debit"
         if node_id == self.credit_node_id:
             return "credit"
-        raise RequestInvalid(f"node {node_id} is not a party to transfer {format_id(self.transfer_id)}")
+        raise RequestInvalid(f"node {node_id} is not a party to transfer {ids.to_hex(self.transfer_id)}")
 
     def check(self) -> None:
         """The rules that need no state; RequestInvalid naming the field."""
@@ -245,7 +246,7 @@ def resync_item(resync: Resync, nonce: int) -> Item:
 
 def restore_item(restore: Restore, resync_item_id: int) -> Item:
     """One per transfer and per resync: a second resync sends its own."""
-    return Item(derive_id(f"restore:{resync_item_id:032x}", restore.transfer.transfer_id), restore)
+    return Item(derive_id(f"restore:{ids.to_hex(resync_item_id)}", restore.transfer.transfer_id), restore)
 
 
 def receipt_item(receipt: Receipt) -> Item:
@@ -264,52 +265,40 @@ def query_item(transfer_ids: tuple[int, ...], nonce: int) -> Item:
 # Bytes
 
 
-def _id_bytes(value: int) -> bytes:
-    return value.to_bytes(ID_BYTES, "big") if value else b""
-
-
-def _id_int(raw: bytes, where: str, *, optional: bool = False) -> int:
-    if optional and not raw:
-        return 0
-    if len(raw) != ID_BYTES:
-        raise RequestInvalid(f"{where}: got {len(raw)} bytes, want {ID_BYTES}")
-    return int.from_bytes(raw, "big")
-
-
 def _transfer_message(transfer: CrossTransfer) -> cpb.CrossTransfer:
     consent = cpb.Consent()
     if transfer.one_time_code:
         consent.one_time_code = transfer.one_time_code
     elif transfer.mandate_id:
-        consent.mandate_id = _id_bytes(transfer.mandate_id)
+        consent.mandate_id = ids.to_bytes(transfer.mandate_id)
     return cpb.CrossTransfer(
-        transfer_id=_id_bytes(transfer.transfer_id),
+        transfer_id=ids.to_bytes(transfer.transfer_id),
         debit_node_id=transfer.debit_node_id,
-        debit_account_id=_id_bytes(transfer.debit_account_id),
+        debit_account_id=ids.to_bytes(transfer.debit_account_id),
         credit_node_id=transfer.credit_node_id,
-        credit_account_id=_id_bytes(transfer.credit_account_id),
+        credit_account_id=ids.to_bytes(transfer.credit_account_id),
         amount_minutes=transfer.amount_minutes,
         memo=transfer.memo,
         originator_node_id=transfer.originator_node_id,
         consent=consent,
-        returns_id=_id_bytes(transfer.returns_id),
+        returns_id=ids.to_bytes(transfer.returns_id),
     )
 
 
 def _transfer_value(message: cpb.CrossTransfer) -> CrossTransfer:
     kind = message.consent.WhichOneof("kind")
     return CrossTransfer(
-        transfer_id=_id_int(message.transfer_id, "transfer.transfer_id"),
+        transfer_id=ids.from_bytes(message.transfer_id, "transfer.transfer_id"),
         debit_node_id=message.debit_node_id,
-        debit_account_id=_id_int(message.debit_account_id, "transfer.debit_account_id"),
+        debit_account_id=ids.from_bytes(message.debit_account_id, "transfer.debit_account_id"),
         credit_node_id=message.credit_node_id,
-        credit_account_id=_id_int(message.credit_account_id, "transfer.credit_account_id"),
+        credit_account_id=ids.from_bytes(message.credit_account_id, "transfer.credit_account_id"),
         amount_minutes=message.amount_minutes,
         memo=message.memo,
         originator_node_id=message.originator_node_id,
         one_time_code=message.consent.one_time_code if kind == "one_time_code" else "",
-        mandate_id=_id_int(message.consent.mandate_id, "consent.mandate_id", optional=True),
-        returns_id=_id_int(message.returns_id, "transfer.returns_id", optional=True),
+        mandate_id=ids.from_bytes(message.consent.mandate_id, "consent.mandate_id", optional=True),
+        returns_id=ids.from_bytes(message.returns_id, "transfer.returns_id", optional=True),
     )
 
 
@@ -322,19 +311,21 @@ def transfer_from_bytes(data: bytes) -> CrossTransfer:
 
 
 def encode_item(item: Item) -> bytes:
-    message = cpb.Item(item_id=_id_bytes(item.item_id))
+    message = cpb.Item(item_id=ids.to_bytes(item.item_id))
     body = item.body
     if isinstance(body, Prepare):
         message.prepare.CopyFrom(
             cpb.Prepare(transfer=_transfer_message(body.transfer), expires_at_micros=body.expires_at_micros)
         )
     elif isinstance(body, Vote):
-        message.vote.CopyFrom(cpb.Vote(transfer_id=_id_bytes(body.transfer_id), accept=body.accept, reason=body.reason))
+        message.vote.CopyFrom(
+            cpb.Vote(transfer_id=ids.to_bytes(body.transfer_id), accept=body.accept, reason=body.reason)
+        )
     elif isinstance(body, Decision):
         verdict = cpb.VERDICT_COMMIT if body.commit else cpb.VERDICT_ABORT
         message.decision.CopyFrom(
             cpb.Decision(
-                transfer_id=_id_bytes(body.transfer_id),
+                transfer_id=ids.to_bytes(body.transfer_id),
                 verdict=verdict,
                 reason=body.reason,
                 decided_at_micros=body.decided_at_micros,
@@ -368,14 +359,14 @@ def encode_item(item: Item) -> bytes:
             )
         )
     elif isinstance(body, Ack):
-        message.ack.CopyFrom(cpb.Ack(item_ids=[_id_bytes(value) for value in body.item_ids]))
+        message.ack.CopyFrom(cpb.Ack(item_ids=[ids.to_bytes(value) for value in body.item_ids]))
     elif isinstance(body, Query):
-        message.query.CopyFrom(cpb.Query(transfer_ids=[_id_bytes(value) for value in body.transfer_ids]))
+        message.query.CopyFrom(cpb.Query(transfer_ids=[ids.to_bytes(value) for value in body.transfer_ids]))
     elif isinstance(body, Recall):
         message.recall.CopyFrom(
             cpb.Recall(
-                recall_id=_id_bytes(body.recall_id),
-                original_id=_id_bytes(body.original_id),
+                recall_id=ids.to_bytes(body.recall_id),
+                original_id=ids.to_bytes(body.original_id),
                 amount_minutes=body.amount_minutes,
                 reason=body.reason,
                 requester_node_id=body.requester_node_id,
@@ -384,19 +375,21 @@ def encode_item(item: Item) -> bytes:
     elif isinstance(body, RecallAnswer):
         message.recall_answer.CopyFrom(
             cpb.RecallAnswer(
-                recall_id=_id_bytes(body.recall_id),
+                recall_id=ids.to_bytes(body.recall_id),
                 accept=body.accept,
                 reason=body.reason,
-                return_transfer_id=_id_bytes(body.return_transfer_id),
+                return_transfer_id=ids.to_bytes(body.return_transfer_id),
             )
         )
     elif isinstance(body, HomeClaim):
         message.home_claim.CopyFrom(
-            cpb.HomeClaim(identity_hash=body.identity_hash, person_id=_id_bytes(body.person_id), release=body.release)
+            cpb.HomeClaim(
+                identity_hash=body.identity_hash, person_id=ids.to_bytes(body.person_id), release=body.release
+            )
         )
     else:
         message.receipt.CopyFrom(
-            cpb.Receipt(item_id=_id_bytes(body.item_id), accepted=body.accepted, reason=body.reason)
+            cpb.Receipt(item_id=ids.to_bytes(body.item_id), accepted=body.accepted, reason=body.reason)
         )
     return message.SerializeToString(deterministic=True)
 
@@ -407,20 +400,20 @@ def decode_item(data: bytes) -> Item:
         message = cpb.Item.FromString(data)
     except DecodeError:
         raise RequestInvalid("item: not a timebank.v1.Item") from None
-    item_id = _id_int(message.item_id, "item.item_id")
+    item_id = ids.from_bytes(message.item_id, "item.item_id")
     kind = message.WhichOneof("body")
     body: Body
     if kind == "prepare":
         body = Prepare(_transfer_value(message.prepare.transfer), message.prepare.expires_at_micros)
     elif kind == "vote":
         vote = message.vote
-        body = Vote(_id_int(vote.transfer_id, "vote.transfer_id"), vote.accept, vote.reason)
+        body = Vote(ids.from_bytes(vote.transfer_id, "vote.transfer_id"), vote.accept, vote.reason)
     elif kind == "decision":
         decision = message.decision
         if decision.verdict not in (cpb.VERDICT_COMMIT, cpb.VERDICT_ABORT):
             raise RequestInvalid(f"decision.verdict: got {decision.verdict}, want COMMIT or ABORT")
         body = Decision(
-            _id_int(decision.transfer_id, "decision.transfer_id"),
+            ids.from_bytes(decision.transfer_id, "decision.transfer_id"),
             decision.verdict == cpb.VERDICT_COMMIT,
             decision.reason,
             decision.decided_at_micros,
@@ -444,14 +437,14 @@ def decode_item(data: bytes) -> Item:
             restore.cycle_id,
         )
     elif kind == "ack":
-        body = Ack(tuple(_id_int(raw, "ack.item_ids") for raw in message.ack.item_ids))
+        body = Ack(tuple(ids.from_bytes(raw, "ack.item_ids") for raw in message.ack.item_ids))
     elif kind == "query":
-        body = Query(tuple(_id_int(raw, "query.transfer_ids") for raw in message.query.transfer_ids))
+        body = Query(tuple(ids.from_bytes(raw, "query.transfer_ids") for raw in message.query.transfer_ids))
     elif kind == "recall":
         recall = message.recall
         body = Recall(
-            _id_int(recall.recall_id, "recall.recall_id"),
-            _id_int(recall.original_id, "recall.original_id"),
+            ids.from_bytes(recall.recall_id, "recall.recall_id"),
+            ids.from_bytes(recall.original_id, "recall.original_id"),
             recall.amount_minutes,
             recall.reason,
             recall.requester_node_id,
@@ -459,18 +452,18 @@ def decode_item(data: bytes) -> Item:
     elif kind == "recall_answer":
         answer = message.recall_answer
         body = RecallAnswer(
-            _id_int(answer.recall_id, "recall_answer.recall_id"),
+            ids.from_bytes(answer.recall_id, "recall_answer.recall_id"),
             answer.accept,
             answer.reason,
-            _id_int(answer.return_transfer_id, "recall_answer.return_transfer_id", optional=True),
+            ids.from_bytes(answer.return_transfer_id, "recall_answer.return_transfer_id", optional=True),
         )
     elif kind == "home_claim":
         claim = message.home_claim
-        body = HomeClaim(claim.identity_hash, _id_int(claim.person_id, "home_claim.person_id"), claim.release)
+        body = HomeClaim(claim.identity_hash, ids.from_bytes(claim.person_id, "home_claim.person_id"), claim.release)
         body.check()
     elif kind == "receipt":
         receipt = message.receipt
-        body = Receipt(_id_int(receipt.item_id, "receipt.item_id"), receipt.accepted, receipt.reason)
+        body = Receipt(ids.from_bytes(receipt.item_id, "receipt.item_id"), receipt.accepted, receipt.reason)
     else:
         raise RequestInvalid("item: has no body")
     return Item(item_id, body)

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from google.protobuf.message import Message
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
-from timebank import logformat, merkle
+from timebank import ids, logformat, merkle
 from timebank.errors import RequestInvalid, StorageUnavailable
 from timebank.ledger.model import StoredTransfer, TransferRequest
 from timebank.signing import KeyRecord
@@ -192,17 +192,14 @@ def posting_journal(clock: Callable[[], int]) -> Callable[[Connection, Sequence[
 
 
 def _posting(request: TransferRequest) -> lpb.Posting:
-    def raw(value: int) -> bytes:
-        return value.to_bytes(16, "big") if value else b""
-
     return lpb.Posting(
-        transfer_id=raw(request.id),
+        transfer_id=ids.to_bytes(request.id),
         kind=int(request.kind),
-        debit_account_id=raw(request.debit_account_id),
-        credit_account_id=raw(request.credit_account_id),
+        debit_account_id=ids.to_bytes(request.debit_account_id),
+        credit_account_id=ids.to_bytes(request.credit_account_id),
         amount_minutes=request.amount_minutes,
-        pending_id=raw(request.pending_id),
-        reverses_id=raw(request.reverses_id),
+        pending_id=ids.to_bytes(request.pending_id),
+        reverses_id=ids.to_bytes(request.reverses_id),
     )
 
 

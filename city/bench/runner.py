@@ -61,6 +61,7 @@ from nodes.config import NodeConfig
 from nodes.init import init_node
 from nodes.server import create_server
 from nodes.wire import transfer_to_message
+from timebank import ids
 from timebank.books import Books
 from timebank.clock import Clock, SystemClock
 from timebank.errors import ConfigError
@@ -330,7 +331,7 @@ def raw_batched_rows(engine: Engine, ids: Iterator[int], rows_per_transaction: i
 
 def _raw_rows(ids: Iterator[int], count: int) -> list[dict[str, Any]]:
     return [
-        {"id": row_id, "account_id": f"{MEMBER_ID_BASE + row_id:032x}", "amount_minutes": 1, "memo": ""}
+        {"id": row_id, "account_id": ids.to_hex(MEMBER_ID_BASE + row_id), "amount_minutes": 1, "memo": ""}
         for row_id in itertools.islice(ids, count)
     ]
 
@@ -630,7 +631,7 @@ class CrossNodeBench:
         deposit = pb.Transfer(
             id=self._next_transfer_id(),
             kind=pb.TRANSFER_KIND_SINGLE_PHASE,
-            debit_account_id=ISSUANCE_ID.to_bytes(16, "big"),
+            debit_account_id=ids.to_bytes(ISSUANCE_ID),
             credit_account_id=self.payer,
             amount_minutes=PAYER_DEPOSIT_MINUTES,
             memo="bench deposit",
@@ -638,10 +639,10 @@ class CrossNodeBench:
         self.origin.submit_transfer(deposit)  # a refusal is a gRPC error
 
     def _next_transfer_id(self) -> bytes:
-        return next(self._transfer_numbers).to_bytes(16, "big")
+        return ids.to_bytes(next(self._transfer_numbers))
 
     def _create_account(self, client: NodeClient, holder: str) -> bytes:
-        account = next(self._account_numbers).to_bytes(16, "big")
+        account = ids.to_bytes(next(self._account_numbers))
         request = pb.Account(id=account, kind=pb.ACCOUNT_KIND_MEMBER, holder=f"{HOLDER_PREFIX} {holder}")
         _expect_accepted(client.create_accounts([request]).results, f"create the {holder} account")
         return account

@@ -48,7 +48,7 @@ from city.init import default_plan
 from city.running import CITY, RunningCity, start_city
 from clearinghouse import registry, reports, settlement
 from nodes.statements import LINES_PER_PAGE
-from timebank import keys, logformat, translog
+from timebank import ids, keys, logformat, translog
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.recon.render import report_csv, report_html, report_json
 from timebank.storage.engine import create_database_engine
@@ -168,7 +168,7 @@ class SyntheticCycle:
     def rows(self, start: int, stop: int, decided_at_micros: int) -> list[dict[str, object]]:
         return [
             {
-                "transfer_id": f"{self.transfer_id(number):032x}",
+                "transfer_id": ids.to_hex(self.transfer_id(number)),
                 "body": b"",
                 "debit_node_id": self.node_ids[self.debit_index(number)],
                 "credit_node_id": self.node_ids[self.credit_index(number)],
@@ -199,7 +199,7 @@ class SyntheticCycle:
         number, credit = divmod(line, 2)
         counterparty = self.debit_index(number) if credit else self.credit_index(number)
         return lpb.StatementLine(
-            transfer_id=self.transfer_id(number).to_bytes(16, "big"),
+            transfer_id=ids.to_bytes(self.transfer_id(number)),
             amount_minutes=self.amount_minutes(number),
             credit=bool(credit),
             counterparty_node_id=self.node_ids[counterparty],

@@ -23,6 +23,7 @@ from typing import Any
 import grpc
 
 from nodes.care.rules import identity_check_character
+from timebank import ids
 from timebank.ledger.model import format_hours
 from timebank.v1 import care_pb2 as cpb
 from timebank.v1 import ledger_pb2 as pb
@@ -243,7 +244,7 @@ def people(care: CareDay) -> None:
     opening = pb.Transfer(
         id=care.day.new_id(),
         kind=pb.TRANSFER_KIND_SINGLE_PHASE,
-        debit_account_id=(1).to_bytes(16, "big"),
+        debit_account_id=ids.to_bytes(1),
         credit_account_id=chen,
         amount_minutes=1_200,
         memo="opening balance carried over from the paper ledger",

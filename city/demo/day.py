@@ -48,6 +48,7 @@ from city.demo.care import CityClock
 from city.running import CITY, RunningCity, metrics_urls, start_city
 from clearinghouse import reports, settlement
 from clearinghouse.coordinator import decisions, positions
+from timebank import ids
 from timebank.audit import export
 from timebank.clock import OFFSET_FILE_VARIABLE
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, format_hours
@@ -115,7 +116,7 @@ class Day:
 
     def new_id(self) -> bytes:
         self.counter += 1
-        return (0xDE70_0000_0000_0000_0000_0000_0000_0000 + self.counter).to_bytes(16, "big")
+        return ids.to_bytes(0xDE70_0000_0000_0000_0000_0000_0000_0000 + self.counter)
 
     def register(self, node_id: str, name: str) -> bytes:
         account = self.new_id()

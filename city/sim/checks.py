@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select
 from city.sim.world import SimClearinghouse, SimNode
 from clearinghouse.coordinator import node_account_id
 from nodes.crossing import ABORTED, COMMITTED
+from timebank import ids
 from timebank.alarms import open_alarms
 from timebank.errors import NotFound
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind
@@ -119,7 +120,7 @@ def _decided(connection: Connection) -> dict[int, tuple[str, int]]:
     rows = connection.execute(
         select(cross_transfers.c.transfer_id, cross_transfers.c.state, cross_transfers.c.decision_log_index)
     )
-    return {int(r.transfer_id, 16): (r.state, r.decision_log_index or 0) for r in rows}
+    return {ids.from_hex(r.transfer_id): (r.state, r.decision_log_index or 0) for r in rows}
 
 
 def _final_at_both(entry: Submitted, decided: tuple[str, int] | None, nodes: dict[str, SimNode]) -> list[str]:

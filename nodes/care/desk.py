@@ -28,7 +28,7 @@ from nodes.care import catalogue, rules, store, supervision
 from nodes.care import records as r
 from nodes.care.policy import Policy
 from nodes.crossing import Crossing, CrossRequest
-from timebank import certificate, translog
+from timebank import certificate, ids, translog
 from timebank.books import Books
 from timebank.clock import Clock
 from timebank.errors import (
@@ -48,7 +48,6 @@ from timebank.ledger.model import (
     TransferKind,
     TransferRequest,
     format_hours,
-    format_id,
 )
 from timebank.protocol import derive_id
 from timebank.storage import schema as s
@@ -165,7 +164,7 @@ class CareDesk:
             twin = store.person_by_identity(connection, wanted.identity_hash)
             if twin is not None:
                 raise AlreadyExists(
-                    f"identity_number: this person is registered here already as {format_id(twin.person_id)} "
+                    f"identity_number: this person is registered here already as {ids.to_hex(twin.person_id)} "
                     f"({twin.role}, {twin.state}); one person has one record at a node"
                 )
             store.insert(connection, s.care_people, wanted)
@@ -206,7 +205,7 @@ class CareDesk:
         def work(connection: Connection) -> r.Person | str:
             person = store.get(connection, s.care_people, r.Person, "person_id", person_id=person_id)
             if person.state != "pending":
-                raise NotNow(f"person_id: {format_id(person_id)} was {person.state} already on review")
+                raise NotNow(f"person_id: {ids.to_hex(person_id)} was {person.state} already on review")
             if not approve:
                 self._claim_home(connection, person, release=True)
             elif problem := self._home_claim_problem(connection, person):
@@ -275,16 +274,16 @@ class CareDesk:
         person = store.get(connection, s.care_people, r.Person, name, person_id=person_id)
         if person.state != "approved":
             raise NotNow(
-                f"{name}: {format_id(person_id)} is {person.state}, not approved; an operator must approve them first"
+                f"{name}: {ids.to_hex(person_id)} is {person.state}, not approved; an operator must approve them first"
             )
         if role and person.role != role:
-            raise NotNow(f"{name}: {format_id(person_id)} is a {person.role}, want a {role}")
+            raise NotNow(f"{name}: {ids.to_hex(person_id)} is a {person.role}, want a {role}")
         return person
 
     def _local_member(self, connection: Connection, person_id: int, name: str) -> r.Person:
         person = self._approved(connection, person_id, name)
         if person.home_node_id != self.node_id:
-            raise NotNow(f"{name}: {format_id(person_id)} holds hours at {person.home_node_id}, not here")
+            raise NotNow(f"{name}: {ids.to_hex(person_id)} holds hours at {person.home_node_id}, not here")
         return person
 
     def _check_acts_for(self, connection: Connection, acting_id: int, elder_id: int, *, volunteer_id: int = 0) -> None:
@@ -295,7 +294,7 @@ class CareDesk:
         proxies = store.verified_relationships(connection, "proxy", person_id=elder_id, other_person_id=acting_id)
         if not proxies:
             raise NotPermitted(
-                f"acting_person_id: {format_id(acting_id)} is neither the elder {format_id(elder_id)} "
+                f"acting_person_id: {ids.to_hex(acting_id)} is neither the elder {ids.to_hex(elder_id)} "
                 "nor a verified proxy of the elder"
             )
 
@@ -348,7 +347,7 @@ class CareDesk:
                 connection, s.care_relationships, r.Relationship, "relationship_id", relationship_id=relationship_id
             )
             if found.state != "pending":
-                raise NotNow(f"relationship_id: {format_id(relationship_id)} was {found.state} already on review")
+                raise NotNow(f"relationship_id: {ids.to_hex(relationship_id)} was {found.state} already on review")
             reviewed = dataclasses.replace(found, state="verified" if approve else "rejected", review_reason=reason)
             store.save(connection, s.care_relationships, ("relationship_id",), reviewed)
             if approve and found.kind == "proxy":
@@ -432,7 +431,9 @@ class CareDesk:
                 return existing
             person = store.get(connection, s.care_people, r.Person, "person_id", person_id=person_id)
             if person.role != "volunteer":
-                raise NotNow(f"person_id: {format_id(person_id)} is a {person.role}; qualifications are for volunteers")
+                raise NotNow(
+                    f"person_id: {ids.to_hex(person_id)} is a {person.role}; qualifications are for volunteers"
+                )
             store.insert(connection, s.care_qualifications, wanted)
             return wanted
 
@@ -451,7 +452,7 @@ class CareDesk:
                 qualification_id=qualification_id,
             )
             if found.state != "pending":
-                raise NotNow(f"qualification_id: {format_id(qualification_id)} was {found.state} already on review")
+                raise NotNow(f"qualification_id: {ids.to_hex(qualification_id)} was {found.state} already on review")
             reviewed = dataclasses.replace(found, state="approved" if approve else "rejected", review_reason=reason)
             store.save(connection, s.care_qualifications, ("qualification_id",), reviewed)
             return reviewed
@@ -471,11 +472,11 @@ class CareDesk:
         if held:
             latest = max(held, key=lambda q: q.expires_on)
             return (
-                f"qualification: {latest.kind} {latest.number} of volunteer {format_id(volunteer_id)} "
+                f"qualification: {latest.kind} {latest.number} of volunteer {ids.to_hex(volunteer_id)} "
                 f"expired on {latest.expires_on}; {item.code} needs a valid one"
             )
         return (
-            f"qualification: volunteer {format_id(volunteer_id)} holds no approved qualification for "
+            f"qualification: volunteer {ids.to_hex(volunteer_id)} holds no approved qualification for "
             f"{item.code} (one of: {', '.join(item.qualifications)})"
         )
 
@@ -538,7 +539,7 @@ class CareDesk:
 
     def _check_elder_may_redeem(self, elder: r.Person) -> None:
         if elder.home_node_id != self.node_id:
-            raise NotNow(f"paid_by: elder {format_id(elder.person_id)} holds no hours here")
+            raise NotNow(f"paid_by: elder {ids.to_hex(elder.person_id)} holds no hours here")
         age = rules.age_years(datetime.date.fromisoformat(elder.birth_date), self._today())
         rules.check_redeem_age(self.policy, age, elder.hardship)
 
@@ -558,7 +559,7 @@ class CareDesk:
         def work(connection: Connection) -> list[tuple[int, rules.CandidateFacts]]:
             order = store.get(connection, s.care_orders, r.Order, "order_id", order_id=order_id)
             if order.state != "open":
-                raise NotNow(f"order_id: {format_id(order_id)} is {order.state}; only open demands are matched")
+                raise NotNow(f"order_id: {ids.to_hex(order_id)} is {order.state}; only open demands are matched")
             item = self._item(connection, order.item_code)
             return list(enumerate(rules.rank(self._candidates(connection, order, item))[:limit], start=1))
 
@@ -604,8 +605,8 @@ class CareDesk:
             return problem
         clashes = store.clashing_orders(connection, order, volunteer.person_id)
         if clashes:
-            booked = format_id(clashes[0].order_id)
-            return f"volunteer_id: {format_id(volunteer.person_id)} is booked for order {booked} at that time"
+            booked = ids.to_hex(clashes[0].order_id)
+            return f"volunteer_id: {ids.to_hex(volunteer.person_id)} is booked for order {booked} at that time"
         return ""
 
     def _check_available(
@@ -623,7 +624,7 @@ class CareDesk:
             if order.state != "open":
                 if order.volunteer_id == volunteer_id and order.state == "accepted":
                     return order
-                raise NotNow(f"order_id: {format_id(order_id)} is {order.state}, not open")
+                raise NotNow(f"order_id: {ids.to_hex(order_id)} is {order.state}, not open")
             volunteer = self._approved(connection, volunteer_id, "volunteer_id", "volunteer")
             self._check_available(connection, volunteer, order, self._item(connection, order.item_code))
             accepted = dataclasses.replace(
@@ -639,11 +640,11 @@ class CareDesk:
 
         def change(connection: Connection, order: r.Order, reason: str) -> r.Order:
             if order.state != "accepted":
-                raise NotNow(f"release: order {format_id(order_id)} is {order.state}, want accepted")
+                raise NotNow(f"release: order {ids.to_hex(order_id)} is {order.state}, want accepted")
             who = _who_acts(
                 acting_person_id, operator, lambda: self._check_volunteer(connection, acting_person_id, order)
             )
-            volunteer = format_id(order.volunteer_id)
+            volunteer = ids.to_hex(order.volunteer_id)
             by = f"volunteer {volunteer}" if who == volunteer else f"{who} (volunteer {volunteer})"
             step = f"{self._stamp()} released by {by}: {reason}"
             return dataclasses.replace(
@@ -657,10 +658,10 @@ class CareDesk:
 
         def change(connection: Connection, order: r.Order, reason: str) -> r.Order:
             if order.state == "cancelled":
-                raise NotNow(f"cancel: order {format_id(order_id)} was cancelled already ({order.steps[-1]})")
+                raise NotNow(f"cancel: order {ids.to_hex(order_id)} was cancelled already ({order.steps[-1]})")
             if order.state not in ("open", "accepted"):
                 raise NotNow(
-                    f"cancel: order {format_id(order_id)} is {order.state}, want open or accepted "
+                    f"cancel: order {ids.to_hex(order_id)} is {order.state}, want open or accepted "
                     "(a service under way or done is disputed instead)"
                 )
             who = _who_acts(
@@ -690,8 +691,8 @@ class CareDesk:
         self._approved(connection, acting_person_id, "acting_person_id")
         if acting_person_id != order.volunteer_id:
             raise NotPermitted(
-                f"acting_person_id: {format_id(acting_person_id)} is not the order's volunteer "
-                f"{format_id(order.volunteer_id)}"
+                f"acting_person_id: {ids.to_hex(acting_person_id)} is not the order's volunteer "
+                f"{ids.to_hex(order.volunteer_id)}"
             )
 
     # -- check-in and check-out ----------------------------------------------------------------------
@@ -700,7 +701,7 @@ class CareDesk:
         rules.choice("purpose", purpose, rules.CODE_PURPOSES)
         order = self.order(order_id)
         if order.state not in store.ACTIVE_ORDER_STATES:
-            raise NotNow(f"order_id: {format_id(order_id)} is {order.state}; codes are for accepted orders")
+            raise NotNow(f"order_id: {ids.to_hex(order_id)} is {order.state}; codes are for accepted orders")
         expires_at = self.clock.now_micros() + self.policy.code_valid_seconds * 1_000_000
         claims = rules.CodeClaims(order_id, purpose, expires_at, self.random_bytes(16))
         return rules.make_code(self.signing_key, claims), expires_at
@@ -718,7 +719,8 @@ class CareDesk:
             order = store.get(connection, s.care_orders, r.Order, "order_id", order_id=claims.order_id)
             if order.volunteer_id != volunteer_id:
                 raise NotPermitted(
-                    f"volunteer_id: {format_id(volunteer_id)} is not the volunteer of order {format_id(order.order_id)}"
+                    f"volunteer_id: {ids.to_hex(volunteer_id)} is not the volunteer of order "
+                    f"{ids.to_hex(order.order_id)}"
                 )
             scanned = (
                 self._check_in(connection, order, now)
@@ -728,7 +730,7 @@ class CareDesk:
             connection.execute(
                 s.care_codes_used.insert().values(
                     nonce=claims.nonce.hex(),
-                    order_id=format_id(order.order_id),
+                    order_id=ids.to_hex(order.order_id),
                     purpose=claims.purpose,
                     used_at_micros=now,
                 )
@@ -740,7 +742,7 @@ class CareDesk:
 
     def _check_in(self, connection: Connection, order: r.Order, now: int) -> r.Order:
         if order.state != "accepted":
-            raise NotNow(f"check-in: order {format_id(order.order_id)} is {order.state}, want accepted")
+            raise NotNow(f"check-in: order {ids.to_hex(order.order_id)} is {order.state}, want accepted")
         on = rules.local_date(now, self.policy.utc_offset_hours)
         problem = self._qualification_problem(
             connection, self._item(connection, order.item_code), order.volunteer_id, on
@@ -755,7 +757,7 @@ class CareDesk:
 
     def _check_out(self, connection: Connection, order: r.Order, now: int) -> r.Order:
         if order.state != "checked-in":
-            raise NotNow(f"check-out: order {format_id(order.order_id)} is {order.state}; it must be checked in first")
+            raise NotNow(f"check-out: order {ids.to_hex(order.order_id)} is {order.state}; it must be checked in first")
         day = rules.local_date(order.checked_in_micros, self.policy.utc_offset_hours)
         start = rules.day_start_micros(day, self.policy.utc_offset_hours)
         today = store.served_between(connection, order.volunteer_id, start, start + rules.MICROS_PER_DAY)
@@ -785,11 +787,11 @@ class CareDesk:
             self._check_acts_for(connection, acting_person_id, order.elder_id)
             if order.state == "confirmed":
                 raise NotNow(
-                    f"confirm: order {format_id(order_id)} was confirmed already "
-                    f"(deposit {format_id(order.deposit_transfer_id) if order.deposit_transfer_id else 'none'})"
+                    f"confirm: order {ids.to_hex(order_id)} was confirmed already "
+                    f"(deposit {ids.to_hex(order.deposit_transfer_id) if order.deposit_transfer_id else 'none'})"
                 )
             if order.state != "checked-out":
-                raise NotNow(f"confirm: order {format_id(order_id)} is {order.state}, want checked-out")
+                raise NotNow(f"confirm: order {ids.to_hex(order_id)} is {order.state}, want checked-out")
             deposit_id = self._deposit(connection, order, order.credited_minutes)
             confirmed = dataclasses.replace(
                 order, state="confirmed", confirmer_id=acting_person_id, deposit_transfer_id=deposit_id
@@ -814,7 +816,7 @@ class CareDesk:
         if payer != ISSUANCE:
             self._check_spend(connection, payer, amount, "deposit")
         kind = "deposit" if order.paid_by == "node" else "redeem"
-        memo = f"order {format_id(order.order_id)}"
+        memo = f"order {ids.to_hex(order.order_id)}"
         deposit_id = derive_id("care-deposit", order.order_id)
         base = r.Movement(
             transfer_id=deposit_id,
@@ -920,11 +922,11 @@ class CareDesk:
                 if (existing.stars, existing.comment) == (wanted.stars, wanted.comment):
                     return existing
                 raise AlreadyExists(
-                    f"rater_id: {format_id(rater_id)} rated order {format_id(order_id)} already "
+                    f"rater_id: {ids.to_hex(rater_id)} rated order {ids.to_hex(order_id)} already "
                     f"({existing.stars} stars)"
                 )
             if order.state not in ("confirmed", "resolved"):
-                raise NotNow(f"order_id: {format_id(order_id)} is {order.state}; rate it once it is confirmed")
+                raise NotNow(f"order_id: {ids.to_hex(order_id)} is {order.state}; rate it once it is confirmed")
             self._check_acts_for(connection, rater_id, order.elder_id, volunteer_id=order.volunteer_id)
             store.insert(connection, s.care_ratings, wanted)
             return wanted
@@ -943,7 +945,7 @@ class CareDesk:
             order = store.get(connection, s.care_orders, r.Order, "order_id", order_id=order_id)
             if order.state in ("open", "accepted"):
                 raise NotNow(
-                    f"order_id: {format_id(order_id)} is {order.state}; follow-up visits come after the service"
+                    f"order_id: {ids.to_hex(order_id)} is {order.state}; follow-up visits come after the service"
                 )
             store.insert(connection, s.care_followups, wanted)
             return wanted
@@ -962,13 +964,13 @@ class CareDesk:
             self._check_acts_for(connection, acting_person_id, order.elder_id, volunteer_id=order.volunteer_id)
             if order.state != "checked-out":
                 settled = "; its hours are settled (a correction is a reversal)" if order.state == "confirmed" else ""
-                raise NotNow(f"dispute: order {format_id(order_id)} is {order.state}, want checked-out{settled}")
+                raise NotNow(f"dispute: order {ids.to_hex(order_id)} is {order.state}, want checked-out{settled}")
             hold_id = 0
-            steps = [f"{self._stamp()} opened by {format_id(acting_person_id)}: {reason}"]
+            steps = [f"{self._stamp()} opened by {ids.to_hex(acting_person_id)}: {reason}"]
             if order.credited_minutes:
                 hold_id = derive_id("care-hold", order_id)
                 payer = self._payer(connection, order)
-                memo = f"order {format_id(order_id)}: held under dispute"
+                memo = f"order {ids.to_hex(order_id)}: held under dispute"
                 self._apply(
                     connection,
                     [
@@ -977,7 +979,7 @@ class CareDesk:
                         )
                     ],
                 )
-                steps.append(f"{self._stamp()} held {order.credited_minutes} min in transfer {format_id(hold_id)}")
+                steps.append(f"{self._stamp()} held {order.credited_minutes} min in transfer {ids.to_hex(hold_id)}")
             dispute = r.Dispute(
                 dispute_id,
                 order_id,
@@ -1004,7 +1006,7 @@ class CareDesk:
         def work(connection: Connection) -> r.Dispute:
             dispute = store.get(connection, s.care_disputes, r.Dispute, "dispute_id", dispute_id=dispute_id)
             if dispute.state != "open":
-                raise NotNow(f"dispute_id: {format_id(dispute_id)} was resolved already ({dispute.decision})")
+                raise NotNow(f"dispute_id: {ids.to_hex(dispute_id)} was resolved already ({dispute.decision})")
             order = store.get(connection, s.care_orders, r.Order, "order_id", order_id=dispute.order_id)
             minutes = _decided(decision, decided_minutes, order.credited_minutes)
             steps = list(dispute.steps)
@@ -1018,7 +1020,7 @@ class CareDesk:
                     pending_id=dispute.hold_transfer_id,
                 )
                 self._apply(connection, [release])
-                steps.append(f"{self._stamp()} released the hold {format_id(dispute.hold_transfer_id)}")
+                steps.append(f"{self._stamp()} released the hold {ids.to_hex(dispute.hold_transfer_id)}")
             deposit_id = self._deposit(connection, order, minutes)
             steps.append(
                 f"{self._stamp()} {operator} decided {decision}: {minutes} of {order.credited_minutes} min "
@@ -1059,7 +1061,7 @@ class CareDesk:
     ) -> r.Movement:
         rules.positive_minutes("amount_minutes", amount)
         to_node = to_node_id.strip() or self.node_id
-        memo = f"family: {format_id(from_person_id)} to {format_id(to_person_id)}"
+        memo = f"family: {ids.to_hex(from_person_id)} to {ids.to_hex(to_person_id)}"
         wanted = r.Movement(transfer_id, "family", from_person_id, to_node, to_person_id, amount, "posted", memo)
 
         def work(connection: Connection) -> r.Movement:
@@ -1105,7 +1107,7 @@ class CareDesk:
         family += store.verified_relationships(connection, "family", person_id=to_id, other_person_id=from_id)
         if not any(rel.other_node_id == to_node or to_node == self.node_id for rel in family):
             raise NotPermitted(
-                f"to_person_id: {format_id(to_id)} at {to_node} is not verified as family of {format_id(from_id)}; "
+                f"to_person_id: {ids.to_hex(to_id)} at {to_node} is not verified as family of {ids.to_hex(from_id)}; "
                 "an operator must verify the relationship first"
             )
 
@@ -1132,13 +1134,13 @@ class CareDesk:
         cap = self.policy.storage_cap_minutes
         if cap and holding + amount > cap:
             raise NotNow(
-                f"amount_minutes: {format_id(person_id)} would hold {format_hours(holding + amount)} h, "
+                f"amount_minutes: {ids.to_hex(person_id)} would hold {format_hours(holding + amount)} h, "
                 f"above the storage cap of {format_hours(cap)} h"
             )
 
     def donate(self, transfer_id: int, person_id: int, amount: int) -> r.Movement:
         rules.positive_minutes("amount_minutes", amount)
-        memo = f"donation from {format_id(person_id)}"
+        memo = f"donation from {ids.to_hex(person_id)}"
         wanted = r.Movement(transfer_id, "donation", person_id, self.node_id, 0, amount, "posted", memo)
 
         def work(connection: Connection) -> r.Movement:
@@ -1179,7 +1181,7 @@ class CareDesk:
             account, pool = accounts[elder_id], accounts[DONATION_POOL]
             if account.balance_minutes > self.policy.pool_grant_balance_max_minutes:
                 raise NotNow(
-                    f"elder_id: {format_id(elder_id)} holds {format_hours(account.balance_minutes)} h; "
+                    f"elder_id: {ids.to_hex(elder_id)} holds {format_hours(account.balance_minutes)} h; "
                     "pool grants are for "
                     f"elders holding at most {format_hours(self.policy.pool_grant_balance_max_minutes)} h"
                 )
@@ -1255,7 +1257,7 @@ class CareDesk:
             if item.stock < quantity:
                 raise OutOfStock(f"quantity: got {quantity}, {item.item_code} has {item.stock} in stock")
             self._check_spend(connection, person_id, wanted.amount_minutes, "amount_minutes")
-            memo = f"mall {item_code} x{quantity}: redemption {format_id(redemption_id)}"
+            memo = f"mall {item_code} x{quantity}: redemption {ids.to_hex(redemption_id)}"
             self._apply(
                 connection,
                 [TransferRequest(transfer_id, TransferKind.PENDING, person_id, MALL, wanted.amount_minutes, memo=memo)],
@@ -1296,7 +1298,7 @@ class CareDesk:
                 return found
             if found.state != "reserved":
                 raise NotNow(
-                    f"redemption_id: {format_id(redemption_id)} is {found.state}; "
+                    f"redemption_id: {ids.to_hex(redemption_id)} is {found.state}; "
                     f"only a reserved redemption can be {wanted_state}"
                 )
             item = store.get(connection, s.care_mall_items, r.MallItem, "item_code", item_code=found.item_code)
@@ -1473,7 +1475,7 @@ class CareDesk:
                 connection.execute(
                     table.insert().values(
                         rule=draft.rule,
-                        subject_id=format_id(draft.subject_id),
+                        subject_id=ids.to_hex(draft.subject_id),
                         evidence=draft.evidence,
                         fingerprint=draft.fingerprint,
                         raised_at_micros=self.clock.now_micros(),
@@ -1499,20 +1501,20 @@ class CareDesk:
             movements = store.deposits_of(connection, person_id, start, end, certificate.LINES_MAX + 1)
             if not movements:
                 raise NotNow(
-                    f"person_id: {format_id(person_id)} has no service hours deposited at {self.node_id} "
+                    f"person_id: {ids.to_hex(person_id)} has no service hours deposited at {self.node_id} "
                     f"from {first} to {last}; there is nothing to certify"
                 )
             if len(movements) > certificate.LINES_MAX:
                 raise RequestInvalid(
                     f"period_from: {first} to {last} holds more than {certificate.LINES_MAX} services of "
-                    f"{format_id(person_id)}; want a shorter period"
+                    f"{ids.to_hex(person_id)}; want a shorter period"
                 )
             lines = tuple(self._certificate_line(connection, m) for m in movements)
             return certificate.CertificateBody(
-                certificate_id=format_id(certificate_id),
+                certificate_id=ids.to_hex(certificate_id),
                 node_id=self.node_id,
                 node_name=self.node_name,
-                person_id=format_id(person_id),
+                person_id=ids.to_hex(person_id),
                 person_name=person.name,
                 identity_masked=person.identity_masked,
                 period_from=first.isoformat(),
@@ -1528,13 +1530,13 @@ class CareDesk:
     def _certificate_line(self, connection: Connection, movement: r.Movement) -> certificate.CertificateLine:
         item = self._item(connection, movement.item_code)
         return certificate.CertificateLine(
-            order_id=format_id(movement.order_id),
+            order_id=ids.to_hex(movement.order_id),
             served_on=rules.local_date(movement.at_micros, self.policy.utc_offset_hours).isoformat(),
             item_code=item.code,
             item_name_zh=item.name_zh,
             item_name_en=item.name_en,
             minutes=movement.amount_minutes,
-            transfer_id=format_id(movement.transfer_id),
+            transfer_id=ids.to_hex(movement.transfer_id),
         )
 
 
@@ -1554,7 +1556,7 @@ def _who_acts(acting_person_id: int, operator: str, check_person: Callable[[], N
     if not acting_person_id:
         raise RequestInvalid("acting_person_id: empty; want the person acting, or an operator's name in operator")
     check_person()
-    return format_id(acting_person_id)
+    return ids.to_hex(acting_person_id)
 
 
 def _same(existing: T, wanted: object, id_name: str, fields: Sequence[str]) -> T:
@@ -1579,7 +1581,7 @@ def _care_event(operation: str, record: Any) -> translog.Body:
         if field.name in UNLOGGED_FIELDS:
             continue
         value = getattr(record, field.name)
-        document[field.name] = format_id(value) if store.is_id(field.name) and isinstance(value, int) else value
+        document[field.name] = ids.to_hex(value) if store.is_id(field.name) and isinstance(value, int) else value
     first = dataclasses.fields(record)[0].name
     subject = document[first]
     return translog.care_event(operation, str(subject), json.dumps(document, sort_keys=True, ensure_ascii=False))

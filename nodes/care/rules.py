@@ -20,6 +20,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from nodes.care.policy import Policy
+from timebank import ids
 from timebank.errors import NotNow, RequestInvalid, VerificationError
 from timebank.ledger.model import AMOUNT_MINUTES_MAX, format_hours
 
@@ -195,7 +196,7 @@ _CODE_BODY = struct.Struct(">16sBq16s")
 def make_code(signing_key: Ed25519PrivateKey, claims: CodeClaims) -> str:
     """`TBC1.` and base64url of the claims and the node's Ed25519 signature over them."""
     body = _CODE_BODY.pack(
-        claims.order_id.to_bytes(16, "big"),
+        ids.to_bytes(claims.order_id),
         CODE_PURPOSES.index(claims.purpose),
         claims.expires_at_micros,
         claims.nonce,

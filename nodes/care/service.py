@@ -15,10 +15,9 @@ import grpc
 
 from nodes.care import catalogue
 from nodes.care.desk import CareDesk
-from nodes.wire import id_from_bytes
+from timebank import ids
 from timebank.errors import RequestInvalid
 from timebank.grpc_status import translate_errors
-from timebank.ledger.model import ID_MAX
 from timebank.v1 import care_pb2 as pb
 from timebank.v1 import care_pb2_grpc as pb_grpc
 
@@ -34,14 +33,14 @@ def to_message(message_class: Any, record: object, **extra: Any) -> Any:
         elif hasattr(record, field.name):
             value = getattr(record, field.name)
             if field.type == field.TYPE_BYTES and isinstance(value, int):
-                value = value.to_bytes(16, "big") if value else b""
+                value = ids.to_bytes(value)
             values[field.name] = value
     return message_class(**values)
 
 
 def required_id(raw: bytes, name: str) -> int:
-    value = id_from_bytes(raw, name)
-    if value in (0, ID_MAX):
+    value = ids.from_bytes(raw, name)
+    if value in (0, ids.ID_MAX):
         raise RequestInvalid(f"{name}: 0 and 2^128-1 are not valid ids")
     return value
 

@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Table, and_, func, or_, select, update
 
 from nodes.care import records as r
+from timebank import ids
 from timebank.errors import NotFound
-from timebank.ledger.model import AccountKind, format_id
+from timebank.ledger.model import AccountKind
 from timebank.storage import schema as s
 from timebank.storage.engine import is_writing
 
@@ -32,20 +33,15 @@ def is_id(name: str) -> bool:
 
 def _to_column(name: str, value: Any) -> Any:
     if is_id(name) and isinstance(value, int):
-        return format_id(value) if value else ""
+        return ids.to_hex(value) if value else ""
     if isinstance(value, tuple):
         return "\n".join(value)
     return value
 
 
-def id_of(value: str) -> int:
-    """A record's id from its column (0 for "", none)."""
-    return int(value, 16) if value else 0
-
-
 def _from_column(name: str, value: Any, kind: Any) -> Any:
     if is_id(name):
-        return id_of(value)
+        return ids.from_hex(value)
     if kind == "tuple[str, ...]":
         return tuple(value.split("\n")) if value else ()
     return value
@@ -89,7 +85,7 @@ def get(connection: Connection, table: Table, kind: type[R], what: str, **key: A
     found = find(connection, table, kind, **key)
     if found is None:
         name, value = next(iter(key.items()))
-        shown = format_id(value) if is_id(name) and isinstance(value, int) else value
+        shown = ids.to_hex(value) if is_id(name) and isinstance(value, int) else value
         raise NotFound(f"{what}: {shown} is not known at this node")
     return found
 
@@ -147,9 +143,9 @@ def verified_relationships(
     table = s.care_relationships
     statement = select(table).where(table.c.kind == kind, table.c.state == "verified")
     if person_id:
-        statement = statement.where(table.c.person_id == format_id(person_id))
+        statement = statement.where(table.c.person_id == ids.to_hex(person_id))
     if other_person_id:
-        statement = statement.where(table.c.other_person_id == format_id(other_person_id))
+        statement = statement.where(table.c.other_person_id == ids.to_hex(other_person_id))
     return many(connection, statement, r.Relationship)
 
 
@@ -158,7 +154,7 @@ def verified_relationships(
 
 def approved_qualifications(connection: Connection, person_id: int) -> list[r.Qualification]:
     table = s.care_qualifications
-    statement = select(table).where(table.c.person_id == format_id(person_id), table.c.state == "approved")
+    statement = select(table).where(table.c.person_id == ids.to_hex(person_id), table.c.state == "approved")
     return many(connection, statement, r.Qualification)
 
 
@@ -170,7 +166,7 @@ def valid_qualification_holders(connection: Connection, kinds: Iterable[str], on
         .distinct()
         .where(table.c.state == "approved", table.c.kind.in_(tuple(kinds)), table.c.expires_on >= on)
     )
-    return {id_of(row.person_id) for row in connection.execute(statement)}
+    return {ids.from_hex(row.person_id) for row in connection.execute(statement)}
 
 
 ACTIVE_ORDER_STATES = ("accepted", "checked-in")
@@ -178,7 +174,7 @@ ACTIVE_ORDER_STATES = ("accepted", "checked-in")
 
 def volunteer_orders(connection: Connection, volunteer_id: int, states: Iterable[str]) -> list[r.Order]:
     table = s.care_orders
-    statement = select(table).where(table.c.volunteer_id == format_id(volunteer_id), table.c.state.in_(tuple(states)))
+    statement = select(table).where(table.c.volunteer_id == ids.to_hex(volunteer_id), table.c.state.in_(tuple(states)))
     return many(connection, statement, r.Order)
 
 
@@ -192,12 +188,12 @@ def clashing_orders(connection: Connection, order: r.Order, volunteer_id: int = 
             table.c.state.in_(ACTIVE_ORDER_STATES),
             table.c.window_start_micros < order.window_end_micros,
             table.c.window_end_micros > order.window_start_micros,
-            table.c.order_id != format_id(order.order_id),
+            table.c.order_id != ids.to_hex(order.order_id),
         )
         .order_by(table.c.window_start_micros, table.c.order_id)
     )
     if volunteer_id:
-        statement = statement.where(table.c.volunteer_id == format_id(volunteer_id))
+        statement = statement.where(table.c.volunteer_id == ids.to_hex(volunteer_id))
     return many(connection, statement, r.Order)
 
 
@@ -217,8 +213,8 @@ def served_by_volunteer(
         .group_by(table.c.volunteer_id)
     )
     if volunteer_id:
-        statement = statement.where(table.c.volunteer_id == format_id(volunteer_id))
-    return {id_of(row.volunteer_id): int(row.minutes or 0) for row in connection.execute(statement)}
+        statement = statement.where(table.c.volunteer_id == ids.to_hex(volunteer_id))
+    return {ids.from_hex(row.volunteer_id): int(row.minutes or 0) for row in connection.execute(statement)}
 
 
 def orders(connection: Connection, state: str, person_id: int, limit: int) -> list[r.Order]:
@@ -227,7 +223,7 @@ def orders(connection: Connection, state: str, person_id: int, limit: int) -> li
     if state:
         statement = statement.where(table.c.state == state)
     if person_id:
-        shown = format_id(person_id)
+        shown = ids.to_hex(person_id)
         statement = statement.where(or_(table.c.elder_id == shown, table.c.volunteer_id == shown))
     return many(connection, statement.limit(limited(limit)), r.Order)
 
@@ -248,8 +244,8 @@ def rating_averages_percent(connection: Connection, volunteer_id: int = 0) -> di
         .group_by(orders_table.c.volunteer_id)
     )
     if volunteer_id:
-        statement = statement.where(orders_table.c.volunteer_id == format_id(volunteer_id))
-    return {id_of(row.volunteer_id): round(float(row.average) * 100) for row in connection.execute(statement)}
+        statement = statement.where(orders_table.c.volunteer_id == ids.to_hex(volunteer_id))
+    return {ids.from_hex(row.volunteer_id): round(float(row.average) * 100) for row in connection.execute(statement)}
 
 
 # -- movements of hours ---------------------------------------------------------------------------
@@ -262,7 +258,7 @@ def deposits_since(connection: Connection, person_id: int, since_micros: int) ->
     """Minutes deposited to a member for services since a time (still too recent to give away)."""
     table = s.care_movements
     statement = select(func.coalesce(func.sum(table.c.amount_minutes), 0)).where(
-        table.c.person_id == format_id(person_id),
+        table.c.person_id == ids.to_hex(person_id),
         table.c.kind.in_(SERVICE_KINDS),
         table.c.at_micros >= since_micros,
     )
@@ -271,7 +267,7 @@ def deposits_since(connection: Connection, person_id: int, since_micros: int) ->
 
 def gifts_between(connection: Connection, first_id: int, second_id: int) -> list[r.Movement]:
     table = s.care_movements
-    a, b = format_id(first_id), format_id(second_id)
+    a, b = ids.to_hex(first_id), ids.to_hex(second_id)
     statement = select(table).where(
         table.c.kind == "family",
         or_(
@@ -290,7 +286,7 @@ def deposits_of(
     statement = (
         select(table)
         .where(
-            table.c.person_id == format_id(person_id),
+            table.c.person_id == ids.to_hex(person_id),
             table.c.kind.in_(SERVICE_KINDS),
             table.c.at_micros >= start_micros,
             table.c.at_micros < end_micros,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from nodes.care.policy import Policy
 from nodes.care.rules import MICROS_PER_DAY, MICROS_PER_MINUTE, overlaps
-from timebank.ledger.model import format_id
+from timebank import ids
 
 IDLE_MINUTES_MIN = 60
 
@@ -69,8 +69,8 @@ def overlapping_orders(visit: Visit, others: Iterable[Visit], now_micros: int) -
                 _draft(
                     "overlapping-orders",
                     visit.volunteer_id,
-                    f"volunteer {format_id(visit.volunteer_id)} was checked in to orders {format_id(first)} "
-                    f"and {format_id(second)} at the same time",
+                    f"volunteer {ids.to_hex(visit.volunteer_id)} was checked in to orders {ids.to_hex(first)} "
+                    f"and {ids.to_hex(second)} at the same time",
                     first,
                     second,
                 )
@@ -86,7 +86,7 @@ def duration(visit: Visit, window_minutes: int, policy: Policy) -> list[AlertDra
             _draft(
                 "implausible-duration",
                 visit.volunteer_id,
-                f"order {format_id(visit.order_id)}: {elapsed} minutes between check-in and check-out, "
+                f"order {ids.to_hex(visit.order_id)}: {elapsed} minutes between check-in and check-out, "
                 f"want {policy.implausible_minutes_min}..={policy.implausible_minutes_max}",
                 visit.order_id,
             )
@@ -96,7 +96,7 @@ def duration(visit: Visit, window_minutes: int, policy: Policy) -> list[AlertDra
             _draft(
                 "idle-check-in",
                 visit.volunteer_id,
-                f"order {format_id(visit.order_id)}: checked out {elapsed} minutes after checking in, the order's "
+                f"order {ids.to_hex(visit.order_id)}: checked out {elapsed} minutes after checking in, the order's "
                 f"window is {window_minutes} minutes; no service is recorded for the {elapsed - window_minutes} "
                 "minutes between",
                 visit.order_id,
@@ -114,9 +114,9 @@ def back_and_forth(gift: Gift, earlier: Sequence[Gift], policy: Policy) -> list[
                 _draft(
                     "back-and-forth",
                     gift.from_id,
-                    f"{format_id(other.from_id)} gave {other.amount_minutes} min to {format_id(other.to_id)} "
-                    f"(transfer {format_id(other.transfer_id)}), and {gift.amount_minutes} min came back within "
-                    f"{policy.back_and_forth_days} days (transfer {format_id(gift.transfer_id)})",
+                    f"{ids.to_hex(other.from_id)} gave {other.amount_minutes} min to {ids.to_hex(other.to_id)} "
+                    f"(transfer {ids.to_hex(other.transfer_id)}), and {gift.amount_minutes} min came back within "
+                    f"{policy.back_and_forth_days} days (transfer {ids.to_hex(gift.transfer_id)})",
                     other.transfer_id,
                     gift.transfer_id,
                 )
@@ -131,7 +131,7 @@ def proxy_load(proxy_id: int, elder_ids: Sequence[int], policy: Policy) -> list[
         _draft(
             "proxy-load",
             proxy_id,
-            f"proxy {format_id(proxy_id)} acts for {len(elder_ids)} elders, more than {policy.proxy_elders_max}",
+            f"proxy {ids.to_hex(proxy_id)} acts for {len(elder_ids)} elders, more than {policy.proxy_elders_max}",
             proxy_id,
             len(elder_ids),
         )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import grpc
 
-from timebank import logformat, pki
+from timebank import ids, logformat, pki
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.v1 import log_pb2 as lpb
 from timebank.v1 import log_pb2_grpc as lpb_grpc
@@ -84,7 +84,7 @@ def _write_checkpoints(stub: lpb_grpc.TransparencyLogStub, path: pathlib.Path, s
 
 
 def prove(stub: lpb_grpc.TransparencyLogStub, transfer_id: int) -> lpb.TransferProof:
-    request = lpb.ProveTransferRequest(transfer_id=transfer_id.to_bytes(16, "big"))
+    request = lpb.ProveTransferRequest(transfer_id=ids.to_bytes(transfer_id))
     proof: lpb.TransferProof = stub.ProveTransfer(request, timeout=CALL_DEADLINE_SECONDS)
     return proof
 
@@ -135,7 +135,7 @@ def prove_main(argv: list[str]) -> int:
     parser.add_argument("--out", type=pathlib.Path, required=True, help="the proof file to write")
     try:
         arguments = parser.parse_args(argv)
-        transfer_id = int(arguments.transfer, 16)
+        transfer_id = ids.from_hex(arguments.transfer)
     except SystemExit as exit_:
         return EXIT_USAGE if exit_.code else EXIT_DONE
     except ValueError:
@@ -149,7 +149,7 @@ def prove_main(argv: list[str]) -> int:
             return EXIT_FAILED
     arguments.out.write_bytes(proof.SerializeToString())
     print(
-        f"wrote the proof of transfer {transfer_id:032x} to {arguments.out}; anyone can check it with "
+        f"wrote the proof of transfer {ids.to_hex(transfer_id)} to {arguments.out}; anyone can check it with "
         f"`timebank audit verify-proof {arguments.out}`"
     )
     return EXIT_DONE

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 
 from google.protobuf.message import DecodeError
 
-from timebank import logformat, merkle, signing
+from timebank import ids, logformat, merkle, signing
 from timebank.errors import RequestInvalid, VerificationError
 from timebank.ledger.model import format_hours
 from timebank.protocol import CLEARINGHOUSE_ID, Decision, Prepare, decode_item
@@ -77,12 +77,12 @@ def verify_proof(proof: lpb.TransferProof, expected_key_id: str | None = None) -
     if decision.transfer_id != transfer.transfer_id or not decision.commit:
         raise VerificationError("decision: not a COMMIT of this transfer")
     return ProvenTransfer(
-        transfer_id=f"{transfer.transfer_id:032x}",
+        transfer_id=ids.to_hex(transfer.transfer_id),
         amount_minutes=transfer.amount_minutes,
         debit_node_id=transfer.debit_node_id,
-        debit_account_id=f"{transfer.debit_account_id:032x}",
+        debit_account_id=ids.to_hex(transfer.debit_account_id),
         credit_node_id=transfer.credit_node_id,
-        credit_account_id=f"{transfer.credit_account_id:032x}",
+        credit_account_id=ids.to_hex(transfer.credit_account_id),
         memo=transfer.memo,
         committed_at_micros=decision.decided_at_micros,
         cycle_id=decision.cycle_id,

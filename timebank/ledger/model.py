@@ -194,11 +194,6 @@ class ItemResult:
         return self.outcome.transient
 
 
-def format_id(value: int) -> str:
-    """The display form of an id: 32 lowercase hexadecimal digits."""
-    return f"{value:032x}"
-
-
 def format_hours(minutes: int) -> str:
     """Minutes shown as hours with two decimals, half away from zero: 90 -> '1.50', 70 -> '1.17'."""
     sign = "-" if minutes < 0 else ""

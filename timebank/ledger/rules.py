@@ -16,6 +16,7 @@ import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 
+from timebank import ids
 from timebank.ledger.model import (
     AMOUNT_MINUTES_MAX,
     HOLDER_LENGTH_MAX,
@@ -35,7 +36,6 @@ from timebank.ledger.model import (
     TransferKind,
     TransferRequest,
     TransferState,
-    format_id,
 )
 
 
@@ -156,7 +156,7 @@ def close_account(account: Account) -> Account:
     if account.balance_minutes or account.debits_pending_minutes or account.credits_pending_minutes:
         raise Refused(
             Outcome.ACCOUNT_CLOSED,
-            f"account_id: account {format_id(account.id)} holds {account.balance_minutes} minutes "
+            f"account_id: account {ids.to_hex(account.id)} holds {account.balance_minutes} minutes "
             f"with {account.debits_pending_minutes} pending debit and "
             f"{account.credits_pending_minutes} pending credit minutes; want all zero to close",
         )
@@ -190,7 +190,7 @@ def validate_transfer(request: TransferRequest) -> None:
         raise Refused(
             Outcome.INVALID,
             "credit_account_id: the same account on both sides "
-            f"({format_id(request.debit_account_id)}); want two different accounts",
+            f"({ids.to_hex(request.debit_account_id)}); want two different accounts",
         )
     low = 0 if kind == TransferKind.VOID_PENDING else 1
     if not low <= request.amount_minutes <= AMOUNT_MINUTES_MAX:
@@ -322,7 +322,7 @@ def _fail_chain(chain: list[TransferRequest], tried: list[ItemResult], failed_at
             results.append(failed)
         else:
             detail = (
-                f"linked: not applied because transfer {format_id(failed.id)} of the same "
+                f"linked: not applied because transfer {ids.to_hex(failed.id)} of the same "
                 f"chain was refused ({failed.outcome.name})"
             )
             results.append(ItemResult(request.id, Outcome.LINKED_EVENT_FAILED, detail))
@@ -345,7 +345,7 @@ def _compare_bodies(
         if got != stored:
             raise Refused(
                 Outcome.EXISTS_WITH_DIFFERENT_BODY,
-                f"{item.name}: id {format_id(new.id)} exists with "
+                f"{item.name}: id {ids.to_hex(new.id)} exists with "
                 f"{_show(item.name, stored)}, got {_show(item.name, got)}; "
                 "a reused id must carry the same body",
             )
@@ -353,7 +353,7 @@ def _compare_bodies(
 
 def _show(name: str, value: object) -> str:
     if name.endswith("id") and isinstance(value, int):
-        return format_id(value) if value else "none"
+        return ids.to_hex(value) if value else "none"
     if isinstance(value, enum.Enum):
         return value.name
     return repr(value)
@@ -381,7 +381,7 @@ def _apply_one(layer: _Layer, request: TransferRequest, now_micros: int) -> Outc
     if refused is not None:
         raise Refused(
             Outcome.ID_ALREADY_REFUSED,
-            f"id: {format_id(request.id)} was refused earlier ({refused.outcome.name}: "
+            f"id: {ids.to_hex(request.id)} was refused earlier ({refused.outcome.name}: "
             f"{refused.detail}); a refused id stays refused, use a new id",
         )
     if request.kind in (TransferKind.POST_PENDING, TransferKind.VOID_PENDING):
@@ -394,9 +394,9 @@ def _apply_one(layer: _Layer, request: TransferRequest, now_micros: int) -> Outc
 def _account_for(layer: _Layer, name: str, account_id: int) -> Account:
     account = layer.account(account_id)
     if account is None:
-        raise Refused(Outcome.NOT_FOUND, f"{name}: account {format_id(account_id)} not found")
+        raise Refused(Outcome.NOT_FOUND, f"{name}: account {ids.to_hex(account_id)} not found")
     if account.closed:
-        raise Refused(Outcome.ACCOUNT_CLOSED, f"{name}: account {format_id(account_id)} is closed")
+        raise Refused(Outcome.ACCOUNT_CLOSED, f"{name}: account {ids.to_hex(account_id)} is closed")
     return account
 
 
@@ -425,27 +425,27 @@ def _check_reversal(layer: _Layer, request: TransferRequest) -> None:
     original = layer.transfer(request.reverses_id)
     name = "reverses_id"
     if original is None:
-        raise Refused(Outcome.NOT_FOUND, f"{name}: transfer {format_id(request.reverses_id)} not found")
+        raise Refused(Outcome.NOT_FOUND, f"{name}: transfer {ids.to_hex(request.reverses_id)} not found")
     kind = original.request.kind
     if kind not in (TransferKind.SINGLE_PHASE, TransferKind.POST_PENDING):
         raise Refused(
             Outcome.INVALID,
-            f"{name}: transfer {format_id(original.id)} is {kind.name}; "
+            f"{name}: transfer {ids.to_hex(original.id)} is {kind.name}; "
             "only SINGLE_PHASE and POST_PENDING transfers move hours and can be reversed",
         )
     want = (original.request.credit_account_id, original.request.debit_account_id)
     if (request.debit_account_id, request.credit_account_id) != want:
         raise Refused(
             Outcome.INVALID,
-            f"{name}: a reversal must debit {format_id(want[0])} and credit "
-            f"{format_id(want[1])} (the original's accounts, swapped)",
+            f"{name}: a reversal must debit {ids.to_hex(want[0])} and credit "
+            f"{ids.to_hex(want[1])} (the original's accounts, swapped)",
         )
     already = layer.reversed(original.id)
     if already + request.amount_minutes > original.request.amount_minutes:
         raise Refused(
             Outcome.EXCEEDS_ORIGINAL,
             f"amount_minutes: got {request.amount_minutes}, but transfer "
-            f"{format_id(original.id)} moved {original.request.amount_minutes} and "
+            f"{ids.to_hex(original.id)} moved {original.request.amount_minutes} and "
             f"{already} are already reversed; want at most "
             f"{original.request.amount_minutes - already}",
         )
@@ -457,12 +457,12 @@ def _check_overflow(debit: Account, credit: Account, amount: int) -> None:
     if debit_total > INT64_MAX:
         raise Refused(
             Outcome.OVERFLOW,
-            f"amount_minutes: debits of account {format_id(debit.id)} would exceed 2^63-1",
+            f"amount_minutes: debits of account {ids.to_hex(debit.id)} would exceed 2^63-1",
         )
     if credit_total > INT64_MAX:
         raise Refused(
             Outcome.OVERFLOW,
-            f"amount_minutes: credits of account {format_id(credit.id)} would exceed 2^63-1",
+            f"amount_minutes: credits of account {ids.to_hex(credit.id)} would exceed 2^63-1",
         )
 
 
@@ -471,7 +471,7 @@ def _check_floor(debit: Account, amount: int) -> None:
         return
     raise Refused(
         Outcome.EXCEEDS_FLOOR,
-        f"amount_minutes: got {amount}, but account {format_id(debit.id)} can spend only "
+        f"amount_minutes: got {amount}, but account {ids.to_hex(debit.id)} can spend only "
         f"{max(debit.available_minutes, 0)} (balance {debit.balance_minutes}, pending debits "
         f"{debit.debits_pending_minutes}, floor {debit.spec.floor_minutes})",
     )
@@ -485,7 +485,7 @@ def _check_cap(credit: Account, amount: int) -> None:
     if after > cap:
         raise Refused(
             Outcome.EXCEEDS_CAP,
-            f"amount_minutes: got {amount}, but account {format_id(credit.id)} would hold "
+            f"amount_minutes: got {amount}, but account {ids.to_hex(credit.id)} would hold "
             f"{after} with pending credits, above its cap of {cap}",
         )
 
@@ -493,26 +493,26 @@ def _check_cap(credit: Account, amount: int) -> None:
 def _resolve_pending(layer: _Layer, request: TransferRequest, now_micros: int) -> None:
     pending = layer.transfer(request.pending_id)
     if pending is None:
-        raise Refused(Outcome.NOT_FOUND, f"pending_id: transfer {format_id(request.pending_id)} not found")
+        raise Refused(Outcome.NOT_FOUND, f"pending_id: transfer {ids.to_hex(request.pending_id)} not found")
     original = pending.request
     if original.kind != TransferKind.PENDING:
         raise Refused(
             Outcome.INVALID,
-            f"pending_id: transfer {format_id(original.id)} is {original.kind.name}, not PENDING",
+            f"pending_id: transfer {ids.to_hex(original.id)} is {original.kind.name}, not PENDING",
         )
     for name in ("debit_account_id", "credit_account_id"):
         got, want = getattr(request, name), getattr(original, name)
         if got and got != want:
             raise Refused(
                 Outcome.INVALID,
-                f"{name}: got {format_id(got)}, but pending transfer {format_id(original.id)} has {format_id(want)}",
+                f"{name}: got {ids.to_hex(got)}, but pending transfer {ids.to_hex(original.id)} has {ids.to_hex(want)}",
             )
     resolution = layer.resolution(original.id)
     if resolution is not None:
         raise Refused(
             Outcome.PENDING_ALREADY_RESOLVED,
-            f"pending_id: transfer {format_id(original.id)} was already "
-            f"{resolution.state.name.lower()} by {format_id(resolution.resolved_by_id)}",
+            f"pending_id: transfer {ids.to_hex(original.id)} was already "
+            f"{resolution.state.name.lower()} by {ids.to_hex(resolution.resolved_by_id)}",
         )
     held = original.amount_minutes
     posting = request.kind == TransferKind.POST_PENDING

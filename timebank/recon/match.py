@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from timebank.ledger.model import format_hours, format_id
+from timebank import ids
+from timebank.ledger.model import format_hours
 from timebank.recon.model import (
     AMOUNT_MISMATCH,
     COMMITTED,
@@ -101,7 +102,7 @@ def _by_transfer(entries: Iterable[ClearingEntry]) -> dict[int, ClearingEntry]:
     by_transfer: dict[int, ClearingEntry] = {}
     for entry in entries:
         if entry.transfer_id in by_transfer:
-            raise ValueError(f"entries: transfer {format_id(entry.transfer_id)} appears twice")
+            raise ValueError(f"entries: transfer {ids.to_hex(entry.transfer_id)} appears twice")
         by_transfer[entry.transfer_id] = entry
     return by_transfer
 
@@ -143,7 +144,7 @@ def _open_prepare_break(entry: ClearingEntry, closed_at_micros: int) -> Break | 
         PENDING_PAST_EXPIRY,
         entry.debit_node_id,
         entry.transfer_id,
-        f"The clearinghouse still holds transfer {format_id(entry.transfer_id)} prepared "
+        f"The clearinghouse still holds transfer {ids.to_hex(entry.transfer_id)} prepared "
         f"({_minutes(entry.amount_minutes)} from {entry.debit_node_id} to {entry.credit_node_id}); "
         f"the prepare expired at {format_instant(entry.expires_at_micros)}, "
         f"by the cycle's close at {format_instant(closed_at_micros)}.",
@@ -228,7 +229,7 @@ def _line_breaks(
 
 def _duplicate_line_break(node_id: str, line: StatementLine) -> Break:
     detail = (
-        f"Node {node_id}'s statement lists transfer {format_id(line.transfer_id)} more than once; "
+        f"Node {node_id}'s statement lists transfer {ids.to_hex(line.transfer_id)} more than once; "
         f"the clearinghouse records each transfer once."
     )
     return Break(MISSING_AT_CLEARINGHOUSE, node_id, line.transfer_id, detail)
@@ -236,7 +237,7 @@ def _duplicate_line_break(node_id: str, line: StatementLine) -> Break:
 
 def _missing_at_node_break(node_id: str, entry: ClearingEntry) -> Break:
     detail = (
-        f"The clearinghouse committed transfer {format_id(entry.transfer_id)} "
+        f"The clearinghouse committed transfer {ids.to_hex(entry.transfer_id)} "
         f"({_entry_side(node_id, entry)}) in this cycle; node {node_id}'s statement does not list it."
     )
     return Break(MISSING_AT_NODE, node_id, entry.transfer_id, detail)
@@ -247,7 +248,7 @@ def _compare_line(node_id: str, line: StatementLine, entry: ClearingEntry | None
     if _agrees(node_id, line, entry):
         return []  # the common case: no sentence is written for a line that matches
     status = "pending" if line.pending else "booked"
-    stated = f"Node {node_id} has transfer {format_id(line.transfer_id)} {status} as {_line_side(line)}"
+    stated = f"Node {node_id} has transfer {ids.to_hex(line.transfer_id)} {status} as {_line_side(line)}"
     if entry is None:
         kind = PENDING_PAST_EXPIRY if line.pending else MISSING_AT_CLEARINGHOUSE
         detail = f"{stated}; the clearinghouse has it neither committed in this cycle nor prepared."

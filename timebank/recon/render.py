@@ -15,7 +15,8 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable
 
-from timebank.ledger.model import format_hours, format_id
+from timebank import ids
+from timebank.ledger.model import format_hours
 from timebank.recon.model import (
     AMOUNT_MISMATCH,
     BREAK_KINDS,
@@ -144,7 +145,7 @@ def _break_counts(breaks: Iterable[Break]) -> dict[str, int]:
 
 
 def _transfer_text(transfer_id: int | None) -> str:
-    return "" if transfer_id is None else format_id(transfer_id)
+    return "" if transfer_id is None else ids.to_hex(transfer_id)
 
 
 # ---------------------------------------------------------------------------------------
@@ -486,7 +487,7 @@ def _number_and_sum(parent: ET.Element, tag: str, count: int, minutes: int) -> E
 
 def _entry(parent: ET.Element, line: StatementLine) -> None:
     entry = ET.SubElement(parent, "Ntry")
-    _leaf(entry, "NtryRef", format_id(line.transfer_id))
+    _leaf(entry, "NtryRef", ids.to_hex(line.transfer_id))
     _amount(entry, line.amount_minutes, credit=line.credit)
     _leaf(ET.SubElement(entry, "Sts"), "Cd", "PDNG" if line.pending else "BOOK")
     _leaf(ET.SubElement(ET.SubElement(entry, "BkTxCd"), "Prtry"), "Cd", "CROSS-NODE-TRANSFER")

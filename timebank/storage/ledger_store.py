@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, union_all, update
 
+from timebank import ids
 from timebank.ledger.model import (
     Account,
     AccountKind,
@@ -35,14 +36,6 @@ IN_LIST_SIZE_MAX = 900
 T = TypeVar("T")
 
 
-def hex_id(value: int) -> str:
-    return f"{value:032x}"
-
-
-def int_id(text: str | None) -> int:
-    return int(text, 16) if text else 0
-
-
 # ---------------------------------------------------------------------------------------
 # Row conversion
 
@@ -50,7 +43,7 @@ def int_id(text: str | None) -> int:
 def account_row(account: Account) -> dict[str, object]:
     spec = account.spec
     return {
-        "id": hex_id(spec.id),
+        "id": ids.to_hex(spec.id),
         "kind": int(spec.kind),
         "holder": spec.holder,
         "no_floor": spec.no_floor,
@@ -67,7 +60,7 @@ def account_row(account: Account) -> dict[str, object]:
 
 def account_from_row(row: Row) -> Account:
     spec = AccountSpec(
-        id=int_id(row.id),
+        id=ids.from_hex(row.id),
         kind=AccountKind(row.kind),
         holder=row.holder,
         no_floor=bool(row.no_floor),
@@ -87,26 +80,26 @@ def account_from_row(row: Row) -> Account:
 
 def _request_columns(request: TransferRequest) -> dict[str, object]:
     return {
-        "id": hex_id(request.id),
+        "id": ids.to_hex(request.id),
         "kind": int(request.kind),
-        "debit_account_id": hex_id(request.debit_account_id),
-        "credit_account_id": hex_id(request.credit_account_id),
+        "debit_account_id": ids.to_hex(request.debit_account_id),
+        "credit_account_id": ids.to_hex(request.credit_account_id),
         "amount_minutes": request.amount_minutes,
-        "pending_id": hex_id(request.pending_id) if request.pending_id else None,
-        "reverses_id": hex_id(request.reverses_id) if request.reverses_id else None,
+        "pending_id": ids.to_hex(request.pending_id) if request.pending_id else None,
+        "reverses_id": ids.to_hex(request.reverses_id) if request.reverses_id else None,
         "memo": request.memo,
     }
 
 
 def _request_from_row(row: Row) -> TransferRequest:
     return TransferRequest(
-        id=int_id(row.id),
+        id=ids.from_hex(row.id),
         kind=TransferKind(row.kind),
-        debit_account_id=int_id(row.debit_account_id),
-        credit_account_id=int_id(row.credit_account_id),
+        debit_account_id=ids.from_hex(row.debit_account_id),
+        credit_account_id=ids.from_hex(row.credit_account_id),
         amount_minutes=row.amount_minutes,
-        pending_id=int_id(row.pending_id),
-        reverses_id=int_id(row.reverses_id),
+        pending_id=ids.from_hex(row.pending_id),
+        reverses_id=ids.from_hex(row.reverses_id),
         memo=row.memo,
     )
 
@@ -153,11 +146,11 @@ def load_view(connection: Connection, requests: Sequence[TransferRequest]) -> Le
 
 
 def rows_where_in(
-    connection: Connection, column: Any, ids: Iterable[int], *conditions: Any, for_update: bool = False
+    connection: Connection, column: Any, wanted: Iterable[int], *conditions: Any, for_update: bool = False
 ) -> Iterator[Row]:
-    """The rows whose id column is one of ids (and that meet conditions), read in bounded
-    IN lists, in id order."""
-    keys = sorted({hex_id(value) for value in ids if value})
+    """The rows whose id column is one of the wanted ids (and that meet conditions), read in
+    bounded IN lists, in id order."""
+    keys = sorted({ids.to_hex(value) for value in wanted if value})
     for chunk in chunks(keys):
         statement = select(column.table).where(column.in_(chunk), *conditions).order_by(column)
         yield from connection.execute(statement.with_for_update() if for_update else statement)
@@ -165,7 +158,7 @@ def rows_where_in(
 
 def acknowledge_outbox(connection: Connection, recipient_id: str, item_ids: Iterable[int], now_micros: int) -> None:
     """Marks items to a recipient acknowledged (in bounded IN lists): they are not sent again."""
-    for chunk in chunks([hex_id(value) for value in item_ids]):
+    for chunk in chunks([ids.to_hex(value) for value in item_ids]):
         connection.execute(
             update(outbox)
             .where(
@@ -206,8 +199,8 @@ def read_transfers(connection: Connection, transfer_ids: Iterable[int]) -> dict[
 def read_resolutions(connection: Connection, pending_ids: Iterable[int]) -> dict[int, Resolution]:
     found: dict[int, Resolution] = {}
     for row in rows_where_in(connection, pending_resolutions.c.pending_id, pending_ids):
-        pending_id = int_id(row.pending_id)
-        found[pending_id] = Resolution(pending_id, int_id(row.resolved_by_id), TransferState(row.state))
+        pending_id = ids.from_hex(row.pending_id)
+        found[pending_id] = Resolution(pending_id, ids.from_hex(row.resolved_by_id), TransferState(row.state))
     return found
 
 
@@ -220,7 +213,7 @@ def _read_refusals(connection: Connection, transfer_ids: Iterable[int]) -> dict[
 
 
 def _read_reversed(connection: Connection, original_ids: Iterable[int]) -> dict[int, int]:
-    keys = sorted(hex_id(value) for value in original_ids)
+    keys = sorted(ids.to_hex(value) for value in original_ids)
     found: dict[int, int] = {}
     for chunk in chunks(keys):
         statement = (
@@ -229,7 +222,7 @@ def _read_reversed(connection: Connection, original_ids: Iterable[int]) -> dict[
             .group_by(transfers.c.reverses_id)
         )
         for original, total in connection.execute(statement):
-            found[int_id(original)] = int(total)
+            found[ids.from_hex(original)] = int(total)
     return found
 
 
@@ -265,8 +258,8 @@ def write_decision(connection: Connection, decision: BatchDecision, now_micros: 
             insert(pending_resolutions),
             [
                 {
-                    "pending_id": hex_id(r.pending_id),
-                    "resolved_by_id": hex_id(r.resolved_by_id),
+                    "pending_id": ids.to_hex(r.pending_id),
+                    "resolved_by_id": ids.to_hex(r.resolved_by_id),
                     "state": int(r.state),
                 }
                 for r in decision.resolutions
@@ -304,7 +297,7 @@ def _update_totals(connection: Connection, changed: Iterable[Account]) -> None:
         statement,
         [
             {
-                "key": hex_id(a.id),
+                "key": ids.to_hex(a.id),
                 "debits_posted": a.debits_posted_minutes,
                 "credits_posted": a.credits_posted_minutes,
                 "debits_pending": a.debits_pending_minutes,
@@ -369,7 +362,7 @@ def books_totals(connection: Connection) -> BooksTotals:
 
 
 def read_account(connection: Connection, account_id: int) -> Account | None:
-    row = connection.execute(select(accounts).where(accounts.c.id == hex_id(account_id))).first()
+    row = connection.execute(select(accounts).where(accounts.c.id == ids.to_hex(account_id))).first()
     return account_from_row(row) if row else None
 
 
@@ -377,7 +370,7 @@ def statement_rows(
     connection: Connection, account_id: int, after_sequence: int, page_size: int
 ) -> list[StoredTransfer]:
     """Up to page_size + 1 transfers of one account after a sequence, in ledger order."""
-    key = hex_id(account_id)
+    key = ids.to_hex(account_id)
     sides = [
         select(transfers)
         .where(column == key, transfers.c.sequence > after_sequence)
@@ -392,7 +385,7 @@ def statement_rows(
 
 def balance_before(connection: Connection, account_id: int, sequence: int) -> int:
     """The account's posted balance after its last transfer at or before a sequence."""
-    key = hex_id(account_id)
+    key = ids.to_hex(account_id)
     candidates = []
     for column, balance in (
         (transfers.c.debit_account_id, transfers.c.debit_balance_after_minutes),
