@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from timebank.errors import RequestInvalid
 
-__all__ = ["ID_BYTES", "ID_MAX", "from_bytes", "from_hex", "parse_text", "to_bytes", "to_hex"]
+__all__ = ["ID_BYTES", "ID_MAX", "from_bytes", "from_hex", "parse_text", "to_bytes", "to_fixed_bytes", "to_hex"]
 
 ID_BYTES = 16
 ID_HEX_DIGITS = 2 * ID_BYTES
@@ -32,6 +32,11 @@ def from_hex(text: str | None) -> int:
 def to_bytes(value: int) -> bytes:
     """The wire form: 16 big-endian bytes, or no bytes for 0 ("none")."""
     return value.to_bytes(ID_BYTES, "big") if value else b""
+
+
+def to_fixed_bytes(value: int) -> bytes:
+    """Always 16 big-endian bytes, 0 included: for hash inputs and fixed layouts (never a wire field)."""
+    return value.to_bytes(ID_BYTES, "big")
 
 
 def from_bytes(raw: bytes, where: str, *, optional: bool = False) -> int:

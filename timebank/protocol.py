@@ -24,7 +24,7 @@ ID_BYTES = ids.ID_BYTES
 
 def derive_id(purpose: str, transfer_id: int) -> int:
     """A 128-bit id derived from a transfer id: the same inputs always give the same id."""
-    digest = hashlib.sha256(purpose.encode() + b"\x00" + ids.to_bytes(transfer_id))
+    digest = hashlib.sha256(purpose.encode() + b"\x00" + ids.to_fixed_bytes(transfer_id))
     return int.from_bytes(digest.digest()[:ID_BYTES], "big") or 1
 
 

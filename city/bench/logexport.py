@@ -103,7 +103,7 @@ def write_export(directory: pathlib.Path, entries_wanted: int) -> int:
         transfers = list(_transfers(BATCH_ITEMS, count))
         items = [encode_item(prepare_item(Prepare(t), SENDER)) for t in transfers]
         batch = envelope.seal(
-            SENDER, CLEARINGHOUSE_ID, items, sender, batch_id=ids.to_bytes(count), created_at_micros=now
+            SENDER, CLEARINGHOUSE_ID, items, sender, batch_id=ids.to_fixed_bytes(count), created_at_micros=now
         )
         received = lpb.ReceivedBatch(header=batch.header, key_id=batch.key_id, signature=batch.signature)
         writer.append(now, received_batch=received)

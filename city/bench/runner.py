@@ -297,9 +297,9 @@ def _time_one_run(workload: Workload) -> float:
 # -- baselines -----------------------------------------------------------------------------
 
 
-def raw_single_row_commits(engine: Engine, ids: Iterator[int], count: int) -> Workload:
+def raw_single_row_commits(engine: Engine, row_ids: Iterator[int], count: int) -> Workload:
     def prepare() -> TimedRun:
-        rows = _raw_rows(ids, count)
+        rows = _raw_rows(row_ids, count)
         statement = insert(RAW_ROWS)
 
         def timed_run() -> int:
@@ -313,9 +313,9 @@ def raw_single_row_commits(engine: Engine, ids: Iterator[int], count: int) -> Wo
     return prepare
 
 
-def raw_batched_rows(engine: Engine, ids: Iterator[int], rows_per_transaction: int, transactions: int) -> Workload:
+def raw_batched_rows(engine: Engine, row_ids: Iterator[int], rows_per_transaction: int, transactions: int) -> Workload:
     def prepare() -> TimedRun:
-        batches = [_raw_rows(ids, rows_per_transaction) for _ in range(transactions)]
+        batches = [_raw_rows(row_ids, rows_per_transaction) for _ in range(transactions)]
         statement = insert(RAW_ROWS)
 
         def timed_run() -> int:
@@ -329,10 +329,10 @@ def raw_batched_rows(engine: Engine, ids: Iterator[int], rows_per_transaction: i
     return prepare
 
 
-def _raw_rows(ids: Iterator[int], count: int) -> list[dict[str, Any]]:
+def _raw_rows(row_ids: Iterator[int], count: int) -> list[dict[str, Any]]:
     return [
         {"id": row_id, "account_id": ids.to_hex(MEMBER_ID_BASE + row_id), "amount_minutes": 1, "memo": ""}
-        for row_id in itertools.islice(ids, count)
+        for row_id in itertools.islice(row_ids, count)
     ]
 
 
@@ -416,20 +416,20 @@ def serving_on_loopback(server: grpc.Server) -> Iterator[int]:
 
 def measure_baselines(database_url: str, sizes: Sizes) -> tuple[Figure, ...]:
     engine = create_database_engine(database_url)
-    ids = itertools.count(1)
+    row_ids = itertools.count(1)
     try:
         RAW_METADATA.create_all(engine)
         commits = measure(
             "raw_single_row_commits_per_second",
             "raw single-row commits",
-            raw_single_row_commits(engine, ids, sizes.raw_single_row_commits),
+            raw_single_row_commits(engine, row_ids, sizes.raw_single_row_commits),
             sizes.repetitions,
         )
         rows_per_transaction = sizes.raw_batched_rows_per_transaction
         batched = measure(
             "raw_batched_rows_per_second",
             f"raw batched rows ({rows_per_transaction:,} a transaction)",
-            raw_batched_rows(engine, ids, sizes.raw_batched_rows_per_transaction, sizes.raw_batched_transactions),
+            raw_batched_rows(engine, row_ids, sizes.raw_batched_rows_per_transaction, sizes.raw_batched_transactions),
             sizes.repetitions,
         )
         RAW_METADATA.drop_all(engine)

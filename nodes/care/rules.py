@@ -196,7 +196,7 @@ _CODE_BODY = struct.Struct(">16sBq16s")
 def make_code(signing_key: Ed25519PrivateKey, claims: CodeClaims) -> str:
     """`TBC1.` and base64url of the claims and the node's Ed25519 signature over them."""
     body = _CODE_BODY.pack(
-        ids.to_bytes(claims.order_id),
+        ids.to_fixed_bytes(claims.order_id),
         CODE_PURPOSES.index(claims.purpose),
         claims.expires_at_micros,
         claims.nonce,
