@@ -29,6 +29,7 @@ from timebank.config import TlsTable, load_toml
 from timebank.errors import ConfigError, TimebankError
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine
+from timebank.storage.schema import PartySchema
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -90,16 +91,17 @@ def _tls(tls: TlsTable, resolve: Callable[[str], pathlib.Path], party_id: str) -
     return f"issued by the city CA to {party_id}, valid for {days} more days"
 
 
-def _database(url: str, pool: Any) -> str:
+def _database(url: str, pool: Any, schema: PartySchema) -> str:
     engine = create_database_engine(url, pool)
     try:
-        head = migrate.require_current(engine, "timebank node|clearinghouse migrate --config FILE")
+        head = migrate.require_current(engine, schema, f"timebank {schema.name} migrate --config FILE")
     finally:
         engine.dispose()
     return f"reachable, schema at revision {head}"
 
 
 def node_checks(path: pathlib.Path) -> list[Check]:
+    from nodes import tables as node_tables
     from nodes.config import load_node_config
 
     config = load_node_config(path)
@@ -107,7 +109,7 @@ def node_checks(path: pathlib.Path) -> list[Check]:
         Check("config", True, f"node {config.node.id} ({config.node.display_name})"),
         _check("signing key", lambda: _signing_key(config.signing_key_path)),
         _check("identity key", lambda: _identity_key(config.path(config.care.identity_key_file))),
-        _check("database", lambda: _database(config.database_url, config.database.pool)),
+        _check("database", lambda: _database(config.database_url, config.database.pool, node_tables.SCHEMA)),
     ]
     if config.clearinghouse.address:
         keys_file = config.path(config.clearinghouse.keys_file)
@@ -120,6 +122,7 @@ def node_checks(path: pathlib.Path) -> list[Check]:
 
 
 def clearinghouse_checks(path: pathlib.Path) -> list[Check]:
+    from clearinghouse import tables as clearinghouse_tables
     from clearinghouse.config import load_clearinghouse_config
     from timebank.protocol import CLEARINGHOUSE_ID
 
@@ -127,7 +130,7 @@ def clearinghouse_checks(path: pathlib.Path) -> list[Check]:
     checks = [
         Check("config", True, config.clearinghouse.display_name),
         _check("signing key", lambda: _signing_key(config.path(config.keys.signing_key_file))),
-        _check("database", lambda: _database(config.database_url, config.database.pool)),
+        _check("database", lambda: _database(config.database_url, config.database.pool, clearinghouse_tables.SCHEMA)),
     ]
     if not config.server.insecure:
         checks.append(_check("tls", lambda: _tls(config.tls, config.path, CLEARINGHOUSE_ID)))

@@ -16,13 +16,13 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from clearinghouse import registry
+from clearinghouse import registry, tables
 from clearinghouse.config import load_clearinghouse_config
+from clearinghouse.tables import cross_transfers
 from timebank import alarms, keys, translog
 from timebank.clock import SystemClock
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine, write_transaction
-from timebank.storage.schema import cross_transfers
 
 
 @contextmanager
@@ -58,7 +58,7 @@ def cmd_migrate(arguments: argparse.Namespace) -> int:
     engine = create_database_engine(config.database_url, config.database.pool)
     try:
         before = migrate.current_revision(engine)
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, tables.SCHEMA)
         print(f"database schema: {before or 'empty'} -> {migrate.current_revision(engine)}")
     finally:
         engine.dispose()

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 
 from clearinghouse import registry, settlement
+from clearinghouse.tables import cross_transfers, person_homes, registry_nodes, seen_batches
 from timebank import failpoints, ids, translog
 from timebank.books import Books
 from timebank.clock import Clock
@@ -60,7 +61,7 @@ from timebank.protocol import (
     transfer_from_bytes,
 )
 from timebank.storage import ledger_store
-from timebank.storage.schema import cross_transfers, inbox, outbox, person_homes, registry_nodes, seen_batches
+from timebank.storage.schema import inbox, outbox
 from timebank.v1 import log_pb2 as lpb
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pathlib
 
-from clearinghouse import registry
+from clearinghouse import registry, tables
 from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
 from timebank import keys, translog
 from timebank.clock import Clock
@@ -87,7 +87,7 @@ def init_clearinghouse(
     key = keys.write_new_signing_key(key_path)
     engine = create_database_engine(config.database_url, config.database.pool)
     try:
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, tables.SCHEMA)
         with write_transaction(engine) as connection:
             translog.start(connection, CLEARINGHOUSE_ID, [], clock.now_micros(), "key-added")
             registry.add_key(connection, CLEARINGHOUSE_ID, keys.public_bytes(key.public_key()), 0)

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, func, select
 
 from clearinghouse import registry
 from clearinghouse.coordinator import ABORTED, COMMITTED, PREPARED
+from clearinghouse.tables import cross_transfers, cycles
 from timebank import logformat, translog
 from timebank.books import Books
 from timebank.clock import Clock
@@ -36,7 +37,7 @@ from timebank.metrics import (
     read_log,
     seconds_between,
 )
-from timebank.storage.schema import cross_transfers, cycles, outbox
+from timebank.storage.schema import outbox
 from timebank.v1 import log_pb2 as lpb
 
 STATES = (PREPARED, COMMITTED, ABORTED)

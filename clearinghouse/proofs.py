@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, select
 
+from clearinghouse.tables import cross_transfers
 from timebank import ids, logformat, merkle, translog
 from timebank.errors import NotFound, RequestInvalid
 from timebank.logservice import Publisher
-from timebank.storage.schema import cross_transfers, registry_keys
+from timebank.storage.schema import registry_keys
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import log_pb2 as lpb
 

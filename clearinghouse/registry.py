@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select, update
 
+from clearinghouse.tables import registry_events, registry_nodes
 from timebank import keys, logformat, translog
 from timebank.errors import ConfigError, NotFound, NotPermitted, RequestInvalid
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.signing import KeyRecord, KeyRing
-from timebank.storage.schema import registry_events, registry_keys, registry_nodes
+from timebank.storage.schema import registry_keys
 from timebank.v1 import log_pb2 as lpb
 
 NODE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")

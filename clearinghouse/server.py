@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from clearinghouse import proofs
+from clearinghouse import proofs, tables
 from clearinghouse import registry as node_registry
 from clearinghouse.config import ClearinghouseConfig
 from clearinghouse.coordinator import Coordinator, Settings
@@ -75,7 +75,7 @@ class RunningClearinghouse:
 
 def open_books(config: ClearinghouseConfig, clock: Clock) -> Books:
     engine = migrate.open_current(
-        config.database_url, config.database.pool, "timebank clearinghouse migrate --config FILE"
+        config.database_url, config.database.pool, tables.SCHEMA, "timebank clearinghouse migrate --config FILE"
     )
     return Books(engine, clock, batch_size_max=2 * config.protocol.batch_items_max)
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from clearinghouse.tables import cross_transfers, cycle_positions, cycles, registry_nodes
 from timebank import ids, logformat
 from timebank.errors import NotFound, RequestInvalid
 from timebank.recon.model import ClearingEntry, ClearingView, Position
 from timebank.storage import ledger_store
-from timebank.storage.schema import cross_transfers, cycle_positions, cycles, registry_nodes, statements
+from timebank.storage.schema import statements
 from timebank.v1 import log_pb2 as lpb
 
 COMMITTED, PREPARED = "committed", "prepared"

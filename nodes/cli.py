@@ -126,6 +126,7 @@ def cmd_node_init(arguments: argparse.Namespace) -> int:
 
 def cmd_node_migrate(arguments: argparse.Namespace) -> int:
     """Brings the schema to the newest revision and makes any missing system account (idempotent)."""
+    from nodes import tables
     from nodes.init import create_database
     from timebank.storage import migrate
     from timebank.storage.engine import create_database_engine
@@ -137,7 +138,7 @@ def cmd_node_migrate(arguments: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     create_database(config, SystemClock())
-    print(f"database schema: {before or 'empty'} -> {migrate.head_revision()}; system accounts present")
+    print(f"database schema: {before or 'empty'} -> {migrate.head_revision(tables.SCHEMA)}; system accounts present")
     return 0
 
 

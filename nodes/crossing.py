@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from nodes import statements
+from nodes.tables import consents, home_claims, recalls, remote_transfers
 from nodes.witness import Witness
 from timebank import alarms, failpoints, ids, translog
 from timebank.books import Books
@@ -54,7 +55,7 @@ from timebank.protocol import (
     vote_item,
 )
 from timebank.storage import ledger_store
-from timebank.storage.schema import consents, home_claims, inbox, log_entries, outbox, recalls, remote_transfers
+from timebank.storage.schema import inbox, log_entries, outbox
 from timebank.v1 import log_pb2 as lpb
 
 log = logging.getLogger(__name__)

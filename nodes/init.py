@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import pathlib
 
+from nodes import tables
 from nodes.config import NodeConfig, load_node_config
 from timebank import keys
 from timebank.books import Books
@@ -128,7 +129,7 @@ def create_database(config: NodeConfig, clock: Clock) -> None:
     """Migrates the database to the newest schema and creates the system accounts."""
     engine = create_database_engine(config.database_url, config.database.pool)
     try:
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, tables.SCHEMA)
         books = Books(engine, clock)
         results = books.create_system_accounts(config.node.display_name)
         refused = [result for result in results if not result.outcome.succeeded]

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, select
 
 from nodes.crossing import ABORTED, COMMITTED, HELD, REFUSED
 from nodes.link import ClearinghouseLink
+from nodes.tables import peer_checkpoints, remote_transfers
 from timebank import ids
 from timebank.books import Books
 from timebank.clock import Clock
@@ -33,7 +34,7 @@ from timebank.metrics import (
     seconds_between,
 )
 from timebank.protocol import CLEARINGHOUSE_ID, StatementPage, statement_item
-from timebank.storage.schema import outbox, peer_checkpoints, remote_transfers, statements
+from timebank.storage.schema import outbox, statements
 
 STATES = (HELD, COMMITTED, ABORTED, REFUSED)
 WAITING_FOR_DECISION = (HELD, REFUSED)

@@ -22,6 +22,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from nodes import tables
 from nodes.care.desk import CareDesk
 from nodes.care.policy import Policy
 from nodes.care.service import CareDeskService
@@ -103,7 +104,9 @@ class _Checkpoints:
 
 def open_books(config: NodeConfig, clock: Clock, on_halt: Callable[[str], None] | None = None) -> Books:
     """The node's books on its database; refuses a database whose schema is not current."""
-    engine = migrate.open_current(config.database_url, config.database.pool, "timebank node migrate --config FILE")
+    engine = migrate.open_current(
+        config.database_url, config.database.pool, tables.SCHEMA, "timebank node migrate --config FILE"
+    )
     return Books(
         engine,
         clock,

@@ -13,9 +13,10 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, func, insert, select
 
+from nodes.tables import remote_transfers
 from timebank import logformat
 from timebank.storage import ledger_store
-from timebank.storage.schema import remote_transfers, statements
+from timebank.storage.schema import statements
 from timebank.v1 import log_pb2 as lpb
 
 LINES_PER_PAGE = 2_000

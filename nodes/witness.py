@@ -16,13 +16,13 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from nodes.tables import peer_checkpoints
 from timebank import alarms, logformat, merkle
 from timebank.clock import Clock
 from timebank.errors import VerificationError
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.signing import KeyRing
 from timebank.storage.engine import write_transaction
-from timebank.storage.schema import peer_checkpoints
 from timebank.v1 import log_pb2 as lpb
 
 log = logging.getLogger(__name__)

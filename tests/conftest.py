@@ -3,7 +3,8 @@
 PostgreSQL tests use the server named by TIMEBANK_TEST_POSTGRESQL_URL (`make test`
 starts one). Without it they are skipped with that reason, unless
 TIMEBANK_REQUIRE_POSTGRESQL or CI is set: then a missing server fails the run.
-Each test gets its own database: a copy of a migrated template, so it starts empty.
+Each test gets its own database: a copy of a migrated template of its party (a node's
+unless it asks for the clearinghouse's), so it starts empty.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from nodes import tables as node_tables
 from nodes.client import NodeClient
 from nodes.config import NodeConfig
 from nodes.init import init_node
@@ -28,6 +30,7 @@ from timebank.books import Books
 from timebank.clock import FakeClock
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine
+from timebank.storage.schema import PartySchema
 
 POSTGRESQL_URL = os.environ.get("TIMEBANK_TEST_POSTGRESQL_URL", "")
 POSTGRESQL_REQUIRED = bool(os.environ.get("TIMEBANK_REQUIRE_POSTGRESQL") or os.environ.get("CI"))
@@ -55,21 +58,23 @@ class _TemplateDatabases:
 
     def __init__(self, root: pathlib.Path) -> None:
         self.root = root
-        self.sqlite_template: pathlib.Path | None = None
-        self.postgresql_template: str | None = None
+        self.sqlite_templates: dict[str, pathlib.Path] = {}
+        self.postgresql_templates: dict[str, str] = {}
 
-    def new_sqlite(self, directory: pathlib.Path) -> str:
-        if self.sqlite_template is None:
-            template = self.root / "template.db"
+    def new_sqlite(self, directory: pathlib.Path, schema: PartySchema = node_tables.SCHEMA) -> str:
+        """A copy of a migrated SQLite database of the party (a node's by default)."""
+        if schema.name not in self.sqlite_templates:
+            template = self.root / f"template-{schema.name}.db"
             engine = create_database_engine(f"sqlite:///{template}")
-            migrate.upgrade(engine)
+            migrate.upgrade(engine, schema)
             engine.dispose()
-            self.sqlite_template = template
-        target = directory / "ledger.db"
-        shutil.copyfile(self.sqlite_template, target)
+            self.sqlite_templates[schema.name] = template
+        target = directory / f"ledger-{schema.name}.db"
+        shutil.copyfile(self.sqlite_templates[schema.name], target)
         return f"sqlite:///{target}"
 
-    def new_postgresql(self) -> str:
+    def new_postgresql(self, schema: PartySchema = node_tables.SCHEMA) -> str:
+        """A new PostgreSQL database of the party (a node's by default), copied from a migrated template."""
         if not POSTGRESQL_URL:
             message = "TIMEBANK_TEST_POSTGRESQL_URL is not set (run `make test` to start a server)"
             if POSTGRESQL_REQUIRED:
@@ -79,15 +84,16 @@ class _TemplateDatabases:
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as connection:
-                if self.postgresql_template is None:
-                    name = f"timebank_template_{uuid.uuid4().hex[:8]}"
+                if schema.name not in self.postgresql_templates:
+                    name = f"timebank_template_{schema.name}_{uuid.uuid4().hex[:8]}"
                     connection.execute(text(f'CREATE DATABASE "{name}"'))
                     engine = create_database_engine(base.set(database=name).render_as_string(False))
-                    migrate.upgrade(engine)
+                    migrate.upgrade(engine, schema)
                     engine.dispose()
-                    self.postgresql_template = name
+                    self.postgresql_templates[schema.name] = name
                 database = f"timebank_test_{uuid.uuid4().hex[:12]}"
-                connection.execute(text(f'CREATE DATABASE "{database}" TEMPLATE "{self.postgresql_template}"'))
+                template = self.postgresql_templates[schema.name]
+                connection.execute(text(f'CREATE DATABASE "{database}" TEMPLATE "{template}"'))
         finally:
             admin.dispose()
         return base.set(database=database).render_as_string(hide_password=False)
@@ -169,12 +175,19 @@ def desk(node: RunningNode, node_address: str) -> Iterator[Desk]:
 @pytest.fixture
 def city_databases(backend: str, templates: _TemplateDatabases, tmp_path: pathlib.Path) -> Iterator[dict[str, str]]:
     """A fresh database for every party of a test city (SQLite files, or PostgreSQL databases)."""
+    from clearinghouse import tables as clearinghouse_tables
     from tests.citysupport import PARTIES
+    from timebank.protocol import CLEARINGHOUSE_ID
 
     if backend == "sqlite":
         yield {}  # city init makes one SQLite file per party
         return
-    urls = {party: templates.new_postgresql() for party in PARTIES}
+    urls = {
+        party: templates.new_postgresql(
+            clearinghouse_tables.SCHEMA if party == CLEARINGHOUSE_ID else node_tables.SCHEMA
+        )
+        for party in PARTIES
+    }
     yield urls
     admin = create_engine(make_url(POSTGRESQL_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:

@@ -56,6 +56,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, insert,
 
 from city import processes
 from city.running import CITY, RunningCity, start_city
+from nodes import tables as node_tables
 from nodes.client import NodeClient
 from nodes.config import NodeConfig
 from nodes.init import init_node
@@ -73,7 +74,6 @@ from timebank.ledger.model import (
     TransferKind,
     TransferRequest,
 )
-from timebank.storage import schema
 from timebank.storage.engine import backend_name, create_database_engine
 from timebank.v1 import ledger_pb2 as pb
 
@@ -956,7 +956,7 @@ def drop_benchmark_tables(database_url: str) -> None:
     engine = create_database_engine(database_url)
     try:
         RAW_METADATA.drop_all(engine)
-        schema.metadata.drop_all(engine)
+        node_tables.metadata.drop_all(engine)
         with engine.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     finally:

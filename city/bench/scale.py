@@ -47,13 +47,14 @@ from city.bench.runner import (
 from city.init import default_plan
 from city.running import CITY, RunningCity, start_city
 from clearinghouse import registry, reports, settlement
+from clearinghouse.tables import cross_transfers
 from nodes.statements import LINES_PER_PAGE
 from timebank import ids, keys, logformat, translog
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.recon.render import report_csv, report_html, report_json
 from timebank.storage.engine import create_database_engine
 from timebank.storage.migrate import upgrade
-from timebank.storage.schema import cross_transfers, statements
+from timebank.storage.schema import statements
 from timebank.v1 import log_pb2 as lpb
 
 SECONDS, MEGABYTES = "s", "MB"

@@ -16,13 +16,13 @@ from sqlalchemy import Connection, select
 
 from city.sim.world import SimClearinghouse, SimNode
 from clearinghouse.coordinator import node_account_id
+from clearinghouse.tables import cross_transfers
 from nodes.crossing import ABORTED, COMMITTED
 from timebank import ids
 from timebank.alarms import open_alarms
 from timebank.errors import NotFound
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind
 from timebank.storage import ledger_store
-from timebank.storage.schema import cross_transfers
 
 CLEARING = SYSTEM_ACCOUNT_IDS[AccountKind.CLEARING]
 ISSUANCE = SYSTEM_ACCOUNT_IDS[AccountKind.ISSUANCE]

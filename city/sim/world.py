@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from clearinghouse import registry
+from clearinghouse import tables as clearinghouse_tables
 from clearinghouse.coordinator import Coordinator, Settings
 from clearinghouse.service import ClearinghouseService, ExchangeSettings
+from nodes import tables as node_tables
 from nodes.crossing import Crossing
 from nodes.link import LinkProtocol, LinkSettings, Request
 from nodes.witness import Witness
@@ -133,7 +135,7 @@ class SimClearinghouse(_Party):
 
     def open(self) -> None:
         engine = create_database_engine(self.url)
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, clearinghouse_tables.SCHEMA)
         self.books = Books(engine, self.clock, batch_size_max=2 * BATCH_ITEMS_MAX)
         settings = Settings(
             prepare_ttl_micros=PREPARE_TTL_MICROS,
@@ -192,7 +194,7 @@ class SimNode(_Party):
 
     def open(self) -> None:
         engine = create_database_engine(self.url)
-        migrate.upgrade(engine)
+        migrate.upgrade(engine, node_tables.SCHEMA)
         self.books = Books(
             engine,
             self.clock,

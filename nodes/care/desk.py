@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, func, select
 
+from nodes import tables as s
 from nodes.care import catalogue, rules, store, supervision
 from nodes.care import records as r
 from nodes.care.policy import Policy
@@ -50,7 +51,6 @@ from timebank.ledger.model import (
     format_hours,
 )
 from timebank.protocol import derive_id
-from timebank.storage import schema as s
 
 T = TypeVar("T")
 ISSUANCE = SYSTEM_ACCOUNT_IDS[AccountKind.ISSUANCE]

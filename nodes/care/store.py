@@ -15,11 +15,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table, and_, func, or_, select, update
 
+from nodes import tables as s
 from nodes.care import records as r
 from timebank import ids
 from timebank.errors import NotFound
 from timebank.ledger.model import AccountKind
-from timebank.storage import schema as s
+from timebank.storage import schema
 from timebank.storage.engine import is_writing
 
 R = TypeVar("R")
@@ -347,7 +348,7 @@ def active_volunteers(connection: Connection, start_micros: int, end_micros: int
 
 def member_minutes(connection: Connection) -> int:
     """Hours all member accounts hold here, posted: the liability the city guarantees."""
-    accounts = s.accounts
+    accounts = schema.accounts
     statement = select(
         func.coalesce(func.sum(accounts.c.credits_posted_minutes - accounts.c.debits_posted_minutes), 0)
     ).where(accounts.c.kind == int(AccountKind.MEMBER))
@@ -356,7 +357,7 @@ def member_minutes(connection: Connection) -> int:
 
 def member_changes_after(connection: Connection, after_micros: int) -> int:
     """Net change of member balances from transfers posted after a time (to roll the trend back)."""
-    transfers, accounts = s.transfers, s.accounts
+    transfers, accounts = schema.transfers, schema.accounts
     member_ids = select(accounts.c.id).where(accounts.c.kind == int(AccountKind.MEMBER))
     credited = select(func.coalesce(func.sum(transfers.c.amount_minutes), 0)).where(
         transfers.c.created_at_micros > after_micros,

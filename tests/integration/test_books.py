@@ -10,13 +10,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
 
+from nodes import tables as node_tables
 from tests.support import ISSUANCE, member, member_spec, move, post, transfer_id, void
 from timebank.books import Books
 from timebank.clock import FakeClock
 from timebank.errors import BatchTooLarge, LedgerHalted, NotFound, RequestInvalid
 from timebank.ledger.model import Outcome, TransferKind, TransferState
 from timebank.storage.engine import create_database_engine, write_transaction
-from timebank.storage.schema import metadata, refusals, transfers
+from timebank.storage.schema import refusals, transfers
 
 
 def counts(books: Books) -> tuple[int, int]:
@@ -29,7 +30,7 @@ def counts(books: Books) -> tuple[int, int]:
 
 def test_migrations_match_the_schema(books: Books) -> None:
     with books.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        differences = compare_metadata(MigrationContext.configure(connection), node_tables.metadata)
     assert differences == []
 
 

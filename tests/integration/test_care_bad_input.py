@@ -9,6 +9,7 @@ import grpc
 import pytest
 from sqlalchemy import func, select
 
+from nodes import tables as node_tables
 from nodes.server import RunningNode
 from tests.caresupport import DAY_MICROS, HOUR_MICROS, Desk, identity_number, new_id, refusal, today_plus
 from timebank.clock import FakeClock
@@ -16,7 +17,7 @@ from timebank.storage import schema
 from timebank.v1 import care_pb2 as pb
 
 INVALID, PRECONDITION = grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION
-TABLES = [table for name, table in schema.metadata.tables.items() if name.startswith("care_")] + [schema.transfers]
+TABLES = [table for name, table in node_tables.metadata.tables.items() if name.startswith("care_")] + [schema.transfers]
 
 
 def snapshot(node: RunningNode) -> dict[str, int]:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from city import processes
+from nodes import tables as node_tables
 from timebank.storage import migrate
 
 COMMAND_TIMEOUT_SECONDS = 60
@@ -161,7 +162,7 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: pathlib.Path) -> None:
     timebank("node", "init", str(directory), "--id", "a", "--name", "A")
     (directory / "node.db").unlink()
     run = timebank("node", "serve", "--config", str(directory / "node.toml"), expect=2)
-    head = migrate.head_revision()
+    head = migrate.head_revision(node_tables.SCHEMA)
     assert f"the database schema is at revision none, want {head}" in run.stderr
     migrated = timebank("node", "migrate", "--config", str(directory / "node.toml"))
     assert f"empty -> {head}" in migrated.stdout

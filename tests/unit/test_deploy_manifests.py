@@ -330,12 +330,14 @@ def test_wheel_built_from_the_build_context_holds_every_module_migration_and_the
         entry_points = archive.read(f"timebank-{__version__}.dist-info/entry_points.txt").decode()
     modules = {
         path.relative_to(ROOT).as_posix()
-        for package in ("timebank", "nodes", "clearinghouse")
+        for package in ("timebank", "nodes", "clearinghouse", "city")
         for path in (ROOT / package).rglob("*.py")
         if "__pycache__" not in path.parts
     }
     assert modules - names == set(), "modules missing from the wheel"
     assert any(name.startswith("timebank/storage/migrations/versions/0001") for name in names)
+    assert any(name.startswith("nodes/migrations/node_0008") for name in names)
+    assert any(name.startswith("clearinghouse/migrations/clearinghouse_0008") for name in names)
     assert "timebank/storage/migrations/script.py.mako" in names
     assert "timebank = city.cli:main" in entry_points
 

@@ -1,10 +1,20 @@
-"""The ledger's tables. Transfers are never updated or deleted; accounts keep running totals.
+"""The shared kernel's tables: the ledger, the mail between parties, the transparency log, alarms, statements.
+
+Every party's database holds these: the books (accounts, transfers, pending resolutions,
+refusals; transfers are never updated or deleted, accounts keep running totals), the
+outbox and inbox of the cross-node protocol, the transparency log and the keys it
+introduced, alarms and statement pages. A party's own tables are defined by the party
+(`nodes.tables`, `clearinghouse.tables`) on a MetaData made by `party_metadata`, which
+copies these in, so each party's schema is exactly its tables and the kernel's.
 
 Ids are stored as 32 lowercase hexadecimal digits. CHECK constraints repeat the ledger's
 limits in the database itself, so even a bug above cannot overdraw an account.
 """
 
 from __future__ import annotations
+
+import pathlib
+from dataclasses import dataclass
 
 from sqlalchemy import (
     BigInteger,
@@ -26,15 +36,17 @@ from sqlalchemy import (
 ID = String(32)
 SEQUENCE = BigInteger().with_variant(Integer, "sqlite")  # SQLite: rowid alias
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+BYTES = LargeBinary
+PARTY = String(32)
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 accounts = Table(
     "accounts",
@@ -123,12 +135,7 @@ refusals = Table(
 )
 
 
-# ---------------------------------------------------------------------------------------
-# The cross-node protocol. Nodes use outbox, inbox and remote_transfers; the clearinghouse
-# uses the others. One schema serves both, so one migration chain does.
-
-BYTES = LargeBinary
-PARTY = String(32)
+# -- the mail of the cross-node protocol (every party) ------------------------------------------
 
 # Items this party must deliver, written in the same transaction as the state change
 # that produced them, sent until the receiver acknowledges them.
@@ -158,77 +165,8 @@ inbox = Table(
     Column("answer", BYTES, nullable=True),
 )
 
-# A node's view of the cross-node transfers it holds a leg of.
-remote_transfers = Table(
-    "remote_transfers",
-    metadata,
-    Column("transfer_id", ID, primary_key=True),
-    Column("side", String(8), nullable=False),  # debit or credit
-    Column("originator", Boolean, nullable=False),
-    Column("counterparty_node_id", PARTY, nullable=False),
-    Column("local_account_id", ID, nullable=False),
-    Column("remote_account_id", ID, nullable=False),
-    Column("amount_minutes", BigInteger, nullable=False),
-    Column("memo", String(200), nullable=False),
-    Column("state", String(12), nullable=False),  # held, committed, aborted, refused
-    Column("reason", Text, nullable=False),
-    Column("created_at_micros", BigInteger, nullable=False),
-    Column("decided_at_micros", BigInteger, nullable=True),
-    # The settlement cycle the clearinghouse stamped on its COMMIT.
-    Column("cycle_id", BigInteger, nullable=True),
-    Index("ix_remote_transfers_state", "state", "created_at_micros"),
-    Index("ix_remote_transfers_cycle", "cycle_id"),
-)
-
-# The clearinghouse's record of every cross-node transfer: the commit point.
-cross_transfers = Table(
-    "cross_transfers",
-    metadata,
-    Column("transfer_id", ID, primary_key=True),
-    Column("body", BYTES, nullable=False),  # the CrossTransfer bytes as first prepared
-    Column("debit_node_id", PARTY, nullable=False),
-    Column("credit_node_id", PARTY, nullable=False),
-    Column("originator_node_id", PARTY, nullable=False),
-    Column("amount_minutes", BigInteger, nullable=False),
-    Column("state", String(12), nullable=False),  # prepared, committed, aborted
-    Column("reason", Text, nullable=False),
-    Column("prepared_at_micros", BigInteger, nullable=False),
-    Column("expires_at_micros", BigInteger, nullable=False),
-    Column("decided_at_micros", BigInteger, nullable=True),
-    # A return after a recall names the original it gives back.
-    Column("returns_id", ID, nullable=True),
-    # The settlement cycle of a COMMIT; where its prepare and its decision are in the log.
-    Column("cycle_id", BigInteger, nullable=True),
-    Column("prepare_log_index", BigInteger, nullable=True),
-    Column("decision_log_index", BigInteger, nullable=True),
-    Index("ix_cross_transfers_state_expiry", "state", "expires_at_micros"),
-    Index("ix_cross_transfers_cycle", "cycle_id"),
-    Index("ix_cross_transfers_returns_id", "returns_id"),
-)
-
-# Batches already accepted, by id: a replayed batch is refused.
-seen_batches = Table(
-    "seen_batches",
-    metadata,
-    Column("batch_id", ID, primary_key=True),
-    Column("sender_id", PARTY, nullable=False),
-    Column("created_at_micros", BigInteger, nullable=False),
-    Index("ix_seen_batches_created_at", "created_at_micros"),
-)
-
-# The clearinghouse's registry of admitted nodes and their keys; every change is logged.
-registry_nodes = Table(
-    "registry_nodes",
-    metadata,
-    Column("node_id", PARTY, primary_key=True),
-    Column("display_name", String(64), nullable=False),
-    Column("kind", String(12), nullable=False),
-    Column("status", String(12), nullable=False),  # active or suspended
-    Column("net_debit_cap_minutes", BigInteger, nullable=False),
-    Column("pending_cap_minutes", BigInteger, nullable=False),
-    Column("admitted_at_micros", BigInteger, nullable=False),
-)
-
+# Every signing key a party's log introduced (its own, and at the clearinghouse the nodes'),
+# with the entry that introduced it.
 registry_keys = Table(
     "registry_keys",
     metadata,
@@ -240,52 +178,6 @@ registry_keys = Table(
     Column("revoked_at_micros", BigInteger, nullable=True),
     # The log entry that introduced the key (for proofs a holder can check offline).
     Column("log_index", BigInteger, nullable=True),
-)
-
-registry_events = Table(
-    "registry_events",
-    metadata,
-    Column("sequence", SEQUENCE, primary_key=True, autoincrement=True),
-    Column("at_micros", BigInteger, nullable=False),
-    Column("action", String(16), nullable=False),
-    Column("node_id", PARTY, nullable=False),
-    Column("detail", Text, nullable=False),
-)
-
-
-# A holder's consent to be debited by another node's redemption: a one-time code (stored
-# as its SHA-256 only) or a standing mandate, each with a limit and an expiry.
-consents = Table(
-    "consents",
-    metadata,
-    Column("consent_id", String(64), primary_key=True),  # SHA-256 of the code, or the mandate id
-    Column("kind", String(8), nullable=False),  # code or mandate
-    Column("holder_account_id", ID, ForeignKey("accounts.id"), nullable=False),
-    Column("beneficiary_node_id", PARTY, nullable=False),  # "" : any node
-    Column("limit_minutes", BigInteger, nullable=False),
-    Column("used_minutes", BigInteger, nullable=False),
-    Column("expires_at_micros", BigInteger, nullable=False),
-    Column("created_at_micros", BigInteger, nullable=False),
-    CheckConstraint("used_minutes >= 0 AND used_minutes <= limit_minutes", name="within_limit"),
-)
-
-
-# Recalls of committed cross-node transfers, as each node sees them (asked, or asked of it).
-recalls = Table(
-    "recalls",
-    metadata,
-    Column("recall_id", ID, primary_key=True),
-    Column("original_id", ID, nullable=False),
-    Column("requested_here", Boolean, nullable=False),
-    Column("counterparty_node_id", PARTY, nullable=False),
-    Column("amount_minutes", BigInteger, nullable=False),
-    Column("reason", String(200), nullable=False),
-    Column("state", String(12), nullable=False),  # requested, accepted, refused
-    Column("answer_reason", Text, nullable=False),
-    Column("return_transfer_id", ID, nullable=True),
-    Column("created_at_micros", BigInteger, nullable=False),
-    Column("answered_at_micros", BigInteger, nullable=True),
-    Index("ix_recalls_state", "state", "created_at_micros"),
 )
 
 
@@ -335,17 +227,6 @@ log_checkpoints = Table(
     Column("signed", BYTES, nullable=False),  # SignedCheckpoint bytes
 )
 
-# The latest checkpoint of another party's log this party verified (a node: the
-# clearinghouse's), and the consistency of each new one is checked against it.
-peer_checkpoints = Table(
-    "peer_checkpoints",
-    metadata,
-    Column("log_id", PARTY, primary_key=True),
-    Column("size", BigInteger, nullable=False),
-    Column("root_hash", BYTES, nullable=False),
-    Column("signed", BYTES, nullable=False),
-    Column("verified_at_micros", BigInteger, nullable=False),
-)
 
 # Conditions an operator must see: an inconsistent checkpoint stops cross-node traffic.
 alarms = Table(
@@ -360,34 +241,7 @@ alarms = Table(
     Index("ix_alarms_open", "cleared_at_micros"),
 )
 
-# -- settlement cycles -------------------------------------------------------------------------
-
-# The clearinghouse's cycles: one open at a time (closed_at_micros null).
-cycles = Table(
-    "cycles",
-    metadata,
-    Column("cycle_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("opened_at_micros", BigInteger, nullable=False),
-    Column("closes_at_micros", BigInteger, nullable=False),  # the scheduled cut-off
-    Column("closed_at_micros", BigInteger, nullable=True),
-    Column("scheduled", Boolean, nullable=True),
-    Column("close_log_index", BigInteger, nullable=True),
-    Index("ix_cycles_open", "closed_at_micros"),
-)
-
-# Each node's position in each closed cycle, as the clearinghouse computed it.
-cycle_positions = Table(
-    "cycle_positions",
-    metadata,
-    Column("cycle_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("node_id", PARTY, primary_key=True),
-    Column("debits_minutes", BigInteger, nullable=False),
-    Column("debit_count", BigInteger, nullable=False),
-    Column("credits_minutes", BigInteger, nullable=False),
-    Column("credit_count", BigInteger, nullable=False),
-    Column("net_minutes", BigInteger, nullable=False),
-    Column("closing_minutes", BigInteger, nullable=False),
-)
+# -- settlement statements ---------------------------------------------------------------------
 
 # Statement pages: at a node, the ones it made; at the clearinghouse, the ones received.
 statements = Table(
@@ -401,265 +255,24 @@ statements = Table(
     Column("recorded_at_micros", BigInteger, nullable=False),
 )
 
-# -- the time-bank services of a node (nodes.care) --------------------------------------------
-# The ledger holds the hours; these tables hold what the services know about people and
-# their orders. Every movement of hours below names the ledger transfer behind it.
 
-# People registered at this node. The identity number is kept only as a keyed hash (for
-# lookups and duplicate detection) and a masked form (for display).
-care_people = Table(
-    "care_people",
-    metadata,
-    Column("person_id", ID, primary_key=True),
-    Column("role", String(12), nullable=False),  # volunteer, elder, proxy
-    Column("name", String(40), nullable=False),
-    Column("identity_hash", String(64), nullable=False, unique=True),
-    Column("identity_masked", String(24), nullable=False),
-    Column("birth_date", String(10), nullable=False),
-    Column("community", String(40), nullable=False),
-    Column("home_node_id", PARTY, nullable=False),
-    Column("state", String(12), nullable=False),  # pending, approved, rejected
-    Column("review_reason", String(200), nullable=False),
-    Column("reviewed_by", String(40), nullable=False),
-    Column("hardship", Boolean, nullable=False),
-    Column("group_locked_minutes", BigInteger, nullable=False),
-    Column("registered_at_micros", BigInteger, nullable=False),
-    Column("reviewed_at_micros", BigInteger, nullable=False),
-    CheckConstraint("group_locked_minutes >= 0", name="group_locked_not_negative"),
-    Index("ix_care_people_state", "state", "role"),
-)
+def party_metadata() -> MetaData:
+    """A new MetaData holding a copy of every kernel table, for one party to define its own tables on."""
+    party = MetaData(naming_convention=NAMING_CONVENTION)
+    for table in metadata.sorted_tables:
+        table.to_metadata(party)
+    return party
 
-# Family relationships and proxies, verified by an operator before they count.
-care_relationships = Table(
-    "care_relationships",
-    metadata,
-    Column("relationship_id", ID, primary_key=True),
-    Column("kind", String(8), nullable=False),  # family, proxy
-    Column("person_id", ID, nullable=False),
-    Column("other_node_id", PARTY, nullable=False),
-    Column("other_person_id", ID, nullable=False),
-    Column("relation", String(40), nullable=False),
-    Column("state", String(12), nullable=False),  # pending, verified, rejected
-    Column("review_reason", String(200), nullable=False),
-    Column("created_at_micros", BigInteger, nullable=False),
-    Index("ix_care_relationships_person_id", "person_id", "kind"),
-    Index("ix_care_relationships_other_person_id", "other_person_id", "kind"),
-)
 
-# Catalogue items added by operators (the shipped catalogue is data in nodes.care.catalogue).
-care_catalogue = Table(
-    "care_catalogue",
-    metadata,
-    Column("code", String(32), primary_key=True),
-    Column("name_zh", String(40), nullable=False),
-    Column("name_en", String(80), nullable=False),
-    Column("category", String(32), nullable=False),
-    Column("professional", Boolean, nullable=False),
-    Column("qualifications", String(200), nullable=False),  # comma-separated kinds
-    Column("rate_percent", Integer, nullable=False),
-    Column("group_activity", Boolean, nullable=False),
-)
+@dataclass(frozen=True)
+class PartySchema:
+    """What one kind of party's database holds and how it gets there.
 
-care_qualifications = Table(
-    "care_qualifications",
-    metadata,
-    Column("qualification_id", ID, primary_key=True),
-    Column("person_id", ID, nullable=False),
-    Column("kind", String(24), nullable=False),
-    Column("issuer", String(80), nullable=False),
-    Column("number", String(40), nullable=False),
-    Column("scope", String(80), nullable=False),
-    Column("expires_on", String(10), nullable=False),
-    Column("state", String(12), nullable=False),
-    Column("review_reason", String(200), nullable=False),
-    Column("created_at_micros", BigInteger, nullable=False),
-    Index("ix_care_qualifications_person_id", "person_id"),
-)
+    name: the party kind ("node", "clearinghouse"), used in messages; metadata: its tables
+    (the kernel's and its own); versions: the folder of its own migrations, which continue
+    the shared history in `timebank/storage/migrations/versions` (see timebank.storage.migrate).
+    """
 
-# Demands and, once accepted, service orders.
-care_orders = Table(
-    "care_orders",
-    metadata,
-    Column("order_id", ID, primary_key=True),
-    Column("elder_id", ID, nullable=False),
-    Column("publisher_id", ID, nullable=False),
-    Column("item_code", String(32), nullable=False),
-    Column("window_start_micros", BigInteger, nullable=False),
-    Column("window_end_micros", BigInteger, nullable=False),
-    Column("community", String(40), nullable=False),
-    Column("place", String(80), nullable=False),
-    Column("notes", String(200), nullable=False),
-    Column("paid_by", String(8), nullable=False),  # node, elder
-    Column("state", String(12), nullable=False),
-    Column("volunteer_id", ID, nullable=False),  # "" until accepted
-    Column("volunteer_node_id", PARTY, nullable=False),
-    Column("checked_in_micros", BigInteger, nullable=False),
-    Column("checked_out_micros", BigInteger, nullable=False),
-    Column("served_minutes", BigInteger, nullable=False),
-    Column("credited_minutes", BigInteger, nullable=False),
-    Column("deposit_transfer_id", ID, nullable=False),
-    Column("confirmer_id", ID, nullable=False),
-    Column("published_at_micros", BigInteger, nullable=False),
-    Column("steps", Text, nullable=False, server_default=""),  # cancellations and releases, one a line
-    CheckConstraint("window_end_micros > window_start_micros", name="window_not_empty"),
-    CheckConstraint("served_minutes >= 0 AND credited_minutes >= 0", name="minutes_not_negative"),
-    Index("ix_care_orders_volunteer_id", "volunteer_id", "state"),
-    Index("ix_care_orders_state", "state"),
-    Index("ix_care_orders_elder_id", "elder_id"),
-)
-
-# Check-in and check-out codes already scanned: each works once.
-care_codes_used = Table(
-    "care_codes_used",
-    metadata,
-    Column("nonce", String(32), primary_key=True),
-    Column("order_id", ID, nullable=False),
-    Column("purpose", String(12), nullable=False),
-    Column("used_at_micros", BigInteger, nullable=False),
-)
-
-care_ratings = Table(
-    "care_ratings",
-    metadata,
-    Column("order_id", ID, primary_key=True),
-    Column("rater_id", ID, primary_key=True),
-    Column("stars", SmallInteger, nullable=False),
-    Column("comment", String(200), nullable=False),
-    Column("rated_at_micros", BigInteger, nullable=False),
-    CheckConstraint("stars BETWEEN 1 AND 5", name="stars_in_range"),
-)
-
-care_followups = Table(
-    "care_followups",
-    metadata,
-    Column("sequence", SEQUENCE, primary_key=True, autoincrement=True),
-    Column("order_id", ID, nullable=False),
-    Column("operator", String(40), nullable=False),
-    Column("note", String(200), nullable=False),
-    Column("recorded_at_micros", BigInteger, nullable=False),
-    Index("ix_care_followups_order_id", "order_id"),
-)
-
-care_disputes = Table(
-    "care_disputes",
-    metadata,
-    Column("dispute_id", ID, primary_key=True),
-    Column("order_id", ID, nullable=False, unique=True),
-    Column("opener_id", ID, nullable=False),
-    Column("reason", String(200), nullable=False),
-    Column("state", String(12), nullable=False),  # open, resolved
-    Column("hold_transfer_id", ID, nullable=False),
-    Column("decision", String(12), nullable=False),
-    Column("decided_minutes", BigInteger, nullable=False),
-    Column("resolution_reason", String(200), nullable=False),
-    Column("steps", Text, nullable=False),  # one step a line
-    Column("opened_at_micros", BigInteger, nullable=False),
-)
-
-# Every movement of hours the services made, with its ledger transfer: the index that the
-# statistics, the policy rules and the certificates read.
-care_movements = Table(
-    "care_movements",
-    metadata,
-    Column("transfer_id", ID, primary_key=True),
-    Column("kind", String(12), nullable=False),
-    Column("person_id", ID, nullable=False),
-    Column("counterparty_node_id", PARTY, nullable=False),
-    Column("counterparty_id", ID, nullable=False),
-    Column("amount_minutes", BigInteger, nullable=False),
-    Column("state", String(8), nullable=False),  # posted, pending, sent, voided
-    Column("memo", String(200), nullable=False),
-    Column("order_id", ID, nullable=False),
-    Column("item_code", String(32), nullable=False),
-    Column("month", String(7), nullable=False),
-    Column("at_micros", BigInteger, nullable=False),
-    CheckConstraint("amount_minutes > 0", name="amount_positive"),
-    Index("ix_care_movements_person_id", "person_id", "at_micros"),
-    Index("ix_care_movements_month", "month"),
-)
-
-care_mall_items = Table(
-    "care_mall_items",
-    metadata,
-    Column("item_code", String(32), primary_key=True),
-    Column("name", String(40), nullable=False),
-    Column("price_minutes", BigInteger, nullable=False),
-    Column("stock", BigInteger, nullable=False),
-    Column("reserved", BigInteger, nullable=False),
-    CheckConstraint("stock >= 0 AND reserved >= 0", name="stock_not_negative"),
-    CheckConstraint("price_minutes > 0", name="price_positive"),
-)
-
-care_redemptions = Table(
-    "care_redemptions",
-    metadata,
-    Column("redemption_id", ID, primary_key=True),
-    Column("person_id", ID, nullable=False),
-    Column("item_code", String(32), nullable=False),
-    Column("quantity", BigInteger, nullable=False),
-    Column("amount_minutes", BigInteger, nullable=False),
-    Column("state", String(12), nullable=False),  # reserved, picked-up, cancelled
-    Column("transfer_id", ID, nullable=False),
-    Column("created_at_micros", BigInteger, nullable=False),
-)
-
-care_teams = Table(
-    "care_teams",
-    metadata,
-    Column("team_code", String(32), primary_key=True),
-    Column("name", String(40), nullable=False),
-    Column("kind", String(12), nullable=False),  # department, district
-    Column("created_at_micros", BigInteger, nullable=False),
-)
-
-care_team_members = Table(
-    "care_team_members",
-    metadata,
-    Column("team_code", String(32), primary_key=True),
-    Column("person_id", ID, primary_key=True),
-    Column("joined_at_micros", BigInteger, nullable=False),
-    Index("ix_care_team_members_person_id", "person_id"),
-)
-
-# Supervision alerts; `fingerprint` keeps one alert per rule and evidence.
-care_alerts = Table(
-    "care_alerts",
-    metadata,
-    Column("alert_id", SEQUENCE, primary_key=True, autoincrement=True),
-    Column("rule", String(24), nullable=False),
-    Column("subject_id", ID, nullable=False),
-    Column("evidence", Text, nullable=False),
-    Column("fingerprint", String(64), nullable=False, unique=True),
-    Column("raised_at_micros", BigInteger, nullable=False),
-    Column("acknowledged_by", String(40), nullable=False),
-    Column("acknowledged_note", String(200), nullable=False),
-    Column("acknowledged_at_micros", BigInteger, nullable=False),
-    Index("ix_care_alerts_open", "acknowledged_at_micros"),
-)
-
-# -- one home node per person ----------------------------------------------------------------
-# At the clearinghouse: the home node of every person a node registered, by the keyed hash of
-# their identity number (the number itself never leaves the node).
-person_homes = Table(
-    "person_homes",
-    metadata,
-    Column("identity_hash", String(64), primary_key=True),
-    Column("node_id", PARTY, nullable=False),
-    Column("person_id", ID, nullable=False),
-    Column("claimed_at_micros", BigInteger, nullable=False),
-)
-
-# At a node: its claims of a home for the people it registered, and the clearinghouse's answer.
-home_claims = Table(
-    "home_claims",
-    metadata,
-    Column("item_id", ID, primary_key=True),
-    Column("identity_hash", String(64), nullable=False),
-    Column("person_id", ID, nullable=False),
-    Column("release", Boolean, nullable=False),
-    Column("state", String(12), nullable=False),  # sent, confirmed, refused
-    Column("reason", Text, nullable=False),
-    Column("sent_at_micros", BigInteger, nullable=False),
-    Column("answered_at_micros", BigInteger, nullable=False),
-    Index("ix_home_claims_person_id", "person_id"),
-)
+    name: str
+    metadata: MetaData
+    versions: pathlib.Path

@@ -1,0 +1,123 @@
+"""The clearinghouse's own tables: the record of every cross-node transfer, the registry, cycles, home nodes.
+
+Defined on the clearinghouse's MetaData (`metadata`: the kernel's tables, copied in by
+`timebank.storage.schema.party_metadata`, and these), which is exactly what its database
+holds; `SCHEMA` names it and its migrations for `timebank.storage.migrate`. The nodes'
+tables (the time-bank services among them) are not here and its database has none of them.
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    String,
+    Table,
+    Text,
+)
+
+from timebank.storage.schema import BYTES, ID, PARTY, SEQUENCE, PartySchema, party_metadata
+
+metadata = party_metadata()
+SCHEMA = PartySchema("clearinghouse", metadata, pathlib.Path(__file__).resolve().parent / "migrations")
+
+# The clearinghouse's record of every cross-node transfer: the commit point.
+cross_transfers = Table(
+    "cross_transfers",
+    metadata,
+    Column("transfer_id", ID, primary_key=True),
+    Column("body", BYTES, nullable=False),  # the CrossTransfer bytes as first prepared
+    Column("debit_node_id", PARTY, nullable=False),
+    Column("credit_node_id", PARTY, nullable=False),
+    Column("originator_node_id", PARTY, nullable=False),
+    Column("amount_minutes", BigInteger, nullable=False),
+    Column("state", String(12), nullable=False),  # prepared, committed, aborted
+    Column("reason", Text, nullable=False),
+    Column("prepared_at_micros", BigInteger, nullable=False),
+    Column("expires_at_micros", BigInteger, nullable=False),
+    Column("decided_at_micros", BigInteger, nullable=True),
+    # A return after a recall names the original it gives back.
+    Column("returns_id", ID, nullable=True),
+    # The settlement cycle of a COMMIT; where its prepare and its decision are in the log.
+    Column("cycle_id", BigInteger, nullable=True),
+    Column("prepare_log_index", BigInteger, nullable=True),
+    Column("decision_log_index", BigInteger, nullable=True),
+    Index("ix_cross_transfers_state_expiry", "state", "expires_at_micros"),
+    Index("ix_cross_transfers_cycle", "cycle_id"),
+    Index("ix_cross_transfers_returns_id", "returns_id"),
+)
+
+# Batches already accepted, by id: a replayed batch is refused.
+seen_batches = Table(
+    "seen_batches",
+    metadata,
+    Column("batch_id", ID, primary_key=True),
+    Column("sender_id", PARTY, nullable=False),
+    Column("created_at_micros", BigInteger, nullable=False),
+    Index("ix_seen_batches_created_at", "created_at_micros"),
+)
+
+# The clearinghouse's registry of admitted nodes and their keys; every change is logged.
+registry_nodes = Table(
+    "registry_nodes",
+    metadata,
+    Column("node_id", PARTY, primary_key=True),
+    Column("display_name", String(64), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("status", String(12), nullable=False),  # active or suspended
+    Column("net_debit_cap_minutes", BigInteger, nullable=False),
+    Column("pending_cap_minutes", BigInteger, nullable=False),
+    Column("admitted_at_micros", BigInteger, nullable=False),
+)
+
+registry_events = Table(
+    "registry_events",
+    metadata,
+    Column("sequence", SEQUENCE, primary_key=True, autoincrement=True),
+    Column("at_micros", BigInteger, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("node_id", PARTY, nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+# The clearinghouse's cycles: one open at a time (closed_at_micros null).
+cycles = Table(
+    "cycles",
+    metadata,
+    Column("cycle_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("opened_at_micros", BigInteger, nullable=False),
+    Column("closes_at_micros", BigInteger, nullable=False),  # the scheduled cut-off
+    Column("closed_at_micros", BigInteger, nullable=True),
+    Column("scheduled", Boolean, nullable=True),
+    Column("close_log_index", BigInteger, nullable=True),
+    Index("ix_cycles_open", "closed_at_micros"),
+)
+
+# Each node's position in each closed cycle, as the clearinghouse computed it.
+cycle_positions = Table(
+    "cycle_positions",
+    metadata,
+    Column("cycle_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("node_id", PARTY, primary_key=True),
+    Column("debits_minutes", BigInteger, nullable=False),
+    Column("debit_count", BigInteger, nullable=False),
+    Column("credits_minutes", BigInteger, nullable=False),
+    Column("credit_count", BigInteger, nullable=False),
+    Column("net_minutes", BigInteger, nullable=False),
+    Column("closing_minutes", BigInteger, nullable=False),
+)
+
+# At the clearinghouse: the home node of every person a node registered, by the keyed hash of
+# their identity number (the number itself never leaves the node).
+person_homes = Table(
+    "person_homes",
+    metadata,
+    Column("identity_hash", String(64), primary_key=True),
+    Column("node_id", PARTY, nullable=False),
+    Column("person_id", ID, nullable=False),
+    Column("claimed_at_micros", BigInteger, nullable=False),
+)
