@@ -125,7 +125,7 @@ class _Malformed:
 
 def add_servicer(server: grpc.Server, servicer: Any, service: ServiceDescriptor) -> None:
     """Registers every (unary) method of service on server, with a deserializer that never raises."""
-    handlers = {}
+    handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
     for method in service.methods:
         if method.client_streaming or method.server_streaming:
             raise ValueError(f"{service.full_name}.{method.name}: only unary methods are registered here")

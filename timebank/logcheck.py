@@ -14,7 +14,7 @@ clearinghouse.server), so the party serves reads and refuses writes until it is 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 from google.protobuf.message import DecodeError
 from sqlalchemy import Connection, select
@@ -41,7 +41,7 @@ def damage(connection: Connection, log_id: str, key_ring: KeyRing) -> list[str]:
     found: list[str] = []
     checkpoints = _checkpoints(connection, log_id, key_ring, found)
     try:
-        with contextlib.closing(_entries_with_leaves(connection)) as rows:
+        with contextlib.closing(_entries_with_leaves(connection)) as rows:  # a generator: closing ends its reads
             size, last_hash, frontier = _check_entries(rows, checkpoints, found)
     except DBAPIError as error:  # a value the driver cannot even read back
         found.append(f"entries: cannot be read: {error.orig}")
@@ -78,7 +78,7 @@ def _check_entries(
     return size, last_hash, frontier
 
 
-def _entries_with_leaves(connection: Connection) -> Iterator[tuple[int, bytes, bytes | None]]:
+def _entries_with_leaves(connection: Connection) -> Generator[tuple[int, bytes, bytes | None], None, None]:
     """(position, entry bytes, stored leaf hash or None) in order, read in partitions."""
     query = (
         select(log_entries.c.position, log_entries.c.data, log_nodes.c.hash)

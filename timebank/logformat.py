@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from google.protobuf.message import DecodeError
@@ -32,7 +32,7 @@ RECORD_LENGTH = struct.Struct(">I")
 RECORD_BYTES_MAX = 16 * 1024 * 1024
 
 
-def entry_bytes(index: int, previous_hash: bytes, logged_at_micros: int, **body: object) -> bytes:
+def entry_bytes(index: int, previous_hash: bytes, logged_at_micros: int, **body: Any) -> bytes:
     """The exact bytes of one LogEntry; body is one keyword naming the oneof field."""
     if len(body) != 1:
         raise ValueError(f"body: got {sorted(body)}, want exactly one field")

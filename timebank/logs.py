@@ -38,7 +38,7 @@ class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
         super().__init__()
         self.fixed = fixed
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return self.fixed or sys.stderr
 

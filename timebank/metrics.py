@@ -202,7 +202,7 @@ class RpcObserver(grpc.ServerInterceptor):
 
 def _code_name(context: grpc.ServicerContext, error: BaseException | None) -> str:
     """The status the call ends with: the one set or aborted with, else OK or (raised) UNKNOWN."""
-    code = context.code()
+    code = context.code()  # type: ignore[attr-defined]  # grpcio has it; the stubs lack it
     if code is not None:
         return str(code.name)
     if error is None:

@@ -221,14 +221,14 @@ def peer_party(context: grpc.ServicerContext) -> str:
     """The party id of the TLS peer, from its verified certificate's `timebank:party:` URI,
     else its common name. VerificationError when the peer presented no certificate."""
     properties = context.auth_context()
-    pem_certificates = properties.get("x509_pem_cert", [])
+    pem_certificates = [bytes(value) for value in properties.get("x509_pem_cert", [])]
     if pem_certificates:
         party_ids = certificate_party_uris(x509.load_pem_x509_certificate(pem_certificates[0]))
         if len(party_ids) > 1:
             raise VerificationError(f"TLS: the client certificate names {len(party_ids)} parties")
         if party_ids:
             return checked_party_id(party_ids[0])
-    common_names = properties.get("x509_common_name", [])
+    common_names = [bytes(value) for value in properties.get("x509_common_name", [])]
     if common_names:
         return checked_party_id(common_names[0].decode("utf-8", errors="replace"))
     raise VerificationError("TLS: no client certificate")

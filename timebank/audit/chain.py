@@ -241,7 +241,8 @@ class ChainChecker:
             self._accept(head, self._tail_vouched or not last)
             return
         successor_is_last = self._ended and offset == len(self._window) - 1
-        if anchored and (self._cut_short or not successor_is_last) and not self._confirmed(successor, offset):
+        confirmed = successor is not None and self._confirmed(successor, offset)
+        if anchored and (self._cut_short or not successor_is_last) and not confirmed:
             # The next record's own link is what changed: it is reported when it comes first.
             self._drop()
             self._accept(head, True)

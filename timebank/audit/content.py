@@ -13,6 +13,8 @@ checks report nothing (the chain named the defect) and it taints the replays.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from google.protobuf.message import DecodeError
@@ -63,7 +65,7 @@ class ContentChecker:
         self._batch: OpenBatch | None = None
         self._orphans_tolerated = False
         self._quiet = False
-        self._handlers = {
+        self._handlers: dict[str, Callable[[int, Any], None]] = {
             "genesis": self._genesis,
             "registry_event": self._registry_event,
             "received_batch": self._received_batch,

@@ -16,6 +16,8 @@ bounded memory of recent decisions and the positions of the latest closed cycles
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from timebank.audit.findings import MALFORMED, REPLAY_MISMATCH, Findings
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, TransferKind
 from timebank.v1 import clearing_pb2 as cpb
@@ -44,7 +46,7 @@ STATEMENT_FIELDS = (
 NO_MOVEMENT = (0, 0, 0, 0)
 NO_POSITION = (0, 0, 0, 0, 0, 0)
 CLEARING_ACCOUNT_ID = SYSTEM_ACCOUNT_IDS[AccountKind.CLEARING].to_bytes(16, "big")
-VERDICT_NAMES = {cpb.VERDICT_COMMIT: "COMMIT", cpb.VERDICT_ABORT: "ABORT"}
+VERDICT_NAMES: dict[int, str] = {cpb.VERDICT_COMMIT: "COMMIT", cpb.VERDICT_ABORT: "ABORT"}
 
 # A node's position in a cycle: the values of POSITION_FIELDS, in order.
 Position = tuple[int, int, int, int, int, int]
@@ -260,7 +262,7 @@ class ClearingReplay:
             self._report(index, f"{what}: {_differences(STATEMENT_FIELDS, got, want)}")
 
 
-def _logged_positions(positions: list[lpb.NodePosition]) -> dict[str, Position]:
+def _logged_positions(positions: Iterable[lpb.NodePosition]) -> dict[str, Position]:
     return {
         position.node_id: (
             position.debits_minutes,

@@ -268,11 +268,12 @@ class _Layer:
     def _lookup(self, name: str, key: int) -> object | None:
         layer: _Layer | None = self
         while layer is not None:
-            value = getattr(layer, name).get(key)
+            value: object | None = getattr(layer, name).get(key)
             if value is not None:
                 return value
             layer = layer.parent
-        return getattr(self.view, name).get(key)
+        found: object | None = getattr(self.view, name).get(key)
+        return found
 
     def account(self, account_id: int) -> Account | None:
         return self._lookup("accounts", account_id)  # type: ignore[return-value]

@@ -58,7 +58,7 @@ def account_row(account: Account) -> dict[str, object]:
     }
 
 
-def account_from_row(row: Row) -> Account:
+def account_from_row(row: Row[Any]) -> Account:
     spec = AccountSpec(
         id=ids.from_hex(row.id),
         kind=AccountKind(row.kind),
@@ -91,7 +91,7 @@ def _request_columns(request: TransferRequest) -> dict[str, object]:
     }
 
 
-def _request_from_row(row: Row) -> TransferRequest:
+def _request_from_row(row: Row[Any]) -> TransferRequest:
     return TransferRequest(
         id=ids.from_hex(row.id),
         kind=TransferKind(row.kind),
@@ -104,7 +104,7 @@ def _request_from_row(row: Row) -> TransferRequest:
     )
 
 
-def transfer_from_row(row: Row) -> StoredTransfer:
+def transfer_from_row(row: Row[Any]) -> StoredTransfer:
     return StoredTransfer(
         request=_request_from_row(row),
         created_at_micros=row.created_at_micros,
@@ -147,7 +147,7 @@ def load_view(connection: Connection, requests: Sequence[TransferRequest]) -> Le
 
 def rows_where_in(
     connection: Connection, column: Any, wanted: Iterable[int], *conditions: Any, for_update: bool = False
-) -> Iterator[Row]:
+) -> Iterator[Row[Any]]:
     """The rows whose id column is one of the wanted ids (and that meet conditions), read in
     bounded IN lists, in id order."""
     keys = sorted({ids.to_hex(value) for value in wanted if value})
