@@ -21,7 +21,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from timebank import ids
+from timebank import ids, seams
 from timebank.clock import Clock
 from timebank.errors import (
     BatchTooLarge,
@@ -203,6 +203,7 @@ class Books:
         For callers that write rows of their own in the same transaction as the
         transfers, such as the cross-node protocol's outbox.
         """
+        requests = seams.through("books.requests", requests)
         if not requests:
             return BatchResult((), {})
         view = store.load_view(connection, requests)

@@ -1,8 +1,8 @@
 """Bugs the simulator must catch, switched on by name for one run (`timebank simulate --bug NAME`).
 
-Each bug replaces one production function for the length of a `with` block and restores it
-after. They exist to show that the checks have teeth: a run with a bug on must report a
-violation within the seeds CI runs.
+Each bug installs changes at named seams of the production code (timebank.seams) for the
+length of a `with` block; nothing is patched. They exist to show that the checks have
+teeth: a run with a bug on must report a violation within the seeds CI runs.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from nodes.crossing import Crossing
-from timebank.books import Books
-from timebank.ledger import rules
+from timebank import seams
 from timebank.ledger.model import TransferKind, TransferRequest
 
 AGAIN = 0x5EC0 << 112  # mixed into a posting's id to make its second copy
@@ -34,17 +33,11 @@ def _replaced(owner: Any, name: str, make: Callable[[Any], Any]) -> Iterator[Non
 def post_twice() -> Iterator[None]:
     """The ledger forgets a pending transfer was resolved, and every posting is applied twice."""
 
-    def apply(original: Callable[..., Any]) -> Callable[..., Any]:
-        def twice(self: Books, connection: Any, requests: Sequence[TransferRequest]) -> Any:
-            again = [replace(r, id=r.id ^ AGAIN) for r in requests if r.kind == TransferKind.POST_PENDING]
-            return original(self, connection, [*requests, *again])
+    def twice(requests: Sequence[TransferRequest]) -> Sequence[TransferRequest]:
+        again = [replace(r, id=r.id ^ AGAIN) for r in requests if r.kind == TransferKind.POST_PENDING]
+        return [*requests, *again]
 
-        return twice
-
-    with (
-        _replaced(rules._Layer, "resolution", lambda original: lambda self, pending_id: None),
-        _replaced(Books, "apply", apply),
-    ):
+    with seams.installed({"ledger.resolution": lambda found: None, "books.requests": twice}):
         yield
 
 

@@ -16,7 +16,7 @@ import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 
-from timebank import ids
+from timebank import ids, seams
 from timebank.ledger.model import (
     AMOUNT_MINUTES_MAX,
     HOLDER_LENGTH_MAX,
@@ -282,7 +282,8 @@ class _Layer:
         return self._lookup("transfers", transfer_id)  # type: ignore[return-value]
 
     def resolution(self, pending_id: int) -> Resolution | None:
-        return self._lookup("resolutions", pending_id)  # type: ignore[return-value]
+        found: Resolution | None = self._lookup("resolutions", pending_id)  # type: ignore[assignment]
+        return seams.through("ledger.resolution", found)
 
     def refusal(self, transfer_id: int) -> Refusal | None:
         return self._lookup("refusals", transfer_id)  # type: ignore[return-value]
