@@ -7,11 +7,15 @@ import pathlib
 import tomllib
 import typing
 
+import pytest
+
 from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
 from nodes.config import NodeConfig, load_node_config
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "deploy" / "node.example.toml"
+
+pytestmark = pytest.mark.deploy
 
 
 def test_node_example_loads() -> None:
