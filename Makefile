@@ -56,9 +56,11 @@ bench: venv
 proto: venv
 	$(BIN)/python scripts/generate_proto.py
 
+# The checks pre-commit runs too (.pre-commit-config.yaml): lint, format, types, import contracts.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 clean:

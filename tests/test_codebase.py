@@ -61,3 +61,15 @@ def test_every_module_opens_with_a_docstring() -> None:
             if ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) is None:
                 missing.append(str(path.relative_to(ROOT)))
     assert missing == []
+
+
+def test_pre_commit_runs_what_make_lint_runs() -> None:
+    import re
+
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"][0]["hooks"]
+    committed = {hook["entry"].removeprefix(".venv/bin/") for hook in hooks}
+    recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\nlint: venv\n", 1)[1].split("\n\n", 1)[0]
+    linted = {re.sub(r"^\t\$\(BIN\)/", "", line).removesuffix(" .") for line in recipe.splitlines()}
+    assert committed == linted
