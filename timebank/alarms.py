@@ -16,6 +16,8 @@ from timebank.errors import NotFound
 from timebank.storage.engine import write_transaction
 from timebank.storage.schema import alarms
 
+__all__ = ["Alarm", "RESTORE_CONFLICT", "SPLIT_VIEW", "clear", "open_alarms", "raise_alarm", "record"]
+
 SPLIT_VIEW = "split-view"
 # After a restore from a backup, a leg the clearinghouse recorded could not be made here
 # (e.g. the member's hours were spent meanwhile): an operator must settle it by hand.

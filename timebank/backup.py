@@ -26,6 +26,8 @@ from sqlalchemy.engine import make_url
 from timebank.errors import ConfigError, StorageUnavailable
 from timebank.storage.engine import backend_name, create_database_engine
 
+__all__ = ["BackupInfo", "PG_TOOL_TIMEOUT_SECONDS", "backup", "restore"]
+
 PG_TOOL_TIMEOUT_SECONDS = 3_600
 
 

@@ -49,6 +49,17 @@ from timebank.ledger.model import (
 from timebank.storage import ledger_store as store
 from timebank.storage.engine import write_transaction
 
+__all__ = [
+    "BatchResult",
+    "Books",
+    "STATEMENT_PAGE_DEFAULT",
+    "STATEMENT_PAGE_MAX",
+    "Statement",
+    "StatementEntry",
+    "TransferView",
+    "WRITE_ATTEMPTS_MAX",
+]
+
 STATEMENT_PAGE_MAX = 1_000
 STATEMENT_PAGE_DEFAULT = 100
 WRITE_ATTEMPTS_MAX = 5

@@ -29,6 +29,43 @@ from timebank.errors import VerificationError
 from timebank.ledger.model import format_hours
 from timebank.signing import KeyRing
 
+__all__ = [
+    "ALGORITHM",
+    "BODY_FIELDS",
+    "BODY_INTEGER_FIELDS",
+    "BODY_TEXT_FIELDS",
+    "CERTIFICATE_PURPOSE",
+    "CertificateBody",
+    "CertificateLine",
+    "DATE_PATTERN",
+    "FIELD_NAME_PATTERN",
+    "FILE_BYTES_MAX",
+    "FILE_FIELDS",
+    "FORBIDDEN_CATEGORIES",
+    "FORMAT_VERSION",
+    "ID_PATTERN",
+    "ISSUED_AT_MICROS_MAX",
+    "ITEM_CODE_LENGTH_MAX",
+    "ITEM_CODE_PATTERN",
+    "KEY_ID_PATTERN",
+    "LINES_MAX",
+    "LINE_FIELDS",
+    "LINE_INTEGER_FIELDS",
+    "LINE_MINUTES_MAX",
+    "LINE_TEXT_FIELDS",
+    "NODE_ID_PATTERN",
+    "NO_KEY_RING_NOTE",
+    "SIGNATURE_FIELDS",
+    "TEXT_LENGTH_MAX",
+    "Verified",
+    "body_document",
+    "body_problems",
+    "canonical_bytes",
+    "issue",
+    "render_html",
+    "verify",
+]
+
 CERTIFICATE_PURPOSE = "certificate"
 FORMAT_VERSION = 1
 ALGORITHM = "ed25519"

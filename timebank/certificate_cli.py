@@ -21,6 +21,8 @@ from timebank.errors import ConfigError
 from timebank.ledger.model import format_hours
 from timebank.signing import KeyRing
 
+__all__ = ["build_parser", "main"]
+
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 

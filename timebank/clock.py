@@ -14,6 +14,16 @@ import pathlib
 import time
 from typing import Protocol
 
+__all__ = [
+    "Clock",
+    "FakeClock",
+    "OFFSET_FILE_VARIABLE",
+    "OFFSET_REREAD_SECONDS",
+    "OffsetFileClock",
+    "SystemClock",
+    "process_clock",
+]
+
 OFFSET_FILE_VARIABLE = "TIMEBANK_CLOCK_OFFSET_FILE"
 OFFSET_REREAD_SECONDS = 0.1
 

@@ -21,6 +21,27 @@ from typing import Any, TypeVar, get_type_hints
 from timebank.errors import ConfigError
 from timebank.storage.engine import PoolSettings, normalise_url
 
+__all__ = [
+    "DatabaseTable",
+    "ENVIRONMENT_PREFIX",
+    "KeysTable",
+    "LOG_FORMATS",
+    "LOG_LEVELS",
+    "LoggingTable",
+    "MetricsTable",
+    "TlsTable",
+    "absolute_database_url",
+    "build",
+    "is_loopback",
+    "load_toml",
+    "parse_listen_address",
+    "require",
+    "resolve_path",
+    "toml_string",
+    "validated_text",
+    "within",
+]
+
 ENVIRONMENT_PREFIX = "TIMEBANK_"
 
 T = TypeVar("T")

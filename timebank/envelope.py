@@ -24,6 +24,19 @@ from timebank.errors import VerificationError
 from timebank.signing import KeyRing
 from timebank.v1 import clearing_pb2 as cpb
 
+__all__ = [
+    "BATCH_ID_SIZE_BYTES",
+    "BATCH_PURPOSE",
+    "ItemProof",
+    "KEY_ID_PATTERN",
+    "OpenedBatch",
+    "QUOTED_CHARACTERS_MAX",
+    "item_proof",
+    "open_batch",
+    "seal",
+    "verify_item_proof",
+]
+
 BATCH_PURPOSE = "batch"
 BATCH_ID_SIZE_BYTES = 16
 KEY_ID_PATTERN = re.compile(r"[0-9a-f]{16}")

@@ -24,6 +24,23 @@ from __future__ import annotations
 
 from timebank.ledger.model import Outcome
 
+__all__ = [
+    "AlreadyExists",
+    "BatchTooLarge",
+    "ConfigError",
+    "ItemRefused",
+    "LedgerHalted",
+    "NotFound",
+    "NotNow",
+    "NotPermitted",
+    "OutOfStock",
+    "RequestInvalid",
+    "StorageUnavailable",
+    "TimebankError",
+    "TrafficStopped",
+    "VerificationError",
+]
+
 
 class TimebankError(Exception):
     """Root of the project's errors. str() is the message shown to the caller."""

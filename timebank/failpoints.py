@@ -18,6 +18,8 @@ from __future__ import annotations
 import os
 import threading
 
+__all__ = ["ENVIRONMENT_VARIABLE", "EXIT_CODE", "hit"]
+
 ENVIRONMENT_VARIABLE = "TIMEBANK_FAILPOINTS"
 EXIT_CODE = 137  # what a shell reports for a process ended by SIGKILL
 

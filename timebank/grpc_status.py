@@ -43,6 +43,19 @@ from timebank.errors import (
 )
 from timebank.ledger.model import Outcome
 
+__all__ = [
+    "ERROR_STATUS",
+    "F",
+    "LISTEN_ATTEMPTS_MAX",
+    "LISTEN_RETRY_SECONDS",
+    "OUTCOME_STATUS",
+    "add_servicer",
+    "listen",
+    "server_options",
+    "status_of",
+    "translate_errors",
+]
+
 log = logging.getLogger(__name__)
 
 OUTCOME_STATUS: dict[Outcome, grpc.StatusCode] = {

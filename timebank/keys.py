@@ -17,6 +17,22 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from timebank.errors import ConfigError
 
+__all__ = [
+    "IDENTITY_KEY_BYTES",
+    "key_id",
+    "key_id_of_raw",
+    "load_identity_key",
+    "load_key_ring_file",
+    "load_public_key",
+    "load_signing_key",
+    "public_bytes",
+    "public_pem",
+    "write_identity_key",
+    "write_key_ring_file",
+    "write_new_signing_key",
+    "write_public_key",
+]
+
 if TYPE_CHECKING:
     from timebank.signing import KeyRecord, KeyRing
 

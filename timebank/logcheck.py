@@ -29,6 +29,8 @@ from timebank.storage.schema import log_checkpoints, log_entries, log_nodes
 from timebank.translog import frontier_after, frontier_root, read_head
 from timebank.v1 import log_pb2 as lpb
 
+__all__ = ["DAMAGE_NAMED_MAX", "READ_PARTITION_ROWS", "damage", "halt_if_damaged"]
+
 DAMAGE_NAMED_MAX = 10
 READ_PARTITION_ROWS = 5_000
 

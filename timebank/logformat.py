@@ -23,6 +23,30 @@ from timebank.recon.model import NodeStatement, StatementLine
 from timebank.signing import KeyRecord, KeyRing
 from timebank.v1 import log_pb2 as lpb
 
+__all__ = [
+    "CHECKPOINTS_FILE",
+    "CHECKPOINT_PURPOSE",
+    "ENTRIES_FILE",
+    "RECORD_BYTES_MAX",
+    "RECORD_LENGTH",
+    "STATEMENT_PURPOSE",
+    "TruncatedRecord",
+    "VerifiedCheckpoint",
+    "checkpoint_body",
+    "entry_bytes",
+    "key_record",
+    "key_state",
+    "merge_pages",
+    "parse_entry",
+    "parse_statement",
+    "read_records",
+    "sign_checkpoint",
+    "sign_statement",
+    "verify_checkpoint",
+    "verify_statement",
+    "write_record",
+]
+
 CHECKPOINT_PURPOSE = "checkpoint"
 STATEMENT_PURPOSE = "statement"
 ENTRIES_FILE = "entries.bin"

@@ -22,6 +22,16 @@ from typing import Any, TextIO
 from timebank import ids
 from timebank.config import LoggingTable
 
+__all__ = [
+    "CHATTY_LIBRARIES",
+    "CONTEXT_FIELDS",
+    "ID_FIELDS",
+    "JsonFormatter",
+    "TEXT_FORMAT",
+    "UNPRINTABLE",
+    "configure",
+]
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 ID_FIELDS = ("transfer_id", "batch_id")
 CONTEXT_FIELDS = (*ID_FIELDS, "node_id", "cycle_id")

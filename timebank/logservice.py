@@ -23,6 +23,8 @@ from timebank.grpc_status import translate_errors
 from timebank.v1 import log_pb2 as lpb
 from timebank.v1 import log_pb2_grpc as lpb_grpc
 
+__all__ = ["LogService", "Prover", "Publisher"]
+
 Prover = Callable[[int], lpb.TransferProof]
 
 

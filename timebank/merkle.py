@@ -15,6 +15,25 @@ from collections.abc import Sequence
 
 from timebank.errors import VerificationError
 
+__all__ = [
+    "CompactRange",
+    "EMPTY_ROOT_HASH",
+    "HASH_SIZE_BYTES",
+    "LEAF_PREFIX",
+    "NODE_PREFIX",
+    "Subtree",
+    "consistency_proof",
+    "consistency_subtrees",
+    "inclusion_proof",
+    "inclusion_subtrees",
+    "leaf_hash",
+    "node_hash",
+    "root_from_leaf_hashes",
+    "root_hash",
+    "verify_consistency",
+    "verify_inclusion",
+]
+
 HASH_SIZE_BYTES = 32
 LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"

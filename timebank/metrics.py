@@ -35,6 +35,30 @@ from timebank import alarms, logformat, translog
 from timebank.config import parse_listen_address
 from timebank.errors import ConfigError, TimebankError
 
+__all__ = [
+    "Endpoint",
+    "LogReadings",
+    "POLL_INTERVAL_SECONDS",
+    "RpcObserver",
+    "SINGLE_HANDLERS",
+    "STOP_WAIT_SECONDS",
+    "STREAM_HANDLERS",
+    "alarm_family",
+    "database_families",
+    "gauge",
+    "halted_family",
+    "labelled_gauge",
+    "log_families",
+    "new_registry",
+    "read_alarms",
+    "read_log",
+    "rpc_interceptors",
+    "seconds_between",
+    "serve_collector",
+    "start_endpoint",
+    "url",
+]
+
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL_SECONDS = 0.05

@@ -48,6 +48,7 @@ __all__ = [
     "PARTY_KEY_FILE",
     "CityAuthority",
     "PartyCertificate",
+    "certificate_party_uris",
     "channel_credentials",
     "channel_options",
     "create_city_authority",
@@ -56,6 +57,8 @@ __all__ = [
     "party_host_name",
     "party_uri",
     "peer_party",
+    "read_certificate",
+    "read_private_key",
     "server_credentials",
 ]
 

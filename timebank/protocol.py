@@ -18,6 +18,46 @@ from timebank.errors import RequestInvalid
 from timebank.ledger.model import AMOUNT_MINUTES_MAX, MEMO_LENGTH_MAX
 from timebank.v1 import clearing_pb2 as cpb
 
+__all__ = [
+    "Ack",
+    "Body",
+    "CLEARINGHOUSE_ID",
+    "CrossTransfer",
+    "CycleClosed",
+    "Decision",
+    "HomeClaim",
+    "IDENTITY_HASH_BYTES",
+    "ID_BYTES",
+    "Item",
+    "Prepare",
+    "Query",
+    "Recall",
+    "RecallAnswer",
+    "Receipt",
+    "Restore",
+    "Resync",
+    "StatementPage",
+    "Vote",
+    "ack_item",
+    "cycle_closed_item",
+    "decision_item",
+    "decode_item",
+    "derive_id",
+    "encode_item",
+    "home_claim_item",
+    "prepare_item",
+    "query_item",
+    "recall_answer_item",
+    "recall_item",
+    "receipt_item",
+    "restore_item",
+    "resync_item",
+    "statement_item",
+    "transfer_bytes",
+    "transfer_from_bytes",
+    "vote_item",
+]
+
 CLEARINGHOUSE_ID = "clearinghouse"
 ID_BYTES = ids.ID_BYTES
 

@@ -20,6 +20,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from timebank import keys
 from timebank.errors import VerificationError
 
+__all__ = [
+    "DOMAIN",
+    "EPOCH",
+    "KeyRecord",
+    "KeyRing",
+    "PUBLIC_KEY_SIZE_BYTES",
+    "SIGNATURE_SIZE_BYTES",
+    "sign",
+    "signed_message",
+    "verify",
+]
+
 DOMAIN = b"timebank/v1\x00"
 SIGNATURE_SIZE_BYTES = 64
 PUBLIC_KEY_SIZE_BYTES = 32

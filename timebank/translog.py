@@ -26,6 +26,34 @@ from timebank.signing import KeyRecord
 from timebank.storage.schema import log_checkpoints, log_entries, log_head, log_nodes, registry_keys
 from timebank.v1 import log_pb2 as lpb
 
+__all__ = [
+    "Body",
+    "CHECKPOINTS_PER_READ_MAX",
+    "ENTRIES_PER_READ_MAX",
+    "HASH",
+    "Head",
+    "append",
+    "care_event",
+    "checkpoints_after",
+    "consistency_proof",
+    "entries",
+    "frontier_after",
+    "frontier_root",
+    "inclusion_proof",
+    "latest_checkpoint",
+    "latest_checkpoint_size",
+    "lock",
+    "log_key",
+    "perfect_pieces",
+    "posting_journal",
+    "publish",
+    "read_head",
+    "root_at",
+    "size",
+    "start",
+    "subtree_roots",
+]
+
 HASH = merkle.HASH_SIZE_BYTES
 ENTRIES_PER_READ_MAX = 1_000
 CHECKPOINTS_PER_READ_MAX = 1_000

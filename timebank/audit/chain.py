@@ -24,6 +24,16 @@ from typing import Protocol
 from timebank.audit.findings import ALTERED, DELETED, DUPLICATED, INSERTED, MALFORMED, REORDERED, Finding, Findings
 from timebank.v1 import log_pb2 as lpb
 
+__all__ = [
+    "BEFORE_BREAK_RECORDS",
+    "ChainChecker",
+    "RECENT_LEAVES_MAX",
+    "RecentLeaves",
+    "Record",
+    "Sink",
+    "WINDOW_RECORDS",
+]
+
 WINDOW_RECORDS = 64
 # When the file's framing breaks off, what the chain found in this many records before the
 # break is taken for the break itself (records read from a damaged length are garbage).

@@ -39,6 +39,8 @@ from timebank.audit.findings import (
 from timebank.errors import VerificationError
 from timebank.v1 import log_pb2 as lpb
 
+__all__ = ["CheckpointChecker", "NO_SIZE", "Pending"]
+
 NO_SIZE = sys.maxsize
 
 

@@ -28,6 +28,8 @@ from timebank.signing import KeyRecord, KeyRing
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import log_pb2 as lpb
 
+__all__ = ["ContentChecker", "OpenBatch"]
+
 
 class OpenBatch:
     """A logged batch header whose items are still being read."""

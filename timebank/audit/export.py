@@ -23,6 +23,19 @@ from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.v1 import log_pb2 as lpb
 from timebank.v1 import log_pb2_grpc as lpb_grpc
 
+__all__ = [
+    "CALL_DEADLINE_SECONDS",
+    "Exported",
+    "MESSAGE_BYTES_MAX",
+    "PAGE_CHECKPOINTS",
+    "PAGE_ENTRIES",
+    "export",
+    "export_main",
+    "open_channel",
+    "prove",
+    "prove_main",
+]
+
 CALL_DEADLINE_SECONDS = 30.0
 PAGE_ENTRIES = 1_000
 PAGE_CHECKPOINTS = 1_000

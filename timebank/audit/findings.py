@@ -9,6 +9,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = [
+    "ALTERED",
+    "BAD_SIGNATURE",
+    "DELETED",
+    "DUPLICATED",
+    "FINDINGS_KEPT_MAX",
+    "FORKED_CHECKPOINT",
+    "Finding",
+    "Findings",
+    "INSERTED",
+    "KINDS",
+    "MALFORMED",
+    "REORDERED",
+    "REPLAY_MISMATCH",
+    "ROLLED_BACK_CHECKPOINT",
+    "TRUNCATED",
+    "UNTRUSTED_KEY",
+    "WRONG_KEY",
+]
+
 TRUNCATED = "truncated"
 MALFORMED = "malformed"
 ALTERED = "altered"

@@ -27,6 +27,8 @@ from timebank.signing import KeyRing
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import log_pb2 as lpb
 
+__all__ = ["PROOF_BYTES_MAX", "ProvenTransfer", "main", "read_proof", "verify_proof"]
+
 EXIT_PROVEN, EXIT_NOT_PROVEN, EXIT_USAGE = 0, 1, 2
 PROOF_BYTES_MAX = 4 * 1024 * 1024
 

@@ -23,6 +23,21 @@ from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, TransferKind
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import log_pb2 as lpb
 
+__all__ = [
+    "CLEARING_ACCOUNT_ID",
+    "CYCLES_KEPT_MAX",
+    "ClearingReplay",
+    "DECISIONS_KEPT_MAX",
+    "NO_MOVEMENT",
+    "NO_POSITION",
+    "POSITION_FIELDS",
+    "Position",
+    "PostingReplay",
+    "STATEMENT_FIELDS",
+    "TwoGenerations",
+    "VERDICT_NAMES",
+]
+
 # Decisions remembered to recognise a resent or conflicting one: two generations of this many.
 DECISIONS_KEPT_MAX = 65_536
 # Closed cycles whose positions are kept for statements and reports that come later.

@@ -10,6 +10,30 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+__all__ = [
+    "AMOUNT_MINUTES_MAX",
+    "Account",
+    "AccountKind",
+    "AccountSpec",
+    "BATCH_SIZE_MAX",
+    "HOLDER_LENGTH_MAX",
+    "ID_MAX",
+    "INT64_MAX",
+    "ItemResult",
+    "MEMO_LENGTH_MAX",
+    "Outcome",
+    "Refusal",
+    "Resolution",
+    "SYSTEM_ACCOUNT_IDS",
+    "SYSTEM_ACCOUNT_ID_MAX",
+    "StoredTransfer",
+    "TransferKind",
+    "TransferRequest",
+    "TransferState",
+    "UNBOUNDED_KINDS",
+    "format_hours",
+]
+
 ID_MAX = 2**128 - 1
 SYSTEM_ACCOUNT_ID_MAX = 65_535
 INT64_MAX = 2**63 - 1

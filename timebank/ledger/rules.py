@@ -38,6 +38,19 @@ from timebank.ledger.model import (
     TransferState,
 )
 
+__all__ = [
+    "AccountDecision",
+    "BatchDecision",
+    "LedgerView",
+    "Refused",
+    "apply_transfers",
+    "close_account",
+    "create_accounts",
+    "transfer_state",
+    "validate_account_spec",
+    "validate_transfer",
+]
+
 
 class Refused(Exception):
     """Internal to this module: one item's refusal, carried to its chain."""

@@ -33,6 +33,8 @@ from timebank.recon.model import (
     format_instant,
 )
 
+__all__ = ["reconcile"]
+
 # The summary fields a statement shares with the clearinghouse's position, and their names in a detail.
 _POSITION_FIELDS = (
     ("closing_minutes", "closing minutes"),

@@ -10,6 +10,30 @@ import dataclasses
 import datetime
 from dataclasses import dataclass
 
+__all__ = [
+    "ABORTED",
+    "AMOUNT_MISMATCH",
+    "BREAK_KINDS",
+    "Break",
+    "COMMITTED",
+    "ClearingEntry",
+    "ClearingView",
+    "ENTRY_STATES",
+    "MISSING_AT_CLEARINGHOUSE",
+    "MISSING_AT_NODE",
+    "NodeStatement",
+    "OPENING_MISMATCH",
+    "PENDING_PAST_EXPIRY",
+    "POSITION_MISMATCH",
+    "PREPARED",
+    "Position",
+    "Report",
+    "SIGNATURE_INVALID",
+    "STATEMENT_MISSING",
+    "StatementLine",
+    "format_instant",
+]
+
 # ClearingEntry.state values.
 COMMITTED = "committed"
 PREPARED = "prepared"

@@ -35,6 +35,19 @@ from timebank.recon.model import (
     format_instant,
 )
 
+__all__ = [
+    "BREAK_KIND_TITLES",
+    "CAMT053_NAMESPACE",
+    "CSV_HEADER",
+    "HTML_BREAKS_MAX",
+    "HTML_FLOWS_MAX",
+    "NO_CURRENCY",
+    "report_csv",
+    "report_html",
+    "report_json",
+    "statement_camt053",
+]
+
 CAMT053_NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
 # ISO 4217 code for "no currency": amounts are minutes of service time.
 NO_CURRENCY = "XXX"

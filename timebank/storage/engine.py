@@ -21,6 +21,18 @@ from sqlalchemy.exc import DBAPIError
 
 from timebank.errors import ConfigError
 
+__all__ = [
+    "PoolSettings",
+    "RESTORE_ADVICE",
+    "SQLITE_BUSY_TIMEOUT_MILLISECONDS",
+    "backend_name",
+    "check_readable",
+    "create_database_engine",
+    "is_writing",
+    "normalise_url",
+    "write_transaction",
+]
+
 SQLITE_BUSY_TIMEOUT_MILLISECONDS = 30_000
 # The execution option write_transaction sets: the SQLite BEGIN takes the write lock.
 _WRITE_OPTION = "timebank_writes"

@@ -31,6 +31,30 @@ from timebank.ledger.model import (
 from timebank.ledger.rules import BatchDecision, LedgerView
 from timebank.storage.schema import accounts, outbox, pending_resolutions, refusals, statements, transfers
 
+__all__ = [
+    "BooksTotals",
+    "IN_LIST_SIZE_MAX",
+    "account_from_row",
+    "account_row",
+    "acknowledge_outbox",
+    "balance_before",
+    "books_totals",
+    "chunks",
+    "insert_accounts",
+    "load_view",
+    "lock_accounts",
+    "read_account",
+    "read_accounts",
+    "read_resolutions",
+    "read_transfers",
+    "rows_where_in",
+    "statement_pages",
+    "statement_rows",
+    "transfer_from_row",
+    "update_accounts",
+    "write_decision",
+]
+
 # Bound on the number of ids in one IN (...) list; larger sets are read in chunks.
 IN_LIST_SIZE_MAX = 900
 T = TypeVar("T")

@@ -33,6 +33,30 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+__all__ = [
+    "BYTES",
+    "ID",
+    "NAMING_CONVENTION",
+    "PARTY",
+    "PartySchema",
+    "SEQUENCE",
+    "accounts",
+    "alarms",
+    "inbox",
+    "log_checkpoints",
+    "log_entries",
+    "log_head",
+    "log_nodes",
+    "metadata",
+    "outbox",
+    "party_metadata",
+    "pending_resolutions",
+    "refusals",
+    "registry_keys",
+    "statements",
+    "transfers",
+]
+
 ID = String(32)
 SEQUENCE = BigInteger().with_variant(Integer, "sqlite")  # SQLite: rowid alias
 
