@@ -33,8 +33,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from clearinghouse import metrics as clearinghouse_metrics
-from clearinghouse import registry
 from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
+from clearinghouse.records import CrossState, NodeStatus
 from nodes import metrics as node_metrics
 from nodes.client import NodeClient
 from nodes.config import NodeConfig, load_node_config
@@ -267,14 +267,14 @@ def serving(listen: str) -> Check:
 
 
 def registered(readings: clearinghouse_metrics.ClearinghouseReadings) -> Check:
-    active = [node.node_id for node in readings.nodes if node.status == registry.ACTIVE]
-    suspended = [node.node_id for node in readings.nodes if node.status != registry.ACTIVE]
+    active = [node.node_id for node in readings.nodes if node.status == NodeStatus.ACTIVE]
+    suspended = [node.node_id for node in readings.nodes if node.status != NodeStatus.ACTIVE]
     text = f"{len(active)} active" + (f"; suspended: {', '.join(suspended)}" if suspended else ", none suspended")
     return Check("nodes", OK if active else FAIL, text if active else f"no node is active ({text})")
 
 
 def expiry(readings: clearinghouse_metrics.ClearinghouseReadings) -> Check:
-    prepared = readings.cross_transfers[clearinghouse_metrics.PREPARED]
+    prepared = readings.cross_transfers[CrossState.PREPARED]
     overdue = readings.oldest_past_expiry_seconds if readings.prepared_past_expiry else 0.0
     if overdue > PAST_EXPIRY_WARN_SECONDS:
         level = FAIL if overdue > PAST_EXPIRY_FAIL_SECONDS else WARN

@@ -2,7 +2,8 @@
 
 Registry changes (admit, suspend, reinstate, rotate or revoke a key) are made on the
 clearinghouse's own database by its operator, each in one transaction with its log
-entry; the running clearinghouse sees them on its next exchange.
+entry; the running clearinghouse sees them on its next exchange. Commands read and write
+through the domain modules and the stores, in a transaction this module opens per command.
 """
 
 from __future__ import annotations
@@ -12,17 +13,22 @@ import json
 import pathlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from clearinghouse import registry, tables
-from clearinghouse.config import load_clearinghouse_config
-from clearinghouse.tables import cross_transfers
+from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
+from clearinghouse.records import NodeStatus
+from clearinghouse.store import read_transaction
+from clearinghouse.store import transfers as transfer_store
 from timebank import alarms, keys, translog
 from timebank.clock import SystemClock
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine, write_transaction
+
+if TYPE_CHECKING:
+    from clearinghouse.coordinator import Coordinator
 
 
 @contextmanager
@@ -90,7 +96,7 @@ def cmd_admit(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _status_command(status: str) -> Callable[[argparse.Namespace], int]:
+def _status_command(status: NodeStatus) -> Callable[[argparse.Namespace], int]:
     def command(arguments: argparse.Namespace) -> int:
         with _connection(arguments) as connection:
             registry.set_status(connection, arguments.id, status, arguments.reason, SystemClock().now_micros())
@@ -120,9 +126,7 @@ def cmd_revoke_key(arguments: argparse.Namespace) -> int:
 def cmd_list(arguments: argparse.Namespace) -> int:
     with _connection(arguments) as connection:
         records = registry.nodes(connection)
-        states = dict(
-            connection.execute(select(cross_transfers.c.state, func.count()).group_by(cross_transfers.c.state)).all()
-        )
+        states = transfer_store.count_by_state(connection)
         open_alarms = alarms.open_alarms(connection)
         log_size = translog.size(connection)
         signed_size = translog.latest_checkpoint_size(connection)
@@ -155,7 +159,7 @@ def cmd_events(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _coordinator(config_path: pathlib.Path):  # type: ignore[no-untyped-def]
+def _coordinator(config_path: pathlib.Path) -> tuple[ClearinghouseConfig, Coordinator]:
     from clearinghouse.coordinator import Coordinator, Settings
     from clearinghouse.server import open_books
 
@@ -228,7 +232,7 @@ def cmd_recon_report(arguments: argparse.Namespace) -> int:
         written = reports.make(books, signing_key, cycle_id, SystemClock().now_micros())
         written = reports.write_files(written, arguments.out)
         if arguments.camt053:
-            with books.engine.connect() as connection:
+            with read_transaction(books.engine) as connection:
                 reports.camt053_files(connection, cycle_id, arguments.out)
     finally:
         books.engine.dispose()
@@ -292,7 +296,7 @@ def register(subparsers: Any) -> None:
     admit.add_argument("--net-debit-cap-minutes", type=int, default=0, help="default: the config's")
     admit.add_argument("--pending-cap-minutes", type=int, default=0, help="default: the config's")
     admit.set_defaults(handler=cmd_admit)
-    for name, status in (("suspend", registry.SUSPENDED), ("reinstate", registry.ACTIVE)):
+    for name, status in (("suspend", NodeStatus.SUSPENDED), ("reinstate", NodeStatus.ACTIVE)):
         command = node.add_parser(name, help=f"{name} a node (logged with the reason)")
         command.add_argument("--id", required=True)
         command.add_argument("--reason", required=True)

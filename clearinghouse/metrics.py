@@ -6,7 +6,8 @@ and by recipient, minimums, the open cycle's row, the registry's few rows), and 
 newest reconciliation report found in its log. The report's break count is stored only
 in its ReportRecord leaf, so LatestReport reads each leaf at most once, newest first,
 looking back at most REPORT_LOOKBACK_ENTRIES_MAX leaves. `read` gives the same readings
-to `timebank status`. Ages are measured with the injected clock.
+to `timebank status`. Ages are measured with the injected clock. Must not: write SQL (the
+stores read), change anything.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from prometheus_client.metrics_core import Metric
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from clearinghouse import registry
-from clearinghouse.coordinator import ABORTED, COMMITTED, PREPARED
-from clearinghouse.tables import cross_transfers, cycles
+from clearinghouse.records import CrossState, NodeRecord, NodeStatus
+from clearinghouse.store import cycles as cycle_store
+from clearinghouse.store import mail as mail_store
+from clearinghouse.store import read_transaction
+from clearinghouse.store import transfers as transfer_store
 from timebank import logformat, translog
 from timebank.books import Books
 from timebank.clock import Clock
@@ -37,10 +41,9 @@ from timebank.metrics import (
     read_log,
     seconds_between,
 )
-from timebank.storage.schema import outbox
 from timebank.v1 import log_pb2 as lpb
 
-STATES = (PREPARED, COMMITTED, ABORTED)
+STATES = tuple(state.value for state in CrossState)
 REPORT_LOOKBACK_ENTRIES_MAX = 50_000
 ENTRIES_PER_READ = translog.ENTRIES_PER_READ_MAX
 
@@ -52,7 +55,7 @@ class ClearinghouseReadings:
     prepared_past_expiry: int
     oldest_past_expiry_seconds: float  # how long the most overdue prepared transfer is past its expiry
     outbox_depth: dict[str, int]  # items not acknowledged, by recipient node (every admitted node)
-    nodes: tuple[registry.NodeRecord, ...]
+    nodes: tuple[NodeRecord, ...]
     open_cycle_id: int  # 0: none open yet
     cutoff_in_seconds: float  # until the open cycle's scheduled cut-off (negative: overdue)
     report: lpb.ReportRecord | None
@@ -61,8 +64,8 @@ class ClearinghouseReadings:
 
     @property
     def nodes_by_status(self) -> dict[str, int]:
-        found = Tally(node.status for node in self.nodes)
-        return {registry.ACTIVE: 0, registry.SUSPENDED: 0, **found}
+        found = Tally(node.status.value for node in self.nodes)
+        return {NodeStatus.ACTIVE.value: 0, NodeStatus.SUSPENDED.value: 0, **found}
 
 
 class LatestReport:
@@ -95,7 +98,7 @@ def _newest_report(connection: Connection, low: int, high: int) -> lpb.ReportRec
 
 def read(connection: Connection, now_micros: int, reports: LatestReport) -> ClearinghouseReadings:
     nodes = tuple(registry.nodes(connection))
-    oldest_prepared, earliest_expiry, past_expiry = _prepared(connection, now_micros)
+    oldest_prepared, earliest_expiry, past_expiry = transfer_store.prepared_ages(connection, now_micros)
     open_cycle_id, cutoff_micros = _open_cycle(connection)
     return ClearinghouseReadings(
         cross_transfers=_transfers_by_state(connection),
@@ -113,40 +116,16 @@ def read(connection: Connection, now_micros: int, reports: LatestReport) -> Clea
 
 
 def _transfers_by_state(connection: Connection) -> dict[str, int]:
-    rows = connection.execute(select(cross_transfers.c.state, func.count()).group_by(cross_transfers.c.state)).all()
-    return {**dict.fromkeys(STATES, 0), **{state: int(count) for state, count in rows}}
-
-
-def _prepared(connection: Connection, now_micros: int) -> tuple[int | None, int | None, int]:
-    """(when the oldest prepared transfer was prepared, the earliest expiry, how many are past it)."""
-    prepared = cross_transfers.c.state == PREPARED
-    oldest, earliest = connection.execute(
-        select(func.min(cross_transfers.c.prepared_at_micros), func.min(cross_transfers.c.expires_at_micros)).where(
-            prepared
-        )
-    ).one()
-    past = connection.execute(
-        select(func.count())
-        .select_from(cross_transfers)
-        .where(prepared, cross_transfers.c.expires_at_micros <= now_micros)
-    ).scalar_one()
-    return oldest, earliest, int(past)
+    return {**dict.fromkeys(STATES, 0), **transfer_store.count_by_state(connection)}
 
 
 def _outbox_depth(connection: Connection, node_ids: list[str]) -> dict[str, int]:
-    rows = connection.execute(
-        select(outbox.c.recipient_id, func.count())
-        .where(outbox.c.acknowledged_at_micros.is_(None))
-        .group_by(outbox.c.recipient_id)
-    ).all()
-    return {**dict.fromkeys(node_ids, 0), **{recipient: int(count) for recipient, count in rows}}
+    return {**dict.fromkeys(node_ids, 0), **mail_store.unacknowledged_by_recipient(connection)}
 
 
 def _open_cycle(connection: Connection) -> tuple[int, int]:
-    row = connection.execute(
-        select(cycles.c.cycle_id, cycles.c.closes_at_micros).where(cycles.c.closed_at_micros.is_(None))
-    ).first()
-    return (int(row.cycle_id), int(row.closes_at_micros)) if row else (0, 0)
+    cycle = cycle_store.read_open(connection)
+    return (cycle.cycle_id, cycle.closes_at_micros) if cycle else (0, 0)
 
 
 def families(readings: ClearinghouseReadings) -> list[Metric]:
@@ -222,5 +201,5 @@ class ClearinghouseCollector:
         yield from database_families(self._read)
 
     def _read(self) -> list[Metric]:
-        with self.books.engine.connect() as connection:
+        with read_transaction(self.books.engine) as connection:
             return families(read(connection, self.clock.now_micros(), self.reports))

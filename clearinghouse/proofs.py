@@ -4,18 +4,21 @@ Owns finding, for a committed cross-node transfer, the log entries that prove it
 originating node's signed batch header, its Prepare item, the clearinghouse's COMMIT
 decision, and the entries that introduced both signing keys) and packing them with their
 inclusion proofs and a signed checkpoint that covers them (log.proto TransferProof).
-Reads only; a checkpoint is published first when none covers the decision yet.
+Reads only, each in a transaction of its own; a checkpoint is published first when none
+covers the decision yet. Must not: write SQL (the stores read the records and keys), know gRPC.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
-from clearinghouse.tables import cross_transfers
+from clearinghouse.records import CrossState
+from clearinghouse.store import read_transaction
+from clearinghouse.store import registry as registry_store
+from clearinghouse.store import transfers as transfer_store
 from timebank import ids, logformat, merkle, translog
 from timebank.errors import NotFound, RequestInvalid
 from timebank.logservice import Publisher
-from timebank.storage.schema import registry_keys
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import log_pb2 as lpb
 
@@ -26,30 +29,28 @@ class Prover:
         self.publisher = publisher
 
     def __call__(self, transfer_id: int) -> lpb.TransferProof:
-        with self.engine.connect() as connection:
+        with read_transaction(self.engine) as connection:
             decision_index, prepare_index = _logged_indexes(connection, transfer_id)
             checkpoint = translog.latest_checkpoint(connection)
         if checkpoint is None or logformat.checkpoint_body(checkpoint).size <= decision_index:
             checkpoint = self.publisher.publish()
-        with self.engine.connect() as connection:
+        with read_transaction(self.engine) as connection:
             return _proof(connection, checkpoint, prepare_index, decision_index)
 
 
 def _logged_indexes(connection: Connection, transfer_id: int) -> tuple[int, int]:
-    row = connection.execute(
-        select(cross_transfers).where(cross_transfers.c.transfer_id == ids.to_hex(transfer_id))
-    ).first()
-    if row is None:
+    record = transfer_store.read_record(connection, transfer_id)
+    if record is None:
         raise NotFound(
             f"transfer_id: {ids.to_hex(transfer_id)} is not a cross-node transfer known to the clearinghouse"
         )
-    if row.state != "committed":
+    if record.state != CrossState.COMMITTED:
         raise RequestInvalid(
-            f"transfer_id: {ids.to_hex(transfer_id)} is {row.state}; only a committed transfer has a proof"
+            f"transfer_id: {ids.to_hex(transfer_id)} is {record.state}; only a committed transfer has a proof"
         )
-    if row.decision_log_index is None or row.prepare_log_index is None:
+    if record.decision_log_index is None or record.prepare_log_index is None:
         raise NotFound(f"transfer_id: {ids.to_hex(transfer_id)} was decided before the log recorded where")
-    return row.decision_log_index, row.prepare_log_index
+    return record.decision_log_index, record.prepare_log_index
 
 
 def _proof(
@@ -91,7 +92,7 @@ def _batch_items(connection: Connection, first_index: int, count: int) -> list[b
 
 
 def _key_index(connection: Connection, key_id: str) -> int:
-    row = connection.execute(select(registry_keys.c.log_index).where(registry_keys.c.key_id == key_id)).first()
-    if row is None or row.log_index is None:
+    index = registry_store.key_log_index(connection, key_id)
+    if index is None:
         raise NotFound(f"key_id: key {key_id} was not logged; its holder's proof cannot name it")
-    return int(row.log_index)
+    return index

@@ -6,6 +6,7 @@ Owns gathering the clearinghouse's view of the cycle and every node's statement 
 cycle-N.json.sig (the clearinghouse's Ed25519 signature over the JSON bytes, purpose
 "report"). The JSON's SHA-256, the break count and the positions are logged as a
 ReportRecord, so an auditor finds the report in the log and can replay its positions.
+Must not: write SQL (settlement and the stores read), know gRPC.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection
 
-from clearinghouse import registry, settlement
+from clearinghouse import leaves, registry, settlement
+from clearinghouse.store import read_transaction
 from timebank import keys, logformat, signing, translog
 from timebank.books import Books
 from timebank.errors import NotFound, VerificationError
@@ -85,13 +87,8 @@ def make(books: Books, private_key: Ed25519PrivateKey, cycle_id: int, now_micros
         translog.lock(connection)
         report = build(connection, cycle_id, now_micros)
         json_bytes = report_json(report)
-        record = lpb.ReportRecord(
-            cycle_id=cycle_id,
-            report_sha256=hashlib.sha256(json_bytes).digest(),
-            break_count=len(report.breaks),
-            positions=[settlement.position_message(p) for p in report.positions],
-        )
-        translog.append(connection, [("report", record)], now_micros)
+        leaf = leaves.report(cycle_id, hashlib.sha256(json_bytes).digest(), len(report.breaks), report.positions)
+        translog.append(connection, [leaf], now_micros)
         return WrittenReport(
             report,
             json_bytes,
@@ -106,7 +103,7 @@ def make(books: Books, private_key: Ed25519PrivateKey, cycle_id: int, now_micros
 
 
 def latest_cycle(books: Books) -> int:
-    with books.engine.connect() as connection:
+    with read_transaction(books.engine) as connection:
         cycle_id = settlement.latest_closed_cycle_id(connection)
     if cycle_id == 0:
         raise NotFound("cycle: no settlement cycle has closed yet")

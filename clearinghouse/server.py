@@ -138,8 +138,7 @@ def create_server(
     )
     coordinator = Coordinator(books, clock, settings)
     signing_key = keys.load_signing_key(config.path(config.keys.signing_key_file))
-    with books.engine.connect() as connection:
-        ring = node_registry.key_ring(connection)
+    ring = node_registry.current_key_ring(books.engine)
     logcheck.halt_if_damaged(books, CLEARINGHOUSE_ID, ring)
     publisher = Publisher(books, signing_key, clock)
     if not books.halted_reason:  # a damaged log gets no new entries

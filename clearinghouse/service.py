@@ -7,7 +7,9 @@ standing, replay, and the clearinghouse checkpoint the node last verified (it mu
 a checkpoint of this very log, or someone showed the node a forged or forked history).
 Then the coordinator applies and logs the items in one transaction, and the answer is
 sealed with the clearinghouse's key, with the latest checkpoint and the consistency
-proof from the node's checkpoint to it beside the signed header.
+proof from the node's checkpoint to it beside the signed header. The servicers read and
+write only through the domain modules (registry, checkpoints, coordinator, reports), and
+build the wire messages of what those return.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from dataclasses import dataclass
 import grpc
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from clearinghouse import registry, reports
+from clearinghouse import checkpoints, leaves, registry, reports
 from clearinghouse.coordinator import Coordinator
-from timebank import alarms, logformat, pki, translog
+from clearinghouse.records import ReceivedHeader
+from timebank import alarms, pki
 from timebank.clock import Clock
 from timebank.envelope import open_batch, seal
 from timebank.errors import BatchTooLarge, NotPermitted, VerificationError
@@ -30,7 +33,6 @@ from timebank.grpc_status import translate_errors
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import clearing_pb2_grpc as cpb_grpc
-from timebank.v1 import log_pb2 as lpb
 
 log = logging.getLogger(__name__)
 ROOTS_REMEMBERED_MAX = 1_024
@@ -111,8 +113,7 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
             raise BatchTooLarge(
                 f"items: got {len(request.items)}, want at most {self.settings.batch_items_max} per batch"
             )
-        with self.coordinator.books.engine.connect() as connection:
-            ring = registry.key_ring(connection)
+        ring = registry.current_key_ring(self.coordinator.books.engine)
         opened = open_batch(
             request,
             ring,
@@ -124,7 +125,7 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
         )
         header = opened.header
         self._check_seen_checkpoint(header)
-        received = lpb.ReceivedBatch(header=request.header, key_id=request.key_id, signature=request.signature)
+        received = ReceivedHeader(request.header, request.key_id, request.signature)
         answer = self.coordinator.exchange(
             header.sender_id, header.batch_id, header.created_at_micros, opened.items, received
         )
@@ -148,9 +149,8 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
         size, root = header.seen_checkpoint_size, bytes(header.seen_checkpoint_root)
         if size == 0 or self._roots.get(size) == root:
             return
-        with self.coordinator.books.engine.connect() as connection:
-            log_size = translog.size(connection)
-            ours = translog.root_at(connection, size) if size <= log_size else None
+        found = checkpoints.root_at(self.coordinator.books.engine, size)
+        log_size, ours = found.log_size, found.root
         if ours == root:
             if len(self._roots) >= ROOTS_REMEMBERED_MAX:
                 self._roots.clear()
@@ -166,19 +166,16 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
         raise VerificationError(f"seen_checkpoint_root: {detail}; refused until the bureau investigates")
 
     def _attach_checkpoint(self, reply: cpb.SignedBatch, seen_size: int) -> None:
-        with self.coordinator.books.engine.connect() as connection:
-            latest = translog.latest_checkpoint(connection)
-            if latest is None:
-                return
-            latest_size = logformat.checkpoint_body(latest).size
-            if seen_size > latest_size:
-                return  # the node saw a newer one (answers crossed): nothing to prove
-            proof = self._proofs.get((seen_size, latest_size))
-            if proof is None:
-                proof = translog.consistency_proof(connection, seen_size, latest_size)
-                self._proofs = {(seen_size, latest_size): proof, **dict(list(self._proofs.items())[:63])}
-        reply.checkpoint.CopyFrom(latest)
-        reply.consistency_proof.extend(proof)
+        latest = checkpoints.latest_checkpoint(
+            self.coordinator.books.engine, seen_size, lambda old, new: self._proofs.get((old, new))
+        )
+        if latest is None:
+            return  # none yet, or the node saw a newer one (answers crossed): nothing to prove
+        key = (seen_size, latest.size)
+        if key not in self._proofs:
+            self._proofs = {key: latest.proof, **dict(list(self._proofs.items())[:63])}
+        reply.checkpoint.CopyFrom(latest.checkpoint)
+        reply.consistency_proof.extend(latest.proof)
 
 
 def _wait_allowed(context: grpc.ServicerContext, long_poll_seconds: float) -> bool:
@@ -209,7 +206,7 @@ class SettlementService(cpb_grpc.SettlementServicer):
     def CloseCycle(self, request: cpb.CloseCycleRequest, context: grpc.ServicerContext) -> cpb.CloseCycleResponse:
         self._require_party(context, (BUREAU_PARTY,))
         closed = self.coordinator.close_cycle()
-        return cpb.CloseCycleResponse(cycle_close=closed)
+        return cpb.CloseCycleResponse(cycle_close=None if closed is None else leaves.cycle_close_message(closed))
 
     @translate_errors
     def GetReconReport(self, request: cpb.ReconReportRequest, context: grpc.ServicerContext) -> cpb.ReconReport:

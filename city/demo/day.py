@@ -47,7 +47,8 @@ from city.demo import care as democare
 from city.demo.care import CityClock
 from city.running import CITY, RunningCity, metrics_urls, start_city
 from clearinghouse import reports, settlement
-from clearinghouse.coordinator import decisions, positions
+from clearinghouse.store.accounts import positions
+from clearinghouse.store.transfers import decisions
 from timebank import ids
 from timebank.audit import export
 from timebank.clock import OFFSET_FILE_VARIABLE

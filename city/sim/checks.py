@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from city.sim.world import SimClearinghouse, SimNode
-from clearinghouse.coordinator import node_account_id
+from clearinghouse.records import node_account_id
 from clearinghouse.tables import cross_transfers
 from nodes.crossing import ABORTED, COMMITTED
 from timebank import ids

@@ -33,7 +33,7 @@ from city.sim.world import (
     WorldClock,
     seeded_key,
 )
-from clearinghouse.coordinator import decisions
+from clearinghouse.store.transfers import decisions
 from nodes.crossing import COMMITTED, CrossRequest
 from timebank.errors import TimebankError
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, TransferKind, TransferRequest

@@ -22,7 +22,7 @@ from google.protobuf.message import DecodeError
 from sqlalchemy import Connection, Engine, text
 
 from clearinghouse import registry
-from clearinghouse.coordinator import node_account_id
+from clearinghouse.records import NodeStatus, node_account_id
 from tests.citysupport import RunningTestCity, make_city, raw, wait_for
 from timebank import keys, pki
 from timebank.clock import SystemClock
@@ -403,7 +403,7 @@ def test_an_unknown_node_is_refused(city: RunningTestCity, tmp_path: pathlib.Pat
 
 def test_a_suspended_node_is_refused_and_transfers_to_it_abort(city: RunningTestCity) -> None:
     payer, payee = members(city)
-    registry_write(city, lambda c: registry.set_status(c, "shiqi", registry.SUSPENDED, "audit", CLOCK.now_micros()))
+    registry_write(city, lambda c: registry.set_status(c, "shiqi", NodeStatus.SUSPENDED, "audit", CLOCK.now_micros()))
     item = prepare_bytes(cross(10, ("shiqi", payer), ("dongqu", payee), "shiqi"), "shiqi")
     with stub_as(city, "shiqi") as stub:
         assert_refused(

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from city.running import CITY, RunningCity, start_city
-from clearinghouse.coordinator import decisions, node_account_id
+from clearinghouse.records import node_account_id
+from clearinghouse.store.transfers import decisions
 from timebank.failpoints import ENVIRONMENT_VARIABLE, EXIT_CODE
 from timebank.v1 import ledger_pb2 as pb
 

@@ -10,7 +10,7 @@ import grpc
 import pytest
 
 from clearinghouse import registry
-from clearinghouse.coordinator import node_account_id
+from clearinghouse.records import NodeStatus, node_account_id
 from tests.citysupport import NODES, RunningTestCity, make_city, raw, wait_for
 from timebank.clock import SystemClock
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind
@@ -219,7 +219,7 @@ def test_suspended_counterparty_aborts_and_reinstated_commits(city: RunningTestC
     payee = city.member("dongqu", 2)
     engine = city.clearinghouse.coordinator.books.engine
     with write_transaction(engine) as connection:
-        registry.set_status(connection, "dongqu", registry.SUSPENDED, "audit", SystemClock().now_micros())
+        registry.set_status(connection, "dongqu", NodeStatus.SUSPENDED, "audit", SystemClock().now_micros())
     city.submit(
         "shiqi",
         id=raw(0xF1),
@@ -230,7 +230,7 @@ def test_suspended_counterparty_aborts_and_reinstated_commits(city: RunningTestC
     )
     assert "node 'dongqu' is suspended" in city.final("shiqi", raw(0xF1)).reason
     with write_transaction(engine) as connection:
-        registry.set_status(connection, "dongqu", registry.ACTIVE, "audit done", SystemClock().now_micros())
+        registry.set_status(connection, "dongqu", NodeStatus.ACTIVE, "audit done", SystemClock().now_micros())
     city.submit(
         "shiqi",
         id=raw(0xF2),

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from city.running import CITY, start_city
-from clearinghouse.coordinator import positions
+from clearinghouse.store.accounts import positions
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind
 from timebank.storage.engine import create_database_engine
 from timebank.v1 import ledger_pb2 as pb

@@ -13,7 +13,7 @@ import pathlib
 
 from sqlalchemy import text
 
-from clearinghouse.coordinator import node_account_id
+from clearinghouse.records import node_account_id
 from tests.citysupport import RunningTestCity, raw, wait_for
 from tests.integration.test_cli import timebank
 from tests.integration.test_settlement import _close_and_collect, _report

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from clearinghouse import reports, settlement
+from clearinghouse.records import ClosedCycle
 from nodes import statements
 from nodes.witness import SplitView
 from tests.citysupport import NODES, RunningTestCity, raw, wait_for
@@ -64,7 +65,7 @@ def _traffic(city: RunningTestCity) -> list[bytes]:
     ]
 
 
-def _close_and_collect(city: RunningTestCity) -> lpb.CycleClose:
+def _close_and_collect(city: RunningTestCity) -> ClosedCycle:
     assert city.clearinghouse is not None
     closed = city.clearinghouse.coordinator.close_cycle()
     assert closed is not None
