@@ -16,7 +16,7 @@ ABORTs what nobody decided in time.
 Invariant kept: the clearinghouse's books mirror the nodes' clearing accounts. Each
 node's account here is the exact negative of the node's own clearing account once
 both have applied the decision; all node accounts here sum to zero.
-Must not: write SQL (the stores do), know gRPC or build wire messages.
+Must not: write SQL (the stores do), know gRPC; the log leaves come from clearinghouse.leaves.
 """
 
 from __future__ import annotations

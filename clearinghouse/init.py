@@ -13,6 +13,7 @@ import pathlib
 
 from clearinghouse import registry, tables
 from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
+from clearinghouse.records import RegistryAction
 from timebank import keys, translog
 from timebank.clock import Clock
 from timebank.config import toml_string, validated_text
@@ -89,7 +90,7 @@ def init_clearinghouse(
     try:
         migrate.upgrade(engine, tables.SCHEMA)
         with write_transaction(engine) as connection:
-            translog.start(connection, CLEARINGHOUSE_ID, [], clock.now_micros(), "key-added")
+            translog.start(connection, CLEARINGHOUSE_ID, [], clock.now_micros(), RegistryAction.KEY_ADDED.value)
             registry.add_key(connection, CLEARINGHOUSE_ID, keys.public_bytes(key.public_key()), 0)
     finally:
         engine.dispose()

@@ -27,6 +27,7 @@ from clearinghouse import registry as node_registry
 from clearinghouse.config import ClearinghouseConfig
 from clearinghouse.coordinator import Coordinator, Settings
 from clearinghouse.metrics import ClearinghouseCollector
+from clearinghouse.records import RegistryAction
 from clearinghouse.service import ClearinghouseService, ExchangeSettings, SettlementService
 from timebank import keys, logcheck, logs, metrics, pki, translog
 from timebank.books import Books
@@ -121,7 +122,8 @@ def _start_log(books: Books, signing_key: Ed25519PrivateKey, now_micros: int) ->
     """Creates the log on first start; logs the signing key if it is new."""
     public = keys.public_bytes(signing_key.public_key())
     own = KeyRecord(keys.key_id_of_raw(public), CLEARINGHOUSE_ID, public, 0)
-    books.write(lambda connection: translog.start(connection, CLEARINGHOUSE_ID, [own], now_micros, "key-added"))
+    action = RegistryAction.KEY_ADDED.value
+    books.write(lambda connection: translog.start(connection, CLEARINGHOUSE_ID, [own], now_micros, action))
 
 
 def create_server(
