@@ -192,9 +192,9 @@ def care_record_message(message_class: Any, record: object, skip: frozenset[str]
 
 def _care_record_fields() -> Mapping[str, tuple[str, Any]]:
     """Each record class name -> (the CareEvent field holding it, its care.proto message class)."""
-    oneof = lpb.CareEvent.DESCRIPTOR.oneofs_by_name["record"]
+    oneof = lpb.CareEvent.DESCRIPTOR.oneofs_by_name.get("record")
     found: dict[str, tuple[str, Any]] = {}
-    for field in oneof.fields:
+    for field in oneof.fields if oneof is not None else ():
         message_type = field.message_type
         if message_type is not None and hasattr(care, message_type.name):
             found[message_type.name] = (field.name, getattr(care, message_type.name))
