@@ -48,6 +48,7 @@ from city.bench.runner import (
     measure,
     serving_on_loopback,
 )
+from nodes.tables import SCHEMA as NODE_SCHEMA
 from timebank import keys, translog
 from timebank.signing import KeyRecord
 from timebank.storage.engine import create_database_engine
@@ -167,7 +168,7 @@ def measure_log_growth(directory: pathlib.Path, sizes: Sizes) -> tuple[Figure, .
     started = time.perf_counter()
     engine = create_database_engine(f"sqlite:///{directory / 'log.db'}")
     try:
-        upgrade(engine)
+        upgrade(engine, NODE_SCHEMA)
         with engine.begin() as connection:
             translog.start(connection, LOG_ID, [_owner_key()], LOG_START_MICROS, "key-known")
         growth = LogGrowth(engine)

@@ -47,6 +47,7 @@ from city.bench.runner import (
 from city.init import default_plan
 from city.running import CITY, RunningCity, start_city
 from clearinghouse import registry, reports, settlement
+from clearinghouse.tables import SCHEMA as CLEARINGHOUSE_SCHEMA
 from clearinghouse.tables import cross_transfers
 from nodes.statements import LINES_PER_PAGE
 from timebank import ids, keys, logformat, translog
@@ -294,7 +295,7 @@ def measure_reconciliation(directory: pathlib.Path, sizes: Sizes) -> tuple[Figur
     engine = create_database_engine(f"sqlite:///{path}")
     try:
         started = time.perf_counter()
-        upgrade(engine)
+        upgrade(engine, CLEARINGHOUSE_SCHEMA)
         with engine.begin() as connection:
             closed_at_micros = build_cycle(connection, transfer_count, sizes.reconciliation_nodes)
         print(
