@@ -27,11 +27,11 @@ from timebank import failpoints
 from timebank.clock import Clock
 from timebank.envelope import open_batch, seal
 from timebank.errors import TimebankError
+from timebank.logentries import ReceivedBatch
 from timebank.protocol import CLEARINGHOUSE_ID, ack_item, encode_item, query_item
 from timebank.signing import KeyRing
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import clearing_pb2_grpc as cpb_grpc
-from timebank.v1 import log_pb2 as lpb
 
 log = logging.getLogger(__name__)
 QUERY_ITEMS_MAX = 1_000
@@ -133,7 +133,7 @@ class LinkProtocol:
         self.crossing.witness.observe(response.checkpoint, response.consistency_proof, request.seen_checkpoint)
         if opened.items:
             failpoints.hit("node.answer-verified")
-        received = lpb.ReceivedBatch(header=response.header, key_id=response.key_id, signature=response.signature)
+        received = ReceivedBatch(response.header, response.key_id, response.signature)
         acknowledge = self.crossing.receive(list(opened.items), received)
         if opened.items:
             failpoints.hit("node.answer-applied")

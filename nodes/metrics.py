@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from prometheus_client.metrics_core import CounterMetricFamily, Metric
 from sqlalchemy import Connection, func, select
 
-from nodes.crossing import ABORTED, COMMITTED, HELD, REFUSED
 from nodes.link import ClearinghouseLink
+from nodes.records import UNDECIDED, LegState
 from nodes.tables import peer_checkpoints, remote_transfers
 from timebank import ids
 from timebank.books import Books
@@ -36,8 +36,8 @@ from timebank.metrics import (
 from timebank.protocol import CLEARINGHOUSE_ID, StatementPage, statement_item
 from timebank.storage.schema import outbox, statements
 
-STATES = (HELD, COMMITTED, ABORTED, REFUSED)
-WAITING_FOR_DECISION = (HELD, REFUSED)
+STATES = tuple(str(state) for state in LegState)
+WAITING_FOR_DECISION = tuple(str(state) for state in UNDECIDED)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, func, insert, select
 
+from nodes.records import LegState
 from nodes.tables import remote_transfers
 from timebank import logformat
 from timebank.storage import ledger_store
@@ -20,7 +21,7 @@ from timebank.storage.schema import statements
 from timebank.v1 import log_pb2 as lpb
 
 LINES_PER_PAGE = 2_000
-COMMITTED, HELD = "committed", "held"
+COMMITTED, HELD = LegState.COMMITTED, LegState.HELD
 
 
 def committed_count(connection: Connection, cycle_id: int) -> int:

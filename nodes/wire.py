@@ -8,7 +8,7 @@ Nothing past this module sees a protobuf message.
 
 from __future__ import annotations
 
-from nodes.crossing import ConsentGrant, CrossRequest, CrossView, RecallView
+from nodes.records import ConsentGrant, CrossRequest, CrossView, RecallView
 from timebank import ids
 from timebank.books import Statement, StatementEntry, TransferView
 from timebank.errors import RequestInvalid

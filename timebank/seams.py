@@ -9,7 +9,7 @@ a patched method. Each seam is named here and at the one line that passes throug
     books.requests      the transfers Books.apply is about to decide (a bug may add to them)
                                                                      timebank.books
     node.decisions      the clearinghouse's decisions a node is about to apply (a bug may
-                        alter them)                                  nodes.crossing
+                        alter them)                                  nodes.receiving
 
 With nothing installed, `through` returns its value unchanged after one dictionary lookup.
 Installing is for tests and the simulator only; the process entry points never do.

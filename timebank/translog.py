@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from google.protobuf.message import Message
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
-from timebank import ids, logformat, merkle
+from timebank import ids, logentries, logformat, merkle
 from timebank.errors import RequestInvalid, StorageUnavailable
 from timebank.ledger.model import StoredTransfer, TransferRequest
 from timebank.signing import KeyRecord
@@ -40,6 +40,7 @@ __all__ = [
     "frontier_after",
     "frontier_root",
     "inclusion_proof",
+    "last_logged_micros",
     "latest_checkpoint",
     "latest_checkpoint_size",
     "lock",
@@ -48,6 +49,7 @@ __all__ = [
     "posting_journal",
     "publish",
     "read_head",
+    "record",
     "root_at",
     "size",
     "start",
@@ -210,6 +212,12 @@ def append(connection: Connection, bodies: Sequence[Body], now_micros: int) -> i
     return head.size
 
 
+def record(connection: Connection, values: Sequence[logentries.LogValue], now_micros: int) -> int:
+    """Appends one leaf per typed value (timebank.logentries) inside the caller's transaction;
+    returns the first index."""
+    return append(connection, logentries.encode_all(values), now_micros)
+
+
 def posting_journal(clock: Callable[[], int]) -> Callable[[Connection, Sequence[StoredTransfer]], None]:
     """A Books journal that logs every transfer written as a Posting leaf."""
 
@@ -237,6 +245,11 @@ def _posting(request: TransferRequest) -> lpb.Posting:
 def size(connection: Connection) -> int:
     head = read_head(connection)
     return head.size if head else 0
+
+
+def last_logged_micros(connection: Connection) -> int:
+    """When the newest entry was written (0: the log is empty)."""
+    return int(connection.execute(select(func.max(log_entries.c.logged_at_micros))).scalar_one() or 0)
 
 
 def entries(connection: Connection, start_index: int, end_index: int) -> list[bytes]:

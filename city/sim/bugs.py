@@ -10,23 +10,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import Any
 
-from nodes.crossing import Crossing
 from timebank import seams
 from timebank.ledger.model import TransferKind, TransferRequest
+from timebank.protocol import Decision
 
 AGAIN = 0x5EC0 << 112  # mixed into a posting's id to make its second copy
-
-
-@contextlib.contextmanager
-def _replaced(owner: Any, name: str, make: Callable[[Any], Any]) -> Iterator[None]:
-    original = getattr(owner, name)
-    setattr(owner, name, make(original))
-    try:
-        yield
-    finally:
-        setattr(owner, name, original)
 
 
 @contextlib.contextmanager
@@ -45,13 +34,10 @@ def post_twice() -> Iterator[None]:
 def commit_on_abort() -> Iterator[None]:
     """A node treats every decision it receives as a COMMIT."""
 
-    def apply_decisions(original: Callable[..., Any]) -> Callable[..., Any]:
-        def always_commit(self: Crossing, connection: Any, decisions: Sequence[Any]) -> Any:
-            return original(self, connection, [replace(d, commit=True) for d in decisions])
+    def always_commit(decisions: Sequence[Decision]) -> list[Decision]:
+        return [replace(d, commit=True) for d in decisions]
 
-        return always_commit
-
-    with _replaced(Crossing, "_apply_decisions", apply_decisions):
+    with seams.installed({"node.decisions": always_commit}):
         yield
 
 

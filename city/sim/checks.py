@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from city.sim.world import SimClearinghouse, SimNode
-from clearinghouse.records import node_account_id
+from clearinghouse.records import CrossState, node_account_id
 from clearinghouse.tables import cross_transfers
-from nodes.crossing import ABORTED, COMMITTED
 from timebank import ids
 from timebank.alarms import open_alarms
 from timebank.errors import NotFound
@@ -55,7 +54,7 @@ def step_violations(clearinghouse: SimClearinghouse, nodes: Iterable[SimNode]) -
     with engine.connect() as connection:
         late = connection.execute(
             select(cross_transfers.c.transfer_id).where(
-                cross_transfers.c.state == COMMITTED,
+                cross_transfers.c.state == CrossState.COMMITTED,
                 cross_transfers.c.decided_at_micros >= cross_transfers.c.expires_at_micros,
             )
         ).first()
@@ -128,14 +127,14 @@ def _final_at_both(entry: Submitted, decided: tuple[str, int] | None, nodes: dic
     if decided is None:
         return [f"{name}: acknowledged by {entry.origin}, unknown to the clearinghouse after healing"]
     state = decided[0]
-    if state not in (COMMITTED, ABORTED):
+    if state not in (CrossState.COMMITTED, CrossState.ABORTED):
         return [f"{name}: {state} at the clearinghouse after healing, want committed or aborted"]
     found = []
     for node_id in (entry.origin, entry.counterparty):
         try:
             view = nodes[node_id].crossing.view(entry.transfer_id)
         except NotFound:
-            if node_id == entry.counterparty and state == ABORTED:
+            if node_id == entry.counterparty and state == CrossState.ABORTED:
                 continue  # aborted before the counterparty ever saw it
             found.append(f"{name}: {node_id} has no record of it; the clearinghouse has it {state}")
             continue
@@ -162,7 +161,7 @@ def _model_violations(
     """Replays the committed transfers in the clearinghouse's decision order on integers."""
     model = dict(minted)
     found = []
-    committed = [s for s in submitted if decided.get(s.transfer_id, ("", 0))[0] == COMMITTED]
+    committed = [s for s in submitted if decided.get(s.transfer_id, ("", 0))[0] == CrossState.COMMITTED]
     for entry in sorted(committed, key=lambda s: decided[s.transfer_id][1]):
         model[entry.origin_account] -= entry.amount_minutes
         model[entry.counterparty_account] += entry.amount_minutes

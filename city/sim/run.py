@@ -33,8 +33,9 @@ from city.sim.world import (
     WorldClock,
     seeded_key,
 )
+from clearinghouse.records import CrossState
 from clearinghouse.store.transfers import decisions
-from nodes.crossing import COMMITTED, CrossRequest
+from nodes.records import CrossRequest
 from timebank.errors import TimebankError
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, TransferKind, TransferRequest
 from timebank.ledger.model import Outcome as ItemOutcome
@@ -405,7 +406,7 @@ class Simulation:
     def _committed(self) -> int:
         with self.clearinghouse.books.engine.connect() as connection:
             decided = decisions(connection)
-        return sum(decided.get(s.transfer_id, ("",))[0] == COMMITTED for s in self.submitted)
+        return sum(decided.get(s.transfer_id, ("",))[0] == CrossState.COMMITTED for s in self.submitted)
 
 
 def simulate(seed: int, steps: int = STEPS, bug: str = "") -> Outcome:
