@@ -470,7 +470,12 @@ def cmd_transfer_show(arguments: argparse.Namespace) -> int:
     return 0
 
 
-BATCH_KINDS = {"single_phase": 1, "pending": 2, "post_pending": 3, "void_pending": 4}
+BATCH_KINDS = {
+    "single_phase": pb.TRANSFER_KIND_SINGLE_PHASE,
+    "pending": pb.TRANSFER_KIND_PENDING,
+    "post_pending": pb.TRANSFER_KIND_POST_PENDING,
+    "void_pending": pb.TRANSFER_KIND_VOID_PENDING,
+}
 
 
 def _batch_item(line_number: int, item: Any) -> pb.Transfer:
@@ -645,7 +650,12 @@ def cmd_recall_request(arguments: argparse.Namespace) -> int:
 
 
 def cmd_recall_list(arguments: argparse.Namespace) -> int:
-    state = {"": 0, "requested": 1, "accepted": 2, "refused": 3}[arguments.state]
+    state = {
+        "": pb.RECALL_STATE_UNSPECIFIED,
+        "requested": pb.RECALL_STATE_REQUESTED,
+        "accepted": pb.RECALL_STATE_ACCEPTED,
+        "refused": pb.RECALL_STATE_REFUSED,
+    }[arguments.state]
     with client_for(arguments) as client:
         views = client.call(client.stub.ListRecalls, pb.ListRecallsRequest(state=state)).recalls
     emit(arguments, [message_json(v) for v in views], "\n".join(_recall_text(v) for v in views) or "no recalls")

@@ -189,5 +189,4 @@ class NodeCollector:
         yield from database_families(self._read)
 
     def _read(self) -> list[Metric]:
-        with self.books.engine.connect() as connection:
-            return families(read(connection, self.node_id, self.clock.now_micros()))
+        return families(self.books.read(lambda connection: read(connection, self.node_id, self.clock.now_micros())))

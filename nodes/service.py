@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import grpc
+from sqlalchemy import Connection
 
 from nodes import wire
 from nodes.crossing import Crossing
@@ -93,7 +94,8 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
         if not result.outcome.succeeded:
             raise ItemRefused(result.outcome, result.detail)
         view = self.books.transfer(transfer.id)
-        return pb.SubmitTransferResponse(outcome=int(result.outcome), stored=wire.stored_to_message(view))
+        outcome = wire.outcome_to_message(result.outcome)
+        return pb.SubmitTransferResponse(outcome=outcome, stored=wire.stored_to_message(view))
 
     @translate_errors
     def GetTransfer(self, request: pb.GetTransferRequest, context: grpc.ServicerContext) -> pb.GetTransferResponse:
@@ -112,7 +114,7 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
     @translate_errors
     def GetNodeInfo(self, request: pb.GetNodeInfoRequest, context: grpc.ServicerContext) -> pb.GetNodeInfoResponse:
         identity = self.identity
-        return pb.GetNodeInfoResponse(
+        response = pb.GetNodeInfoResponse(
             node_id=identity.node_id,
             display_name=identity.display_name,
             node_kind=identity.node_kind,
@@ -121,36 +123,32 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
             batch_size_max=self.books.batch_size_max,
             halted_reason=self.books.halted_reason or "",
             version=__version__,
-            **wire.system_account_ids(),
-            **self._link_fields(),
-            **self._log_fields(),
         )
+        wire.add_system_account_ids(response)
+        self._add_link_fields(response)
+        self._add_log_fields(response)
+        return response
 
-    def _log_fields(self) -> dict[str, object]:
-        with self.books.engine.connect() as connection:
-            fields: dict[str, object] = {
-                "log_size": translog.size(connection),
-                "log_checkpoint_size": translog.latest_checkpoint_size(connection),
-                "alarms": [
-                    f"alarm {a.sequence} ({a.kind}) at {a.raised_at_micros}: {a.detail}"
-                    for a in alarms.open_alarms(connection)
-                ],
-            }
+    def _add_log_fields(self, response: pb.GetNodeInfoResponse) -> None:
+        def read(connection: Connection) -> None:
+            response.log_size = translog.size(connection)
+            response.log_checkpoint_size = translog.latest_checkpoint_size(connection)
+            response.alarms.extend(
+                f"alarm {a.sequence} ({a.kind}) at {a.raised_at_micros}: {a.detail}"
+                for a in alarms.open_alarms(connection)
+            )
+
+        self.books.read(read)
         if self.crossing is not None:
-            fields["clearinghouse_checkpoint_size"] = self.crossing.witness.seen()[0]
-        return fields
+            response.clearinghouse_checkpoint_size = self.crossing.witness.seen()[0]
 
-    def _link_fields(self) -> dict[str, object]:
+    def _add_link_fields(self, response: pb.GetNodeInfoResponse) -> None:
         if self.crossing is None or self.link is None:
-            return {}
-        waiting, held = self.crossing.backlog()
-        return {
-            "clearinghouse_address": self.link.address,
-            "clearinghouse_exchanges": self.link.exchanges(),
-            "clearinghouse_failures": self.link.failures(),
-            "outbox_depth": waiting,
-            "held_transfers": held,
-        }
+            return
+        response.outbox_depth, response.held_transfers = self.crossing.backlog()
+        response.clearinghouse_address = self.link.address
+        response.clearinghouse_exchanges = self.link.exchanges()
+        response.clearinghouse_failures = self.link.failures()
 
     @translate_errors
     def SubmitCrossNodeTransfers(

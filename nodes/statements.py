@@ -62,26 +62,34 @@ def make(
     opening = _previous_closing(connection, node_id, cycle_id)
     debits = [line for line in booked if not line.credit]
     credits = [line for line in booked if line.credit]
-    summary = {
-        "node_id": node_id,
-        "cycle_id": cycle_id,
-        "created_at_micros": now_micros,
-        "opening_minutes": opening,
-        "closing_minutes": opening + sum(x.amount_minutes for x in credits) - sum(x.amount_minutes for x in debits),
-        "debits_minutes": sum(x.amount_minutes for x in debits),
-        "debit_count": len(debits),
-        "credits_minutes": sum(x.amount_minutes for x in credits),
-        "credit_count": len(credits),
-        "pending_minutes": sum(x.amount_minutes for x in pending),
-        "pending_count": len(pending),
-    }
+    debits_minutes = sum(x.amount_minutes for x in debits)
+    credits_minutes = sum(x.amount_minutes for x in credits)
+    closing_minutes = opening + credits_minutes - debits_minutes
+
+    def page_body(number: int, page_count: int, chunk: list[lpb.StatementLine]) -> lpb.Statement:
+        return lpb.Statement(
+            node_id=node_id,
+            cycle_id=cycle_id,
+            created_at_micros=now_micros,
+            opening_minutes=opening,
+            closing_minutes=closing_minutes,
+            debits_minutes=debits_minutes,
+            debit_count=len(debits),
+            credits_minutes=credits_minutes,
+            credit_count=len(credits),
+            pending_minutes=sum(x.amount_minutes for x in pending),
+            pending_count=len(pending),
+            page=number,
+            page_count=page_count,
+            lines=chunk,
+        )
+
     lines = booked + pending
     page_count = max(1, -(-len(lines) // LINES_PER_PAGE))
     pages = []
     for number in range(page_count):
         chunk = lines[number * LINES_PER_PAGE : (number + 1) * LINES_PER_PAGE]
-        body = lpb.Statement(page=number + 1, page_count=page_count, lines=chunk, **summary)
-        pages.append(logformat.sign_statement(body, private_key))
+        pages.append(logformat.sign_statement(page_body(number + 1, page_count, chunk), private_key))
     connection.execute(
         insert(statements),
         [
@@ -90,7 +98,7 @@ def make(
                 "cycle_id": cycle_id,
                 "page": number + 1,
                 "signed": page.SerializeToString(),
-                "closing_minutes": summary["closing_minutes"],
+                "closing_minutes": closing_minutes,
                 "recorded_at_micros": now_micros,
             }
             for number, page in enumerate(pages)

@@ -8,6 +8,8 @@ Nothing past this module sees a protobuf message.
 
 from __future__ import annotations
 
+from typing import cast
+
 from nodes.records import ConsentGrant, CrossRequest, CrossView, RecallView
 from timebank import ids
 from timebank.books import Statement, StatementEntry, TransferView
@@ -19,6 +21,7 @@ from timebank.ledger.model import (
     AccountKind,
     AccountSpec,
     ItemResult,
+    Outcome,
     TransferKind,
     TransferRequest,
 )
@@ -68,7 +71,7 @@ def account_to_message(account: Account) -> pb.Account:
     spec = account.spec
     return pb.Account(
         id=ids.to_bytes(spec.id),
-        kind=int(spec.kind),
+        kind=cast(pb.AccountKind, int(spec.kind)),
         holder=spec.holder,
         no_floor=spec.no_floor,
         floor_minutes=spec.floor_minutes,
@@ -114,7 +117,7 @@ def transfer_requests(request: pb.SubmitTransfersRequest) -> list[TransferReques
 def transfer_to_message(request: TransferRequest) -> pb.Transfer:
     return pb.Transfer(
         id=ids.to_bytes(request.id),
-        kind=int(request.kind),
+        kind=cast(pb.TransferKind, int(request.kind)),
         debit_account_id=ids.to_bytes(request.debit_account_id),
         credit_account_id=ids.to_bytes(request.credit_account_id),
         amount_minutes=request.amount_minutes,
@@ -131,17 +134,22 @@ def stored_to_message(view: TransferView) -> pb.StoredTransfer:
         transfer=transfer_to_message(stored.request),
         sequence=stored.sequence,
         created_at_micros=stored.created_at_micros,
-        state=int(view.state),
+        state=cast(pb.TransferState, int(view.state)),
         resolved_by_id=ids.to_bytes(view.resolution.resolved_by_id) if view.resolution else b"",
         debit_balance_after_minutes=stored.debit_balance_after_minutes,
         credit_balance_after_minutes=stored.credit_balance_after_minutes,
     )
 
 
+def outcome_to_message(outcome: Outcome) -> pb.Outcome:
+    """The wire's enum value of an outcome (the generated stubs type enum fields as their class)."""
+    return cast(pb.Outcome, int(outcome))
+
+
 def item_result_to_message(result: ItemResult) -> pb.ItemResult:
     return pb.ItemResult(
         id=ids.to_bytes(result.id),
-        outcome=int(result.outcome),
+        outcome=outcome_to_message(result.outcome),
         detail=result.detail,
         transient=result.transient,
         status_code=OUTCOME_STATUS[result.outcome].value[0],
@@ -174,16 +182,13 @@ def statement_to_message(statement: Statement) -> pb.GetStatementResponse:
     )
 
 
-def system_account_ids() -> dict[str, bytes]:
-    """The GetNodeInfo fields that carry the system accounts' ids."""
-    names = {
-        AccountKind.ISSUANCE: "issuance_account_id",
-        AccountKind.CLEARING: "clearing_account_id",
-        AccountKind.DONATION_POOL: "donation_pool_account_id",
-        AccountKind.MALL: "mall_account_id",
-        AccountKind.ADJUSTMENT: "adjustment_account_id",
-    }
-    return {names[kind]: ids.to_bytes(value) for kind, value in SYSTEM_ACCOUNT_IDS.items()}
+def add_system_account_ids(response: pb.GetNodeInfoResponse) -> None:
+    """Fills the GetNodeInfo fields that carry the system accounts' ids."""
+    response.issuance_account_id = ids.to_bytes(SYSTEM_ACCOUNT_IDS[AccountKind.ISSUANCE])
+    response.clearing_account_id = ids.to_bytes(SYSTEM_ACCOUNT_IDS[AccountKind.CLEARING])
+    response.donation_pool_account_id = ids.to_bytes(SYSTEM_ACCOUNT_IDS[AccountKind.DONATION_POOL])
+    response.mall_account_id = ids.to_bytes(SYSTEM_ACCOUNT_IDS[AccountKind.MALL])
+    response.adjustment_account_id = ids.to_bytes(SYSTEM_ACCOUNT_IDS[AccountKind.ADJUSTMENT])
 
 
 # -- cross-node transfers ------------------------------------------------------------------

@@ -274,6 +274,11 @@ class Books:
 
     # -- reads ----------------------------------------------------------------------------
 
+    def read(self, work: Callable[[Connection], T]) -> T:
+        """Runs work on one connection that only reads, for the party's read models."""
+        with self.engine.connect() as connection:
+            return work(connection)
+
     def account(self, account_id: int) -> Account:
         with self.engine.connect() as connection:
             account = store.read_account(connection, account_id)

@@ -86,7 +86,7 @@ class CareDay:
             self.serial += 1
             first = "442000" + birth_date.replace("-", "") + f"{self.serial:03d}"
             self.numbers[name] = first + identity_check_character(first)
-        person_id = extra.pop("person_id", None) or self.day.new_id()
+        person_id: bytes = extra.pop("person_id", None) or self.day.new_id()
         self.call(
             node_id,
             "RegisterPerson",
@@ -136,7 +136,7 @@ class CareDay:
     def publish(
         self, node_id: str, elder: bytes, acting: bytes, item_code: str, minutes: int, paid_by: str = ""
     ) -> bytes:
-        order_id = self.day.new_id()
+        order_id: bytes = self.day.new_id()
         start = self.clock.now_micros() + 10 * MINUTE_SECONDS * 1_000_000
         self.call(
             node_id,

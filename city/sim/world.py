@@ -83,6 +83,7 @@ class _Party:
     committed (a node's unsent acknowledgements, say), and rebuilt from the file."""
 
     books: Books
+    clock: PartyClock
     incarnation: int
 
     def open(self) -> None:
