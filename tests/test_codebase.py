@@ -73,3 +73,54 @@ def test_pre_commit_runs_what_make_lint_runs() -> None:
     recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\nlint: venv\n", 1)[1].split("\n\n", 1)[0]
     linted = {re.sub(r"^\t\$\(BIN\)/", "", line).removesuffix(" .") for line in recipe.splitlines()}
     assert committed == linted
+
+
+HAND_WRITTEN_PACKAGES = ("timebank", "nodes", "clearinghouse", "city")
+
+
+def _hand_written(module: str) -> bool:
+    """Every module of the packages but the generated protobuf code and the migrations."""
+    return not (module == "timebank.v1" or module.startswith("timebank.v1.") or ".migrations" in module)
+
+
+def _reachable(imports: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    pending = list(imports[start])
+    while pending:
+        module = pending.pop()
+        if module not in seen:
+            seen.add(module)
+            pending.extend(imports[module])
+    return seen
+
+
+def test_no_module_imports_one_that_imports_it_back() -> None:
+    """Import cycles among the hand-written modules, function-local imports included: each
+    cycle is a strongly connected component of the module -> module import graph."""
+    import grimp
+
+    graph = grimp.build_graph(*HAND_WRITTEN_PACKAGES)
+    modules = sorted(module for module in graph.modules if _hand_written(module))
+    imports = {
+        module: {imported for imported in graph.find_modules_directly_imported_by(module) if _hand_written(imported)}
+        for module in modules
+    }
+    reachable = {module: _reachable(imports, module) for module in modules}
+    cycles: list[list[str]] = []
+    placed: set[str] = set()
+    for module in modules:
+        if module in placed or module not in reachable[module]:
+            continue
+        cycle = sorted(other for other in reachable[module] if module in reachable[other])
+        placed.update(cycle)
+        cycles.append(cycle)
+    described = []
+    for cycle in cycles:
+        edges = [
+            f"    {importer} imports {imported} (line {detail['line_number']}: {detail['line_contents']})"
+            for importer in cycle
+            for imported in sorted(imports[importer] & set(cycle))
+            for detail in graph.get_import_details(importer=importer, imported=imported)[:1]
+        ]
+        described.append(" <-> ".join(cycle) + "\n" + "\n".join(edges))
+    assert cycles == [], "import cycles:\n" + "\n".join(described)

@@ -1,21 +1,22 @@
 """Ed25519 signing keys on disk: generate, save (owner-only PEM), load, and name by key id.
 
-The key id is the first 16 hexadecimal digits of SHA-256 over the raw 32-byte public key.
+The key id is the first 16 hexadecimal digits of SHA-256 over the raw 32-byte public key
+(defined in timebank.signing, which the key ring needs, and re-exported here). Also writes
+and reads key ring files: the public keys a party trusts (timebank.signing.KeyRing).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pathlib
 import tomllib
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from timebank.errors import ConfigError
+from timebank.signing import KeyRecord, KeyRing, key_id, key_id_of_raw, public_bytes
 
 __all__ = [
     "IDENTITY_KEY_BYTES",
@@ -32,17 +33,6 @@ __all__ = [
     "write_new_signing_key",
     "write_public_key",
 ]
-
-if TYPE_CHECKING:
-    from timebank.signing import KeyRecord, KeyRing
-
-
-def public_bytes(key: Ed25519PublicKey) -> bytes:
-    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-def key_id(key: Ed25519PublicKey) -> str:
-    return key_id_of_raw(public_bytes(key))
 
 
 def write_new_signing_key(path: pathlib.Path) -> Ed25519PrivateKey:
@@ -98,11 +88,6 @@ def load_signing_key(path: pathlib.Path) -> Ed25519PrivateKey:
     return key
 
 
-def key_id_of_raw(public_key: bytes) -> str:
-    """The key id of a raw 32-byte Ed25519 public key."""
-    return hashlib.sha256(public_key).hexdigest()[:16]
-
-
 def public_pem(key: Ed25519PublicKey) -> str:
     return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
@@ -150,8 +135,6 @@ def load_key_ring_file(path: pathlib.Path) -> KeyRing:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the key file: {error}") from None
-    from timebank.signing import KeyRecord, KeyRing  # signing imports this module
-
     records = []
     for index, entry in enumerate(document.get("keys", [])):
         try:

@@ -4,20 +4,23 @@ Owns the signed-message layout ("timebank/v1" 0x00 purpose 0x00 data), so that a
 made for one purpose can never be replayed as another, and the rules for which key may sign
 for which party at a given time (validity window, rotation overlap, revocation).
 Verification raises VerificationError naming the field and the rule; it never returns a
-bool. Times are arguments; this module reads no clock, does no I/O and parses no messages.
+bool. Also owns a key's id: the first 16 hexadecimal digits of SHA-256 over the raw 32-byte
+public key (timebank.keys, which keeps keys on disk, builds on this module and re-exports it).
+Times are arguments; this module reads no clock, does no I/O and parses no messages.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from timebank import keys
 from timebank.errors import VerificationError
 
 __all__ = [
@@ -27,6 +30,9 @@ __all__ = [
     "KeyRing",
     "PUBLIC_KEY_SIZE_BYTES",
     "SIGNATURE_SIZE_BYTES",
+    "key_id",
+    "key_id_of_raw",
+    "public_bytes",
     "sign",
     "signed_message",
     "verify",
@@ -35,6 +41,19 @@ __all__ = [
 DOMAIN = b"timebank/v1\x00"
 SIGNATURE_SIZE_BYTES = 64
 PUBLIC_KEY_SIZE_BYTES = 32
+
+
+def public_bytes(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def key_id(key: Ed25519PublicKey) -> str:
+    return key_id_of_raw(public_bytes(key))
+
+
+def key_id_of_raw(public_key: bytes) -> str:
+    """The key id of a raw 32-byte Ed25519 public key."""
+    return hashlib.sha256(public_key).hexdigest()[:16]
 
 
 def signed_message(purpose: str, data: bytes) -> bytes:
@@ -85,7 +104,7 @@ class KeyRecord:
     def __post_init__(self) -> None:
         if len(self.public_key) != PUBLIC_KEY_SIZE_BYTES:
             raise ValueError(f"public_key: got {len(self.public_key)} bytes, want {PUBLIC_KEY_SIZE_BYTES}")
-        expected_key_id = keys.key_id(Ed25519PublicKey.from_public_bytes(self.public_key))
+        expected_key_id = key_id(Ed25519PublicKey.from_public_bytes(self.public_key))
         if self.key_id != expected_key_id:
             raise ValueError(f"key_id: got {self.key_id}, the public key's id is {expected_key_id}")
         until = self.valid_until_micros

@@ -1,29 +1,18 @@
-"""Scale figures of `timebank bench`: cities of more nodes, and reconciling a very large cycle.
+"""The reconciliation figures of `timebank bench`: the report of one very large closed cycle.
 
-Owns two measurements and their sizes' use:
-  scaling          cross-node transfers settled per second in cities of each of
-                   Sizes.scaling_node_counts nodes (a clearinghouse and the nodes as processes,
-                   mutual TLS, SQLite). Every node sends to the next one round the ring, the
-                   run's Sizes.scaling_transfers shared out evenly over the senders, all submitted
-                   before any is waited for (city.bench.runner.spread_cross_node_throughput). The
-                   city of len(CITY) nodes is the bench's main city; the others are started here,
-                   one at a time, and always stopped. The ratio divides the figure at the most
-                   nodes by the figure at the fewest.
-  reconciliation   a scratch clearinghouse database (SQLite) holding one closed cycle of
-                   Sizes.reconciliation_transfers committed cross-node transfers among
-                   Sizes.reconciliation_nodes admitted nodes (real Ed25519 keys, positions from
-                   settlement.close, every node's statement signed in pages of
-                   nodes.statements.LINES_PER_PAGE lines); the seconds of reports.build and,
-                   separately, of rendering its JSON, CSV and HTML. The report must have no breaks.
-                   The growth of this process's peak resident set (getrusage) while it builds
-                   is reported when there is any.
+Owns a scratch clearinghouse database (SQLite) holding one closed cycle of
+Sizes.reconciliation_transfers committed cross-node transfers among
+Sizes.reconciliation_nodes admitted nodes (real Ed25519 keys, positions from
+settlement.close, every node's statement signed in pages of nodes.statements.LINES_PER_PAGE
+lines), and the seconds of reports.build and, separately, of rendering its JSON, CSV and
+HTML (no warm-up). The report must have no breaks. The growth of this process's peak
+resident set (getrusage) while it builds is reported when there is any.
 """
 
 from __future__ import annotations
 
 import pathlib
 import resource
-import shutil
 import sys
 import time
 from array import array
@@ -32,20 +21,8 @@ from collections.abc import Sequence
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, insert
 
-from city import processes
-from city.bench.runner import (
-    CROSS_AMOUNT_MINUTES,
-    CROSS_BATCH_SIZE,
-    BenchFailed,
-    CrossNodeBench,
-    Figure,
-    Ratio,
-    Sizes,
-    measure,
-    spread_cross_node_throughput,
-)
+from city.bench.measure import KIBIBYTES_PER_MEGABYTE, MEGABYTES, SECONDS, BenchFailed, Figure, Sizes
 from city.init import default_plan
-from city.running import CITY, RunningCity, start_city
 from clearinghouse import registry, reports, settlement
 from clearinghouse.tables import SCHEMA as CLEARINGHOUSE_SCHEMA
 from clearinghouse.tables import cross_transfers
@@ -58,8 +35,6 @@ from timebank.storage.migrate import upgrade
 from timebank.storage.schema import statements
 from timebank.v1 import log_pb2 as lpb
 
-SECONDS, MEGABYTES = "s", "MB"
-WARM_UP_TRANSFERS_PER_SENDER = 5
 RECONCILIATION_TRANSFER_ID_BASE = 0x5C << 112
 RECONCILIATION_START_MICROS = 1_780_000_000_000_000
 RECONCILIATION_CYCLE_MICROS = 86_400_000_000
@@ -67,79 +42,6 @@ RECONCILIATION_AMOUNTS_MINUTES = 60  # amounts run 1, 2, ... 60 minutes round an
 RECONCILIATION_NET_DEBIT_CAP_MINUTES = 10**12
 RECONCILIATION_PENDING_CAP_MINUTES = 10**9
 INSERT_CHUNK_ROWS = 20_000
-KIBIBYTES_PER_MEGABYTE = 1_024
-
-
-# -- scaling -------------------------------------------------------------------------------------
-
-
-def scaling_key(node_count: int) -> str:
-    return f"cross_node_transfers_per_second_at_{node_count}_nodes"
-
-
-def ring_benches(city: RunningCity) -> list[CrossNodeBench]:
-    """One bench per node, each paying the next node round the ring, each with its own ids."""
-    node_ids = list(city.nodes)
-    return [
-        CrossNodeBench(city, origin, node_ids[(number + 1) % len(node_ids)], id_block=number + 1)
-        for number, origin in enumerate(node_ids)
-    ]
-
-
-def scaling_figure(city: RunningCity, sizes: Sizes) -> Figure:
-    """The ring's throughput in a running city (a warm-up of a few transfers per sender first)."""
-    benches = ring_benches(city)
-    node_count = len(benches)
-    figure = measure(
-        scaling_key(node_count),
-        f"cross-node transfers settled, {node_count} nodes in a ring",
-        spread_cross_node_throughput(benches, sizes.scaling_transfers),
-        sizes.cross_node_repetitions,
-        warm_up=spread_cross_node_throughput(benches, WARM_UP_TRANSFERS_PER_SENDER * node_count),
-    )
-    for bench in benches:
-        bench.verify_committed()
-    return figure
-
-
-def measure_scaling(directory: pathlib.Path, sizes: Sizes) -> tuple[Figure, ...]:
-    """A city of each node count but the main city's, started, measured and stopped in turn."""
-    figures = []
-    for node_count in sizes.scaling_node_counts:
-        if node_count == len(CITY):
-            continue  # measured in the main city (city.bench.runner.measure_city)
-        city_directory = directory / f"city-{node_count}"
-        started = time.perf_counter()
-        try:
-            city = start_city(city_directory, default_plan(node_count, 0))
-        except processes.StartFailed as error:
-            raise BenchFailed(f"the city of {node_count} nodes did not start: {error}") from None
-        try:
-            elapsed_seconds = time.perf_counter() - started
-            print(f"bench: city of {node_count} nodes started ({elapsed_seconds:.1f} s)", file=sys.stderr)
-            figures.append(scaling_figure(city, sizes))
-        finally:
-            city.stop()
-        shutil.rmtree(city_directory, ignore_errors=True)
-    return tuple(figures)
-
-
-def scaling_ratios(system: Sequence[Figure], sizes: Sizes) -> tuple[Ratio, ...]:
-    by_key = {figure.key: figure for figure in system}
-    fewest, most = min(sizes.scaling_node_counts), max(sizes.scaling_node_counts)
-    if fewest == most:
-        return ()
-    return (
-        Ratio(
-            f"scaling_{most}_to_{fewest}_nodes",
-            f"cross-node transfers, {most} nodes / {fewest} nodes",
-            by_key[scaling_key(most)],
-            by_key[scaling_key(fewest)],
-        ),
-    )
-
-
-# -- reconciliation of a large cycle --------------------------------------------------------------
 
 
 class SyntheticCycle:
@@ -213,29 +115,27 @@ def _statement_pages(
 ) -> list[lpb.SignedStatement]:
     debits = [cycle.amount_minutes(line // 2) for line in lines if line % 2 == 0]
     credits = [cycle.amount_minutes(line // 2) for line in lines if line % 2 == 1]
-    summary = {
-        "node_id": cycle.node_ids[node_index],
-        "cycle_id": 1,
-        "created_at_micros": now_micros,
-        "opening_minutes": 0,
-        "closing_minutes": sum(credits) - sum(debits),
-        "debits_minutes": sum(debits),
-        "debit_count": len(debits),
-        "credits_minutes": sum(credits),
-        "credit_count": len(credits),
-        "pending_minutes": 0,
-        "pending_count": 0,
-    }
+    summary = lpb.Statement(
+        node_id=cycle.node_ids[node_index],
+        cycle_id=1,
+        created_at_micros=now_micros,
+        opening_minutes=0,
+        closing_minutes=sum(credits) - sum(debits),
+        debits_minutes=sum(debits),
+        debit_count=len(debits),
+        credits_minutes=sum(credits),
+        credit_count=len(credits),
+        pending_minutes=0,
+        pending_count=0,
+    )
     page_count = max(1, -(-len(lines) // LINES_PER_PAGE))
     pages = []
     for number in range(page_count):
         chunk = lines[number * LINES_PER_PAGE : (number + 1) * LINES_PER_PAGE]
-        body = lpb.Statement(
-            page=number + 1,
-            page_count=page_count,
-            lines=[cycle.statement_line(line) for line in chunk],
-            **summary,
-        )
+        body = lpb.Statement()
+        body.CopyFrom(summary)
+        body.page, body.page_count = number + 1, page_count
+        body.lines.extend(cycle.statement_line(line) for line in chunk)
         pages.append(logformat.sign_statement(body, private_key))
     return pages
 
@@ -345,16 +245,9 @@ def measure_reconciliation(directory: pathlib.Path, sizes: Sizes) -> tuple[Figur
     return tuple(figures)
 
 
-def parameters(sizes: Sizes) -> dict[str, object]:
+def parameters() -> dict[str, object]:
     """This module's fixed settings, for the report's parameters."""
     return {
-        "scaling_city": (
-            f"a ring: each node pays the next; {min(sizes.scaling_node_counts)} nodes in the main city, "
-            "the others each in a city of their own (default_plan), SQLite"
-        ),
-        "scaling_batch_size": CROSS_BATCH_SIZE,
-        "scaling_amount_minutes": CROSS_AMOUNT_MINUTES,
-        "scaling_warm_up_transfers_per_sender": WARM_UP_TRANSFERS_PER_SENDER,
         "reconciliation_backend": "sqlite (a scratch clearinghouse database of its own)",
         "reconciliation_statement_lines_per_page": LINES_PER_PAGE,
         "reconciliation_warm_up_runs": 0,
