@@ -22,7 +22,7 @@ import pathlib
 import re
 from typing import Any
 
-from nodes.cli import add_target_arguments, client_for, emit, message_json, new_id, parse_id
+from nodes.cli.common import add_target_arguments, client_for, emit, message_json, new_id, parse_id
 from timebank.command_line import UsageError
 from timebank.ledger.model import format_hours
 from timebank.v1 import care_pb2 as pb

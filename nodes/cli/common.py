@@ -1,0 +1,108 @@
+"""What the node's commands share: where the node is, ids on the command line, and printing
+(text for people, --json for scripts).
+
+Owns the target arguments (--node, --config, --deadline-seconds, --json), the id parsing
+(32 hexadecimal digits, or a system account's name), the client for one command, and the
+conversion of a response to JSON. The care commands (nodes.care.cli) use it too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import secrets
+from typing import Any
+
+from nodes.client import NodeClient
+from nodes.config import load_node_config
+from timebank import ids
+from timebank.command_line import UsageError
+from timebank.ledger.model import SYSTEM_ACCOUNT_IDS
+
+DEFAULT_ADDRESS = "127.0.0.1:7400"
+SYSTEM_NAMES = {kind.name.lower().replace("_", "-"): value for kind, value in SYSTEM_ACCOUNT_IDS.items()}
+
+# -- argument helpers ----------------------------------------------------------------------
+
+
+def parse_id(text: str, what: str = "id") -> bytes:
+    """A 32-digit hex id (dashes allowed, as in a UUID) or a system account's name."""
+    if text.lower() in SYSTEM_NAMES:
+        return ids.to_bytes(SYSTEM_NAMES[text.lower()])
+    value = ids.parse_text(text)
+    if value is None:
+        names = ", ".join(SYSTEM_NAMES)
+        raise UsageError(f"{what}: got {text!r}, want 32 hexadecimal digits or one of: {names}")
+    return ids.to_bytes(value)
+
+
+def new_id() -> bytes:
+    """A fresh random 128-bit id (never 0)."""
+    return ids.to_bytes(secrets.randbits(127) + 1)
+
+
+def id_or_new(arguments: argparse.Namespace) -> bytes:
+    """The --id given (to retry safely), or a new random id."""
+    return parse_id(arguments.id) if arguments.id else new_id()
+
+
+def hex_of(raw: bytes) -> str:
+    return raw.hex() if raw else ""
+
+
+def address(arguments: argparse.Namespace) -> str:
+    if arguments.node:
+        return str(arguments.node)
+    if arguments.config:
+        listen = load_node_config(arguments.config).server.listen
+        if listen.endswith(":0"):
+            raise UsageError(f"{arguments.config}: server.listen has port 0; pass --node HOST:PORT")
+        return listen
+    return os.environ.get("TIMEBANK_NODE", DEFAULT_ADDRESS)
+
+
+def client_for(arguments: argparse.Namespace) -> NodeClient:
+    return NodeClient(address(arguments), deadline_seconds=arguments.deadline_seconds)
+
+
+def emit(arguments: argparse.Namespace, document: Any, text: str) -> None:
+    if arguments.json:
+        print(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        print(text)
+
+
+def message_json(message: Any) -> dict[str, Any]:
+    """A protobuf message as JSON: every field present, ids in hex, enums by name."""
+    document: dict[str, Any] = {}
+    for field in message.DESCRIPTOR.fields:
+        value = getattr(message, field.name)
+        if field.is_repeated:
+            document[field.name] = [_field_json(field, item) for item in value]
+        else:
+            document[field.name] = _field_json(field, value)
+    return document
+
+
+def _field_json(field: Any, value: Any) -> Any:
+    if field.message_type is not None:
+        return message_json(value)
+    if field.enum_type is not None:
+        return field.enum_type.values_by_number[value].name
+    if isinstance(value, bytes):
+        return hex_of(value)
+    return value
+
+
+# -- the target of a command ---------------------------------------------------------------
+
+
+def add_target_arguments(parser: argparse.ArgumentParser, json_flag: bool = True) -> None:
+    group = parser.add_argument_group("which node")
+    group.add_argument("--node", help=f"HOST:PORT of the node (default: $TIMEBANK_NODE or {DEFAULT_ADDRESS})")
+    group.add_argument("--config", type=pathlib.Path, help="the node's node.toml, to use its listen address")
+    group.add_argument("--deadline-seconds", type=float, default=10.0, help="deadline of each call (default 10)")
+    parser.add_argument("--json", action="store_true", help="print JSON" if json_flag else argparse.SUPPRESS)
+    parser.set_defaults(describe_target=lambda arguments: f"node unreachable at {address(arguments)}")
