@@ -4,24 +4,115 @@ ratings, follow-ups, disputes, movements of hours, the mall, teams and alerts.
 Field names are the column names of the care_* tables and the field names of the
 CareDesk messages, so the store and the wire convert them field for field. Ids are
 integers (0: none). Frozen values: a change is a new value.
+
+States, roles and kinds are StrEnums: each compares equal to its string, so what is
+stored and what crosses the wire is the plain string it always was.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+
+
+class Role(enum.StrEnum):
+    VOLUNTEER = "volunteer"
+    ELDER = "elder"
+    PROXY = "proxy"
+
+
+class ReviewState(enum.StrEnum):
+    """A person's or a qualification's registration, as an operator reviewed it."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class RelationshipKind(enum.StrEnum):
+    FAMILY = "family"
+    PROXY = "proxy"
+
+
+class RelationshipState(enum.StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class Payer(enum.StrEnum):
+    """Who pays the volunteer's hours: the node mints them, or the elder redeems their own."""
+
+    NODE = "node"
+    ELDER = "elder"
+
+
+class OrderState(enum.StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    CHECKED_IN = "checked-in"
+    CHECKED_OUT = "checked-out"
+    CONFIRMED = "confirmed"
+    DISPUTED = "disputed"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+
+
+class CodePurpose(enum.StrEnum):
+    CHECK_IN = "check-in"
+    CHECK_OUT = "check-out"
+
+
+class DisputeState(enum.StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class Decision(enum.StrEnum):
+    UPHOLD = "uphold"
+    ADJUST = "adjust"
+    REVERSE = "reverse"
+
+
+class MovementKind(enum.StrEnum):
+    DEPOSIT = "deposit"  # a service paid by the node
+    REDEEM = "redeem"  # a service paid by the elder
+    OVERFLOW = "overflow"  # a deposit's part above the storage cap, to the donation pool
+    FAMILY = "family"
+    DONATION = "donation"
+    GRANT = "grant"
+    MALL = "mall"
+
+
+class MovementState(enum.StrEnum):
+    POSTED = "posted"
+    SENT = "sent"  # to a member of another node, through the clearinghouse
+    PENDING = "pending"
+    VOIDED = "voided"
+
+
+class RedemptionState(enum.StrEnum):
+    RESERVED = "reserved"
+    PICKED_UP = "picked-up"
+    CANCELLED = "cancelled"
+
+
+class TeamKind(enum.StrEnum):
+    DEPARTMENT = "department"
+    DISTRICT = "district"
 
 
 @dataclass(frozen=True)
 class Person:
     person_id: int
-    role: str
+    role: Role
     name: str
     identity_hash: str
     identity_masked: str
     birth_date: str
     community: str
     home_node_id: str
-    state: str
+    state: ReviewState
     review_reason: str = ""
     reviewed_by: str = ""
     hardship: bool = False
@@ -38,12 +129,12 @@ class Person:
 @dataclass(frozen=True)
 class Relationship:
     relationship_id: int
-    kind: str
+    kind: RelationshipKind
     person_id: int
     other_node_id: str
     other_person_id: int
     relation: str
-    state: str
+    state: RelationshipState
     review_reason: str = ""
     created_at_micros: int = 0
 
@@ -57,7 +148,7 @@ class Qualification:
     number: str
     scope: str
     expires_on: str
-    state: str
+    state: ReviewState
     review_reason: str = ""
     created_at_micros: int = 0
 
@@ -73,8 +164,8 @@ class Order:
     community: str
     place: str
     notes: str
-    paid_by: str
-    state: str
+    paid_by: Payer
+    state: OrderState
     volunteer_id: int = 0
     volunteer_node_id: str = ""
     checked_in_micros: int = 0
@@ -114,7 +205,7 @@ class Dispute:
     order_id: int
     opener_id: int
     reason: str
-    state: str
+    state: DisputeState
     hold_transfer_id: int
     decision: str = ""
     decided_minutes: int = 0
@@ -126,12 +217,12 @@ class Dispute:
 @dataclass(frozen=True)
 class Movement:
     transfer_id: int
-    kind: str
+    kind: MovementKind
     person_id: int
     counterparty_node_id: str
     counterparty_id: int
     amount_minutes: int
-    state: str
+    state: MovementState
     memo: str
     order_id: int = 0
     item_code: str = ""
@@ -155,7 +246,7 @@ class MallRedemption:
     item_code: str
     quantity: int
     amount_minutes: int
-    state: str
+    state: RedemptionState
     transfer_id: int
     created_at_micros: int = 0
 
@@ -164,7 +255,7 @@ class MallRedemption:
 class Team:
     team_code: str
     name: str
-    kind: str
+    kind: TeamKind
     created_at_micros: int = 0
     member_count: int = 0
 

@@ -1,5 +1,6 @@
 """The pure rules of the time-bank services: identities, ages, texts, minutes served,
-check-in codes, the policy's limits on moving hours, and how candidates are ranked.
+check-in codes, the policy's limits on moving hours, how candidates are ranked, who may
+act for an elder, qualifications, the decisions of disputes, and retried creations.
 
 Every function decides from its arguments alone (no clock, no database, no I/O) and
 refuses with an error that names the field and the rule.
@@ -13,25 +14,29 @@ import hashlib
 import hmac
 import re
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from nodes.care import records as r
+from nodes.care.catalogue import CatalogueItem
 from nodes.care.policy import Policy
 from timebank import ids
-from timebank.errors import NotNow, RequestInvalid, VerificationError
+from timebank.errors import AlreadyExists, NotNow, NotPermitted, RequestInvalid, VerificationError
 from timebank.ledger.model import AMOUNT_MINUTES_MAX, format_hours
 
-ROLES = ("volunteer", "elder", "proxy")
-REVIEW_STATES = ("pending", "approved", "rejected")
-RELATIONSHIP_KINDS = ("family", "proxy")
-PAYERS = ("node", "elder")
-CODE_PURPOSES = ("check-in", "check-out")
-ORDER_STATES = ("open", "accepted", "checked-in", "checked-out", "confirmed", "disputed", "resolved", "cancelled")
-DISPUTE_DECISIONS = ("uphold", "adjust", "reverse")
-TEAM_KINDS = ("department", "district")
+T = TypeVar("T")
+ROLES = tuple(r.Role)
+REVIEW_STATES = tuple(r.ReviewState)
+RELATIONSHIP_KINDS = tuple(r.RelationshipKind)
+PAYERS = tuple(r.Payer)
+CODE_PURPOSES = tuple(r.CodePurpose)
+ORDER_STATES = tuple(r.OrderState)
+DISPUTE_DECISIONS = tuple(r.Decision)
+TEAM_KINDS = tuple(r.TeamKind)
 NAME_LENGTH_MAX = 40
 REASON_LENGTH_MAX = 200
 STARS_MIN, STARS_MAX = 1, 5
@@ -185,7 +190,7 @@ def credited_minutes(served: int, rate_percent: int) -> int:
 @dataclass(frozen=True)
 class CodeClaims:
     order_id: int
-    purpose: str
+    purpose: r.CodePurpose
     expires_at_micros: int
     nonce: bytes
 
@@ -286,3 +291,133 @@ def rank(candidates: Iterable[CandidateFacts]) -> list[CandidateFacts]:
 
 def overlaps(start_a: int, end_a: int, start_b: int, end_b: int) -> bool:
     return start_a < end_b and start_b < end_a
+
+
+# -- retried creations ------------------------------------------------------------------------
+
+
+def repeated(existing: T | None, wanted: object, id_name: str, fields: Sequence[str], refusal: str = "") -> T | None:
+    """A creation under a client-chosen id: None for a new id; the stored record when a retry
+    asks for the same (the fields are equal), so the stored result is answered again;
+    AlreadyExists when the id holds something else (`refusal`, or one naming the first
+    difference)."""
+    if existing is None:
+        return None
+    for name in fields:
+        if getattr(existing, name) != getattr(wanted, name):
+            raise AlreadyExists(
+                refusal
+                or f"{id_name}: exists with a different {name} (stored {getattr(existing, name)!r}, "
+                f"got {getattr(wanted, name)!r}); use a new id"
+            )
+    return existing
+
+
+# -- people and who acts --------------------------------------------------------------------
+
+
+def check_approved(person: r.Person, name: str, role: str = "") -> r.Person:
+    """The person is approved (and of the role, if one is named)."""
+    if person.state != r.ReviewState.APPROVED:
+        raise NotNow(
+            f"{name}: {ids.to_hex(person.person_id)} is {person.state}, not approved; "
+            "an operator must approve them first"
+        )
+    if role and person.role != role:
+        raise NotNow(f"{name}: {ids.to_hex(person.person_id)} is a {person.role}, want a {role}")
+    return person
+
+
+def check_member_here(person: r.Person, name: str, node_id: str) -> r.Person:
+    """The approved person holds their hours at this node."""
+    check_approved(person, name)
+    if person.home_node_id != node_id:
+        raise NotNow(f"{name}: {ids.to_hex(person.person_id)} holds hours at {person.home_node_id}, not here")
+    return person
+
+
+def check_acts_for(
+    acting: r.Person, elder_id: int, proxies: Sequence[r.Relationship], *, volunteer_id: int = 0
+) -> None:
+    """The acting person is approved, and the elder, a verified proxy of the elder (`proxies`:
+    the verified proxy relationships from the elder to the acting person) or the order's volunteer."""
+    check_approved(acting, "acting_person_id")
+    if acting.person_id in (elder_id, volunteer_id):
+        return
+    if not proxies:
+        raise NotPermitted(
+            f"acting_person_id: {ids.to_hex(acting.person_id)} is neither the elder {ids.to_hex(elder_id)} "
+            "nor a verified proxy of the elder"
+        )
+
+
+def check_elder_may_redeem(elder: r.Person, node_id: str, today: datetime.date, policy: Policy) -> None:
+    """An elder paying for a service with their own hours holds them here and is old enough."""
+    if elder.home_node_id != node_id:
+        raise NotNow(f"paid_by: elder {ids.to_hex(elder.person_id)} holds no hours here")
+    age = age_years(datetime.date.fromisoformat(elder.birth_date), today)
+    check_redeem_age(policy, age, elder.hardship)
+
+
+# -- qualifications ---------------------------------------------------------------------------
+
+
+def qualification_refusal(
+    item: CatalogueItem, volunteer_id: int, approved: Sequence[r.Qualification], on: datetime.date
+) -> str | None:
+    """Why the volunteer may not serve this item on that day (None when they may).
+    `approved`: the volunteer's approved qualifications, of any kind."""
+    if not item.professional:
+        return None
+    held = [q for q in approved if q.kind in item.qualifications]
+    if any(datetime.date.fromisoformat(q.expires_on) >= on for q in held):
+        return None
+    if held:
+        latest = max(held, key=lambda q: q.expires_on)
+        return (
+            f"qualification: {latest.kind} {latest.number} of volunteer {ids.to_hex(volunteer_id)} "
+            f"expired on {latest.expires_on}; {item.code} needs a valid one"
+        )
+    return (
+        f"qualification: volunteer {ids.to_hex(volunteer_id)} holds no approved qualification for "
+        f"{item.code} (one of: {', '.join(item.qualifications)})"
+    )
+
+
+# -- confirmation, disputes and statistics ------------------------------------------------------------------
+
+
+def check_confirmable(order: r.Order) -> None:
+    """The order's service is done and not yet confirmed."""
+    if order.state == r.OrderState.CONFIRMED:
+        deposit = ids.to_hex(order.deposit_transfer_id) if order.deposit_transfer_id else "none"
+        raise NotNow(f"confirm: order {ids.to_hex(order.order_id)} was confirmed already (deposit {deposit})")
+    if order.state != r.OrderState.CHECKED_OUT:
+        raise NotNow(f"confirm: order {ids.to_hex(order.order_id)} is {order.state}, want checked-out")
+
+
+def decided_minutes(decision: str, decided: int, credited: int) -> int:
+    """The minutes a dispute's decision deposits of the `credited` ones."""
+    if decision == r.Decision.UPHOLD:
+        return credited
+    if decision == r.Decision.REVERSE:
+        return 0
+    if credited < 2:
+        raise RequestInvalid(
+            f"decision: an adjustment of {credited} min credited leaves nothing between all and none; "
+            "want uphold or reverse"
+        )
+    if not 0 < decided < credited:
+        raise RequestInvalid(
+            f"decided_minutes: got {decided}, want 1..={credited - 1} for an adjustment of {credited} min"
+        )
+    return decided
+
+
+def month(name: str, value: str) -> str:
+    """A month YYYY-MM."""
+    try:
+        datetime.date.fromisoformat(f"{value}-01")
+    except ValueError:
+        raise RequestInvalid(f"{name}: got {value!r}, want a month YYYY-MM") from None
+    return value

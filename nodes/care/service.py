@@ -9,9 +9,10 @@ the one place that maps them to status codes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
+from google.protobuf.message import Message
 
 from nodes.care import catalogue
 from nodes.care.desk import CareDesk
@@ -22,9 +23,10 @@ from timebank.v1 import care_pb2 as pb
 from timebank.v1 import care_pb2_grpc as pb_grpc
 
 Context = grpc.ServicerContext
+M = TypeVar("M", bound=Message)
 
 
-def to_message(message_class: Any, record: object, **extra: Any) -> Any:
+def to_message(message_class: type[M], record: object, **extra: Any) -> M:
     """A CareDesk message from a record: every field the record has, ids as 16 bytes."""
     values: dict[str, Any] = {}
     for field in message_class.DESCRIPTOR.fields:
@@ -375,4 +377,4 @@ class CareDeskService(pb_grpc.CareDeskServicer):
 
     @translate_errors
     def GetPolicy(self, request: pb.GetPolicyRequest, context: Context) -> pb.Policy:
-        return pb.Policy(**self.desk.policy.fields())
+        return to_message(pb.Policy, self.desk.policy)
