@@ -29,7 +29,8 @@ from nodes.care.store import hours as hour_rows
 from nodes.care.store import oversight as oversight_rows
 from nodes.care.store import qualifications as qualification_rows
 from nodes.care.store.rows import is_id
-from nodes.crossing import Crossing, CrossRequest
+from nodes.crossing import Crossing
+from nodes.records import CrossRequest
 from timebank import ids, translog
 from timebank.books import Books
 from timebank.clock import Clock

@@ -20,7 +20,7 @@ from nodes.care import catalogue, rules
 from nodes.care import records as r
 from nodes.care.desk.context import Desk
 from nodes.care.store import people as people_rows
-from nodes.crossing import CrossRequest
+from nodes.records import CrossRequest
 from timebank import ids
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, Account, AccountKind, TransferKind, TransferRequest
 from timebank.protocol import derive_id

@@ -20,7 +20,7 @@ from nodes.care.desk import people
 from nodes.care.desk.context import Desk
 from nodes.care.store import hours as hour_rows
 from nodes.care.store import people as people_rows
-from nodes.crossing import CrossRequest
+from nodes.records import CrossRequest
 from timebank import ids
 from timebank.errors import NotNow, NotPermitted
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, TransferKind, TransferRequest, format_hours

@@ -18,6 +18,7 @@ from nodes.care import records as r
 from nodes.care import rules, supervision
 from nodes.care.desk.context import Desk
 from nodes.care.store import people as people_rows
+from nodes.records import ClaimState
 from timebank import ids
 from timebank.errors import AlreadyExists, ItemRefused, NotNow, RequestInvalid
 from timebank.ledger.model import AccountKind, AccountSpec
@@ -91,9 +92,9 @@ def home_claim_problem(desk: Desk, connection: Connection, person: r.Person) -> 
     if desk.crossing is None or person.home_node_id != desk.node_id:
         return ""
     state, reason = desk.crossing.home_claim(connection, person.person_id)
-    if state == "confirmed":
+    if state == ClaimState.CONFIRMED:
         return ""
-    if state == "refused":
+    if state == ClaimState.REFUSED:
         return f"{reason}; reject this registration"
     if not state:
         claim_home(desk, connection, person)
@@ -176,7 +177,11 @@ def home_check(desk: Desk, connection: Connection, person: r.Person) -> str:
     if desk.crossing is None or person.home_node_id != desk.node_id:
         return ""
     state, reason = desk.crossing.home_claim(connection, person.person_id)
-    return {"sent": "waiting", "refused": f"refused: {reason}"}.get(state, state)
+    if state == ClaimState.SENT:
+        return "waiting"
+    if state == ClaimState.REFUSED:
+        return f"refused: {reason}"
+    return state
 
 
 # -- reads and checks the other subjects share --------------------------------------------------
