@@ -31,6 +31,8 @@ from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine
 from timebank.storage.schema import PartySchema
 
+__all__ = ["Check", "clearinghouse_checks", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "node_checks", "register", "run"]
+
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 

@@ -28,6 +28,8 @@ import sys
 
 from timebank import __version__
 
+__all__ = ["AUDIT_COMMANDS", "audit_main", "build_parser", "certificate_main", "main"]
+
 
 def build_parser() -> argparse.ArgumentParser:
     from city import checkconfig, key_commands, status

@@ -39,6 +39,23 @@ from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.signing import KeyRecord
 from timebank.storage.engine import create_database_engine, write_transaction
 
+__all__ = [
+    "City",
+    "cmd_city_certificate",
+    "cmd_city_init",
+    "default_plan",
+    "DEPARTMENTS",
+    "DISTRICTS",
+    "init_city",
+    "issue_tls",
+    "METRICS_PORT_ATTEMPTS_MAX",
+    "NodePlan",
+    "OPERATOR_ROLES",
+    "parse_node",
+    "PARTY_HOSTS",
+    "register",
+]
+
 # Zhongshan's towns and sub-districts (镇街), then departments (部门) with teams.
 DISTRICTS = [
     ("shiqi", "石岐街道"),

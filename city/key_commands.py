@@ -20,6 +20,8 @@ from timebank.clock import SystemClock
 from timebank.errors import ConfigError
 from timebank.signing import KeyRecord
 
+__all__ = ["cmd_new", "cmd_trust", "register"]
+
 
 def cmd_new(arguments: argparse.Namespace) -> int:
     if arguments.out.exists():

@@ -18,6 +18,24 @@ import sys
 import time
 from dataclasses import dataclass
 
+__all__ = [
+    "command_name",
+    "ephemeral_port_low",
+    "EPHEMERAL_PORT_LOW_DEFAULT",
+    "EPHEMERAL_RANGE_PATH",
+    "free_port_range",
+    "Party",
+    "PORT_RANGE_HIGH",
+    "PORT_RANGE_LOW",
+    "PORT_RANGE_SPAN_MIN",
+    "PORT_SEARCH_ATTEMPTS_MAX",
+    "start",
+    "START_TIMEOUT_SECONDS",
+    "StartFailed",
+    "STOP_TIMEOUT_SECONDS",
+    "timebank_command",
+]
+
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 30.0
 PORT_SEARCH_ATTEMPTS_MAX = 50

@@ -21,6 +21,8 @@ from timebank import metrics
 from timebank.clock import SystemClock
 from timebank.protocol import CLEARINGHOUSE_ID
 
+__all__ = ["CITY", "metrics_urls", "RunningCity", "start_city"]
+
 CITY = [
     NodePlan("shiqi", "石岐街道", "district", ""),
     NodePlan("dongqu", "东区街道", "district", ""),

@@ -45,6 +45,49 @@ from timebank.errors import ConfigError, TimebankError
 from timebank.storage.engine import PoolSettings, backend_name, create_database_engine
 from timebank.v1 import ledger_pb2 as pb
 
+__all__ = [
+    "alarm_check",
+    "CALL_DEADLINE_SECONDS",
+    "caught_up",
+    "Check",
+    "CLEARINGHOUSE_CHECKS",
+    "clearinghouse_status",
+    "cmd_status",
+    "connected",
+    "CUTOFF_OVERDUE_WARN_SECONDS",
+    "cycle",
+    "EXIT_ATTENTION",
+    "EXIT_OK",
+    "EXIT_UNREACHABLE",
+    "expiry",
+    "FAIL",
+    "healthy",
+    "HELD_AGE_FAIL_SECONDS",
+    "HELD_AGE_WARN_SECONDS",
+    "mail",
+    "node_status",
+    "OK",
+    "OUTBOX_WAITING_WARN",
+    "party_status",
+    "PAST_EXPIRY_FAIL_SECONDS",
+    "PAST_EXPIRY_WARN_SECONDS",
+    "read_database",
+    "reconciled",
+    "register",
+    "registered",
+    "report",
+    "sample_node",
+    "SAMPLE_SECONDS",
+    "Samples",
+    "serving",
+    "Status",
+    "status_document",
+    "status_text",
+    "WARN",
+    "witnessed",
+    "WITNESSED_AGE_WARN_SECONDS",
+]
+
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 EXIT_OK, EXIT_ATTENTION, EXIT_UNREACHABLE = 0, 1, 3
 SAMPLE_SECONDS = 2.0

@@ -42,6 +42,8 @@ from timebank.protocol import (
     transfer_from_bytes,
 )
 
+__all__ = ["accepted", "Batch", "refused", "transfer_of", "write"]
+
 log = logging.getLogger("clearinghouse.coordinator")
 
 

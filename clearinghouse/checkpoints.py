@@ -16,9 +16,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from clearinghouse.store import read_transaction
 from timebank import logformat, translog
+from timebank.storage.engine import read_transaction
 from timebank.v1 import log_pb2 as lpb
+
+__all__ = ["latest_checkpoint", "LatestCheckpoint", "root_at", "RootAt"]
 
 
 @dataclass(frozen=True)

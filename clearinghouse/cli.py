@@ -20,12 +20,27 @@ from sqlalchemy import Connection
 from clearinghouse import registry, tables
 from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
 from clearinghouse.records import NodeStatus
-from clearinghouse.store import read_transaction
 from clearinghouse.store import transfers as transfer_store
 from timebank import alarms, keys, translog
 from timebank.clock import SystemClock
 from timebank.storage import migrate
-from timebank.storage.engine import create_database_engine, write_transaction
+from timebank.storage.engine import create_database_engine, read_transaction, write_transaction
+
+__all__ = [
+    "cmd_admit",
+    "cmd_backup",
+    "cmd_close_cycle",
+    "cmd_events",
+    "cmd_init",
+    "cmd_list",
+    "cmd_migrate",
+    "cmd_recon_report",
+    "cmd_restore",
+    "cmd_revoke_key",
+    "cmd_rotate_key",
+    "cmd_serve",
+    "register",
+]
 
 if TYPE_CHECKING:
     from clearinghouse.coordinator import Coordinator

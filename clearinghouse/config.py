@@ -27,6 +27,15 @@ from timebank.config import (
 )
 from timebank.errors import ConfigError
 
+__all__ = [
+    "ClearinghouseConfig",
+    "ClearinghouseTable",
+    "load_clearinghouse_config",
+    "MESSAGE_BYTES_MAX",
+    "ProtocolTable",
+    "ServerTable",
+]
+
 MESSAGE_BYTES_MAX = 64 * 1024 * 1024
 
 

@@ -57,6 +57,8 @@ from timebank.protocol import (
     encode_item,
 )
 
+__all__ = ["Coordinator", "MAILBOX_ITEMS_MAX", "Settings", "SWEEP_BATCH_MAX"]
+
 log = logging.getLogger(__name__)
 
 MAILBOX_ITEMS_MAX = 4_096

@@ -22,6 +22,8 @@ from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine, write_transaction
 
+__all__ = ["CONFIG_NAME", "init_clearinghouse", "TEMPLATE"]
+
 CONFIG_NAME = "clearinghouse.toml"
 
 TEMPLATE = """\

@@ -22,6 +22,8 @@ from timebank.recon.model import Position
 from timebank.signing import KeyRecord
 from timebank.v1 import log_pb2 as lpb
 
+__all__ = ["cycle_close", "cycle_close_message", "position_message", "received", "registry_event", "report", "sent"]
+
 
 def received(header: ReceivedHeader, items: Sequence[bytes]) -> list[translog.Body]:
     """A node's batch as signed, then each of its items at its position."""

@@ -24,7 +24,6 @@ from clearinghouse import registry
 from clearinghouse.records import CrossState, NodeRecord, NodeStatus
 from clearinghouse.store import cycles as cycle_store
 from clearinghouse.store import mail as mail_store
-from clearinghouse.store import read_transaction
 from clearinghouse.store import transfers as transfer_store
 from timebank import logformat, translog
 from timebank.books import Books
@@ -41,7 +40,19 @@ from timebank.metrics import (
     read_log,
     seconds_between,
 )
+from timebank.storage.engine import read_transaction
 from timebank.v1 import log_pb2 as lpb
+
+__all__ = [
+    "ClearinghouseCollector",
+    "ClearinghouseReadings",
+    "ENTRIES_PER_READ",
+    "families",
+    "LatestReport",
+    "read",
+    "REPORT_LOOKBACK_ENTRIES_MAX",
+    "STATES",
+]
 
 STATES = tuple(state.value for state in CrossState)
 REPORT_LOOKBACK_ENTRIES_MAX = 50_000

@@ -13,14 +13,16 @@ from __future__ import annotations
 from sqlalchemy import Connection, Engine
 
 from clearinghouse.records import CrossState
-from clearinghouse.store import read_transaction
 from clearinghouse.store import registry as registry_store
 from clearinghouse.store import transfers as transfer_store
 from timebank import ids, logformat, merkle, translog
 from timebank.errors import NotFound, RequestInvalid
 from timebank.logservice import Publisher
+from timebank.storage.engine import read_transaction
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import log_pb2 as lpb
+
+__all__ = ["Prover"]
 
 
 class Prover:

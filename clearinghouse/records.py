@@ -21,6 +21,22 @@ from dataclasses import dataclass
 from timebank.protocol import Item
 from timebank.recon.model import Position
 
+__all__ = [
+    "AccountPosition",
+    "ClosedCycle",
+    "CrossRecord",
+    "CrossState",
+    "node_account_id",
+    "NodeRecord",
+    "NodeStatus",
+    "OpenCycle",
+    "PersonHome",
+    "ProcessedItem",
+    "ReceivedHeader",
+    "RegistryAction",
+    "StoredCycle",
+]
+
 
 class CrossState(enum.StrEnum):
     """Where a cross-node transfer is at the clearinghouse (cross_transfers.state)."""

@@ -19,12 +19,27 @@ from sqlalchemy import Connection, Engine
 
 from clearinghouse import leaves
 from clearinghouse.records import NodeRecord, NodeStatus, RegistryAction
-from clearinghouse.store import read_transaction
 from clearinghouse.store import registry as store
 from timebank import keys, translog
 from timebank.errors import ConfigError, NotFound, NotPermitted, RequestInvalid
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.signing import KeyRecord, KeyRing
+from timebank.storage.engine import read_transaction
+
+__all__ = [
+    "add_key",
+    "admit",
+    "current_key_ring",
+    "events",
+    "key_ring",
+    "node",
+    "NODE_ID_PATTERN",
+    "nodes",
+    "require_active",
+    "revoke_key",
+    "rotate_key",
+    "set_status",
+]
 
 NODE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 

@@ -21,14 +21,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection
 
 from clearinghouse import leaves, registry, settlement
-from clearinghouse.store import read_transaction
 from timebank import keys, logformat, signing, translog
 from timebank.books import Books
 from timebank.errors import NotFound, VerificationError
 from timebank.recon.match import reconcile
 from timebank.recon.model import NodeStatement, Report
 from timebank.recon.render import report_csv, report_html, report_json, statement_camt053
+from timebank.storage.engine import read_transaction
 from timebank.v1 import log_pb2 as lpb
+
+__all__ = ["build", "camt053_files", "latest_cycle", "make", "REPORT_PURPOSE", "write_files", "WrittenReport"]
 
 REPORT_PURPOSE = "report"
 

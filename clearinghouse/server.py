@@ -40,6 +40,21 @@ from timebank.signing import KeyRecord
 from timebank.storage import migrate
 from timebank.v1 import clearing_pb2, log_pb2
 
+__all__ = [
+    "create_server",
+    "LOG_SERVICE",
+    "LOG_SERVICE_NAME",
+    "open_books",
+    "RunningClearinghouse",
+    "serve",
+    "SERVICE",
+    "SERVICE_NAME",
+    "SETTLEMENT_SERVICE",
+    "SETTLEMENT_SERVICE_NAME",
+    "STOP_GRACE_SECONDS_MIN",
+    "STOP_WAIT_SECONDS_MAX",
+]
+
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS_MIN = 2.0
 STOP_WAIT_SECONDS_MAX = 10.0

@@ -34,6 +34,16 @@ from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import clearing_pb2_grpc as cpb_grpc
 
+__all__ = [
+    "AUDITOR_PARTY",
+    "BUREAU_PARTY",
+    "ClearinghouseService",
+    "ExchangeSettings",
+    "Handled",
+    "ROOTS_REMEMBERED_MAX",
+    "SettlementService",
+]
+
 log = logging.getLogger(__name__)
 ROOTS_REMEMBERED_MAX = 1_024
 

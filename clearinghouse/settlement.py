@@ -25,6 +25,21 @@ from timebank.errors import NotFound, RequestInvalid
 from timebank.recon.model import ClearingView, Position
 from timebank.v1 import log_pb2 as lpb
 
+__all__ = [
+    "all_statements_in",
+    "clearing_view",
+    "close",
+    "closed_cycle",
+    "closings",
+    "COMMITTED",
+    "latest_closed_cycle_id",
+    "mark_logged",
+    "next_cut_off",
+    "open_cycle",
+    "record_statement",
+    "statement_pages",
+]
+
 # The state of the rows city.bench.scale writes for its synthetic cycle.
 COMMITTED = CrossState.COMMITTED
 

@@ -22,6 +22,18 @@ from sqlalchemy import (
 
 from timebank.storage.schema import BYTES, ID, PARTY, SEQUENCE, PartySchema, party_metadata
 
+__all__ = [
+    "cross_transfers",
+    "cycle_positions",
+    "cycles",
+    "metadata",
+    "person_homes",
+    "registry_events",
+    "registry_nodes",
+    "SCHEMA",
+    "seen_batches",
+]
+
 metadata = party_metadata()
 SCHEMA = PartySchema("clearinghouse", metadata, pathlib.Path(__file__).resolve().parent / "migrations")
 

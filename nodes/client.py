@@ -20,6 +20,8 @@ from timebank.v1 import care_pb2_grpc
 from timebank.v1 import ledger_pb2 as pb
 from timebank.v1 import ledger_pb2_grpc as pb_grpc
 
+__all__ = ["ATTEMPTS_MAX", "BACKOFF_FIRST_SECONDS", "MESSAGE_BYTES_MAX", "NodeClient", "RETRYABLE"]
+
 RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 ATTEMPTS_MAX = 4
 BACKOFF_FIRST_SECONDS = 0.2

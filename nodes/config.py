@@ -30,6 +30,19 @@ from timebank.config import (
 from timebank.errors import ConfigError
 from timebank.ledger.model import BATCH_SIZE_MAX
 
+__all__ = [
+    "CareTable",
+    "ClearinghouseTable",
+    "LedgerTable",
+    "load_node_config",
+    "MESSAGE_BYTES_MAX",
+    "NODE_ID_PATTERN",
+    "NODE_KINDS",
+    "NodeConfig",
+    "NodeTable",
+    "ServerTable",
+]
+
 NODE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 NODE_KINDS = ("district", "department")
 MESSAGE_BYTES_MAX = 64 * 1024 * 1024

@@ -23,7 +23,7 @@ from timebank.ledger.model import AccountKind
 from timebank.protocol import CrossTransfer
 from timebank.storage import ledger_store
 
-__all__ = ["CODE_ALPHABET", "CODE_LENGTH", "CONSENT_SECONDS_MAX", "Consents", "code_key", "problem"]
+__all__ = ["CODE_ALPHABET", "code_key", "CODE_LENGTH", "consent_key", "CONSENT_SECONDS_MAX", "Consents", "problem"]
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12

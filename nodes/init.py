@@ -22,6 +22,8 @@ from timebank.errors import ConfigError
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine
 
+__all__ = ["CONFIG_NAME", "create_database", "init_node", "TEMPLATE"]
+
 CONFIG_NAME = "node.toml"
 
 TEMPLATE = """\

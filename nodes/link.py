@@ -33,6 +33,17 @@ from timebank.signing import KeyRing
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import clearing_pb2_grpc as cpb_grpc
 
+__all__ = [
+    "ACK_DELAY_SECONDS",
+    "ACKS_MAX",
+    "ClearinghouseLink",
+    "LinkProtocol",
+    "LinkSettings",
+    "QUERY_ITEMS_MAX",
+    "Request",
+    "STOPPED_POLL_SECONDS",
+]
+
 log = logging.getLogger(__name__)
 QUERY_ITEMS_MAX = 1_000
 ACKS_MAX = 8_000

@@ -36,6 +36,8 @@ from timebank.metrics import (
 from timebank.protocol import CLEARINGHOUSE_ID, StatementPage, statement_item
 from timebank.storage.schema import outbox, statements
 
+__all__ = ["families", "NodeCollector", "NodeReadings", "read", "STATES", "WAITING_FOR_DECISION"]
+
 STATES = tuple(str(state) for state in LegState)
 WAITING_FOR_DECISION = tuple(str(state) for state in UNDECIDED)
 

@@ -42,6 +42,25 @@ from timebank.signing import KeyRecord, KeyRing
 from timebank.storage import migrate
 from timebank.v1 import care_pb2, ledger_pb2, log_pb2
 
+__all__ = [
+    "CARE_SERVICE",
+    "CHANNEL_OPTIONS",
+    "create_server",
+    "identity_of",
+    "LOG_SERVICE",
+    "LOG_SERVICE_NAME",
+    "open_books",
+    "open_desk",
+    "open_link",
+    "RunningNode",
+    "serve",
+    "SERVICE",
+    "SERVICE_NAME",
+    "start_log",
+    "STOP_GRACE_SECONDS_MIN",
+    "trusted_keys",
+]
+
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS_MIN = 2.0
 SERVICE = ledger_pb2.DESCRIPTOR.services_by_name["NodeLedger"]

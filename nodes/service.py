@@ -22,6 +22,8 @@ from timebank.grpc_status import translate_errors
 from timebank.v1 import ledger_pb2 as pb
 from timebank.v1 import ledger_pb2_grpc as pb_grpc
 
+__all__ = ["LinkStatus", "NodeIdentity", "NodeLedgerService"]
+
 
 @dataclass(frozen=True)
 class NodeIdentity:

@@ -20,6 +20,8 @@ from timebank.storage import ledger_store
 from timebank.storage.schema import statements
 from timebank.v1 import log_pb2 as lpb
 
+__all__ = ["COMMITTED", "committed_count", "cycles_with_statements", "HELD", "LINES_PER_PAGE", "make", "stored_pages"]
+
 LINES_PER_PAGE = 2_000
 COMMITTED, HELD = LegState.COMMITTED, LegState.HELD
 

@@ -26,6 +26,31 @@ from sqlalchemy import (
 
 from timebank.storage.schema import BYTES, ID, PARTY, SEQUENCE, PartySchema, party_metadata
 
+__all__ = [
+    "care_alerts",
+    "care_catalogue",
+    "care_codes_used",
+    "care_disputes",
+    "care_followups",
+    "care_mall_items",
+    "care_movements",
+    "care_orders",
+    "care_people",
+    "care_qualifications",
+    "care_ratings",
+    "care_redemptions",
+    "care_relationships",
+    "care_team_members",
+    "care_teams",
+    "consents",
+    "home_claims",
+    "metadata",
+    "peer_checkpoints",
+    "recalls",
+    "remote_transfers",
+    "SCHEMA",
+]
+
 metadata = party_metadata()
 SCHEMA = PartySchema("node", metadata, pathlib.Path(__file__).resolve().parent / "migrations")
 

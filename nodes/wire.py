@@ -27,6 +27,31 @@ from timebank.ledger.model import (
 )
 from timebank.v1 import ledger_pb2 as pb
 
+__all__ = [
+    "account_response",
+    "account_spec_from_message",
+    "account_specs",
+    "account_to_message",
+    "add_system_account_ids",
+    "consent_grant_to_message",
+    "cross_request_from_message",
+    "cross_requests",
+    "CROSS_STATES",
+    "cross_view_to_message",
+    "ID_BYTES",
+    "item_result_to_message",
+    "item_results",
+    "outcome_to_message",
+    "recall_state_name",
+    "RECALL_STATES",
+    "recall_to_message",
+    "statement_to_message",
+    "stored_to_message",
+    "transfer_from_message",
+    "transfer_requests",
+    "transfer_to_message",
+]
+
 ID_BYTES = ids.ID_BYTES
 
 

@@ -25,6 +25,8 @@ from timebank.signing import KeyRing
 from timebank.storage.engine import write_transaction
 from timebank.v1 import log_pb2 as lpb
 
+__all__ = ["SplitView", "Witness"]
+
 log = logging.getLogger(__name__)
 
 

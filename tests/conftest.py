@@ -25,7 +25,7 @@ from nodes.client import NodeClient
 from nodes.config import NodeConfig
 from nodes.init import init_node
 from nodes.server import RunningNode, create_server
-from tests.caresupport import Desk
+from tests.support.care import Desk
 from timebank.books import Books
 from timebank.clock import FakeClock
 from timebank.storage import migrate
@@ -176,7 +176,7 @@ def desk(node: RunningNode, node_address: str) -> Iterator[Desk]:
 def city_databases(backend: str, templates: _TemplateDatabases, tmp_path: pathlib.Path) -> Iterator[dict[str, str]]:
     """A fresh database for every party of a test city (SQLite files, or PostgreSQL databases)."""
     from clearinghouse import tables as clearinghouse_tables
-    from tests.citysupport import PARTIES
+    from tests.support.city import PARTIES
     from timebank.protocol import CLEARINGHOUSE_ID
 
     if backend == "sqlite":
@@ -199,7 +199,7 @@ def city_databases(backend: str, templates: _TemplateDatabases, tmp_path: pathli
 @pytest.fixture
 def city(city_databases: dict[str, str], tmp_path: pathlib.Path) -> Iterator[object]:
     """A whole city in this process: the clearinghouse and three nodes, mutual TLS, started."""
-    from tests.citysupport import NODES, make_city
+    from tests.support.city import NODES, make_city
 
     test_city = make_city(tmp_path / "city", city_databases)
     try:

@@ -6,4 +6,6 @@ Subpackages:
     v1       generated code of the wire contract (proto/timebank/v1)
 """
 
+__all__ = ["__version__"]
+
 __version__ = "0.1.0"

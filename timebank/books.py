@@ -47,7 +47,7 @@ from timebank.ledger.model import (
     TransferState,
 )
 from timebank.storage import ledger_store as store
-from timebank.storage.engine import write_transaction
+from timebank.storage.engine import read_transaction, write_transaction
 
 __all__ = [
     "BatchResult",
@@ -276,7 +276,7 @@ class Books:
 
     def read(self, work: Callable[[Connection], T]) -> T:
         """Runs work on one connection that only reads, for the party's read models."""
-        with self.engine.connect() as connection:
+        with read_transaction(self.engine) as connection:
             return work(connection)
 
     def account(self, account_id: int) -> Account:

@@ -31,8 +31,11 @@ from timebank.v1 import care_pb2 as care
 from timebank.v1 import log_pb2 as lpb
 
 __all__ = [
+    "care_record_message",
     "CareEvent",
     "CycleClose",
+    "encode",
+    "encode_all",
     "Genesis",
     "LogValue",
     "Posting",
@@ -42,8 +45,6 @@ __all__ = [
     "ReportRecord",
     "SentItem",
     "StatementRecord",
-    "care_record_message",
-    "encode",
 ]
 
 

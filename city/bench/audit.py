@@ -18,6 +18,8 @@ from city.bench import logexport
 from city.bench.measure import BenchFailed, Figure, Sizes, measure
 from timebank.audit.verify import verify_directory
 
+__all__ = ["measure_audit"]
+
 
 def measure_audit(directory: pathlib.Path, sizes: Sizes) -> Figure:
     """Entries per second of `audit verify` (offline, in this process) on a synthetic log."""

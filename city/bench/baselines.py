@@ -40,6 +40,29 @@ from city.bench.measure import (
 from timebank import ids
 from timebank.storage.engine import create_database_engine
 
+__all__ = [
+    "ed25519_signatures",
+    "ed25519_verifications",
+    "grpc_round_trips",
+    "health_server",
+    "HEALTH_WORKERS",
+    "measure_baselines",
+    "measure_streaming",
+    "MESSAGE",
+    "raw_batched_rows",
+    "RAW_METADATA",
+    "RAW_ROWS",
+    "raw_single_row_commits",
+    "sha256_hashes",
+    "STREAM_DEADLINE_SECONDS",
+    "STREAM_MESSAGE_BYTES",
+    "STREAM_METHOD",
+    "stream_server",
+    "STREAM_SERVICE",
+    "STREAM_WORKERS",
+    "streamed_messages",
+]
+
 HEALTH_WORKERS = 4
 MESSAGE = bytes(range(200))  # the 200-byte message of the signature and hash baselines
 STREAM_MESSAGE_BYTES = 200

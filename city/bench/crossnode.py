@@ -35,6 +35,30 @@ from timebank import ids
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind
 from timebank.v1 import ledger_pb2 as pb
 
+__all__ = [
+    "CITY_ACCOUNT_ID_BASE",
+    "COUNTERPARTY",
+    "CROSS_AMOUNT_MINUTES",
+    "CROSS_BATCH_SIZE",
+    "CROSS_DEADLINE_SECONDS",
+    "cross_node_latencies",
+    "cross_node_throughput",
+    "CROSS_TRANSFER_ID_BASE",
+    "CrossNodeBench",
+    "ID_BLOCK_BITS",
+    "ISSUANCE_ID",
+    "LATENCY_POLL_SECONDS",
+    "LOG_LINES_IN_FAILURE",
+    "measure_cross_node",
+    "ORIGIN",
+    "PAYER_DEPOSIT_MINUTES",
+    "percentile",
+    "SETTLE_POLL_SECONDS",
+    "spread_cross_node_throughput",
+    "WARM_UP_CROSS_TRANSFERS",
+    "WARM_UP_LATENCY_TRANSFERS",
+]
+
 ISSUANCE_ID = SYSTEM_ACCOUNT_IDS[AccountKind.ISSUANCE]
 # The city of the cross-node figures: transfers from one payer at ORIGIN to payees at COUNTERPARTY.
 ORIGIN, COUNTERPARTY = "shiqi", "dongqu"

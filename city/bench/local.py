@@ -44,6 +44,18 @@ from timebank.ledger.model import (
 )
 from timebank.storage.engine import create_database_engine
 
+__all__ = [
+    "books_batches",
+    "create_members",
+    "ISSUANCE_ID",
+    "measure_books",
+    "measure_node",
+    "measure_system",
+    "node_batches",
+    "TRANSFER_ID_BASE",
+    "TransferSource",
+]
+
 ISSUANCE_ID = SYSTEM_ACCOUNT_IDS[AccountKind.ISSUANCE]
 TRANSFER_ID_BASE = 0x7F << 112
 

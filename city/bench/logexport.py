@@ -28,6 +28,8 @@ from timebank.protocol import (
 from timebank.signing import KeyRecord
 from timebank.v1 import log_pb2 as lpb
 
+__all__ = ["BATCH_ITEMS", "CHECKPOINT_EVERY", "RECEIVER", "SENDER", "START_MICROS", "write_export"]
+
 BATCH_ITEMS = 1_000
 CHECKPOINT_EVERY = 10_000
 START_MICROS = 1_780_000_000_000_000

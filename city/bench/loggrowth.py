@@ -31,6 +31,19 @@ from timebank.storage.engine import create_database_engine
 from timebank.storage.migrate import upgrade
 from timebank.v1 import log_pb2 as lpb
 
+__all__ = [
+    "LOG_BATCH_LEAVES",
+    "LOG_BODY_BYTES",
+    "LOG_FIGURE_PREFIXES",
+    "LOG_ID",
+    "LOG_SEED",
+    "LOG_START_MICROS",
+    "LOG_WARM_UP_SAMPLES",
+    "LogGrowth",
+    "measure_log_growth",
+    "parameters",
+]
+
 LOG_ID = "bench"
 LOG_BATCH_LEAVES = 1_000
 LOG_BODY_BYTES = 150  # the serialised SentItem body of each grown leaf, about

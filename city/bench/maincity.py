@@ -19,6 +19,8 @@ from city.bench.crossnode import CrossNodeBench, measure_cross_node
 from city.bench.measure import BenchFailed, Figure, Sizes
 from city.running import CITY, start_city
 
+__all__ = ["measure_city"]
+
 
 def measure_city(directory: pathlib.Path, sizes: Sizes) -> tuple[Figure, ...]:
     """Starts the city once for all the cross-node figures; stops it whatever happens."""

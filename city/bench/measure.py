@@ -21,6 +21,36 @@ from typing import Any
 
 import grpc
 
+__all__ = [
+    "BenchFailed",
+    "DEADLINE_SECONDS",
+    "Figure",
+    "format_rate",
+    "format_value",
+    "FULL",
+    "HOLDER_PREFIX",
+    "KIBIBYTES_PER_MEGABYTE",
+    "LARGE_BATCH_SIZE",
+    "LOOPBACK",
+    "measure",
+    "MEGABYTES",
+    "MEMBER_ID_BASE",
+    "MICROSECONDS",
+    "MILLISECONDS",
+    "PER_SECOND",
+    "progress",
+    "QUICK",
+    "Ratio",
+    "Report",
+    "SECONDS",
+    "SERVER_STOP_GRACE_SECONDS",
+    "serving_on_loopback",
+    "Sizes",
+    "SMALL_BATCH_SIZE",
+    "TimedRun",
+    "Workload",
+]
+
 HOLDER_PREFIX = "bench"
 LOOPBACK = "127.0.0.1"
 MEMBER_ID_BASE = 0xBE4C << 112

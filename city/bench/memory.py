@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 from city.bench.measure import KIBIBYTES_PER_MEGABYTE, MEGABYTES, Figure, progress
 
+__all__ = ["parameters", "peak_memory_figures", "peak_memory_megabytes", "proc_available", "PROC_STATUS"]
+
 PROC_STATUS = pathlib.Path("/proc/self/status")
 
 

@@ -15,6 +15,8 @@ from typing import Any
 from city.bench.loggrowth import LOG_FIGURE_PREFIXES
 from city.bench.measure import MILLISECONDS, PER_SECOND, Report
 
+__all__ = ["PLOT_DOTS_PER_INCH", "PLOT_MISSING", "plotting_available", "write_plots"]
+
 PLOT_MISSING = "--plot needs matplotlib: pip install 'timebank[plot]'"
 PLOT_DOTS_PER_INCH = 120
 

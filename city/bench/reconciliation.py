@@ -35,6 +35,20 @@ from timebank.storage.migrate import upgrade
 from timebank.storage.schema import statements
 from timebank.v1 import log_pb2 as lpb
 
+__all__ = [
+    "build_cycle",
+    "INSERT_CHUNK_ROWS",
+    "measure_reconciliation",
+    "parameters",
+    "RECONCILIATION_AMOUNTS_MINUTES",
+    "RECONCILIATION_CYCLE_MICROS",
+    "RECONCILIATION_NET_DEBIT_CAP_MINUTES",
+    "RECONCILIATION_PENDING_CAP_MINUTES",
+    "RECONCILIATION_START_MICROS",
+    "RECONCILIATION_TRANSFER_ID_BASE",
+    "SyntheticCycle",
+]
+
 RECONCILIATION_TRANSFER_ID_BASE = 0x5C << 112
 RECONCILIATION_START_MICROS = 1_780_000_000_000_000
 RECONCILIATION_CYCLE_MICROS = 86_400_000_000

@@ -65,6 +65,19 @@ from timebank.clock import Clock, SystemClock
 from timebank.errors import ConfigError
 from timebank.storage.engine import backend_name, create_database_engine
 
+__all__ = [
+    "BACKENDS",
+    "collect",
+    "describe_machine",
+    "drop_benchmark_tables",
+    "ratios_of",
+    "register",
+    "render_table",
+    "run_bench",
+    "scratch_postgresql",
+    "write_json",
+]
+
 BACKENDS = ("sqlite", "postgresql")
 
 

@@ -29,6 +29,16 @@ from city.bench.measure import BenchFailed, Figure, Ratio, Sizes, measure
 from city.init import default_plan
 from city.running import CITY, RunningCity, start_city
 
+__all__ = [
+    "measure_scaling",
+    "parameters",
+    "ring_benches",
+    "scaling_figure",
+    "scaling_key",
+    "scaling_ratios",
+    "WARM_UP_TRANSFERS_PER_SENDER",
+]
+
 WARM_UP_TRANSFERS_PER_SENDER = 5
 
 

@@ -28,6 +28,20 @@ from timebank.ledger.model import format_hours
 from timebank.v1 import care_pb2 as cpb
 from timebank.v1 import ledger_pb2 as pb
 
+__all__ = [
+    "CareDay",
+    "CityClock",
+    "CLOCK_STEP_PAUSE_SECONDS",
+    "CLOCK_STEP_SECONDS",
+    "HOME_CHECK_WAIT_SECONDS",
+    "MINUTE_SECONDS",
+    "moving_hours",
+    "orders",
+    "people",
+    "report",
+    "run_services",
+]
+
 MINUTE_SECONDS = 60
 CLOCK_STEP_SECONDS = 240  # below every party's clock-skew limit, so the city moves together
 CLOCK_STEP_PAUSE_SECONDS = 0.15  # longer than a party takes to re-read the offset

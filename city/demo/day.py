@@ -60,6 +60,29 @@ from timebank.v1 import clearing_pb2_grpc as cpb_grpc
 from timebank.v1 import ledger_pb2 as pb
 from timebank.v1 import log_pb2_grpc as lpb_grpc
 
+__all__ = [
+    "ADJUSTMENT",
+    "BURST_TRANSFERS",
+    "check_city",
+    "CLEARING",
+    "crash_in_the_middle",
+    "Day",
+    "demo_databases",
+    "DemoFailed",
+    "DONATION_POOL",
+    "drive_day",
+    "expect",
+    "FINAL_TIMEOUT_SECONDS",
+    "ISSUANCE",
+    "MALL",
+    "print_balances",
+    "redeem_away_from_home",
+    "refusals",
+    "register",
+    "run_demo",
+    "settle_and_audit",
+]
+
 FINAL_TIMEOUT_SECONDS = 60.0
 BURST_TRANSFERS = 60
 ISSUANCE = SYSTEM_ACCOUNT_IDS[AccountKind.ISSUANCE].to_bytes(16, "big")

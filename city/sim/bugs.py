@@ -15,6 +15,8 @@ from timebank import seams
 from timebank.ledger.model import TransferKind, TransferRequest
 from timebank.protocol import Decision
 
+__all__ = ["AGAIN", "BUGS", "commit_on_abort", "post_twice"]
+
 AGAIN = 0x5EC0 << 112  # mixed into a posting's id to make its second copy
 
 

@@ -23,6 +23,8 @@ from timebank.errors import NotFound
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind
 from timebank.storage import ledger_store
 
+__all__ = ["CLEARING", "final_violations", "ISSUANCE", "step_violations", "Submitted"]
+
 CLEARING = SYSTEM_ACCOUNT_IDS[AccountKind.CLEARING]
 ISSUANCE = SYSTEM_ACCOUNT_IDS[AccountKind.ISSUANCE]
 

@@ -19,6 +19,8 @@ from typing import Any
 from city.sim.bugs import BUGS
 from city.sim.run import STEPS, Outcome, simulate
 
+__all__ = ["cmd_simulate", "HASH_SEED", "PROGRESS_EVERY_SECONDS", "register", "VIOLATIONS_SHOWN_MAX"]
+
 HASH_SEED = "0"
 PROGRESS_EVERY_SECONDS = 5.0
 VIOLATIONS_SHOWN_MAX = 5

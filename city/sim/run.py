@@ -40,6 +40,24 @@ from timebank.errors import TimebankError
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, TransferKind, TransferRequest
 from timebank.ledger.model import Outcome as ItemOutcome
 
+__all__ = [
+    "ACTION_WEIGHTS",
+    "AMOUNT_MINUTES_MAX",
+    "draw_rates",
+    "HEAL_CHECK_EVERY_ROUNDS",
+    "HEAL_ROUNDS_MAX",
+    "ISSUANCE",
+    "LARGE_JUMP_MICROS",
+    "MEMBERS_PER_NODE",
+    "MINTED_MINUTES",
+    "NODE_COUNT",
+    "Outcome",
+    "simulate",
+    "Simulation",
+    "STEPS",
+    "TICK_MICROS_MAX",
+]
+
 ISSUANCE = SYSTEM_ACCOUNT_IDS[AccountKind.ISSUANCE]
 NODE_COUNT = 3
 MEMBERS_PER_NODE = 3

@@ -34,6 +34,28 @@ from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine, write_transaction
 from timebank.v1 import clearing_pb2 as cpb
 
+__all__ = [
+    "BATCH_ITEMS_MAX",
+    "CLOCK_SKEW_MICROS_MAX",
+    "CYCLE_MICROS",
+    "FaultRates",
+    "member_account",
+    "MEMBER_BASE",
+    "Message",
+    "NET_DEBIT_CAP_MINUTES",
+    "Network",
+    "PartyClock",
+    "PENDING_CAP_MINUTES",
+    "PREPARE_TTL_MICROS",
+    "QUERY_AFTER_MICROS",
+    "seeded_bytes",
+    "seeded_key",
+    "SimClearinghouse",
+    "SimNode",
+    "START_MICROS",
+    "WorldClock",
+]
+
 START_MICROS = 1_767_225_600_000_000  # 2026-01-01 00:00 UTC
 MEMBER_BASE = 0xA1 << 120
 PREPARE_TTL_MICROS = 30_000_000

@@ -18,6 +18,8 @@ from timebank import ids
 from timebank.errors import RequestInvalid
 from timebank.protocol import CrossTransfer, Decision, Item, Query, Vote, decision_item
 
+__all__ = ["expire", "query", "vote"]
+
 
 def vote(batch: Batch, sender_id: str, item_id: int, vote: Vote) -> Item:
     record = batch.record(vote.transfer_id)

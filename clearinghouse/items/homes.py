@@ -16,6 +16,8 @@ from clearinghouse.store import homes as home_store
 from timebank import ids
 from timebank.protocol import HomeClaim, Item
 
+__all__ = ["claim_home"]
+
 
 def claim_home(batch: Batch, sender_id: str, item_id: int, claim: HomeClaim) -> Item:
     home = home_store.read_home(batch.connection, claim.identity_hash)

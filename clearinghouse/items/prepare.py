@@ -20,6 +20,8 @@ from timebank.errors import RequestInvalid
 from timebank.ledger.model import TransferKind, TransferRequest
 from timebank.protocol import CLEARINGHOUSE_ID, CrossTransfer, Item, Prepare, prepare_item, transfer_bytes
 
+__all__ = ["prepare"]
+
 
 def prepare(batch: Batch, sender_id: str, item_id: int, prepare: Prepare, *, ttl_micros: int) -> Item:
     transfer = prepare.transfer

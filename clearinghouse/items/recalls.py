@@ -18,6 +18,8 @@ from timebank import ids
 from timebank.errors import RequestInvalid
 from timebank.protocol import CLEARINGHOUSE_ID, Item, Recall, RecallAnswer, recall_answer_item, recall_item
 
+__all__ = ["recall", "recall_answer"]
+
 
 def recall(batch: Batch, sender_id: str, item_id: int, recall: Recall) -> Item:
     original = batch.record(recall.original_id)

@@ -18,6 +18,8 @@ from clearinghouse.store import mail as mail_store
 from clearinghouse.store import transfers as transfer_store
 from timebank.protocol import Restore, restore_item
 
+__all__ = ["resync"]
+
 log = logging.getLogger("clearinghouse.coordinator")  # the coordinator's log lines keep its name
 
 

@@ -19,6 +19,8 @@ from clearinghouse.records import AccountPosition, node_account_id
 from timebank.ledger.model import Account
 from timebank.storage import ledger_store
 
+__all__ = ["insert_node_account", "positions", "read_node_account"]
+
 
 def read_node_account(connection: Connection, node_id: str) -> Account | None:
     account_id = node_account_id(node_id)

@@ -23,6 +23,22 @@ from timebank.recon.model import Position
 from timebank.storage import ledger_store
 from timebank.storage.schema import statements
 
+__all__ = [
+    "closings",
+    "insert_open",
+    "insert_page",
+    "insert_positions",
+    "last_cycle_id",
+    "latest_closed_cycle_id",
+    "mark_closed",
+    "page_stored",
+    "read_cycle",
+    "read_open",
+    "read_positions",
+    "set_close_log_index",
+    "statement_pages",
+]
+
 # -- cycles -----------------------------------------------------------------------------------
 
 

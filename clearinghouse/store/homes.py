@@ -15,6 +15,8 @@ from clearinghouse.records import PersonHome
 from clearinghouse.tables import person_homes
 from timebank import ids
 
+__all__ = ["delete_home", "insert_home", "read_home"]
+
 
 def read_home(connection: Connection, identity_hash: bytes) -> PersonHome | None:
     row = connection.execute(select(person_homes).where(person_homes.c.identity_hash == identity_hash.hex())).first()

@@ -24,6 +24,21 @@ from timebank.protocol import Item, decode_item, encode_item
 from timebank.storage import ledger_store
 from timebank.storage.schema import inbox, outbox
 
+__all__ = [
+    "acknowledge",
+    "batch_seen",
+    "deliver",
+    "forget_batches_before",
+    "insert_mail",
+    "insert_processed",
+    "insert_seen_batch",
+    "processed_answers",
+    "queued_item",
+    "requeue_since",
+    "unacknowledged_by_recipient",
+    "was_queued",
+]
+
 # -- the outbox -------------------------------------------------------------------------------
 
 

@@ -20,6 +20,24 @@ from clearinghouse.tables import registry_events, registry_nodes
 from timebank.signing import KeyRecord
 from timebank.storage.schema import registry_keys
 
+__all__ = [
+    "current_key_ids",
+    "insert_event",
+    "insert_node",
+    "key_exists",
+    "key_log_index",
+    "node_ids",
+    "node_names",
+    "read_events",
+    "read_key",
+    "read_keys",
+    "read_node",
+    "read_nodes",
+    "set_revoked",
+    "set_valid_until",
+    "update_status",
+]
+
 # -- nodes ------------------------------------------------------------------------------------
 
 

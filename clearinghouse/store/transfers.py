@@ -25,6 +25,23 @@ from timebank import ids
 from timebank.recon.model import ClearingEntry
 from timebank.storage import ledger_store
 
+__all__ = [
+    "clearing_entries",
+    "committed_movements",
+    "count_by_state",
+    "decisions",
+    "ENTRY_PARTITION_ROWS",
+    "expired",
+    "insert_records",
+    "involving",
+    "prepared_ages",
+    "read_record",
+    "read_records",
+    "record_from_row",
+    "returned_minutes",
+    "update_decided",
+]
+
 ENTRY_PARTITION_ROWS = 10_000  # rows fetched at a time when a cycle's transfers are read
 
 

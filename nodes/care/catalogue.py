@@ -14,6 +14,20 @@ from dataclasses import dataclass
 
 from timebank.errors import RequestInvalid
 
+__all__ = [
+    "CatalogueItem",
+    "CATEGORIES",
+    "CODE_PATTERN",
+    "FINANCIAL",
+    "LEGAL",
+    "MEDICAL",
+    "QUALIFICATION_KINDS",
+    "RATE_PERCENT_DEFAULT",
+    "RATE_PERCENT_MAX",
+    "SHIPPED",
+    "SHIPPED_BY_CODE",
+]
+
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 RATE_PERCENT_DEFAULT = 100
 RATE_PERCENT_MAX = 500

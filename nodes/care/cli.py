@@ -27,6 +27,18 @@ from timebank.command_line import UsageError
 from timebank.ledger.model import format_hours
 from timebank.v1 import care_pb2 as pb
 
+__all__ = [
+    "build_request",
+    "command_name",
+    "CREATES",
+    "HELP",
+    "local_time_of",
+    "option_name",
+    "register",
+    "SERVICE",
+    "text_of",
+]
+
 SERVICE = pb.DESCRIPTOR.services_by_name["CareDesk"]
 
 HELP = {

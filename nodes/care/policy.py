@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 
 from timebank.ledger.model import format_hours
 
+__all__ = ["Policy"]
+
 
 @dataclass(frozen=True)
 class Policy:

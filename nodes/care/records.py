@@ -14,6 +14,38 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+__all__ = [
+    "Alert",
+    "CodePurpose",
+    "Decision",
+    "Dispute",
+    "DisputeState",
+    "FollowUp",
+    "MallItem",
+    "MallRedemption",
+    "MonthOutstanding",
+    "Movement",
+    "MovementKind",
+    "MovementState",
+    "Order",
+    "OrderState",
+    "Payer",
+    "Person",
+    "Qualification",
+    "Rating",
+    "RedemptionState",
+    "Relationship",
+    "RelationshipKind",
+    "RelationshipState",
+    "ReviewState",
+    "Role",
+    "Statistics",
+    "StatisticsRow",
+    "Team",
+    "TeamKind",
+    "TeamMember",
+]
+
 
 class Role(enum.StrEnum):
     VOLUNTEER = "volunteer"

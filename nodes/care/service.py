@@ -22,6 +22,8 @@ from timebank.grpc_status import translate_errors
 from timebank.v1 import care_pb2 as pb
 from timebank.v1 import care_pb2_grpc as pb_grpc
 
+__all__ = ["CareDeskService", "Context", "optional_id", "required_id", "to_message"]
+
 Context = grpc.ServicerContext
 M = TypeVar("M", bound=Message)
 

@@ -22,6 +22,17 @@ from nodes.care.policy import Policy
 from nodes.care.rules import MICROS_PER_DAY, MICROS_PER_MINUTE, overlaps
 from timebank import ids
 
+__all__ = [
+    "AlertDraft",
+    "back_and_forth",
+    "duration",
+    "Gift",
+    "IDLE_MINUTES_MIN",
+    "overlapping_orders",
+    "proxy_load",
+    "Visit",
+]
+
 IDLE_MINUTES_MIN = 60
 
 

@@ -10,6 +10,8 @@ from timebank.command_line import Refused
 from timebank.ledger.model import format_hours
 from timebank.v1 import ledger_pb2 as pb
 
+__all__ = ["cmd_account_close", "cmd_account_create", "cmd_account_show", "cmd_account_statement", "register"]
+
 # -- accounts ------------------------------------------------------------------------------
 
 

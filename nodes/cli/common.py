@@ -21,6 +21,20 @@ from timebank import ids
 from timebank.command_line import UsageError
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS
 
+__all__ = [
+    "add_target_arguments",
+    "address",
+    "client_for",
+    "DEFAULT_ADDRESS",
+    "emit",
+    "hex_of",
+    "id_or_new",
+    "message_json",
+    "new_id",
+    "parse_id",
+    "SYSTEM_NAMES",
+]
+
 DEFAULT_ADDRESS = "127.0.0.1:7400"
 SYSTEM_NAMES = {kind.name.lower().replace("_", "-"): value for kind, value in SYSTEM_ACCOUNT_IDS.items()}
 

@@ -16,6 +16,17 @@ from nodes.cli.common import add_target_arguments, client_for, emit, hex_of, id_
 from timebank.command_line import Refused, UsageError
 from timebank.v1 import ledger_pb2 as pb
 
+__all__ = [
+    "cmd_consent",
+    "cmd_recall_answer",
+    "cmd_recall_list",
+    "cmd_recall_request",
+    "cmd_transfer_cross",
+    "cmd_transfer_cross_show",
+    "cmd_transfer_redeem",
+    "register",
+]
+
 # -- cross-node transfers and consents ----------------------------------------------------
 
 

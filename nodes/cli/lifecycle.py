@@ -18,6 +18,19 @@ from timebank.clock import SystemClock
 from timebank.command_line import UsageError
 from timebank.ledger.model import format_hours
 
+__all__ = [
+    "cmd_node_alarms",
+    "cmd_node_backup",
+    "cmd_node_info",
+    "cmd_node_init",
+    "cmd_node_migrate",
+    "cmd_node_public_key",
+    "cmd_node_restore",
+    "cmd_node_serve",
+    "cmd_node_statement",
+    "register",
+]
+
 # -- node lifecycle ------------------------------------------------------------------------
 
 

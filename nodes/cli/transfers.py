@@ -17,6 +17,18 @@ from timebank.command_line import EXIT_REFUSED, UsageError
 from timebank.ledger.model import format_hours
 from timebank.v1 import ledger_pb2 as pb
 
+__all__ = [
+    "BATCH_KINDS",
+    "cmd_transfer_batch",
+    "cmd_transfer_create",
+    "cmd_transfer_post",
+    "cmd_transfer_reverse",
+    "cmd_transfer_show",
+    "cmd_transfer_void",
+    "register",
+    "register_batch",
+]
+
 # -- transfers -----------------------------------------------------------------------------
 
 

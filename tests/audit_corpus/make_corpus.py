@@ -3,7 +3,7 @@
 Run from the repository root: `.venv/bin/python -m tests.audit_corpus.make_corpus`. It
 writes beside this file one directory per case (entries.bin, checkpoints.bin) and
 expected.json, which names the one finding each case must give (kind, index, subject).
-Every export comes from tests.auditsupport, which is deterministic, so running it again
+Every export comes from tests.support.audit, which is deterministic, so running it again
 gives the same bytes; a test checks that.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Callable
 if __package__ in (None, ""):
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 
-from tests.auditsupport import (  # noqa: E402
+from tests.support.audit import (  # noqa: E402
     CLEARINGHOUSE_ID,
     ROTATED_SEED,
     SEEDS,

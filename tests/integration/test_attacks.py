@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, text
 
 from clearinghouse import registry
 from clearinghouse.records import NodeStatus, node_account_id
-from tests.citysupport import RunningTestCity, make_city, raw, wait_for
+from tests.support.city import RunningTestCity, make_city, raw, wait_for
 from timebank import keys, pki
 from timebank.clock import SystemClock
 from timebank.envelope import seal

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
 
 from nodes import tables as node_tables
-from tests.support import ISSUANCE, member, member_spec, move, post, transfer_id, void
+from tests.support.ledger import ISSUANCE, member, member_spec, move, post, transfer_id, void
 from timebank.books import Books
 from timebank.clock import FakeClock
 from timebank.errors import BatchTooLarge, LedgerHalted, NotFound, RequestInvalid

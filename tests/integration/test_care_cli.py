@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from nodes.server import RunningNode
-from tests.caresupport import HOUR_MICROS, MINUTE_MICROS, identity_number
-from tests.integration.test_cli import timebank
+from tests.support.care import HOUR_MICROS, MINUTE_MICROS, identity_number
+from tests.support.commands import timebank
 from timebank import keys
 from timebank.clock import FakeClock
 

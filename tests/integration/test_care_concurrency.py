@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import grpc
 
-from tests.caresupport import HOUR_MICROS, Desk, new_id
+from tests.support.care import HOUR_MICROS, Desk, new_id
 from timebank.clock import FakeClock
 from timebank.v1 import care_pb2 as pb
 

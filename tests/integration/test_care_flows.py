@@ -12,8 +12,8 @@ import grpc
 import pytest
 from sqlalchemy import select
 
-from tests.caresupport import DAY_MICROS, HOUR_MICROS, Desk, ShiftedClock, identity_number, new_id, refusal, today_plus
-from tests.citysupport import RunningTestCity, make_city, wait_for
+from tests.support.care import DAY_MICROS, HOUR_MICROS, Desk, ShiftedClock, identity_number, new_id, refusal, today_plus
+from tests.support.city import RunningTestCity, make_city, wait_for
 from timebank import certificate, keys
 from timebank.audit import export
 from timebank.audit.verify import verify_directory

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import event
 
 from nodes.server import RunningNode
-from tests.caresupport import DAY_MICROS, HOUR_MICROS, Desk
+from tests.support.care import DAY_MICROS, HOUR_MICROS, Desk
 from timebank.clock import FakeClock
 from timebank.v1 import care_pb2 as pb
 

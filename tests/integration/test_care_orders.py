@@ -7,8 +7,7 @@ from __future__ import annotations
 import grpc
 
 from nodes.server import RunningNode
-from tests.caresupport import HOUR_MICROS, Desk, refusal
-from tests.integration.test_care_bad_input import INVALID, PRECONDITION, people, refused
+from tests.support.care import HOUR_MICROS, INVALID, PRECONDITION, Desk, people, refusal, refused
 from timebank.clock import FakeClock
 from timebank.v1 import care_pb2 as pb
 

@@ -29,7 +29,7 @@ import pytest
 
 from city.demo.day import ISSUANCE, Day, check_city, demo_databases, settle_and_audit
 from city.running import CITY, start_city
-from tests.faultproxy import FaultProxy
+from tests.support.faultproxy import FaultProxy
 from timebank.v1 import ledger_pb2 as pb
 
 TRANSFERS = 100

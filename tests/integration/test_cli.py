@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import pathlib
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -15,20 +13,8 @@ import pytest
 
 from city import processes
 from nodes import tables as node_tables
+from tests.support.commands import timebank
 from timebank.storage import migrate
-
-COMMAND_TIMEOUT_SECONDS = 60
-
-
-def timebank(*arguments: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
-    run = subprocess.run(
-        [sys.executable, "-m", "city.cli", *arguments],
-        capture_output=True,
-        text=True,
-        timeout=COMMAND_TIMEOUT_SECONDS,
-    )
-    assert run.returncode == expect, f"exit {run.returncode}\nstdout: {run.stdout}\nstderr: {run.stderr}"
-    return run
 
 
 @pytest.fixture

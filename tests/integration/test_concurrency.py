@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from nodes.client import NodeClient
 from nodes.server import RunningNode
-from tests.support import ISSUANCE, member, member_spec, move, transfer_id
+from tests.support.ledger import ISSUANCE, member, member_spec, move, transfer_id
 from timebank.books import Books
 from timebank.clock import FakeClock
 from timebank.ledger.model import Outcome, TransferKind

@@ -11,7 +11,7 @@ import pytest
 
 from clearinghouse import registry
 from clearinghouse.records import NodeStatus, node_account_id
-from tests.citysupport import NODES, RunningTestCity, make_city, raw, wait_for
+from tests.support.city import NODES, RunningTestCity, make_city, raw, wait_for
 from timebank.clock import SystemClock
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind
 from timebank.storage.engine import write_transaction
@@ -462,7 +462,7 @@ def test_an_insecure_city_works_in_plaintext_on_loopback(tmp_path: pathlib.Path)
     from city.processes import free_port_range
     from clearinghouse.config import load_clearinghouse_config
     from nodes.config import load_node_config
-    from tests.citysupport import RunningTestCity
+    from tests.support.city import RunningTestCity
 
     base = free_port_range(3)
     plan = [NodePlan(n, n, "district", f"127.0.0.1:{base + 1 + i}") for i, n in enumerate(("shiqi", "dongqu"))]

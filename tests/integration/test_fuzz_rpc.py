@@ -18,7 +18,7 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import ServiceDescriptor
 
 from nodes.server import RunningNode
-from tests.citysupport import NODES, make_city
+from tests.support.city import NODES, make_city
 from timebank import pki
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.storage import ledger_store

@@ -11,7 +11,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from nodes.client import NodeClient
 from nodes.server import RunningNode
-from tests.support import ISSUANCE, member, transfer_id
+from tests.support.ledger import ISSUANCE, member, transfer_id
 from timebank.ledger.model import AMOUNT_MINUTES_MAX
 from timebank.storage.engine import write_transaction
 from timebank.v1 import ledger_pb2 as pb

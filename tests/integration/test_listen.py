@@ -14,7 +14,7 @@ import pytest
 from clearinghouse.server import create_server as create_clearinghouse
 from nodes.config import NodeConfig
 from nodes.server import create_server as create_node
-from tests.citysupport import RunningTestCity
+from tests.support.city import RunningTestCity
 from timebank import grpc_status
 from timebank.clock import FakeClock
 from timebank.errors import ConfigError

@@ -17,7 +17,7 @@ from city import processes
 from city.demo.day import Day
 from city.running import CITY, metrics_urls, start_city
 from clearinghouse import reports, settlement
-from tests.citysupport import NODES, RunningTestCity, raw, wait_for
+from tests.support.city import NODES, RunningTestCity, raw, wait_for
 from timebank import keys, metrics
 from timebank.config import parse_listen_address
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind

@@ -37,7 +37,7 @@ from sqlalchemy.engine import make_url
 from clearinghouse import tables as clearinghouse_tables
 from nodes import tables as node_tables
 from tests.conftest import POSTGRESQL_REQUIRED, POSTGRESQL_URL
-from tests.support import ISSUANCE, member, member_spec, move
+from tests.support.ledger import ISSUANCE, member, member_spec, move
 from timebank import ids
 from timebank.books import Books
 from timebank.clock import FakeClock

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.support import ISSUANCE, member, member_spec, move, post, void
+from tests.support.ledger import ISSUANCE, member, member_spec, move, post, void
 from timebank.books import Books
 from timebank.clock import FakeClock
 from timebank.ledger.model import Outcome, TransferKind, TransferRequest

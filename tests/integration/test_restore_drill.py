@@ -14,9 +14,9 @@ import pathlib
 from sqlalchemy import text
 
 from clearinghouse.records import node_account_id
-from tests.citysupport import RunningTestCity, raw, wait_for
-from tests.integration.test_cli import timebank
 from tests.integration.test_settlement import _close_and_collect, _report
+from tests.support.city import RunningTestCity, raw, wait_for
+from tests.support.commands import timebank
 from timebank.audit import export
 from timebank.audit.verify import verify_directory
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind

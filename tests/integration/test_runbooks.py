@@ -9,7 +9,7 @@ import time
 import pytest
 
 from city.running import CITY, RunningCity, start_city
-from tests.integration.test_cli import timebank
+from tests.support.commands import timebank
 from timebank.audit.verify import verify_directory
 from timebank.v1 import ledger_pb2 as pb
 

@@ -18,8 +18,8 @@ from clearinghouse import reports, settlement
 from clearinghouse.records import ClosedCycle
 from nodes import statements
 from nodes.witness import SplitView
-from tests.citysupport import NODES, RunningTestCity, raw, wait_for
-from tests.integration.test_cli import timebank
+from tests.support.city import NODES, RunningTestCity, raw, wait_for
+from tests.support.commands import timebank
 from timebank import keys, logformat, signing
 from timebank.audit import export, proof
 from timebank.audit.verify import verify_directory

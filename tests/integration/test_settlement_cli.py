@@ -6,8 +6,8 @@ import json
 import pathlib
 
 from clearinghouse import settlement
-from tests.citysupport import RunningTestCity, raw, wait_for
-from tests.integration.test_cli import timebank
+from tests.support.city import RunningTestCity, raw, wait_for
+from tests.support.commands import timebank
 from timebank.v1 import ledger_pb2 as pb
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from nodes.client import NodeClient
 from nodes.config import NodeConfig
 from nodes.server import RunningNode, create_server
-from tests.support import ISSUANCE, member, member_spec, move
+from tests.support.ledger import ISSUANCE, member, member_spec, move
 from timebank.clock import FakeClock
 from timebank.errors import ConfigError
 from timebank.storage.engine import create_database_engine, write_transaction

@@ -22,8 +22,8 @@ from collections.abc import Callable
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from tests import auditsupport as support
 from tests.audit_corpus import make_corpus
+from tests.support import audit as support
 from timebank import envelope, keys, logformat, merkle, signing
 from timebank.audit import verify
 from timebank.audit.findings import KINDS

@@ -13,10 +13,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import pathlib
 import random
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -24,87 +21,27 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from timebank import certificate, certificate_cli, keys, signing
-from timebank.certificate import CertificateBody, CertificateLine
-from timebank.signing import KeyRecord, KeyRing
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-NOW = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
-HOUR_MICROS = 3_600_000_000
-DAY_MICROS = 24 * HOUR_MICROS
-ISSUED_AT = NOW + 40 * DAY_MICROS
-
-
-def private_key(seed: int) -> Ed25519PrivateKey:
-    """A fixed key per seed, so that failures reproduce."""
-    return Ed25519PrivateKey.from_private_bytes(bytes([seed]) * 32)
-
-
-NODE_KEY = private_key(11)
-OTHER_NODE_KEY = private_key(12)
-STRANGER_KEY = private_key(13)
-
-
-def key_id_of(key: Ed25519PrivateKey) -> str:
-    return keys.key_id(key.public_key())
-
-
-def key_record(key: Ed25519PrivateKey, party_id: str, **fields: Any) -> KeyRecord:
-    """A record valid from NOW, open-ended, unless fields say otherwise."""
-    public_key = key.public_key()
-    record = KeyRecord(key_id_of(key), party_id, keys.public_bytes(public_key), valid_from_micros=NOW)
-    return replace(record, **fields)
-
-
-RING = KeyRing([key_record(NODE_KEY, "shiqi"), key_record(OTHER_NODE_KEY, "dongqu")])
-
-LINES = (
-    CertificateLine("1" * 32, "2026-01-05", "companionship", "情感慰藉", "Companionship", 90, "a1" * 16),
-    CertificateLine("2" * 32, "2026-01-20", "meal-delivery", "助餐送餐", "Meal delivery", 45, "a2" * 16),
+from tests.support.certificates import (
+    BODY,
+    DAY_MICROS,
+    FILE,
+    HOUR_MICROS,
+    ISSUED_AT,
+    LINES,
+    NODE_KEY,
+    OTHER_NODE_KEY,
+    RING,
+    STRANGER_KEY,
+    canonical_body,
+    document_of,
+    file_of,
+    key_id_of,
+    key_record,
+    signed,
+    tampered,
 )
-BODY = CertificateBody(
-    certificate_id="c0" * 16,
-    node_id="shiqi",
-    node_name="石岐街道",
-    person_id="b0" * 16,
-    person_name="李志强",
-    identity_masked="4420**********1234",
-    period_from="2026-01-01",
-    period_to="2026-01-31",
-    issued_at_micros=ISSUED_AT,
-    lines=LINES,
-)
-FILE = certificate.issue(BODY, NODE_KEY)
-
-
-def document_of(certificate_file: bytes) -> dict[str, Any]:
-    return json.loads(certificate_file)
-
-
-def file_of(document: dict[str, Any]) -> bytes:
-    return json.dumps(document, ensure_ascii=False, indent=2).encode()
-
-
-def tampered(change: Callable[[dict[str, Any]], None]) -> bytes:
-    """FILE with change applied to its document, not signed again."""
-    document = document_of(FILE)
-    change(document)
-    return file_of(document)
-
-
-def signed(change: Callable[[dict[str, Any]], None], key: Ed25519PrivateKey = NODE_KEY) -> bytes:
-    """FILE with change applied to its body, then signed again: only the rules can refuse it."""
-    document = document_of(FILE)
-    change(document["body"])
-    signature = signing.sign(key, certificate.CERTIFICATE_PURPOSE, certificate.canonical_bytes(document["body"]))
-    document["signature"]["value"] = base64.b64encode(signature).decode()
-    return file_of(document)
-
-
-def canonical_body(body: CertificateBody | None) -> bytes:
-    assert body is not None
-    return certificate.canonical_bytes(certificate.body_document(body))
-
+from timebank import certificate, keys, signing
+from timebank.signing import KeyRing
 
 # -- issue and verify ---------------------------------------------------------------------------
 
@@ -544,114 +481,3 @@ def test_structural_mutations_give_a_finding_never_an_exception() -> None:
         for key_ring in (None, RING):
             checked = certificate.verify(file_of(document), key_ring)
             assert not checked.valid, path
-
-
-# -- the command line ----------------------------------------------------------------------------
-
-
-def timebank(*arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "city.cli", *arguments], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
-
-
-@pytest.fixture
-def files(tmp_path: pathlib.Path) -> dict[str, pathlib.Path]:
-    paths = {
-        "valid": tmp_path / "certificate.json",
-        "invalid": tmp_path / "tampered.json",
-        "keys": tmp_path / "keys.toml",
-        "bad keys": tmp_path / "bad-keys.toml",
-    }
-    paths["valid"].write_bytes(FILE)
-    paths["invalid"].write_bytes(tampered(lambda document: document["body"].update(total_minutes=1350)))
-    keys.write_key_ring_file(paths["keys"], RING.records())
-    paths["bad keys"].write_text("[[keys]]\nparty_id = 3\n", encoding="utf-8")
-    return paths
-
-
-def test_the_command_says_valid_and_exits_0(files: dict[str, pathlib.Path]) -> None:
-    run = timebank("certificate", "verify", str(files["valid"]), "--keys", str(files["keys"]))
-    assert run.returncode == 0, run.stderr
-    assert run.stdout == (
-        f"certificate {BODY.certificate_id}: valid — 李志强 (4420**********1234), 2.25 hours from 2026-01-01 "
-        f"to 2026-01-31, issued by shiqi with key {key_id_of(NODE_KEY)}\n"
-    )
-
-
-def test_the_command_says_invalid_with_each_finding_and_exits_1(files: dict[str, pathlib.Path]) -> None:
-    run = timebank("certificate", "verify", str(files["invalid"]))
-    assert run.returncode == 1, run.stderr
-    lines = run.stdout.splitlines()
-    assert lines[0] == f"certificate {BODY.certificate_id}: INVALID"
-    assert "  body.total_minutes: got 1350, the lines add up to 135" in lines
-    assert f"note: {certificate.NO_KEY_RING_NOTE}" in lines
-
-
-def test_the_command_prints_json(files: dict[str, pathlib.Path]) -> None:
-    run = timebank("certificate", "verify", str(files["valid"]), "--json")
-    assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout) == {
-        "valid": True,
-        "certificate_id": BODY.certificate_id,
-        "person_id": BODY.person_id,
-        "total_minutes": 135,
-        "node_id": "shiqi",
-        "key_id": key_id_of(NODE_KEY),
-        "findings": [],
-        "notes": [certificate.NO_KEY_RING_NOTE],
-    }
-
-
-def test_usage_errors_exit_2(files: dict[str, pathlib.Path]) -> None:
-    cases = {
-        "no such file": ["verify", str(files["valid"].with_name("missing.json"))],
-        "a folder": ["verify", str(files["valid"].parent)],
-        "bad keys file": ["verify", str(files["valid"]), "--keys", str(files["bad keys"])],
-        "no such keys file": ["verify", str(files["valid"]), "--keys", str(files["valid"].with_name("none.toml"))],
-        "no command": [],
-        "show without --html": ["show", str(files["valid"])],
-    }
-    for name, argv in cases.items():
-        assert certificate_cli.main(argv) == 2, name
-
-
-def test_usage_error_from_the_command_exits_2(files: dict[str, pathlib.Path]) -> None:
-    run = timebank("certificate", "verify", str(files["valid"]), "--keys", str(files["bad keys"]))
-    assert run.returncode == 2 and "certificate: --keys:" in run.stderr
-
-
-def test_json_of_an_unreadable_certificate(files: dict[str, pathlib.Path], capsys: pytest.CaptureFixture[str]) -> None:
-    files["invalid"].write_bytes(b"\xff")
-    assert certificate_cli.main(["verify", str(files["invalid"]), "--json", "--keys", str(files["keys"])]) == 1
-    document = json.loads(capsys.readouterr().out)
-    assert document["valid"] is False and document["certificate_id"] is None and document["key_id"] is None
-    assert document["findings"] == ["certificate file: not UTF-8 text (byte 0)"] and document["notes"] == []
-
-
-def test_show_writes_the_page(files: dict[str, pathlib.Path], tmp_path: pathlib.Path) -> None:
-    page = tmp_path / "certificate.html"
-    assert certificate_cli.main(["show", str(files["valid"]), "--html", str(page)]) == 0
-    assert page.read_text(encoding="utf-8") == certificate.render_html(FILE)
-    assert certificate_cli.main(["show", str(files["invalid"]), "--html", str(tmp_path / "no.html")]) == 1
-    assert not (tmp_path / "no.html").exists()
-
-
-def test_the_main_command_lists_certificate() -> None:
-    from city.cli import build_parser
-
-    assert "certificate" in build_parser().format_help()
-
-
-def test_the_certificate_command_needs_neither_grpc_nor_a_database(files: dict[str, pathlib.Path]) -> None:
-    program = (
-        "import sys\n"
-        "from city import cli\n"
-        f"code = cli.main(['certificate', 'verify', {str(files['valid'])!r}, '--keys', {str(files['keys'])!r}])\n"
-        "loaded = sorted(name for name in ('grpc', 'sqlalchemy') if name in sys.modules)\n"
-        "print('loaded:', loaded, file=sys.stderr)\n"
-        "sys.exit(3 if loaded else code)\n"
-    )
-    run = subprocess.run([sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert run.returncode == 0, run.stderr
-    assert "loaded: []" in run.stderr

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.support import transfer_id
+from tests.support.ledger import transfer_id
 from timebank.recon.match import reconcile
 from timebank.recon.model import (
     BREAK_KINDS,

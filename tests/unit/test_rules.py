@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.support import ISSUANCE, member, member_spec, move, post, transfer_id, void
+from tests.support.ledger import ISSUANCE, member, member_spec, move, post, transfer_id, void
 from timebank.ledger import rules
 from timebank.ledger.model import (
     AMOUNT_MINUTES_MAX,

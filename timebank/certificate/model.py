@@ -15,6 +15,44 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+__all__ = [
+    "ALGORITHM",
+    "body_document",
+    "BODY_FIELDS",
+    "BODY_INTEGER_FIELDS",
+    "BODY_TEXT_FIELDS",
+    "canonical_bytes",
+    "CERTIFICATE_PURPOSE",
+    "CertificateBody",
+    "CertificateLine",
+    "DATE_PATTERN",
+    "described_instant",
+    "display_instant",
+    "EPOCH",
+    "FIELD_NAME_PATTERN",
+    "file_bytes",
+    "FILE_BYTES_MAX",
+    "FILE_FIELDS",
+    "FORBIDDEN_CATEGORIES",
+    "FORMAT_VERSION",
+    "ID_PATTERN",
+    "ISSUED_AT_MICROS_MAX",
+    "ITEM_CODE_LENGTH_MAX",
+    "ITEM_CODE_PATTERN",
+    "KEY_ID_PATTERN",
+    "LINE_FIELDS",
+    "LINE_INTEGER_FIELDS",
+    "LINE_MINUTES_MAX",
+    "LINE_TEXT_FIELDS",
+    "LINES_MAX",
+    "NO_KEY_RING_NOTE",
+    "NODE_ID_PATTERN",
+    "shown",
+    "SIGNATURE_FIELDS",
+    "TEXT_LENGTH_MAX",
+    "Verified",
+]
+
 CERTIFICATE_PURPOSE = "certificate"
 FORMAT_VERSION = 1
 ALGORITHM = "ed25519"

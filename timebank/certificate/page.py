@@ -14,6 +14,8 @@ from timebank.certificate.model import CertificateBody, CertificateLine, display
 from timebank.certificate.signed import verify
 from timebank.ledger.model import format_hours
 
+__all__ = ["render_html"]
+
 
 def render_html(certificate_file: bytes) -> str:
     """The certificate as one self-contained printable page; ValueError when the file does not verify.

@@ -27,6 +27,8 @@ from timebank.certificate.model import (
     shown,
 )
 
+__all__ = ["body_problems"]
+
 
 def body_problems(body: CertificateBody) -> list[str]:
     """Every rule the body breaks, one sentence each naming the field; empty when it follows them all."""

@@ -51,6 +51,8 @@ from timebank.certificate.rules import body_problems
 from timebank.errors import VerificationError
 from timebank.signing import KeyRing
 
+__all__ = ["issue", "verify"]
+
 
 @dataclass(frozen=True)
 class _Signature:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from timebank.errors import ConfigError
 
 __all__ = [
+    "read_transaction",
     "PoolSettings",
     "RESTORE_ADVICE",
     "SQLITE_BUSY_TIMEOUT_MILLISECONDS",
@@ -115,6 +116,13 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         connection.execution_options(**{_WRITE_OPTION: True})
         with connection.begin():
             yield connection
+
+
+@contextlib.contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that only reads (deferred on SQLite: a snapshot that never waits), rolled back at the end."""
+    with engine.connect() as connection:
+        yield connection
 
 
 def is_writing(connection: Connection) -> bool:

@@ -37,6 +37,8 @@ from timebank.clock import Clock
 from timebank.errors import ConfigError, ItemRefused, NotFound
 from timebank.ledger.model import TransferRequest
 
+__all__ = ["care_event", "Desk", "UNLOGGED_FIELDS"]
+
 T = TypeVar("T")
 UNLOGGED_FIELDS = frozenset({"identity_hash", "balance_minutes", "available_minutes", "age_years", "home_check"})
 

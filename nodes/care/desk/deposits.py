@@ -25,6 +25,19 @@ from timebank import ids
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, Account, AccountKind, TransferKind, TransferRequest
 from timebank.protocol import derive_id
 
+__all__ = [
+    "check_spend",
+    "deposit",
+    "DONATION_POOL",
+    "Facts",
+    "ISSUANCE",
+    "payer_of",
+    "Plan",
+    "plan",
+    "read_facts",
+    "write",
+]
+
 ISSUANCE = SYSTEM_ACCOUNT_IDS[AccountKind.ISSUANCE]
 DONATION_POOL = SYSTEM_ACCOUNT_IDS[AccountKind.DONATION_POOL]
 

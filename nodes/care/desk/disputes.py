@@ -25,6 +25,8 @@ from timebank.errors import NotNow
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, TransferKind, TransferRequest
 from timebank.protocol import derive_id
 
+__all__ = ["ADJUSTMENT", "dispute", "DISPUTE_FIELDS", "open_dispute", "resolve_dispute"]
+
 ADJUSTMENT = SYSTEM_ACCOUNT_IDS[AccountKind.ADJUSTMENT]
 DISPUTE_FIELDS = ("order_id", "opener_id", "reason")
 

@@ -15,6 +15,8 @@ from nodes.care.desk import disputes, hours, mall, oversight, people, qualificat
 from nodes.care.desk import orders as order_desk
 from nodes.care.desk.context import Desk
 
+__all__ = ["CareDesk"]
+
 
 class CareDesk(Desk):
     # -- people and relationships ---------------------------------------------------------------

@@ -25,6 +25,19 @@ from timebank import ids
 from timebank.errors import NotNow, NotPermitted
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, TransferKind, TransferRequest, format_hours
 
+__all__ = [
+    "check_family",
+    "check_give",
+    "check_receive",
+    "donate",
+    "DONATION_FIELDS",
+    "DONATION_POOL",
+    "GIFT_FIELDS",
+    "give",
+    "grant",
+    "GRANT_FIELDS",
+]
+
 DONATION_POOL = SYSTEM_ACCOUNT_IDS[AccountKind.DONATION_POOL]
 GIFT_FIELDS = ("kind", "person_id", "counterparty_node_id", "counterparty_id", "amount_minutes")
 DONATION_FIELDS = ("kind", "person_id", "amount_minutes")

@@ -23,6 +23,17 @@ from timebank.errors import NotNow, OutOfStock, RequestInvalid
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, TransferKind, TransferRequest
 from timebank.protocol import derive_id
 
+__all__ = [
+    "add_mall_item",
+    "MALL",
+    "mall_items",
+    "MALL_QUANTITY_MAX",
+    "redeem",
+    "REDEMPTION_FIELDS",
+    "settle_redemption",
+    "STOCK_ADDED_MAX",
+]
+
 MALL = SYSTEM_ACCOUNT_IDS[AccountKind.MALL]
 MALL_QUANTITY_MAX = 100
 STOCK_ADDED_MAX = 1_000_000

@@ -24,6 +24,26 @@ from nodes.care.store import qualifications as qualification_rows
 from timebank import ids
 from timebank.errors import NotNow, NotPermitted, RequestInvalid
 
+__all__ = [
+    "accept",
+    "cancel",
+    "candidates",
+    "change_order",
+    "check_volunteer",
+    "match",
+    "MATCH_LIMIT_DEFAULT",
+    "MATCH_LIMIT_MAX",
+    "MATCH_POOL_MAX",
+    "order",
+    "ORDER_FIELDS",
+    "orders",
+    "publish_demand",
+    "RECENT_DAYS",
+    "release",
+    "who_acts",
+    "why_unavailable",
+]
+
 MATCH_LIMIT_DEFAULT, MATCH_LIMIT_MAX = 10, 100
 MATCH_POOL_MAX = 5_000
 RECENT_DAYS = 30

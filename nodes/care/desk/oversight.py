@@ -24,6 +24,16 @@ from nodes.care.store import oversight as oversight_rows
 from timebank import certificate, ids
 from timebank.errors import NotNow, RequestInvalid
 
+__all__ = [
+    "acknowledge",
+    "alerts",
+    "certificate_line",
+    "issue_certificate",
+    "period_micros",
+    "statistics",
+    "TREND_MONTHS_MAX",
+]
+
 TREND_MONTHS_MAX = 120
 
 

@@ -23,6 +23,27 @@ from timebank import ids
 from timebank.errors import AlreadyExists, ItemRefused, NotNow, RequestInvalid
 from timebank.ledger.model import AccountKind, AccountSpec
 
+__all__ = [
+    "add_relationship",
+    "approved",
+    "BIRTH_YEARS_MAX",
+    "check_acts_for",
+    "claim_home",
+    "home_check",
+    "home_claim_problem",
+    "member_here",
+    "people",
+    "person",
+    "PERSON_FIELDS",
+    "proxies",
+    "register_person",
+    "RELATIONSHIP_FIELDS",
+    "review_person",
+    "review_relationship",
+    "shown",
+    "shown_all",
+]
+
 BIRTH_YEARS_MAX = 130
 PERSON_FIELDS = ("role", "name", "identity_hash", "birth_date", "community", "home_node_id")
 RELATIONSHIP_FIELDS = ("kind", "person_id", "other_node_id", "other_person_id", "relation")

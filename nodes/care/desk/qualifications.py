@@ -22,6 +22,15 @@ from nodes.care.store import qualifications as qualification_rows
 from timebank import ids
 from timebank.errors import AlreadyExists, NotNow
 
+__all__ = [
+    "add_catalogue_item",
+    "add_qualification",
+    "catalogue_items",
+    "QUALIFICATION_FIELDS",
+    "refusal",
+    "review_qualification",
+]
+
 QUALIFICATION_FIELDS = ("person_id", "kind", "issuer", "number", "scope", "expires_on")
 
 

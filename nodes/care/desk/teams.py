@@ -17,6 +17,8 @@ from nodes.care.desk.context import Desk
 from nodes.care.store import oversight as oversight_rows
 from timebank.errors import RequestInvalid
 
+__all__ = ["create_team", "join_team", "TEAM_FIELDS", "teams"]
+
 TEAM_FIELDS = ("name", "kind")
 
 

@@ -22,6 +22,20 @@ from nodes.care.store import people as people_rows
 from timebank import ids
 from timebank.errors import NotNow, NotPermitted
 
+__all__ = [
+    "check_in",
+    "check_out",
+    "confirm",
+    "follow_up",
+    "issue_code",
+    "rate",
+    "RATED_STATES",
+    "scan",
+    "visit",
+    "VISITED_STATES",
+    "visits",
+]
+
 VISITED_STATES = (
     r.OrderState.CHECKED_IN,
     r.OrderState.CHECKED_OUT,

@@ -17,6 +17,26 @@ from nodes.care import records as r
 from nodes.care.store.rows import change, find, get, insert, many, save
 from timebank import ids
 
+__all__ = [
+    "add_mall_item",
+    "add_movement",
+    "add_redemption",
+    "deposits_of",
+    "deposits_since",
+    "find_mall_item",
+    "find_movement",
+    "find_redemption",
+    "gifts_between",
+    "mall_item",
+    "mall_items",
+    "redemption",
+    "save_mall_item",
+    "save_redemption",
+    "SERVICE_KINDS",
+    "set_mall_stock",
+    "set_movement_state",
+]
+
 
 def find_movement(connection: Connection, transfer_id: int) -> r.Movement | None:
     return find(connection, s.care_movements, r.Movement, transfer_id=transfer_id)

@@ -18,6 +18,32 @@ from nodes.care import records as r
 from nodes.care.store.rows import change, find, get, insert, limited, many, save
 from timebank import ids
 
+__all__ = [
+    "ACTIVE_ORDER_STATES",
+    "add_code_used",
+    "add_dispute",
+    "add_follow_up",
+    "add_order",
+    "add_rating",
+    "clashing_orders",
+    "code_used_at_micros",
+    "dispute",
+    "find_dispute",
+    "find_order",
+    "find_rating",
+    "order",
+    "orders",
+    "rating_average_percent",
+    "rating_averages_percent",
+    "save_dispute",
+    "save_order",
+    "served_between",
+    "served_by_volunteer",
+    "set_order_state",
+    "settle_order",
+    "volunteer_orders",
+]
+
 
 def order(connection: Connection, order_id: int, what: str = "order_id") -> r.Order:
     return get(connection, s.care_orders, r.Order, what, order_id=order_id)

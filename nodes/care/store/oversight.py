@@ -19,6 +19,29 @@ from timebank import ids
 from timebank.ledger.model import AccountKind
 from timebank.storage import schema
 
+__all__ = [
+    "active_volunteers",
+    "add_alert",
+    "add_member",
+    "add_team",
+    "alert",
+    "alert_raised",
+    "alerts",
+    "COUNTED_STATES",
+    "DEPOSIT_KINDS",
+    "find_team",
+    "is_member",
+    "member_changes_after",
+    "member_minutes",
+    "movement_totals",
+    "open_alert_count",
+    "REDEEM_KINDS",
+    "save_alert",
+    "team_deposits",
+    "team_exists",
+    "teams",
+]
+
 # -- teams ------------------------------------------------------------------------------------------
 
 

@@ -14,6 +14,22 @@ from nodes.care import records as r
 from nodes.care.store.rows import change, find, get, insert, limited, many, save
 from timebank import ids
 
+__all__ = [
+    "add_person",
+    "add_relationship",
+    "find_person",
+    "find_relationship",
+    "match_pool",
+    "people",
+    "person",
+    "person_by_identity",
+    "relationship",
+    "save_person",
+    "save_relationship",
+    "set_group_locked",
+    "verified_relationships",
+]
+
 
 def person(connection: Connection, person_id: int, what: str = "person_id") -> r.Person:
     """The person, or NotFound naming the field that named them (`what`)."""

@@ -20,6 +20,18 @@ from nodes.care import records as r
 from nodes.care.store.rows import find, get, insert, many, save
 from timebank import ids
 
+__all__ = [
+    "add_catalogue_item",
+    "add_qualification",
+    "approved_qualifications",
+    "catalogue_item",
+    "catalogue_items",
+    "find_qualification",
+    "qualification",
+    "save_qualification",
+    "valid_qualification_holders",
+]
+
 
 def qualification(connection: Connection, qualification_id: int) -> r.Qualification:
     return get(

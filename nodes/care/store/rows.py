@@ -22,6 +22,20 @@ from timebank import ids
 from timebank.errors import NotFound
 from timebank.storage.engine import is_writing
 
+__all__ = [
+    "change",
+    "find",
+    "from_row",
+    "get",
+    "insert",
+    "is_id",
+    "limited",
+    "LIST_LIMIT_MAX",
+    "many",
+    "save",
+    "to_row",
+]
+
 R = TypeVar("R")
 LIST_LIMIT_MAX = 1_000
 _NOT_ID = frozenset({"alert_id"})  # a sequence number, not a 128-bit id

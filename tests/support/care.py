@@ -8,10 +8,14 @@ import itertools
 import time
 
 import grpc
+from sqlalchemy import func, select
 
+from nodes import tables as node_tables
 from nodes.care.rules import identity_check_character
 from nodes.client import NodeClient
+from nodes.server import RunningNode
 from timebank.clock import FakeClock
+from timebank.storage import schema
 from timebank.v1 import care_pb2 as pb
 
 MINUTE_MICROS = 60_000_000
@@ -197,3 +201,37 @@ class ShiftedClock:
 
     def advance(self, micros: int) -> None:
         self.offset_micros += micros
+
+
+# -- refusals that change nothing ---------------------------------------------------------
+
+INVALID, PRECONDITION = grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION
+TABLES = [table for name, table in node_tables.metadata.tables.items() if name.startswith("care_")] + [schema.transfers]
+
+
+def snapshot(node: RunningNode) -> dict[str, int]:
+    """Rows in every care table and in the ledger, and every account's four balances."""
+    with node.books.engine.connect() as connection:
+        counts = {t.name: connection.execute(select(func.count()).select_from(t)).scalar_one() for t in TABLES}
+        accounts = connection.execute(select(schema.accounts)).all()
+    counts.update({f"{row.id}/{column}": getattr(row, column) for row in accounts for column in BALANCES})
+    return counts
+
+
+BALANCES = ("debits_posted_minutes", "credits_posted_minutes", "debits_pending_minutes", "credits_pending_minutes")
+
+
+def refused(node: RunningNode, call, *arguments) -> tuple[grpc.StatusCode, str]:  # type: ignore[no-untyped-def]
+    """The refusal of a call, after checking that it changed nothing."""
+    before = snapshot(node)
+    outcome = refusal(call, *arguments)
+    assert snapshot(node) == before
+    return outcome
+
+
+def people(desk: Desk, elder_birth: str = "1950-05-05") -> tuple[bytes, bytes]:
+    elder = desk.register("elder", "陈婆婆", elder_birth)
+    volunteer = desk.register("volunteer", "林志愿", "1990-02-02")
+    desk.approve(elder)
+    desk.approve(volunteer)
+    return elder, volunteer
