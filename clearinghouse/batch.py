@@ -201,7 +201,7 @@ def _log_sent(batch: Batch) -> None:
     """Logs every item going out; a decision's first copy is where its record points."""
     if not batch.mailbox:
         return
-    first = translog.append(batch.connection, leaves.sent(batch.mailbox), batch.now_micros)
+    first = translog.record(batch.connection, leaves.sent(batch.mailbox), batch.now_micros)
     logged: dict[int, int] = {}
     for offset, (_recipient, item) in enumerate(batch.mailbox):
         if isinstance(item.body, Decision):

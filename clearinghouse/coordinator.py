@@ -238,7 +238,7 @@ class Coordinator:
         batch.begin_logged(self.settings.cycle_micros)
         if not items or received is None:
             return None
-        return translog.append(batch.connection, leaves.received(received, items), batch.now_micros) + 1
+        return translog.record(batch.connection, leaves.received(received, items), batch.now_micros) + 1
 
     def _handle(self, batch: Batch, sender_id: str, item: Item) -> Item | None:
         body = item.body
@@ -290,7 +290,7 @@ class Coordinator:
         closed = settlement.close(
             connection, batch.cycle, batch.now_micros, self.settings.cycle_micros, scheduled=scheduled
         )
-        index = translog.append(connection, [leaves.cycle_close(closed)], batch.now_micros)
+        index = translog.record(connection, [leaves.cycle_close(closed)], batch.now_micros)
         settlement.mark_logged(connection, closed.cycle_id, index)
         counts = {p.node_id: p.debit_count + p.credit_count for p in closed.positions}
         for node_id in registry_store.node_ids(connection):

@@ -56,7 +56,7 @@ def _log(
     store.insert_event(connection, at_micros, action, node_id, detail)
     key = None if key_id is None else store.read_key(connection, key_id)
     assert key_id is None or key is not None, "an event names a key that is registered"
-    translog.append(connection, [leaves.registry_event(action, node_id, detail, key)], at_micros)
+    translog.record(connection, [leaves.registry_event(action, node_id, detail, key)], at_micros)
 
 
 def node(connection: Connection, node_id: str) -> NodeRecord | None:

@@ -90,7 +90,7 @@ def make(books: Books, private_key: Ed25519PrivateKey, cycle_id: int, now_micros
         report = build(connection, cycle_id, now_micros)
         json_bytes = report_json(report)
         leaf = leaves.report(cycle_id, hashlib.sha256(json_bytes).digest(), len(report.breaks), report.positions)
-        translog.append(connection, [leaf], now_micros)
+        translog.record(connection, [leaf], now_micros)
         return WrittenReport(
             report,
             json_bytes,

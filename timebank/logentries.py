@@ -1,8 +1,9 @@
 """What a leaf of a transparency log says, as values, and the one encoder of those values to log bytes.
 
-Domain code (the coordinator, a node's crossing, the registry, settlement, the reports, the
-care services) says what happened with these frozen values and hands them to
-`timebank.translog.append`; nothing else builds a `log_pb2` leaf body. `encode` turns one
+Domain code (the coordinator, a node's crossing and receiving, the registry, settlement,
+the reports, the care services, the log's own genesis and keys) says what happened with
+these frozen values and hands them to `timebank.translog.record`; outside the benchmark's
+raw workloads nothing else builds a `log_pb2` leaf body. `encode` turns one
 value into the `LogEntry` field it fills and its message; `timebank.logformat.entry_bytes`
 frames it with the index and the previous leaf's hash.
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from google.protobuf.message import Message
 
@@ -29,6 +30,8 @@ from timebank.recon.model import Position
 from timebank.signing import KeyRecord
 from timebank.v1 import care_pb2 as care
 from timebank.v1 import log_pb2 as lpb
+
+M = TypeVar("M", bound=Message)
 
 __all__ = [
     "care_record_message",
@@ -176,7 +179,7 @@ def _posting(request: TransferRequest) -> lpb.Posting:
     )
 
 
-def care_record_message(message_class: Any, record: object, skip: frozenset[str] = frozenset(), **extra: Any) -> Any:
+def care_record_message(message_class: type[M], record: object, skip: frozenset[str] = frozenset(), **extra: Any) -> M:
     """A CareDesk message from a record: every field of the message the record has (but skip),
     ids as 16 bytes, tuples as repeated fields; extra sets fields the record does not hold."""
     values: dict[str, Any] = {}

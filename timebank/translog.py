@@ -19,9 +19,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from google.protobuf.message import Message
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
-from timebank import ids, logentries, logformat, merkle
+from timebank import logentries, logformat, merkle
 from timebank.errors import RequestInvalid, StorageUnavailable
-from timebank.ledger.model import StoredTransfer, TransferRequest
+from timebank.ledger.model import StoredTransfer
 from timebank.signing import KeyRecord
 from timebank.storage.schema import log_checkpoints, log_entries, log_head, log_nodes, registry_keys
 from timebank.v1 import log_pb2 as lpb
@@ -33,7 +33,6 @@ __all__ = [
     "HASH",
     "Head",
     "append",
-    "care_event",
     "checkpoints_after",
     "consistency_proof",
     "entries",
@@ -154,40 +153,33 @@ def start(connection: Connection, log_id: str, owner_keys: Iterable[KeyRecord], 
     head = read_head(connection, lock=True)
     if head is None:
         connection.execute(insert(log_head).values(id=1, log_id=log_id, size=0, last_hash=b"", frontier=b""))
-        genesis = lpb.LogGenesis(log_id=log_id, owner_id=log_id)
-        append(connection, [("genesis", genesis)], now_micros)
+        record(connection, [logentries.Genesis(log_id, log_id)], now_micros)
     elif head.log_id != log_id:
         raise StorageUnavailable(f"log: this database holds the log of {head.log_id!r}, not of {log_id!r}")
-    for record in owner_keys:
-        log_key(connection, record, action, "", now_micros)
+    for key in owner_keys:
+        log_key(connection, key, action, "", now_micros)
 
 
-def log_key(connection: Connection, record: KeyRecord, action: str, detail: str, now_micros: int) -> int | None:
+def log_key(connection: Connection, key: KeyRecord, action: str, detail: str, now_micros: int) -> int | None:
     """Logs a key's state once (registry_keys remembers where); returns the index, None if logged before."""
-    row = connection.execute(select(registry_keys).where(registry_keys.c.key_id == record.key_id)).first()
+    row = connection.execute(select(registry_keys).where(registry_keys.c.key_id == key.key_id)).first()
     if row is None:
         connection.execute(
             insert(registry_keys).values(
-                key_id=record.key_id,
-                party_id=record.party_id,
-                public_key=record.public_key,
-                valid_from_micros=record.valid_from_micros,
-                valid_until_micros=record.valid_until_micros,
-                revoked_at_micros=record.revoked_at_micros,
+                key_id=key.key_id,
+                party_id=key.party_id,
+                public_key=key.public_key,
+                valid_from_micros=key.valid_from_micros,
+                valid_until_micros=key.valid_until_micros,
+                revoked_at_micros=key.revoked_at_micros,
                 log_index=None,
             )
         )
     elif row.log_index is not None:
         return None
-    event = lpb.RegistryEvent(action=action, party_id=record.party_id, detail=detail, key=logformat.key_state(record))
-    index = append(connection, [("registry_event", event)], now_micros)
-    connection.execute(update(registry_keys).where(registry_keys.c.key_id == record.key_id).values(log_index=index))
+    index = record(connection, [logentries.RegistryEvent(action, key.party_id, detail, key)], now_micros)
+    connection.execute(update(registry_keys).where(registry_keys.c.key_id == key.key_id).values(log_index=index))
     return index
-
-
-def care_event(operation: str, subject: str, record_json: str) -> Body:
-    """The leaf of a change made by a node's time-bank services."""
-    return ("care_event", lpb.CareEvent(operation=operation, subject=subject, record_json=record_json))
 
 
 def append(connection: Connection, bodies: Sequence[Body], now_micros: int) -> int:
@@ -222,21 +214,9 @@ def posting_journal(clock: Callable[[], int]) -> Callable[[Connection, Sequence[
     """A Books journal that logs every transfer written as a Posting leaf."""
 
     def journal(connection: Connection, written: Sequence[StoredTransfer]) -> None:
-        append(connection, [("posting", _posting(t.request)) for t in written], clock())
+        record(connection, [logentries.Posting(t.request) for t in written], clock())
 
     return journal
-
-
-def _posting(request: TransferRequest) -> lpb.Posting:
-    return lpb.Posting(
-        transfer_id=ids.to_bytes(request.id),
-        kind=int(request.kind),
-        debit_account_id=ids.to_bytes(request.debit_account_id),
-        credit_account_id=ids.to_bytes(request.credit_account_id),
-        amount_minutes=request.amount_minutes,
-        pending_id=ids.to_bytes(request.pending_id),
-        reverses_id=ids.to_bytes(request.reverses_id),
-    )
 
 
 # -- reading -----------------------------------------------------------------------------------

@@ -9,37 +9,22 @@ the one place that maps them to status codes.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import grpc
-from google.protobuf.message import Message
 
 from nodes.care import catalogue
 from nodes.care.desk import CareDesk
 from timebank import ids
 from timebank.errors import RequestInvalid
 from timebank.grpc_status import translate_errors
+from timebank.logentries import care_record_message
 from timebank.v1 import care_pb2 as pb
 from timebank.v1 import care_pb2_grpc as pb_grpc
 
-__all__ = ["CareDeskService", "Context", "optional_id", "required_id", "to_message"]
+__all__ = ["CareDeskService", "Context", "optional_id", "required_id"]
 
 Context = grpc.ServicerContext
-M = TypeVar("M", bound=Message)
-
-
-def to_message(message_class: type[M], record: object, **extra: Any) -> M:
-    """A CareDesk message from a record: every field the record has, ids as 16 bytes."""
-    values: dict[str, Any] = {}
-    for field in message_class.DESCRIPTOR.fields:
-        if field.name in extra:
-            values[field.name] = extra[field.name]
-        elif hasattr(record, field.name):
-            value = getattr(record, field.name)
-            if field.type == field.TYPE_BYTES and isinstance(value, int):
-                value = ids.to_bytes(value)
-            values[field.name] = value
-    return message_class(**values)
 
 
 def required_id(raw: bytes, name: str) -> int:
@@ -80,7 +65,7 @@ class CareDeskService(pb_grpc.CareDeskServicer):
             request.community,
             request.home_node_id,
         )
-        return to_message(pb.Person, person)
+        return care_record_message(pb.Person, person)
 
     @translate_errors
     def ReviewPerson(self, request: pb.ReviewPersonRequest, context: Context) -> pb.Person:
@@ -91,16 +76,16 @@ class CareDeskService(pb_grpc.CareDeskServicer):
             request.hardship,
             request.operator,
         )
-        return to_message(pb.Person, person)
+        return care_record_message(pb.Person, person)
 
     @translate_errors
     def GetPerson(self, request: pb.GetPersonRequest, context: Context) -> pb.Person:
-        return to_message(pb.Person, self.desk.person(required_id(request.person_id, "person_id")))
+        return care_record_message(pb.Person, self.desk.person(required_id(request.person_id, "person_id")))
 
     @translate_errors
     def ListPeople(self, request: pb.ListPeopleRequest, context: Context) -> pb.ListPeopleResponse:
         found = self.desk.people(request.state, request.role, request.limit)
-        return pb.ListPeopleResponse(people=[to_message(pb.Person, person) for person in found])
+        return pb.ListPeopleResponse(people=[care_record_message(pb.Person, person) for person in found])
 
     @translate_errors
     def AddRelationship(self, request: pb.AddRelationshipRequest, context: Context) -> pb.Relationship:
@@ -112,20 +97,22 @@ class CareDeskService(pb_grpc.CareDeskServicer):
             required_id(request.other_person_id, "other_person_id"),
             request.relation,
         )
-        return to_message(pb.Relationship, relationship)
+        return care_record_message(pb.Relationship, relationship)
 
     @translate_errors
     def ReviewRelationship(self, request: pb.ReviewRelationshipRequest, context: Context) -> pb.Relationship:
         relationship = self.desk.review_relationship(
             required_id(request.relationship_id, "relationship_id"), request.approve, request.reason, request.operator
         )
-        return to_message(pb.Relationship, relationship)
+        return care_record_message(pb.Relationship, relationship)
 
     # -- catalogue and qualifications -------------------------------------------------------------
 
     @translate_errors
     def ListCatalogue(self, request: pb.ListCatalogueRequest, context: Context) -> pb.ListCatalogueResponse:
-        return pb.ListCatalogueResponse(items=[to_message(pb.CatalogueItem, item) for item in self.desk.catalogue()])
+        return pb.ListCatalogueResponse(
+            items=[care_record_message(pb.CatalogueItem, item) for item in self.desk.catalogue()]
+        )
 
     @translate_errors
     def AddCatalogueItem(self, request: pb.AddCatalogueItemRequest, context: Context) -> pb.CatalogueItem:
@@ -140,7 +127,7 @@ class CareDeskService(pb_grpc.CareDeskServicer):
             rate_percent=wanted.rate_percent or catalogue.RATE_PERCENT_DEFAULT,
             group=wanted.group,
         )
-        return to_message(pb.CatalogueItem, self.desk.add_catalogue_item(item))
+        return care_record_message(pb.CatalogueItem, self.desk.add_catalogue_item(item))
 
     @translate_errors
     def AddQualification(self, request: pb.AddQualificationRequest, context: Context) -> pb.Qualification:
@@ -153,14 +140,14 @@ class CareDeskService(pb_grpc.CareDeskServicer):
             request.scope,
             request.expires_on,
         )
-        return to_message(pb.Qualification, qualification)
+        return care_record_message(pb.Qualification, qualification)
 
     @translate_errors
     def ReviewQualification(self, request: pb.ReviewQualificationRequest, context: Context) -> pb.Qualification:
         qualification = self.desk.review_qualification(
             required_id(request.qualification_id, "qualification_id"), request.approve, request.reason, request.operator
         )
-        return to_message(pb.Qualification, qualification)
+        return care_record_message(pb.Qualification, qualification)
 
     # -- demands and orders -----------------------------------------------------------------------
 
@@ -178,21 +165,23 @@ class CareDeskService(pb_grpc.CareDeskServicer):
             request.notes,
             request.paid_by,
         )
-        return to_message(pb.Order, order)
+        return care_record_message(pb.Order, order)
 
     @translate_errors
     def GetOrder(self, request: pb.GetOrderRequest, context: Context) -> pb.Order:
-        return to_message(pb.Order, self.desk.order(required_id(request.order_id, "order_id")))
+        return care_record_message(pb.Order, self.desk.order(required_id(request.order_id, "order_id")))
 
     @translate_errors
     def ListOrders(self, request: pb.ListOrdersRequest, context: Context) -> pb.ListOrdersResponse:
         found = self.desk.orders(request.state, optional_id(request.person_id, "person_id"), request.limit)
-        return pb.ListOrdersResponse(orders=[to_message(pb.Order, order) for order in found])
+        return pb.ListOrdersResponse(orders=[care_record_message(pb.Order, order) for order in found])
 
     @translate_errors
     def MatchDemand(self, request: pb.MatchDemandRequest, context: Context) -> pb.MatchDemandResponse:
         ranked = self.desk.match(required_id(request.order_id, "order_id"), request.limit)
-        return pb.MatchDemandResponse(candidates=[to_message(pb.Candidate, facts, rank=rank) for rank, facts in ranked])
+        return pb.MatchDemandResponse(
+            candidates=[care_record_message(pb.Candidate, facts, rank=rank) for rank, facts in ranked]
+        )
 
     @translate_errors
     def AcceptDemand(self, request: pb.AcceptDemandRequest, context: Context) -> pb.Order:
@@ -201,17 +190,17 @@ class CareDeskService(pb_grpc.CareDeskServicer):
             required_id(request.volunteer_id, "volunteer_id"),
             request.operator,
         )
-        return to_message(pb.Order, order)
+        return care_record_message(pb.Order, order)
 
     @translate_errors
     def ReleaseOrder(self, request: pb.ReleaseOrderRequest, context: Context) -> pb.Order:
         order = self.desk.release(*_order_change(request))
-        return to_message(pb.Order, order)
+        return care_record_message(pb.Order, order)
 
     @translate_errors
     def CancelOrder(self, request: pb.CancelOrderRequest, context: Context) -> pb.Order:
         order = self.desk.cancel(*_order_change(request))
-        return to_message(pb.Order, order)
+        return care_record_message(pb.Order, order)
 
     @translate_errors
     def IssueCode(self, request: pb.IssueCodeRequest, context: Context) -> pb.IssueCodeResponse:
@@ -221,14 +210,14 @@ class CareDeskService(pb_grpc.CareDeskServicer):
     @translate_errors
     def ScanCode(self, request: pb.ScanCodeRequest, context: Context) -> pb.Order:
         order = self.desk.scan(request.code, required_id(request.volunteer_id, "volunteer_id"))
-        return to_message(pb.Order, order)
+        return care_record_message(pb.Order, order)
 
     @translate_errors
     def ConfirmOrder(self, request: pb.ConfirmOrderRequest, context: Context) -> pb.Order:
         order = self.desk.confirm(
             required_id(request.order_id, "order_id"), required_id(request.acting_person_id, "acting_person_id")
         )
-        return to_message(pb.Order, order)
+        return care_record_message(pb.Order, order)
 
     # -- evaluation, follow-up and disputes ---------------------------------------------------------
 
@@ -240,12 +229,12 @@ class CareDeskService(pb_grpc.CareDeskServicer):
             request.stars,
             request.comment,
         )
-        return to_message(pb.Rating, rating)
+        return care_record_message(pb.Rating, rating)
 
     @translate_errors
     def RecordFollowUp(self, request: pb.RecordFollowUpRequest, context: Context) -> pb.FollowUp:
         recorded = self.desk.follow_up(required_id(request.order_id, "order_id"), request.operator, request.note)
-        return to_message(pb.FollowUp, recorded)
+        return care_record_message(pb.FollowUp, recorded)
 
     @translate_errors
     def OpenDispute(self, request: pb.OpenDisputeRequest, context: Context) -> pb.Dispute:
@@ -255,7 +244,7 @@ class CareDeskService(pb_grpc.CareDeskServicer):
             required_id(request.acting_person_id, "acting_person_id"),
             request.reason,
         )
-        return to_message(pb.Dispute, dispute)
+        return care_record_message(pb.Dispute, dispute)
 
     @translate_errors
     def ResolveDispute(self, request: pb.ResolveDisputeRequest, context: Context) -> pb.Dispute:
@@ -266,11 +255,11 @@ class CareDeskService(pb_grpc.CareDeskServicer):
             request.reason,
             request.operator,
         )
-        return to_message(pb.Dispute, dispute)
+        return care_record_message(pb.Dispute, dispute)
 
     @translate_errors
     def GetDispute(self, request: pb.GetDisputeRequest, context: Context) -> pb.Dispute:
-        return to_message(pb.Dispute, self.desk.dispute(required_id(request.dispute_id, "dispute_id")))
+        return care_record_message(pb.Dispute, self.desk.dispute(required_id(request.dispute_id, "dispute_id")))
 
     # -- moving hours -------------------------------------------------------------------------------
 
@@ -283,7 +272,7 @@ class CareDeskService(pb_grpc.CareDeskServicer):
             required_id(request.to_person_id, "to_person_id"),
             request.amount_minutes,
         )
-        return to_message(pb.Movement, movement)
+        return care_record_message(pb.Movement, movement)
 
     @translate_errors
     def Donate(self, request: pb.DonateRequest, context: Context) -> pb.Movement:
@@ -292,7 +281,7 @@ class CareDeskService(pb_grpc.CareDeskServicer):
             required_id(request.person_id, "person_id"),
             request.amount_minutes,
         )
-        return to_message(pb.Movement, movement)
+        return care_record_message(pb.Movement, movement)
 
     @translate_errors
     def GrantFromPool(self, request: pb.GrantFromPoolRequest, context: Context) -> pb.Movement:
@@ -303,18 +292,20 @@ class CareDeskService(pb_grpc.CareDeskServicer):
             request.reason,
             request.operator,
         )
-        return to_message(pb.Movement, movement)
+        return care_record_message(pb.Movement, movement)
 
     # -- the points mall ----------------------------------------------------------------------------
 
     @translate_errors
     def AddMallItem(self, request: pb.AddMallItemRequest, context: Context) -> pb.MallItem:
         item = self.desk.add_mall_item(request.item_code, request.name, request.price_minutes, request.stock_added)
-        return to_message(pb.MallItem, item)
+        return care_record_message(pb.MallItem, item)
 
     @translate_errors
     def ListMallItems(self, request: pb.ListMallItemsRequest, context: Context) -> pb.ListMallItemsResponse:
-        return pb.ListMallItemsResponse(items=[to_message(pb.MallItem, item) for item in self.desk.mall_items()])
+        return pb.ListMallItemsResponse(
+            items=[care_record_message(pb.MallItem, item) for item in self.desk.mall_items()]
+        )
 
     @translate_errors
     def RedeemMallItem(self, request: pb.RedeemMallItemRequest, context: Context) -> pb.MallRedemption:
@@ -324,48 +315,48 @@ class CareDeskService(pb_grpc.CareDeskServicer):
             request.item_code,
             request.quantity,
         )
-        return to_message(pb.MallRedemption, redemption)
+        return care_record_message(pb.MallRedemption, redemption)
 
     @translate_errors
     def SettleRedemption(self, request: pb.SettleRedemptionRequest, context: Context) -> pb.MallRedemption:
         redemption = self.desk.settle_redemption(required_id(request.redemption_id, "redemption_id"), request.cancel)
-        return to_message(pb.MallRedemption, redemption)
+        return care_record_message(pb.MallRedemption, redemption)
 
     # -- teams --------------------------------------------------------------------------------------
 
     @translate_errors
     def CreateTeam(self, request: pb.CreateTeamRequest, context: Context) -> pb.Team:
-        return to_message(pb.Team, self.desk.create_team(request.team_code, request.name, request.kind))
+        return care_record_message(pb.Team, self.desk.create_team(request.team_code, request.name, request.kind))
 
     @translate_errors
     def JoinTeam(self, request: pb.JoinTeamRequest, context: Context) -> pb.Team:
         team = self.desk.join_team(request.team_code, required_id(request.person_id, "person_id"))
-        return to_message(pb.Team, team)
+        return care_record_message(pb.Team, team)
 
     @translate_errors
     def ListTeams(self, request: pb.ListTeamsRequest, context: Context) -> pb.ListTeamsResponse:
-        return pb.ListTeamsResponse(teams=[to_message(pb.Team, team) for team in self.desk.teams()])
+        return pb.ListTeamsResponse(teams=[care_record_message(pb.Team, team) for team in self.desk.teams()])
 
     # -- statistics, supervision, certificates, policy ------------------------------------------------
 
     @translate_errors
     def GetStatistics(self, request: pb.GetStatisticsRequest, context: Context) -> pb.Statistics:
         figures = self.desk.statistics(request.from_month, request.to_month)
-        return to_message(
+        return care_record_message(
             pb.Statistics,
             figures,
-            rows=[to_message(pb.StatisticsRow, row) for row in figures.rows],
-            trend=[to_message(pb.MonthOutstanding, month) for month in figures.trend],
+            rows=[care_record_message(pb.StatisticsRow, row) for row in figures.rows],
+            trend=[care_record_message(pb.MonthOutstanding, month) for month in figures.trend],
         )
 
     @translate_errors
     def ListAlerts(self, request: pb.ListAlertsRequest, context: Context) -> pb.ListAlertsResponse:
         found = self.desk.alerts(request.include_acknowledged)
-        return pb.ListAlertsResponse(alerts=[to_message(pb.Alert, alert) for alert in found])
+        return pb.ListAlertsResponse(alerts=[care_record_message(pb.Alert, alert) for alert in found])
 
     @translate_errors
     def AcknowledgeAlert(self, request: pb.AcknowledgeAlertRequest, context: Context) -> pb.Alert:
-        return to_message(pb.Alert, self.desk.acknowledge(request.alert_id, request.operator, request.note))
+        return care_record_message(pb.Alert, self.desk.acknowledge(request.alert_id, request.operator, request.note))
 
     @translate_errors
     def IssueCertificate(self, request: pb.IssueCertificateRequest, context: Context) -> pb.Certificate:
@@ -379,4 +370,4 @@ class CareDeskService(pb_grpc.CareDeskServicer):
 
     @translate_errors
     def GetPolicy(self, request: pb.GetPolicyRequest, context: Context) -> pb.Policy:
-        return to_message(pb.Policy, self.desk.policy)
+        return care_record_message(pb.Policy, self.desk.policy)

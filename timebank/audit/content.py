@@ -288,13 +288,24 @@ class ContentChecker:
             self.postings.posting(index, posting)
 
     def _care_event(self, index: int, event: lpb.CareEvent) -> None:
-        """A change of the time-bank services: named, and its record a JSON object."""
-        try:
-            record = json.loads(event.record_json)
-        except ValueError:
-            record = None
-        if not event.operation or not isinstance(record, dict):
-            self._report(MALFORMED, index, "a care event wants an operation and a JSON object as its record")
+        """A change of the time-bank services: named, with its record as a CareDesk message
+        (or, in logs written before the typed form, as a JSON object), never both."""
+        typed = event.WhichOneof("record") is not None
+        if event.record_json:
+            try:
+                record = json.loads(event.record_json)
+            except ValueError:
+                record = None
+            well_formed = isinstance(record, dict) and not typed
+        else:
+            well_formed = typed
+        if not event.operation or not well_formed:
+            self._report(
+                MALFORMED,
+                index,
+                "a care event wants an operation and its record, as a CareDesk message or (earlier logs) "
+                "a JSON object, not both",
+            )
 
     def _statement_record(self, index: int, record: lpb.StatementRecord) -> None:
         self._signed_statement(index, record.statement)

@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Person(_message.Message):
-    __slots__ = ("person_id", "role", "name", "identity_masked", "birth_date", "community", "home_node_id", "state", "review_reason", "hardship", "registered_at_micros", "reviewed_at_micros", "balance_minutes", "available_minutes", "group_locked_minutes", "age_years", "home_check")
+    __slots__ = ("person_id", "role", "name", "identity_masked", "birth_date", "community", "home_node_id", "state", "review_reason", "hardship", "registered_at_micros", "reviewed_at_micros", "balance_minutes", "available_minutes", "group_locked_minutes", "age_years", "home_check", "reviewed_by")
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -25,6 +25,7 @@ class Person(_message.Message):
     GROUP_LOCKED_MINUTES_FIELD_NUMBER: _ClassVar[int]
     AGE_YEARS_FIELD_NUMBER: _ClassVar[int]
     HOME_CHECK_FIELD_NUMBER: _ClassVar[int]
+    REVIEWED_BY_FIELD_NUMBER: _ClassVar[int]
     person_id: bytes
     role: str
     name: str
@@ -42,7 +43,8 @@ class Person(_message.Message):
     group_locked_minutes: int
     age_years: int
     home_check: str
-    def __init__(self, person_id: _Optional[bytes] = ..., role: _Optional[str] = ..., name: _Optional[str] = ..., identity_masked: _Optional[str] = ..., birth_date: _Optional[str] = ..., community: _Optional[str] = ..., home_node_id: _Optional[str] = ..., state: _Optional[str] = ..., review_reason: _Optional[str] = ..., hardship: _Optional[bool] = ..., registered_at_micros: _Optional[int] = ..., reviewed_at_micros: _Optional[int] = ..., balance_minutes: _Optional[int] = ..., available_minutes: _Optional[int] = ..., group_locked_minutes: _Optional[int] = ..., age_years: _Optional[int] = ..., home_check: _Optional[str] = ...) -> None: ...
+    reviewed_by: str
+    def __init__(self, person_id: _Optional[bytes] = ..., role: _Optional[str] = ..., name: _Optional[str] = ..., identity_masked: _Optional[str] = ..., birth_date: _Optional[str] = ..., community: _Optional[str] = ..., home_node_id: _Optional[str] = ..., state: _Optional[str] = ..., review_reason: _Optional[str] = ..., hardship: _Optional[bool] = ..., registered_at_micros: _Optional[int] = ..., reviewed_at_micros: _Optional[int] = ..., balance_minutes: _Optional[int] = ..., available_minutes: _Optional[int] = ..., group_locked_minutes: _Optional[int] = ..., age_years: _Optional[int] = ..., home_check: _Optional[str] = ..., reviewed_by: _Optional[str] = ...) -> None: ...
 
 class RegisterPersonRequest(_message.Message):
     __slots__ = ("person_id", "role", "name", "identity_number", "birth_date", "community", "home_node_id")
@@ -99,7 +101,7 @@ class ListPeopleResponse(_message.Message):
     def __init__(self, people: _Optional[_Iterable[_Union[Person, _Mapping]]] = ...) -> None: ...
 
 class Relationship(_message.Message):
-    __slots__ = ("relationship_id", "kind", "person_id", "other_node_id", "other_person_id", "relation", "state", "review_reason")
+    __slots__ = ("relationship_id", "kind", "person_id", "other_node_id", "other_person_id", "relation", "state", "review_reason", "created_at_micros")
     RELATIONSHIP_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
@@ -108,6 +110,7 @@ class Relationship(_message.Message):
     RELATION_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     REVIEW_REASON_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
     relationship_id: bytes
     kind: str
     person_id: bytes
@@ -116,7 +119,8 @@ class Relationship(_message.Message):
     relation: str
     state: str
     review_reason: str
-    def __init__(self, relationship_id: _Optional[bytes] = ..., kind: _Optional[str] = ..., person_id: _Optional[bytes] = ..., other_node_id: _Optional[str] = ..., other_person_id: _Optional[bytes] = ..., relation: _Optional[str] = ..., state: _Optional[str] = ..., review_reason: _Optional[str] = ...) -> None: ...
+    created_at_micros: int
+    def __init__(self, relationship_id: _Optional[bytes] = ..., kind: _Optional[str] = ..., person_id: _Optional[bytes] = ..., other_node_id: _Optional[str] = ..., other_person_id: _Optional[bytes] = ..., relation: _Optional[str] = ..., state: _Optional[str] = ..., review_reason: _Optional[str] = ..., created_at_micros: _Optional[int] = ...) -> None: ...
 
 class AddRelationshipRequest(_message.Message):
     __slots__ = ("relationship_id", "kind", "person_id", "other_node_id", "other_person_id", "relation")
@@ -183,7 +187,7 @@ class AddCatalogueItemRequest(_message.Message):
     def __init__(self, item: _Optional[_Union[CatalogueItem, _Mapping]] = ...) -> None: ...
 
 class Qualification(_message.Message):
-    __slots__ = ("qualification_id", "person_id", "kind", "issuer", "number", "scope", "expires_on", "state", "review_reason")
+    __slots__ = ("qualification_id", "person_id", "kind", "issuer", "number", "scope", "expires_on", "state", "review_reason", "created_at_micros")
     QUALIFICATION_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -193,6 +197,7 @@ class Qualification(_message.Message):
     EXPIRES_ON_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     REVIEW_REASON_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
     qualification_id: bytes
     person_id: bytes
     kind: str
@@ -202,7 +207,8 @@ class Qualification(_message.Message):
     expires_on: str
     state: str
     review_reason: str
-    def __init__(self, qualification_id: _Optional[bytes] = ..., person_id: _Optional[bytes] = ..., kind: _Optional[str] = ..., issuer: _Optional[str] = ..., number: _Optional[str] = ..., scope: _Optional[str] = ..., expires_on: _Optional[str] = ..., state: _Optional[str] = ..., review_reason: _Optional[str] = ...) -> None: ...
+    created_at_micros: int
+    def __init__(self, qualification_id: _Optional[bytes] = ..., person_id: _Optional[bytes] = ..., kind: _Optional[str] = ..., issuer: _Optional[str] = ..., number: _Optional[str] = ..., scope: _Optional[str] = ..., expires_on: _Optional[str] = ..., state: _Optional[str] = ..., review_reason: _Optional[str] = ..., created_at_micros: _Optional[int] = ...) -> None: ...
 
 class AddQualificationRequest(_message.Message):
     __slots__ = ("qualification_id", "person_id", "kind", "issuer", "number", "scope", "expires_on")
@@ -473,7 +479,7 @@ class RecordFollowUpRequest(_message.Message):
     def __init__(self, order_id: _Optional[bytes] = ..., operator: _Optional[str] = ..., note: _Optional[str] = ...) -> None: ...
 
 class Dispute(_message.Message):
-    __slots__ = ("dispute_id", "order_id", "opener_id", "reason", "state", "hold_transfer_id", "decision", "decided_minutes", "resolution_reason", "steps")
+    __slots__ = ("dispute_id", "order_id", "opener_id", "reason", "state", "hold_transfer_id", "decision", "decided_minutes", "resolution_reason", "steps", "opened_at_micros")
     DISPUTE_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     OPENER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -484,6 +490,7 @@ class Dispute(_message.Message):
     DECIDED_MINUTES_FIELD_NUMBER: _ClassVar[int]
     RESOLUTION_REASON_FIELD_NUMBER: _ClassVar[int]
     STEPS_FIELD_NUMBER: _ClassVar[int]
+    OPENED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
     dispute_id: bytes
     order_id: bytes
     opener_id: bytes
@@ -494,7 +501,8 @@ class Dispute(_message.Message):
     decided_minutes: int
     resolution_reason: str
     steps: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, dispute_id: _Optional[bytes] = ..., order_id: _Optional[bytes] = ..., opener_id: _Optional[bytes] = ..., reason: _Optional[str] = ..., state: _Optional[str] = ..., hold_transfer_id: _Optional[bytes] = ..., decision: _Optional[str] = ..., decided_minutes: _Optional[int] = ..., resolution_reason: _Optional[str] = ..., steps: _Optional[_Iterable[str]] = ...) -> None: ...
+    opened_at_micros: int
+    def __init__(self, dispute_id: _Optional[bytes] = ..., order_id: _Optional[bytes] = ..., opener_id: _Optional[bytes] = ..., reason: _Optional[str] = ..., state: _Optional[str] = ..., hold_transfer_id: _Optional[bytes] = ..., decision: _Optional[str] = ..., decided_minutes: _Optional[int] = ..., resolution_reason: _Optional[str] = ..., steps: _Optional[_Iterable[str]] = ..., opened_at_micros: _Optional[int] = ...) -> None: ...
 
 class OpenDisputeRequest(_message.Message):
     __slots__ = ("dispute_id", "order_id", "acting_person_id", "reason")
@@ -529,7 +537,7 @@ class GetDisputeRequest(_message.Message):
     def __init__(self, dispute_id: _Optional[bytes] = ...) -> None: ...
 
 class Movement(_message.Message):
-    __slots__ = ("transfer_id", "kind", "person_id", "counterparty_node_id", "counterparty_id", "amount_minutes", "state", "memo", "at_micros")
+    __slots__ = ("transfer_id", "kind", "person_id", "counterparty_node_id", "counterparty_id", "amount_minutes", "state", "memo", "at_micros", "order_id", "item_code", "month")
     TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
@@ -539,6 +547,9 @@ class Movement(_message.Message):
     STATE_FIELD_NUMBER: _ClassVar[int]
     MEMO_FIELD_NUMBER: _ClassVar[int]
     AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEM_CODE_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
     transfer_id: bytes
     kind: str
     person_id: bytes
@@ -548,7 +559,10 @@ class Movement(_message.Message):
     state: str
     memo: str
     at_micros: int
-    def __init__(self, transfer_id: _Optional[bytes] = ..., kind: _Optional[str] = ..., person_id: _Optional[bytes] = ..., counterparty_node_id: _Optional[str] = ..., counterparty_id: _Optional[bytes] = ..., amount_minutes: _Optional[int] = ..., state: _Optional[str] = ..., memo: _Optional[str] = ..., at_micros: _Optional[int] = ...) -> None: ...
+    order_id: bytes
+    item_code: str
+    month: str
+    def __init__(self, transfer_id: _Optional[bytes] = ..., kind: _Optional[str] = ..., person_id: _Optional[bytes] = ..., counterparty_node_id: _Optional[str] = ..., counterparty_id: _Optional[bytes] = ..., amount_minutes: _Optional[int] = ..., state: _Optional[str] = ..., memo: _Optional[str] = ..., at_micros: _Optional[int] = ..., order_id: _Optional[bytes] = ..., item_code: _Optional[str] = ..., month: _Optional[str] = ...) -> None: ...
 
 class GiveHoursRequest(_message.Message):
     __slots__ = ("transfer_id", "from_person_id", "to_node_id", "to_person_id", "amount_minutes")
@@ -625,7 +639,7 @@ class ListMallItemsResponse(_message.Message):
     def __init__(self, items: _Optional[_Iterable[_Union[MallItem, _Mapping]]] = ...) -> None: ...
 
 class MallRedemption(_message.Message):
-    __slots__ = ("redemption_id", "person_id", "item_code", "quantity", "amount_minutes", "state", "transfer_id")
+    __slots__ = ("redemption_id", "person_id", "item_code", "quantity", "amount_minutes", "state", "transfer_id", "created_at_micros")
     REDEMPTION_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     ITEM_CODE_FIELD_NUMBER: _ClassVar[int]
@@ -633,6 +647,7 @@ class MallRedemption(_message.Message):
     AMOUNT_MINUTES_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
     redemption_id: bytes
     person_id: bytes
     item_code: str
@@ -640,7 +655,8 @@ class MallRedemption(_message.Message):
     amount_minutes: int
     state: str
     transfer_id: bytes
-    def __init__(self, redemption_id: _Optional[bytes] = ..., person_id: _Optional[bytes] = ..., item_code: _Optional[str] = ..., quantity: _Optional[int] = ..., amount_minutes: _Optional[int] = ..., state: _Optional[str] = ..., transfer_id: _Optional[bytes] = ...) -> None: ...
+    created_at_micros: int
+    def __init__(self, redemption_id: _Optional[bytes] = ..., person_id: _Optional[bytes] = ..., item_code: _Optional[str] = ..., quantity: _Optional[int] = ..., amount_minutes: _Optional[int] = ..., state: _Optional[str] = ..., transfer_id: _Optional[bytes] = ..., created_at_micros: _Optional[int] = ...) -> None: ...
 
 class RedeemMallItemRequest(_message.Message):
     __slots__ = ("redemption_id", "person_id", "item_code", "quantity")
@@ -663,16 +679,28 @@ class SettleRedemptionRequest(_message.Message):
     def __init__(self, redemption_id: _Optional[bytes] = ..., cancel: _Optional[bool] = ...) -> None: ...
 
 class Team(_message.Message):
-    __slots__ = ("team_code", "name", "kind", "member_count")
+    __slots__ = ("team_code", "name", "kind", "member_count", "created_at_micros")
     TEAM_CODE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     MEMBER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
     team_code: str
     name: str
     kind: str
     member_count: int
-    def __init__(self, team_code: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., member_count: _Optional[int] = ...) -> None: ...
+    created_at_micros: int
+    def __init__(self, team_code: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., member_count: _Optional[int] = ..., created_at_micros: _Optional[int] = ...) -> None: ...
+
+class TeamMember(_message.Message):
+    __slots__ = ("team_code", "person_id", "joined_at_micros")
+    TEAM_CODE_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    JOINED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    team_code: str
+    person_id: bytes
+    joined_at_micros: int
+    def __init__(self, team_code: _Optional[str] = ..., person_id: _Optional[bytes] = ..., joined_at_micros: _Optional[int] = ...) -> None: ...
 
 class CreateTeamRequest(_message.Message):
     __slots__ = ("team_code", "name", "kind")
@@ -749,7 +777,7 @@ class Statistics(_message.Message):
     def __init__(self, node_id: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[StatisticsRow, _Mapping]]] = ..., active_volunteers: _Optional[int] = ..., outstanding_minutes: _Optional[int] = ..., trend: _Optional[_Iterable[_Union[MonthOutstanding, _Mapping]]] = ..., open_alerts: _Optional[int] = ...) -> None: ...
 
 class Alert(_message.Message):
-    __slots__ = ("alert_id", "rule", "subject_id", "evidence", "raised_at_micros", "acknowledged_by", "acknowledged_note", "acknowledged_at_micros")
+    __slots__ = ("alert_id", "rule", "subject_id", "evidence", "raised_at_micros", "acknowledged_by", "acknowledged_note", "acknowledged_at_micros", "fingerprint")
     ALERT_ID_FIELD_NUMBER: _ClassVar[int]
     RULE_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -758,6 +786,7 @@ class Alert(_message.Message):
     ACKNOWLEDGED_BY_FIELD_NUMBER: _ClassVar[int]
     ACKNOWLEDGED_NOTE_FIELD_NUMBER: _ClassVar[int]
     ACKNOWLEDGED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    FINGERPRINT_FIELD_NUMBER: _ClassVar[int]
     alert_id: int
     rule: str
     subject_id: bytes
@@ -766,7 +795,8 @@ class Alert(_message.Message):
     acknowledged_by: str
     acknowledged_note: str
     acknowledged_at_micros: int
-    def __init__(self, alert_id: _Optional[int] = ..., rule: _Optional[str] = ..., subject_id: _Optional[bytes] = ..., evidence: _Optional[str] = ..., raised_at_micros: _Optional[int] = ..., acknowledged_by: _Optional[str] = ..., acknowledged_note: _Optional[str] = ..., acknowledged_at_micros: _Optional[int] = ...) -> None: ...
+    fingerprint: str
+    def __init__(self, alert_id: _Optional[int] = ..., rule: _Optional[str] = ..., subject_id: _Optional[bytes] = ..., evidence: _Optional[str] = ..., raised_at_micros: _Optional[int] = ..., acknowledged_by: _Optional[str] = ..., acknowledged_note: _Optional[str] = ..., acknowledged_at_micros: _Optional[int] = ..., fingerprint: _Optional[str] = ...) -> None: ...
 
 class ListAlertsRequest(_message.Message):
     __slots__ = ("include_acknowledged",)

@@ -22,73 +22,76 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from timebank.v1 import care_pb2 as timebank_dot_v1_dot_care__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15timebank/v1/log.proto\x12\x0btimebank.v1\"\xb1\x04\n\x08LogEntry\x12\r\n\x05index\x18\x01 \x01(\x04\x12\x15\n\rprevious_hash\x18\x02 \x01(\x0c\x12\x18\n\x10logged_at_micros\x18\x03 \x01(\x03\x12*\n\x07genesis\x18\n \x01(\x0b\x32\x17.timebank.v1.LogGenesisH\x00\x12\x34\n\x0eregistry_event\x18\x0b \x01(\x0b\x32\x1a.timebank.v1.RegistryEventH\x00\x12\x34\n\x0ereceived_batch\x18\x0c \x01(\x0b\x32\x1a.timebank.v1.ReceivedBatchH\x00\x12\x32\n\rreceived_item\x18\r \x01(\x0b\x32\x19.timebank.v1.ReceivedItemH\x00\x12*\n\tsent_item\x18\x0e \x01(\x0b\x32\x15.timebank.v1.SentItemH\x00\x12.\n\x0b\x63ycle_close\x18\x0f \x01(\x0b\x32\x17.timebank.v1.CycleCloseH\x00\x12\'\n\x07posting\x18\x10 \x01(\x0b\x32\x14.timebank.v1.PostingH\x00\x12+\n\x06report\x18\x11 \x01(\x0b\x32\x19.timebank.v1.ReportRecordH\x00\x12\x31\n\tstatement\x18\x12 \x01(\x0b\x32\x1c.timebank.v1.StatementRecordH\x00\x12,\n\ncare_event\x18\x13 \x01(\x0b\x32\x16.timebank.v1.CareEventH\x00\x42\x06\n\x04\x62ody\".\n\nLogGenesis\x12\x0e\n\x06log_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\"\x92\x01\n\x08KeyState\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x10\n\x08party_id\x18\x02 \x01(\t\x12\x12\n\npublic_key\x18\x03 \x01(\x0c\x12\x19\n\x11valid_from_micros\x18\x04 \x01(\x03\x12\x1a\n\x12valid_until_micros\x18\x05 \x01(\x03\x12\x19\n\x11revoked_at_micros\x18\x06 \x01(\x03\"e\n\rRegistryEvent\x12\x0e\n\x06\x61\x63tion\x18\x01 \x01(\t\x12\x10\n\x08party_id\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\"\n\x03key\x18\x04 \x01(\x0b\x32\x15.timebank.v1.KeyState\"B\n\rReceivedBatch\x12\x0e\n\x06header\x18\x01 \x01(\x0c\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\x0c\".\n\x0cReceivedItem\x12\x10\n\x08position\x18\x01 \x01(\r\x12\x0c\n\x04item\x18\x02 \x01(\x0c\".\n\x08SentItem\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\x12\x0c\n\x04item\x18\x02 \x01(\x0c\"\xa9\x01\n\x0cNodePosition\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x16\n\x0e\x64\x65\x62its_minutes\x18\x02 \x01(\x03\x12\x13\n\x0b\x64\x65\x62it_count\x18\x03 \x01(\x04\x12\x17\n\x0f\x63redits_minutes\x18\x04 \x01(\x03\x12\x14\n\x0c\x63redit_count\x18\x05 \x01(\x04\x12\x13\n\x0bnet_minutes\x18\x06 \x01(\x03\x12\x17\n\x0f\x63losing_minutes\x18\x07 \x01(\x03\"\xc7\x01\n\nCycleClose\x12\x10\n\x08\x63ycle_id\x18\x01 \x01(\x04\x12\x18\n\x10opened_at_micros\x18\x02 \x01(\x03\x12\x18\n\x10\x63losed_at_micros\x18\x03 \x01(\x03\x12\x11\n\tscheduled\x18\x04 \x01(\x08\x12\x17\n\x0f\x63ommitted_count\x18\x05 \x01(\x04\x12\x19\n\x11\x63ommitted_minutes\x18\x06 \x01(\x03\x12,\n\tpositions\x18\x07 \x03(\x0b\x32\x19.timebank.v1.NodePosition\"\xa2\x01\n\x07Posting\x12\x13\n\x0btransfer_id\x18\x01 \x01(\x0c\x12\x0c\n\x04kind\x18\x02 \x01(\r\x12\x18\n\x10\x64\x65\x62it_account_id\x18\x03 \x01(\x0c\x12\x19\n\x11\x63redit_account_id\x18\x04 \x01(\x0c\x12\x16\n\x0e\x61mount_minutes\x18\x05 \x01(\x03\x12\x12\n\npending_id\x18\x06 \x01(\x0c\x12\x13\n\x0breverses_id\x18\x07 \x01(\x0c\"D\n\tCareEvent\x12\x11\n\toperation\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x13\n\x0brecord_json\x18\x03 \x01(\t\"z\n\x0cReportRecord\x12\x10\n\x08\x63ycle_id\x18\x01 \x01(\x04\x12\x15\n\rreport_sha256\x18\x02 \x01(\x0c\x12\x13\n\x0b\x62reak_count\x18\x03 \x01(\r\x12,\n\tpositions\x18\x04 \x03(\x0b\x32\x19.timebank.v1.NodePosition\"d\n\x0fStatementRecord\x12/\n\tstatement\x18\x01 \x01(\x0b\x32\x1c.timebank.v1.SignedStatement\x12 \n\x18\x63learing_balance_minutes\x18\x02 \x01(\x03\"W\n\nCheckpoint\x12\x0e\n\x06log_id\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x04\x12\x11\n\troot_hash\x18\x03 \x01(\x0c\x12\x18\n\x10timestamp_micros\x18\x04 \x01(\x03\"I\n\x10SignedCheckpoint\x12\x12\n\ncheckpoint\x18\x01 \x01(\x0c\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\x0c\"\xd4\x02\n\tStatement\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x10\n\x08\x63ycle_id\x18\x02 \x01(\x04\x12\x0c\n\x04page\x18\x03 \x01(\r\x12\x12\n\npage_count\x18\x04 \x01(\r\x12\x19\n\x11\x63reated_at_micros\x18\x05 \x01(\x03\x12\x17\n\x0fopening_minutes\x18\x06 \x01(\x03\x12\x17\n\x0f\x63losing_minutes\x18\x07 \x01(\x03\x12\x16\n\x0e\x64\x65\x62its_minutes\x18\x08 \x01(\x03\x12\x13\n\x0b\x64\x65\x62it_count\x18\t \x01(\x04\x12\x17\n\x0f\x63redits_minutes\x18\n \x01(\x03\x12\x14\n\x0c\x63redit_count\x18\x0b \x01(\x04\x12\x17\n\x0fpending_minutes\x18\x0c \x01(\x03\x12\x15\n\rpending_count\x18\r \x01(\x04\x12)\n\x05lines\x18\x0e \x03(\x0b\x32\x1a.timebank.v1.StatementLine\"{\n\rStatementLine\x12\x13\n\x0btransfer_id\x18\x01 \x01(\x0c\x12\x16\n\x0e\x61mount_minutes\x18\x02 \x01(\x03\x12\x0e\n\x06\x63redit\x18\x03 \x01(\x08\x12\x1c\n\x14\x63ounterparty_node_id\x18\x04 \x01(\t\x12\x0f\n\x07pending\x18\x05 \x01(\x08\"G\n\x0fSignedStatement\x12\x11\n\tstatement\x18\x01 \x01(\x0c\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\x0c\"\'\n\x14GetCheckpointRequest\x12\x0f\n\x07publish\x18\x01 \x01(\x08\";\n\x16ListCheckpointsRequest\x12\x12\n\nafter_size\x18\x01 \x01(\x04\x12\r\n\x05limit\x18\x02 \x01(\r\"M\n\x17ListCheckpointsResponse\x12\x32\n\x0b\x63heckpoints\x18\x01 \x03(\x0b\x32\x1d.timebank.v1.SignedCheckpoint\"/\n\x11GetEntriesRequest\x12\r\n\x05start\x18\x01 \x01(\x04\x12\x0b\n\x03\x65nd\x18\x02 \x01(\x04\"%\n\x12GetEntriesResponse\x12\x0f\n\x07\x65ntries\x18\x01 \x03(\x0c\"9\n\x15InclusionProofRequest\x12\r\n\x05index\x18\x01 \x01(\x04\x12\x11\n\ttree_size\x18\x02 \x01(\x04\"=\n\x17\x43onsistencyProofRequest\x12\x10\n\x08old_size\x18\x01 \x01(\x04\x12\x10\n\x08new_size\x18\x02 \x01(\x04\"\x1f\n\rProofResponse\x12\x0e\n\x06hashes\x18\x01 \x03(\x0c\"+\n\x14ProveTransferRequest\x12\x13\n\x0btransfer_id\x18\x01 \x01(\x0c\"D\n\x0bProvenEntry\x12\r\n\x05index\x18\x01 \x01(\x04\x12\r\n\x05\x65ntry\x18\x02 \x01(\x0c\x12\x17\n\x0finclusion_proof\x18\x03 \x03(\x0c\"\xfe\x01\n\rTransferProof\x12\x31\n\ncheckpoint\x18\x01 \x01(\x0b\x32\x1d.timebank.v1.SignedCheckpoint\x12\'\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32\x18.timebank.v1.ProvenEntry\x12)\n\x07prepare\x18\x03 \x01(\x0b\x32\x18.timebank.v1.ProvenEntry\x12\x12\n\nbatch_path\x18\x04 \x03(\x0c\x12*\n\x08\x64\x65\x63ision\x18\x05 \x01(\x0b\x32\x18.timebank.v1.ProvenEntry\x12&\n\x04keys\x18\x06 \x03(\x0b\x32\x18.timebank.v1.ProvenEntry2\x8f\x04\n\x0fTransparencyLog\x12Q\n\rGetCheckpoint\x12!.timebank.v1.GetCheckpointRequest\x1a\x1d.timebank.v1.SignedCheckpoint\x12\\\n\x0fListCheckpoints\x12#.timebank.v1.ListCheckpointsRequest\x1a$.timebank.v1.ListCheckpointsResponse\x12M\n\nGetEntries\x12\x1e.timebank.v1.GetEntriesRequest\x1a\x1f.timebank.v1.GetEntriesResponse\x12S\n\x11GetInclusionProof\x12\".timebank.v1.InclusionProofRequest\x1a\x1a.timebank.v1.ProofResponse\x12W\n\x13GetConsistencyProof\x12$.timebank.v1.ConsistencyProofRequest\x1a\x1a.timebank.v1.ProofResponse\x12N\n\rProveTransfer\x12!.timebank.v1.ProveTransferRequest\x1a\x1a.timebank.v1.TransferProofb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15timebank/v1/log.proto\x12\x0btimebank.v1\x1a\x16timebank/v1/care.proto\"\xb1\x04\n\x08LogEntry\x12\r\n\x05index\x18\x01 \x01(\x04\x12\x15\n\rprevious_hash\x18\x02 \x01(\x0c\x12\x18\n\x10logged_at_micros\x18\x03 \x01(\x03\x12*\n\x07genesis\x18\n \x01(\x0b\x32\x17.timebank.v1.LogGenesisH\x00\x12\x34\n\x0eregistry_event\x18\x0b \x01(\x0b\x32\x1a.timebank.v1.RegistryEventH\x00\x12\x34\n\x0ereceived_batch\x18\x0c \x01(\x0b\x32\x1a.timebank.v1.ReceivedBatchH\x00\x12\x32\n\rreceived_item\x18\r \x01(\x0b\x32\x19.timebank.v1.ReceivedItemH\x00\x12*\n\tsent_item\x18\x0e \x01(\x0b\x32\x15.timebank.v1.SentItemH\x00\x12.\n\x0b\x63ycle_close\x18\x0f \x01(\x0b\x32\x17.timebank.v1.CycleCloseH\x00\x12\'\n\x07posting\x18\x10 \x01(\x0b\x32\x14.timebank.v1.PostingH\x00\x12+\n\x06report\x18\x11 \x01(\x0b\x32\x19.timebank.v1.ReportRecordH\x00\x12\x31\n\tstatement\x18\x12 \x01(\x0b\x32\x1c.timebank.v1.StatementRecordH\x00\x12,\n\ncare_event\x18\x13 \x01(\x0b\x32\x16.timebank.v1.CareEventH\x00\x42\x06\n\x04\x62ody\".\n\nLogGenesis\x12\x0e\n\x06log_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\"\x92\x01\n\x08KeyState\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x10\n\x08party_id\x18\x02 \x01(\t\x12\x12\n\npublic_key\x18\x03 \x01(\x0c\x12\x19\n\x11valid_from_micros\x18\x04 \x01(\x03\x12\x1a\n\x12valid_until_micros\x18\x05 \x01(\x03\x12\x19\n\x11revoked_at_micros\x18\x06 \x01(\x03\"e\n\rRegistryEvent\x12\x0e\n\x06\x61\x63tion\x18\x01 \x01(\t\x12\x10\n\x08party_id\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\"\n\x03key\x18\x04 \x01(\x0b\x32\x15.timebank.v1.KeyState\"B\n\rReceivedBatch\x12\x0e\n\x06header\x18\x01 \x01(\x0c\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\x0c\".\n\x0cReceivedItem\x12\x10\n\x08position\x18\x01 \x01(\r\x12\x0c\n\x04item\x18\x02 \x01(\x0c\".\n\x08SentItem\x12\x14\n\x0crecipient_id\x18\x01 \x01(\t\x12\x0c\n\x04item\x18\x02 \x01(\x0c\"\xa9\x01\n\x0cNodePosition\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x16\n\x0e\x64\x65\x62its_minutes\x18\x02 \x01(\x03\x12\x13\n\x0b\x64\x65\x62it_count\x18\x03 \x01(\x04\x12\x17\n\x0f\x63redits_minutes\x18\x04 \x01(\x03\x12\x14\n\x0c\x63redit_count\x18\x05 \x01(\x04\x12\x13\n\x0bnet_minutes\x18\x06 \x01(\x03\x12\x17\n\x0f\x63losing_minutes\x18\x07 \x01(\x03\"\xc7\x01\n\nCycleClose\x12\x10\n\x08\x63ycle_id\x18\x01 \x01(\x04\x12\x18\n\x10opened_at_micros\x18\x02 \x01(\x03\x12\x18\n\x10\x63losed_at_micros\x18\x03 \x01(\x03\x12\x11\n\tscheduled\x18\x04 \x01(\x08\x12\x17\n\x0f\x63ommitted_count\x18\x05 \x01(\x04\x12\x19\n\x11\x63ommitted_minutes\x18\x06 \x01(\x03\x12,\n\tpositions\x18\x07 \x03(\x0b\x32\x19.timebank.v1.NodePosition\"\xa2\x01\n\x07Posting\x12\x13\n\x0btransfer_id\x18\x01 \x01(\x0c\x12\x0c\n\x04kind\x18\x02 \x01(\r\x12\x18\n\x10\x64\x65\x62it_account_id\x18\x03 \x01(\x0c\x12\x19\n\x11\x63redit_account_id\x18\x04 \x01(\x0c\x12\x16\n\x0e\x61mount_minutes\x18\x05 \x01(\x03\x12\x12\n\npending_id\x18\x06 \x01(\x0c\x12\x13\n\x0breverses_id\x18\x07 \x01(\x0c\"\x89\x05\n\tCareEvent\x12\x11\n\toperation\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12\x17\n\x0brecord_json\x18\x03 \x01(\tB\x02\x18\x01\x12%\n\x06person\x18\x04 \x01(\x0b\x32\x13.timebank.v1.PersonH\x00\x12\x31\n\x0crelationship\x18\x05 \x01(\x0b\x32\x19.timebank.v1.RelationshipH\x00\x12\x33\n\rqualification\x18\x06 \x01(\x0b\x32\x1a.timebank.v1.QualificationH\x00\x12#\n\x05order\x18\x07 \x01(\x0b\x32\x12.timebank.v1.OrderH\x00\x12\'\n\x07\x64ispute\x18\x08 \x01(\x0b\x32\x14.timebank.v1.DisputeH\x00\x12%\n\x06rating\x18\t \x01(\x0b\x32\x13.timebank.v1.RatingH\x00\x12*\n\tfollow_up\x18\n \x01(\x0b\x32\x15.timebank.v1.FollowUpH\x00\x12)\n\x08movement\x18\x0b \x01(\x0b\x32\x15.timebank.v1.MovementH\x00\x12*\n\tmall_item\x18\x0c \x01(\x0b\x32\x15.timebank.v1.MallItemH\x00\x12\x36\n\x0fmall_redemption\x18\r \x01(\x0b\x32\x1b.timebank.v1.MallRedemptionH\x00\x12!\n\x04team\x18\x0e \x01(\x0b\x32\x11.timebank.v1.TeamH\x00\x12.\n\x0bteam_member\x18\x0f \x01(\x0b\x32\x17.timebank.v1.TeamMemberH\x00\x12#\n\x05\x61lert\x18\x10 \x01(\x0b\x32\x12.timebank.v1.AlertH\x00\x42\x08\n\x06record\"z\n\x0cReportRecord\x12\x10\n\x08\x63ycle_id\x18\x01 \x01(\x04\x12\x15\n\rreport_sha256\x18\x02 \x01(\x0c\x12\x13\n\x0b\x62reak_count\x18\x03 \x01(\r\x12,\n\tpositions\x18\x04 \x03(\x0b\x32\x19.timebank.v1.NodePosition\"d\n\x0fStatementRecord\x12/\n\tstatement\x18\x01 \x01(\x0b\x32\x1c.timebank.v1.SignedStatement\x12 \n\x18\x63learing_balance_minutes\x18\x02 \x01(\x03\"W\n\nCheckpoint\x12\x0e\n\x06log_id\x18\x01 \x01(\t\x12\x0c\n\x04size\x18\x02 \x01(\x04\x12\x11\n\troot_hash\x18\x03 \x01(\x0c\x12\x18\n\x10timestamp_micros\x18\x04 \x01(\x03\"I\n\x10SignedCheckpoint\x12\x12\n\ncheckpoint\x18\x01 \x01(\x0c\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\x0c\"\xd4\x02\n\tStatement\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12\x10\n\x08\x63ycle_id\x18\x02 \x01(\x04\x12\x0c\n\x04page\x18\x03 \x01(\r\x12\x12\n\npage_count\x18\x04 \x01(\r\x12\x19\n\x11\x63reated_at_micros\x18\x05 \x01(\x03\x12\x17\n\x0fopening_minutes\x18\x06 \x01(\x03\x12\x17\n\x0f\x63losing_minutes\x18\x07 \x01(\x03\x12\x16\n\x0e\x64\x65\x62its_minutes\x18\x08 \x01(\x03\x12\x13\n\x0b\x64\x65\x62it_count\x18\t \x01(\x04\x12\x17\n\x0f\x63redits_minutes\x18\n \x01(\x03\x12\x14\n\x0c\x63redit_count\x18\x0b \x01(\x04\x12\x17\n\x0fpending_minutes\x18\x0c \x01(\x03\x12\x15\n\rpending_count\x18\r \x01(\x04\x12)\n\x05lines\x18\x0e \x03(\x0b\x32\x1a.timebank.v1.StatementLine\"{\n\rStatementLine\x12\x13\n\x0btransfer_id\x18\x01 \x01(\x0c\x12\x16\n\x0e\x61mount_minutes\x18\x02 \x01(\x03\x12\x0e\n\x06\x63redit\x18\x03 \x01(\x08\x12\x1c\n\x14\x63ounterparty_node_id\x18\x04 \x01(\t\x12\x0f\n\x07pending\x18\x05 \x01(\x08\"G\n\x0fSignedStatement\x12\x11\n\tstatement\x18\x01 \x01(\x0c\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\x0c\"\'\n\x14GetCheckpointRequest\x12\x0f\n\x07publish\x18\x01 \x01(\x08\";\n\x16ListCheckpointsRequest\x12\x12\n\nafter_size\x18\x01 \x01(\x04\x12\r\n\x05limit\x18\x02 \x01(\r\"M\n\x17ListCheckpointsResponse\x12\x32\n\x0b\x63heckpoints\x18\x01 \x03(\x0b\x32\x1d.timebank.v1.SignedCheckpoint\"/\n\x11GetEntriesRequest\x12\r\n\x05start\x18\x01 \x01(\x04\x12\x0b\n\x03\x65nd\x18\x02 \x01(\x04\"%\n\x12GetEntriesResponse\x12\x0f\n\x07\x65ntries\x18\x01 \x03(\x0c\"9\n\x15InclusionProofRequest\x12\r\n\x05index\x18\x01 \x01(\x04\x12\x11\n\ttree_size\x18\x02 \x01(\x04\"=\n\x17\x43onsistencyProofRequest\x12\x10\n\x08old_size\x18\x01 \x01(\x04\x12\x10\n\x08new_size\x18\x02 \x01(\x04\"\x1f\n\rProofResponse\x12\x0e\n\x06hashes\x18\x01 \x03(\x0c\"+\n\x14ProveTransferRequest\x12\x13\n\x0btransfer_id\x18\x01 \x01(\x0c\"D\n\x0bProvenEntry\x12\r\n\x05index\x18\x01 \x01(\x04\x12\r\n\x05\x65ntry\x18\x02 \x01(\x0c\x12\x17\n\x0finclusion_proof\x18\x03 \x03(\x0c\"\xfe\x01\n\rTransferProof\x12\x31\n\ncheckpoint\x18\x01 \x01(\x0b\x32\x1d.timebank.v1.SignedCheckpoint\x12\'\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32\x18.timebank.v1.ProvenEntry\x12)\n\x07prepare\x18\x03 \x01(\x0b\x32\x18.timebank.v1.ProvenEntry\x12\x12\n\nbatch_path\x18\x04 \x03(\x0c\x12*\n\x08\x64\x65\x63ision\x18\x05 \x01(\x0b\x32\x18.timebank.v1.ProvenEntry\x12&\n\x04keys\x18\x06 \x03(\x0b\x32\x18.timebank.v1.ProvenEntry2\x8f\x04\n\x0fTransparencyLog\x12Q\n\rGetCheckpoint\x12!.timebank.v1.GetCheckpointRequest\x1a\x1d.timebank.v1.SignedCheckpoint\x12\\\n\x0fListCheckpoints\x12#.timebank.v1.ListCheckpointsRequest\x1a$.timebank.v1.ListCheckpointsResponse\x12M\n\nGetEntries\x12\x1e.timebank.v1.GetEntriesRequest\x1a\x1f.timebank.v1.GetEntriesResponse\x12S\n\x11GetInclusionProof\x12\".timebank.v1.InclusionProofRequest\x1a\x1a.timebank.v1.ProofResponse\x12W\n\x13GetConsistencyProof\x12$.timebank.v1.ConsistencyProofRequest\x1a\x1a.timebank.v1.ProofResponse\x12N\n\rProveTransfer\x12!.timebank.v1.ProveTransferRequest\x1a\x1a.timebank.v1.TransferProofb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'timebank.v1.log_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_LOGENTRY']._serialized_start=39
-  _globals['_LOGENTRY']._serialized_end=600
-  _globals['_LOGGENESIS']._serialized_start=602
-  _globals['_LOGGENESIS']._serialized_end=648
-  _globals['_KEYSTATE']._serialized_start=651
-  _globals['_KEYSTATE']._serialized_end=797
-  _globals['_REGISTRYEVENT']._serialized_start=799
-  _globals['_REGISTRYEVENT']._serialized_end=900
-  _globals['_RECEIVEDBATCH']._serialized_start=902
-  _globals['_RECEIVEDBATCH']._serialized_end=968
-  _globals['_RECEIVEDITEM']._serialized_start=970
-  _globals['_RECEIVEDITEM']._serialized_end=1016
-  _globals['_SENTITEM']._serialized_start=1018
-  _globals['_SENTITEM']._serialized_end=1064
-  _globals['_NODEPOSITION']._serialized_start=1067
-  _globals['_NODEPOSITION']._serialized_end=1236
-  _globals['_CYCLECLOSE']._serialized_start=1239
-  _globals['_CYCLECLOSE']._serialized_end=1438
-  _globals['_POSTING']._serialized_start=1441
-  _globals['_POSTING']._serialized_end=1603
-  _globals['_CAREEVENT']._serialized_start=1605
-  _globals['_CAREEVENT']._serialized_end=1673
-  _globals['_REPORTRECORD']._serialized_start=1675
-  _globals['_REPORTRECORD']._serialized_end=1797
-  _globals['_STATEMENTRECORD']._serialized_start=1799
-  _globals['_STATEMENTRECORD']._serialized_end=1899
-  _globals['_CHECKPOINT']._serialized_start=1901
-  _globals['_CHECKPOINT']._serialized_end=1988
-  _globals['_SIGNEDCHECKPOINT']._serialized_start=1990
-  _globals['_SIGNEDCHECKPOINT']._serialized_end=2063
-  _globals['_STATEMENT']._serialized_start=2066
-  _globals['_STATEMENT']._serialized_end=2406
-  _globals['_STATEMENTLINE']._serialized_start=2408
-  _globals['_STATEMENTLINE']._serialized_end=2531
-  _globals['_SIGNEDSTATEMENT']._serialized_start=2533
-  _globals['_SIGNEDSTATEMENT']._serialized_end=2604
-  _globals['_GETCHECKPOINTREQUEST']._serialized_start=2606
-  _globals['_GETCHECKPOINTREQUEST']._serialized_end=2645
-  _globals['_LISTCHECKPOINTSREQUEST']._serialized_start=2647
-  _globals['_LISTCHECKPOINTSREQUEST']._serialized_end=2706
-  _globals['_LISTCHECKPOINTSRESPONSE']._serialized_start=2708
-  _globals['_LISTCHECKPOINTSRESPONSE']._serialized_end=2785
-  _globals['_GETENTRIESREQUEST']._serialized_start=2787
-  _globals['_GETENTRIESREQUEST']._serialized_end=2834
-  _globals['_GETENTRIESRESPONSE']._serialized_start=2836
-  _globals['_GETENTRIESRESPONSE']._serialized_end=2873
-  _globals['_INCLUSIONPROOFREQUEST']._serialized_start=2875
-  _globals['_INCLUSIONPROOFREQUEST']._serialized_end=2932
-  _globals['_CONSISTENCYPROOFREQUEST']._serialized_start=2934
-  _globals['_CONSISTENCYPROOFREQUEST']._serialized_end=2995
-  _globals['_PROOFRESPONSE']._serialized_start=2997
-  _globals['_PROOFRESPONSE']._serialized_end=3028
-  _globals['_PROVETRANSFERREQUEST']._serialized_start=3030
-  _globals['_PROVETRANSFERREQUEST']._serialized_end=3073
-  _globals['_PROVENENTRY']._serialized_start=3075
-  _globals['_PROVENENTRY']._serialized_end=3143
-  _globals['_TRANSFERPROOF']._serialized_start=3146
-  _globals['_TRANSFERPROOF']._serialized_end=3400
-  _globals['_TRANSPARENCYLOG']._serialized_start=3403
-  _globals['_TRANSPARENCYLOG']._serialized_end=3930
+  _globals['_CAREEVENT'].fields_by_name['record_json']._loaded_options = None
+  _globals['_CAREEVENT'].fields_by_name['record_json']._serialized_options = b'\030\001'
+  _globals['_LOGENTRY']._serialized_start=63
+  _globals['_LOGENTRY']._serialized_end=624
+  _globals['_LOGGENESIS']._serialized_start=626
+  _globals['_LOGGENESIS']._serialized_end=672
+  _globals['_KEYSTATE']._serialized_start=675
+  _globals['_KEYSTATE']._serialized_end=821
+  _globals['_REGISTRYEVENT']._serialized_start=823
+  _globals['_REGISTRYEVENT']._serialized_end=924
+  _globals['_RECEIVEDBATCH']._serialized_start=926
+  _globals['_RECEIVEDBATCH']._serialized_end=992
+  _globals['_RECEIVEDITEM']._serialized_start=994
+  _globals['_RECEIVEDITEM']._serialized_end=1040
+  _globals['_SENTITEM']._serialized_start=1042
+  _globals['_SENTITEM']._serialized_end=1088
+  _globals['_NODEPOSITION']._serialized_start=1091
+  _globals['_NODEPOSITION']._serialized_end=1260
+  _globals['_CYCLECLOSE']._serialized_start=1263
+  _globals['_CYCLECLOSE']._serialized_end=1462
+  _globals['_POSTING']._serialized_start=1465
+  _globals['_POSTING']._serialized_end=1627
+  _globals['_CAREEVENT']._serialized_start=1630
+  _globals['_CAREEVENT']._serialized_end=2279
+  _globals['_REPORTRECORD']._serialized_start=2281
+  _globals['_REPORTRECORD']._serialized_end=2403
+  _globals['_STATEMENTRECORD']._serialized_start=2405
+  _globals['_STATEMENTRECORD']._serialized_end=2505
+  _globals['_CHECKPOINT']._serialized_start=2507
+  _globals['_CHECKPOINT']._serialized_end=2594
+  _globals['_SIGNEDCHECKPOINT']._serialized_start=2596
+  _globals['_SIGNEDCHECKPOINT']._serialized_end=2669
+  _globals['_STATEMENT']._serialized_start=2672
+  _globals['_STATEMENT']._serialized_end=3012
+  _globals['_STATEMENTLINE']._serialized_start=3014
+  _globals['_STATEMENTLINE']._serialized_end=3137
+  _globals['_SIGNEDSTATEMENT']._serialized_start=3139
+  _globals['_SIGNEDSTATEMENT']._serialized_end=3210
+  _globals['_GETCHECKPOINTREQUEST']._serialized_start=3212
+  _globals['_GETCHECKPOINTREQUEST']._serialized_end=3251
+  _globals['_LISTCHECKPOINTSREQUEST']._serialized_start=3253
+  _globals['_LISTCHECKPOINTSREQUEST']._serialized_end=3312
+  _globals['_LISTCHECKPOINTSRESPONSE']._serialized_start=3314
+  _globals['_LISTCHECKPOINTSRESPONSE']._serialized_end=3391
+  _globals['_GETENTRIESREQUEST']._serialized_start=3393
+  _globals['_GETENTRIESREQUEST']._serialized_end=3440
+  _globals['_GETENTRIESRESPONSE']._serialized_start=3442
+  _globals['_GETENTRIESRESPONSE']._serialized_end=3479
+  _globals['_INCLUSIONPROOFREQUEST']._serialized_start=3481
+  _globals['_INCLUSIONPROOFREQUEST']._serialized_end=3538
+  _globals['_CONSISTENCYPROOFREQUEST']._serialized_start=3540
+  _globals['_CONSISTENCYPROOFREQUEST']._serialized_end=3601
+  _globals['_PROOFRESPONSE']._serialized_start=3603
+  _globals['_PROOFRESPONSE']._serialized_end=3634
+  _globals['_PROVETRANSFERREQUEST']._serialized_start=3636
+  _globals['_PROVETRANSFERREQUEST']._serialized_end=3679
+  _globals['_PROVENENTRY']._serialized_start=3681
+  _globals['_PROVENENTRY']._serialized_end=3749
+  _globals['_TRANSFERPROOF']._serialized_start=3752
+  _globals['_TRANSFERPROOF']._serialized_end=4006
+  _globals['_TRANSPARENCYLOG']._serialized_start=4009
+  _globals['_TRANSPARENCYLOG']._serialized_end=4536
 # @@protoc_insertion_point(module_scope)

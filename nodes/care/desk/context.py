@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -36,6 +35,7 @@ from timebank.books import Books
 from timebank.clock import Clock
 from timebank.errors import ConfigError, ItemRefused, NotFound
 from timebank.ledger.model import TransferRequest
+from timebank.logentries import CareEvent
 
 __all__ = ["care_event", "Desk", "UNLOGGED_FIELDS"]
 
@@ -79,7 +79,7 @@ class Desk:
         def logged(connection: Connection) -> T:
             result = work(connection)
             if dataclasses.is_dataclass(result):
-                translog.append(connection, [care_event(operation, result)], self.clock.now_micros())
+                translog.record(connection, [care_event(operation, result)], self.clock.now_micros())
             return result
 
         self._sending.queued = False
@@ -160,15 +160,10 @@ class Desk:
                 )
 
 
-def care_event(operation: str, record: Any) -> translog.Body:
-    """The log leaf of a change: the record as it stands, ids in hex, without the identity's
-    keyed hash or the figures that are read, not stored."""
-    document = {}
-    for field in dataclasses.fields(record):
-        if field.name in UNLOGGED_FIELDS:
-            continue
-        value = getattr(record, field.name)
-        document[field.name] = ids.to_hex(value) if is_id(field.name) and isinstance(value, int) else value
+def care_event(operation: str, record: Any) -> CareEvent:
+    """The log leaf of a change: the record as it stands, named by its first field, without
+    the identity's keyed hash or the figures that are read, not stored."""
     first = dataclasses.fields(record)[0].name
-    subject = document[first]
-    return translog.care_event(operation, str(subject), json.dumps(document, sort_keys=True, ensure_ascii=False))
+    value = getattr(record, first)
+    subject = ids.to_hex(value) if is_id(first) and isinstance(value, int) else str(value)
+    return CareEvent(operation, subject, record, UNLOGGED_FIELDS)
