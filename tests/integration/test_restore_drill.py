@@ -14,8 +14,7 @@ import pathlib
 from sqlalchemy import text
 
 from clearinghouse.records import node_account_id
-from tests.integration.test_settlement import _close_and_collect, _report
-from tests.support.city import RunningTestCity, raw, wait_for
+from tests.support.city import RunningTestCity, close_and_collect, cycle_report, raw, wait_for
 from tests.support.commands import timebank
 from timebank.audit import export
 from timebank.audit.verify import verify_directory
@@ -105,8 +104,8 @@ def test_a_node_restored_from_an_older_backup_catches_up(city: RunningTestCity, 
         f"SELECT credits_posted_minutes - debits_posted_minutes FROM accounts WHERE id = '{account}'"
     )
     assert view == [(-expected["clearing"],)]
-    closed = _close_and_collect(city)
-    assert _report(city, closed.cycle_id).report.breaks == ()
+    closed = close_and_collect(city)
+    assert cycle_report(city, closed.cycle_id).report.breaks == ()
     node_address = f"127.0.0.1:{city.nodes['dongqu'].port}"
     with export.open_channel(node_address, None, "dongqu") as channel:
         export.export(lpb_grpc.TransparencyLogStub(channel), tmp_path / "audit-dongqu", lambda done, total: None)

@@ -14,11 +14,10 @@ import grpc
 import pytest
 from sqlalchemy import text
 
-from clearinghouse import reports, settlement
-from clearinghouse.records import ClosedCycle
+from clearinghouse import reports
 from nodes import statements
 from nodes.witness import SplitView
-from tests.support.city import NODES, RunningTestCity, raw, wait_for
+from tests.support.city import NODES, RunningTestCity, close_and_collect, cycle_report, raw, wait_for
 from tests.support.commands import timebank
 from timebank import keys, logformat, signing
 from timebank.audit import export, proof
@@ -65,32 +64,12 @@ def _traffic(city: RunningTestCity) -> list[bytes]:
     ]
 
 
-def _close_and_collect(city: RunningTestCity) -> ClosedCycle:
-    assert city.clearinghouse is not None
-    closed = city.clearinghouse.coordinator.close_cycle()
-    assert closed is not None
-    engine = city.clearinghouse.coordinator.books.engine
-
-    def all_in() -> bool:
-        with engine.connect() as connection:
-            return settlement.all_statements_in(connection, closed.cycle_id)
-
-    wait_for(all_in, bool)
-    return closed
-
-
-def _report(city: RunningTestCity, cycle_id: int) -> reports.WrittenReport:
-    assert city.clearinghouse is not None
-    key = keys.load_signing_key(city.directory / "clearinghouse" / "keys" / "signing-key.pem")
-    return reports.make(city.clearinghouse.coordinator.books, key, cycle_id, 1)
-
-
 def test_a_clean_cycle_nets_to_zero_and_reconciles_without_breaks(city: RunningTestCity) -> None:
     _traffic(city)
-    closed = _close_and_collect(city)
+    closed = close_and_collect(city)
     nets = {p.node_id: p.net_minutes for p in closed.positions}
     assert nets == {"shiqi": -105, "dongqu": 60, "canlian": 45}
-    written = _report(city, closed.cycle_id)
+    written = cycle_report(city, closed.cycle_id)
     assert written.report.breaks == ()
     document = json.loads(written.json_bytes)
     assert document["summary"]["break_count"] == 0 and document["summary"]["nets_sum_to_zero"] is True
@@ -98,8 +77,8 @@ def test_a_clean_cycle_nets_to_zero_and_reconciles_without_breaks(city: RunningT
     signing.verify(key.public_key(), reports.REPORT_PURPOSE, written.json_bytes, written.signature)
     # The next cycle opens where this one closed, at every node.
     _move(city, 4, "dongqu", "shiqi", 5)
-    second = _close_and_collect(city)
-    written = _report(city, second.cycle_id)
+    second = close_and_collect(city)
+    written = cycle_report(city, second.cycle_id)
     assert written.report.breaks == ()
     closing = {p.node_id: p.closing_minutes for p in second.positions}
     assert closing == {"shiqi": -100, "dongqu": 55, "canlian": 45}
@@ -113,7 +92,7 @@ def test_breaks_injected_at_a_node_and_in_a_stored_statement_are_reported(city: 
         connection.execute(
             text("UPDATE remote_transfers SET amount_minutes = 91 WHERE transfer_id = :id"), {"id": moved[0].hex()}
         )
-    closed = _close_and_collect(city)
+    closed = close_and_collect(city)
     # A byte of canlian's stored statement flipped: its signature no longer verifies.
     with write_transaction(city.clearinghouse.coordinator.books.engine) as connection:
         signed = connection.execute(text("SELECT signed FROM statements WHERE node_id = 'canlian'")).scalar_one()
@@ -123,7 +102,7 @@ def test_breaks_injected_at_a_node_and_in_a_stored_statement_are_reported(city: 
             text("UPDATE statements SET signed = :signed WHERE node_id = 'canlian'"),
             {"signed": page.SerializeToString()},
         )
-    kinds = {(b.kind, b.node_id) for b in _report(city, closed.cycle_id).report.breaks}
+    kinds = {(b.kind, b.node_id) for b in cycle_report(city, closed.cycle_id).report.breaks}
     assert ("amount-mismatch", "dongqu") in kinds
     assert ("position-mismatch", "dongqu") in kinds
     assert ("signature-invalid", "canlian") in kinds
@@ -194,8 +173,8 @@ def _channel(city: RunningTestCity, tls: pathlib.Path) -> Iterator[grpc.Channel]
 
 def test_exports_of_the_clearinghouse_and_of_a_node_verify_clean(city: RunningTestCity, tmp_path: pathlib.Path) -> None:
     moved = _traffic(city)
-    closed = _close_and_collect(city)
-    _report(city, closed.cycle_id)
+    closed = close_and_collect(city)
+    cycle_report(city, closed.cycle_id)
     with _channel(city, city.directory / "auditor" / "tls") as channel:
         stub = lpb_grpc.TransparencyLogStub(channel)
         exported = export.export(stub, tmp_path / "clearinghouse", lambda done, total: None)

@@ -12,6 +12,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from tests.support.keys import key_id_of, private_key
 from timebank import certificate, keys, signing
 from timebank.certificate import CertificateBody, CertificateLine
 from timebank.signing import KeyRecord, KeyRing
@@ -23,18 +24,9 @@ DAY_MICROS = 24 * HOUR_MICROS
 ISSUED_AT = NOW + 40 * DAY_MICROS
 
 
-def private_key(seed: int) -> Ed25519PrivateKey:
-    """A fixed key per seed, so that failures reproduce."""
-    return Ed25519PrivateKey.from_private_bytes(bytes([seed]) * 32)
-
-
 NODE_KEY = private_key(11)
 OTHER_NODE_KEY = private_key(12)
 STRANGER_KEY = private_key(13)
-
-
-def key_id_of(key: Ed25519PrivateKey) -> str:
-    return keys.key_id(key.public_key())
 
 
 def key_record(key: Ed25519PrivateKey, party_id: str, **fields: Any) -> KeyRecord:

@@ -13,13 +13,16 @@ from sqlalchemy import text
 
 from city import processes
 from city.init import NodePlan, init_city
+from clearinghouse import reports, settlement
 from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
+from clearinghouse.records import ClosedCycle
 from clearinghouse.server import RunningClearinghouse
 from clearinghouse.server import create_server as create_clearinghouse
 from nodes.client import NodeClient
 from nodes.config import NodeConfig, load_node_config
 from nodes.server import RunningNode
 from nodes.server import create_server as create_node
+from timebank import keys
 from timebank.clock import Clock, SystemClock
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.storage.engine import write_transaction
@@ -154,3 +157,25 @@ def make_city(
 
 
 PARTIES = (CLEARINGHOUSE_ID, *NODES)
+
+
+def close_and_collect(city: RunningTestCity) -> ClosedCycle:
+    """Closes a settlement cycle and waits until every node's statement of it is in."""
+    assert city.clearinghouse is not None
+    closed = city.clearinghouse.coordinator.close_cycle()
+    assert closed is not None
+    engine = city.clearinghouse.coordinator.books.engine
+
+    def all_in() -> bool:
+        with engine.connect() as connection:
+            return settlement.all_statements_in(connection, closed.cycle_id)
+
+    wait_for(all_in, bool)
+    return closed
+
+
+def cycle_report(city: RunningTestCity, cycle_id: int) -> reports.WrittenReport:
+    """The bureau's signed reconciliation report of a closed cycle."""
+    assert city.clearinghouse is not None
+    key = keys.load_signing_key(city.directory / "clearinghouse" / "keys" / "signing-key.pem")
+    return reports.make(city.clearinghouse.coordinator.books, key, cycle_id, 1)

@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from google.protobuf.message import DecodeError
 
-from tests.unit.test_signing import (
+from tests.support.keys import (
     HOUR_MICROS,
     NEXT,
     NODE_A,
