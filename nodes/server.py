@@ -30,6 +30,8 @@ from nodes.config import NodeConfig
 from nodes.crossing import Crossing
 from nodes.link import ClearinghouseLink, LinkProtocol, LinkSettings
 from nodes.metrics import NodeCollector
+from nodes.operators.desk import Operators
+from nodes.operators.service import OperatorAccountsService
 from nodes.service import LinkStatus, NodeIdentity, NodeLedgerService
 from nodes.witness import Witness
 from timebank import keys, logcheck, logs, metrics, pki, translog
@@ -40,7 +42,7 @@ from timebank.grpc_status import add_servicer, listen, server_options
 from timebank.logservice import LogService, Publisher
 from timebank.signing import KeyRecord, KeyRing
 from timebank.storage import migrate
-from timebank.v1 import care_pb2, ledger_pb2, log_pb2
+from timebank.v1 import care_pb2, ledger_pb2, log_pb2, operators_pb2
 
 __all__ = [
     "CARE_SERVICE",
@@ -66,6 +68,7 @@ STOP_GRACE_SECONDS_MIN = 2.0
 SERVICE = ledger_pb2.DESCRIPTOR.services_by_name["NodeLedger"]
 LOG_SERVICE = log_pb2.DESCRIPTOR.services_by_name["TransparencyLog"]
 CARE_SERVICE = care_pb2.DESCRIPTOR.services_by_name["CareDesk"]
+OPERATORS_SERVICE = operators_pb2.DESCRIPTOR.services_by_name["OperatorAccounts"]
 SERVICE_NAME, LOG_SERVICE_NAME = SERVICE.full_name, LOG_SERVICE.full_name
 CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
@@ -274,9 +277,18 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
         server, CareDeskService(open_desk(config, books, clock, random_bytes, crossing, identity_key)), CARE_SERVICE
     )
     add_servicer(server, LogService(books.engine, publisher), LOG_SERVICE)
+    add_servicer(server, OperatorAccountsService(Operators(books, clock, random_bytes)), OPERATORS_SERVICE)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        (SERVICE_NAME, LOG_SERVICE_NAME, CARE_SERVICE.full_name, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        (
+            SERVICE_NAME,
+            LOG_SERVICE_NAME,
+            CARE_SERVICE.full_name,
+            OPERATORS_SERVICE.full_name,
+            health.SERVICE_NAME,
+            reflection.SERVICE_NAME,
+        ),
+        server,
     )
     try:
         port = listen(server, config.server.listen)

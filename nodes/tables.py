@@ -45,6 +45,9 @@ __all__ = [
     "consents",
     "home_claims",
     "metadata",
+    "operator_accounts",
+    "operator_sessions",
+    "operator_trail",
     "peer_checkpoints",
     "recalls",
     "remote_transfers",
@@ -374,4 +377,46 @@ care_alerts = Table(
     Column("acknowledged_note", String(200), nullable=False),
     Column("acknowledged_at_micros", BigInteger, nullable=False),
     Index("ix_care_alerts_open", "acknowledged_at_micros"),
+)
+
+
+# -- the people who run the node (nodes.operators) -------------------------------------------------
+# Accounts of the office's staff, with their roles; their sessions (by the SHA-256 of the
+# token only); and the trail of logins, failed logins and actions, kept at least 180 days.
+
+operator_accounts = Table(
+    "operator_accounts",
+    metadata,
+    Column("username", String(32), primary_key=True),
+    Column("display_name", String(40), nullable=False),
+    Column("password_hash", String(200), nullable=False),  # scrypt$N$r$p$salt$hash
+    Column("roles", String(64), nullable=False),  # comma-separated role names
+    Column("disabled", Boolean, nullable=False),
+    Column("failed_logins", Integer, nullable=False),  # since the last success
+    Column("locked_until_micros", BigInteger, nullable=False),
+    Column("created_at_micros", BigInteger, nullable=False),
+    Column("password_changed_at_micros", BigInteger, nullable=False),
+)
+
+operator_sessions = Table(
+    "operator_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("username", String(32), ForeignKey("operator_accounts.username"), nullable=False),
+    Column("created_at_micros", BigInteger, nullable=False),
+    Column("last_seen_micros", BigInteger, nullable=False),
+    Column("ended_at_micros", BigInteger, nullable=True),
+    Index("ix_operator_sessions_username", "username"),
+)
+
+operator_trail = Table(
+    "operator_trail",
+    metadata,
+    Column("sequence", SEQUENCE, primary_key=True, autoincrement=True),
+    Column("at_micros", BigInteger, nullable=False),
+    Column("username", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),  # login, login-failed, logout, action, refused
+    Column("operation", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+    Index("ix_operator_trail_at", "at_micros"),
 )

@@ -12,6 +12,8 @@
     │                             young, an expired qualification (FAILED_PRECONDITION)
     ├── AlreadyExists             an id that exists with a different body (ALREADY_EXISTS)
     ├── OutOfStock                a points-mall item has too little stock (RESOURCE_EXHAUSTED)
+    ├── Throttled                 too many attempts: an account locked after failed logins
+    │                             (RESOURCE_EXHAUSTED)
     └── VerificationError         a signature, key, proof or identity does not verify
         │                         (UNAUTHENTICATED)
         └── NotPermitted          a verified party may not do this now, e.g. a suspended
@@ -36,6 +38,7 @@ __all__ = [
     "OutOfStock",
     "RequestInvalid",
     "StorageUnavailable",
+    "Throttled",
     "TimebankError",
     "TrafficStopped",
     "VerificationError",
@@ -86,6 +89,10 @@ class AlreadyExists(TimebankError):
 
 class OutOfStock(TimebankError):
     pass
+
+
+class Throttled(TimebankError):
+    """Too many attempts in too short a time; the message says until when."""
 
 
 class VerificationError(TimebankError):

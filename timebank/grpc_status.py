@@ -37,6 +37,7 @@ from timebank.errors import (
     OutOfStock,
     RequestInvalid,
     StorageUnavailable,
+    Throttled,
     TimebankError,
     TrafficStopped,
     VerificationError,
@@ -85,6 +86,7 @@ ERROR_STATUS: dict[type[TimebankError], grpc.StatusCode] = {
     NotNow: grpc.StatusCode.FAILED_PRECONDITION,
     AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
     OutOfStock: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    Throttled: grpc.StatusCode.RESOURCE_EXHAUSTED,
     NotPermitted: grpc.StatusCode.PERMISSION_DENIED,  # before its parent: first match wins
     VerificationError: grpc.StatusCode.UNAUTHENTICATED,
 }

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from nodes.cli import accounts, crossnode, lifecycle, transfers
+from nodes.cli import accounts, crossnode, lifecycle, operators, transfers
 
 __all__ = ["register"]
 
 
 def register(subparsers: Any) -> None:
     """Adds the node's command groups, in the order `timebank --help` lists them."""
-    lifecycle.register(subparsers)
+    operators.register(lifecycle.register(subparsers))
     accounts.register(subparsers)
     transfer = transfers.register(subparsers)
     crossnode.register(subparsers, transfer)

@@ -218,7 +218,8 @@ def cmd_node_alarms(arguments: argparse.Namespace) -> int:
 # -- registration --------------------------------------------------------------------------
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Any) -> Any:
+    """Adds `timebank node ...`; returns its subcommands, for the groups that add to them."""
     node = subparsers.add_parser("node", help="create, migrate and run a ledger node").add_subparsers(
         dest="node_command", required=True
     )
@@ -276,3 +277,4 @@ def register(subparsers: Any) -> None:
     info = node.add_parser("info", help="who the node is and whether it accepts writes")
     add_target_arguments(info)
     info.set_defaults(handler=cmd_node_info)
+    return node

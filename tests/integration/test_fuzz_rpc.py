@@ -23,7 +23,7 @@ from timebank import pki
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.storage import ledger_store
 from timebank.translog import size
-from timebank.v1 import care_pb2, clearing_pb2, ledger_pb2, log_pb2
+from timebank.v1 import care_pb2, clearing_pb2, ledger_pb2, log_pb2, operators_pb2
 
 SEED = int(os.environ.get("TIMEBANK_FUZZ_SEED", "7"))
 INPUTS_PER_METHOD = 40
@@ -47,6 +47,7 @@ NODE_SERVICES = (
     ledger_pb2.DESCRIPTOR.services_by_name["NodeLedger"],
     log_pb2.DESCRIPTOR.services_by_name["TransparencyLog"],
     care_pb2.DESCRIPTOR.services_by_name["CareDesk"],
+    operators_pb2.DESCRIPTOR.services_by_name["OperatorAccounts"],
 )
 CLEARINGHOUSE_SERVICES = (
     clearing_pb2.DESCRIPTOR.services_by_name["Clearinghouse"],
