@@ -23,6 +23,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from nodes import tables
+from nodes.care import roles as care_roles
 from nodes.care.desk import CareDesk
 from nodes.care.policy import Policy
 from nodes.care.service import CareDeskService
@@ -31,6 +32,7 @@ from nodes.crossing import Crossing
 from nodes.link import ClearinghouseLink, LinkProtocol, LinkSettings
 from nodes.metrics import NodeCollector
 from nodes.operators.desk import Operators
+from nodes.operators.guard import Guarded
 from nodes.operators.service import OperatorAccountsService
 from nodes.service import LinkStatus, NodeIdentity, NodeLedgerService
 from nodes.witness import Witness
@@ -273,11 +275,11 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
         link_status = LinkStatus(config.clearinghouse.address, lambda: link.exchanges, lambda: link.failures)
     service = NodeLedgerService(books, identity, crossing, link_status)
     add_servicer(server, service, SERVICE)
-    add_servicer(
-        server, CareDeskService(open_desk(config, books, clock, random_bytes, crossing, identity_key)), CARE_SERVICE
-    )
+    operators = Operators(books, clock, random_bytes)
+    care = CareDeskService(open_desk(config, books, clock, random_bytes, crossing, identity_key))
+    add_servicer(server, Guarded(care, CARE_SERVICE, operators, care_roles.ROLES, care_roles.READS), CARE_SERVICE)
     add_servicer(server, LogService(books.engine, publisher), LOG_SERVICE)
-    add_servicer(server, OperatorAccountsService(Operators(books, clock, random_bytes)), OPERATORS_SERVICE)
+    add_servicer(server, OperatorAccountsService(operators), OPERATORS_SERVICE)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         (

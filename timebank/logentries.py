@@ -144,6 +144,7 @@ class CareEvent:
     subject: str
     record: Any
     unlogged: frozenset[str] = frozenset()
+    by: str = ""  # who made the change: an operator account's username, or host-administrator
 
 
 LogValue = (
@@ -214,7 +215,7 @@ def _care_event(event: CareEvent) -> lpb.CareEvent:
         raise ValueError(f"record: a {name} has no CareEvent field; add one to log.proto")
     field_name, message_class = CARE_RECORD_FIELDS[name]
     message = care_record_message(message_class, event.record, event.unlogged)
-    return lpb.CareEvent(operation=event.operation, subject=event.subject, **{field_name: message})
+    return lpb.CareEvent(operation=event.operation, subject=event.subject, by=event.by, **{field_name: message})
 
 
 def encode(value: LogValue) -> tuple[str, Message]:

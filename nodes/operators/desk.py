@@ -63,8 +63,9 @@ class Operators:
     def require(account: Account, operation: str, allowed: Collection[Role]) -> None:
         """Refuses (PERMISSION_DENIED, naming the roles) a caller who holds none of allowed."""
         if not account.roles & set(allowed):
-            wanted = " or ".join(role.label for role in sorted(allowed))
-            held = ", ".join(role.label for role in sorted(account.roles)) or "no role"
+            order = list(Role)
+            wanted = " or ".join(role.label for role in sorted(allowed, key=order.index))
+            held = ", ".join(role.label for role in sorted(account.roles, key=order.index)) or "no role"
             raise NotPermitted(f"role: {operation} needs {wanted}; {account.username} has {held}")
 
     # -- accounts -----------------------------------------------------------------------------

@@ -9,10 +9,15 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
+from sqlalchemy import select
 
+from nodes.care import roles as care_roles
 from nodes.server import RunningNode
+from tests.support.care import Desk, identity_number, new_id
 from tests.support.commands import timebank
 from timebank.clock import FakeClock
+from timebank.storage.schema import log_entries
+from timebank.v1 import care_pb2, care_pb2_grpc, log_pb2
 from timebank.v1 import operators_pb2 as pb
 from timebank.v1 import operators_pb2_grpc as pb_grpc
 
@@ -20,6 +25,7 @@ MINUTE = 60_000_000
 DIRECTOR_PASSWORD = "Shiqi office 2026"
 OPERATOR = pb.CreateAccountRequest(username="li", display_name="李经办", password="Li jingban 88", roles=["operator"])
 DISABLED = "login: the account is disabled; a director can enable it"
+STAFF = "Good pass 2026"
 
 
 class Office:
@@ -188,3 +194,77 @@ def test_the_trail_holds_logins_failures_and_actions_with_who_did_them(office: O
     assert [e.sequence for e in later.entries] == [entries[2].sequence]
     on_host = timebank("node", "trail", "--config", str(tmp_path / "node" / "node.toml"), "--json")
     assert '"kind": "login-failed"' in on_host.stdout and '"username": "host-administrator"' in on_host.stdout
+
+
+# -- the time-bank services behind the roles ---------------------------------------------------
+
+
+def _staff(office: Office) -> dict[str, str]:
+    """Sessions of a director, a reviewer, an operator and a viewer."""
+    director = office.login("wang", DIRECTOR_PASSWORD)
+    for username, role in (("zhou", "reviewer"), ("li", "operator"), ("chen", "viewer")):
+        request = pb.CreateAccountRequest(
+            username=username, display_name=username, password="Good pass 2026", roles=[role]
+        )
+        office.stub.CreateAccount(request, metadata=office.bearer(director))
+    return {"director": director, **{role: office.login(u, STAFF) for u, role in (
+        ("zhou", "reviewer"), ("li", "operator"), ("chen", "viewer"))}}  # fmt: skip
+
+
+def test_every_care_desk_method_has_its_roles() -> None:
+    methods = {method.name for method in care_pb2.DESCRIPTOR.services_by_name["CareDesk"].methods}
+    assert set(care_roles.ROLES) == methods
+    assert care_roles.READS <= methods and not care_roles.READS & set(care_roles.CHANGES)
+
+
+def test_care_calls_with_a_session_need_the_role_and_are_made_as_the_account(
+    office: Office, node_address: str, node: RunningNode
+) -> None:
+    staff = _staff(office)
+    with grpc.insecure_channel(node_address) as channel:
+        care = care_pb2_grpc.CareDeskStub(channel)
+        person_id = new_id(0x0F)
+        register = care_pb2.RegisterPersonRequest(
+            person_id=person_id, role="volunteer", name="林志愿", identity_number=identity_number("1990-02-02"),
+            birth_date="1990-02-02", community="岐头社区",
+        )  # fmt: skip
+        care.RegisterPerson(register, metadata=office.bearer(staff["operator"]))
+        review = care_pb2.ReviewPersonRequest(person_id=person_id, approve=True, reason="", operator="typed name")
+        code, detail = office.refusal(care.ReviewPerson, review, staff["operator"])
+        assert code == grpc.StatusCode.PERMISSION_DENIED
+        assert detail == "role: ReviewPerson needs 审核员 (reviewer) or 主任 (director); li has 经办员 (operator)"
+        read = care_pb2.GetPersonRequest(person_id=person_id)
+        assert care.GetPerson(read, metadata=office.bearer(staff["viewer"])).state == "pending"  # nothing changed
+        viewer_register = care_pb2.RegisterPersonRequest()
+        viewer_register.CopyFrom(register)
+        viewer_register.person_id = new_id(0x0F)
+        assert (
+            office.refusal(care.RegisterPerson, viewer_register, staff["viewer"])[0]
+            == grpc.StatusCode.PERMISSION_DENIED
+        )
+        reviewed = care.ReviewPerson(review, metadata=office.bearer(staff["reviewer"]))
+        assert reviewed.state == "approved"
+    events = [e for e in _care_events(node) if e.operation in ("RegisterPerson", "ReviewPerson")]
+    assert [(e.operation, e.by) for e in events] == [("RegisterPerson", "li"), ("ReviewPerson", "zhou")]
+    assert events[-1].person.reviewed_by == "zhou"  # the account, not the name typed in the request
+    trail = office.stub.ListTrail(pb.ListTrailRequest(limit=1000), metadata=office.bearer(staff["director"])).entries
+    care_rows = [(e.username, e.kind, e.operation) for e in trail if e.operation in ("RegisterPerson", "ReviewPerson")]
+    assert care_rows == [
+        ("li", "action", "RegisterPerson"),
+        ("li", "refused", "ReviewPerson"),
+        ("chen", "refused", "RegisterPerson"),
+        ("zhou", "action", "ReviewPerson"),
+    ]
+
+
+def test_care_calls_without_a_session_are_the_host_administrators(desk: Desk, node: RunningNode) -> None:
+    volunteer = desk.register("volunteer", "林志愿", "1990-02-02")
+    assert [e.by for e in _care_events(node) if e.operation == "RegisterPerson"] == ["host-administrator"]
+    assert volunteer
+
+
+def _care_events(node: RunningNode) -> list[log_pb2.CareEvent]:
+    with node.books.engine.connect() as connection:
+        rows = connection.execute(select(log_entries.c.data).order_by(log_entries.c.position)).all()
+    entries = [log_pb2.LogEntry.FromString(row.data) for row in rows]
+    return [entry.care_event for entry in entries if entry.WhichOneof("body") == "care_event"]

@@ -29,6 +29,7 @@ from nodes.care.store import oversight as oversight_rows
 from nodes.care.store import qualifications as qualification_rows
 from nodes.care.store.rows import is_id
 from nodes.crossing import Crossing
+from nodes.operators.acting import acting_username
 from nodes.records import CrossRequest
 from timebank import ids, translog
 from timebank.books import Books
@@ -166,4 +167,4 @@ def care_event(operation: str, record: Any) -> CareEvent:
     first = dataclasses.fields(record)[0].name
     value = getattr(record, first)
     subject = ids.to_hex(value) if is_id(first) and isinstance(value, int) else str(value)
-    return CareEvent(operation, subject, record, UNLOGGED_FIELDS)
+    return CareEvent(operation, subject, record, UNLOGGED_FIELDS, acting_username())
