@@ -242,7 +242,7 @@ def people(care: CareDay) -> None:
         expires_on=expiry,
     )
     care.call("shiqi", "ReviewQualification", qualification_id=qualification_id, approve=True, operator="王审核")
-    print(f"  林律师's lawyer's licence reviewed: valid until {expiry}")
+    print(f"  林律师's lawyer's qualification (律师资格) reviewed: valid until {expiry}")
     care.relate("shiqi", "proxy", elder, proxy, "son")
     care.relate("shiqi", "family", elder, son, "son", other_node_id="dongqu")
     print("  陈小明 verified as 陈婆婆's proxy; 陈大明 at dongqu verified as her family")

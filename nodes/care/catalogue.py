@@ -32,16 +32,17 @@ CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 RATE_PERCENT_DEFAULT = 100
 RATE_PERCENT_MAX = 500
 
-# Qualification kinds from the policy: legal work needs a lawyer, notary or corporate
-# counsel; health work a physician or assistant physician; financial matters the staff
-# of a financial institution.
+# Qualification kinds, named as the city's policy names them: legal work needs 律师资格,
+# 公证员资格 or 企业法律顾问资格 (a corporate legal adviser's qualification); health work
+# 执业医师资格 or 执业助理医师资格; financial matters 金融机构在职专业人员 (professional
+# staff serving at a financial institution).
 QUALIFICATION_KINDS: dict[str, str] = {
-    "lawyer": "律师执业证 / lawyer's licence",
-    "notary": "公证员执业证 / notary's licence",
-    "corporate-counsel": "公司律师证 / corporate counsel",
-    "physician": "执业医师 / physician's licence",
-    "assistant-physician": "执业助理医师 / assistant physician's licence",
-    "financial-staff": "金融机构从业人员 / financial institution staff",
+    "lawyer": "律师资格 / lawyer's qualification",
+    "notary": "公证员资格 / notary's qualification",
+    "corporate-counsel": "企业法律顾问资格 / corporate legal adviser's qualification",
+    "physician": "执业医师资格 / licensed physician",
+    "assistant-physician": "执业助理医师资格 / licensed assistant physician",
+    "financial-staff": "金融机构在职专业人员 / professional staff of a financial institution",
 }
 LEGAL = ("lawyer", "notary", "corporate-counsel")
 MEDICAL = ("physician", "assistant-physician")
