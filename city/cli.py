@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     from city.demo import day as demo
     from city.sim import cli as simulate_cli
     from clearinghouse import cli as clearinghouse_cli
+    from console import cli as console_cli
     from nodes import cli as node_cli
     from nodes.care import cli as care_cli
 
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     node_cli.register(subparsers)
     care_cli.register(subparsers)
     clearinghouse_cli.register(subparsers)
+    console_cli.register(subparsers)
     city_init.register(subparsers)
     demo.register(subparsers)
     bench.register(subparsers)

@@ -1,0 +1,61 @@
+"""The console's configuration (console.toml): where it listens, which node it serves,
+and how its cookies are sent.
+
+Owns the keys and their checks; each wrong key is named. Environment overrides follow
+the same rule as the node's (TIMEBANK_CONSOLE__LISTEN and so on).
+"""
+
+from __future__ import annotations
+
+import pathlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from timebank.config import build, is_loopback, load_toml, parse_listen_address, require, within
+from timebank.errors import ConfigError
+
+__all__ = ["ConsoleConfig", "ConsoleTable", "load_console_config"]
+
+
+@dataclass(frozen=True)
+class ConsoleTable:
+    # HOST:PORT the console serves its pages on. Plain HTTP listens on loopback only, behind
+    # the office's reverse proxy (which adds HTTPS); set secure_cookies once it does.
+    listen: str = "127.0.0.1:7480"
+    # The node's operator port (HOST:PORT), as in its node.toml [server] listen.
+    node: str = "127.0.0.1:7400"
+    # Send cookies only over HTTPS (true behind an HTTPS proxy).
+    secure_cookies: bool = False
+    # Deadline of each call to the node, in seconds.
+    deadline_seconds: float = 10.0
+    # The office's name, shown in the page header.
+    office_name: str = "时间银行"
+    # Times are shown in this offset from UTC, in hours (as the node's care.utc_offset_hours).
+    utc_offset_hours: int = 8
+
+    def __post_init__(self) -> None:
+        try:
+            host, _port = parse_listen_address(self.listen)
+            parse_listen_address(self.node)
+        except ConfigError as error:
+            raise ConfigError(f"listen: {error}") from None
+        require(
+            is_loopback(host) or self.secure_cookies,
+            "listen",
+            f"got {self.listen!r}: plain HTTP is served on loopback only; put it behind an HTTPS "
+            "proxy and set secure_cookies = true to listen elsewhere",
+        )
+        within("deadline_seconds", self.deadline_seconds, 0.1, 120)
+        within("utc_offset_hours", self.utc_offset_hours, -12, 14)
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    console: ConsoleTable = field(default_factory=ConsoleTable)
+    base_directory: pathlib.Path = pathlib.Path(".")
+
+
+def load_console_config(path: pathlib.Path | str, environ: dict[str, str] | None = None) -> ConsoleConfig:
+    path = pathlib.Path(path)
+    document: dict[str, Any] = load_toml(path)
+    return build(ConsoleConfig, document, source=str(path), environ=environ, base_directory=path.resolve().parent)

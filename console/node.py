@@ -1,0 +1,48 @@
+"""The console's calls to its node: OperatorAccounts and CareDesk over gRPC, each with the
+signed-in person's session token and a deadline.
+
+Owns the channel and turning a refusal into a `Refusal` the pages show as it is: the
+node's status code and its message, which names the field and the rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import grpc
+
+from timebank.v1 import care_pb2_grpc, operators_pb2_grpc
+
+__all__ = ["NodeCalls", "Refusal"]
+
+R = TypeVar("R")
+
+
+class Refusal(Exception):
+    """The node refused a call: its status code and its message."""
+
+    def __init__(self, code: grpc.StatusCode, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+class NodeCalls:
+    def __init__(self, address: str, deadline_seconds: float) -> None:
+        self.channel = grpc.insecure_channel(address)
+        self.deadline_seconds = deadline_seconds
+        self.operators = operators_pb2_grpc.OperatorAccountsStub(self.channel)
+        self.care = care_pb2_grpc.CareDeskStub(self.channel)
+
+    def call(self, method: Callable[..., R], request: Any, token: str = "") -> R:
+        metadata = (("authorization", f"Bearer {token}"),) if token else None
+        try:
+            return method(request, metadata=metadata, timeout=self.deadline_seconds)
+        except grpc.RpcError as error:
+            code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
+            detail = error.details() if hasattr(error, "details") else str(error)
+            raise Refusal(code, str(detail or code.name)) from None
+
+    def close(self) -> None:
+        self.channel.close()

@@ -1,0 +1,144 @@
+"""The office console in a real browser (Chromium through Playwright) against a real node:
+signing in, the dashboard, people reviewed by the role that may, refusals shown in place,
+users made by a director, the trail and its export, ended sessions, unknown pages and
+forged forms. Screenshots of each screen go to test-artifacts/console/."""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from console.app import make_app
+from console.config import ConsoleTable
+from nodes.server import RunningNode
+from tests.support.browser import browser_page, require_chromium, screenshot, serving
+from tests.support.care import Desk
+from tests.support.commands import timebank
+from timebank.clock import FakeClock
+
+DIRECTOR_PASSWORD = "Shiqi office 2026"
+STAFF_PASSWORD = "Good pass 2026"
+MINUTE = 60_000_000
+
+
+@pytest.fixture
+def console(node: RunningNode, node_address: str, tmp_path: pathlib.Path) -> Iterator[str]:
+    """The node with its first director (made on the host), and a console in front of it."""
+    require_chromium()
+    secret = tmp_path / "director-password"
+    secret.write_text(DIRECTOR_PASSWORD + "\n", encoding="utf-8")
+    timebank(
+        "node", "add-operator", "--config", str(tmp_path / "node" / "node.toml"), "--username", "wang",
+        "--display-name", "王主任", "--role", "director", "--password-file", str(secret),
+    )  # fmt: skip
+    app = make_app(ConsoleTable(node=node_address, office_name="石岐街道时间银行"))
+    with serving(app) as url:
+        yield url
+    app.state.node.close()
+
+
+def sign_in(page: Any, url: str, username: str, password: str) -> None:
+    page.goto(f"{url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button.primary")
+
+
+def make_user(page: Any, username: str, display_name: str, role: str, password: str = STAFF_PASSWORD) -> None:
+    page.fill("input[name=username]", username)
+    page.fill("input[name=display_name]", display_name)
+    page.fill("input[name=password]", password)
+    page.check(f"input[name=roles][value={role}]")
+    page.click("form.stack button.primary")
+
+
+def test_a_day_at_the_office_through_the_console(console: str, desk: Desk, clock: FakeClock) -> None:
+    elder = desk.register("elder", "陈婆婆", "1950-05-05")
+    desk.register("volunteer", "林志愿", "1990-02-02")
+    with browser_page() as page:
+        page.goto(f"{console}/")
+        assert page.url.endswith("/login")  # signed out: the sign-in page
+        screenshot(page, "01-login")
+        sign_in(page, console, "wang", DIRECTOR_PASSWORD)
+        assert page.locator(".card").first.inner_text().startswith("2")  # two people wait for review
+        assert "王主任" in page.inner_text("header")
+        screenshot(page, "02-dashboard")
+
+        page.goto(f"{console}/users")
+        make_user(page, "zhou", "周审核", "reviewer", password="short")
+        assert "password: got 5 characters, want 10 to 128" in page.inner_text(".refusal")
+        assert page.input_value("input[name=username]") == "zhou"  # what was typed is kept
+        make_user(page, "zhou", "周审核", "reviewer")
+        make_user(page, "li", "李经办", "operator")
+        assert "周审核" in page.inner_text("table") and "李经办" in page.inner_text("table")
+        screenshot(page, "03-users")
+        page.click("header button.link")  # log out
+
+        sign_in(page, console, "li", STAFF_PASSWORD)
+        page.goto(f"{console}/people?state=pending")
+        page.locator("form.review").first.locator("button[value=approve]").click()
+        assert "ReviewPerson needs 审核员 (reviewer) or 主任 (director); li has 经办员 (operator)" in page.inner_text(
+            ".refusal"
+        )
+        screenshot(page, "04-refused-role")
+        assert desk.person(elder).state == "pending"  # nothing changed
+        page.goto(f"{console}/")
+        page.click("header button.link")
+
+        sign_in(page, console, "zhou", STAFF_PASSWORD)
+        page.goto(f"{console}/people?state=pending")
+        screenshot(page, "05-people-pending")
+        first = page.locator("form.review").first
+        first.locator("button[value=reject]").click()
+        assert "reason" in page.inner_text(".refusal")  # rejecting needs a reason: shown in place
+        page.locator("form.review").first.locator("button[value=approve]").click()
+        page.goto(f"{console}/people?state=pending")
+        assert page.locator("form.review").count() == 1
+        page.click("header button.link")
+
+        sign_in(page, console, "wang", DIRECTOR_PASSWORD)
+        page.goto(f"{console}/trail")
+        trail = page.inner_text("table")
+        assert "ReviewPerson" in trail and "zhou" in trail and "li" in trail
+        screenshot(page, "06-trail")
+        exported = page.request.get(f"{console}/trail?format=csv")
+        assert exported.ok and "ReviewPerson" in exported.text() and "refused" in exported.text()
+
+        page.click("a.lang")  # English
+        assert "Dashboard" in page.inner_text("nav")
+        screenshot(page, "07-trail-english")
+        page.click("a.lang")
+
+        clock.advance(31 * MINUTE)
+        page.goto(f"{console}/people")
+        assert page.url.endswith("/login?expired=1") and "会话已过期" in page.inner_text(".refusal")
+
+
+def test_unknown_pages_forged_forms_and_repeated_failed_logins(console: str) -> None:
+    with browser_page() as page:
+        page.goto(f"{console}/no-such-page")
+        assert "页面不存在" in page.inner_text("h1")
+        sign_in(page, console, "wang", DIRECTOR_PASSWORD)
+        forged = page.request.post(f"{console}/people/review", form={"person_id": "00" * 16, "decision": "approve"})
+        assert forged.status == 403 and "csrf" in forged.text()
+        page.click("header button.link")
+        for _ in range(4):
+            sign_in(page, console, "wang", "Not the password 1")
+            assert "the username or the password is wrong" in page.inner_text(".refusal")
+            assert page.input_value("input[name=username]") == "wang"
+        sign_in(page, console, "wang", "Not the password 1")
+        assert "locked for 15 more minutes" in page.inner_text(".refusal")
+        screenshot(page, "08-login-locked")
+        sign_in(page, console, "wang", DIRECTOR_PASSWORD)
+        assert "locked" in page.inner_text(".refusal")  # even the right password, while locked
+
+
+def test_a_phone_sized_screen_still_shows_the_sign_in_form(console: str) -> None:
+    with browser_page(width=360, height=720) as page:
+        page.goto(f"{console}/login")
+        box = page.locator("button.primary").bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 360
+        screenshot(page, "09-login-phone")

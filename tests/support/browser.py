@@ -1,0 +1,81 @@
+"""A real browser for the console's tests: Playwright driving the machine's own Chromium
+(never a downloaded one), and the console served by uvicorn on a loopback port in a
+thread of the test process. Screenshots go to test-artifacts/console/."""
+
+from __future__ import annotations
+
+import pathlib
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "test-artifacts" / "console"
+CHROMIUM_ARGUMENTS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+START_SECONDS_MAX = 10.0
+
+
+def require_chromium() -> None:
+    if not pathlib.Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (apt-get install chromium fonts-wqy-microhei; .ci/run does)")
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """The app served on a free loopback port until the block ends; yields its base URL."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + START_SECONDS_MAX
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise AssertionError("the console did not start in time")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(START_SECONDS_MAX)
+        sock.close()
+
+
+@contextmanager
+def browser_page(width: int = 1280, height: int = 800) -> Iterator[Any]:
+    """A page of a fresh Chromium context (no cookies), Chinese locale."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGUMENTS)
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def screenshot(page: Any, name: str) -> pathlib.Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
