@@ -6,7 +6,8 @@ nodes' own init steps and is imported by neither. It writes:
     DIR/city.toml                     the parties, their roles and addresses
     DIR/ca/ca.pem, ca-key.pem         the city's certificate authority (key owner-only)
     DIR/clearinghouse/                clearinghouse.toml, tls/, keys/, its database
-    DIR/nodes/<id>/                   node.toml, tls/, keys/, clearinghouse-keys.toml, database
+    DIR/nodes/<id>/                   node.toml, console.toml (its office console), tls/, keys/,
+                                      clearinghouse-keys.toml, database
     DIR/bureau/tls/, DIR/auditor/tls/ certificates to call the clearinghouse's Settlement and log services
 
 and admits every node in the clearinghouse's registry with its public signing key.
@@ -30,6 +31,7 @@ from typing import Any
 from city import processes
 from clearinghouse import registry
 from clearinghouse.init import init_clearinghouse
+from console.config import write_console_config
 from nodes.init import init_node
 from timebank import keys, pki
 from timebank.clock import Clock, SystemClock
@@ -198,7 +200,8 @@ def init_city(
             made.append((node, node_directory / "node.toml"))
     finally:
         engine.dispose()
-    _turn_on_metrics([ch_directory / "clearinghouse.toml", *(path for _node, path in made)], ch_address, plan)
+    metrics_ports = _turn_on_metrics([ch_directory / "clearinghouse.toml", *(p for _node, p in made)], ch_address, plan)
+    _write_consoles(made, ch_address, plan, set(metrics_ports))
     _write_city_file(directory, ch_address, plan)
     return City(directory, ch_directory / "clearinghouse.toml", ch_address, tuple(made))
 
@@ -207,17 +210,38 @@ OPERATOR_ROLES = ("bureau", "auditor")
 METRICS_PORT_ATTEMPTS_MAX = 10
 
 
-def _turn_on_metrics(config_paths: Sequence[pathlib.Path], ch_address: str, plan: Sequence[NodePlan]) -> None:
+def _turn_on_metrics(config_paths: Sequence[pathlib.Path], ch_address: str, plan: Sequence[NodePlan]) -> range:
     """Appends a [metrics] table to each config: free loopback ports, none of them a party's gRPC port."""
-    planned = {parse_listen_address(address)[1] for address in (ch_address, *(node.listen for node in plan))}
-    for _ in range(METRICS_PORT_ATTEMPTS_MAX):
-        base = processes.free_port_range(len(config_paths))
-        ports = range(base, base + len(config_paths))
-        if planned.isdisjoint(ports):
-            break
+    ports = _free_ports(len(config_paths), ch_address, plan, set())
     for path, port in zip(config_paths, ports, strict=True):
         with path.open("a", encoding="utf-8") as config:
             config.write(f'\n[metrics]\n# Prometheus endpoint: GET /metrics.\nlisten = "127.0.0.1:{port}"\n')
+    return ports
+
+
+def _free_ports(count: int, ch_address: str, plan: Sequence[NodePlan], taken: set[int]) -> range:
+    """count free loopback ports in a row, none of them a party's gRPC port nor one taken."""
+    planned = {parse_listen_address(address)[1] for address in (ch_address, *(node.listen for node in plan))}
+    planned |= taken
+    for _ in range(METRICS_PORT_ATTEMPTS_MAX):
+        base = processes.free_port_range(count)
+        if planned.isdisjoint(range(base, base + count)):
+            break
+    return range(base, base + count)
+
+
+def _write_consoles(
+    made: Sequence[tuple[NodePlan, pathlib.Path]], ch_address: str, plan: Sequence[NodePlan], taken: set[int]
+) -> None:
+    """A console.toml beside each node.toml, on a free loopback port."""
+    ports = _free_ports(len(made), ch_address, plan, taken)
+    for (node, config), port in zip(made, ports, strict=True):
+        write_console_config(
+            config.parent / "console.toml",
+            listen=f"127.0.0.1:{port}",
+            node=node.listen,
+            office_name=f"{node.display_name}时间银行",
+        )
 
 
 def issue_tls(

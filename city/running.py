@@ -37,6 +37,7 @@ class RunningCity:
     clearinghouse_database: str
     nodes: dict[str, processes.Party]
     clients: dict[str, NodeClient] = field(default_factory=dict)
+    consoles: dict[str, processes.Party] = field(default_factory=dict)
 
     def client(self, node_id: str) -> NodeClient:
         if node_id not in self.clients:
@@ -55,8 +56,16 @@ class RunningCity:
     def stop(self) -> None:
         for client in self.clients.values():
             client.close()
-        for party in [*self.nodes.values(), self.clearinghouse]:
+        for party in [*self.consoles.values(), *self.nodes.values(), self.clearinghouse]:
             party.stop()
+
+    def start_consoles(self) -> None:
+        """Starts each node's office console (its console.toml, written by `timebank city init`)."""
+        for node_id in self.nodes:
+            config = self.directory / "nodes" / node_id / "console.toml"
+            self.consoles[node_id] = processes.start(
+                processes.timebank_command("console", "serve", "--config", str(config)), config.parent / "console.log"
+            )
 
 
 def start_city(

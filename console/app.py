@@ -37,7 +37,7 @@ from console.node import NodeCalls, Refusal
 from timebank import ids
 from timebank.v1 import care_pb2, operators_pb2
 
-__all__ = ["PAGE_SIZE", "SESSION_COOKIE", "make_app"]
+__all__ = ["PAGE_SIZE", "SESSION_COOKIE", "Pages", "make_app"]
 
 HERE = pathlib.Path(__file__).resolve().parent
 SESSION_COOKIE = "tb_session"

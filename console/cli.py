@@ -23,7 +23,7 @@ def cmd_serve(arguments: argparse.Namespace) -> int:
 
     settings = load_console_config(arguments.config).console
     host, port = parse_listen_address(settings.listen)
-    print(f"console for node {settings.node} at http://{settings.listen}/", flush=True)
+    print(f"console of the node at {settings.node}: serving on {settings.listen}", flush=True)
     uvicorn.run(make_app(settings), host=host, port=port, log_level="warning", proxy_headers=settings.secure_cookies)
     return 0
 

@@ -11,10 +11,10 @@ import pathlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from timebank.config import build, is_loopback, load_toml, parse_listen_address, require, within
+from timebank.config import build, is_loopback, load_toml, parse_listen_address, require, toml_string, within
 from timebank.errors import ConfigError
 
-__all__ = ["ConsoleConfig", "ConsoleTable", "load_console_config"]
+__all__ = ["ConsoleConfig", "ConsoleTable", "load_console_config", "write_console_config"]
 
 
 @dataclass(frozen=True)
@@ -59,3 +59,19 @@ def load_console_config(path: pathlib.Path | str, environ: dict[str, str] | None
     path = pathlib.Path(path)
     document: dict[str, Any] = load_toml(path)
     return build(ConsoleConfig, document, source=str(path), environ=environ, base_directory=path.resolve().parent)
+
+
+def write_console_config(path: pathlib.Path, *, listen: str, node: str, office_name: str) -> None:
+    """A console.toml for the console of the node at node, served on listen."""
+    lines = [
+        "# The office console of one node: `timebank console serve --config THIS_FILE`.",
+        "# Written by `timebank city init`; every key is explained in deploy/console.toml.",
+        "",
+        "[console]",
+        f"listen = {toml_string(listen)}",
+        f"node = {toml_string(node)}",
+        f"office_name = {toml_string(office_name)}",
+        "secure_cookies = false",
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")

@@ -44,6 +44,7 @@ from sqlalchemy.engine import make_url
 
 from city import processes
 from city.demo import care as democare
+from city.demo import office
 from city.demo.care import CityClock
 from city.running import CITY, RunningCity, metrics_urls, start_city
 from clearinghouse import reports, settlement
@@ -537,6 +538,7 @@ def _run_city(directory: pathlib.Path, databases: dict[str, str] | None, keep: b
             + f" (mutual TLS, {backend})"
         )
         print("metrics: " + ", ".join(f"{party} {url}" for party, url in metrics_urls(city).items()))
+        print("\n".join(office.open_offices(city)))
         day = Day(city)
         drive_day(day)
         democare.run_services(day, CityClock(clock_file), expect)
@@ -550,7 +552,7 @@ def _run_city(directory: pathlib.Path, databases: dict[str, str] | None, keep: b
         if city is not None and not keep:
             city.stop()
     if keep:
-        pids = " ".join(str(p.pid) for p in [city.clearinghouse, *city.nodes.values()])
+        pids = " ".join(str(p.pid) for p in [city.clearinghouse, *city.nodes.values(), *city.consoles.values()])
         print(f"--keep: the city is still running; stop it with: kill {pids}")
 
 

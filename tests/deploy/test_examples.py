@@ -10,6 +10,7 @@ import typing
 import pytest
 
 from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
+from console.config import ConsoleConfig, load_console_config
 from nodes.config import NodeConfig, load_node_config
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -43,3 +44,10 @@ def test_node_example_explains_every_key() -> None:
 
 def test_clearinghouse_example_explains_every_key() -> None:
     _explains_every_key(ROOT / "deploy" / "clearinghouse.example.toml", ClearinghouseConfig)
+
+
+def test_console_example_loads_and_explains_every_key() -> None:
+    path = ROOT / "deploy" / "console.example.toml"
+    config = load_console_config(path, environ={})
+    assert config.console.listen == "127.0.0.1:7480" and not config.console.secure_cookies
+    _explains_every_key(path, ConsoleConfig)

@@ -1,0 +1,39 @@
+"""The demo's district offices: a director's account at every node and each node's web
+console, so that a newcomer can open the printed address and look at the day.
+
+Owns the demo account (printed, for the demo only: a real office makes its first director
+with `timebank node add-operator` and a password of its own) and starting the consoles.
+"""
+
+from __future__ import annotations
+
+from city.running import RunningCity
+from nodes.config import load_node_config
+from nodes.operators.desk import Operators
+from nodes.operators.records import Role
+from nodes.server import open_books
+from timebank.clock import SystemClock
+
+__all__ = ["DEMO_DIRECTOR", "DEMO_PASSWORD", "open_offices"]
+
+DEMO_DIRECTOR = "director"
+DEMO_PASSWORD = "Demo office 2026"
+
+
+def open_offices(city: RunningCity) -> list[str]:
+    """A director at each node and its console started; the lines that say where they are."""
+    for node_id in city.nodes:
+        config = load_node_config(city.directory / "nodes" / node_id / "node.toml")
+        books = open_books(config, SystemClock())
+        try:
+            Operators(books, SystemClock()).create_account(
+                None, DEMO_DIRECTOR, "演示主任", DEMO_PASSWORD, [Role.DIRECTOR.value]
+            )
+        finally:
+            books.engine.dispose()
+    city.start_consoles()
+    lines = [f"  {node_id:<8} http://{party.address}/" for node_id, party in city.consoles.items()]
+    return [
+        f"office consoles (log in as {DEMO_DIRECTOR!r}, password {DEMO_PASSWORD!r}; the demo's account only):",
+        *lines,
+    ]
