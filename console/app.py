@@ -44,6 +44,7 @@ SESSION_COOKIE = "tb_session"
 LOGIN_CSRF_COOKIE = "tb_login_csrf"
 LANGUAGE_COOKIE = "tb_lang"
 PAGE_SIZE = 20
+UNREACHABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -117,7 +118,9 @@ class Pages:
                 if refusal.code == grpc.StatusCode.PERMISSION_DENIED:
                     me = self.account(token)
                     return self.render(request, "error.html", 403, title="refused", message=refusal.detail, me=me)
-                raise
+                status = 502 if refusal.code in UNREACHABLE else 400
+                title = "unreachable" if refusal.code in UNREACHABLE else "refused"
+                return self.render(request, "error.html", status, title=title, message=refusal.detail)
 
         return page
 
@@ -176,7 +179,7 @@ class Pages:
         alerts = self.node.call(care.ListAlerts, care_pb2.ListAlertsRequest(), token)
         counts = [
             ("waiting_reviews", len(waiting.people), "/people?state=pending"),
-            ("open_orders", len(open_orders.orders), ""),
+            ("open_orders", len(open_orders.orders), "/orders?state=open"),
             ("open_alerts", len(alerts.alerts), ""),
         ]
         return self.render(request, "dashboard.html", me=me, counts=counts, crumbs=["dashboard"])
@@ -224,6 +227,61 @@ class Pages:
                 raise
             return await self.people(request, token, refusal.detail, form)
         return RedirectResponse(f"/people?state={form.get('state', '')}", status_code=303)
+
+    async def orders(self, request: Request, token: str) -> Response:
+        me = self.account(token)
+        state = request.query_params.get("state", "")
+        page = _page_number(request.query_params.get("page", "1"))
+        found = self.node.call(
+            self.node.care.ListOrders, care_pb2.ListOrdersRequest(state=state, limit=1000), token
+        ).orders
+        shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        return self.render(
+            request,
+            "orders.html",
+            me=me,
+            orders=[(ids.to_hex(ids.from_bytes(o.order_id, "order_id")), o) for o in shown],
+            names=self._names(token),
+            items=self._items(token),
+            state=state,
+            page=page,
+            pages=max(1, -(-len(found) // PAGE_SIZE)),
+            total=len(found),
+            crumbs=["orders"],
+        )
+
+    async def order(self, request: Request, token: str) -> Response:
+        me = self.account(token)
+        order_id = ids.parse_text(request.path_params["order_id"])
+        if order_id is None:
+            raise HTTPException(404, "order_id: want 32 hexadecimal digits")
+        try:
+            order = self.node.call(
+                self.node.care.GetOrder, care_pb2.GetOrderRequest(order_id=ids.to_bytes(order_id)), token
+            )
+        except Refusal as refusal:
+            if refusal.code == grpc.StatusCode.NOT_FOUND:
+                raise HTTPException(404, refusal.detail) from None
+            raise
+        return self.render(
+            request,
+            "order.html",
+            me=me,
+            order=order,
+            order_hex=ids.to_hex(order_id),
+            names=self._names(token),
+            items=self._items(token),
+            crumbs=["orders", "order"],
+        )
+
+    def _names(self, token: str) -> dict[bytes, str]:
+        """Every person's name by id, for the tables (the node's people, at most 1,000)."""
+        people = self.node.call(self.node.care.ListPeople, care_pb2.ListPeopleRequest(limit=1000), token).people
+        return {person.person_id: person.name for person in people}
+
+    def _items(self, token: str) -> dict[str, care_pb2.CatalogueItem]:
+        items = self.node.call(self.node.care.ListCatalogue, care_pb2.ListCatalogueRequest(), token).items
+        return {item.code: item for item in items}
 
     async def trail(self, request: Request, token: str) -> Response:
         me = self.account(token)
@@ -308,6 +366,8 @@ def make_app(settings: ConsoleTable, secret: bytes | None = None) -> Starlette:
         Route("/", pages.signed_in(pages.dashboard), methods=["GET"]),
         Route("/people", pages.signed_in(pages.people), methods=["GET"]),
         Route("/people/review", pages.signed_in(pages.review), methods=["POST"]),
+        Route("/orders", pages.signed_in(pages.orders), methods=["GET"]),
+        Route("/orders/{order_id}", pages.signed_in(pages.order), methods=["GET"]),
         Route("/trail", pages.signed_in(pages.trail), methods=["GET"]),
         Route("/users", pages.signed_in(pages.users), methods=["GET"]),
         Route("/users", pages.signed_in(pages.create_user), methods=["POST"]),

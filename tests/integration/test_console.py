@@ -15,7 +15,7 @@ from console.app import make_app
 from console.config import ConsoleTable
 from nodes.server import RunningNode
 from tests.support.browser import browser_page, require_chromium, screenshot, serving
-from tests.support.care import Desk
+from tests.support.care import HOUR_MICROS, Desk, people
 from tests.support.commands import timebank
 from timebank.clock import FakeClock
 
@@ -142,3 +142,40 @@ def test_a_phone_sized_screen_still_shows_the_sign_in_form(console: str) -> None
         box = page.locator("button.primary").bounding_box()
         assert box is not None and box["x"] + box["width"] <= 360
         screenshot(page, "09-login-phone")
+
+
+def test_orders_and_an_order_with_its_timeline(console: str, desk: Desk, clock: FakeClock) -> None:
+    elder, volunteer = people(desk)
+    waiting = desk.publish(elder, "meals", clock.now_micros() + 2 * HOUR_MICROS)
+    served = desk.publish(elder, "cleaning", clock.now_micros() + HOUR_MICROS, minutes=60)
+    desk.serve(served, volunteer, clock, 60)
+    desk.confirm(served, elder)
+    with browser_page() as page:
+        sign_in(page, console, "wang", DIRECTOR_PASSWORD)
+        page.goto(f"{console}/orders")
+        rows = page.locator("tbody tr")
+        assert rows.count() == 2 and "陈婆婆" in rows.first.inner_text()
+        screenshot(page, "10-orders")
+        page.goto(f"{console}/orders?state=open")
+        assert page.locator("tbody tr").count() == 1
+        page.goto(f"{console}/orders/{served.hex()}")
+        timeline = page.inner_text(".timeline")
+        assert "签到" in timeline and "签离" in timeline and "已确认" in timeline and "林志愿" in timeline
+        assert "已确认" in page.inner_text("h1")
+        screenshot(page, "11-order-timeline")
+        page.goto(f"{console}/orders/{'ab' * 16}")
+        assert "页面不存在" in page.inner_text("h1")
+        assert waiting
+
+
+def test_a_node_that_cannot_be_reached_gets_a_clear_page() -> None:
+    require_chromium()
+    app = make_app(ConsoleTable(node="127.0.0.1:9", deadline_seconds=2))
+    with serving(app) as url, browser_page() as page:
+        sign_in(page, url, "wang", DIRECTOR_PASSWORD)
+        assert page.locator(".refusal").count() == 1  # the sign-in page says why, in place
+        page.context.add_cookies([{"name": "tb_session", "value": "00" * 32, "url": url}])
+        response = page.goto(f"{url}/people")
+        assert response is not None and response.status == 502
+        assert "暂时连不上节点" in page.inner_text("h1")
+    app.state.node.close()
