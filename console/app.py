@@ -19,8 +19,8 @@ import io
 import os
 import pathlib
 import secrets
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import grpc
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -46,6 +46,7 @@ LANGUAGE_COOKIE = "tb_lang"
 PAGE_SIZE = 20
 UNREACHABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 Handler = Callable[[Request], Awaitable[Response]]
+T = TypeVar("T")
 
 
 class Pages:
@@ -190,11 +191,10 @@ class Pages:
         me = self.account(token)
         state = request.query_params.get("state", "")
         role = request.query_params.get("role", "")
-        page = _page_number(request.query_params.get("page", "1"))
         found = self.node.call(
             self.node.care.ListPeople, care_pb2.ListPeopleRequest(state=state, role=role, limit=1000), token
         ).people
-        shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        shown, paging = _page_of(found, request)
         return self.render(
             request,
             "people.html",
@@ -202,9 +202,7 @@ class Pages:
             people=[(ids.to_hex(ids.from_bytes(p.person_id, "person_id")), p) for p in shown],
             state=state,
             role=role,
-            page=page,
-            pages=max(1, -(-len(found) // PAGE_SIZE)),
-            total=len(found),
+            **paging,
             message=message,
             typed=typed or {},
             crumbs=["people"],
@@ -231,11 +229,10 @@ class Pages:
     async def orders(self, request: Request, token: str) -> Response:
         me = self.account(token)
         state = request.query_params.get("state", "")
-        page = _page_number(request.query_params.get("page", "1"))
         found = self.node.call(
             self.node.care.ListOrders, care_pb2.ListOrdersRequest(state=state, limit=1000), token
         ).orders
-        shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        shown, paging = _page_of(found, request)
         return self.render(
             request,
             "orders.html",
@@ -244,9 +241,7 @@ class Pages:
             names=self._names(token),
             items=self._items(token),
             state=state,
-            page=page,
-            pages=max(1, -(-len(found) // PAGE_SIZE)),
-            total=len(found),
+            **paging,
             crumbs=["orders"],
         )
 
@@ -344,8 +339,13 @@ def _local_time(micros: int, zone: datetime.tzinfo) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _page_number(text: str) -> int:
-    return max(1, int(text)) if text.isdigit() else 1
+def _page_of(found: Sequence[T], request: Request) -> tuple[Sequence[T], dict[str, int]]:
+    """The rows of the page the query asks for (?page=N, from 1), and the pager's numbers."""
+    text = request.query_params.get("page", "1")
+    page = max(1, int(text)) if text.isdigit() else 1
+    pages = max(1, -(-len(found) // PAGE_SIZE))
+    shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    return shown, {"page": page, "pages": pages, "total": len(found)}
 
 
 def make_app(settings: ConsoleTable, secret: bytes | None = None) -> Starlette:
