@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from dataclasses import replace as dataclasses_replace
+from dataclasses import dataclass, field, replace
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection
@@ -263,9 +262,7 @@ class Receiving:
                 now_micros=now,
             )
             rebuilt.append(
-                dataclasses_replace(
-                    leg, decided_at_micros=restore.decided_at_micros or None, cycle_id=restore.cycle_id or None
-                )
+                replace(leg, decided_at_micros=restore.decided_at_micros or None, cycle_id=restore.cycle_id or None)
             )
         legs.insert_legs(connection, rebuilt)
 

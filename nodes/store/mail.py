@@ -30,20 +30,21 @@ __all__ = [
 
 def insert_outbox(connection: Connection, items: Sequence[Item], now_micros: int) -> list[bytes]:
     """Queues items for the clearinghouse; returns their encodings, in order."""
+    encoded = [encode_item(item) for item in items]
     rows = [
         {
             "recipient_id": CLEARINGHOUSE_ID,
             "item_id": ids.to_hex(item.item_id),
-            "item": encode_item(item),
+            "item": data,
             "created_at_micros": now_micros,
             "acknowledged_at_micros": None,
             "delivered_at_micros": None,
         }
-        for item in items
+        for item, data in zip(items, encoded, strict=True)
     ]
     if rows:
         connection.execute(insert(outbox), rows)
-    return [row["item"] for row in rows]  # type: ignore[misc]
+    return encoded
 
 
 def queued(connection: Connection, item_ids: Sequence[int]) -> set[int]:

@@ -9,18 +9,26 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
-from sqlalchemy import select
 
-from tests.support.care import DAY_MICROS, HOUR_MICROS, Desk, ShiftedClock, identity_number, new_id, refusal, today_plus
+from tests.support.care import (
+    DAY_MICROS,
+    HOUR_MICROS,
+    Desk,
+    ShiftedClock,
+    care_events,
+    identity_number,
+    new_id,
+    refusal,
+    today_plus,
+)
 from tests.support.city import RunningTestCity, make_city, wait_for
 from timebank import certificate, keys
 from timebank.audit import export
 from timebank.audit.verify import verify_directory
 from timebank.signing import KeyRecord, KeyRing
-from timebank.storage.schema import log_entries
 from timebank.v1 import care_pb2 as pb
 from timebank.v1 import ledger_pb2 as lpb
-from timebank.v1 import log_pb2, log_pb2_grpc
+from timebank.v1 import log_pb2_grpc
 
 ISSUANCE, DONATION_POOL, MALL, ADJUSTMENT = (n.to_bytes(16, "big") for n in (1, 3, 4, 5))
 
@@ -176,7 +184,7 @@ def test_an_elder_and_two_volunteers_from_registration_to_certificate(
     assert posted == [50, -20, -10, -15] and statement.closing_balance_minutes == 5
 
     # Each change of the services is a leaf of the node's log, and the log verifies offline.
-    events = care_events(city, "shiqi")
+    events = care_events(city.nodes["shiqi"].books)
     decided = [e.dispute for e in events if e.operation == "ResolveDispute"]
     assert [(d.decision, d.decided_minutes) for d in decided] == [("adjust", 60)]
     assert {"RegisterPerson", "ReviewPerson", "ScanCode", "ConfirmOrder", "RedeemMallItem"} <= {
@@ -186,10 +194,3 @@ def test_an_elder_and_two_volunteers_from_registration_to_certificate(
     with export.open_channel(f"127.0.0.1:{city.nodes['shiqi'].port}", None, "shiqi") as channel:
         export.export(log_pb2_grpc.TransparencyLogStub(channel), tmp_path / "audit-shiqi", lambda done, total: None)
     assert list(verify_directory(tmp_path / "audit-shiqi").findings) == []
-
-
-def care_events(city: RunningTestCity, node_id: str) -> list[log_pb2.CareEvent]:
-    with city.nodes[node_id].books.engine.connect() as connection:
-        rows = connection.execute(select(log_entries.c.data).order_by(log_entries.c.position)).all()
-    entries = [log_pb2.LogEntry.FromString(row.data) for row in rows]
-    return [entry.care_event for entry in entries if entry.WhichOneof("body") == "care_event"]

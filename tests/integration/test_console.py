@@ -16,10 +16,9 @@ from console.config import ConsoleTable
 from nodes.server import RunningNode
 from tests.support.browser import browser_page, require_chromium, screenshot, serving
 from tests.support.care import HOUR_MICROS, Desk, people
-from tests.support.commands import timebank
+from tests.support.office import DIRECTOR_PASSWORD, add_director
 from timebank.clock import FakeClock
 
-DIRECTOR_PASSWORD = "Shiqi office 2026"
 STAFF_PASSWORD = "Good pass 2026"
 MINUTE = 60_000_000
 
@@ -28,12 +27,7 @@ MINUTE = 60_000_000
 def console(node: RunningNode, node_address: str, tmp_path: pathlib.Path) -> Iterator[str]:
     """The node with its first director (made on the host), and a console in front of it."""
     require_chromium()
-    secret = tmp_path / "director-password"
-    secret.write_text(DIRECTOR_PASSWORD + "\n", encoding="utf-8")
-    timebank(
-        "node", "add-operator", "--config", str(tmp_path / "node" / "node.toml"), "--username", "wang",
-        "--display-name", "王主任", "--role", "director", "--password-file", str(secret),
-    )  # fmt: skip
+    add_director(tmp_path / "node")
     app = make_app(ConsoleTable(node=node_address, office_name="石岐街道时间银行"))
     with serving(app) as url:
         yield url

@@ -9,20 +9,18 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
-from sqlalchemy import select
 
 from nodes.care import roles as care_roles
 from nodes.server import RunningNode
-from tests.support.care import Desk, identity_number, new_id
+from tests.support.care import Desk, care_events, identity_number, new_id
 from tests.support.commands import timebank
+from tests.support.office import DIRECTOR_PASSWORD, add_director
 from timebank.clock import FakeClock
-from timebank.storage.schema import log_entries
-from timebank.v1 import care_pb2, care_pb2_grpc, log_pb2
+from timebank.v1 import care_pb2, care_pb2_grpc
 from timebank.v1 import operators_pb2 as pb
 from timebank.v1 import operators_pb2_grpc as pb_grpc
 
 MINUTE = 60_000_000
-DIRECTOR_PASSWORD = "Shiqi office 2026"
 OPERATOR = pb.CreateAccountRequest(username="li", display_name="李经办", password="Li jingban 88", roles=["operator"])
 DISABLED = "login: the account is disabled; a director can enable it"
 STAFF = "Good pass 2026"
@@ -50,13 +48,7 @@ class Office:
 @pytest.fixture
 def office(node: RunningNode, node_address: str, tmp_path: pathlib.Path) -> Iterator[Office]:
     """The node with its first director, made as the README says: on the host, password from a file."""
-    secret = tmp_path / "director-password"
-    secret.write_text(DIRECTOR_PASSWORD + "\n", encoding="utf-8")
-    config = tmp_path / "node" / "node.toml"
-    run = timebank(
-        "node", "add-operator", "--config", str(config), "--username", "wang", "--display-name", "王主任",
-        "--role", "director", "--password-file", str(secret),
-    )  # fmt: skip
+    run = add_director(tmp_path / "node")
     assert "created wang (王主任): 主任 (director)" in run.stdout
     with grpc.insecure_channel(node_address) as channel:
         yield Office(channel)
@@ -244,7 +236,7 @@ def test_care_calls_with_a_session_need_the_role_and_are_made_as_the_account(
         )
         reviewed = care.ReviewPerson(review, metadata=office.bearer(staff["reviewer"]))
         assert reviewed.state == "approved"
-    events = [e for e in _care_events(node) if e.operation in ("RegisterPerson", "ReviewPerson")]
+    events = [e for e in care_events(node.books) if e.operation in ("RegisterPerson", "ReviewPerson")]
     assert [(e.operation, e.by) for e in events] == [("RegisterPerson", "li"), ("ReviewPerson", "zhou")]
     assert events[-1].person.reviewed_by == "zhou"  # the account, not the name typed in the request
     trail = office.stub.ListTrail(pb.ListTrailRequest(limit=1000), metadata=office.bearer(staff["director"])).entries
@@ -259,12 +251,5 @@ def test_care_calls_with_a_session_need_the_role_and_are_made_as_the_account(
 
 def test_care_calls_without_a_session_are_the_host_administrators(desk: Desk, node: RunningNode) -> None:
     volunteer = desk.register("volunteer", "林志愿", "1990-02-02")
-    assert [e.by for e in _care_events(node) if e.operation == "RegisterPerson"] == ["host-administrator"]
+    assert [e.by for e in care_events(node.books) if e.operation == "RegisterPerson"] == ["host-administrator"]
     assert volunteer
-
-
-def _care_events(node: RunningNode) -> list[log_pb2.CareEvent]:
-    with node.books.engine.connect() as connection:
-        rows = connection.execute(select(log_entries.c.data).order_by(log_entries.c.position)).all()
-    entries = [log_pb2.LogEntry.FromString(row.data) for row in rows]
-    return [entry.care_event for entry in entries if entry.WhichOneof("body") == "care_event"]

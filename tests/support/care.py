@@ -14,9 +14,12 @@ from nodes import tables as node_tables
 from nodes.care.rules import identity_check_character
 from nodes.client import NodeClient
 from nodes.server import RunningNode
+from timebank.books import Books
 from timebank.clock import FakeClock
 from timebank.storage import schema
+from timebank.storage.schema import log_entries
 from timebank.v1 import care_pb2 as pb
+from timebank.v1 import log_pb2
 
 MINUTE_MICROS = 60_000_000
 HOUR_MICROS = 60 * MINUTE_MICROS
@@ -235,3 +238,11 @@ def people(desk: Desk, elder_birth: str = "1950-05-05") -> tuple[bytes, bytes]:
     desk.approve(elder)
     desk.approve(volunteer)
     return elder, volunteer
+
+
+def care_events(books: Books) -> list[log_pb2.CareEvent]:
+    """The time-bank services' changes in a node's log, oldest first."""
+    with books.engine.connect() as connection:
+        rows = connection.execute(select(log_entries.c.data).order_by(log_entries.c.position)).all()
+    entries = [log_pb2.LogEntry.FromString(row.data) for row in rows]
+    return [entry.care_event for entry in entries if entry.WhichOneof("body") == "care_event"]
