@@ -34,6 +34,9 @@ from nodes.metrics import NodeCollector
 from nodes.operators.desk import Operators
 from nodes.operators.guard import Guarded
 from nodes.operators.service import OperatorAccountsService
+from nodes.personal import roles as personal_roles
+from nodes.personal.desk import PersonalAccess
+from nodes.personal.service import PersonalService, PersonPinsService
 from nodes.service import LinkStatus, NodeIdentity, NodeLedgerService
 from nodes.witness import Witness
 from timebank import keys, logcheck, logs, metrics, pki, translog
@@ -44,7 +47,7 @@ from timebank.grpc_status import add_servicer, listen, server_options
 from timebank.logservice import LogService, Publisher
 from timebank.signing import KeyRecord, KeyRing
 from timebank.storage import migrate
-from timebank.v1 import care_pb2, ledger_pb2, log_pb2, operators_pb2
+from timebank.v1 import care_pb2, ledger_pb2, log_pb2, operators_pb2, personal_pb2
 
 __all__ = [
     "CARE_SERVICE",
@@ -71,6 +74,8 @@ SERVICE = ledger_pb2.DESCRIPTOR.services_by_name["NodeLedger"]
 LOG_SERVICE = log_pb2.DESCRIPTOR.services_by_name["TransparencyLog"]
 CARE_SERVICE = care_pb2.DESCRIPTOR.services_by_name["CareDesk"]
 OPERATORS_SERVICE = operators_pb2.DESCRIPTOR.services_by_name["OperatorAccounts"]
+PINS_SERVICE = personal_pb2.DESCRIPTOR.services_by_name["PersonPins"]
+PERSONAL_SERVICE = personal_pb2.DESCRIPTOR.services_by_name["Personal"]
 SERVICE_NAME, LOG_SERVICE_NAME = SERVICE.full_name, LOG_SERVICE.full_name
 CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", 64 * 1024 * 1024),
@@ -276,8 +281,13 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
     service = NodeLedgerService(books, identity, crossing, link_status)
     add_servicer(server, service, SERVICE)
     operators = Operators(books, clock, random_bytes)
-    care = CareDeskService(open_desk(config, books, clock, random_bytes, crossing, identity_key))
+    desk = open_desk(config, books, clock, random_bytes, crossing, identity_key)
+    care = CareDeskService(desk)
     add_servicer(server, Guarded(care, CARE_SERVICE, operators, care_roles.ROLES, care_roles.READS), CARE_SERVICE)
+    access = PersonalAccess(books, clock, desk, random_bytes)
+    pins = Guarded(PersonPinsService(access), PINS_SERVICE, operators, personal_roles.ROLES, personal_roles.READS)
+    add_servicer(server, pins, PINS_SERVICE)
+    add_servicer(server, PersonalService(access), PERSONAL_SERVICE)
     add_servicer(server, LogService(books.engine, publisher), LOG_SERVICE)
     add_servicer(server, OperatorAccountsService(operators), OPERATORS_SERVICE)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -287,6 +297,8 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
             LOG_SERVICE_NAME,
             CARE_SERVICE.full_name,
             OPERATORS_SERVICE.full_name,
+            PINS_SERVICE.full_name,
+            PERSONAL_SERVICE.full_name,
             health.SERVICE_NAME,
             reflection.SERVICE_NAME,
         ),

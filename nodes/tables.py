@@ -49,6 +49,8 @@ __all__ = [
     "operator_sessions",
     "operator_trail",
     "peer_checkpoints",
+    "person_credentials",
+    "person_sessions",
     "recalls",
     "remote_transfers",
     "SCHEMA",
@@ -414,9 +416,36 @@ operator_trail = Table(
     metadata,
     Column("sequence", SEQUENCE, primary_key=True, autoincrement=True),
     Column("at_micros", BigInteger, nullable=False),
-    Column("username", String(32), nullable=False),
+    Column("username", String(48), nullable=False),  # an account's, or person:<person id>
     Column("kind", String(16), nullable=False),  # login, login-failed, logout, action, refused
     Column("operation", String(64), nullable=False),
     Column("detail", Text, nullable=False),
     Index("ix_operator_trail_at", "at_micros"),
+)
+
+
+# -- a person's own door (nodes.personal) -----------------------------------------------------------
+# The personal PIN of a volunteer, an elder or a proxy (an scrypt hash, set by the office),
+# its failures and lock; the sessions of their phones (by the SHA-256 of the token only).
+
+person_credentials = Table(
+    "person_credentials",
+    metadata,
+    Column("person_id", ID, ForeignKey("care_people.person_id"), primary_key=True),
+    Column("pin_hash", String(200), nullable=False),  # scrypt$N$r$p$salt$hash
+    Column("failed_attempts", Integer, nullable=False),  # since the last success
+    Column("locked_until_micros", BigInteger, nullable=False),
+    Column("set_at_micros", BigInteger, nullable=False),
+    Column("set_by", String(48), nullable=False),
+)
+
+person_sessions = Table(
+    "person_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("person_id", ID, ForeignKey("care_people.person_id"), nullable=False),
+    Column("created_at_micros", BigInteger, nullable=False),
+    Column("last_seen_micros", BigInteger, nullable=False),
+    Column("ended_at_micros", BigInteger, nullable=True),
+    Index("ix_person_sessions_person_id", "person_id"),
 )

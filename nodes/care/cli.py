@@ -67,6 +67,7 @@ HELP = {
     "OpenDispute": "hold an order's hours until an operator decides",
     "ResolveDispute": "uphold, adjust (--decided-minutes) or reverse a dispute",
     "GetDispute": "a dispute and its steps",
+    "ListDisputes": "disputes, newest first (--state open or resolved, --order-id)",
     "GiveHours": "hours to a verified family member (here or --to-node-id)",
     "Donate": "hours to the donation pool",
     "GrantFromPool": "hours from the donation pool to an elder without savings",

@@ -26,6 +26,7 @@ READS = frozenset(
         "ListOrders",
         "MatchDemand",
         "GetDispute",
+        "ListDisputes",
         "ListMallItems",
         "ListTeams",
         "GetStatistics",

@@ -261,6 +261,12 @@ class CareDeskService(pb_grpc.CareDeskServicer):
     def GetDispute(self, request: pb.GetDisputeRequest, context: Context) -> pb.Dispute:
         return care_record_message(pb.Dispute, self.desk.dispute(required_id(request.dispute_id, "dispute_id")))
 
+    @translate_errors
+    def ListDisputes(self, request: pb.ListDisputesRequest, context: Context) -> pb.ListDisputesResponse:
+        order_id = optional_id(request.order_id, "order_id")
+        found = self.desk.disputes(request.state, order_id, request.limit)
+        return pb.ListDisputesResponse(disputes=[care_record_message(pb.Dispute, dispute) for dispute in found])
+
     # -- moving hours -------------------------------------------------------------------------------
 
     @translate_errors

@@ -15,6 +15,7 @@ from timebank.errors import RequestInvalid
 __all__ = [
     "FAILURES_BEFORE_LOCK",
     "LOCK_MICROS",
+    "MICROS_PER_MINUTE",
     "PASSWORD_LENGTH_MIN",
     "SESSION_ABSOLUTE_MICROS",
     "SESSION_IDLE_MICROS",
@@ -25,6 +26,7 @@ __all__ = [
     "is_locked",
     "lock_after_failure",
     "parse_roles",
+    "session_age_problem",
     "session_problem",
 ]
 
@@ -104,8 +106,13 @@ def session_problem(session: Session | None, account: Account | None, now_micros
         return "session: not logged in, or logged out; log in again"
     if account is None or account.disabled:
         return "session: the account is disabled"
-    if now_micros - session.last_seen_micros > SESSION_IDLE_MICROS:
-        return f"session: idle for more than {SESSION_IDLE_MICROS // MICROS_PER_MINUTE} minutes; log in again"
-    if now_micros - session.created_at_micros > SESSION_ABSOLUTE_MICROS:
-        return f"session: older than {SESSION_ABSOLUTE_MICROS // (60 * MICROS_PER_MINUTE)} hours; log in again"
+    return session_age_problem(session.created_at_micros, session.last_seen_micros, now_micros)
+
+
+def session_age_problem(created_at_micros: int, last_seen_micros: int, now_micros: int, again: str = "log in") -> str:
+    """Whether a session is too long idle or too old ("" if neither)."""
+    if now_micros - last_seen_micros > SESSION_IDLE_MICROS:
+        return f"session: idle for more than {SESSION_IDLE_MICROS // MICROS_PER_MINUTE} minutes; {again} again"
+    if now_micros - created_at_micros > SESSION_ABSOLUTE_MICROS:
+        return f"session: older than {SESSION_ABSOLUTE_MICROS // (60 * MICROS_PER_MINUTE)} hours; {again} again"
     return ""

@@ -125,7 +125,7 @@ def add_trail(
 ) -> None:
     connection.execute(
         insert(operator_trail).values(
-            at_micros=at_micros, username=username[:32], kind=str(kind), operation=operation[:64], detail=detail
+            at_micros=at_micros, username=username[:48], kind=str(kind), operation=operation[:64], detail=detail
         )
     )
 

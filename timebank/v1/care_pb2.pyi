@@ -536,6 +536,22 @@ class GetDisputeRequest(_message.Message):
     dispute_id: bytes
     def __init__(self, dispute_id: _Optional[bytes] = ...) -> None: ...
 
+class ListDisputesRequest(_message.Message):
+    __slots__ = ("state", "order_id", "limit")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    state: str
+    order_id: bytes
+    limit: int
+    def __init__(self, state: _Optional[str] = ..., order_id: _Optional[bytes] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListDisputesResponse(_message.Message):
+    __slots__ = ("disputes",)
+    DISPUTES_FIELD_NUMBER: _ClassVar[int]
+    disputes: _containers.RepeatedCompositeFieldContainer[Dispute]
+    def __init__(self, disputes: _Optional[_Iterable[_Union[Dispute, _Mapping]]] = ...) -> None: ...
+
 class Movement(_message.Message):
     __slots__ = ("transfer_id", "kind", "person_id", "counterparty_node_id", "counterparty_id", "amount_minutes", "state", "memo", "at_micros", "order_id", "item_code", "month")
     TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]

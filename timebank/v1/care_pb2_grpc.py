@@ -159,6 +159,11 @@ class CareDeskStub:
                 request_serializer=timebank_dot_v1_dot_care__pb2.GetDisputeRequest.SerializeToString,
                 response_deserializer=timebank_dot_v1_dot_care__pb2.Dispute.FromString,
                 _registered_method=True)
+        self.ListDisputes = channel.unary_unary(
+                '/timebank.v1.CareDesk/ListDisputes',
+                request_serializer=timebank_dot_v1_dot_care__pb2.ListDisputesRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_care__pb2.ListDisputesResponse.FromString,
+                _registered_method=True)
         self.GiveHours = channel.unary_unary(
                 '/timebank.v1.CareDesk/GiveHours',
                 request_serializer=timebank_dot_v1_dot_care__pb2.GiveHoursRequest.SerializeToString,
@@ -393,6 +398,12 @@ class CareDeskServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDisputes(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GiveHours(self, request, context):
         """Moving hours.
         """
@@ -614,6 +625,11 @@ def add_CareDeskServicer_to_server(servicer, server):
                     servicer.GetDispute,
                     request_deserializer=timebank_dot_v1_dot_care__pb2.GetDisputeRequest.FromString,
                     response_serializer=timebank_dot_v1_dot_care__pb2.Dispute.SerializeToString,
+            ),
+            'ListDisputes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDisputes,
+                    request_deserializer=timebank_dot_v1_dot_care__pb2.ListDisputesRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_care__pb2.ListDisputesResponse.SerializeToString,
             ),
             'GiveHours': grpc.unary_unary_rpc_method_handler(
                     servicer.GiveHours,
@@ -1366,6 +1382,33 @@ class CareDesk:
             '/timebank.v1.CareDesk/GetDispute',
             timebank_dot_v1_dot_care__pb2.GetDisputeRequest.SerializeToString,
             timebank_dot_v1_dot_care__pb2.Dispute.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDisputes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.CareDesk/ListDisputes',
+            timebank_dot_v1_dot_care__pb2.ListDisputesRequest.SerializeToString,
+            timebank_dot_v1_dot_care__pb2.ListDisputesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -90,6 +90,7 @@ class CareDeskStub:
     OpenDispute: _grpc.UnaryUnaryMultiCallable[_care_pb2.OpenDisputeRequest, _care_pb2.Dispute]
     ResolveDispute: _grpc.UnaryUnaryMultiCallable[_care_pb2.ResolveDisputeRequest, _care_pb2.Dispute]
     GetDispute: _grpc.UnaryUnaryMultiCallable[_care_pb2.GetDisputeRequest, _care_pb2.Dispute]
+    ListDisputes: _grpc.UnaryUnaryMultiCallable[_care_pb2.ListDisputesRequest, _care_pb2.ListDisputesResponse]
     GiveHours: _grpc.UnaryUnaryMultiCallable[_care_pb2.GiveHoursRequest, _care_pb2.Movement]
     """Moving hours."""
     Donate: _grpc.UnaryUnaryMultiCallable[_care_pb2.DonateRequest, _care_pb2.Movement]
@@ -142,6 +143,7 @@ class CareDeskAsyncStub(CareDeskStub):
     OpenDispute: _aio.UnaryUnaryMultiCallable[_care_pb2.OpenDisputeRequest, _care_pb2.Dispute]  # type: ignore[assignment]
     ResolveDispute: _aio.UnaryUnaryMultiCallable[_care_pb2.ResolveDisputeRequest, _care_pb2.Dispute]  # type: ignore[assignment]
     GetDispute: _aio.UnaryUnaryMultiCallable[_care_pb2.GetDisputeRequest, _care_pb2.Dispute]  # type: ignore[assignment]
+    ListDisputes: _aio.UnaryUnaryMultiCallable[_care_pb2.ListDisputesRequest, _care_pb2.ListDisputesResponse]  # type: ignore[assignment]
     GiveHours: _aio.UnaryUnaryMultiCallable[_care_pb2.GiveHoursRequest, _care_pb2.Movement]  # type: ignore[assignment]
     """Moving hours."""
     Donate: _aio.UnaryUnaryMultiCallable[_care_pb2.DonateRequest, _care_pb2.Movement]  # type: ignore[assignment]
@@ -341,6 +343,13 @@ class CareDeskServicer(metaclass=_abc_1.ABCMeta):
         request: _care_pb2.GetDisputeRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_care_pb2.Dispute, _abc.Awaitable[_care_pb2.Dispute]]: ...
+
+    @_abc_1.abstractmethod
+    def ListDisputes(
+        self,
+        request: _care_pb2.ListDisputesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_care_pb2.ListDisputesResponse, _abc.Awaitable[_care_pb2.ListDisputesResponse]]: ...
 
     @_abc_1.abstractmethod
     def GiveHours(

@@ -25,7 +25,7 @@ from timebank.errors import NotNow
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, TransferKind, TransferRequest
 from timebank.protocol import derive_id
 
-__all__ = ["ADJUSTMENT", "dispute", "DISPUTE_FIELDS", "open_dispute", "resolve_dispute"]
+__all__ = ["ADJUSTMENT", "dispute", "DISPUTE_FIELDS", "disputes", "open_dispute", "resolve_dispute"]
 
 ADJUSTMENT = SYSTEM_ACCOUNT_IDS[AccountKind.ADJUSTMENT]
 DISPUTE_FIELDS = ("order_id", "opener_id", "reason")
@@ -115,3 +115,9 @@ def resolve_dispute(
 
 def dispute(desk: Desk, dispute_id: int) -> r.Dispute:
     return desk.read(lambda connection: order_rows.dispute(connection, dispute_id))
+
+
+def disputes(desk: Desk, state: str, order_id: int, limit: int) -> list[r.Dispute]:
+    if state:
+        rules.choice("state", state, tuple(r.DisputeState))
+    return desk.read(lambda connection: order_rows.disputes(connection, state, order_id, limit))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from nodes.care import records as r
 from nodes.care import rules
 from nodes.care.catalogue import CatalogueItem
-from nodes.care.desk import disputes, hours, mall, oversight, people, qualifications, teams, visits
+from nodes.care.desk import disputes, hours, mall, oversight, own, people, qualifications, teams, visits
 from nodes.care.desk import orders as order_desk
 from nodes.care.desk.context import Desk
 
@@ -144,6 +144,20 @@ class CareDesk(Desk):
 
     def dispute(self, dispute_id: int) -> r.Dispute:
         return disputes.dispute(self, dispute_id)
+
+    def disputes(self, state: str, order_id: int, limit: int) -> list[r.Dispute]:
+        return disputes.disputes(self, state, order_id, limit)
+
+    # -- a person's own ------------------------------------------------------------------------------
+
+    def own_account(self, person_id: int) -> own.OwnAccount:
+        return own.account(self, person_id)
+
+    def own_order(self, order_id: int, person_id: int) -> own.OwnOrder:
+        return own.order(self, order_id, person_id)
+
+    def describe_code(self, code: str) -> own.CodeView:
+        return own.describe_code(self, code)
 
     # -- moving hours -------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ __all__ = [
     "gifts_between",
     "mall_item",
     "mall_items",
+    "movements_of",
     "redemption",
     "save_mall_item",
     "save_redemption",
@@ -44,6 +45,18 @@ def find_movement(connection: Connection, transfer_id: int) -> r.Movement | None
 
 def add_movement(connection: Connection, new: r.Movement) -> None:
     insert(connection, s.care_movements, new)
+
+
+def movements_of(connection: Connection, person_id: int, limit: int) -> list[r.Movement]:
+    """A person's movements (as the one credited or debited here), newest first."""
+    table = s.care_movements
+    statement = (
+        select(table)
+        .where(table.c.person_id == ids.to_hex(person_id))
+        .order_by(table.c.at_micros.desc(), table.c.transfer_id)
+        .limit(limit)
+    )
+    return many(connection, statement, r.Movement)
 
 
 def set_movement_state(connection: Connection, transfer_id: int, state: r.MovementState) -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "clashing_orders",
     "code_used_at_micros",
     "dispute",
+    "disputes",
     "find_dispute",
     "find_order",
     "find_rating",
@@ -128,9 +129,19 @@ def served_by_volunteer(
     return {ids.from_hex(row.volunteer_id): int(row.minutes or 0) for row in connection.execute(statement)}
 
 
-def orders(connection: Connection, state: str, person_id: int, limit: int) -> list[r.Order]:
+def orders(
+    connection: Connection, state: str, person_id: int, limit: int, *, newest_first: bool = False
+) -> list[r.Order]:
     table = s.care_orders
-    statement = select(table).order_by(table.c.published_at_micros, table.c.order_id)
+    order = (
+        (table.c.published_at_micros.desc(), table.c.order_id.desc())
+        if newest_first
+        else (
+            table.c.published_at_micros,
+            table.c.order_id,
+        )
+    )
+    statement = select(table).order_by(*order)
     if state:
         statement = statement.where(table.c.state == str(state))
     if person_id:
@@ -198,6 +209,17 @@ def dispute(connection: Connection, dispute_id: int) -> r.Dispute:
 
 def find_dispute(connection: Connection, dispute_id: int) -> r.Dispute | None:
     return find(connection, s.care_disputes, r.Dispute, dispute_id=dispute_id)
+
+
+def disputes(connection: Connection, state: str, order_id: int, limit: int) -> list[r.Dispute]:
+    """Disputes newest first: in a state ("" any), of an order (0 any)."""
+    table = s.care_disputes
+    statement = select(table).order_by(table.c.opened_at_micros.desc(), table.c.dispute_id)
+    if state:
+        statement = statement.where(table.c.state == state)
+    if order_id:
+        statement = statement.where(table.c.order_id == ids.to_hex(order_id))
+    return many(connection, statement.limit(limited(limit)), r.Dispute)
 
 
 def add_dispute(connection: Connection, new: r.Dispute) -> None:
