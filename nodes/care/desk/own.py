@@ -26,7 +26,17 @@ from nodes.care.store import people as people_rows
 from timebank import ids
 from timebank.errors import NotPermitted
 
-__all__ = ["SHOWN_MAX", "Action", "CodeView", "OwnAccount", "OwnOrder", "account", "describe_code", "mask_name", "order"]
+__all__ = [
+    "SHOWN_MAX",
+    "Action",
+    "CodeView",
+    "OwnAccount",
+    "OwnOrder",
+    "account",
+    "describe_code",
+    "mask_name",
+    "order",
+]
 
 SHOWN_MAX = 100  # movements and orders on a person's own page
 
