@@ -133,15 +133,8 @@ def orders(
     connection: Connection, state: str, person_id: int, limit: int, *, newest_first: bool = False
 ) -> list[r.Order]:
     table = s.care_orders
-    order = (
-        (table.c.published_at_micros.desc(), table.c.order_id.desc())
-        if newest_first
-        else (
-            table.c.published_at_micros,
-            table.c.order_id,
-        )
-    )
-    statement = select(table).order_by(*order)
+    columns = (table.c.published_at_micros, table.c.order_id)
+    statement = select(table).order_by(*(column.desc() for column in columns) if newest_first else columns)
     if state:
         statement = statement.where(table.c.state == str(state))
     if person_id:
