@@ -1,10 +1,11 @@
-"""The console's pages: sign-in, the dashboard (工作台), people and their review, the action
-trail with its export, and users and roles.
+"""The office's pages and the application's routes: sign-in, the dashboard (工作台), people
+and their review, one person (their hours and orders, setting their phone PIN, their
+printed QR card), orders and one order (its timeline, its check-in and check-out codes as
+QR codes), the action trail with its export, and users and roles.
 
-Owns the web edge: routes, the session cookie (the node's session token; HttpOnly,
-SameSite=Strict, Secure when configured), a CSRF token on every form (an HMAC of the
-session under a secret of this process; before sign-in, a cookie-and-field pair), and
-the pages for an ended session, a missing role and an unknown page. Every read and write
+Owns the office's session cookie (the node's session token), its CSRF checks (on every
+form; before sign-in, a cookie-and-field pair), and the pages for an ended session, a
+missing role and an unknown page; the web edge they stand on is console.web. Every read and write
 is a call to the node as the signed-in person; the node decides and refuses, and a form
 shows its refusal in place with what was typed.
 """
@@ -12,94 +13,46 @@ shows its refusal in place with what was typed.
 from __future__ import annotations
 
 import csv
-import datetime
-import hashlib
 import hmac
 import io
 import os
-import pathlib
 import secrets
+import urllib.parse
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import grpc
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from console.config import ConsoleTable
-from console.labels import LANGUAGES, text
-from console.node import NodeCalls, Refusal
+from console.labels import LANGUAGES
+from console.node import UNREACHABLE, NodeCalls, Refusal
+from console.phone import PhonePages, phone_routes
+from console.qr import qr_svg
+from console.web import HERE, LANGUAGE_COOKIE, SESSION_COOKIE, Edge
 from timebank import ids
-from timebank.v1 import care_pb2, operators_pb2
+from timebank.v1 import care_pb2, operators_pb2, personal_pb2
 
 __all__ = ["PAGE_SIZE", "SESSION_COOKIE", "Pages", "make_app"]
 
-HERE = pathlib.Path(__file__).resolve().parent
-SESSION_COOKIE = "tb_session"
 LOGIN_CSRF_COOKIE = "tb_login_csrf"
-LANGUAGE_COOKIE = "tb_lang"
 PAGE_SIZE = 20
-UNREACHABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 Handler = Callable[[Request], Awaitable[Response]]
 T = TypeVar("T")
 
 
-class Pages:
-    def __init__(self, settings: ConsoleTable, node: NodeCalls, secret: bytes) -> None:
-        self.settings = settings
-        self.node = node
-        self.secret = secret
-        self.templates = Environment(
-            loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
-        )
-        offset = datetime.timezone(datetime.timedelta(hours=settings.utc_offset_hours))
-        self.templates.filters["when"] = lambda micros: _local_time(int(micros), offset)
-
-    # -- the edge ---------------------------------------------------------------------------
-
-    def language(self, request: Request) -> str:
-        chosen = request.cookies.get(LANGUAGE_COOKIE, "zh")
-        return chosen if chosen in LANGUAGES else "zh"
-
-    def csrf_of(self, token: str) -> str:
-        return hmac.new(self.secret, token.encode(), hashlib.sha256).hexdigest()
-
-    def render(self, request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
-        language = self.language(request)
-        token = request.cookies.get(SESSION_COOKIE, "")
-        page = self.templates.get_template(template).render(
-            t=text(language),
-            language=language,
-            office=self.settings.office_name,
-            csrf=self.csrf_of(token) if token else "",
-            path=request.url.path,
-            **values,
-        )
-        return HTMLResponse(page, status_code=status_code)
-
-    def cookie(self, response: Response, name: str, value: str, max_age: int | None = None) -> None:
-        response.set_cookie(
-            name,
-            value,
-            max_age=max_age,
-            httponly=True,
-            samesite="strict",
-            secure=self.settings.secure_cookies,
-            path="/",
-        )
+class Pages(Edge):
+    """The office's pages, each a call to the node as the signed-in operator."""
 
     async def checked_form(self, request: Request) -> dict[str, str]:
         """The form of a signed-in POST, after its CSRF token is checked (403 if wrong)."""
-        form = {key: str(value) for key, value in (await request.form()).items()}
         token = request.cookies.get(SESSION_COOKIE, "")
-        if not token or not hmac.compare_digest(form.get("csrf", ""), self.csrf_of(token)):
-            raise HTTPException(403, "csrf: the form's token does not match this session; reload the page")
-        return form
+        return await self.form_checked(request, self.csrf_of(token) if token else "", "this session")
 
     def signed_in(self, handler: Callable[[Request, str], Awaitable[Response]]) -> Handler:
         """A page for a signed-in person: an ended session goes to sign-in, a missing role
@@ -116,6 +69,8 @@ class Pages:
                     response = RedirectResponse("/login?expired=1", status_code=303)
                     response.delete_cookie(SESSION_COOKIE, path="/")
                     return response
+                if refusal.code == grpc.StatusCode.NOT_FOUND:
+                    raise HTTPException(404, refusal.detail) from None
                 if refusal.code == grpc.StatusCode.PERMISSION_DENIED:
                     me = self.account(token)
                     return self.render(request, "error.html", 403, title="refused", message=refusal.detail, me=me)
@@ -247,17 +202,8 @@ class Pages:
 
     async def order(self, request: Request, token: str) -> Response:
         me = self.account(token)
-        order_id = ids.parse_text(request.path_params["order_id"])
-        if order_id is None:
-            raise HTTPException(404, "order_id: want 32 hexadecimal digits")
-        try:
-            order = self.node.call(
-                self.node.care.GetOrder, care_pb2.GetOrderRequest(order_id=ids.to_bytes(order_id)), token
-            )
-        except Refusal as refusal:
-            if refusal.code == grpc.StatusCode.NOT_FOUND:
-                raise HTTPException(404, refusal.detail) from None
-            raise
+        order_id = _path_id(request, "order_id")
+        order = self._order_of(token, order_id)
         return self.render(
             request,
             "order.html",
@@ -268,6 +214,91 @@ class Pages:
             items=self._items(token),
             crumbs=["orders", "order"],
         )
+
+    async def code(self, request: Request, token: str) -> Response:
+        """A check-in or check-out code of an accepted order, as a QR code the volunteer's
+        phone camera opens, to show on a screen at the elder's home or to print."""
+        me = self.account(token)
+        order_id = _path_id(request, "order_id")
+        purpose = request.query_params.get("purpose", "check-in")
+        issued = self.node.call(
+            self.node.care.IssueCode, care_pb2.IssueCodeRequest(order_id=ids.to_bytes(order_id), purpose=purpose), token
+        )
+        order = self._order_of(token, order_id)
+        url = f"{self.phone_url(request)}/m/scan?{urllib.parse.urlencode({'code': issued.code})}"
+        return self.render(
+            request,
+            "code.html",
+            me=me,
+            order=order,
+            order_hex=ids.to_hex(order_id),
+            purpose=purpose,
+            expires_at_micros=issued.expires_at_micros,
+            qr=qr_svg(url, title=purpose),
+            url=url,
+            names=self._names(token),
+            items=self._items(token),
+            crumbs=["orders", "order", "scan-" + purpose],
+        )
+
+    async def person(self, request: Request, token: str, message: str = "", status_code: int = 200) -> Response:
+        """One person: their facts and hours, their orders, and setting their phone PIN."""
+        me = self.account(token)
+        person_id = _path_id(request, "person_id")
+        person = self._person_of(token, person_id)
+        orders = self.node.call(
+            self.node.care.ListOrders, care_pb2.ListOrdersRequest(person_id=ids.to_bytes(person_id), limit=100), token
+        ).orders
+        done = request.query_params.get("done", "")
+        return self.render(
+            request,
+            "person.html",
+            status_code,
+            me=me,
+            person=person,
+            person_hex=ids.to_hex(person_id),
+            orders=[(ids.to_hex(ids.from_bytes(o.order_id, "order_id")), o) for o in orders],
+            items=self._items(token),
+            done="pin" if done == "pin" else "",
+            message=message,
+            crumbs=["people", "person"],
+        )
+
+    async def set_pin(self, request: Request, token: str) -> Response:
+        form = await self.checked_form(request)
+        person_id = _path_id(request, "person_id")
+        change = personal_pb2.SetPinRequest(person_id=ids.to_bytes(person_id), pin=form.get("pin", ""))
+        try:
+            self.node.call(self.node.pins.SetPin, change, token)
+        except Refusal as refusal:
+            if refusal.code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
+                raise
+            return await self.person(request, token, refusal.detail, 400)
+        return RedirectResponse(f"/people/{ids.to_hex(person_id)}?done=pin", status_code=303)
+
+    async def card(self, request: Request, token: str) -> Response:
+        """A person's card to print: the QR code their phone opens to sign in with their PIN."""
+        me = self.account(token)
+        person_id = _path_id(request, "person_id")
+        person = self._person_of(token, person_id)
+        url = f"{self.phone_url(request)}/m/login?person={ids.to_hex(person_id)}"
+        return self.render(
+            request,
+            "card.html",
+            me=me,
+            person=person,
+            person_hex=ids.to_hex(person_id),
+            qr=qr_svg(url, title=person.name),
+            url=url,
+            crumbs=["people", "person", "personal_card"],
+        )
+
+    def _order_of(self, token: str, order_id: int) -> care_pb2.Order:
+        return self.node.call(self.node.care.GetOrder, care_pb2.GetOrderRequest(order_id=ids.to_bytes(order_id)), token)
+
+    def _person_of(self, token: str, person_id: int) -> care_pb2.Person:
+        request = care_pb2.GetPersonRequest(person_id=ids.to_bytes(person_id))
+        return self.node.call(self.node.care.GetPerson, request, token)
 
     def _names(self, token: str) -> dict[bytes, str]:
         """Every person's name by id, for the tables (the node's people, at most 1,000)."""
@@ -333,10 +364,12 @@ class Pages:
         return RedirectResponse("/users", status_code=303)
 
 
-def _local_time(micros: int, zone: datetime.tzinfo) -> str:
-    """A time as the office reads it: YYYY-MM-DD HH:MM:SS in its offset from UTC."""
-    moment = datetime.datetime.fromtimestamp(micros / 1_000_000, tz=datetime.UTC).astimezone(zone)
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
+def _path_id(request: Request, name: str) -> int:
+    """The id in the page's address; 404 naming it unless it is 32 hexadecimal digits."""
+    found = ids.parse_text(request.path_params[name])
+    if found is None:
+        raise HTTPException(404, f"{name}: want 32 hexadecimal digits")
+    return found
 
 
 def _page_of(found: Sequence[T], request: Request) -> tuple[Sequence[T], dict[str, int]]:
@@ -352,11 +385,15 @@ def make_app(settings: ConsoleTable, secret: bytes | None = None) -> Starlette:
     """The console's web application, calling the node at settings.node."""
     node = NodeCalls(settings.node, settings.deadline_seconds)
     pages = Pages(settings, node, secret or os.urandom(32))
+    phone = PhonePages(pages)
 
     async def not_found(request: Request, error: Exception) -> Response:
         status = getattr(error, "status_code", 404)
         title = "not_found" if status == 404 else "refused"
-        return pages.render(request, "error.html", status, title=title, message=getattr(error, "detail", ""))
+        message = getattr(error, "detail", "")
+        if request.url.path.startswith("/m/"):
+            return phone.render(request, "phone/error.html", status, title=title, message=message)
+        return pages.render(request, "error.html", status, title=title, message=message)
 
     routes = [
         Route("/login", pages.login_page, methods=["GET"]),
@@ -366,11 +403,16 @@ def make_app(settings: ConsoleTable, secret: bytes | None = None) -> Starlette:
         Route("/", pages.signed_in(pages.dashboard), methods=["GET"]),
         Route("/people", pages.signed_in(pages.people), methods=["GET"]),
         Route("/people/review", pages.signed_in(pages.review), methods=["POST"]),
+        Route("/people/{person_id}", pages.signed_in(pages.person), methods=["GET"]),
+        Route("/people/{person_id}/pin", pages.signed_in(pages.set_pin), methods=["POST"]),
+        Route("/people/{person_id}/card", pages.signed_in(pages.card), methods=["GET"]),
         Route("/orders", pages.signed_in(pages.orders), methods=["GET"]),
         Route("/orders/{order_id}", pages.signed_in(pages.order), methods=["GET"]),
+        Route("/orders/{order_id}/code", pages.signed_in(pages.code), methods=["GET"]),
         Route("/trail", pages.signed_in(pages.trail), methods=["GET"]),
         Route("/users", pages.signed_in(pages.users), methods=["GET"]),
         Route("/users", pages.signed_in(pages.create_user), methods=["POST"]),
+        *phone_routes(phone),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: not_found})

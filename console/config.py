@@ -17,6 +17,9 @@ from timebank.errors import ConfigError
 __all__ = ["ConsoleConfig", "ConsoleTable", "load_console_config", "write_console_config"]
 
 
+URL_SCHEMES = ("https://", "http://")
+
+
 @dataclass(frozen=True)
 class ConsoleTable:
     # HOST:PORT the console serves its pages on. Plain HTTP listens on loopback only, behind
@@ -32,6 +35,10 @@ class ConsoleTable:
     office_name: str = "时间银行"
     # Times are shown in this offset from UTC, in hours (as the node's care.utc_offset_hours).
     utc_offset_hours: int = 8
+    # The address phones open, as the office's proxy serves the console to them (for example
+    # "https://tb.shiqi.example.cn"); put in the QR codes the office shows and prints. Empty:
+    # the address the office's own browser opened the page at.
+    public_url: str = ""
 
     def __post_init__(self) -> None:
         try:
@@ -47,6 +54,11 @@ class ConsoleTable:
         )
         within("deadline_seconds", self.deadline_seconds, 0.1, 120)
         within("utc_offset_hours", self.utc_offset_hours, -12, 14)
+        require(
+            self.public_url == "" or (self.public_url.startswith(URL_SCHEMES) and "?" not in self.public_url),
+            "public_url",
+            f"got {self.public_url!r}: want an address starting https:// (or http://), without a query",
+        )
 
 
 @dataclass(frozen=True)
@@ -65,7 +77,7 @@ def write_console_config(path: pathlib.Path, *, listen: str, node: str, office_n
     """A console.toml for the console of the node at node, served on listen."""
     lines = [
         "# The office console of one node: `timebank console serve --config THIS_FILE`.",
-        "# Written by `timebank city init`; every key is explained in deploy/console.toml.",
+        "# Written by `timebank city init`; every key is explained in deploy/console.example.toml.",
         "",
         "[console]",
         f"listen = {toml_string(listen)}",

@@ -1,5 +1,6 @@
-"""The console's calls to its node: OperatorAccounts and CareDesk over gRPC, each with the
-signed-in person's session token and a deadline.
+"""The console's calls to its node: OperatorAccounts, CareDesk, PersonPins (the office's
+side) and Personal (the phone's side) over gRPC, each with the session token of whoever is
+signed in and a deadline.
 
 Owns the channel and turning a refusal into a `Refusal` the pages show as it is: the
 node's status code and its message, which names the field and the rule.
@@ -12,9 +13,12 @@ from typing import Any, TypeVar
 
 import grpc
 
-from timebank.v1 import care_pb2_grpc, operators_pb2_grpc
+from timebank.v1 import care_pb2_grpc, operators_pb2_grpc, personal_pb2_grpc
 
-__all__ = ["NodeCalls", "Refusal"]
+__all__ = ["UNREACHABLE", "NodeCalls", "Refusal"]
+
+# The codes of a node that did not answer (rather than one that refused).
+UNREACHABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 R = TypeVar("R")
 
@@ -34,6 +38,8 @@ class NodeCalls:
         self.deadline_seconds = deadline_seconds
         self.operators = operators_pb2_grpc.OperatorAccountsStub(self.channel)
         self.care = care_pb2_grpc.CareDeskStub(self.channel)
+        self.pins = personal_pb2_grpc.PersonPinsStub(self.channel)
+        self.personal = personal_pb2_grpc.PersonalStub(self.channel)
 
     def call(self, method: Callable[..., R], request: Any, token: str = "") -> R:
         metadata = (("authorization", f"Bearer {token}"),) if token else None

@@ -107,6 +107,7 @@ class PersonalService(pb_grpc.PersonalServicer):
             orders=[care_record_message(care_pb.Order, order) for order in own.orders],
             elders=[care_record_message(care_pb.Person, elder) for elder in own.elders],
             elders_orders=[care_record_message(care_pb.Order, order) for order in own.elders_orders],
+            item_names=own.item_names,
         )
 
     @translate_errors

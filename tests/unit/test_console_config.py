@@ -30,6 +30,7 @@ def test_a_written_config_loads_back(tmp_path: pathlib.Path) -> None:
         ("deadline_seconds = 0.0", "deadline_seconds"),
         ("utc_offset_hours = 20", "utc_offset_hours"),
         ("colour = 1", "console.colour: unknown key"),
+        ('public_url = "tb.example.cn"', "public_url: got .*want an address starting https://"),
     ],
 )
 def test_a_wrong_key_is_named(tmp_path: pathlib.Path, text: str, message: str) -> None:
@@ -43,3 +44,17 @@ def test_behind_an_https_proxy_it_may_listen_on_the_office_network(tmp_path: pat
     path = tmp_path / "console.toml"
     path.write_text('[console]\nlisten = "0.0.0.0:7480"\nsecure_cookies = true\n', encoding="utf-8")
     assert load_console_config(path, environ={}).console.secure_cookies
+
+
+def test_minutes_are_shown_in_hours_and_minutes() -> None:
+    from console.labels import duration, text
+
+    chinese, english = text("zh"), text("en")
+    assert [duration(minutes, chinese) for minutes in (0, 45, 60, 90, -30)] == [
+        "0 分钟",
+        "45 分钟",
+        "1 小时",
+        "1 小时 30 分钟",
+        "-30 分钟",
+    ]
+    assert duration(125, english) == "2 h 5 min"

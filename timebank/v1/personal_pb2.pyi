@@ -106,18 +106,27 @@ class MyAccountRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class MyAccountResponse(_message.Message):
-    __slots__ = ("person", "movements", "orders", "elders", "elders_orders")
+    __slots__ = ("person", "movements", "orders", "elders", "elders_orders", "item_names")
+    class ItemNamesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     PERSON_FIELD_NUMBER: _ClassVar[int]
     MOVEMENTS_FIELD_NUMBER: _ClassVar[int]
     ORDERS_FIELD_NUMBER: _ClassVar[int]
     ELDERS_FIELD_NUMBER: _ClassVar[int]
     ELDERS_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    ITEM_NAMES_FIELD_NUMBER: _ClassVar[int]
     person: _care_pb2.Person
     movements: _containers.RepeatedCompositeFieldContainer[_care_pb2.Movement]
     orders: _containers.RepeatedCompositeFieldContainer[_care_pb2.Order]
     elders: _containers.RepeatedCompositeFieldContainer[_care_pb2.Person]
     elders_orders: _containers.RepeatedCompositeFieldContainer[_care_pb2.Order]
-    def __init__(self, person: _Optional[_Union[_care_pb2.Person, _Mapping]] = ..., movements: _Optional[_Iterable[_Union[_care_pb2.Movement, _Mapping]]] = ..., orders: _Optional[_Iterable[_Union[_care_pb2.Order, _Mapping]]] = ..., elders: _Optional[_Iterable[_Union[_care_pb2.Person, _Mapping]]] = ..., elders_orders: _Optional[_Iterable[_Union[_care_pb2.Order, _Mapping]]] = ...) -> None: ...
+    item_names: _containers.ScalarMap[str, str]
+    def __init__(self, person: _Optional[_Union[_care_pb2.Person, _Mapping]] = ..., movements: _Optional[_Iterable[_Union[_care_pb2.Movement, _Mapping]]] = ..., orders: _Optional[_Iterable[_Union[_care_pb2.Order, _Mapping]]] = ..., elders: _Optional[_Iterable[_Union[_care_pb2.Person, _Mapping]]] = ..., elders_orders: _Optional[_Iterable[_Union[_care_pb2.Order, _Mapping]]] = ..., item_names: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class MyOrderResponse(_message.Message):
     __slots__ = ("order", "dispute", "elder_name", "volunteer_name", "item_name", "actions")

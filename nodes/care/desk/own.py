@@ -54,6 +54,7 @@ class OwnAccount:
     orders: list[r.Order]
     elders: list[r.Person]
     elders_orders: list[r.Order]
+    item_names: dict[str, str]  # the catalogue's (Chinese) name of each item in the orders
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,16 @@ def account(desk: Desk, person_id: int) -> OwnAccount:
             for elder in elders
             for found in order_rows.orders(connection, "", elder.person_id, SHOWN_MAX, newest_first=True)
         ]
+        own_orders = order_rows.orders(connection, "", person_id, SHOWN_MAX, newest_first=True)
+        elders_orders = sorted(elders_orders, key=lambda o: o.published_at_micros, reverse=True)[:SHOWN_MAX]
+        codes = {found.item_code for found in own_orders + elders_orders}
         return OwnAccount(
             person=people.shown_all(desk, connection, [me])[0],
             movements=hour_rows.movements_of(connection, person_id, SHOWN_MAX),
-            orders=order_rows.orders(connection, "", person_id, SHOWN_MAX, newest_first=True),
+            orders=own_orders,
             elders=people.shown_all(desk, connection, elders),
-            elders_orders=sorted(elders_orders, key=lambda o: o.published_at_micros, reverse=True)[:SHOWN_MAX],
+            elders_orders=elders_orders,
+            item_names={code: desk.item(connection, code).name_zh for code in sorted(codes)},
         )
 
     return desk.read(work)

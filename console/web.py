@@ -1,0 +1,88 @@
+"""The console's web edge, shared by the office's pages and the phone's: the templates and
+their filters, the language chosen, rendering, cookies (HttpOnly, SameSite=Strict, Secure
+when configured), CSRF tokens (an HMAC under a secret of this process) and checking a
+form's token, and the address phones reach the console at.
+
+Owns these and no page: console.app holds the office's pages, console.phone the phone's.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import pathlib
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from console.config import ConsoleTable
+from console.labels import LANGUAGES, duration, text
+from console.node import NodeCalls
+
+__all__ = ["HERE", "LANGUAGE_COOKIE", "SESSION_COOKIE", "Edge"]
+
+HERE = pathlib.Path(__file__).resolve().parent
+SESSION_COOKIE = "tb_session"  # the office's session
+LANGUAGE_COOKIE = "tb_lang"
+
+
+class Edge:
+    def __init__(self, settings: ConsoleTable, node: NodeCalls, secret: bytes) -> None:
+        self.settings = settings
+        self.node = node
+        self.secret = secret
+        self.templates = Environment(
+            loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
+        )
+        offset = datetime.timezone(datetime.timedelta(hours=settings.utc_offset_hours))
+        self.templates.filters["when"] = lambda micros: _local_time(int(micros), offset)
+        self.templates.globals["duration"] = duration
+
+    def language(self, request: Request) -> str:
+        chosen = request.cookies.get(LANGUAGE_COOKIE, "zh")
+        return chosen if chosen in LANGUAGES else "zh"
+
+    def csrf_of(self, token: str) -> str:
+        return hmac.new(self.secret, token.encode(), hashlib.sha256).hexdigest()
+
+    def render(self, request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+        language = self.language(request)
+        if "csrf" not in values:
+            token = request.cookies.get(SESSION_COOKIE, "")
+            values["csrf"] = self.csrf_of(token) if token else ""
+        page = self.templates.get_template(template).render(
+            t=text(language), language=language, office=self.settings.office_name, path=request.url.path, **values
+        )
+        return HTMLResponse(page, status_code=status_code)
+
+    def cookie(self, response: Response, name: str, value: str, max_age: int | None = None) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            httponly=True,
+            samesite="strict",
+            secure=self.settings.secure_cookies,
+            path="/",
+        )
+
+    def phone_url(self, request: Request) -> str:
+        """Where a phone reaches the console: public_url, or the address this page was opened at."""
+        return (self.settings.public_url or str(request.base_url)).rstrip("/")
+
+    async def form_checked(self, request: Request, expected: str, whose: str) -> dict[str, str]:
+        """A POST's form, after its csrf field is checked against expected (403 if wrong)."""
+        form = {key: str(value) for key, value in (await request.form()).items()}
+        if not expected or not hmac.compare_digest(form.get("csrf", ""), expected):
+            raise HTTPException(403, f"csrf: the form's token does not match {whose}; reload the page")
+        return form
+
+
+def _local_time(micros: int, zone: datetime.tzinfo) -> str:
+    """A time as the office reads it: YYYY-MM-DD HH:MM:SS in its offset from UTC."""
+    moment = datetime.datetime.fromtimestamp(micros / 1_000_000, tz=datetime.UTC).astimezone(zone)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
