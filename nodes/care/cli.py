@@ -52,6 +52,7 @@ HELP = {
     "AddCatalogueItem": "add an item to the catalogue",
     "AddQualification": "a volunteer's professional qualification (pending until reviewed)",
     "ReviewQualification": "approve or reject a qualification",
+    "ListQualifications": "qualifications, newest first (--person-id, --state pending, approved or rejected)",
     "PublishDemand": "an elder's demand for a service (by the elder or a proxy)",
     "GetOrder": "a demand or order",
     "ListOrders": "orders by --state and --person-id",

@@ -22,6 +22,7 @@ READS = frozenset(
         "GetPerson",
         "ListPeople",
         "ListCatalogue",
+        "ListQualifications",
         "GetOrder",
         "ListOrders",
         "MatchDemand",

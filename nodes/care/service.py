@@ -149,6 +149,13 @@ class CareDeskService(pb_grpc.CareDeskServicer):
         )
         return care_record_message(pb.Qualification, qualification)
 
+    @translate_errors
+    def ListQualifications(
+        self, request: pb.ListQualificationsRequest, context: Context
+    ) -> pb.ListQualificationsResponse:
+        found = self.desk.qualifications(optional_id(request.person_id, "person_id"), request.state, request.limit)
+        return pb.ListQualificationsResponse(qualifications=[care_record_message(pb.Qualification, q) for q in found])
+
     # -- demands and orders -----------------------------------------------------------------------
 
     @translate_errors

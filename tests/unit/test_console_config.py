@@ -58,3 +58,18 @@ def test_minutes_are_shown_in_hours_and_minutes() -> None:
         "-30 分钟",
     ]
     assert duration(125, english) == "2 h 5 min"
+
+
+def test_a_demands_window_is_read_at_the_offices_offset() -> None:
+    from console.orders import WindowProblem, window_micros
+
+    start, end = window_micros("2026-03-02", "09:30", "60", 8)
+    assert start == 1_772_415_000_000_000 and end - start == 60 * 60_000_000  # 01:30 UTC
+    for day, at, minutes, field in (
+        ("2026-02-30", "09:30", "60", "window:"),
+        ("2026-03-02", "9h30", "60", "window:"),
+        ("2026-03-02", "09:30", "0", "minutes: got '0'"),
+        ("2026-03-02", "09:30", "-5", "minutes: got '-5'"),
+    ):
+        with pytest.raises(WindowProblem, match=field):
+            window_micros(day, at, minutes, 8)

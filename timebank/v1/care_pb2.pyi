@@ -228,6 +228,22 @@ class AddQualificationRequest(_message.Message):
     expires_on: str
     def __init__(self, qualification_id: _Optional[bytes] = ..., person_id: _Optional[bytes] = ..., kind: _Optional[str] = ..., issuer: _Optional[str] = ..., number: _Optional[str] = ..., scope: _Optional[str] = ..., expires_on: _Optional[str] = ...) -> None: ...
 
+class ListQualificationsRequest(_message.Message):
+    __slots__ = ("person_id", "state", "limit")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    person_id: bytes
+    state: str
+    limit: int
+    def __init__(self, person_id: _Optional[bytes] = ..., state: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListQualificationsResponse(_message.Message):
+    __slots__ = ("qualifications",)
+    QUALIFICATIONS_FIELD_NUMBER: _ClassVar[int]
+    qualifications: _containers.RepeatedCompositeFieldContainer[Qualification]
+    def __init__(self, qualifications: _Optional[_Iterable[_Union[Qualification, _Mapping]]] = ...) -> None: ...
+
 class ReviewQualificationRequest(_message.Message):
     __slots__ = ("qualification_id", "approve", "reason", "operator")
     QUALIFICATION_ID_FIELD_NUMBER: _ClassVar[int]

@@ -84,6 +84,11 @@ class CareDeskStub:
                 request_serializer=timebank_dot_v1_dot_care__pb2.ReviewQualificationRequest.SerializeToString,
                 response_deserializer=timebank_dot_v1_dot_care__pb2.Qualification.FromString,
                 _registered_method=True)
+        self.ListQualifications = channel.unary_unary(
+                '/timebank.v1.CareDesk/ListQualifications',
+                request_serializer=timebank_dot_v1_dot_care__pb2.ListQualificationsRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_care__pb2.ListQualificationsResponse.FromString,
+                _registered_method=True)
         self.PublishDemand = channel.unary_unary(
                 '/timebank.v1.CareDesk/PublishDemand',
                 request_serializer=timebank_dot_v1_dot_care__pb2.PublishDemandRequest.SerializeToString,
@@ -301,6 +306,12 @@ class CareDeskServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReviewQualification(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListQualifications(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -550,6 +561,11 @@ def add_CareDeskServicer_to_server(servicer, server):
                     servicer.ReviewQualification,
                     request_deserializer=timebank_dot_v1_dot_care__pb2.ReviewQualificationRequest.FromString,
                     response_serializer=timebank_dot_v1_dot_care__pb2.Qualification.SerializeToString,
+            ),
+            'ListQualifications': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListQualifications,
+                    request_deserializer=timebank_dot_v1_dot_care__pb2.ListQualificationsRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_care__pb2.ListQualificationsResponse.SerializeToString,
             ),
             'PublishDemand': grpc.unary_unary_rpc_method_handler(
                     servicer.PublishDemand,
@@ -977,6 +993,33 @@ class CareDesk:
             '/timebank.v1.CareDesk/ReviewQualification',
             timebank_dot_v1_dot_care__pb2.ReviewQualificationRequest.SerializeToString,
             timebank_dot_v1_dot_care__pb2.Qualification.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListQualifications(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.CareDesk/ListQualifications',
+            timebank_dot_v1_dot_care__pb2.ListQualificationsRequest.SerializeToString,
+            timebank_dot_v1_dot_care__pb2.ListQualificationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

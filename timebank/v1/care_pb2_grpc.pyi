@@ -73,6 +73,7 @@ class CareDeskStub:
     AddCatalogueItem: _grpc.UnaryUnaryMultiCallable[_care_pb2.AddCatalogueItemRequest, _care_pb2.CatalogueItem]
     AddQualification: _grpc.UnaryUnaryMultiCallable[_care_pb2.AddQualificationRequest, _care_pb2.Qualification]
     ReviewQualification: _grpc.UnaryUnaryMultiCallable[_care_pb2.ReviewQualificationRequest, _care_pb2.Qualification]
+    ListQualifications: _grpc.UnaryUnaryMultiCallable[_care_pb2.ListQualificationsRequest, _care_pb2.ListQualificationsResponse]
     PublishDemand: _grpc.UnaryUnaryMultiCallable[_care_pb2.PublishDemandRequest, _care_pb2.Order]
     """Demands and orders."""
     GetOrder: _grpc.UnaryUnaryMultiCallable[_care_pb2.GetOrderRequest, _care_pb2.Order]
@@ -126,6 +127,7 @@ class CareDeskAsyncStub(CareDeskStub):
     AddCatalogueItem: _aio.UnaryUnaryMultiCallable[_care_pb2.AddCatalogueItemRequest, _care_pb2.CatalogueItem]  # type: ignore[assignment]
     AddQualification: _aio.UnaryUnaryMultiCallable[_care_pb2.AddQualificationRequest, _care_pb2.Qualification]  # type: ignore[assignment]
     ReviewQualification: _aio.UnaryUnaryMultiCallable[_care_pb2.ReviewQualificationRequest, _care_pb2.Qualification]  # type: ignore[assignment]
+    ListQualifications: _aio.UnaryUnaryMultiCallable[_care_pb2.ListQualificationsRequest, _care_pb2.ListQualificationsResponse]  # type: ignore[assignment]
     PublishDemand: _aio.UnaryUnaryMultiCallable[_care_pb2.PublishDemandRequest, _care_pb2.Order]  # type: ignore[assignment]
     """Demands and orders."""
     GetOrder: _aio.UnaryUnaryMultiCallable[_care_pb2.GetOrderRequest, _care_pb2.Order]  # type: ignore[assignment]
@@ -236,6 +238,13 @@ class CareDeskServicer(metaclass=_abc_1.ABCMeta):
         request: _care_pb2.ReviewQualificationRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_care_pb2.Qualification, _abc.Awaitable[_care_pb2.Qualification]]: ...
+
+    @_abc_1.abstractmethod
+    def ListQualifications(
+        self,
+        request: _care_pb2.ListQualificationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_care_pb2.ListQualificationsResponse, _abc.Awaitable[_care_pb2.ListQualificationsResponse]]: ...
 
     @_abc_1.abstractmethod
     def PublishDemand(

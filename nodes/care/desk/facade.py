@@ -68,6 +68,9 @@ class CareDesk(Desk):
     def review_qualification(self, qualification_id: int, approve: bool, reason: str, operator: str) -> r.Qualification:
         return qualifications.review_qualification(self, qualification_id, approve, reason, operator)
 
+    def qualifications(self, person_id: int, state: str, limit: int) -> list[r.Qualification]:
+        return qualifications.qualifications(self, person_id, state, limit)
+
     # -- demands and orders -----------------------------------------------------------------------
 
     def publish_demand(

@@ -26,6 +26,7 @@ __all__ = [
     "add_catalogue_item",
     "add_qualification",
     "catalogue_items",
+    "qualifications",
     "QUALIFICATION_FIELDS",
     "refusal",
     "review_qualification",
@@ -92,6 +93,12 @@ def add_qualification(
         return wanted
 
     return desk.write(work, "AddQualification")
+
+
+def qualifications(desk: Desk, person_id: int, state: str, limit: int) -> list[r.Qualification]:
+    if state:
+        rules.choice("state", state, tuple(r.ReviewState))
+    return desk.read(lambda connection: qualification_rows.qualifications(connection, person_id, state, limit))
 
 
 def review_qualification(

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select
 from nodes import tables as s
 from nodes.care import catalogue
 from nodes.care import records as r
-from nodes.care.store.rows import find, get, insert, many, save
+from nodes.care.store.rows import find, get, insert, limited, many, save
 from timebank import ids
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "catalogue_items",
     "find_qualification",
     "qualification",
+    "qualifications",
     "save_qualification",
     "valid_qualification_holders",
 ]
@@ -49,6 +50,17 @@ def add_qualification(connection: Connection, new: r.Qualification) -> None:
 
 def save_qualification(connection: Connection, changed: r.Qualification) -> None:
     save(connection, s.care_qualifications, ("qualification_id",), changed)
+
+
+def qualifications(connection: Connection, person_id: int, state: str, limit: int) -> list[r.Qualification]:
+    """Qualifications newest first: of a person (0 anyone's), in a state ("" any)."""
+    table = s.care_qualifications
+    statement = select(table).order_by(table.c.created_at_micros.desc(), table.c.qualification_id)
+    if person_id:
+        statement = statement.where(table.c.person_id == ids.to_hex(person_id))
+    if state:
+        statement = statement.where(table.c.state == state)
+    return many(connection, statement.limit(limited(limit)), r.Qualification)
 
 
 def approved_qualifications(connection: Connection, person_id: int) -> list[r.Qualification]:
