@@ -2,7 +2,7 @@
 their own: signing in and out (the sign-in form's CSRF is a cookie-and-field pair), the
 language, the dashboard (工作台), the action trail with its export, and users and roles.
 
-Owns the assembly: the sections console.people, console.orders and console.disputes on
+Owns the assembly: the sections console.people, console.orders, console.disputes and console.alerts on
 their common ground console.office, the phone's pages console.phone, the static files,
 and the pages for an unknown address. Every read and write
 is a call to the node as the signed-in person; the node decides and refuses, and a form
@@ -11,13 +11,11 @@ shows its refusal in place with what was typed.
 
 from __future__ import annotations
 
-import csv
 import hmac
-import io
 import os
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import grpc
 from starlette.applications import Starlette
@@ -27,6 +25,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from console.alerts import AlertPages
 from console.config import ConsoleTable
 from console.disputes import DisputePages
 from console.labels import LANGUAGES
@@ -35,7 +34,7 @@ from console.office import Office
 from console.orders import OrderPages
 from console.people import PeoplePages
 from console.phone import PhonePages, phone_routes
-from console.web import HERE, LANGUAGE_COOKIE, SESSION_COOKIE
+from console.web import HERE, LANGUAGE_COOKIE, SESSION_COOKIE, csv_download
 from timebank.v1 import care_pb2, operators_pb2
 
 __all__ = ["SESSION_COOKIE", "Pages", "make_app"]
@@ -104,7 +103,7 @@ class Pages(Office):
             ("waiting_reviews", len(waiting), "/people?state=pending"),
             ("open_orders", len(open_orders.orders), "/orders?state=open"),
             ("open_disputes", len(disputes.disputes), "/disputes?state=open"),
-            ("open_alerts", len(alerts.alerts), ""),
+            ("open_alerts", len(alerts.alerts), "/alerts"),
         ]
         return self.render(request, "dashboard.html", me=me, counts=counts, crumbs=["dashboard"])
 
@@ -114,20 +113,10 @@ class Pages(Office):
             self.node.operators.ListTrail, operators_pb2.ListTrailRequest(limit=1000), token
         ).entries
         if request.query_params.get("format") == "csv":
-            return self._trail_csv(entries)
+            header = ["sequence", "at_micros", "username", "kind", "operation", "detail"]
+            rows = [[e.sequence, e.at_micros, e.username, e.kind, e.operation, e.detail] for e in entries]
+            return csv_download("trail.csv", header, rows)
         return self.render(request, "trail.html", me=me, entries=list(reversed(entries)), crumbs=["trail"])
-
-    @staticmethod
-    def _trail_csv(entries: Any) -> Response:
-        stream = io.StringIO()
-        writer = csv.writer(stream)
-        writer.writerow(["sequence", "at_micros", "username", "kind", "operation", "detail"])
-        for entry in entries:
-            writer.writerow(
-                [entry.sequence, entry.at_micros, entry.username, entry.kind, entry.operation, entry.detail]
-            )
-        headers = {"content-disposition": 'attachment; filename="trail.csv"'}
-        return Response("\ufeff" + stream.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
     async def users(
         self, request: Request, token: str, message: str = "", typed: dict[str, str] | None = None
@@ -168,10 +157,11 @@ def make_app(settings: ConsoleTable, secret: bytes | None = None) -> Starlette:
     node = NodeCalls(settings.node, settings.deadline_seconds)
     pages = Pages(settings, node, secret or os.urandom(32))
     phone = PhonePages(pages)
-    sections: list[PeoplePages | OrderPages | DisputePages] = [
+    sections: list[PeoplePages | OrderPages | DisputePages | AlertPages] = [
         PeoplePages(pages),
         OrderPages(pages),
         DisputePages(pages),
+        AlertPages(pages),
     ]
 
     async def not_found(request: Request, error: Exception) -> Response:

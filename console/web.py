@@ -8,10 +8,13 @@ Owns these and no page: console.app holds the office's pages, console.phone the 
 
 from __future__ import annotations
 
+import csv
 import datetime
 import hashlib
 import hmac
+import io
 import pathlib
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -23,7 +26,7 @@ from console.config import ConsoleTable
 from console.labels import LANGUAGES, duration, text
 from console.node import NodeCalls
 
-__all__ = ["HERE", "LANGUAGE_COOKIE", "SESSION_COOKIE", "Edge"]
+__all__ = ["HERE", "LANGUAGE_COOKIE", "SESSION_COOKIE", "Edge", "csv_download"]
 
 HERE = pathlib.Path(__file__).resolve().parent
 SESSION_COOKIE = "tb_session"  # the office's session
@@ -38,8 +41,8 @@ class Edge:
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
         )
-        offset = datetime.timezone(datetime.timedelta(hours=settings.utc_offset_hours))
-        self.templates.filters["when"] = lambda micros: _local_time(int(micros), offset)
+        self.zone = datetime.timezone(datetime.timedelta(hours=settings.utc_offset_hours))
+        self.templates.filters["when"] = self.local_time
         self.templates.globals["duration"] = duration
 
     def language(self, request: Request) -> str:
@@ -74,6 +77,10 @@ class Edge:
         """Where a phone reaches the console: public_url, or the address this page was opened at."""
         return (self.settings.public_url or str(request.base_url)).rstrip("/")
 
+    def local_time(self, micros: int) -> str:
+        """A time as the office reads it: YYYY-MM-DD HH:MM:SS in its offset from UTC."""
+        return _local_time(int(micros), self.zone)
+
     async def form_checked(self, request: Request, expected: str, whose: str) -> dict[str, str]:
         """A POST's form, after its csrf field is checked against expected (403 if wrong)."""
         form = {key: str(value) for key, value in (await request.form()).items()}
@@ -86,3 +93,14 @@ def _local_time(micros: int, zone: datetime.tzinfo) -> str:
     """A time as the office reads it: YYYY-MM-DD HH:MM:SS in its offset from UTC."""
     moment = datetime.datetime.fromtimestamp(micros / 1_000_000, tz=datetime.UTC).astimezone(zone)
     return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def csv_download(filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:
+    """A table as a CSV file to save (导出): UTF-8 with a byte-order mark, so that spreadsheet
+    programs read the Chinese."""
+    stream = io.StringIO()
+    writer = csv.writer(stream)
+    writer.writerow(header)
+    writer.writerows(rows)
+    headers = {"content-disposition": f'attachment; filename="{filename}"'}
+    return Response("\ufeff" + stream.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)

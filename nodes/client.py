@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import grpc
 
-from timebank.v1 import care_pb2_grpc
+from timebank.v1 import care_pb2_grpc, personal_pb2_grpc
 from timebank.v1 import ledger_pb2 as pb
 from timebank.v1 import ledger_pb2_grpc as pb_grpc
 
@@ -52,6 +52,7 @@ class NodeClient:
         )
         self.stub = pb_grpc.NodeLedgerStub(self._channel)
         self.care = care_pb2_grpc.CareDeskStub(self._channel)  # the time-bank services: use with `call`
+        self.pins = personal_pb2_grpc.PersonPinsStub(self._channel)  # personal PINs for the phone pages
 
     def close(self) -> None:
         self._channel.close()

@@ -186,12 +186,14 @@ class CareDay:
             time.sleep(0.05)
 
 
-def run_services(day: Any, clock: CityClock, expect: Callable[[bool, str], None]) -> None:
+def run_services(day: Any, clock: CityClock, expect: Callable[[bool, str], None]) -> dict[str, tuple[str, bytes]]:
+    """The day's services; the people registered, by name: (node id, person id)."""
     care = CareDay(day, clock, expect)
     people(care)
     orders(care)
     moving_hours(care)
     report(care)
+    return care.people
 
 
 def people(care: CareDay) -> None:

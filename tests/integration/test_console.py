@@ -173,3 +173,21 @@ def test_a_node_that_cannot_be_reached_gets_a_clear_page() -> None:
         assert response is not None and response.status == 502
         assert "暂时连不上节点" in page.inner_text("h1")
     app.state.node.close()
+
+
+def test_an_alert_seen_and_acknowledged_by_the_director(console: str, desk: Desk, clock: FakeClock) -> None:
+    elder, volunteer = people(desk)
+    order_id = desk.publish(elder, "meals", clock.now_micros() + HOUR_MICROS, minutes=60)
+    desk.serve(order_id, volunteer, clock, 1)  # one minute between check-in and check-out: implausible
+    with browser_page() as page:
+        sign_in(page, console, "wang", DIRECTOR_PASSWORD)
+        page.click(".card >> nth=3")  # 待处理预警: one
+        assert page.url.endswith("/alerts") and "服务时长不合常理" in page.inner_text("table.alerts")
+        page.click("table.alerts button.primary")
+        assert "note" in page.inner_text(".refusal")  # acknowledging needs a note: shown in place
+        page.fill("table.alerts input[name=note]", "已电话核实：老人临时外出")
+        page.click("table.alerts button.primary")
+        assert page.locator("table.alerts tbody form").count() == 0
+        page.goto(f"{console}/alerts?all=1")
+        assert "已电话核实" in page.inner_text("table.alerts") and "wang" in page.inner_text("table.alerts")
+        screenshot(page, "12-alerts")

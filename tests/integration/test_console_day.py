@@ -190,6 +190,10 @@ def test_a_whole_day_at_the_office(console: str, node: RunningNode, desk: Desk, 
         screenshot(office.page, "36-dispute-resolved")
         office.go("/")
         screenshot(office.page, "37-dashboard-evening")
+        people = office.page.request.get(f"{console}/people?format=csv").text()
+        assert "林志愿" in people and "4420**********" in people  # 导出: identity numbers masked
+        orders = office.page.request.get(f"{console}/orders?state=resolved&format=csv").text()
+        assert orders.count("legal-aid") == 1 and ",resolved," in orders
         volunteers_phone.goto(f"{console}/m/")
         assert "1 小时 10 分钟" in volunteers_phone.inner_text(".balance .amount")
     assert desk.balance(bytes.fromhex(volunteer.rsplit("/", 1)[1])) == 70
