@@ -1,12 +1,12 @@
 """The console's application: its routes, and the office's pages that are not a section of
 their own: signing in and out (the sign-in form's CSRF is a cookie-and-field pair), the
-language, the dashboard (工作台), the action trail with its export, and users and roles.
+language, the dashboard (工作台), and the action trail with its export.
 
-Owns the assembly: the sections console.people, console.orders, console.disputes and console.alerts on
-their common ground console.office, the phone's pages console.phone, the static files,
-and the pages for an unknown address. Every read and write
-is a call to the node as the signed-in person; the node decides and refuses, and a form
-shows its refusal in place with what was typed.
+Owns the assembly: the sections console.people, console.orders, console.disputes,
+console.alerts and console.users on their common ground console.office, the phone's pages
+console.phone, the static files, and the pages for an unknown address. Every read and
+write is a call to the node as the signed-in person; the node decides and refuses, and a
+form shows its refusal in place with what was typed.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import grpc
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -34,6 +33,7 @@ from console.office import Office
 from console.orders import OrderPages
 from console.people import PeoplePages
 from console.phone import PhonePages, phone_routes
+from console.users import UserPages
 from console.web import HERE, LANGUAGE_COOKIE, SESSION_COOKIE, csv_download
 from timebank.v1 import care_pb2, operators_pb2
 
@@ -118,50 +118,18 @@ class Pages(Office):
             return csv_download("trail.csv", header, rows)
         return self.render(request, "trail.html", me=me, entries=list(reversed(entries)), crumbs=["trail"])
 
-    async def users(
-        self, request: Request, token: str, message: str = "", typed: dict[str, str] | None = None
-    ) -> Response:
-        me = self.account(token)
-        accounts = self.node.call(self.node.operators.ListAccounts, operators_pb2.ListAccountsRequest(), token)
-        return self.render(
-            request,
-            "users.html",
-            me=me,
-            accounts=accounts.accounts,
-            message=message,
-            typed=typed or {},
-            crumbs=["users"],
-        )
-
-    async def create_user(self, request: Request, token: str) -> Response:
-        form = await self.checked_form(request)
-        roles = [value for key, value in (await request.form()).multi_items() if key == "roles"]
-        create = operators_pb2.CreateAccountRequest(
-            username=form.get("username", ""),
-            display_name=form.get("display_name", ""),
-            password=form.get("password", ""),
-            roles=[str(role) for role in roles],
-        )
-        try:
-            self.node.call(self.node.operators.CreateAccount, create, token)
-        except Refusal as refusal:
-            if refusal.code in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
-                raise
-            typed = {key: value for key, value in form.items() if key != "password"}
-            return await self.users(request, token, refusal.detail, typed)
-        return RedirectResponse("/users", status_code=303)
-
 
 def make_app(settings: ConsoleTable, secret: bytes | None = None) -> Starlette:
     """The console's web application, calling the node at settings.node."""
     node = NodeCalls(settings.node, settings.deadline_seconds)
     pages = Pages(settings, node, secret or os.urandom(32))
     phone = PhonePages(pages)
-    sections: list[PeoplePages | OrderPages | DisputePages | AlertPages] = [
+    sections: list[PeoplePages | OrderPages | DisputePages | AlertPages | UserPages] = [
         PeoplePages(pages),
         OrderPages(pages),
         DisputePages(pages),
         AlertPages(pages),
+        UserPages(pages),
     ]
 
     async def not_found(request: Request, error: Exception) -> Response:
@@ -180,8 +148,6 @@ def make_app(settings: ConsoleTable, secret: bytes | None = None) -> Starlette:
         Route("/", pages.signed_in(pages.dashboard), methods=["GET"]),
         *(route for section in sections for route in section.routes()),
         Route("/trail", pages.signed_in(pages.trail), methods=["GET"]),
-        Route("/users", pages.signed_in(pages.users), methods=["GET"]),
-        Route("/users", pages.signed_in(pages.create_user), methods=["POST"]),
         *phone_routes(phone),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

@@ -273,6 +273,31 @@ LABELS: dict[str, tuple[str, str]] = {
     "rule-implausible-duration": ("服务时长不合常理", "Implausible duration"),
     "rule-overlapping-orders": ("同一志愿者服务时段重叠", "One volunteer in overlapping services"),
     "rule-proxy-load": ("一名代理人代理老人过多", "One proxy acting for many elders"),
+    "change_password": ("修改密码", "Change password"),
+    "old_password": ("原密码", "Current password"),
+    "new_password": ("新密码", "New password"),
+    "repeated_password": ("再次输入新密码", "New password again"),
+    "password_rules": (
+        "10 至 128 个字符；至少含小写、大写、数字、其他符号中的两类；不能含用户名，不能是常见密码。",
+        "10 to 128 characters; at least two of lower case, upper case, digits and other characters; "
+        "not holding the username, not a common password.",
+    ),
+    "done-password": ("密码已修改。", "The password is changed."),
+    "user": ("用户", "User"),
+    "save_roles": ("保存角色", "Save the roles"),
+    "set_password": ("设置新密码", "Set the new password"),
+    "reset_password_hint": (
+        "为忘记密码的同事设置新密码，请当面告知。",
+        "For a colleague who forgot theirs; tell them face to face.",
+    ),
+    "enable": ("启用账号", "Enable the account"),
+    "disable": ("停用账号", "Disable the account"),
+    "disable_hint": (
+        "停用后立即退出登录、不能再登录；操作记录保留。",
+        "Disabled: signed out at once and cannot sign in; the trail is kept.",
+    ),
+    "enable_hint": ("启用后可再次登录。", "Enabled: may sign in again."),
+    "done-user": ("已保存。", "Saved."),
     "dispute-open": ("待处理", "Open"),
     "dispute-resolved": ("已处理", "Resolved"),
 }

@@ -191,3 +191,39 @@ def test_an_alert_seen_and_acknowledged_by_the_director(console: str, desk: Desk
         page.goto(f"{console}/alerts?all=1")
         assert "已电话核实" in page.inner_text("table.alerts") and "wang" in page.inner_text("table.alerts")
         screenshot(page, "12-alerts")
+
+
+def test_a_director_changes_roles_disables_an_account_and_anyone_changes_their_password(console: str) -> None:
+    with browser_page() as page:
+        sign_in(page, console, "wang", DIRECTOR_PASSWORD)
+        page.goto(f"{console}/users")
+        make_user(page, "li", "李经办", "operator")
+        page.click("a[href='/users/li']")
+        page.check("form.roles input[value=reviewer]")
+        page.click("form.roles button.primary")
+        assert "已保存" in page.inner_text(".done")
+        page.uncheck("form.roles input[value=reviewer]")
+        page.uncheck("form.roles input[value=operator]")
+        page.click("form.roles button.primary")
+        assert "choose at least one role" in page.inner_text(".refusal")  # refused in place, nothing changed
+        page.click("form.enabled button")  # 停用账号
+        assert "已停用" in page.inner_text("h1")
+        screenshot(page, "13-user-disabled")
+
+        page.goto(f"{console}/password")
+        page.fill("input[name=old_password]", DIRECTOR_PASSWORD)
+        page.fill("input[name=new_password]", "Another pass 2027")
+        page.fill("input[name=repeated_password]", "Another pass 2028")
+        page.click("form.change-password button")
+        assert "the two new passwords differ" in page.inner_text(".refusal")
+        page.fill("input[name=old_password]", DIRECTOR_PASSWORD)
+        page.fill("input[name=new_password]", "Another pass 2027")
+        page.fill("input[name=repeated_password]", "Another pass 2027")
+        page.click("form.change-password button")
+        assert "密码已修改" in page.inner_text(".done")
+        page.click("header button.link")
+
+        sign_in(page, console, "li", STAFF_PASSWORD)
+        assert "login: the account is disabled; a director can enable it" in page.inner_text(".refusal")
+        sign_in(page, console, "wang", "Another pass 2027")
+        assert "王主任" in page.inner_text("header")
