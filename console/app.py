@@ -2,7 +2,7 @@
 their own: signing in and out (the sign-in form's CSRF is a cookie-and-field pair), the
 language, the dashboard (工作台), and the action trail with its export.
 
-Owns the assembly: the sections console.people, console.orders, console.disputes,
+Owns the assembly: the sections console.people, console.hours, console.orders, console.disputes,
 console.alerts and console.users on their common ground console.office, the phone's pages
 console.phone, the static files, and the pages for an unknown address. Every read and
 write is a call to the node as the signed-in person; the node decides and refuses, and a
@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 from console.alerts import AlertPages
 from console.config import ConsoleTable
 from console.disputes import DisputePages
+from console.hours import HourPages
 from console.labels import LANGUAGES
 from console.node import NodeCalls, Refusal
 from console.office import Office
@@ -124,8 +125,10 @@ def make_app(settings: ConsoleTable, secret: bytes | None = None) -> Starlette:
     node = NodeCalls(settings.node, settings.deadline_seconds)
     pages = Pages(settings, node, secret or os.urandom(32))
     phone = PhonePages(pages)
-    sections: list[PeoplePages | OrderPages | DisputePages | AlertPages | UserPages] = [
-        PeoplePages(pages),
+    people = PeoplePages(pages)
+    sections: list[PeoplePages | HourPages | OrderPages | DisputePages | AlertPages | UserPages] = [
+        people,
+        HourPages(pages, people),
         OrderPages(pages),
         DisputePages(pages),
         AlertPages(pages),

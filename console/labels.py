@@ -7,8 +7,11 @@ Owns the words only. `text(language)` gives the lookup the templates use.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-__all__ = ["LABELS", "LANGUAGES", "duration", "text"]
+__all__ = ["LABELS", "LANGUAGES", "change_minutes", "duration", "text"]
+
+CREDIT_KINDS = ("deposit", "redeem", "grant")  # made for the person: they add to the person's hours
 
 LANGUAGES = ("zh", "en")
 
@@ -298,6 +301,44 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "enable_hint": ("启用后可再次登录。", "Enabled: may sign in again."),
     "done-user": ("已保存。", "Saved."),
+    "not_counted": ("未计入", "not counted"),
+    "change": ("变动", "Change"),
+    "memo": ("说明", "Memo"),
+    "movement_state-posted": ("已入账", "Posted"),
+    "relationships": ("家庭与代理关系", "Family and proxies"),
+    "relationship_kind": ("关系类别", "Kind"),
+    "relationship_with": ("对方", "With"),
+    "relation": ("关系", "Relation"),
+    "relationship-family": ("家庭成员", "Family"),
+    "relationship-proxy": ("代理人", "Proxy"),
+    "proxy_of": ("本人的代理人", "this person's proxy"),
+    "acts_for": ("本人代理对方", "acts for them"),
+    "relationship_state-pending": ("待核实", "Pending"),
+    "relationship_state-verified": ("已核实", "Verified"),
+    "relationship_state-rejected": ("未通过", "Rejected"),
+    "verify": ("核实", "Verify"),
+    "other_person": ("对方（选择或填写人员编号）", "The other person (choose, or type their id)"),
+    "other_node": ("对方所在节点（本节点留空）", "Their node (empty: this one)"),
+    "add_relationship": ("登记关系", "Add"),
+    "relationship_hint": (
+        "关系须由审核员核实后才生效：代理人可替老人下单、确认；家庭成员之间可转赠时间。",
+        "A relationship counts once a reviewer verifies it: a proxy orders and confirms "
+        "for the elder; family members may give each other hours.",
+    ),
+    "moving_hours": ("时间转移", "Moving hours"),
+    "give_to": ("转赠给", "Give to"),
+    "amount_minutes": ("分钟数", "Minutes"),
+    "give": ("转赠", "Give"),
+    "donate": ("捐入公益池", "Donate to the pool"),
+    "grant": ("从公益池发放", "Grant from the pool"),
+    "grant_hint": (
+        "仅限无积蓄的老人，由主任决定并写明理由。",
+        "For an elder without savings; a director decides, with a reason.",
+    ),
+    "done-relationship": ("关系已保存。", "The relationship is saved."),
+    "done-give": ("已转赠。", "Given."),
+    "done-donate": ("已捐入公益池。", "Donated to the pool."),
+    "done-grant": ("已从公益池发放。", "Granted from the pool."),
     "dispute-open": ("待处理", "Open"),
     "dispute-resolved": ("已处理", "Resolved"),
 }
@@ -320,3 +361,16 @@ def duration(minutes: int, label: Callable[[str], str]) -> str:
     parts = [f"{hours} {label('hours_unit')}"] if hours else []
     parts += [f"{rest} {label('minutes_unit')}"] if rest or not hours else []
     return ("-" if minutes < 0 else "") + " ".join(parts)
+
+
+def change_minutes(movement: Any, person_id: bytes) -> int:
+    """What a movement (care.proto Movement) did to one person's hours: minutes added (+),
+    taken (-), or 0 (an overflow went from the payer to the pool; a voided one moved nothing)."""
+    if movement.kind == "overflow" or movement.state == "voided":
+        return 0
+    amount = int(movement.amount_minutes)
+    if movement.person_id == person_id:
+        return amount if movement.kind in CREDIT_KINDS else -amount
+    if movement.counterparty_id == person_id:  # hours given to them, or a service they paid for
+        return amount if movement.kind == "family" else -amount
+    return 0

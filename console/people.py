@@ -1,6 +1,8 @@
-"""The office's people pages (人员管理): the list with its review, registering a person,
-and one person's page: their facts and hours, their orders, their qualifications (added
-and reviewed there), setting their phone PIN and printing their personal QR card.
+"""The office's people pages (人员管理): the list with its review and export, registering a
+person, and one person's page: their facts and hours, their statement, their
+relationships and the forms that move hours (console.hours), their orders, their
+qualifications (added and reviewed there), setting their phone PIN and printing their
+personal QR card.
 
 Owns these pages. Each form carries its operation's id (the new person's id, the new
 qualification's id), so a form sent twice registers once.
@@ -21,9 +23,9 @@ from console.web import csv_download
 from timebank import ids
 from timebank.v1 import care_pb2, personal_pb2
 
-__all__ = ["PeoplePages"]
+__all__ = ["PeoplePages", "family_of"]
 
-DONE = ("pin", "registered", "qualification")
+DONE = ("pin", "registered", "qualification", "relationship", "give", "donate", "grant")
 QUALIFICATION_KINDS = ("lawyer", "notary", "corporate-counsel", "physician", "assistant-physician", "financial-staff")
 
 
@@ -131,11 +133,16 @@ class PeoplePages:
         person = self.office.person_of(token, person_id)
         wanted = care_pb2.ListOrdersRequest(person_id=ids.to_bytes(person_id), limit=100)
         orders = self.node.call(self.node.care.ListOrders, wanted, token).orders
+        subject = ids.to_bytes(person_id)
         qualifications = self.node.call(
-            self.node.care.ListQualifications,
-            care_pb2.ListQualificationsRequest(person_id=ids.to_bytes(person_id)),
-            token,
+            self.node.care.ListQualifications, care_pb2.ListQualificationsRequest(person_id=subject), token
         ).qualifications
+        relationships = self.node.call(
+            self.node.care.ListRelationships, care_pb2.ListRelationshipsRequest(person_id=subject), token
+        ).relationships
+        movements = self.node.call(
+            self.node.care.ListMovements, care_pb2.ListMovementsRequest(person_id=subject, limit=100), token
+        ).movements
         done = request.query_params.get("done", "")
         typed = typed or {}
         return self.office.render(
@@ -152,7 +159,15 @@ class PeoplePages:
             done=done if done in DONE else "",
             message=message,
             typed=typed,
+            relationships=keyed(relationships, "relationship_id"),
+            family=family_of(subject, relationships),
+            movements=movements,
+            names=self.office.names(token),
+            people_here=keyed(self.office.people_of(token, "approved"), "person_id"),
+            # The operations' ids: a form sent twice adds or moves once; a refused form keeps its id.
             new_qualification_id=typed.get("new_qualification_id") or secrets.token_hex(16),
+            new_relationship_id=typed.get("new_relationship_id") or secrets.token_hex(16),
+            transfer_id=typed.get("transfer_id") or secrets.token_hex(16),
             crumbs=["people", "person"],
         )
 
@@ -209,3 +224,17 @@ class PeoplePages:
             url=url,
             crumbs=["people", "person", "personal_card"],
         )
+
+
+def family_of(person_id: bytes, relationships: Sequence[care_pb2.Relationship]) -> list[tuple[str, bytes]]:
+    """Whom the person may give hours to: each verified family member, as "NODE/ID" (NODE
+    empty for this node) with the member's id."""
+    family = []
+    for link in relationships:
+        if link.kind != "family" or link.state != "verified":
+            continue
+        if link.person_id == person_id:
+            family.append((f"{link.other_node_id}/{link.other_person_id.hex()}", link.other_person_id))
+        else:
+            family.append((f"/{link.person_id.hex()}", link.person_id))
+    return family

@@ -34,7 +34,6 @@ PHONE_PERSON_COOKIE = "tb_phone_person"  # whose PIN the sign-in page asks for a
 PHONE_CSRF_COOKIE = "tb_phone_csrf"
 PERSON_COOKIE_SECONDS = 90 * 86_400
 UPCOMING_STATES = ("open", "accepted", "checked-in")
-CREDIT_KINDS = ("deposit", "redeem", "grant")  # movements that add to the person's hours; the rest take away
 DONE_MESSAGES = ("check-in", "check-out", "confirm", "dispute", "rate")
 PhoneHandler = Callable[[Request, str], Awaitable[Response]]
 Page = Callable[[Request], Awaitable[Response]]
@@ -64,7 +63,6 @@ class PhonePages:
             csrf=csrf,
             signed_in=bool(token),
             upcoming=UPCOMING_STATES,
-            credits=CREDIT_KINDS,
             **values,
         )
         if pair:

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from console.config import ConsoleTable
-from console.labels import LANGUAGES, duration, text
+from console.labels import LANGUAGES, change_minutes, duration, text
 from console.node import NodeCalls
 
 __all__ = ["HERE", "LANGUAGE_COOKIE", "SESSION_COOKIE", "Edge", "csv_download"]
@@ -44,6 +44,7 @@ class Edge:
         self.zone = datetime.timezone(datetime.timedelta(hours=settings.utc_offset_hours))
         self.templates.filters["when"] = self.local_time
         self.templates.globals["duration"] = duration
+        self.templates.globals["change_of"] = change_minutes
 
     def language(self, request: Request) -> str:
         chosen = request.cookies.get(LANGUAGE_COOKIE, "zh")

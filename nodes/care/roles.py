@@ -23,6 +23,8 @@ READS = frozenset(
         "ListPeople",
         "ListCatalogue",
         "ListQualifications",
+        "ListRelationships",
+        "ListMovements",
         "GetOrder",
         "ListOrders",
         "MatchDemand",

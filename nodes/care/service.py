@@ -100,6 +100,11 @@ class CareDeskService(pb_grpc.CareDeskServicer):
         return care_record_message(pb.Relationship, relationship)
 
     @translate_errors
+    def ListRelationships(self, request: pb.ListRelationshipsRequest, context: Context) -> pb.ListRelationshipsResponse:
+        found = self.desk.relationships(optional_id(request.person_id, "person_id"), request.state, request.limit)
+        return pb.ListRelationshipsResponse(relationships=[care_record_message(pb.Relationship, x) for x in found])
+
+    @translate_errors
     def ReviewRelationship(self, request: pb.ReviewRelationshipRequest, context: Context) -> pb.Relationship:
         relationship = self.desk.review_relationship(
             required_id(request.relationship_id, "relationship_id"), request.approve, request.reason, request.operator
@@ -275,6 +280,11 @@ class CareDeskService(pb_grpc.CareDeskServicer):
         return pb.ListDisputesResponse(disputes=[care_record_message(pb.Dispute, dispute) for dispute in found])
 
     # -- moving hours -------------------------------------------------------------------------------
+
+    @translate_errors
+    def ListMovements(self, request: pb.ListMovementsRequest, context: Context) -> pb.ListMovementsResponse:
+        found = self.desk.movements(required_id(request.person_id, "person_id"), request.limit)
+        return pb.ListMovementsResponse(movements=[care_record_message(pb.Movement, x) for x in found])
 
     @translate_errors
     def GiveHours(self, request: pb.GiveHoursRequest, context: Context) -> pb.Movement:

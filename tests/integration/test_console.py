@@ -227,3 +227,44 @@ def test_a_director_changes_roles_disables_an_account_and_anyone_changes_their_p
         assert "login: the account is disabled; a director can enable it" in page.inner_text(".refusal")
         sign_in(page, console, "wang", "Another pass 2027")
         assert "王主任" in page.inner_text("header")
+
+
+def test_relationships_and_moving_hours_from_a_persons_page(console: str, desk: Desk, clock: FakeClock) -> None:
+    elder, volunteer = people(desk)
+    son = desk.register("volunteer", "林小明", "1995-06-06")
+    desk.approve(son)
+    served = desk.publish(elder, "cleaning", clock.now_micros() + HOUR_MICROS, minutes=60)
+    desk.serve(served, volunteer, clock, 60)
+    desk.confirm(served, elder)
+    clock.advance(31 * 24 * 60 * MINUTE)  # older than give_after_days: the hours may be given
+    with browser_page() as page:
+        sign_in(page, console, "wang", DIRECTOR_PASSWORD)
+        page.goto(f"{console}/people/{volunteer.hex()}")
+        assert "服务存入" in page.inner_text("table.statement") and "+1 小时" in page.inner_text("table.statement")
+        page.fill("form.relationship input[name=other_person_id]", son.hex())
+        page.fill("form.relationship input[name=relation]", "儿子")
+        page.click("form.relationship button.primary")
+        assert "待核实" in page.inner_text("table.relationships")
+        page.locator("table.relationships button[value=approve]").click()
+        assert "已核实" in page.inner_text("table.relationships")
+
+        page.fill("form.give input[name=amount_minutes]", "half an hour")
+        page.click("form.give button.primary")
+        assert "amount_minutes: got 'half an hour', want a whole number" in page.inner_text(".refusal")
+        assert page.input_value("form.give input[name=amount_minutes]") == "half an hour"  # kept
+        page.fill("form.give input[name=amount_minutes]", "30")
+        page.click("form.give button.primary")
+        assert "已转赠" in page.inner_text(".done")
+        page.fill("form.donate input[name=amount_minutes]", "10")
+        page.click("form.donate button.primary")
+        statement = page.inner_text("table.statement")
+        assert "转赠家人" in statement and "−30 分钟" in statement and "−10 分钟" in statement
+        screenshot(page, "14-person-moving-hours")
+        assert desk.balance(volunteer) == 20 and desk.balance(son) == 30
+
+        page.goto(f"{console}/people/{elder.hex()}")
+        page.fill("form.grant input[name=amount_minutes]", "10")
+        page.fill("form.grant input[name=reason]", "独居老人，无积蓄")
+        page.click("form.grant button.primary")
+        assert "已从公益池发放" in page.inner_text(".done") and "+10 分钟" in page.inner_text("table.statement")
+        assert desk.balance(elder) == 10

@@ -138,6 +138,22 @@ class AddRelationshipRequest(_message.Message):
     relation: str
     def __init__(self, relationship_id: _Optional[bytes] = ..., kind: _Optional[str] = ..., person_id: _Optional[bytes] = ..., other_node_id: _Optional[str] = ..., other_person_id: _Optional[bytes] = ..., relation: _Optional[str] = ...) -> None: ...
 
+class ListRelationshipsRequest(_message.Message):
+    __slots__ = ("person_id", "state", "limit")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    person_id: bytes
+    state: str
+    limit: int
+    def __init__(self, person_id: _Optional[bytes] = ..., state: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListRelationshipsResponse(_message.Message):
+    __slots__ = ("relationships",)
+    RELATIONSHIPS_FIELD_NUMBER: _ClassVar[int]
+    relationships: _containers.RepeatedCompositeFieldContainer[Relationship]
+    def __init__(self, relationships: _Optional[_Iterable[_Union[Relationship, _Mapping]]] = ...) -> None: ...
+
 class ReviewRelationshipRequest(_message.Message):
     __slots__ = ("relationship_id", "approve", "reason", "operator")
     RELATIONSHIP_ID_FIELD_NUMBER: _ClassVar[int]
@@ -595,6 +611,20 @@ class Movement(_message.Message):
     item_code: str
     month: str
     def __init__(self, transfer_id: _Optional[bytes] = ..., kind: _Optional[str] = ..., person_id: _Optional[bytes] = ..., counterparty_node_id: _Optional[str] = ..., counterparty_id: _Optional[bytes] = ..., amount_minutes: _Optional[int] = ..., state: _Optional[str] = ..., memo: _Optional[str] = ..., at_micros: _Optional[int] = ..., order_id: _Optional[bytes] = ..., item_code: _Optional[str] = ..., month: _Optional[str] = ...) -> None: ...
+
+class ListMovementsRequest(_message.Message):
+    __slots__ = ("person_id", "limit")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    person_id: bytes
+    limit: int
+    def __init__(self, person_id: _Optional[bytes] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListMovementsResponse(_message.Message):
+    __slots__ = ("movements",)
+    MOVEMENTS_FIELD_NUMBER: _ClassVar[int]
+    movements: _containers.RepeatedCompositeFieldContainer[Movement]
+    def __init__(self, movements: _Optional[_Iterable[_Union[Movement, _Mapping]]] = ...) -> None: ...
 
 class GiveHoursRequest(_message.Message):
     __slots__ = ("transfer_id", "from_person_id", "to_node_id", "to_person_id", "amount_minutes")

@@ -64,6 +64,11 @@ class CareDeskStub:
                 request_serializer=timebank_dot_v1_dot_care__pb2.ReviewRelationshipRequest.SerializeToString,
                 response_deserializer=timebank_dot_v1_dot_care__pb2.Relationship.FromString,
                 _registered_method=True)
+        self.ListRelationships = channel.unary_unary(
+                '/timebank.v1.CareDesk/ListRelationships',
+                request_serializer=timebank_dot_v1_dot_care__pb2.ListRelationshipsRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_care__pb2.ListRelationshipsResponse.FromString,
+                _registered_method=True)
         self.ListCatalogue = channel.unary_unary(
                 '/timebank.v1.CareDesk/ListCatalogue',
                 request_serializer=timebank_dot_v1_dot_care__pb2.ListCatalogueRequest.SerializeToString,
@@ -168,6 +173,11 @@ class CareDeskStub:
                 '/timebank.v1.CareDesk/ListDisputes',
                 request_serializer=timebank_dot_v1_dot_care__pb2.ListDisputesRequest.SerializeToString,
                 response_deserializer=timebank_dot_v1_dot_care__pb2.ListDisputesResponse.FromString,
+                _registered_method=True)
+        self.ListMovements = channel.unary_unary(
+                '/timebank.v1.CareDesk/ListMovements',
+                request_serializer=timebank_dot_v1_dot_care__pb2.ListMovementsRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_care__pb2.ListMovementsResponse.FromString,
                 _registered_method=True)
         self.GiveHours = channel.unary_unary(
                 '/timebank.v1.CareDesk/GiveHours',
@@ -281,6 +291,12 @@ class CareDeskServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReviewRelationship(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRelationships(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -415,9 +431,15 @@ class CareDeskServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def GiveHours(self, request, context):
+    def ListMovements(self, request, context):
         """Moving hours.
         """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GiveHours(self, request, context):
+        """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -542,6 +564,11 @@ def add_CareDeskServicer_to_server(servicer, server):
                     request_deserializer=timebank_dot_v1_dot_care__pb2.ReviewRelationshipRequest.FromString,
                     response_serializer=timebank_dot_v1_dot_care__pb2.Relationship.SerializeToString,
             ),
+            'ListRelationships': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRelationships,
+                    request_deserializer=timebank_dot_v1_dot_care__pb2.ListRelationshipsRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_care__pb2.ListRelationshipsResponse.SerializeToString,
+            ),
             'ListCatalogue': grpc.unary_unary_rpc_method_handler(
                     servicer.ListCatalogue,
                     request_deserializer=timebank_dot_v1_dot_care__pb2.ListCatalogueRequest.FromString,
@@ -646,6 +673,11 @@ def add_CareDeskServicer_to_server(servicer, server):
                     servicer.ListDisputes,
                     request_deserializer=timebank_dot_v1_dot_care__pb2.ListDisputesRequest.FromString,
                     response_serializer=timebank_dot_v1_dot_care__pb2.ListDisputesResponse.SerializeToString,
+            ),
+            'ListMovements': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMovements,
+                    request_deserializer=timebank_dot_v1_dot_care__pb2.ListMovementsRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_care__pb2.ListMovementsResponse.SerializeToString,
             ),
             'GiveHours': grpc.unary_unary_rpc_method_handler(
                     servicer.GiveHours,
@@ -885,6 +917,33 @@ class CareDesk:
             '/timebank.v1.CareDesk/ReviewRelationship',
             timebank_dot_v1_dot_care__pb2.ReviewRelationshipRequest.SerializeToString,
             timebank_dot_v1_dot_care__pb2.Relationship.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRelationships(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.CareDesk/ListRelationships',
+            timebank_dot_v1_dot_care__pb2.ListRelationshipsRequest.SerializeToString,
+            timebank_dot_v1_dot_care__pb2.ListRelationshipsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1452,6 +1511,33 @@ class CareDesk:
             '/timebank.v1.CareDesk/ListDisputes',
             timebank_dot_v1_dot_care__pb2.ListDisputesRequest.SerializeToString,
             timebank_dot_v1_dot_care__pb2.ListDisputesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMovements(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.CareDesk/ListMovements',
+            timebank_dot_v1_dot_care__pb2.ListMovementsRequest.SerializeToString,
+            timebank_dot_v1_dot_care__pb2.ListMovementsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -68,6 +68,7 @@ class CareDeskStub:
     ListPeople: _grpc.UnaryUnaryMultiCallable[_care_pb2.ListPeopleRequest, _care_pb2.ListPeopleResponse]
     AddRelationship: _grpc.UnaryUnaryMultiCallable[_care_pb2.AddRelationshipRequest, _care_pb2.Relationship]
     ReviewRelationship: _grpc.UnaryUnaryMultiCallable[_care_pb2.ReviewRelationshipRequest, _care_pb2.Relationship]
+    ListRelationships: _grpc.UnaryUnaryMultiCallable[_care_pb2.ListRelationshipsRequest, _care_pb2.ListRelationshipsResponse]
     ListCatalogue: _grpc.UnaryUnaryMultiCallable[_care_pb2.ListCatalogueRequest, _care_pb2.ListCatalogueResponse]
     """Catalogue and qualifications."""
     AddCatalogueItem: _grpc.UnaryUnaryMultiCallable[_care_pb2.AddCatalogueItemRequest, _care_pb2.CatalogueItem]
@@ -92,8 +93,9 @@ class CareDeskStub:
     ResolveDispute: _grpc.UnaryUnaryMultiCallable[_care_pb2.ResolveDisputeRequest, _care_pb2.Dispute]
     GetDispute: _grpc.UnaryUnaryMultiCallable[_care_pb2.GetDisputeRequest, _care_pb2.Dispute]
     ListDisputes: _grpc.UnaryUnaryMultiCallable[_care_pb2.ListDisputesRequest, _care_pb2.ListDisputesResponse]
-    GiveHours: _grpc.UnaryUnaryMultiCallable[_care_pb2.GiveHoursRequest, _care_pb2.Movement]
+    ListMovements: _grpc.UnaryUnaryMultiCallable[_care_pb2.ListMovementsRequest, _care_pb2.ListMovementsResponse]
     """Moving hours."""
+    GiveHours: _grpc.UnaryUnaryMultiCallable[_care_pb2.GiveHoursRequest, _care_pb2.Movement]
     Donate: _grpc.UnaryUnaryMultiCallable[_care_pb2.DonateRequest, _care_pb2.Movement]
     GrantFromPool: _grpc.UnaryUnaryMultiCallable[_care_pb2.GrantFromPoolRequest, _care_pb2.Movement]
     AddMallItem: _grpc.UnaryUnaryMultiCallable[_care_pb2.AddMallItemRequest, _care_pb2.MallItem]
@@ -122,6 +124,7 @@ class CareDeskAsyncStub(CareDeskStub):
     ListPeople: _aio.UnaryUnaryMultiCallable[_care_pb2.ListPeopleRequest, _care_pb2.ListPeopleResponse]  # type: ignore[assignment]
     AddRelationship: _aio.UnaryUnaryMultiCallable[_care_pb2.AddRelationshipRequest, _care_pb2.Relationship]  # type: ignore[assignment]
     ReviewRelationship: _aio.UnaryUnaryMultiCallable[_care_pb2.ReviewRelationshipRequest, _care_pb2.Relationship]  # type: ignore[assignment]
+    ListRelationships: _aio.UnaryUnaryMultiCallable[_care_pb2.ListRelationshipsRequest, _care_pb2.ListRelationshipsResponse]  # type: ignore[assignment]
     ListCatalogue: _aio.UnaryUnaryMultiCallable[_care_pb2.ListCatalogueRequest, _care_pb2.ListCatalogueResponse]  # type: ignore[assignment]
     """Catalogue and qualifications."""
     AddCatalogueItem: _aio.UnaryUnaryMultiCallable[_care_pb2.AddCatalogueItemRequest, _care_pb2.CatalogueItem]  # type: ignore[assignment]
@@ -146,8 +149,9 @@ class CareDeskAsyncStub(CareDeskStub):
     ResolveDispute: _aio.UnaryUnaryMultiCallable[_care_pb2.ResolveDisputeRequest, _care_pb2.Dispute]  # type: ignore[assignment]
     GetDispute: _aio.UnaryUnaryMultiCallable[_care_pb2.GetDisputeRequest, _care_pb2.Dispute]  # type: ignore[assignment]
     ListDisputes: _aio.UnaryUnaryMultiCallable[_care_pb2.ListDisputesRequest, _care_pb2.ListDisputesResponse]  # type: ignore[assignment]
-    GiveHours: _aio.UnaryUnaryMultiCallable[_care_pb2.GiveHoursRequest, _care_pb2.Movement]  # type: ignore[assignment]
+    ListMovements: _aio.UnaryUnaryMultiCallable[_care_pb2.ListMovementsRequest, _care_pb2.ListMovementsResponse]  # type: ignore[assignment]
     """Moving hours."""
+    GiveHours: _aio.UnaryUnaryMultiCallable[_care_pb2.GiveHoursRequest, _care_pb2.Movement]  # type: ignore[assignment]
     Donate: _aio.UnaryUnaryMultiCallable[_care_pb2.DonateRequest, _care_pb2.Movement]  # type: ignore[assignment]
     GrantFromPool: _aio.UnaryUnaryMultiCallable[_care_pb2.GrantFromPoolRequest, _care_pb2.Movement]  # type: ignore[assignment]
     AddMallItem: _aio.UnaryUnaryMultiCallable[_care_pb2.AddMallItemRequest, _care_pb2.MallItem]  # type: ignore[assignment]
@@ -209,6 +213,13 @@ class CareDeskServicer(metaclass=_abc_1.ABCMeta):
         request: _care_pb2.ReviewRelationshipRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_care_pb2.Relationship, _abc.Awaitable[_care_pb2.Relationship]]: ...
+
+    @_abc_1.abstractmethod
+    def ListRelationships(
+        self,
+        request: _care_pb2.ListRelationshipsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_care_pb2.ListRelationshipsResponse, _abc.Awaitable[_care_pb2.ListRelationshipsResponse]]: ...
 
     @_abc_1.abstractmethod
     def ListCatalogue(
@@ -361,12 +372,19 @@ class CareDeskServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_care_pb2.ListDisputesResponse, _abc.Awaitable[_care_pb2.ListDisputesResponse]]: ...
 
     @_abc_1.abstractmethod
+    def ListMovements(
+        self,
+        request: _care_pb2.ListMovementsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_care_pb2.ListMovementsResponse, _abc.Awaitable[_care_pb2.ListMovementsResponse]]:
+        """Moving hours."""
+
+    @_abc_1.abstractmethod
     def GiveHours(
         self,
         request: _care_pb2.GiveHoursRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_care_pb2.Movement, _abc.Awaitable[_care_pb2.Movement]]:
-        """Moving hours."""
+    ) -> _typing.Union[_care_pb2.Movement, _abc.Awaitable[_care_pb2.Movement]]: ...
 
     @_abc_1.abstractmethod
     def Donate(

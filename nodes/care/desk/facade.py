@@ -50,6 +50,9 @@ class CareDesk(Desk):
     def review_relationship(self, relationship_id: int, approve: bool, reason: str, operator: str) -> r.Relationship:
         return people.review_relationship(self, relationship_id, approve, reason, operator)
 
+    def relationships(self, person_id: int, state: str, limit: int) -> list[r.Relationship]:
+        return people.relationships(self, person_id, state, limit)
+
     # -- catalogue and qualifications -----------------------------------------------------------
 
     def catalogue(self) -> list[CatalogueItem]:
@@ -168,6 +171,9 @@ class CareDesk(Desk):
         self, transfer_id: int, from_person_id: int, to_node_id: str, to_person_id: int, amount: int
     ) -> r.Movement:
         return hours.give(self, transfer_id, from_person_id, to_node_id, to_person_id, amount)
+
+    def movements(self, person_id: int, limit: int) -> list[r.Movement]:
+        return hours.movements(self, person_id, limit)
 
     def donate(self, transfer_id: int, person_id: int, amount: int) -> r.Movement:
         return hours.donate(self, transfer_id, person_id, amount)

@@ -36,6 +36,7 @@ __all__ = [
     "give",
     "grant",
     "GRANT_FIELDS",
+    "movements",
 ]
 
 DONATION_POOL = SYSTEM_ACCOUNT_IDS[AccountKind.DONATION_POOL]
@@ -184,3 +185,8 @@ def grant(desk: Desk, transfer_id: int, elder_id: int, amount: int, reason: str,
         return wanted
 
     return desk.write(work, "GrantFromPool")
+
+
+def movements(desk: Desk, person_id: int, limit: int) -> list[r.Movement]:
+    """A person's statement at this node, newest first (at most 1,000 lines)."""
+    return desk.read(lambda connection: hour_rows.movements_of(connection, person_id, limit))

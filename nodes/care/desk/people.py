@@ -37,6 +37,7 @@ __all__ = [
     "PERSON_FIELDS",
     "proxies",
     "register_person",
+    "relationships",
     "RELATIONSHIP_FIELDS",
     "review_person",
     "review_relationship",
@@ -272,6 +273,12 @@ def add_relationship(
         return wanted
 
     return desk.write(work, "AddRelationship")
+
+
+def relationships(desk: Desk, person_id: int, state: str, limit: int) -> list[r.Relationship]:
+    if state:
+        rules.choice("state", state, tuple(r.RelationshipState))
+    return desk.read(lambda connection: people_rows.relationships(connection, person_id, state, limit))
 
 
 def review_relationship(desk: Desk, relationship_id: int, approve: bool, reason: str, operator: str) -> r.Relationship:

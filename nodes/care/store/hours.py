@@ -14,7 +14,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from nodes import tables as s
 from nodes.care import records as r
-from nodes.care.store.rows import change, find, get, insert, many, save
+from nodes.care.store.rows import change, find, get, insert, limited, many, save
 from timebank import ids
 
 __all__ = [
@@ -48,13 +48,16 @@ def add_movement(connection: Connection, new: r.Movement) -> None:
 
 
 def movements_of(connection: Connection, person_id: int, limit: int) -> list[r.Movement]:
-    """A person's movements (as the one credited or debited here), newest first."""
+    """A person's movements, newest first: those made for them (deposits, grants) or by them
+    (gifts, donations, redemptions), and those where they are the counterparty (a service
+    they paid for, hours given to them)."""
     table = s.care_movements
+    person = ids.to_hex(person_id)
     statement = (
         select(table)
-        .where(table.c.person_id == ids.to_hex(person_id))
+        .where(or_(table.c.person_id == person, table.c.counterparty_id == person))
         .order_by(table.c.at_micros.desc(), table.c.transfer_id)
-        .limit(limit)
+        .limit(limited(limit))
     )
     return many(connection, statement, r.Movement)
 

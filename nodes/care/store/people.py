@@ -7,7 +7,7 @@ between two people). Must not decide anything: the desk has read, decided and th
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, or_, select
 
 from nodes import tables as s
 from nodes.care import records as r
@@ -24,6 +24,7 @@ __all__ = [
     "person",
     "person_by_identity",
     "relationship",
+    "relationships",
     "save_person",
     "save_relationship",
     "set_group_locked",
@@ -92,6 +93,18 @@ def add_relationship(connection: Connection, new: r.Relationship) -> None:
 
 def save_relationship(connection: Connection, changed: r.Relationship) -> None:
     save(connection, s.care_relationships, ("relationship_id",), changed)
+
+
+def relationships(connection: Connection, person_id: int, state: str, limit: int) -> list[r.Relationship]:
+    """Relationships newest first: of a person on either side (0: anyone's), in a state ("" any)."""
+    table = s.care_relationships
+    statement = select(table).order_by(table.c.created_at_micros.desc(), table.c.relationship_id)
+    if person_id:
+        person = ids.to_hex(person_id)
+        statement = statement.where(or_(table.c.person_id == person, table.c.other_person_id == person))
+    if state:
+        statement = statement.where(table.c.state == state)
+    return many(connection, statement.limit(limited(limit)), r.Relationship)
 
 
 def verified_relationships(
