@@ -2,11 +2,11 @@
 their own: signing in and out (the sign-in form's CSRF is a cookie-and-field pair), the
 language, the dashboard (工作台), and the action trail with its export.
 
-Owns the assembly: the sections console.people, console.hours, console.orders, console.disputes,
-console.alerts and console.users on their common ground console.office, the phone's pages
-console.phone, the static files, and the pages for an unknown address. Every read and
-write is a call to the node as the signed-in person; the node decides and refuses, and a
-form shows its refusal in place with what was typed.
+Owns the assembly: the sections console.people, console.hours, console.reports,
+console.orders, console.disputes, console.alerts and console.users on their common ground
+console.office, the phone's pages console.phone, the static files, and the pages for an
+unknown address. Every read and write is a call to the node as the signed-in person; the
+node decides and refuses, and a form shows its refusal in place with what was typed.
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from console.disputes import DisputePages
 from console.hours import HourPages
 from console.labels import LANGUAGES
 from console.node import NodeCalls, Refusal
-from console.office import Office
+from console.office import Office, Section
 from console.orders import OrderPages
 from console.people import PeoplePages
 from console.phone import PhonePages, phone_routes
+from console.reports import ReportPages
 from console.users import UserPages
 from console.web import HERE, LANGUAGE_COOKIE, SESSION_COOKIE, csv_download
 from timebank.v1 import care_pb2, operators_pb2
@@ -126,9 +127,10 @@ def make_app(settings: ConsoleTable, secret: bytes | None = None) -> Starlette:
     pages = Pages(settings, node, secret or os.urandom(32))
     phone = PhonePages(pages)
     people = PeoplePages(pages)
-    sections: list[PeoplePages | HourPages | OrderPages | DisputePages | AlertPages | UserPages] = [
+    sections: list[Section] = [
         people,
         HourPages(pages, people),
+        ReportPages(pages, people),
         OrderPages(pages),
         DisputePages(pages),
         AlertPages(pages),

@@ -10,19 +10,31 @@ console.people, console.orders and console.disputes.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import grpc
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
 
 from console.node import UNREACHABLE, Refusal
 from console.web import SESSION_COOKIE, Edge
 from timebank import ids
 from timebank.v1 import care_pb2, operators_pb2
 
-__all__ = ["PAGE_SIZE", "Office", "OfficeHandler", "Page", "keyed", "page_of", "path_id", "submitted_id"]
+__all__ = [
+    "PAGE_LEVEL",
+    "PAGE_SIZE",
+    "Office",
+    "OfficeHandler",
+    "Page",
+    "Section",
+    "keyed",
+    "page_of",
+    "path_id",
+    "submitted_id",
+]
 
 PAGE_SIZE = 20
 # Refusals that are the page's, not the form's: shown by signed_in, never in place.
@@ -30,6 +42,12 @@ PAGE_LEVEL = (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED
 OfficeHandler = Callable[[Request, str], Awaitable[Response]]
 Page = Callable[[Request], Awaitable[Response]]
 T = TypeVar("T")
+
+
+class Section(Protocol):
+    """A section of the office's pages: its routes."""
+
+    def routes(self) -> list[Route]: ...
 
 
 class Office(Edge):

@@ -168,6 +168,7 @@ class PeoplePages:
             new_qualification_id=typed.get("new_qualification_id") or secrets.token_hex(16),
             new_relationship_id=typed.get("new_relationship_id") or secrets.token_hex(16),
             transfer_id=typed.get("transfer_id") or secrets.token_hex(16),
+            certificate_id=secrets.token_hex(16),
             crumbs=["people", "person"],
         )
 

@@ -268,3 +268,36 @@ def test_relationships_and_moving_hours_from_a_persons_page(console: str, desk: 
         page.click("form.grant button.primary")
         assert "已从公益池发放" in page.inner_text(".done") and "+10 分钟" in page.inner_text("table.statement")
         assert desk.balance(elder) == 10
+
+
+def test_statistics_with_their_charts_and_a_certificate_to_print(console: str, desk: Desk, clock: FakeClock) -> None:
+    import base64
+    import json
+
+    elder, volunteer = people(desk)
+    served = desk.publish(elder, "cleaning", clock.now_micros() + HOUR_MICROS, minutes=90)
+    desk.serve(served, volunteer, clock, 90)
+    desk.confirm(served, elder)
+    with browser_page() as page:
+        sign_in(page, console, "wang", DIRECTOR_PASSWORD)
+        page.goto(f"{console}/statistics?from=2026-13")
+        assert "from: got '2026-13', want a month YYYY-MM" in page.inner_text(".refusal")
+        page.goto(f"{console}/statistics")
+        assert page.locator("figure.chart rect").count() >= 2  # deposited and held, by month
+        assert "1 小时 30 分钟" in page.inner_text(".cards") and "生活照料" in page.inner_text("table.figures")
+        screenshot(page, "15-statistics")
+        assert "daily-living,90" in page.request.get(f"{console}/statistics?format=csv").text()
+
+        page.goto(f"{console}/people/{volunteer.hex()}")
+        page.fill("form.certificate input[name=period_from]", "2026-01-01")
+        page.fill("form.certificate input[name=period_to]", "2025-12-01")
+        page.click("form.certificate button.primary")
+        assert "period_from: 2026-01-01 is after period_to 2025-12-01" in page.inner_text(".refusal")
+        page.fill("form.certificate input[name=period_to]", "2026-01-31")
+        page.click("form.certificate button.primary")
+        assert "1 小时 30 分钟" in page.inner_text("h1")
+        assert "林志愿" in page.frame_locator("iframe.certificate").locator("body").inner_text()
+        link = page.get_attribute("a[download]", "href") or ""
+        signed = json.loads(base64.b64decode(link.split(",", 1)[1]))
+        assert "signature" in json.dumps(signed) and "林志愿" in json.dumps(signed, ensure_ascii=False)
+        screenshot(page, "16-certificate")
