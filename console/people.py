@@ -23,7 +23,7 @@ from console.web import csv_download
 from timebank import ids
 from timebank.v1 import care_pb2, personal_pb2
 
-__all__ = ["PeoplePages", "family_of"]
+__all__ = ["QUALIFICATION_KINDS", "PeoplePages", "family_of"]
 
 DONE = ("pin", "registered", "qualification", "relationship", "give", "donate", "grant")
 QUALIFICATION_KINDS = ("lawyer", "notary", "corporate-counsel", "physician", "assistant-physician", "financial-staff")

@@ -77,6 +77,7 @@ HELP = {
     "AddMallItem": "put an item in the points mall, or add stock",
     "ListMallItems": "the points mall's items and stock",
     "RedeemMallItem": "reserve a mall item and hold its hours",
+    "ListRedemptions": "mall redemptions, newest first (--state reserved, picked-up or cancelled; --person-id)",
     "SettleRedemption": "a redemption picked up, or --cancel it",
     "CreateTeam": "a department or district team",
     "JoinTeam": "a volunteer joins a team",

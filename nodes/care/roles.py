@@ -31,6 +31,7 @@ READS = frozenset(
         "GetDispute",
         "ListDisputes",
         "ListMallItems",
+        "ListRedemptions",
         "ListTeams",
         "GetStatistics",
         "ListAlerts",

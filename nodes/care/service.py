@@ -345,6 +345,11 @@ class CareDeskService(pb_grpc.CareDeskServicer):
         redemption = self.desk.settle_redemption(required_id(request.redemption_id, "redemption_id"), request.cancel)
         return care_record_message(pb.MallRedemption, redemption)
 
+    @translate_errors
+    def ListRedemptions(self, request: pb.ListRedemptionsRequest, context: Context) -> pb.ListRedemptionsResponse:
+        found = self.desk.redemptions(request.state, optional_id(request.person_id, "person_id"), request.limit)
+        return pb.ListRedemptionsResponse(redemptions=[care_record_message(pb.MallRedemption, x) for x in found])
+
     # -- teams --------------------------------------------------------------------------------------
 
     @translate_errors

@@ -104,3 +104,17 @@ def test_matching_reads_the_pool_in_a_fixed_number_of_queries(node: RunningNode,
     many = statements_while(node, lambda: matched(desk, demand))
     assert len(matched(desk, demand)) == 40
     assert few == many <= 8
+
+
+def test_an_item_added_to_the_catalogue_is_logged_and_demanded(node: RunningNode, desk: Desk, clock: FakeClock) -> None:
+    from tests.support.care import care_events
+
+    item = pb.CatalogueItem(code="haircut", name_zh="理发", name_en="Haircut", category="general", rate_percent=100)
+    desk.care.AddCatalogueItem(pb.AddCatalogueItemRequest(item=item), timeout=10)
+    listed = desk.care.ListCatalogue(pb.ListCatalogueRequest(), timeout=10).items
+    assert [found.name_zh for found in listed if found.code == "haircut"] == ["理发"]
+    logged = [event for event in care_events(node.books) if event.operation == "AddCatalogueItem"]
+    assert len(logged) == 1 and logged[0].catalogue_item.name_zh == "理发" and logged[0].by == "host-administrator"
+    elder = desk.register("elder", "陈婆婆", "1950-05-05")
+    desk.approve(elder)
+    desk.publish(elder, "haircut", clock.now_micros() + HOUR_MICROS)

@@ -301,3 +301,53 @@ def test_statistics_with_their_charts_and_a_certificate_to_print(console: str, d
         signed = json.loads(base64.b64decode(link.split(",", 1)[1]))
         assert "signature" in json.dumps(signed) and "林志愿" in json.dumps(signed, ensure_ascii=False)
         screenshot(page, "16-certificate")
+
+
+def test_the_catalogue_the_mall_and_the_teams(console: str, desk: Desk, clock: FakeClock) -> None:
+    elder, volunteer = people(desk)
+    served = desk.publish(elder, "cleaning", clock.now_micros() + HOUR_MICROS, minutes=60)
+    desk.serve(served, volunteer, clock, 60)
+    desk.confirm(served, elder)
+    with browser_page() as page:
+        sign_in(page, console, "wang", DIRECTOR_PASSWORD)
+        page.goto(f"{console}/catalogue")
+        assert "企业法律顾问资格" in page.inner_text("table.catalogue")  # the policy's names
+        page.fill("form.add-item input[name=code]", "haircut")
+        page.fill("form.add-item input[name=name_zh]", "理发")
+        page.fill("form.add-item input[name=name_en]", "Haircut")
+        page.fill("form.add-item input[name=rate_percent]", "a lot")
+        page.click("form.add-item button.primary")
+        assert "rate_percent: got 'a lot', want a whole number" in page.inner_text(".refusal")
+        assert page.input_value("form.add-item input[name=name_zh]") == "理发"
+        page.fill("form.add-item input[name=rate_percent]", "100")
+        page.click("form.add-item button.primary")
+        assert "理发" in page.inner_text("table.catalogue")
+
+        page.goto(f"{console}/mall")
+        for name, value in (
+            ("item_code", "rice-5kg"),
+            ("name", "大米 5 公斤"),
+            ("price_minutes", "30"),
+            ("stock_added", "4"),
+        ):
+            page.fill(f"form.stock input[name={name}]", value)
+        page.click("form.stock button.primary")
+        assert "大米 5 公斤" in page.inner_text("table.shelf")
+        page.select_option("form.redeem select[name=person_id]", volunteer.hex())
+        page.fill("form.redeem input[name=quantity]", "1")
+        page.click("form.redeem button.primary")
+        assert "已预约" in page.inner_text("table.redemptions")
+        page.click("table.redemptions button[value=picked-up]")
+        assert "已领取" in page.inner_text("table.redemptions")
+        screenshot(page, "17-mall")
+        assert desk.balance(volunteer) == 30
+
+        page.goto(f"{console}/teams")
+        page.fill("form.create-team input[name=team_code]", "shiqi-youth")
+        page.fill("form.create-team input[name=name]", "石岐青年志愿队")
+        page.click("form.create-team button.primary")
+        page.select_option("form.join-team select[name=person_id]", volunteer.hex())
+        page.click("form.join-team button.primary")
+        assert "石岐青年志愿队" in page.inner_text("table.teams") and "1" in page.inner_text(
+            "table.teams tbody td >> nth=3"
+        )

@@ -732,6 +732,22 @@ class RedeemMallItemRequest(_message.Message):
     quantity: int
     def __init__(self, redemption_id: _Optional[bytes] = ..., person_id: _Optional[bytes] = ..., item_code: _Optional[str] = ..., quantity: _Optional[int] = ...) -> None: ...
 
+class ListRedemptionsRequest(_message.Message):
+    __slots__ = ("state", "person_id", "limit")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    state: str
+    person_id: bytes
+    limit: int
+    def __init__(self, state: _Optional[str] = ..., person_id: _Optional[bytes] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListRedemptionsResponse(_message.Message):
+    __slots__ = ("redemptions",)
+    REDEMPTIONS_FIELD_NUMBER: _ClassVar[int]
+    redemptions: _containers.RepeatedCompositeFieldContainer[MallRedemption]
+    def __init__(self, redemptions: _Optional[_Iterable[_Union[MallRedemption, _Mapping]]] = ...) -> None: ...
+
 class SettleRedemptionRequest(_message.Message):
     __slots__ = ("redemption_id", "cancel")
     REDEMPTION_ID_FIELD_NUMBER: _ClassVar[int]

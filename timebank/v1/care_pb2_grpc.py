@@ -214,6 +214,11 @@ class CareDeskStub:
                 request_serializer=timebank_dot_v1_dot_care__pb2.SettleRedemptionRequest.SerializeToString,
                 response_deserializer=timebank_dot_v1_dot_care__pb2.MallRedemption.FromString,
                 _registered_method=True)
+        self.ListRedemptions = channel.unary_unary(
+                '/timebank.v1.CareDesk/ListRedemptions',
+                request_serializer=timebank_dot_v1_dot_care__pb2.ListRedemptionsRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_care__pb2.ListRedemptionsResponse.FromString,
+                _registered_method=True)
         self.CreateTeam = channel.unary_unary(
                 '/timebank.v1.CareDesk/CreateTeam',
                 request_serializer=timebank_dot_v1_dot_care__pb2.CreateTeamRequest.SerializeToString,
@@ -481,6 +486,12 @@ class CareDeskServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListRedemptions(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateTeam(self, request, context):
         """Teams.
         """
@@ -713,6 +724,11 @@ def add_CareDeskServicer_to_server(servicer, server):
                     servicer.SettleRedemption,
                     request_deserializer=timebank_dot_v1_dot_care__pb2.SettleRedemptionRequest.FromString,
                     response_serializer=timebank_dot_v1_dot_care__pb2.MallRedemption.SerializeToString,
+            ),
+            'ListRedemptions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRedemptions,
+                    request_deserializer=timebank_dot_v1_dot_care__pb2.ListRedemptionsRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_care__pb2.ListRedemptionsResponse.SerializeToString,
             ),
             'CreateTeam': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateTeam,
@@ -1727,6 +1743,33 @@ class CareDesk:
             '/timebank.v1.CareDesk/SettleRedemption',
             timebank_dot_v1_dot_care__pb2.SettleRedemptionRequest.SerializeToString,
             timebank_dot_v1_dot_care__pb2.MallRedemption.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRedemptions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.CareDesk/ListRedemptions',
+            timebank_dot_v1_dot_care__pb2.ListRedemptionsRequest.SerializeToString,
+            timebank_dot_v1_dot_care__pb2.ListRedemptionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -103,6 +103,7 @@ class CareDeskStub:
     ListMallItems: _grpc.UnaryUnaryMultiCallable[_care_pb2.ListMallItemsRequest, _care_pb2.ListMallItemsResponse]
     RedeemMallItem: _grpc.UnaryUnaryMultiCallable[_care_pb2.RedeemMallItemRequest, _care_pb2.MallRedemption]
     SettleRedemption: _grpc.UnaryUnaryMultiCallable[_care_pb2.SettleRedemptionRequest, _care_pb2.MallRedemption]
+    ListRedemptions: _grpc.UnaryUnaryMultiCallable[_care_pb2.ListRedemptionsRequest, _care_pb2.ListRedemptionsResponse]
     CreateTeam: _grpc.UnaryUnaryMultiCallable[_care_pb2.CreateTeamRequest, _care_pb2.Team]
     """Teams."""
     JoinTeam: _grpc.UnaryUnaryMultiCallable[_care_pb2.JoinTeamRequest, _care_pb2.Team]
@@ -159,6 +160,7 @@ class CareDeskAsyncStub(CareDeskStub):
     ListMallItems: _aio.UnaryUnaryMultiCallable[_care_pb2.ListMallItemsRequest, _care_pb2.ListMallItemsResponse]  # type: ignore[assignment]
     RedeemMallItem: _aio.UnaryUnaryMultiCallable[_care_pb2.RedeemMallItemRequest, _care_pb2.MallRedemption]  # type: ignore[assignment]
     SettleRedemption: _aio.UnaryUnaryMultiCallable[_care_pb2.SettleRedemptionRequest, _care_pb2.MallRedemption]  # type: ignore[assignment]
+    ListRedemptions: _aio.UnaryUnaryMultiCallable[_care_pb2.ListRedemptionsRequest, _care_pb2.ListRedemptionsResponse]  # type: ignore[assignment]
     CreateTeam: _aio.UnaryUnaryMultiCallable[_care_pb2.CreateTeamRequest, _care_pb2.Team]  # type: ignore[assignment]
     """Teams."""
     JoinTeam: _aio.UnaryUnaryMultiCallable[_care_pb2.JoinTeamRequest, _care_pb2.Team]  # type: ignore[assignment]
@@ -428,6 +430,13 @@ class CareDeskServicer(metaclass=_abc_1.ABCMeta):
         request: _care_pb2.SettleRedemptionRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_care_pb2.MallRedemption, _abc.Awaitable[_care_pb2.MallRedemption]]: ...
+
+    @_abc_1.abstractmethod
+    def ListRedemptions(
+        self,
+        request: _care_pb2.ListRedemptionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_care_pb2.ListRedemptionsResponse, _abc.Awaitable[_care_pb2.ListRedemptionsResponse]]: ...
 
     @_abc_1.abstractmethod
     def CreateTeam(

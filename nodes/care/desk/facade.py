@@ -192,6 +192,9 @@ class CareDesk(Desk):
     def redeem(self, redemption_id: int, person_id: int, item_code: str, quantity: int) -> r.MallRedemption:
         return mall.redeem(self, redemption_id, person_id, item_code, quantity)
 
+    def redemptions(self, state: str, person_id: int, limit: int) -> list[r.MallRedemption]:
+        return mall.redemptions(self, state, person_id, limit)
+
     def settle_redemption(self, redemption_id: int, cancel: bool) -> r.MallRedemption:
         return mall.settle_redemption(self, redemption_id, cancel)
 

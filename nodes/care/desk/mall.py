@@ -29,6 +29,7 @@ __all__ = [
     "mall_items",
     "MALL_QUANTITY_MAX",
     "redeem",
+    "redemptions",
     "REDEMPTION_FIELDS",
     "settle_redemption",
     "STOCK_ADDED_MAX",
@@ -65,6 +66,12 @@ def add_mall_item(desk: Desk, item_code: str, name: str, price_minutes: int, sto
 
 def mall_items(desk: Desk) -> list[r.MallItem]:
     return desk.read(hour_rows.mall_items)
+
+
+def redemptions(desk: Desk, state: str, person_id: int, limit: int) -> list[r.MallRedemption]:
+    if state:
+        rules.choice("state", state, tuple(r.RedemptionState))
+    return desk.read(lambda connection: hour_rows.redemptions(connection, state, person_id, limit))
 
 
 def redeem(desk: Desk, redemption_id: int, person_id: int, item_code: str, quantity: int) -> r.MallRedemption:

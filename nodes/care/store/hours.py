@@ -31,6 +31,7 @@ __all__ = [
     "mall_items",
     "movements_of",
     "redemption",
+    "redemptions",
     "save_mall_item",
     "save_redemption",
     "SERVICE_KINDS",
@@ -150,6 +151,17 @@ def redemption(connection: Connection, redemption_id: int) -> r.MallRedemption:
 
 def find_redemption(connection: Connection, redemption_id: int) -> r.MallRedemption | None:
     return find(connection, s.care_redemptions, r.MallRedemption, redemption_id=redemption_id)
+
+
+def redemptions(connection: Connection, state: str, person_id: int, limit: int) -> list[r.MallRedemption]:
+    """Mall redemptions newest first: in a state ("" any), of a person (0 anyone's)."""
+    table = s.care_redemptions
+    statement = select(table).order_by(table.c.created_at_micros.desc(), table.c.redemption_id)
+    if state:
+        statement = statement.where(table.c.state == state)
+    if person_id:
+        statement = statement.where(table.c.person_id == ids.to_hex(person_id))
+    return many(connection, statement.limit(limited(limit)), r.MallRedemption)
 
 
 def add_redemption(connection: Connection, new: r.MallRedemption) -> None:
