@@ -3,11 +3,11 @@ their own: signing in and out (the sign-in form's CSRF is a cookie-and-field pai
 language, the dashboard (工作台), and the action trail with its export.
 
 Owns the assembly: the sections console.people, console.hours, console.reports,
-console.services, console.orders, console.disputes, console.alerts and console.users on
-their common ground console.office, the phone's pages console.phone, the static files,
-and the pages for an unknown address. Every read and write is a call to the node as the
-signed-in person; the node decides and refuses, and a form shows its refusal in place
-with what was typed.
+console.services, console.state, console.orders, console.disputes, console.alerts and
+console.users on their common ground console.office, the phone's pages console.phone,
+the static files, and the pages for an unknown address. Every read and write is a call
+to the node as the signed-in person; the node decides and refuses, and a form shows its
+refusal in place with what was typed.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from console.people import PeoplePages
 from console.phone import PhonePages, phone_routes
 from console.reports import ReportPages
 from console.services import ServicePages
+from console.state import StatePages
 from console.users import UserPages
 from console.web import HERE, LANGUAGE_COOKIE, SESSION_COOKIE, csv_download
 from timebank.v1 import care_pb2, operators_pb2
@@ -134,6 +135,7 @@ def make_app(settings: ConsoleTable, secret: bytes | None = None) -> Starlette:
         HourPages(pages, people),
         ReportPages(pages, people),
         ServicePages(pages),
+        StatePages(pages),
         OrderPages(pages),
         DisputePages(pages),
         AlertPages(pages),

@@ -1,6 +1,6 @@
 """The console's calls to its node: OperatorAccounts, CareDesk, PersonPins (the office's
-side) and Personal (the phone's side) over gRPC, each with the session token of whoever is
-signed in and a deadline.
+side), Personal (the phone's side) and NodeLedger (the node's state) over gRPC, each
+with the session token of whoever is signed in and a deadline.
 
 Owns the channel and turning a refusal into a `Refusal` the pages show as it is: the
 node's status code and its message, which names the field and the rule.
@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import grpc
 
-from timebank.v1 import care_pb2_grpc, operators_pb2_grpc, personal_pb2_grpc
+from timebank.v1 import care_pb2_grpc, ledger_pb2_grpc, operators_pb2_grpc, personal_pb2_grpc
 
 __all__ = ["UNREACHABLE", "NodeCalls", "Refusal"]
 
@@ -40,6 +40,7 @@ class NodeCalls:
         self.care = care_pb2_grpc.CareDeskStub(self.channel)
         self.pins = personal_pb2_grpc.PersonPinsStub(self.channel)
         self.personal = personal_pb2_grpc.PersonalStub(self.channel)
+        self.ledger = ledger_pb2_grpc.NodeLedgerStub(self.channel)  # the node's state, its cross-node legs
 
     def call(self, method: Callable[..., R], request: Any, token: str = "") -> R:
         metadata = (("authorization", f"Bearer {token}"),) if token else None

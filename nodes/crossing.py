@@ -190,6 +190,14 @@ class Crossing:
         with self.books.engine.connect() as connection:
             return legs.undecided_before(connection, before_micros, limit)
 
+    def views(self, state: str, limit: int) -> list[CrossView]:
+        """The newest cross-node transfers this node holds a leg of, in a reported state ("" any)."""
+        if not 0 <= limit <= legs.LISTED_MAX:
+            raise RequestInvalid(f"limit: got {limit}, want 0 (100) to {legs.LISTED_MAX}")
+        states = [leg for leg in LegState if str(leg.as_reported) == state] if state else []
+        with self.books.engine.connect() as connection:
+            return [rules.view_of(leg) for leg in legs.recent_legs(connection, states, limit or 100)]
+
     def view(self, transfer_id: int) -> CrossView:
         with self.books.engine.connect() as connection:
             leg = legs.read_legs(connection, [transfer_id]).get(transfer_id)

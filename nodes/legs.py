@@ -151,4 +151,13 @@ def view_of(leg: Leg) -> CrossView:
         leg.memo,
         pull=pull,
     )
-    return CrossView(request, str(leg.state.as_reported), leg.reason, leg.originator, str(leg.side))
+    return CrossView(
+        request,
+        str(leg.state.as_reported),
+        leg.reason,
+        leg.originator,
+        str(leg.side),
+        leg.created_at_micros,
+        leg.decided_at_micros or 0,
+        leg.cycle_id or 0,
+    )

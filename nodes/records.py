@@ -110,6 +110,9 @@ class CrossView:
     reason: str
     originator: bool
     side: str
+    created_at_micros: int = 0
+    decided_at_micros: int = 0  # 0: not decided yet
+    cycle_id: int = 0  # the settlement cycle of a commit; 0: none yet
 
 
 @dataclass(frozen=True)

@@ -167,6 +167,16 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
         return wire.cross_view_to_message(view)
 
     @translate_errors
+    def ListCrossNodeTransfers(
+        self, request: pb.ListCrossNodeTransfersRequest, context: grpc.ServicerContext
+    ) -> pb.ListCrossNodeTransfersResponse:
+        if self.crossing is None:  # a node on its own holds no legs
+            return pb.ListCrossNodeTransfersResponse()
+        state = wire.CROSS_STATE_NAMES.get(request.state, "")
+        found = self.crossing.views(state, request.limit)
+        return pb.ListCrossNodeTransfersResponse(transfers=[wire.cross_view_to_message(view) for view in found])
+
+    @translate_errors
     def CreateConsent(
         self, request: pb.CreateConsentRequest, context: grpc.ServicerContext
     ) -> pb.CreateConsentResponse:

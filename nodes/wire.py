@@ -36,6 +36,7 @@ __all__ = [
     "consent_grant_to_message",
     "cross_request_from_message",
     "cross_requests",
+    "CROSS_STATE_NAMES",
     "CROSS_STATES",
     "cross_view_to_message",
     "ID_BYTES",
@@ -218,6 +219,11 @@ def add_system_account_ids(response: pb.GetNodeInfoResponse) -> None:
 
 # -- cross-node transfers ------------------------------------------------------------------
 
+CROSS_STATE_NAMES = {
+    pb.CROSS_NODE_STATE_HELD: "held",
+    pb.CROSS_NODE_STATE_COMMITTED: "committed",
+    pb.CROSS_NODE_STATE_ABORTED: "aborted",
+}
 CROSS_STATES = {
     "held": pb.CROSS_NODE_STATE_HELD,
     "committed": pb.CROSS_NODE_STATE_COMMITTED,
@@ -263,6 +269,9 @@ def cross_view_to_message(view: CrossView) -> pb.GetCrossNodeTransferResponse:
         reason=view.reason,
         originator=view.originator,
         side=view.side,
+        created_at_micros=view.created_at_micros,
+        decided_at_micros=view.decided_at_micros,
+        cycle_id=view.cycle_id,
     )
 
 

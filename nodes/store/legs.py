@@ -18,7 +18,18 @@ from nodes.tables import remote_transfers
 from timebank import ids
 from timebank.storage import ledger_store
 
-__all__ = ["Decided", "count_undecided", "insert_legs", "read_legs", "undecided_before", "update_decided"]
+__all__ = [
+    "Decided",
+    "LISTED_MAX",
+    "count_undecided",
+    "insert_legs",
+    "read_legs",
+    "recent_legs",
+    "undecided_before",
+    "update_decided",
+]
+
+LISTED_MAX = 1000
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,16 @@ def read_legs(connection: Connection, transfer_ids: Sequence[int]) -> dict[int, 
     """The legs of the transfers named that this node has, by transfer id (bounded IN lists)."""
     rows = ledger_store.rows_where_in(connection, remote_transfers.c.transfer_id, transfer_ids)
     return {leg.transfer_id: leg for leg in map(_leg, rows)}
+
+
+def recent_legs(connection: Connection, states: Sequence[LegState], limit: int) -> list[Leg]:
+    """The newest legs (at most `limit`, 1 to LISTED_MAX), in the states named (none: any)."""
+    statement = select(remote_transfers).order_by(
+        remote_transfers.c.created_at_micros.desc(), remote_transfers.c.transfer_id
+    )
+    if states:
+        statement = statement.where(remote_transfers.c.state.in_([str(state) for state in states]))
+    return [_leg(row) for row in connection.execute(statement.limit(max(1, min(limit, LISTED_MAX))))]
 
 
 def insert_legs(connection: Connection, legs: Sequence[Leg]) -> None:

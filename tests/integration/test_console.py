@@ -351,3 +351,15 @@ def test_the_catalogue_the_mall_and_the_teams(console: str, desk: Desk, clock: F
         assert "石岐青年志愿队" in page.inner_text("table.teams") and "1" in page.inner_text(
             "table.teams tbody td >> nth=3"
         )
+
+
+def test_the_nodes_own_state(console: str) -> None:
+    with browser_page() as page:
+        response = page.goto(f"{console}/node")
+        assert page.url.endswith("/login")  # signed out: not shown
+        sign_in(page, console, "wang", DIRECTOR_PASSWORD)
+        page.goto(f"{console}/node?state=all")
+        assert "运行正常" in page.inner_text("h1"), page.inner_text("main")
+        assert "暂无数据" in page.inner_text("table.cross")
+        screenshot(page, "18-node-state")
+        assert response is not None

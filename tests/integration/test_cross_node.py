@@ -59,6 +59,11 @@ def test_push_commits_on_both_sides(city: RunningTestCity) -> None:
     assert city.final("shiqi", raw(0xC1)).state == COMMITTED
     assert city.final("dongqu", raw(0xC1)).state == COMMITTED
     assert city.balance("shiqi", payer) == 30 and city.balance("dongqu", payee) == 90
+    listed = city.client("shiqi").stub.ListCrossNodeTransfers(pb.ListCrossNodeTransfersRequest(), timeout=10)
+    assert [(t.transfer.id, t.side, t.originator) for t in listed.transfers] == [(raw(0xC1), "debit", True)]
+    assert listed.transfers[0].created_at_micros > 0 and listed.transfers[0].decided_at_micros > 0
+    waiting = pb.ListCrossNodeTransfersRequest(state=pb.CROSS_NODE_STATE_HELD)
+    assert not city.client("dongqu").stub.ListCrossNodeTransfers(waiting, timeout=10).transfers
     state = city.clearinghouse_sql(f"SELECT state FROM cross_transfers WHERE transfer_id = '{0xC1:032x}'")
     assert state == [("committed",)]
     assert_mirrored(city)

@@ -392,18 +392,38 @@ class GetCrossNodeTransferRequest(_message.Message):
     def __init__(self, id: _Optional[bytes] = ...) -> None: ...
 
 class GetCrossNodeTransferResponse(_message.Message):
-    __slots__ = ("transfer", "state", "reason", "originator", "side")
+    __slots__ = ("transfer", "state", "reason", "originator", "side", "created_at_micros", "decided_at_micros", "cycle_id")
     TRANSFER_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     ORIGINATOR_FIELD_NUMBER: _ClassVar[int]
     SIDE_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    CYCLE_ID_FIELD_NUMBER: _ClassVar[int]
     transfer: CrossNodeTransfer
     state: CrossNodeState
     reason: str
     originator: bool
     side: str
-    def __init__(self, transfer: _Optional[_Union[CrossNodeTransfer, _Mapping]] = ..., state: _Optional[_Union[CrossNodeState, str]] = ..., reason: _Optional[str] = ..., originator: _Optional[bool] = ..., side: _Optional[str] = ...) -> None: ...
+    created_at_micros: int
+    decided_at_micros: int
+    cycle_id: int
+    def __init__(self, transfer: _Optional[_Union[CrossNodeTransfer, _Mapping]] = ..., state: _Optional[_Union[CrossNodeState, str]] = ..., reason: _Optional[str] = ..., originator: _Optional[bool] = ..., side: _Optional[str] = ..., created_at_micros: _Optional[int] = ..., decided_at_micros: _Optional[int] = ..., cycle_id: _Optional[int] = ...) -> None: ...
+
+class ListCrossNodeTransfersRequest(_message.Message):
+    __slots__ = ("state", "limit")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    state: CrossNodeState
+    limit: int
+    def __init__(self, state: _Optional[_Union[CrossNodeState, str]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListCrossNodeTransfersResponse(_message.Message):
+    __slots__ = ("transfers",)
+    TRANSFERS_FIELD_NUMBER: _ClassVar[int]
+    transfers: _containers.RepeatedCompositeFieldContainer[GetCrossNodeTransferResponse]
+    def __init__(self, transfers: _Optional[_Iterable[_Union[GetCrossNodeTransferResponse, _Mapping]]] = ...) -> None: ...
 
 class CreateConsentRequest(_message.Message):
     __slots__ = ("holder_account_id", "beneficiary_node_id", "limit_minutes", "valid_seconds", "mandate", "mandate_id")

@@ -87,6 +87,11 @@ class NodeLedgerStub:
                 request_serializer=timebank_dot_v1_dot_ledger__pb2.GetCrossNodeTransferRequest.SerializeToString,
                 response_deserializer=timebank_dot_v1_dot_ledger__pb2.GetCrossNodeTransferResponse.FromString,
                 _registered_method=True)
+        self.ListCrossNodeTransfers = channel.unary_unary(
+                '/timebank.v1.NodeLedger/ListCrossNodeTransfers',
+                request_serializer=timebank_dot_v1_dot_ledger__pb2.ListCrossNodeTransfersRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_ledger__pb2.ListCrossNodeTransfersResponse.FromString,
+                _registered_method=True)
         self.CreateConsent = channel.unary_unary(
                 '/timebank.v1.NodeLedger/CreateConsent',
                 request_serializer=timebank_dot_v1_dot_ledger__pb2.CreateConsentRequest.SerializeToString,
@@ -186,6 +191,13 @@ class NodeLedgerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCrossNodeTransfers(self, request, context):
+        """The cross-node transfers this node holds a leg of, newest first, by state.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateConsent(self, request, context):
         """Records a holder's consent to redemptions at other nodes (checked when they ask).
         """
@@ -266,6 +278,11 @@ def add_NodeLedgerServicer_to_server(servicer, server):
                     servicer.GetCrossNodeTransfer,
                     request_deserializer=timebank_dot_v1_dot_ledger__pb2.GetCrossNodeTransferRequest.FromString,
                     response_serializer=timebank_dot_v1_dot_ledger__pb2.GetCrossNodeTransferResponse.SerializeToString,
+            ),
+            'ListCrossNodeTransfers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCrossNodeTransfers,
+                    request_deserializer=timebank_dot_v1_dot_ledger__pb2.ListCrossNodeTransfersRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_ledger__pb2.ListCrossNodeTransfersResponse.SerializeToString,
             ),
             'CreateConsent': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateConsent,
@@ -561,6 +578,33 @@ class NodeLedger:
             '/timebank.v1.NodeLedger/GetCrossNodeTransfer',
             timebank_dot_v1_dot_ledger__pb2.GetCrossNodeTransferRequest.SerializeToString,
             timebank_dot_v1_dot_ledger__pb2.GetCrossNodeTransferResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCrossNodeTransfers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.NodeLedger/ListCrossNodeTransfers',
+            timebank_dot_v1_dot_ledger__pb2.ListCrossNodeTransfersRequest.SerializeToString,
+            timebank_dot_v1_dot_ledger__pb2.ListCrossNodeTransfersResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -72,6 +72,8 @@ class NodeLedgerStub:
     """
     GetCrossNodeTransfer: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.GetCrossNodeTransferRequest, _ledger_pb2.GetCrossNodeTransferResponse]
     """Where a cross-node transfer stands here. NOT_FOUND if this node holds no leg of it."""
+    ListCrossNodeTransfers: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.ListCrossNodeTransfersRequest, _ledger_pb2.ListCrossNodeTransfersResponse]
+    """The cross-node transfers this node holds a leg of, newest first, by state."""
     CreateConsent: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.CreateConsentRequest, _ledger_pb2.CreateConsentResponse]
     """Records a holder's consent to redemptions at other nodes (checked when they ask)."""
     RequestRecall: _grpc.UnaryUnaryMultiCallable[_ledger_pb2.RequestRecallRequest, _ledger_pb2.RequestRecallResponse]
@@ -111,6 +113,8 @@ class NodeLedgerAsyncStub(NodeLedgerStub):
     """
     GetCrossNodeTransfer: _aio.UnaryUnaryMultiCallable[_ledger_pb2.GetCrossNodeTransferRequest, _ledger_pb2.GetCrossNodeTransferResponse]  # type: ignore[assignment]
     """Where a cross-node transfer stands here. NOT_FOUND if this node holds no leg of it."""
+    ListCrossNodeTransfers: _aio.UnaryUnaryMultiCallable[_ledger_pb2.ListCrossNodeTransfersRequest, _ledger_pb2.ListCrossNodeTransfersResponse]  # type: ignore[assignment]
+    """The cross-node transfers this node holds a leg of, newest first, by state."""
     CreateConsent: _aio.UnaryUnaryMultiCallable[_ledger_pb2.CreateConsentRequest, _ledger_pb2.CreateConsentResponse]  # type: ignore[assignment]
     """Records a holder's consent to redemptions at other nodes (checked when they ask)."""
     RequestRecall: _aio.UnaryUnaryMultiCallable[_ledger_pb2.RequestRecallRequest, _ledger_pb2.RequestRecallResponse]  # type: ignore[assignment]
@@ -207,6 +211,14 @@ class NodeLedgerServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_ledger_pb2.GetCrossNodeTransferResponse, _abc.Awaitable[_ledger_pb2.GetCrossNodeTransferResponse]]:
         """Where a cross-node transfer stands here. NOT_FOUND if this node holds no leg of it."""
+
+    @_abc_1.abstractmethod
+    def ListCrossNodeTransfers(
+        self,
+        request: _ledger_pb2.ListCrossNodeTransfersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ledger_pb2.ListCrossNodeTransfersResponse, _abc.Awaitable[_ledger_pb2.ListCrossNodeTransfersResponse]]:
+        """The cross-node transfers this node holds a leg of, newest first, by state."""
 
     @_abc_1.abstractmethod
     def CreateConsent(
