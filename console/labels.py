@@ -436,6 +436,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "cross-committed": ("已完成", "Committed"),
     "cross-aborted": ("已撤销", "Aborted"),
     "cross-all": ("全部", "All"),
+    "identity_shape": ("应为 17 位数字加 1 位数字或 X", "Want 17 digits, then a digit or X"),
+    "identity_wrong": ("校验位应为 {}，请核对号码", "The check character should be {}: check the number"),
+    "identity_right": ("校验位正确", "Check character right"),
     "dispute-open": ("待处理", "Open"),
     "dispute-resolved": ("已处理", "Resolved"),
 }

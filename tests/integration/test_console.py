@@ -130,7 +130,8 @@ def test_unknown_pages_forged_forms_and_repeated_failed_logins(console: str) -> 
         assert "locked" in page.inner_text(".refusal")  # even the right password, while locked
 
 
-def test_a_phone_sized_screen_still_shows_the_sign_in_form(console: str) -> None:
+@pytest.mark.parametrize("backend", ["sqlite"])  # the page alone: one backend is enough
+def test_a_phone_sized_screen_still_shows_the_sign_in_form(console: str, backend: str) -> None:
     with browser_page(width=360, height=720) as page:
         page.goto(f"{console}/login")
         box = page.locator("button.primary").bounding_box()
@@ -353,7 +354,8 @@ def test_the_catalogue_the_mall_and_the_teams(console: str, desk: Desk, clock: F
         )
 
 
-def test_the_nodes_own_state(console: str) -> None:
+@pytest.mark.parametrize("backend", ["sqlite"])  # the page alone: one backend is enough
+def test_the_nodes_own_state(console: str, backend: str) -> None:
     with browser_page() as page:
         response = page.goto(f"{console}/node")
         assert page.url.endswith("/login")  # signed out: not shown
@@ -363,3 +365,23 @@ def test_the_nodes_own_state(console: str) -> None:
         assert "暂无数据" in page.inner_text("table.cross")
         screenshot(page, "18-node-state")
         assert response is not None
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # the page's script alone: one backend is enough
+def test_an_identity_number_is_checked_as_it_is_typed(console: str, backend: str) -> None:
+    from tests.support.care import identity_number
+
+    number = identity_number("1990-02-02")
+    wrong = number[:17] + ("0" if number[17] != "0" else "1")
+    with browser_page() as page:
+        sign_in(page, console, "wang", DIRECTOR_PASSWORD)
+        page.goto(f"{console}/people")
+        page.click("details.new summary")
+        field = page.locator("form.register input[name=identity_number]")
+        field.fill(number[:10])
+        assert page.inner_text(".identity-check") == "10 / 18"
+        field.fill(wrong)
+        assert f"校验位应为 {number[17]}" in page.inner_text(".identity-check")
+        field.fill(number)
+        assert page.inner_text(".identity-check") == "校验位正确"
+        assert page.input_value("form.register input[name=birth_date]") == "1990-02-02"  # read from the number
