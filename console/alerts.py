@@ -40,7 +40,7 @@ class AlertPages:
             400 if message else 200,
             me=self.office.account(token),
             alerts=sorted(found, key=lambda alert: alert.raised_at_micros, reverse=True),
-            names=self.office.names(token),
+            names=self.office.names(token, (alert.subject_id for alert in found)),
             every=every,
             message=message,
             typed=typed or {},

@@ -8,6 +8,8 @@ naming the role, and nothing changes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -47,7 +49,7 @@ class DisputePages:
             me=self.office.account(token),
             disputes=keyed(shown, "dispute_id"),
             orders=orders,
-            names=self.office.names(token),
+            names=self.office.names(token, _parties(shown, orders.values())),
             items=self.office.items(token),
             states=DISPUTE_STATES,
             state=state,
@@ -71,7 +73,7 @@ class DisputePages:
             dispute_hex=ids.to_hex(dispute_id),
             order=order,
             order_hex=ids.to_hex(ids.from_bytes(order.order_id, "order_id")),
-            names=self.office.names(token),
+            names=self.office.names(token, _parties([dispute], [order])),
             items=self.office.items(token),
             decisions=DECISIONS,
             message=message,
@@ -98,3 +100,8 @@ class DisputePages:
 
         done = f"/disputes/{ids.to_hex(dispute_id)}"
         return await self.office.change(token, self.node.care.ResolveDispute, resolved, again, done)
+
+
+def _parties(disputes: Iterable[care_pb2.Dispute], orders: Iterable[care_pb2.Order]) -> list[bytes]:
+    """Whom the disputes' pages name: each opener, and each order's elder and volunteer."""
+    return [d.opener_id for d in disputes] + [id_ for o in orders for id_ in (o.elder_id, o.volunteer_id)]

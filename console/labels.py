@@ -439,6 +439,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "identity_shape": ("应为 17 位数字加 1 位数字或 X", "Want 17 digits, then a digit or X"),
     "identity_wrong": ("校验位应为 {}，请核对号码", "The check character should be {}: check the number"),
     "identity_right": ("校验位正确", "Check character right"),
+    "publish_hint": (
+        "办事处受老人本人委托（电话或到窗口）代为发布；记录中写明经办人。",
+        "The office takes the elder's own demand (by phone or at the desk); the record names who did.",
+    ),
     "dispute-open": ("待处理", "Open"),
     "dispute-resolved": ("已处理", "Resolved"),
 }

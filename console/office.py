@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 PAGE_SIZE = 20
+NAMED_MAX = 1000  # people named in one call (ListPeople's person_ids)
 # Refusals that are the page's, not the form's: shown by signed_in, never in place.
 PAGE_LEVEL = (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED) + UNREACHABLE
 OfficeHandler = Callable[[Request, str], Awaitable[Response]]
@@ -121,9 +122,15 @@ class Office(Edge):
         request = care_pb2.ListPeopleRequest(state=state, role=role, limit=1000)
         return self.node.call(self.node.care.ListPeople, request, token).people
 
-    def names(self, token: str) -> dict[bytes, str]:
-        """Every person's name by id, for the tables (the node's people, at most 1,000)."""
-        return {person.person_id: person.name for person in self.people_of(token)}
+    def names(self, token: str, person_ids: Iterable[bytes]) -> dict[bytes, str]:
+        """The names of the people a page shows, by id (one call; ids of other nodes are left out)."""
+        wanted = sorted({person_id for person_id in person_ids if person_id})[:NAMED_MAX]
+        if not wanted:
+            return {}
+        request = care_pb2.ListPeopleRequest(person_ids=wanted, limit=NAMED_MAX)
+        return {
+            person.person_id: person.name for person in self.node.call(self.node.care.ListPeople, request, token).people
+        }
 
     def items(self, token: str) -> dict[str, care_pb2.CatalogueItem]:
         items = self.node.call(self.node.care.ListCatalogue, care_pb2.ListCatalogueRequest(), token).items

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import secrets
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -61,41 +61,53 @@ class OrderPages:
         return [
             Route("/orders", signed_in(self.orders), methods=["GET"]),
             Route("/orders", signed_in(self.publish), methods=["POST"]),
+            Route("/orders/new", signed_in(self.publish_page), methods=["GET"]),
             Route("/orders/{order_id}", signed_in(self.order), methods=["GET"]),
             Route("/orders/{order_id}/accept", signed_in(self.accept), methods=["POST"]),
             Route("/orders/{order_id}/code", signed_in(self.code), methods=["GET"]),
         ]
 
-    async def orders(
-        self, request: Request, token: str, message: str = "", typed: dict[str, str] | None = None
-    ) -> Response:
+    async def orders(self, request: Request, token: str) -> Response:
         state = request.query_params.get("state", "")
         wanted = care_pb2.ListOrdersRequest(state=state, limit=1000)
         found = self.node.call(self.node.care.ListOrders, wanted, token).orders
         if request.query_params.get("format") == "csv":
             return self._export(token, found)
         shown, paging = page_of(found, request)
-        typed = typed or {}
         return self.office.render(
             request,
             "orders.html",
-            400 if message else 200,
             me=self.office.account(token),
             orders=keyed(shown, "order_id"),
-            names=self.office.names(token),
+            names=self.office.names(token, _parties(shown)),
             items=self.office.items(token),
-            elders=keyed(self.office.people_of(token, "approved", "elder"), "person_id"),
             states=ORDER_STATES,
             state=state,
             **paging,
-            message=message,
-            typed=typed,
-            new_order_id=typed.get("new_order_id") or secrets.token_hex(16),
             crumbs=["orders"],
         )
 
+    async def publish_page(
+        self, request: Request, token: str, message: str = "", typed: dict[str, str] | None = None
+    ) -> Response:
+        """The form of an elder's demand, taken by the office (on a page of its own: it lists
+        the approved elders)."""
+        typed = typed or {}
+        return self.office.render(
+            request,
+            "publish.html",
+            400 if message else 200,
+            me=self.office.account(token),
+            items=self.office.items(token),
+            elders=keyed(self.office.people_of(token, "approved", "elder"), "person_id"),
+            message=message,
+            typed=typed,
+            new_order_id=typed.get("new_order_id") or secrets.token_hex(16),
+            crumbs=["orders", "publish_demand"],
+        )
+
     def _export(self, token: str, found: Sequence[care_pb2.Order]) -> Response:
-        names, when = self.office.names(token), self.office.local_time
+        names, when = self.office.names(token, _parties(found)), self.office.local_time
         header = ["order_id", "item_code", "elder", "window_start", "window_end", "community", "state"]
         header += ["volunteer", "volunteer_node_id", "served_minutes", "credited_minutes", "paid_by"]
         rows = [
@@ -111,7 +123,7 @@ class OrderPages:
         order_id = submitted_id(form, "new_order_id")
 
         async def again(message: str) -> Response:
-            return await self.orders(request, token, message, form)
+            return await self.publish_page(request, token, message, form)
 
         try:
             start, end = window_micros(
@@ -154,7 +166,7 @@ class OrderPages:
             me=self.office.account(token),
             order=order,
             order_hex=ids.to_hex(order_id),
-            names=self.office.names(token),
+            names=self.office.names(token, _parties([order])),
             items=self.office.items(token),
             candidates=candidates,
             dispute=disputes[0] if disputes else None,
@@ -184,18 +196,24 @@ class OrderPages:
         purpose = request.query_params.get("purpose", "check-in")
         wanted = care_pb2.IssueCodeRequest(order_id=ids.to_bytes(order_id), purpose=purpose)
         issued = self.node.call(self.node.care.IssueCode, wanted, token)
+        order = self.office.order_of(token, order_id)
         url = f"{self.office.phone_url(request)}/m/scan?{urllib.parse.urlencode({'code': issued.code})}"
         return self.office.render(
             request,
             "code.html",
             me=self.office.account(token),
-            order=self.office.order_of(token, order_id),
+            order=order,
             order_hex=ids.to_hex(order_id),
             purpose=purpose,
             expires_at_micros=issued.expires_at_micros,
             qr=qr_svg(url, title=purpose),
             url=url,
-            names=self.office.names(token),
+            names=self.office.names(token, _parties([order])),
             items=self.office.items(token),
             crumbs=["orders", "order", "scan-" + purpose],
         )
+
+
+def _parties(orders: Iterable[care_pb2.Order]) -> list[bytes]:
+    """Whom the orders' rows name: each elder, volunteer and publisher."""
+    return [person for order in orders for person in (order.elder_id, order.volunteer_id, order.publisher_id)]

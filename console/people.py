@@ -162,7 +162,9 @@ class PeoplePages:
             relationships=keyed(relationships, "relationship_id"),
             family=family_of(subject, relationships),
             movements=movements,
-            names=self.office.names(token),
+            names=self.office.names(
+                token, [id_ for link in relationships for id_ in (link.person_id, link.other_person_id)]
+            ),
             people_here=keyed(self.office.people_of(token, "approved"), "person_id"),
             # The operations' ids: a form sent twice adds or moves once; a refused form keeps its id.
             new_qualification_id=typed.get("new_qualification_id") or secrets.token_hex(16),

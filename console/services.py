@@ -111,7 +111,7 @@ class ServicePages:
             me=self.office.account(token),
             shelf=shelf,
             redemptions=keyed(redemptions, "redemption_id"),
-            names=self.office.names(token),
+            names=self.office.names(token, (redemption.person_id for redemption in redemptions)),
             members=keyed(self.office.people_of(token, "approved"), "person_id"),
             message=message,
             typed=typed,

@@ -96,6 +96,9 @@ class Sizes:
     reconciliation_transfers: int  # the committed transfers of the reconciled cycle
     reconciliation_nodes: int
     reconciliation_repetitions: int
+    console_people: int  # the node's people and orders behind the console's pages; city.bench.console
+    console_orders: int
+    console_loads: int  # every main page loaded this many times in one run
 
 
 FULL = Sizes(
@@ -125,6 +128,9 @@ FULL = Sizes(
     reconciliation_transfers=1_000_000,
     reconciliation_nodes=10,
     reconciliation_repetitions=1,
+    console_people=10_000,
+    console_orders=50_000,
+    console_loads=5,
 )
 QUICK = Sizes(
     repetitions=3,
@@ -153,6 +159,9 @@ QUICK = Sizes(
     reconciliation_transfers=20_000,
     reconciliation_nodes=10,
     reconciliation_repetitions=1,
+    console_people=1_000,
+    console_orders=5_000,
+    console_loads=2,
 )
 
 TimedRun = Callable[[], int]  # does one run's timed work; returns the number of items done

@@ -19,6 +19,8 @@ The figures, each owned by its module:
   city.bench.reconciliation   the report of one very large closed cycle
   city.bench.audit            `audit verify` of a synthetic clearinghouse log
   city.bench.loggrowth        the transparency log's growth rate and latencies as it grows
+  city.bench.console          the office console's page time (p50, p95) over a node of many
+                              people and orders
 Each ratio divides a system figure by the figure that bounds it.
 
 Every figure is the median of N timed runs after one untimed warm-up run (city.bench.measure).
@@ -43,7 +45,7 @@ from typing import Any
 
 from sqlalchemy import inspect, text
 
-from city.bench import audit, crossnode, local, loggrowth, maincity, memory, plots, reconciliation, scaling
+from city.bench import audit, console, crossnode, local, loggrowth, maincity, memory, plots, reconciliation, scaling
 from city.bench.baselines import RAW_METADATA, STREAM_MESSAGE_BYTES, measure_baselines, measure_streaming
 from city.bench.measure import (
     FULL,
@@ -226,6 +228,7 @@ def collect(sizes: Sizes, backend: str, database_url: str | None, clock: Clock) 
         system += reconciliation.measure_reconciliation(pathlib.Path(directory), sizes)
         system += (audit.measure_audit(pathlib.Path(directory), sizes),)
         system += loggrowth.measure_log_growth(pathlib.Path(directory), sizes)
+        system += console.measure_console(pathlib.Path(directory), sizes)
         machine = describe_machine(backend, config.database_url)
     parameters = {
         "backend": backend,
@@ -246,6 +249,7 @@ def collect(sizes: Sizes, backend: str, database_url: str | None, clock: Clock) 
         **memory.parameters(),
         **scaling.parameters(sizes),
         **reconciliation.parameters(),
+        **console.parameters(sizes),
     }
     return Report(machine, baselines, system, ratios_of(baselines, system, sizes), parameters)
 

@@ -84,7 +84,8 @@ class CareDeskService(pb_grpc.CareDeskServicer):
 
     @translate_errors
     def ListPeople(self, request: pb.ListPeopleRequest, context: Context) -> pb.ListPeopleResponse:
-        found = self.desk.people(request.state, request.role, request.limit)
+        named = [required_id(raw, "person_ids") for raw in request.person_ids]
+        found = self.desk.people(request.state, request.role, request.limit, named)
         return pb.ListPeopleResponse(people=[care_record_message(pb.Person, person) for person in found])
 
     @translate_errors

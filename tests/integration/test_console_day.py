@@ -137,7 +137,7 @@ def test_a_whole_day_at_the_office(console: str, node: RunningNode, desk: Desk, 
 
         office.sign_in("li")
         office.go("/orders")
-        office.page.click("details.new summary")
+        office.page.click("text=发布服务需求")
         demand = {"item_code": "legal-aid", "day": today(clock), "start": "09:30", "minutes": "60"}
         office.fill("form.publish", **demand, place="岐头社区 3 栋 201")
         order = office.page.url.removeprefix(console)
@@ -201,8 +201,7 @@ def test_a_whole_day_at_the_office(console: str, node: RunningNode, desk: Desk, 
 
 def _second_order(office: Office, demand: dict[str, str]) -> str:
     """A second demand of the elder's, later the same day, given to the same volunteer."""
-    office.go("/orders")
-    office.page.click("details.new summary")
+    office.go("/orders/new")
     office.fill("form.publish", **{**demand, "start": "14:00"})
     second = office.page.url.removeprefix(office.url)
     office.page.click("table.candidates button.primary")

@@ -85,14 +85,16 @@ class GetPersonRequest(_message.Message):
     def __init__(self, person_id: _Optional[bytes] = ...) -> None: ...
 
 class ListPeopleRequest(_message.Message):
-    __slots__ = ("state", "role", "limit")
+    __slots__ = ("state", "role", "limit", "person_ids")
     STATE_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    PERSON_IDS_FIELD_NUMBER: _ClassVar[int]
     state: str
     role: str
     limit: int
-    def __init__(self, state: _Optional[str] = ..., role: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+    person_ids: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, state: _Optional[str] = ..., role: _Optional[str] = ..., limit: _Optional[int] = ..., person_ids: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class ListPeopleResponse(_message.Message):
     __slots__ = ("people",)

@@ -8,6 +8,8 @@ Must not: hold an operation's logic, SQL, or know about protobuf or gRPC.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from nodes.care import records as r
 from nodes.care import rules
 from nodes.care.catalogue import CatalogueItem
@@ -39,8 +41,8 @@ class CareDesk(Desk):
     def person(self, person_id: int) -> r.Person:
         return people.person(self, person_id)
 
-    def people(self, state: str, role: str, limit: int) -> list[r.Person]:
-        return people.people(self, state, role, limit)
+    def people(self, state: str, role: str, limit: int, person_ids: Sequence[int] = ()) -> list[r.Person]:
+        return people.people(self, state, role, limit, person_ids)
 
     def add_relationship(
         self, relationship_id: int, kind: str, person_id: int, other_node_id: str, other_person_id: int, relation: str

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Sequence
 
 from sqlalchemy import Connection
 
@@ -33,6 +34,7 @@ __all__ = [
     "home_claim_problem",
     "member_here",
     "people",
+    "PEOPLE_NAMED_MAX",
     "person",
     "PERSON_FIELDS",
     "proxies",
@@ -46,6 +48,7 @@ __all__ = [
 ]
 
 BIRTH_YEARS_MAX = 130
+PEOPLE_NAMED_MAX = 1000  # ids in one ListPeople
 PERSON_FIELDS = ("role", "name", "identity_hash", "birth_date", "community", "home_node_id")
 RELATIONSHIP_FIELDS = ("kind", "person_id", "other_node_id", "other_person_id", "relation")
 
@@ -165,12 +168,14 @@ def person(desk: Desk, person_id: int) -> r.Person:
     return shown(desk, desk.read(lambda connection: people_rows.person(connection, person_id)))
 
 
-def people(desk: Desk, state: str, role: str, limit: int) -> list[r.Person]:
+def people(desk: Desk, state: str, role: str, limit: int, person_ids: Sequence[int] = ()) -> list[r.Person]:
     if state:
         rules.choice("state", state, rules.REVIEW_STATES)
     if role:
         rules.choice("role", role, rules.ROLES)
-    return desk.read(lambda c: shown_all(desk, c, people_rows.people(c, state, role, limit)))
+    if len(person_ids) > PEOPLE_NAMED_MAX:
+        raise RequestInvalid(f"person_ids: got {len(person_ids)}, want at most {PEOPLE_NAMED_MAX}")
+    return desk.read(lambda c: shown_all(desk, c, people_rows.people(c, state, role, limit, person_ids)))
 
 
 def shown(desk: Desk, person: r.Person) -> r.Person:

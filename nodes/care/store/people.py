@@ -7,6 +7,8 @@ between two people). Must not decide anything: the desk has read, decided and th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Connection, or_, select
 
 from nodes import tables as s
@@ -57,9 +59,9 @@ def set_group_locked(connection: Connection, person_id: int, group_locked_minute
     change(connection, s.care_people, {"person_id": person_id}, group_locked_minutes=group_locked_minutes)
 
 
-def people(connection: Connection, state: str, role: str, limit: int) -> list[r.Person]:
-    """A page of people for a listing (at most LIST_LIMIT_MAX)."""
-    return _people(connection, state, role, limited(limit))
+def people(connection: Connection, state: str, role: str, limit: int, person_ids: Sequence[int] = ()) -> list[r.Person]:
+    """A page of people for a listing (at most LIST_LIMIT_MAX); only person_ids, if any."""
+    return _people(connection, state, role, limited(limit), person_ids)
 
 
 def match_pool(connection: Connection, limit: int) -> list[r.Person]:
@@ -67,8 +69,12 @@ def match_pool(connection: Connection, limit: int) -> list[r.Person]:
     return _people(connection, r.ReviewState.APPROVED, r.Role.VOLUNTEER, limit)
 
 
-def _people(connection: Connection, state: str, role: str, limit: int) -> list[r.Person]:
+def _people(
+    connection: Connection, state: str, role: str, limit: int, person_ids: Sequence[int] = ()
+) -> list[r.Person]:
     statement = select(s.care_people).order_by(s.care_people.c.registered_at_micros, s.care_people.c.person_id)
+    if person_ids:
+        statement = statement.where(s.care_people.c.person_id.in_([ids.to_hex(i) for i in person_ids]))
     if state:
         statement = statement.where(s.care_people.c.state == str(state))
     if role:
