@@ -1,19 +1,27 @@
 """`timebank console serve --config FILE`: the office's web console, until SIGTERM or Ctrl-C.
 
 Owns starting the web server (uvicorn) on console.listen with the pages of console.app,
-calling the node named by console.node.
+calling the node named by console.node; and serving the pages from a thread on a free
+loopback port, for the benchmark and the browser tests.
 """
 
 from __future__ import annotations
 
 import argparse
 import pathlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from console.config import load_console_config
 from timebank.config import parse_listen_address
 
-__all__ = ["cmd_serve", "register"]
+__all__ = ["START_SECONDS_MAX", "cmd_serve", "register", "serving_in_thread"]
+
+START_SECONDS_MAX = 10.0
 
 
 def cmd_serve(arguments: argparse.Namespace) -> int:
@@ -35,3 +43,27 @@ def register(subparsers: Any) -> None:
     serve = console.add_parser("serve", help="serve the console's pages until SIGTERM")
     serve.add_argument("--config", type=pathlib.Path, required=True, help="the console's console.toml")
     serve.set_defaults(handler=cmd_serve)
+
+
+@contextmanager
+def serving_in_thread(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
+    """The app served by uvicorn on a free port of host, in a thread, until the block ends;
+    yields its base URL. TimeoutError if it has not started in START_SECONDS_MAX."""
+    import uvicorn
+
+    listener = socket.socket()
+    listener.bind((host, 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + START_SECONDS_MAX
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the console did not start in {START_SECONDS_MAX} s")
+        time.sleep(0.02)
+    try:
+        yield f"http://{host}:{listener.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(START_SECONDS_MAX)
+        listener.close()

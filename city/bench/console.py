@@ -14,16 +14,14 @@ HTTP, as a browser would, page time being from the request to the last byte.
 from __future__ import annotations
 
 import pathlib
-import socket
-import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 from city.bench.crossnode import percentile
 from city.bench.measure import LOOPBACK, MILLISECONDS, SERVER_STOP_GRACE_SECONDS, BenchFailed, Figure, Sizes, progress
 from console.app import make_app
+from console.cli import serving_in_thread
 from console.config import ConsoleTable
 from console.web import SESSION_COOKIE
 from nodes.care import records as r
@@ -60,7 +58,6 @@ PAGES = (
     "/node",
     "/trail",
 )
-START_SECONDS_MAX = 10.0
 REQUEST_DEADLINE_SECONDS = 60.0
 
 
@@ -77,7 +74,7 @@ def measure_console(directory: pathlib.Path, sizes: Sizes) -> tuple[Figure, ...]
     )
     books = open_books(config, clock)
     try:
-        seed(books, sizes.console_people, sizes.console_orders, clock.now_micros())
+        _seed(books, sizes.console_people, sizes.console_orders, clock.now_micros())
         Operators(books, clock).create_account(None, USERNAME, "测试主任", PASSWORD, ["director"])
     finally:
         books.engine.dispose()
@@ -85,12 +82,12 @@ def measure_console(directory: pathlib.Path, sizes: Sizes) -> tuple[Figure, ...]
     try:
         node = f"{LOOPBACK}:{running.port}"
         app = make_app(ConsoleTable(node=node, deadline_seconds=REQUEST_DEADLINE_SECONDS))
-        with serving(app) as base_url:
-            token = sign_in(node)
+        with serving_in_thread(app, LOOPBACK) as base_url:
+            token = _sign_in(node)
             paths = [page.format(person=f"{PERSON_BASE + 1:032x}", order=f"{ORDER_BASE + 1:032x}") for page in PAGES]
-            load(base_url, paths, token)  # the warm-up: every page once
+            _load(base_url, paths, token)  # the warm-up: every page once
             per_run = [
-                [ms for _ in range(sizes.console_loads) for ms in load(base_url, paths, token)]
+                [ms for _ in range(sizes.console_loads) for ms in _load(base_url, paths, token)]
                 for _ in range(sizes.repetitions)
             ]
         app.state.node.close()
@@ -109,7 +106,7 @@ def _label(sizes: Sizes, rank: int) -> str:
     return f"console page time, p{rank} ({sizes.console_people:,} people, {sizes.console_orders:,} orders)"
 
 
-def seed(books: Books, people: int, orders: int, now_micros: int) -> None:
+def _seed(books: Books, people: int, orders: int, now_micros: int) -> None:
     """The people (half of them approved, with an account; elders and volunteers in turn)
     and their orders, written in batches straight into the node's tables."""
     everyone = [_person(index, now_micros) for index in range(people)]
@@ -171,7 +168,7 @@ def _order(index: int, elders: Sequence[int], volunteers: Sequence[int], now_mic
     )
 
 
-def sign_in(node: str) -> str:
+def _sign_in(node: str) -> str:
     import grpc
 
     with grpc.insecure_channel(node) as channel:
@@ -180,7 +177,7 @@ def sign_in(node: str) -> str:
     return str(answer.session_token)
 
 
-def load(base_url: str, paths: Sequence[str], token: str) -> list[float]:
+def _load(base_url: str, paths: Sequence[str], token: str) -> list[float]:
     """Each page once, as the signed-in director; the milliseconds of each, in order."""
     times = []
     for path in paths:
@@ -193,29 +190,6 @@ def load(base_url: str, paths: Sequence[str], token: str) -> list[float]:
         if status != 200:
             raise BenchFailed(f"console: {path} answered {status}, want 200")
     return times
-
-
-@contextmanager
-def serving(app: object) -> Iterator[str]:
-    """The console served by uvicorn on a free loopback port, in a thread, until the block ends."""
-    import uvicorn
-
-    listener = socket.socket()
-    listener.bind((LOOPBACK, 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))  # type: ignore[arg-type]
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_SECONDS_MAX
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise BenchFailed("console: did not start in time")
-        time.sleep(0.02)
-    try:
-        yield f"http://{LOOPBACK}:{listener.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(START_SECONDS_MAX)
-        listener.close()
 
 
 def parameters(sizes: Sizes) -> dict[str, object]:

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from console.app import make_app
+from console.cli import serving_in_thread as serving
 from console.config import ConsoleTable
 from nodes.server import RunningNode
-from tests.support.browser import browser_page, require_chromium, screenshot, serving
+from tests.support.browser import browser_page, require_chromium, screenshot
 from tests.support.care import HOUR_MICROS, Desk, people
 from tests.support.office import DIRECTOR_PASSWORD, add_director
 from timebank.clock import FakeClock

@@ -1,14 +1,11 @@
 """A real browser for the console's tests: Playwright driving the machine's own Chromium
-(never a downloaded one), and the console served by uvicorn on a loopback port in a
-thread of the test process. Screenshots go to test-artifacts/console/."""
+(never a downloaded one). The console is served with console.cli.serving_in_thread.
+Screenshots go to test-artifacts/console/."""
 
 from __future__ import annotations
 
 import pathlib
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -26,36 +23,11 @@ CHROMIUM_ARGUMENTS = [
     "--disable-sync",
     "--no-first-run",
 ]
-START_SECONDS_MAX = 10.0
 
 
 def require_chromium() -> None:
     if not pathlib.Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed (apt-get install chromium fonts-wqy-microhei; .ci/run does)")
-
-
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """The app served on a free loopback port until the block ends; yields its base URL."""
-    import uvicorn
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_SECONDS_MAX
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise AssertionError("the console did not start in time")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(START_SECONDS_MAX)
-        sock.close()
 
 
 OFFICE_SCREEN = {"width": 1280, "height": 800}
