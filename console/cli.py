@@ -19,9 +19,11 @@ from typing import Any
 from console.config import load_console_config
 from timebank.config import parse_listen_address
 
-__all__ = ["START_SECONDS_MAX", "cmd_serve", "register", "serving_in_thread"]
+__all__ = ["SHUTDOWN_MARGIN_SECONDS", "START_SECONDS_MAX", "cmd_serve", "register", "serving_in_thread"]
 
 START_SECONDS_MAX = 10.0
+# On SIGTERM, requests in flight get the node's deadline and this much more, then end.
+SHUTDOWN_MARGIN_SECONDS = 5
 
 
 def cmd_serve(arguments: argparse.Namespace) -> int:
@@ -32,7 +34,14 @@ def cmd_serve(arguments: argparse.Namespace) -> int:
     settings = load_console_config(arguments.config).console
     host, port = parse_listen_address(settings.listen)
     print(f"console of the node at {settings.node}: serving on {settings.listen}", flush=True)
-    uvicorn.run(make_app(settings), host=host, port=port, log_level="warning", proxy_headers=settings.secure_cookies)
+    uvicorn.run(
+        make_app(settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=settings.secure_cookies,
+        timeout_graceful_shutdown=int(settings.deadline_seconds) + SHUTDOWN_MARGIN_SECONDS,
+    )
     return 0
 
 

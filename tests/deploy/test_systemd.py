@@ -1,6 +1,7 @@
-"""The systemd units (deploy/systemd/): two, sandboxed, migrating then serving the same config,
-with stop deadlines that outlast a graceful shutdown; with systemd-analyze, they verify and
-rate well on its security check.
+"""The systemd units (deploy/systemd/): the clearinghouse's and a node's, migrating then serving
+the same config, and a node's console, serving its console.toml; all sandboxed, with stop
+deadlines that outlast a graceful shutdown; with systemd-analyze, they verify and rate well
+on its security check.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from console.cli import SHUTDOWN_MARGIN_SECONDS
+from console.config import load_console_config
 from tests.deploy.manifests import (
     DEPLOY,
     DOCKERFILE,
@@ -54,6 +57,8 @@ UNITS = {
     "timebank-clearinghouse.service": ("clearinghouse", "/etc/timebank/clearinghouse/clearinghouse.toml"),
     "timebank-node@.service": ("node", "/etc/timebank/nodes/%i/node.toml"),
 }
+CONSOLE_UNIT, CONSOLE_CONFIG = "timebank-console@.service", "/etc/timebank/nodes/%i/console.toml"
+ALL_UNITS = [*UNITS, CONSOLE_UNIT]
 REQUIRED_SERVICE_SETTINGS = {
     "User": "timebank",
     "Restart": "on-failure",
@@ -74,9 +79,9 @@ REQUIRED_SERVICE_SETTINGS = {
 }
 
 
-def test_systemd_units_are_the_two_and_sandboxed() -> None:
-    assert {path.name for path in SYSTEMD_DIRECTORY.glob("*.service")} == set(UNITS)
-    for name in UNITS:
+def test_systemd_units_are_the_three_and_sandboxed() -> None:
+    assert {path.name for path in SYSTEMD_DIRECTORY.glob("*.service")} == set(ALL_UNITS)
+    for name in ALL_UNITS:
         service = systemd_unit(SYSTEMD_DIRECTORY / name)["Service"]
         for key, value in REQUIRED_SERVICE_SETTINGS.items():
             assert service.get(key) == [value], f"{name}: {key}"
@@ -105,6 +110,22 @@ def test_systemd_units_migrate_then_serve_the_same_config() -> None:
     assert str(pathlib.PurePosixPath(INSTALLED_COMMAND).parent) in dockerfile
 
 
+def test_the_console_unit_serves_its_nodes_console_after_the_node() -> None:
+    unit = systemd_unit(SYSTEMD_DIRECTORY / CONSOLE_UNIT)
+    service = unit["Service"]
+    assert "ExecStartPre" not in service  # nothing to migrate: the console keeps nothing
+    (line,) = service["ExecStart"]
+    argv = shlex.split(line.replace("%i", "shiqi"))
+    assert argv[0] == INSTALLED_COMMAND
+    command = parse_command(argv[1:], CONSOLE_UNIT)
+    assert (command.role, command.action) == ("console", "serve")
+    assert command.arguments.config == pathlib.Path(CONSOLE_CONFIG.replace("%i", "shiqi"))
+    assert "timebank-node@%i.service" in unit["Unit"]["After"][0]
+    settings = load_console_config(DEPLOY / "console.example.toml").console
+    (timeout,) = service["TimeoutStopSec"]
+    assert seconds(timeout) > settings.deadline_seconds + SHUTDOWN_MARGIN_SECONDS
+
+
 def _example(role: str) -> Any:
     return load_config(role, DEPLOY / f"{role}.example.toml")
 
@@ -127,10 +148,12 @@ def _verified_copies(tmp_path: pathlib.Path) -> list[pathlib.Path]:
     executable = pathlib.Path(sys.executable).parent / "timebank"
     if not executable.exists():
         pytest.skip(f"no installed `timebank` command beside {sys.executable} to stand in for {INSTALLED_COMMAND}")
-    for name in UNITS:
+    for name in ALL_UNITS:
         text = (SYSTEMD_DIRECTORY / name).read_text(encoding="utf-8")
-        (tmp_path / name).write_text(text.replace(INSTALLED_COMMAND, str(executable)), encoding="utf-8")
-    return [tmp_path / "timebank-clearinghouse.service", tmp_path / "timebank-node@shiqi.service"]
+        (tmp_path / name.replace("@.", "@shiqi.")).write_text(
+            text.replace(INSTALLED_COMMAND, str(executable)), encoding="utf-8"
+        )
+    return [tmp_path / name.replace("@.", "@shiqi.") for name in ALL_UNITS]
 
 
 def test_systemd_analyze_verify_accepts_the_units(tmp_path: pathlib.Path) -> None:
