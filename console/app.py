@@ -29,7 +29,7 @@ from console.alerts import AlertPages
 from console.config import ConsoleTable
 from console.disputes import DisputePages
 from console.hours import HourPages
-from console.labels import LANGUAGES
+from console.labels import LANGUAGES, duration, text
 from console.node import NodeCalls, Refusal
 from console.office import Office, Section
 from console.orders import OrderPages
@@ -101,14 +101,20 @@ class Pages(Office):
         me = self.account(token)
         care = self.node.care
         waiting = self.people_of(token, "pending")
-        open_orders = self.node.call(care.ListOrders, care_pb2.ListOrdersRequest(state="open", limit=1000), token)
+
+        def orders(state: str) -> int:
+            wanted = care_pb2.ListOrdersRequest(state=state, limit=1000)
+            return len(self.node.call(care.ListOrders, wanted, token).orders)
+
         disputes = self.node.call(care.ListDisputes, care_pb2.ListDisputesRequest(state="open", limit=1000), token)
-        alerts = self.node.call(care.ListAlerts, care_pb2.ListAlertsRequest(), token)
+        figures = self.node.call(care.GetStatistics, care_pb2.GetStatisticsRequest(), token)
         counts = [
-            ("waiting_reviews", len(waiting), "/people?state=pending"),
-            ("open_orders", len(open_orders.orders), "/orders?state=open"),
-            ("open_disputes", len(disputes.disputes), "/disputes?state=open"),
-            ("open_alerts", len(alerts.alerts), "/alerts"),
+            ("waiting_reviews", str(len(waiting)), "/people?state=pending"),
+            ("open_orders", str(orders("open")), "/orders?state=open"),
+            ("in_service", str(orders("accepted") + orders("checked-in")), "/orders?state=checked-in"),
+            ("open_disputes", str(len(disputes.disputes)), "/disputes?state=open"),
+            ("open_alerts", str(figures.open_alerts), "/alerts"),
+            ("deposited_today", duration(figures.deposited_today_minutes, text(self.language(request))), "/statistics"),
         ]
         return self.render(request, "dashboard.html", me=me, counts=counts, crumbs=["dashboard"])
 

@@ -443,6 +443,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "办事处受老人本人委托（电话或到窗口）代为发布；记录中写明经办人。",
         "The office takes the elder's own demand (by phone or at the desk); the record names who did.",
     ),
+    "total_hours": ("服务时长合计", "Total"),
+    "in_service": ("已派单及服务中", "Assigned or in service"),
+    "deposited_today": ("今日存入时长", "Hours deposited today"),
     "dispute-open": ("待处理", "Open"),
     "dispute-resolved": ("已处理", "Resolved"),
 }

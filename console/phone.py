@@ -1,6 +1,7 @@
 """The pages for a volunteer's or an elder's own phone, under /m/: the page a check-in or
 check-out QR code opens, signing in with the personal PIN the office set, one's own hours
-and orders, and confirming, disputing or rating a service.
+and orders, confirming, disputing or rating a service, and a volunteer's own certificate
+of service hours (its printable page and its signed file).
 
 Owns the phone's edge: its own session cookie (tb_phone, apart from the office's), its
 CSRF tokens (an HMAC of the phone session; before sign-in a cookie-and-field pair), and
@@ -11,6 +12,7 @@ in place. Large type and buttons, one column, readable at 360 px.
 
 from __future__ import annotations
 
+import base64
 import secrets
 import urllib.parse
 from collections.abc import Awaitable, Callable
@@ -282,6 +284,47 @@ def _change(action: str, order_id: bytes, form: dict[str, str]) -> tuple[str, An
     raise HTTPException(404, f"action: got {action!r}, want confirm, dispute or rate")
 
 
+def _certificate_page(phone: PhonePages) -> tuple[PhoneHandler, PhoneHandler]:
+    """The volunteer's own certificate: the form of its period, and the certificate issued."""
+
+    async def form(request: Request, token: str, message: str = "", typed: dict[str, str] | None = None) -> Response:
+        typed = typed or {}
+        return phone.render(
+            request,
+            "phone/certificate.html",
+            400 if message else 200,
+            typed=typed,
+            certificate_id=typed.get("certificate_id") or secrets.token_hex(16),
+            message=message,
+        )
+
+    async def issue(request: Request, token: str) -> Response:
+        typed = await phone.checked_form(request)
+        certificate_id = ids.parse_text(typed.get("certificate_id", ""))
+        if certificate_id is None:
+            raise HTTPException(400, "certificate_id: want 32 hexadecimal digits; reload the page")
+        wanted = personal_pb2.MyCertificateRequest(
+            certificate_id=ids.to_bytes(certificate_id),
+            period_from=typed.get("period_from", ""),
+            period_to=typed.get("period_to", ""),
+        )
+        try:
+            answer = phone.call("MyCertificate", wanted, token)
+        except Refusal as refusal:
+            if refusal.code == grpc.StatusCode.UNAUTHENTICATED or refusal.code in UNREACHABLE:
+                raise
+            return await form(request, token, refusal.detail, typed)
+        return phone.render(
+            request,
+            "phone/certificate.html",
+            answer=answer,
+            certificate_hex=ids.to_hex(certificate_id),
+            file_base64=base64.b64encode(answer.certificate_file).decode("ascii"),
+        )
+
+    return form, issue
+
+
 def _order_id(request: Request) -> int:
     order_id = ids.parse_text(request.path_params["order_id"])
     if order_id is None:
@@ -295,7 +338,10 @@ def _local_path(path: str) -> str:
 
 
 def phone_routes(phone: PhonePages) -> list[Route]:
+    certificate_form, certificate = _certificate_page(phone)
     return [
+        Route("/m/certificate", phone.signed_in(certificate_form), methods=["GET"]),
+        Route("/m/certificate", phone.signed_in(certificate), methods=["POST"]),
         Route("/m/login", phone.login_page, methods=["GET"]),
         Route("/m/login", phone.open_to_all(phone.login), methods=["POST"]),
         Route("/m/logout", phone.signed_in(phone.logout), methods=["POST"]),

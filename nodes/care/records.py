@@ -335,3 +335,4 @@ class Statistics:
     outstanding_minutes: int
     trend: tuple[MonthOutstanding, ...]
     open_alerts: int
+    deposited_today_minutes: int = 0  # service hours deposited since today's local midnight

@@ -167,6 +167,14 @@ class PersonalAccess:
     def rate(self, person_id: int, order_id: int, stars: int, comment: str) -> care_records.Rating:
         return self._as(person_id, "Rate", lambda: self.care.rate(order_id, person_id, stars, comment))
 
+    def certificate(
+        self, person_id: int, certificate_id: int, period_from: str, period_to: str
+    ) -> tuple[bytes, str, int]:
+        """The person's own certificate of service hours (refused unless a volunteer's)."""
+        return self._as(
+            person_id, "MyCertificate", lambda: self.care.certificate(certificate_id, person_id, period_from, period_to)
+        )
+
     # -- what the person sees -------------------------------------------------------------------
 
     def account(self, person_id: int) -> OwnAccount:

@@ -111,6 +111,14 @@ class PersonalService(pb_grpc.PersonalServicer):
         )
 
     @translate_errors
+    def MyCertificate(self, request: pb.MyCertificateRequest, context: Context) -> care_pb.Certificate:
+        person_id = self.caller(context)
+        issued, html, total = self.access.certificate(
+            person_id, required_id(request.certificate_id, "certificate_id"), request.period_from, request.period_to
+        )
+        return care_pb.Certificate(certificate_file=issued, html=html, total_minutes=total)
+
+    @translate_errors
     def MyOrder(self, request: pb.PersonalOrderRequest, context: Context) -> pb.MyOrderResponse:
         person_id = self.caller(context)
         own = self.access.order(person_id, required_id(request.order_id, "order_id"))

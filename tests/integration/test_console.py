@@ -183,7 +183,7 @@ def test_an_alert_seen_and_acknowledged_by_the_director(console: str, desk: Desk
     desk.serve(order_id, volunteer, clock, 1)  # one minute between check-in and check-out: implausible
     with browser_page() as page:
         sign_in(page, console, "wang", DIRECTOR_PASSWORD)
-        page.click(".card >> nth=3")  # 待处理预警: one
+        page.click(".card a[href='/alerts']")  # 待处理预警: one
         assert page.url.endswith("/alerts") and "服务时长不合常理" in page.inner_text("table.alerts")
         page.click("table.alerts button.primary")
         assert "note" in page.inner_text(".refusal")  # acknowledging needs a note: shown in place
@@ -288,6 +288,8 @@ def test_statistics_with_their_charts_and_a_certificate_to_print(console: str, d
         assert page.locator("figure.chart rect").count() >= 2  # deposited and held, by month
         assert "1 小时 30 分钟" in page.inner_text(".cards") and "生活照料" in page.inner_text("table.figures")
         screenshot(page, "15-statistics")
+        page.goto(f"{console}/")
+        assert "1 小时 30 分钟" in page.inner_text(".card a[href='/statistics']")  # 今日存入时长
         assert "daily-living,90" in page.request.get(f"{console}/statistics?format=csv").text()
 
         page.goto(f"{console}/people/{volunteer.hex()}")

@@ -131,6 +131,18 @@ def test_a_service_checked_in_and_out_on_the_volunteers_phone(console: str, desk
         assert "服务存入" in statement and "+1 小时" in statement
         fits_the_phone(phone)
         screenshot(phone, "27-phone-my-hours")
+
+        phone.click("text=服务时长证明")
+        phone.fill("input[name=period_from]", "2026-01-01")
+        phone.fill("input[name=period_to]", "2026-01-31")
+        phone.click("button.primary")
+        assert "1 小时" in phone.inner_text(".lead") and phone.locator("a[download]").count() == 1
+        screenshot(phone, "29-phone-certificate")
+        elders_phone.goto(f"{console}/m/certificate")
+        elders_phone.fill("input[name=period_from]", "2026-01-01")
+        elders_phone.fill("input[name=period_to]", "2026-01-31")
+        elders_phone.click("button.primary")
+        assert "volunteer" in elders_phone.inner_text(".refusal")  # an elder has no service hours to certify
     assert desk.balance(volunteer) == 60
 
 

@@ -841,20 +841,22 @@ class GetStatisticsRequest(_message.Message):
     def __init__(self, from_month: _Optional[str] = ..., to_month: _Optional[str] = ...) -> None: ...
 
 class Statistics(_message.Message):
-    __slots__ = ("node_id", "rows", "active_volunteers", "outstanding_minutes", "trend", "open_alerts")
+    __slots__ = ("node_id", "rows", "active_volunteers", "outstanding_minutes", "trend", "open_alerts", "deposited_today_minutes")
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_VOLUNTEERS_FIELD_NUMBER: _ClassVar[int]
     OUTSTANDING_MINUTES_FIELD_NUMBER: _ClassVar[int]
     TREND_FIELD_NUMBER: _ClassVar[int]
     OPEN_ALERTS_FIELD_NUMBER: _ClassVar[int]
+    DEPOSITED_TODAY_MINUTES_FIELD_NUMBER: _ClassVar[int]
     node_id: str
     rows: _containers.RepeatedCompositeFieldContainer[StatisticsRow]
     active_volunteers: int
     outstanding_minutes: int
     trend: _containers.RepeatedCompositeFieldContainer[MonthOutstanding]
     open_alerts: int
-    def __init__(self, node_id: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[StatisticsRow, _Mapping]]] = ..., active_volunteers: _Optional[int] = ..., outstanding_minutes: _Optional[int] = ..., trend: _Optional[_Iterable[_Union[MonthOutstanding, _Mapping]]] = ..., open_alerts: _Optional[int] = ...) -> None: ...
+    deposited_today_minutes: int
+    def __init__(self, node_id: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[StatisticsRow, _Mapping]]] = ..., active_volunteers: _Optional[int] = ..., outstanding_minutes: _Optional[int] = ..., trend: _Optional[_Iterable[_Union[MonthOutstanding, _Mapping]]] = ..., open_alerts: _Optional[int] = ..., deposited_today_minutes: _Optional[int] = ...) -> None: ...
 
 class Alert(_message.Message):
     __slots__ = ("alert_id", "rule", "subject_id", "evidence", "raised_at_micros", "acknowledged_by", "acknowledged_note", "acknowledged_at_micros", "fingerprint")

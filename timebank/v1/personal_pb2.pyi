@@ -128,6 +128,16 @@ class MyAccountResponse(_message.Message):
     item_names: _containers.ScalarMap[str, str]
     def __init__(self, person: _Optional[_Union[_care_pb2.Person, _Mapping]] = ..., movements: _Optional[_Iterable[_Union[_care_pb2.Movement, _Mapping]]] = ..., orders: _Optional[_Iterable[_Union[_care_pb2.Order, _Mapping]]] = ..., elders: _Optional[_Iterable[_Union[_care_pb2.Person, _Mapping]]] = ..., elders_orders: _Optional[_Iterable[_Union[_care_pb2.Order, _Mapping]]] = ..., item_names: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
+class MyCertificateRequest(_message.Message):
+    __slots__ = ("certificate_id", "period_from", "period_to")
+    CERTIFICATE_ID_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_FROM_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_TO_FIELD_NUMBER: _ClassVar[int]
+    certificate_id: bytes
+    period_from: str
+    period_to: str
+    def __init__(self, certificate_id: _Optional[bytes] = ..., period_from: _Optional[str] = ..., period_to: _Optional[str] = ...) -> None: ...
+
 class MyOrderResponse(_message.Message):
     __slots__ = ("order", "dispute", "elder_name", "volunteer_name", "item_name", "actions")
     ORDER_FIELD_NUMBER: _ClassVar[int]

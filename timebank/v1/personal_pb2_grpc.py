@@ -157,6 +157,11 @@ class PersonalStub:
                 request_serializer=timebank_dot_v1_dot_personal__pb2.PersonalOrderRequest.SerializeToString,
                 response_deserializer=timebank_dot_v1_dot_personal__pb2.MyOrderResponse.FromString,
                 _registered_method=True)
+        self.MyCertificate = channel.unary_unary(
+                '/timebank.v1.Personal/MyCertificate',
+                request_serializer=timebank_dot_v1_dot_personal__pb2.MyCertificateRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_care__pb2.Certificate.FromString,
+                _registered_method=True)
 
 
 class PersonalServicer:
@@ -228,6 +233,15 @@ class PersonalServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def MyCertificate(self, request, context):
+        """The session's volunteer's own certificate of service hours for a period, as the
+        office's IssueCertificate gives it: the signed file and its printable page.
+        FAILED_PRECONDITION for a period without service hours, or for anyone not a volunteer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PersonalServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -275,6 +289,11 @@ def add_PersonalServicer_to_server(servicer, server):
                     servicer.MyOrder,
                     request_deserializer=timebank_dot_v1_dot_personal__pb2.PersonalOrderRequest.FromString,
                     response_serializer=timebank_dot_v1_dot_personal__pb2.MyOrderResponse.SerializeToString,
+            ),
+            'MyCertificate': grpc.unary_unary_rpc_method_handler(
+                    servicer.MyCertificate,
+                    request_deserializer=timebank_dot_v1_dot_personal__pb2.MyCertificateRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_care__pb2.Certificate.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -521,6 +540,33 @@ class Personal:
             '/timebank.v1.Personal/MyOrder',
             timebank_dot_v1_dot_personal__pb2.PersonalOrderRequest.SerializeToString,
             timebank_dot_v1_dot_personal__pb2.MyOrderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MyCertificate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.Personal/MyCertificate',
+            timebank_dot_v1_dot_personal__pb2.MyCertificateRequest.SerializeToString,
+            timebank_dot_v1_dot_care__pb2.Certificate.FromString,
             options,
             channel_credentials,
             insecure,

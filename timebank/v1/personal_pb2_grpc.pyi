@@ -108,6 +108,11 @@ class PersonalStub:
     """The session's person: balance, movements, orders, and the elders they act for."""
     MyOrder: _grpc.UnaryUnaryMultiCallable[_personal_pb2.PersonalOrderRequest, _personal_pb2.MyOrderResponse]
     """One order the session's person is party to, with its dispute if it has one."""
+    MyCertificate: _grpc.UnaryUnaryMultiCallable[_personal_pb2.MyCertificateRequest, _care_pb2.Certificate]
+    """The session's volunteer's own certificate of service hours for a period, as the
+    office's IssueCertificate gives it: the signed file and its printable page.
+    FAILED_PRECONDITION for a period without service hours, or for anyone not a volunteer.
+    """
 
 @_typing.type_check_only
 class PersonalAsyncStub(PersonalStub):
@@ -135,6 +140,11 @@ class PersonalAsyncStub(PersonalStub):
     """The session's person: balance, movements, orders, and the elders they act for."""
     MyOrder: _aio.UnaryUnaryMultiCallable[_personal_pb2.PersonalOrderRequest, _personal_pb2.MyOrderResponse]  # type: ignore[assignment]
     """One order the session's person is party to, with its dispute if it has one."""
+    MyCertificate: _aio.UnaryUnaryMultiCallable[_personal_pb2.MyCertificateRequest, _care_pb2.Certificate]  # type: ignore[assignment]
+    """The session's volunteer's own certificate of service hours for a period, as the
+    office's IssueCertificate gives it: the signed file and its printable page.
+    FAILED_PRECONDITION for a period without service hours, or for anyone not a volunteer.
+    """
 
 class PersonalServicer(metaclass=_abc_1.ABCMeta):
     """The phone's side."""
@@ -213,5 +223,16 @@ class PersonalServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_personal_pb2.MyOrderResponse, _abc.Awaitable[_personal_pb2.MyOrderResponse]]:
         """One order the session's person is party to, with its dispute if it has one."""
+
+    @_abc_1.abstractmethod
+    def MyCertificate(
+        self,
+        request: _personal_pb2.MyCertificateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_care_pb2.Certificate, _abc.Awaitable[_care_pb2.Certificate]]:
+        """The session's volunteer's own certificate of service hours for a period, as the
+        office's IssueCertificate gives it: the signed file and its printable page.
+        FAILED_PRECONDITION for a period without service hours, or for anyone not a volunteer.
+        """
 
 def add_PersonalServicer_to_server(servicer: PersonalServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

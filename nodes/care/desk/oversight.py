@@ -79,7 +79,13 @@ def _statistics(desk: Desk, connection: Connection, first: str, last: str) -> r.
         outstanding_minutes=oversight_rows.member_minutes(connection),
         trend=_trend(desk, connection, months_seen),
         open_alerts=oversight_rows.open_alert_count(connection),
+        deposited_today_minutes=oversight_rows.deposited_since(connection, _today_start(desk)),
     )
+
+
+def _today_start(desk: Desk) -> int:
+    offset = desk.policy.utc_offset_hours
+    return rules.day_start_micros(rules.local_date(desk.clock.now_micros(), offset), offset)
 
 
 def period_micros(desk: Desk, first: str, last: str) -> tuple[int, int]:

@@ -29,6 +29,7 @@ __all__ = [
     "alerts",
     "COUNTED_STATES",
     "DEPOSIT_KINDS",
+    "deposited_since",
     "find_team",
     "is_member",
     "member_changes_after",
@@ -143,6 +144,15 @@ def movement_totals(connection: Connection, from_month: str, to_month: str) -> l
         .group_by(table.c.kind, table.c.month, table.c.item_code)
     )
     return [(row[0], row[1], row[2], int(row[3]), int(row[4])) for row in connection.execute(statement)]
+
+
+def deposited_since(connection: Connection, since_micros: int) -> int:
+    """Minutes deposited for services (and their overflow) since a time, to anyone."""
+    table = s.care_movements
+    statement = select(func.coalesce(func.sum(table.c.amount_minutes), 0)).where(
+        table.c.at_micros >= since_micros, table.c.kind.in_(DEPOSIT_KINDS), table.c.state.in_(COUNTED_STATES)
+    )
+    return int(connection.execute(statement).scalar_one())
 
 
 def team_deposits(connection: Connection, from_month: str, to_month: str) -> list[tuple[str, int, int]]:
