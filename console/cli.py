@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from console.config import load_console_config
-from timebank.config import parse_listen_address
+from timebank.config import parse_listen_address, resolve_path
+from timebank.errors import ConfigError
 
 __all__ = ["SHUTDOWN_MARGIN_SECONDS", "START_SECONDS_MAX", "cmd_serve", "register", "serving_in_thread"]
 
@@ -31,16 +32,27 @@ def cmd_serve(arguments: argparse.Namespace) -> int:
 
     from console.app import make_app
 
-    settings = load_console_config(arguments.config).console
+    loaded = load_console_config(arguments.config)
+    settings = loaded.console
     host, port = parse_listen_address(settings.listen)
-    print(f"console of the node at {settings.node}: serving on {settings.listen}", flush=True)
+    tls: dict[str, str] = {}
+    if settings.serves_https:
+        certificate = resolve_path(loaded.base_directory, settings.tls_certificate_file)
+        key = resolve_path(loaded.base_directory, settings.tls_key_file)
+        for name, path in (("tls_certificate_file", certificate), ("tls_key_file", key)):
+            if not path.is_file():
+                raise ConfigError(f"console.{name}: {path} is not a readable file")
+        tls = {"ssl_certfile": str(certificate), "ssl_keyfile": str(key)}
+    scheme = "https" if tls else "http"
+    print(f"console of the node at {settings.node}: serving {scheme}://{settings.listen}/", flush=True)
     uvicorn.run(
         make_app(settings),
         host=host,
         port=port,
         log_level="warning",
-        proxy_headers=settings.secure_cookies,
+        proxy_headers=settings.secure_cookies and not tls,
         timeout_graceful_shutdown=int(settings.deadline_seconds) + SHUTDOWN_MARGIN_SECONDS,
+        **tls,  # type: ignore[arg-type]
     )
     return 0
 

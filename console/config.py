@@ -23,7 +23,8 @@ URL_SCHEMES = ("https://", "http://")
 @dataclass(frozen=True)
 class ConsoleTable:
     # HOST:PORT the console serves its pages on. Plain HTTP listens on loopback only, behind
-    # the office's reverse proxy (which adds HTTPS); set secure_cookies once it does.
+    # the office's reverse proxy (which adds HTTPS); set secure_cookies once it does. With
+    # tls_certificate_file and tls_key_file, the console serves HTTPS itself, on any address.
     listen: str = "127.0.0.1:7480"
     # The node's operator port (HOST:PORT), as in its node.toml [server] listen.
     node: str = "127.0.0.1:7400"
@@ -39,6 +40,20 @@ class ConsoleTable:
     # "https://tb.shiqi.example.cn"); put in the QR codes the office shows and prints. Empty:
     # the address the office's own browser opened the page at.
     public_url: str = ""
+    # HTTPS served by the console itself: a certificate (PEM, with its chain) from the city's
+    # CA for the console's host name, and its private key, relative to this file's folder.
+    # Both or neither; with them the cookies are always Secure.
+    tls_certificate_file: str = ""
+    tls_key_file: str = ""
+
+    @property
+    def serves_https(self) -> bool:
+        return bool(self.tls_certificate_file)
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Cookies go over HTTPS only: behind an HTTPS proxy, or when serving HTTPS."""
+        return self.secure_cookies or self.serves_https
 
     def __post_init__(self) -> None:
         try:
@@ -47,11 +62,17 @@ class ConsoleTable:
         except ConfigError as error:
             raise ConfigError(f"listen: {error}") from None
         require(
-            is_loopback(host) or self.secure_cookies,
+            bool(self.tls_certificate_file) == bool(self.tls_key_file),
+            "tls_key_file",
+            "want both tls_certificate_file and tls_key_file, or neither",
+        )
+        require(
+            is_loopback(host) or self.secure_cookies or self.serves_https,
             "listen",
             f"got {self.listen!r}: plain HTTP is served on loopback only; put it behind an HTTPS "
-            "proxy and set secure_cookies = true to listen elsewhere",
+            "proxy and set secure_cookies = true, or set tls_certificate_file and tls_key_file, to listen elsewhere",
         )
+
         within("deadline_seconds", self.deadline_seconds, 0.1, 120)
         within("utc_offset_hours", self.utc_offset_hours, -12, 14)
         require(

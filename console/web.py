@@ -70,7 +70,7 @@ class Edge:
             max_age=max_age,
             httponly=True,
             samesite="strict",
-            secure=self.settings.secure_cookies,
+            secure=self.settings.cookies_secure,
             path="/",
         )
 
