@@ -114,8 +114,8 @@ class Crossing:
                 results.append(ItemResult(request.id, Outcome.INVALID, transfer))
                 continue
             result = next(applied)
-            if result.outcome == Outcome.EXISTS:
-                result = rules.compare_with_leg(known.get(request.id), transfer, result)
+            if result.outcome in (Outcome.EXISTS, Outcome.EXISTS_WITH_DIFFERENT_BODY):
+                result = rules.compare_with_leg(known.get(request.id), request, result)
             elif result.outcome == Outcome.OK:
                 held.append(
                     rules.leg_of(transfer, self.node_id, originator=True, state=HELD, reason="", now_micros=now)

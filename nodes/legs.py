@@ -103,23 +103,46 @@ def leg_of(
     )
 
 
-def compare_with_leg(leg: Leg | None, transfer: CrossTransfer, result: ItemResult) -> ItemResult:
-    """A repeated submission (the ledger answered EXISTS) of a transfer this node has a leg of:
-    EXISTS if it names the same remote account, EXISTS_WITH_DIFFERENT_BODY if not."""
+def compare_with_leg(leg: Leg | None, request: CrossRequest, result: ItemResult) -> ItemResult:
+    """A submission whose id the ledger knows (it answered EXISTS or EXISTS_WITH_DIFFERENT_BODY)
+    of a transfer this node has a leg of, answered in the caller's terms: the id taken by a
+    transfer another node sent here; the first field the caller sent that differs from the
+    transfer of that id; or, the same transfer sent again, EXISTS saying where it stands
+    (held, committed, or aborted and why)."""
     if leg is None:
         return result
-    side_remote = (
-        transfer.credit_account_id
-        if transfer.debit_node_id == transfer.originator_node_id
-        else transfer.debit_account_id
-    )
-    if leg.counterparty_node_id != transfer.counterparty_node_id or leg.remote_account_id != side_remote:
+    hexadecimal = ids.to_hex(result.id)
+    if not leg.originator:
         return ItemResult(
             result.id,
             Outcome.EXISTS_WITH_DIFFERENT_BODY,
-            f"remote_node_id: id {ids.to_hex(result.id)} exists for another remote account",
+            f"id: {hexadecimal} is the id of a cross-node transfer {leg.counterparty_node_id} sent to this node; "
+            "choose a new id",
         )
-    return result
+    sent = (
+        ("local_account_id", ids.to_hex(request.local_account_id), ids.to_hex(leg.local_account_id)),
+        ("remote_node_id", request.remote_node_id, leg.counterparty_node_id),
+        ("remote_account_id", ids.to_hex(request.remote_account_id), ids.to_hex(leg.remote_account_id)),
+        ("amount_minutes", str(request.amount_minutes), str(leg.amount_minutes)),
+    )
+    for field, got, before in sent:
+        if got != before:
+            return ItemResult(
+                result.id,
+                Outcome.EXISTS_WITH_DIFFERENT_BODY,
+                f"{field}: id {hexadecimal} exists with {field} {before}, got {got}; a new transfer needs a new id",
+            )
+    return ItemResult(result.id, Outcome.EXISTS, f"id: {hexadecimal} exists and is {_standing(leg)}")
+
+
+def _standing(leg: Leg) -> str:
+    state = leg.state.as_reported
+    if state == LegState.ABORTED:
+        why = leg.reason or "no reason recorded"
+        return f"aborted: {why}; sending it again changes nothing, a new attempt needs a new id"
+    if state == LegState.COMMITTED:
+        return "committed"
+    return "held, waiting for the clearinghouse's decision"
 
 
 def resolution(transfer_id: int, commit: bool, amount_minutes: int) -> TransferRequest:

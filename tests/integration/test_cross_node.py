@@ -59,6 +59,16 @@ def test_push_commits_on_both_sides(city: RunningTestCity) -> None:
     assert city.final("shiqi", raw(0xC1)).state == COMMITTED
     assert city.final("dongqu", raw(0xC1)).state == COMMITTED
     assert city.balance("shiqi", payer) == 30 and city.balance("dongqu", payee) == 90
+    reused = city.submit(
+        "dongqu",
+        id=raw(0xC1),
+        local_account_id=payee,
+        remote_node_id="shiqi",
+        remote_account_id=payer,
+        amount_minutes=5,
+    )
+    assert reused.outcome == pb.OUTCOME_EXISTS_WITH_DIFFERENT_BODY
+    assert reused.detail.startswith(f"id: {0xC1:032x} is the id of a cross-node transfer shiqi sent to this node")
     listed = city.client("shiqi").stub.ListCrossNodeTransfers(pb.ListCrossNodeTransfersRequest(), timeout=10)
     assert [(t.transfer.id, t.side, t.originator) for t in listed.transfers] == [(raw(0xC1), "debit", True)]
     assert listed.transfers[0].created_at_micros > 0 and listed.transfers[0].decided_at_micros > 0
@@ -79,6 +89,7 @@ def test_a_retried_submit_is_applied_once(city: RunningTestCity) -> None:
     assert city.submit("shiqi", **fields).outcome == pb.OUTCOME_EXISTS
     changed = city.submit("shiqi", **{**fields, "amount_minutes": 41})
     assert changed.outcome == pb.OUTCOME_EXISTS_WITH_DIFFERENT_BODY
+    assert changed.detail.startswith(f"amount_minutes: id {0xC2:032x} exists with amount_minutes 40, got 41")
     city.final("dongqu", raw(0xC2))
     city.final("shiqi", raw(0xC2))
     assert city.balance("dongqu", payee) == 40 and city.balance("shiqi", payer) == 60
@@ -96,6 +107,15 @@ def test_unknown_remote_account_aborts_and_releases_the_hold(city: RunningTestCi
     )
     view = city.final("shiqi", raw(0xC3))
     assert view.state == ABORTED
+    again = city.submit(
+        "shiqi",
+        id=raw(0xC3),
+        local_account_id=payer,
+        remote_node_id="dongqu",
+        remote_account_id=raw(0x77),
+        amount_minutes=20,
+    )
+    assert again.outcome == pb.OUTCOME_EXISTS and f"exists and is aborted: {view.reason}" in again.detail
     assert "refused by dongqu: NOT_FOUND: credit_account_id" in view.reason
     assert city.client("shiqi").get_account(payer).available_minutes == 50
     assert_mirrored(city)
