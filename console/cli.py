@@ -44,7 +44,8 @@ def cmd_serve(arguments: argparse.Namespace) -> int:
                 raise ConfigError(f"console.{name}: {path} is not a readable file")
         tls = {"ssl_certfile": str(certificate), "ssl_keyfile": str(key)}
     scheme = "https" if tls else "http"
-    print(f"console of the node at {settings.node}: serving {scheme}://{settings.listen}/", flush=True)
+    # "serving on HOST:PORT" is what city.processes reads to learn a started console's address.
+    print(f"console of the node at {settings.node}: serving on {settings.listen} ({scheme})", flush=True)
     uvicorn.run(
         make_app(settings),
         host=host,

@@ -62,7 +62,7 @@ def test_the_console_serves_https_with_a_certificate_from_the_city_ca(tmp_path: 
     finally:
         server.terminate()
         output = server.communicate(timeout=30)[0]
-    assert f"serving https://127.0.0.1:{port}/" in output
+    assert f"serving on 127.0.0.1:{port} (https)" in output
 
 
 def test_plain_http_beyond_loopback_is_refused_naming_the_key(tmp_path: pathlib.Path) -> None:
