@@ -9,6 +9,8 @@ through the domain modules and the stores, in a transaction this module opens pe
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import datetime
 import json
 import pathlib
 from collections.abc import Callable, Iterator
@@ -21,8 +23,9 @@ from clearinghouse import registry, tables
 from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
 from clearinghouse.records import NodeStatus
 from clearinghouse.store import transfers as transfer_store
-from timebank import alarms, keys, translog
+from timebank import alarms, ids, keys, translog
 from timebank.clock import SystemClock
+from timebank.errors import RequestInvalid
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine, read_transaction, write_transaction
 
@@ -39,6 +42,7 @@ __all__ = [
     "cmd_revoke_key",
     "cmd_rotate_key",
     "cmd_serve",
+    "cmd_transfer_show",
     "register",
 ]
 
@@ -236,6 +240,48 @@ def cmd_close_cycle(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_transfer_show(arguments: argparse.Namespace) -> int:
+    """One cross-node transfer's timeline, from the clearinghouse's database (its host)."""
+    from clearinghouse import timeline
+
+    transfer_id = ids.parse_text(arguments.transfer_id)
+    if transfer_id is None:
+        raise RequestInvalid(f"transfer_id: got {arguments.transfer_id!r}, want 32 hexadecimal digits")
+    with _connection(arguments) as connection:
+        found = timeline.timeline(connection, transfer_id)
+    record = found.record
+    document = {
+        "transfer_id": ids.to_hex(record.transfer_id),
+        "debit_node_id": record.debit_node_id,
+        "credit_node_id": record.credit_node_id,
+        "originator_node_id": record.originator_node_id,
+        "amount_minutes": record.amount_minutes,
+        "state": str(record.state),
+        "reason": record.reason,
+        "cycle_id": record.cycle_id,
+        "prepare_log_index": record.prepare_log_index,
+        "decision_log_index": record.decision_log_index,
+        "steps": [dataclasses.asdict(step) for step in found.steps],
+    }
+    lines = [
+        f"transfer {ids.to_hex(record.transfer_id)}: {record.debit_node_id} -> {record.credit_node_id}, "
+        f"{record.amount_minutes} min, {record.state}" + (f" ({record.reason})" if record.reason else ""),
+        f"  cycle {record.cycle_id or '-'}; log entries: prepare {_index(record.prepare_log_index)}, "
+        f"decision {_index(record.decision_log_index)}",
+    ]
+    for step in found.steps:
+        at = datetime.datetime.fromtimestamp(step.at_micros / 1_000_000, tz=datetime.UTC).isoformat(
+            timespec="milliseconds"
+        )
+        lines.append(f"  {at}  {step.what:<22} {step.party}" + (f"  {step.detail}" if step.detail else ""))
+    _print(arguments, document, "\n".join(lines))
+    return 0
+
+
+def _index(index: int | None) -> str:
+    return "-" if index is None else str(index)
+
+
 def cmd_recon_report(arguments: argparse.Namespace) -> int:
     from clearinghouse import reports
 
@@ -291,6 +337,16 @@ def register(subparsers: Any) -> None:
         command.add_argument("--config", type=pathlib.Path, required=True)
         command.add_argument("--json", action="store_true")
         command.set_defaults(handler=handler)
+    transfer = commands.add_parser(
+        "transfer", help="the cross-node transfers the clearinghouse decided"
+    ).add_subparsers(dest="transfer_command", required=True)
+    show = transfer.add_parser(
+        "show", help="one transfer's whole timeline: prepared, forwarded, voted, decided, acknowledged"
+    )
+    show.add_argument("transfer_id", help="the transfer's id, 32 hexadecimal digits")
+    show.add_argument("--config", type=pathlib.Path, required=True)
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=cmd_transfer_show)
     saved = commands.add_parser("backup", help="an online copy of the database (SQLite backup API or pg_dump)")
     saved.add_argument("--out", type=pathlib.Path, required=True, help="the backup file to write (must not exist)")
     restored = commands.add_parser("restore", help="restore the database from a backup (stopped; see deploy/README.md)")

@@ -22,15 +22,16 @@ from dataclasses import dataclass
 import grpc
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from clearinghouse import checkpoints, leaves, registry, reports
+from clearinghouse import checkpoints, leaves, registry, reports, timeline
 from clearinghouse.coordinator import Coordinator
 from clearinghouse.records import ReceivedHeader
-from timebank import alarms, pki
+from timebank import alarms, ids, pki
 from timebank.clock import Clock
 from timebank.envelope import open_batch, seal
 from timebank.errors import BatchTooLarge, NotPermitted, VerificationError
 from timebank.grpc_status import translate_errors
 from timebank.protocol import CLEARINGHOUSE_ID
+from timebank.storage.engine import read_transaction
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import clearing_pb2_grpc as cpb_grpc
 
@@ -219,6 +220,15 @@ class SettlementService(cpb_grpc.SettlementServicer):
         return cpb.CloseCycleResponse(cycle_close=None if closed is None else leaves.cycle_close_message(closed))
 
     @translate_errors
+    def GetCrossTransfer(
+        self, request: cpb.GetCrossTransferRequest, context: grpc.ServicerContext
+    ) -> cpb.CrossTransferTimeline:
+        self._require_party(context, (BUREAU_PARTY, AUDITOR_PARTY))
+        transfer_id = ids.from_bytes(request.transfer_id, "transfer_id")
+        with read_transaction(self.coordinator.books.engine) as connection:
+            return _timeline_message(timeline.timeline(connection, transfer_id))
+
+    @translate_errors
     def GetReconReport(self, request: cpb.ReconReportRequest, context: grpc.ServicerContext) -> cpb.ReconReport:
         self._require_party(context, (BUREAU_PARTY, AUDITOR_PARTY))
         books = self.coordinator.books
@@ -233,3 +243,26 @@ class SettlementService(cpb_grpc.SettlementServicer):
             signature=written.signature,
             break_count=len(written.report.breaks),
         )
+
+
+def _timeline_message(found: timeline.Timeline) -> cpb.CrossTransferTimeline:
+    record = found.record
+    return cpb.CrossTransferTimeline(
+        transfer_id=ids.to_bytes(record.transfer_id),
+        debit_node_id=record.debit_node_id,
+        credit_node_id=record.credit_node_id,
+        originator_node_id=record.originator_node_id,
+        amount_minutes=record.amount_minutes,
+        state=str(record.state),
+        reason=record.reason,
+        prepared_at_micros=record.prepared_at_micros,
+        expires_at_micros=record.expires_at_micros,
+        decided_at_micros=record.decided_at_micros or 0,
+        cycle_id=record.cycle_id or 0,
+        prepare_log_index=-1 if record.prepare_log_index is None else record.prepare_log_index,
+        decision_log_index=-1 if record.decision_log_index is None else record.decision_log_index,
+        returns_id=ids.to_bytes(record.returns_id),
+        steps=[
+            cpb.TimelineStep(at_micros=s.at_micros, party=s.party, what=s.what, detail=s.detail) for s in found.steps
+        ],
+    )

@@ -32,12 +32,40 @@ __all__ = [
     "insert_mail",
     "insert_processed",
     "insert_seen_batch",
+    "item_history",
     "processed_answers",
     "queued_item",
     "requeue_since",
     "unacknowledged_by_recipient",
     "was_queued",
 ]
+
+# -- one item's history -------------------------------------------------------------------------
+
+
+def item_history(
+    connection: Connection, item_ids: Sequence[int]
+) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int, int | None, int | None]]]:
+    """What became of the items named: (sender, item id, processed at) of each received,
+    and (recipient, item id, queued at, last delivered at, acknowledged at) of each sent."""
+    hexadecimal = [ids.to_hex(item_id) for item_id in item_ids]
+    received = connection.execute(
+        select(inbox.c.sender_id, inbox.c.item_id, inbox.c.processed_at_micros).where(inbox.c.item_id.in_(hexadecimal))
+    ).all()
+    sent = connection.execute(
+        select(
+            outbox.c.recipient_id,
+            outbox.c.item_id,
+            outbox.c.created_at_micros,
+            outbox.c.delivered_at_micros,
+            outbox.c.acknowledged_at_micros,
+        ).where(outbox.c.item_id.in_(hexadecimal))
+    ).all()
+    return (
+        [(row[0], ids.from_hex(row[1]), int(row[2])) for row in received],
+        [(row[0], ids.from_hex(row[1]), int(row[2]), row[3], row[4]) for row in sent],
+    )
+
 
 # -- the outbox -------------------------------------------------------------------------------
 

@@ -236,3 +236,33 @@ def test_a_node_answers_a_cycle_notice_only_once_it_has_every_commit_and_the_pre
     with city.nodes["canlian"].books.engine.connect() as connection:
         pages = statements.stored_pages(connection, "canlian", 7)
     assert [logformat.parse_statement(page).opening_minutes for page in pages] == [0]
+
+
+def test_one_transfers_timeline_as_an_rpc_and_as_a_command(city: RunningTestCity) -> None:
+    moved = _traffic(city)[0]  # shiqi -> dongqu, 90 minutes, committed at both
+    with _channel(city, city.directory / "auditor" / "tls") as channel:
+        stub = cpb_grpc.SettlementStub(channel)
+
+        def read() -> cpb.CrossTransferTimeline:
+            return stub.GetCrossTransfer(cpb.GetCrossTransferRequest(transfer_id=moved), timeout=CALL_SECONDS)
+
+        acknowledged = wait_for(read, lambda t: sum(s.what == "decision-acknowledged" for s in t.steps) == 2)
+        with pytest.raises(grpc.RpcError) as unknown:
+            stub.GetCrossTransfer(cpb.GetCrossTransferRequest(transfer_id=b"\x02" * 16), timeout=CALL_SECONDS)
+        assert unknown.value.code() == grpc.StatusCode.NOT_FOUND and "transfer_id" in (unknown.value.details() or "")
+    assert (acknowledged.debit_node_id, acknowledged.credit_node_id, acknowledged.state) == (
+        "shiqi",
+        "dongqu",
+        "committed",
+    )
+    steps = [(step.what, step.party) for step in acknowledged.steps]
+    assert steps[0] == ("prepare-received", "shiqi") and ("prepare-forwarded", "dongqu") in steps
+    assert ("vote-received", "dongqu") in steps and ("committed", CLEARINGHOUSE_ID) in steps
+    assert steps.index(("vote-received", "dongqu")) < steps.index(("committed", CLEARINGHOUSE_ID))
+    assert acknowledged.prepare_log_index >= 0 and acknowledged.decision_log_index > acknowledged.prepare_log_index
+    config = city.clearinghouse_config.base_directory / "clearinghouse.toml"
+    shown = timebank("clearinghouse", "transfer", "show", moved.hex(), "--config", str(config), "--json")
+    document = json.loads(shown.stdout)
+    assert document["state"] == "committed" and [s["what"] for s in document["steps"]] == [s for s, _ in steps]
+    refused = timebank("clearinghouse", "transfer", "show", "xyz", "--config", str(config), expect=None)
+    assert refused.returncode != 0 and "transfer_id: got 'xyz', want 32 hexadecimal digits" in refused.stderr

@@ -239,6 +239,58 @@ class Item(_message.Message):
     home_claim: HomeClaim
     def __init__(self, item_id: _Optional[bytes] = ..., prepare: _Optional[_Union[Prepare, _Mapping]] = ..., vote: _Optional[_Union[Vote, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., query: _Optional[_Union[Query, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., recall: _Optional[_Union[Recall, _Mapping]] = ..., recall_answer: _Optional[_Union[RecallAnswer, _Mapping]] = ..., cycle_closed: _Optional[_Union[CycleClosed, _Mapping]] = ..., statement: _Optional[_Union[_log_pb2.SignedStatement, _Mapping]] = ..., resync: _Optional[_Union[Resync, _Mapping]] = ..., restore: _Optional[_Union[Restore, _Mapping]] = ..., home_claim: _Optional[_Union[HomeClaim, _Mapping]] = ...) -> None: ...
 
+class GetCrossTransferRequest(_message.Message):
+    __slots__ = ("transfer_id",)
+    TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]
+    transfer_id: bytes
+    def __init__(self, transfer_id: _Optional[bytes] = ...) -> None: ...
+
+class CrossTransferTimeline(_message.Message):
+    __slots__ = ("transfer_id", "debit_node_id", "credit_node_id", "originator_node_id", "amount_minutes", "state", "reason", "prepared_at_micros", "expires_at_micros", "decided_at_micros", "cycle_id", "prepare_log_index", "decision_log_index", "returns_id", "steps")
+    TRANSFER_ID_FIELD_NUMBER: _ClassVar[int]
+    DEBIT_NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    ORIGINATOR_NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    PREPARED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    CYCLE_ID_FIELD_NUMBER: _ClassVar[int]
+    PREPARE_LOG_INDEX_FIELD_NUMBER: _ClassVar[int]
+    DECISION_LOG_INDEX_FIELD_NUMBER: _ClassVar[int]
+    RETURNS_ID_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    transfer_id: bytes
+    debit_node_id: str
+    credit_node_id: str
+    originator_node_id: str
+    amount_minutes: int
+    state: str
+    reason: str
+    prepared_at_micros: int
+    expires_at_micros: int
+    decided_at_micros: int
+    cycle_id: int
+    prepare_log_index: int
+    decision_log_index: int
+    returns_id: bytes
+    steps: _containers.RepeatedCompositeFieldContainer[TimelineStep]
+    def __init__(self, transfer_id: _Optional[bytes] = ..., debit_node_id: _Optional[str] = ..., credit_node_id: _Optional[str] = ..., originator_node_id: _Optional[str] = ..., amount_minutes: _Optional[int] = ..., state: _Optional[str] = ..., reason: _Optional[str] = ..., prepared_at_micros: _Optional[int] = ..., expires_at_micros: _Optional[int] = ..., decided_at_micros: _Optional[int] = ..., cycle_id: _Optional[int] = ..., prepare_log_index: _Optional[int] = ..., decision_log_index: _Optional[int] = ..., returns_id: _Optional[bytes] = ..., steps: _Optional[_Iterable[_Union[TimelineStep, _Mapping]]] = ...) -> None: ...
+
+class TimelineStep(_message.Message):
+    __slots__ = ("at_micros", "party", "what", "detail")
+    AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    PARTY_FIELD_NUMBER: _ClassVar[int]
+    WHAT_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    at_micros: int
+    party: str
+    what: str
+    detail: str
+    def __init__(self, at_micros: _Optional[int] = ..., party: _Optional[str] = ..., what: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+
 class CloseCycleRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

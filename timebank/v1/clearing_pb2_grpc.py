@@ -136,6 +136,11 @@ class SettlementStub:
                 request_serializer=timebank_dot_v1_dot_clearing__pb2.ReconReportRequest.SerializeToString,
                 response_deserializer=timebank_dot_v1_dot_clearing__pb2.ReconReport.FromString,
                 _registered_method=True)
+        self.GetCrossTransfer = channel.unary_unary(
+                '/timebank.v1.Settlement/GetCrossTransfer',
+                request_serializer=timebank_dot_v1_dot_clearing__pb2.GetCrossTransferRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_clearing__pb2.CrossTransferTimeline.FromString,
+                _registered_method=True)
 
 
 class SettlementServicer:
@@ -158,6 +163,14 @@ class SettlementServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCrossTransfer(self, request, context):
+        """One cross-node transfer's whole timeline as the clearinghouse saw it ("bureau" or
+        "auditor"). NOT_FOUND if the clearinghouse never saw the id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SettlementServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -170,6 +183,11 @@ def add_SettlementServicer_to_server(servicer, server):
                     servicer.GetReconReport,
                     request_deserializer=timebank_dot_v1_dot_clearing__pb2.ReconReportRequest.FromString,
                     response_serializer=timebank_dot_v1_dot_clearing__pb2.ReconReport.SerializeToString,
+            ),
+            'GetCrossTransfer': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCrossTransfer,
+                    request_deserializer=timebank_dot_v1_dot_clearing__pb2.GetCrossTransferRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_clearing__pb2.CrossTransferTimeline.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -229,6 +247,33 @@ class Settlement:
             '/timebank.v1.Settlement/GetReconReport',
             timebank_dot_v1_dot_clearing__pb2.ReconReportRequest.SerializeToString,
             timebank_dot_v1_dot_clearing__pb2.ReconReport.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCrossTransfer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.Settlement/GetCrossTransfer',
+            timebank_dot_v1_dot_clearing__pb2.GetCrossTransferRequest.SerializeToString,
+            timebank_dot_v1_dot_clearing__pb2.CrossTransferTimeline.FromString,
             options,
             channel_credentials,
             insecure,

@@ -130,6 +130,10 @@ class SettlementStub:
     """Closes the open settlement cycle now (an unscheduled cut-off, marked as such in the log)."""
     GetReconReport: _grpc.UnaryUnaryMultiCallable[_clearing_pb2.ReconReportRequest, _clearing_pb2.ReconReport]
     """Builds, signs and logs the reconciliation report of a closed cycle."""
+    GetCrossTransfer: _grpc.UnaryUnaryMultiCallable[_clearing_pb2.GetCrossTransferRequest, _clearing_pb2.CrossTransferTimeline]
+    """One cross-node transfer's whole timeline as the clearinghouse saw it ("bureau" or
+    "auditor"). NOT_FOUND if the clearinghouse never saw the id.
+    """
 
 @_typing.type_check_only
 class SettlementAsyncStub(SettlementStub):
@@ -143,6 +147,10 @@ class SettlementAsyncStub(SettlementStub):
     """Closes the open settlement cycle now (an unscheduled cut-off, marked as such in the log)."""
     GetReconReport: _aio.UnaryUnaryMultiCallable[_clearing_pb2.ReconReportRequest, _clearing_pb2.ReconReport]  # type: ignore[assignment]
     """Builds, signs and logs the reconciliation report of a closed cycle."""
+    GetCrossTransfer: _aio.UnaryUnaryMultiCallable[_clearing_pb2.GetCrossTransferRequest, _clearing_pb2.CrossTransferTimeline]  # type: ignore[assignment]
+    """One cross-node transfer's whole timeline as the clearinghouse saw it ("bureau" or
+    "auditor"). NOT_FOUND if the clearinghouse never saw the id.
+    """
 
 class SettlementServicer(metaclass=_abc_1.ABCMeta):
     """The bureau's side of settlement, on the clearinghouse's server (mutual TLS). Closing a
@@ -165,5 +173,15 @@ class SettlementServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_clearing_pb2.ReconReport, _abc.Awaitable[_clearing_pb2.ReconReport]]:
         """Builds, signs and logs the reconciliation report of a closed cycle."""
+
+    @_abc_1.abstractmethod
+    def GetCrossTransfer(
+        self,
+        request: _clearing_pb2.GetCrossTransferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_clearing_pb2.CrossTransferTimeline, _abc.Awaitable[_clearing_pb2.CrossTransferTimeline]]:
+        """One cross-node transfer's whole timeline as the clearinghouse saw it ("bureau" or
+        "auditor"). NOT_FOUND if the clearinghouse never saw the id.
+        """
 
 def add_SettlementServicer_to_server(servicer: SettlementServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
