@@ -45,12 +45,11 @@ def timeline(connection: Connection, transfer_id: int) -> Timeline:
     if record is None:
         raise NotFound(f"transfer_id: the clearinghouse has no cross-node transfer {ids.to_hex(transfer_id)}")
     originator = record.originator_node_id
-    prepare = derive_id(f"prepare:{originator}", transfer_id)
     forward = derive_id(f"prepare:{CLEARINGHOUSE_ID}", transfer_id)
     vote = derive_id("vote", transfer_id)
     decision = derive_id("decision", transfer_id)
-    received, sent = mail.item_history(connection, [prepare, forward, vote, decision])
-    steps = [Step(record.prepared_at_micros, originator, "prepare-received")]
+    received, sent = mail.item_history(connection, [forward, vote, decision])
+    steps = [Step(record.prepared_at_micros, originator, "prepare-received")]  # the record's own time
     steps += [Step(at, sender, "vote-received") for sender, item_id, at in received if item_id == vote]
     for recipient, item_id, queued, _delivered, acknowledged in sent:
         kind = "prepare" if item_id == forward else "decision" if item_id == decision else ""

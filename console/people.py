@@ -128,7 +128,8 @@ class PeoplePages:
     async def person(
         self, request: Request, token: str, message: str = "", typed: dict[str, str] | None = None
     ) -> Response:
-        """One person: their facts and hours, orders, qualifications, and their phone PIN."""
+        """One person: facts and hours, statement, relationships and the forms that move hours,
+        orders, qualifications, certificate, and their phone PIN."""
         person_id = path_id(request, "person_id")
         person = self.office.person_of(token, person_id)
         wanted = care_pb2.ListOrdersRequest(person_id=ids.to_bytes(person_id), limit=100)
