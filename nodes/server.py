@@ -31,13 +31,11 @@ from nodes.config import NodeConfig
 from nodes.crossing import Crossing
 from nodes.link import ClearinghouseLink, LinkProtocol, LinkSettings
 from nodes.metrics import NodeCollector
-from nodes.operators.desk import Operators
-from nodes.operators.guard import Guarded
-from nodes.operators.service import OperatorAccountsService
 from nodes.personal import roles as personal_roles
 from nodes.personal.desk import PersonalAccess
 from nodes.personal.service import PersonalService, PersonPinsService
 from nodes.service import LinkStatus, NodeIdentity, NodeLedgerService
+from nodes.tables import OPERATOR_TABLES
 from nodes.witness import Witness
 from timebank import keys, logcheck, logs, metrics, pki, translog
 from timebank.books import Books
@@ -45,6 +43,10 @@ from timebank.clock import Clock, process_clock
 from timebank.errors import ConfigError
 from timebank.grpc_status import add_servicer, listen, server_options
 from timebank.logservice import LogService, Publisher
+from timebank.operators.desk import Operators
+from timebank.operators.guard import Guarded
+from timebank.operators.records import NODE_STAFF
+from timebank.operators.service import OperatorAccountsService
 from timebank.signing import KeyRecord, KeyRing
 from timebank.storage import migrate
 from timebank.v1 import care_pb2, ledger_pb2, log_pb2, operators_pb2, personal_pb2
@@ -280,7 +282,7 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
         link_status = LinkStatus(config.clearinghouse.address, lambda: link.exchanges, lambda: link.failures)
     service = NodeLedgerService(books, identity, crossing, link_status)
     add_servicer(server, service, SERVICE)
-    operators = Operators(books, clock, random_bytes)
+    operators = Operators(books, clock, OPERATOR_TABLES, NODE_STAFF, random_bytes)
     desk = open_desk(config, books, clock, random_bytes, crossing, identity_key)
     care = CareDeskService(desk)
     add_servicer(server, Guarded(care, CARE_SERVICE, operators, care_roles.ROLES, care_roles.READS), CARE_SERVICE)

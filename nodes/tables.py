@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
 )
 
+from timebank.operators.tables import define as define_operator_tables
 from timebank.storage.schema import BYTES, ID, PARTY, SEQUENCE, PartySchema, party_metadata
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "consents",
     "home_claims",
     "metadata",
+    "OPERATOR_TABLES",
     "operator_accounts",
     "operator_sessions",
     "operator_trail",
@@ -382,46 +384,14 @@ care_alerts = Table(
 )
 
 
-# -- the people who run the node (nodes.operators) -------------------------------------------------
-# Accounts of the office's staff, with their roles; their sessions (by the SHA-256 of the
-# token only); and the trail of logins, failed logins and actions, kept at least 180 days.
+# -- the people who run the node (timebank.operators) ----------------------------------------------
+# Accounts of the office's staff, with their roles; their sessions; the trail of their logins
+# and actions (the shape every party shares: timebank.operators.tables).
 
-operator_accounts = Table(
-    "operator_accounts",
-    metadata,
-    Column("username", String(32), primary_key=True),
-    Column("display_name", String(40), nullable=False),
-    Column("password_hash", String(200), nullable=False),  # scrypt$N$r$p$salt$hash
-    Column("roles", String(64), nullable=False),  # comma-separated role names
-    Column("disabled", Boolean, nullable=False),
-    Column("failed_logins", Integer, nullable=False),  # since the last success
-    Column("locked_until_micros", BigInteger, nullable=False),
-    Column("created_at_micros", BigInteger, nullable=False),
-    Column("password_changed_at_micros", BigInteger, nullable=False),
-)
-
-operator_sessions = Table(
-    "operator_sessions",
-    metadata,
-    Column("token_hash", String(64), primary_key=True),
-    Column("username", String(32), ForeignKey("operator_accounts.username"), nullable=False),
-    Column("created_at_micros", BigInteger, nullable=False),
-    Column("last_seen_micros", BigInteger, nullable=False),
-    Column("ended_at_micros", BigInteger, nullable=True),
-    Index("ix_operator_sessions_username", "username"),
-)
-
-operator_trail = Table(
-    "operator_trail",
-    metadata,
-    Column("sequence", SEQUENCE, primary_key=True, autoincrement=True),
-    Column("at_micros", BigInteger, nullable=False),
-    Column("username", String(48), nullable=False),  # an account's, or person:<person id>
-    Column("kind", String(16), nullable=False),  # login, login-failed, logout, action, refused
-    Column("operation", String(64), nullable=False),
-    Column("detail", Text, nullable=False),
-    Index("ix_operator_trail_at", "at_micros"),
-)
+OPERATOR_TABLES = define_operator_tables(metadata)
+operator_accounts = OPERATOR_TABLES.accounts
+operator_sessions = OPERATOR_TABLES.sessions
+operator_trail = OPERATOR_TABLES.trail
 
 
 # -- a person's own door (nodes.personal) -----------------------------------------------------------

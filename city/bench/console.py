@@ -27,12 +27,13 @@ from console.web import SESSION_COOKIE
 from nodes.care import records as r
 from nodes.care.store.rows import to_row
 from nodes.init import init_node
-from nodes.operators.desk import Operators
 from nodes.server import create_server, open_books
-from nodes.tables import care_orders, care_people
+from nodes.tables import OPERATOR_TABLES, care_orders, care_people
 from timebank.books import Books
 from timebank.clock import SystemClock
 from timebank.ledger.model import AccountKind, AccountSpec
+from timebank.operators.desk import Operators
+from timebank.operators.records import NODE_STAFF
 from timebank.v1 import operators_pb2, operators_pb2_grpc
 
 __all__ = ["PAGES", "measure_console", "parameters"]
@@ -75,7 +76,9 @@ def measure_console(directory: pathlib.Path, sizes: Sizes) -> tuple[Figure, ...]
     books = open_books(config, clock)
     try:
         _seed(books, sizes.console_people, sizes.console_orders, clock.now_micros())
-        Operators(books, clock).create_account(None, USERNAME, "测试主任", PASSWORD, ["director"])
+        Operators(books, clock, OPERATOR_TABLES, NODE_STAFF).create_account(
+            None, USERNAME, "测试主任", PASSWORD, ["director"]
+        )
     finally:
         books.engine.dispose()
     running = create_server(config, clock)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from city.running import RunningCity
 from nodes.config import load_node_config
-from nodes.operators.desk import Operators
-from nodes.operators.records import Role
 from nodes.server import open_books
+from nodes.tables import OPERATOR_TABLES
 from timebank.clock import SystemClock
+from timebank.operators.desk import Operators
+from timebank.operators.records import NODE_STAFF, Role
 from timebank.v1 import personal_pb2
 
 __all__ = ["DEMO_DIRECTOR", "DEMO_PASSWORD", "DEMO_PINS", "open_offices", "open_phones"]
@@ -30,7 +31,7 @@ def open_offices(city: RunningCity) -> list[str]:
         config = load_node_config(city.directory / "nodes" / node_id / "node.toml")
         books = open_books(config, SystemClock())
         try:
-            Operators(books, SystemClock()).create_account(
+            Operators(books, SystemClock(), OPERATOR_TABLES, NODE_STAFF).create_account(
                 None, DEMO_DIRECTOR, "演示主任", DEMO_PASSWORD, [Role.DIRECTOR.value]
             )
         finally:

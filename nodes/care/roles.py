@@ -7,7 +7,7 @@ method is named here (a test checks it), so a new method cannot go unguarded.
 
 from __future__ import annotations
 
-from nodes.operators.records import Role
+from timebank.operators.records import Role
 
 __all__ = ["CHANGES", "READS", "ROLES"]
 

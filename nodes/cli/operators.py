@@ -17,10 +17,11 @@ from typing import Any
 
 from nodes.cli.common import emit
 from nodes.config import load_node_config
-from nodes.operators.desk import TRAIL_PAGE_MAX, Operators
-from nodes.operators.records import Role
+from nodes.tables import OPERATOR_TABLES
 from timebank.clock import SystemClock
 from timebank.command_line import UsageError
+from timebank.operators.desk import TRAIL_PAGE_MAX, Operators
+from timebank.operators.records import NODE_STAFF, Role
 
 __all__ = ["cmd_add_operator", "cmd_trail", "register"]
 
@@ -47,7 +48,7 @@ def _operators(arguments: argparse.Namespace) -> Operators:
     from nodes.server import open_books
 
     config = load_node_config(arguments.config)
-    return Operators(open_books(config, SystemClock()), SystemClock())
+    return Operators(open_books(config, SystemClock()), SystemClock(), OPERATOR_TABLES, NODE_STAFF)
 
 
 def cmd_add_operator(arguments: argparse.Namespace) -> int:

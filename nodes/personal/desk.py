@@ -23,19 +23,22 @@ from sqlalchemy import Connection
 from nodes.care import records as care_records
 from nodes.care.desk import CareDesk
 from nodes.care.desk.own import CodeView, OwnAccount, OwnOrder
-from nodes.operators import store as trail
-from nodes.operators.acting import acting_as, acting_username
-from nodes.operators.desk import token_hash
-from nodes.operators.passwords import DEFAULT, Parameters, hash_password, verify_password
-from nodes.operators.records import TrailKind
 from nodes.personal import rules, store
 from nodes.personal.records import Credential, PersonSession, acting_name
+from nodes.tables import OPERATOR_TABLES
 from timebank import ids
 from timebank.books import Books
 from timebank.clock import Clock
 from timebank.errors import NotNow, Throttled, TimebankError, VerificationError
+from timebank.operators.acting import acting_as, acting_username
+from timebank.operators.desk import token_hash
+from timebank.operators.passwords import DEFAULT, Parameters, hash_password, verify_password
+from timebank.operators.records import TrailKind
+from timebank.operators.store import OperatorRows
 
 __all__ = ["PersonalAccess"]
+
+TRAIL = OperatorRows(OPERATOR_TABLES)  # the node's trail, which a person's sign-ins join
 
 TOKEN_BYTES = 32
 WRONG = "pin: the PIN is wrong, or this person has no PIN yet (the office sets it)"
@@ -90,10 +93,10 @@ class PersonalAccess:
             """The refusal (returned, not raised: its trail must commit), or None."""
             credential = store.read_credential(connection, person_id)
             if credential is None:
-                trail.add_trail(connection, now, who, TrailKind.LOGIN_FAILED, "SignIn", "no PIN")
+                TRAIL.add_trail(connection, now, who, TrailKind.LOGIN_FAILED, "SignIn", "no PIN")
                 return VerificationError(WRONG)
             if rules.is_locked(credential, now):
-                trail.add_trail(connection, now, who, TrailKind.LOGIN_FAILED, "SignIn", "locked")
+                TRAIL.add_trail(connection, now, who, TrailKind.LOGIN_FAILED, "SignIn", "locked")
                 return Throttled(rules.locked_message(credential, now))
             if not verify_password(pin, store.pin_hash(connection, person_id)):
                 failures = credential.failed_attempts + 1
@@ -101,12 +104,12 @@ class PersonalAccess:
                     credential, failed_attempts=failures, locked_until_micros=rules.lock_after_failure(failures, now)
                 )
                 store.save_credential(connection, locked)
-                trail.add_trail(connection, now, who, TrailKind.LOGIN_FAILED, "SignIn", f"failure {failures}")
+                TRAIL.add_trail(connection, now, who, TrailKind.LOGIN_FAILED, "SignIn", f"failure {failures}")
                 locked_now = rules.is_locked(locked, now)
                 return Throttled(rules.locked_message(locked, now)) if locked_now else VerificationError(WRONG)
             store.save_credential(connection, replace(credential, failed_attempts=0, locked_until_micros=0))
             store.insert_session(connection, PersonSession(token_hash(token), person_id, now, now, None))
-            trail.add_trail(connection, now, who, TrailKind.LOGIN, "SignIn", "")
+            TRAIL.add_trail(connection, now, who, TrailKind.LOGIN, "SignIn", "")
             return None
 
         refusal = self.books.write(work)
@@ -138,7 +141,7 @@ class PersonalAccess:
             session = store.read_session(connection, hashed)
             if session is not None and session.ended_at_micros is None:
                 store.touch_session(connection, hashed, now_micros=now, ended=True)
-                trail.add_trail(connection, now, acting_name(session.person_id), TrailKind.LOGOUT, "SignOut", "")
+                TRAIL.add_trail(connection, now, acting_name(session.person_id), TrailKind.LOGOUT, "SignOut", "")
 
         self.books.write(work)
 
@@ -150,7 +153,7 @@ class PersonalAccess:
         with acting_as(who):
             result = change()
         now = self.clock.now_micros()
-        self.books.write(lambda connection: trail.add_trail(connection, now, who, TrailKind.ACTION, operation, ""))
+        self.books.write(lambda connection: TRAIL.add_trail(connection, now, who, TrailKind.ACTION, operation, ""))
         return result
 
     def scan(self, person_id: int, code: str) -> care_records.Order:

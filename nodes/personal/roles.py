@@ -6,7 +6,7 @@ or director, who meet the person; a viewer may not.
 
 from __future__ import annotations
 
-from nodes.operators.records import Role
+from timebank.operators.records import Role
 
 __all__ = ["READS", "ROLES"]
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from nodes.operators.rules import MICROS_PER_MINUTE, lock_after_failure, session_age_problem
 from nodes.personal.records import Credential, PersonSession
 from timebank.errors import RequestInvalid
+from timebank.operators.rules import MICROS_PER_MINUTE, lock_after_failure, session_age_problem
 
 __all__ = ["PIN_DIGITS", "check_pin", "is_locked", "lock_after_failure", "locked_message", "session_problem"]
 

@@ -2,7 +2,7 @@
 
 Owns the edge: the phone's session token from the call's metadata (`authorization:
 Bearer <token>`), the messages in and out, and nothing else. PersonPins stands behind
-the operators' guard (nodes.operators.guard) like CareDesk; Personal admits a person's
+the operators' guard (timebank.operators.guard) like CareDesk; Personal admits a person's
 session only. Errors become status codes in timebank.grpc_status.
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 import grpc
 
 from nodes.care.service import required_id
-from nodes.operators.service import session_token
 from nodes.personal.desk import PersonalAccess
 from timebank.errors import VerificationError
 from timebank.grpc_status import translate_errors
 from timebank.logentries import care_record_message
+from timebank.operators.service import session_token
 from timebank.v1 import care_pb2 as care_pb
 from timebank.v1 import personal_pb2 as pb
 from timebank.v1 import personal_pb2_grpc as pb_grpc

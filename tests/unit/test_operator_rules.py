@@ -7,10 +7,10 @@ import random
 
 import pytest
 
-from nodes.operators import rules
-from nodes.operators.passwords import Parameters, hash_password, verify_password
-from nodes.operators.records import Account, Role, Session
 from timebank.errors import RequestInvalid
+from timebank.operators import rules
+from timebank.operators.passwords import Parameters, hash_password, verify_password
+from timebank.operators.records import BUREAU_STAFF, NODE_STAFF, Account, Role, Session
 
 FAST = Parameters(n=2**10, r=8, p=1)  # the format and the check, not the cost
 MINUTE = 60_000_000
@@ -47,11 +47,11 @@ def test_a_username_outside_the_pattern_is_refused(username: str) -> None:
 
 
 def test_roles_are_parsed_and_an_unknown_one_is_named() -> None:
-    assert rules.parse_roles(["director", "viewer"]) == {Role.DIRECTOR, Role.VIEWER}
+    assert rules.parse_roles(NODE_STAFF, ["director", "viewer"]) == {Role.DIRECTOR, Role.VIEWER}
     with pytest.raises(RequestInvalid, match="roles: got 'admin', want some of reviewer, operator, director, viewer"):
-        rules.parse_roles(["admin"])
+        rules.parse_roles(NODE_STAFF, ["admin"])
     with pytest.raises(RequestInvalid, match="at least one role"):
-        rules.parse_roles([])
+        rules.parse_roles(NODE_STAFF, [])
 
 
 def test_the_fifth_failure_in_a_row_locks_for_fifteen_minutes() -> None:
@@ -60,11 +60,11 @@ def test_the_fifth_failure_in_a_row_locks_for_fifteen_minutes() -> None:
 
 def test_a_director_cannot_disable_or_demote_their_own_account() -> None:
     with pytest.raises(RequestInvalid, match="cannot disable or demote their own account"):
-        rules.check_own_account("wang", "wang", True, None)
+        rules.check_own_account(NODE_STAFF, "wang", "wang", True, None)
     with pytest.raises(RequestInvalid, match="cannot disable or demote"):
-        rules.check_own_account("wang", "wang", None, frozenset({Role.VIEWER}))
-    rules.check_own_account("wang", "li", True, None)
-    rules.check_own_account("wang", "wang", None, frozenset({Role.DIRECTOR, Role.VIEWER}))
+        rules.check_own_account(NODE_STAFF, "wang", "wang", None, frozenset({Role.VIEWER}))
+    rules.check_own_account(NODE_STAFF, "wang", "li", True, None)
+    rules.check_own_account(NODE_STAFF, "wang", "wang", None, frozenset({Role.DIRECTOR, Role.VIEWER}))
 
 
 ACCOUNT = Account("wang", "王主任", frozenset({Role.DIRECTOR}), False, 0, 0, 0, 0)
@@ -96,3 +96,11 @@ def test_a_password_hash_checks_the_password_and_nothing_else() -> None:
     assert hash_password("Hai-bin 2026 spring", seeded(8), FAST) != stored  # a salt per account
     for malformed in ("", "scrypt$1$2", "bcrypt$1024$8$1$AAAA$AAAA", "scrypt$x$8$1$AAAA$AAAA"):
         assert not verify_password("Hai-bin 2026 spring", malformed)
+
+
+def test_the_bureau_has_its_own_roles_and_its_administrator_keeps_the_accounts() -> None:
+    assert rules.parse_roles(BUREAU_STAFF, ["supervisor", "auditor"]) == {Role.SUPERVISOR, Role.AUDITOR}
+    with pytest.raises(RequestInvalid, match="roles: got 'director', want some of administrator, supervisor, auditor"):
+        rules.parse_roles(BUREAU_STAFF, ["director"])
+    with pytest.raises(RequestInvalid, match="an administrator cannot disable or demote their own account"):
+        rules.check_own_account(BUREAU_STAFF, "zhao", "zhao", None, frozenset({Role.AUDITOR}))

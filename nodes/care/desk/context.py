@@ -29,7 +29,6 @@ from nodes.care.store import oversight as oversight_rows
 from nodes.care.store import qualifications as qualification_rows
 from nodes.care.store.rows import is_id
 from nodes.crossing import Crossing
-from nodes.operators.acting import acting_username
 from nodes.records import CrossRequest
 from timebank import ids, translog
 from timebank.books import Books
@@ -37,6 +36,7 @@ from timebank.clock import Clock
 from timebank.errors import ConfigError, ItemRefused, NotFound
 from timebank.ledger.model import TransferRequest
 from timebank.logentries import CareEvent
+from timebank.operators.acting import acting_username
 
 __all__ = ["care_event", "Desk", "UNLOGGED_FIELDS"]
 

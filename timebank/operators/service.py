@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import grpc
 
-from nodes.operators.desk import Operators
-from nodes.operators.records import Account
 from timebank.errors import VerificationError
 from timebank.grpc_status import translate_errors
+from timebank.operators.desk import Operators
+from timebank.operators.records import Account
 from timebank.v1 import operators_pb2 as pb
 from timebank.v1 import operators_pb2_grpc as pb_grpc
 

@@ -1,7 +1,7 @@
 """Operator accounts at work: creating and changing them, logging in and out, the sessions
 that admit a caller, the role a call needs, and the trail of it all.
 
-Owns the order of each operation: read what it names, let `nodes.operators.rules` decide,
+Owns the order of each operation: read what it names, let `timebank.operators.rules` decide,
 then write, in one transaction (Books.write). A refused login still writes: its failure
 counts towards the lock, and the trail records it. Tokens are 32 random bytes from the
 injected source, given once; the node keeps their SHA-256. The clock is injected.
@@ -18,9 +18,6 @@ from dataclasses import replace
 
 from sqlalchemy import Connection
 
-from nodes.operators import rules, store
-from nodes.operators.passwords import DEFAULT, Parameters, hash_password, verify_password
-from nodes.operators.records import HOST_ADMINISTRATOR, Account, Role, Session, TrailEntry, TrailKind
 from timebank.books import Books
 from timebank.clock import Clock
 from timebank.errors import (
@@ -32,6 +29,11 @@ from timebank.errors import (
     TimebankError,
     VerificationError,
 )
+from timebank.operators import rules
+from timebank.operators.passwords import DEFAULT, Parameters, hash_password, verify_password
+from timebank.operators.records import HOST_ADMINISTRATOR, Account, Role, Session, Staff, TrailEntry, TrailKind
+from timebank.operators.store import OperatorRows
+from timebank.operators.tables import OperatorTables
 
 __all__ = ["TRAIL_PAGE_MAX", "Operators", "token_hash"]
 
@@ -49,18 +51,21 @@ class Operators:
         self,
         books: Books,
         clock: Clock,
+        tables: OperatorTables,
+        staff: Staff,
         random_bytes: Callable[[int], bytes] = os.urandom,
         parameters: Parameters = DEFAULT,
     ) -> None:
         self.books = books
+        self.rows = OperatorRows(tables)
+        self.staff = staff
         self.clock = clock
         self.random_bytes = random_bytes
         self.parameters = parameters
 
     # -- who may do what ----------------------------------------------------------------------
 
-    @staticmethod
-    def require(account: Account, operation: str, allowed: Collection[Role]) -> None:
+    def require(self, account: Account, operation: str, allowed: Collection[Role]) -> None:
         """Refuses (PERMISSION_DENIED, naming the roles) a caller who holds none of allowed."""
         if not account.roles & set(allowed):
             order = list(Role)
@@ -73,16 +78,16 @@ class Operators:
     def create_account(
         self, by: Account | None, username: str, display_name: str, password: str, roles: Collection[str]
     ) -> Account:
-        """An account, made by a director (by) or, with by None, by the host administrator."""
+        """An account, made by the manager (by) or, with by None, by the host administrator."""
         if by is not None:
-            self.require(by, "CreateAccount", {Role.DIRECTOR})
+            self.require(by, "CreateAccount", {self.staff.manager})
         rules.check_username(username)
         rules.check_display_name(display_name)
         rules.check_password(password, username)
         account = Account(
             username=username,
             display_name=display_name.strip(),
-            roles=rules.parse_roles(roles),
+            roles=rules.parse_roles(self.staff, roles),
             disabled=False,
             failed_logins=0,
             locked_until_micros=0,
@@ -92,9 +97,9 @@ class Operators:
         hashed = hash_password(password, self.random_bytes, self.parameters)
 
         def work(connection: Connection) -> Account:
-            if store.read_account(connection, username) is not None:
+            if self.rows.read_account(connection, username) is not None:
                 raise AlreadyExists(f"username: {username!r} exists already")
-            store.insert_account(connection, account, hashed)
+            self.rows.insert_account(connection, account, hashed)
             roles_text = ",".join(sorted(role.value for role in account.roles))
             self.record(connection, by, TrailKind.ACTION, "CreateAccount", f"{username} ({roles_text})")
             return account
@@ -110,11 +115,11 @@ class Operators:
         disabled: bool | None = None,
         password: str = "",
     ) -> Account:
-        """A director (or the host administrator) changes an account's roles, disables or
+        """The manager (or the host administrator) changes an account's roles, disables or
         enables it, or sets a new password (which also unlocks it)."""
         if by is not None:
-            self.require(by, "UpdateAccount", {Role.DIRECTOR})
-        new_roles = rules.parse_roles(roles) if roles else None
+            self.require(by, "UpdateAccount", {self.staff.manager})
+        new_roles = rules.parse_roles(self.staff, roles) if roles else None
         if password:
             rules.check_password(password, username)
         hashed = hash_password(password, self.random_bytes, self.parameters) if password else None
@@ -122,7 +127,7 @@ class Operators:
 
         def work(connection: Connection) -> Account:
             account = self._account(connection, username)
-            rules.check_own_account(by.username if by is not None else "", username, disabled, new_roles)
+            rules.check_own_account(self.staff, by.username if by is not None else "", username, disabled, new_roles)
             changed = replace(
                 account,
                 roles=new_roles or account.roles,
@@ -131,7 +136,7 @@ class Operators:
                 locked_until_micros=0 if password else account.locked_until_micros,
                 password_changed_at_micros=now if password else account.password_changed_at_micros,
             )
-            store.update_account(connection, changed, hashed)
+            self.rows.update_account(connection, changed, hashed)
             what = [f"roles {','.join(sorted(r.value for r in changed.roles))}"] if new_roles else []
             what += [f"disabled {changed.disabled}"] if disabled is not None else []
             what += ["password reset"] if password else []
@@ -141,8 +146,8 @@ class Operators:
         return self.books.write(work)
 
     def accounts(self, by: Account) -> list[Account]:
-        self.require(by, "ListAccounts", {Role.DIRECTOR, Role.VIEWER})
-        return self.books.read(store.list_accounts)
+        self.require(by, "ListAccounts", self.staff.readers)
+        return self.books.read(self.rows.list_accounts)
 
     # -- sessions -----------------------------------------------------------------------------
 
@@ -154,32 +159,32 @@ class Operators:
 
         def work(connection: Connection) -> Account | TimebankError:
             """The admitted account, or the refusal (returned, not raised: its trail must commit)."""
-            account = store.read_account(connection, username)
+            account = self.rows.read_account(connection, username)
             if account is None:
-                store.add_trail(connection, now, username, TrailKind.LOGIN_FAILED, "Login", "no such account")
+                self.rows.add_trail(connection, now, username, TrailKind.LOGIN_FAILED, "Login", "no such account")
                 return VerificationError(WRONG)
             if rules.is_locked(account, now):
-                store.add_trail(connection, now, username, TrailKind.LOGIN_FAILED, "Login", "locked")
+                self.rows.add_trail(connection, now, username, TrailKind.LOGIN_FAILED, "Login", "locked")
                 return Throttled(self._locked_message(account))
             if account.disabled:
-                store.add_trail(connection, now, username, TrailKind.LOGIN_FAILED, "Login", "disabled")
-                return NotPermitted("login: the account is disabled; a director can enable it")
-            if not verify_password(password, store.password_hash(connection, username)):
+                self.rows.add_trail(connection, now, username, TrailKind.LOGIN_FAILED, "Login", "disabled")
+                return NotPermitted(f"login: the account is disabled; {self.staff.manager_title} can enable it")
+            if not verify_password(password, self.rows.password_hash(connection, username)):
                 failures = account.failed_logins + 1
                 locked = replace(
                     account, failed_logins=failures, locked_until_micros=rules.lock_after_failure(failures, now)
                 )
-                store.update_account(connection, locked)
-                store.add_trail(connection, now, username, TrailKind.LOGIN_FAILED, "Login", f"failure {failures}")
+                self.rows.update_account(connection, locked)
+                self.rows.add_trail(connection, now, username, TrailKind.LOGIN_FAILED, "Login", f"failure {failures}")
                 return (
                     Throttled(self._locked_message(locked))
                     if rules.is_locked(locked, now)
                     else VerificationError(WRONG)
                 )
             admitted = replace(account, failed_logins=0, locked_until_micros=0)
-            store.update_account(connection, admitted)
-            store.insert_session(connection, Session(token_hash(token), username, now, now, None))
-            store.add_trail(connection, now, username, TrailKind.LOGIN, "Login", "")
+            self.rows.update_account(connection, admitted)
+            self.rows.insert_session(connection, Session(token_hash(token), username, now, now, None))
+            self.rows.add_trail(connection, now, username, TrailKind.LOGIN, "Login", "")
             return admitted
 
         outcome = self.books.write(work)
@@ -198,12 +203,12 @@ class Operators:
         hashed = token_hash(token)
 
         def work(connection: Connection) -> Account:
-            session = store.read_session(connection, hashed)
-            account = store.read_account(connection, session.username) if session is not None else None
+            session = self.rows.read_session(connection, hashed)
+            account = self.rows.read_account(connection, session.username) if session is not None else None
             problem = rules.session_problem(session, account, now)
             if problem or account is None:
                 raise VerificationError(problem)
-            store.update_session(connection, hashed, last_seen_micros=now, ended=False)
+            self.rows.update_session(connection, hashed, last_seen_micros=now, ended=False)
             return account
 
         return self.books.write(work)
@@ -213,10 +218,10 @@ class Operators:
         hashed = token_hash(token)
 
         def work(connection: Connection) -> None:
-            session = store.read_session(connection, hashed)
+            session = self.rows.read_session(connection, hashed)
             if session is not None and session.ended_at_micros is None:
-                store.update_session(connection, hashed, last_seen_micros=now, ended=True)
-                store.add_trail(connection, now, session.username, TrailKind.LOGOUT, "Logout", "")
+                self.rows.update_session(connection, hashed, last_seen_micros=now, ended=True)
+                self.rows.add_trail(connection, now, session.username, TrailKind.LOGOUT, "Logout", "")
 
         self.books.write(work)
 
@@ -227,10 +232,10 @@ class Operators:
         now = self.clock.now_micros()
 
         def work(connection: Connection) -> bool:
-            if not verify_password(old_password, store.password_hash(connection, account.username)):
+            if not verify_password(old_password, self.rows.password_hash(connection, account.username)):
                 return False
-            store.update_account(connection, replace(account, password_changed_at_micros=now), hashed)
-            store.add_trail(connection, now, account.username, TrailKind.ACTION, "ChangePassword", "")
+            self.rows.update_account(connection, replace(account, password_changed_at_micros=now), hashed)
+            self.rows.add_trail(connection, now, account.username, TrailKind.ACTION, "ChangePassword", "")
             return True
 
         if not self.books.write(work):
@@ -239,18 +244,17 @@ class Operators:
     # -- the trail ----------------------------------------------------------------------------
 
     def trail(self, by: Account | None, after_sequence: int, limit: int) -> list[TrailEntry]:
-        """The trail after a sequence number, for a director or viewer (by None: the host administrator)."""
+        """The trail after a sequence number, for a reader (by None: the host administrator)."""
         if by is not None:
-            self.require(by, "ListTrail", {Role.DIRECTOR, Role.VIEWER})
+            self.require(by, "ListTrail", self.staff.readers)
         if not 1 <= limit <= TRAIL_PAGE_MAX:
             raise RequestInvalid(f"limit: got {limit}, want 1 to {TRAIL_PAGE_MAX}")
-        return self.books.read(lambda connection: store.list_trail(connection, after_sequence, limit))
+        return self.books.read(lambda connection: self.rows.list_trail(connection, after_sequence, limit))
 
     # -- shared ---------------------------------------------------------------------------------
 
-    @staticmethod
-    def _account(connection: Connection, username: str) -> Account:
-        account = store.read_account(connection, username)
+    def _account(self, connection: Connection, username: str) -> Account:
+        account = self.rows.read_account(connection, username)
         if account is None:
             raise NotFound(f"username: no account {username!r}")
         return account
@@ -259,4 +263,4 @@ class Operators:
         """Records an action (or a refusal) by an account (None: the host administrator), in the
         caller's transaction."""
         who = by.username if by is not None else HOST_ADMINISTRATOR
-        store.add_trail(connection, self.clock.now_micros(), who, kind, operation, detail)
+        self.rows.add_trail(connection, self.clock.now_micros(), who, kind, operation, detail)

@@ -1,4 +1,5 @@
-"""The values of operator accounts: roles, accounts, sessions and trail entries.
+"""The values of operator accounts: roles, each party's staff, accounts, sessions and trail
+entries.
 
 Owns no behaviour and imports neither the database nor the wire. Each role is a StrEnum
 whose value is stored and sent; `label` is what an office sees (Chinese first).
@@ -9,9 +10,19 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-__all__ = ["HOST_ADMINISTRATOR", "Account", "Role", "Session", "TrailEntry", "TrailKind"]
+__all__ = [
+    "BUREAU_STAFF",
+    "HOST_ADMINISTRATOR",
+    "NODE_STAFF",
+    "Account",
+    "Role",
+    "Session",
+    "Staff",
+    "TrailEntry",
+    "TrailKind",
+]
 
-# Who a change made by the command line on the node's own host is recorded as.
+# Who a change made by the command line on the party's own host is recorded as.
 HOST_ADMINISTRATOR = "host-administrator"
 
 
@@ -20,6 +31,10 @@ class Role(enum.StrEnum):
     OPERATOR = "operator"  # demands, orders, codes, mall, teams, family transfers, donations
     DIRECTOR = "director"  # disputes, pool grants, adjustments, alerts, certificates, users
     VIEWER = "viewer"  # read-only: supervisors and auditors
+    # The bureau's, at the clearinghouse:
+    ADMINISTRATOR = "administrator"  # the registry, cycles, accounts
+    SUPERVISOR = "supervisor"  # supervision: alerts acknowledged, statistics, transfers
+    AUDITOR = "auditor"  # read-only
 
     @property
     def label(self) -> str:
@@ -31,7 +46,36 @@ ROLE_LABELS = {
     Role.OPERATOR: "经办员 (operator)",
     Role.DIRECTOR: "主任 (director)",
     Role.VIEWER: "查询员 (viewer)",
+    Role.ADMINISTRATOR: "管理员 (administrator)",
+    Role.SUPERVISOR: "监管员 (supervisor)",
+    Role.AUDITOR: "审计员 (auditor)",
 }
+
+
+@dataclass(frozen=True)
+class Staff:
+    """The roles of one kind of party: roles, in the order they are shown; manager, who
+    keeps the accounts (and may not demote or disable their own); readers, who may read the
+    accounts and the trail."""
+
+    roles: tuple[Role, ...]
+    manager: Role
+    readers: frozenset[Role]
+    manager_title: str  # the manager, in a sentence: "a director"
+
+
+NODE_STAFF = Staff(
+    (Role.REVIEWER, Role.OPERATOR, Role.DIRECTOR, Role.VIEWER),
+    Role.DIRECTOR,
+    frozenset({Role.DIRECTOR, Role.VIEWER}),
+    "a director",
+)
+BUREAU_STAFF = Staff(
+    (Role.ADMINISTRATOR, Role.SUPERVISOR, Role.AUDITOR),
+    Role.ADMINISTRATOR,
+    frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR, Role.AUDITOR}),
+    "an administrator",
+)
 
 
 class TrailKind(enum.StrEnum):

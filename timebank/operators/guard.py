@@ -6,7 +6,7 @@ Owns, for each method of a service: reading the session from the call's metadata
 refusing (UNAUTHENTICATED, or PERMISSION_DENIED naming the roles, with a `refused` row
 in the trail) before anything runs, putting the account's username in the request's
 `operator` field where it has one (so records name who really acted, not a typed name),
-running the call as that account (`nodes.operators.acting`), and an `action` row in the
+running the call as that account (`timebank.operators.acting`), and an `action` row in the
 trail after a change that succeeded.
 """
 
@@ -18,12 +18,12 @@ from typing import Any
 import grpc
 from google.protobuf.descriptor import ServiceDescriptor
 
-from nodes.operators.acting import acting_as
-from nodes.operators.desk import Operators
-from nodes.operators.records import Account, Role, TrailKind
-from nodes.operators.service import session_token
 from timebank.errors import NotPermitted
 from timebank.grpc_status import translate_errors
+from timebank.operators.acting import acting_as
+from timebank.operators.desk import Operators
+from timebank.operators.records import Account, Role, TrailKind
+from timebank.operators.service import session_token
 
 __all__ = ["Guarded"]
 

@@ -3,7 +3,7 @@ or the host administrator (a call without a session: the command line on the nod
 host, the only place the node's loopback-only operator port can be reached from without
 one).
 
-Owns one context variable, set by `nodes.operators.guard` around a call and read where
+Owns one context variable, set by `timebank.operators.guard` around a call and read where
 the change is recorded (the care services' log entries).
 """
 
@@ -13,7 +13,7 @@ import contextlib
 import contextvars
 from collections.abc import Iterator
 
-from nodes.operators.records import HOST_ADMINISTRATOR
+from timebank.operators.records import HOST_ADMINISTRATOR
 
 __all__ = ["acting_as", "acting_username"]
 

@@ -1,7 +1,7 @@
 """The pure rules of operator accounts: names and passwords that may be used, when repeated
 failures lock an account, when a session ends, and which role each call needs.
 
-Owns no state and reads nothing: `nodes.operators.desk` reads, asks these, then writes.
+Owns no state and reads nothing: `timebank.operators.desk` reads, asks these, then writes.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from nodes.operators.records import Account, Role, Session
 from timebank.errors import RequestInvalid
+from timebank.operators.records import Account, Role, Session, Staff
 
 __all__ = [
     "FAILURES_BEFORE_LOCK",
@@ -71,21 +71,27 @@ def check_password(password: str, username: str) -> None:
         raise RequestInvalid("password: too common or too repetitive; choose another")
 
 
-def check_own_account(by_username: str, username: str, disabled: bool | None, roles: frozenset[Role] | None) -> None:
-    """A director may not disable their own account nor take their own director role away
-    (the node would be left without one)."""
-    if by_username == username and (disabled or (roles is not None and Role.DIRECTOR not in roles)):
-        raise RequestInvalid("username: a director cannot disable or demote their own account")
+def check_own_account(
+    staff: Staff, by_username: str, username: str, disabled: bool | None, roles: frozenset[Role] | None
+) -> None:
+    """The manager (a director, an administrator) may not disable their own account nor take
+    their own manager's role away (the party would be left without one)."""
+    if by_username == username and (disabled or (roles is not None and staff.manager not in roles)):
+        raise RequestInvalid(f"username: {staff.manager_title} cannot disable or demote their own account")
 
 
-def parse_roles(names: Iterable[str]) -> frozenset[Role]:
+def parse_roles(staff: Staff, names: Iterable[str]) -> frozenset[Role]:
+    """The roles named, each one of the party's."""
     roles = set()
     for name in names:
         try:
-            roles.add(Role(name.strip()))
+            role = Role(name.strip())
         except ValueError:
-            wanted = ", ".join(role.value for role in Role)
+            role = None
+        if role not in staff.roles:
+            wanted = ", ".join(role.value for role in staff.roles)
             raise RequestInvalid(f"roles: got {name!r}, want some of {wanted}") from None
+        roles.add(role)
     if not roles:
         raise RequestInvalid("roles: an account needs at least one role")
     return frozenset(roles)
