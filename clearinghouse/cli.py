@@ -23,9 +23,13 @@ from clearinghouse import registry, tables
 from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
 from clearinghouse.records import NodeStatus
 from clearinghouse.store import transfers as transfer_store
+from clearinghouse.tables import OPERATOR_TABLES
 from timebank import alarms, ids, keys, translog
 from timebank.clock import SystemClock
 from timebank.errors import RequestInvalid
+from timebank.operators import commands as operator_commands
+from timebank.operators.desk import Operators
+from timebank.operators.records import BUREAU_STAFF
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine, read_transaction, write_transaction
 
@@ -95,6 +99,14 @@ def cmd_serve(arguments: argparse.Namespace) -> int:
 
     serve(load_clearinghouse_config(arguments.config))
     return 0
+
+
+def _operators(config_path: pathlib.Path) -> Operators:
+    """The bureau's staff accounts in the clearinghouse's database (its host administrator's)."""
+    from clearinghouse.server import open_books
+
+    books = open_books(load_clearinghouse_config(config_path), SystemClock())
+    return Operators(books, SystemClock(), OPERATOR_TABLES, BUREAU_STAFF)
 
 
 def cmd_admit(arguments: argparse.Namespace) -> int:
@@ -356,6 +368,7 @@ def register(subparsers: Any) -> None:
         command.add_argument("--config", type=pathlib.Path, required=True)
         command.add_argument("--json", action="store_true")
         command.set_defaults(handler=handler)
+    operator_commands.register(commands, BUREAU_STAFF, _operators, "zhao.admin")
     node = commands.add_parser("node", help="the registry of nodes").add_subparsers(
         dest="registry_command", required=True
     )

@@ -21,7 +21,7 @@ from clearinghouse import leaves
 from clearinghouse.records import NodeRecord, NodeStatus, RegistryAction
 from clearinghouse.store import registry as store
 from timebank import keys, translog
-from timebank.errors import ConfigError, NotFound, NotPermitted, RequestInvalid
+from timebank.errors import AlreadyExists, NotFound, NotPermitted, RequestInvalid
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.signing import KeyRecord, KeyRing
 from timebank.storage.engine import read_transaction
@@ -33,7 +33,11 @@ __all__ = [
     "events",
     "key_ring",
     "node",
+    "DISPLAY_NAME_MAX",
     "NODE_ID_PATTERN",
+    "NODE_KINDS",
+    "REASON_MAX",
+    "check_reason",
     "nodes",
     "require_active",
     "revoke_key",
@@ -42,6 +46,9 @@ __all__ = [
 ]
 
 NODE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+NODE_KINDS = ("district", "department")
+DISPLAY_NAME_MAX = 64
+REASON_MAX = 200
 
 
 def _log(
@@ -109,9 +116,16 @@ def admit(
     at_micros: int,
 ) -> NodeRecord:
     if not NODE_ID_PATTERN.match(node_id) or node_id == CLEARINGHOUSE_ID:
-        raise ConfigError(f"node_id: got {node_id!r}, want 1-32 of a-z, 0-9 and '-', not {CLEARINGHOUSE_ID!r}")
+        raise RequestInvalid(f"node_id: got {node_id!r}, want 1-32 of a-z, 0-9 and '-', not {CLEARINGHOUSE_ID!r}")
+    if not 1 <= len(display_name.strip()) <= DISPLAY_NAME_MAX:
+        raise RequestInvalid(f"display_name: got {len(display_name.strip())} characters, want 1 to {DISPLAY_NAME_MAX}")
+    if kind not in NODE_KINDS:
+        raise RequestInvalid(f"kind: got {kind!r}, want one of {', '.join(NODE_KINDS)}")
+    for name, cap in (("net_debit_cap_minutes", net_debit_cap_minutes), ("pending_cap_minutes", pending_cap_minutes)):
+        if cap <= 0:
+            raise RequestInvalid(f"{name}: got {cap} minutes, want > 0")
     if node(connection, node_id) is not None:
-        raise ConfigError(f"node_id: node {node_id!r} is admitted already")
+        raise AlreadyExists(f"node_id: node {node_id!r} is admitted already")
     record = NodeRecord(
         node_id, display_name, kind, NodeStatus.ACTIVE, net_debit_cap_minutes, pending_cap_minutes, at_micros
     )
@@ -127,8 +141,22 @@ def admit(
     return record
 
 
-def set_status(connection: Connection, node_id: str, status: NodeStatus, reason: str, at_micros: int) -> None:
-    status = NodeStatus(status)
+def check_reason(reason: str) -> str:
+    """A reason for the log: 1 to 200 characters once trimmed."""
+    trimmed = reason.strip()
+    if not 1 <= len(trimmed) <= REASON_MAX:
+        raise RequestInvalid(f"reason: got {len(trimmed)} characters, want 1 to {REASON_MAX}")
+    return trimmed
+
+
+def set_status(connection: Connection, node_id: str, status_name: str, reason: str, at_micros: int) -> None:
+    """Suspends or reinstates a node (status_name: a NodeStatus), logged with the reason."""
+    try:
+        status = NodeStatus(status_name)
+    except ValueError:
+        wanted = ", ".join(state.value for state in NodeStatus)
+        raise RequestInvalid(f"status: got {status_name[:40]!r}, want one of {wanted}") from None
+    reason = check_reason(reason)
     record = node(connection, node_id)
     if record is None:
         raise NotFound(f"node_id: node {node_id!r} is not admitted")
@@ -159,6 +187,7 @@ def rotate_key(
 
 
 def revoke_key(connection: Connection, key_id: str, reason: str, at_micros: int) -> None:
+    reason = check_reason(reason)
     record = store.read_key(connection, key_id)
     if record is None:
         raise NotFound(f"key_id: key {key_id} is not registered")

@@ -24,21 +24,35 @@ from grpc_reflection.v1alpha import reflection
 
 from clearinghouse import proofs, tables
 from clearinghouse import registry as node_registry
+from clearinghouse.bureau import (
+    BUREAU_CHANGES,
+    BUREAU_ROLES,
+    SETTLEMENT_CHANGES,
+    SETTLEMENT_ROLES,
+    BureauService,
+    Defaults,
+    describe,
+)
 from clearinghouse.config import ClearinghouseConfig
 from clearinghouse.coordinator import Coordinator, Settings
 from clearinghouse.metrics import ClearinghouseCollector
 from clearinghouse.records import RegistryAction
 from clearinghouse.service import ClearinghouseService, ExchangeSettings, SettlementService
+from clearinghouse.tables import OPERATOR_TABLES
 from timebank import keys, logcheck, logs, metrics, pki, translog
 from timebank.books import Books
 from timebank.clock import Clock, process_clock
 from timebank.errors import ConfigError
 from timebank.grpc_status import add_servicer, listen, server_options
 from timebank.logservice import LogService, Publisher
+from timebank.operators.desk import Operators
+from timebank.operators.guard import Guarded, reads_of
+from timebank.operators.records import BUREAU_STAFF
+from timebank.operators.service import OperatorAccountsService
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.signing import KeyRecord
 from timebank.storage import migrate
-from timebank.v1 import clearing_pb2, log_pb2
+from timebank.v1 import bureau_pb2, clearing_pb2, log_pb2, operators_pb2
 
 __all__ = [
     "create_server",
@@ -63,6 +77,8 @@ LOG_SERVICE = log_pb2.DESCRIPTOR.services_by_name["TransparencyLog"]
 SETTLEMENT_SERVICE = clearing_pb2.DESCRIPTOR.services_by_name["Settlement"]
 SERVICE_NAME, LOG_SERVICE_NAME = SERVICE.full_name, LOG_SERVICE.full_name
 SETTLEMENT_SERVICE_NAME = SETTLEMENT_SERVICE.full_name
+BUREAU_SERVICE = bureau_pb2.DESCRIPTOR.services_by_name["Bureau"]
+OPERATORS_SERVICE = operators_pb2.DESCRIPTOR.services_by_name["OperatorAccounts"]
 
 
 @dataclass
@@ -181,14 +197,33 @@ def create_server(
         interceptors=metrics.rpc_interceptors(registry),
     )
     add_servicer(server, service, SERVICE)
+    operators = Operators(books, clock, OPERATOR_TABLES, BUREAU_STAFF, random_bytes)
+    add_servicer(server, OperatorAccountsService(operators), OPERATORS_SERVICE)
+    defaults = Defaults(protocol.default_net_debit_cap_minutes, protocol.default_pending_cap_minutes)
+    bureau = BureauService(coordinator, service.sightings, defaults, config.server.insecure)
+    add_servicer(
+        server,
+        Guarded(bureau, BUREAU_SERVICE, operators, BUREAU_ROLES, reads_of(BUREAU_SERVICE, BUREAU_CHANGES), describe),
+        BUREAU_SERVICE,
+    )
     log_service = LogService(books.engine, publisher, proofs.Prover(books.engine, publisher))
     add_servicer(server, log_service, LOG_SERVICE)
     settlement_service = SettlementService(coordinator, signing_key, config.server.insecure)
-    add_servicer(server, settlement_service, SETTLEMENT_SERVICE)
+    settlement_reads = reads_of(SETTLEMENT_SERVICE, SETTLEMENT_CHANGES)
+    guarded = Guarded(settlement_service, SETTLEMENT_SERVICE, operators, SETTLEMENT_ROLES, settlement_reads, describe)
+    add_servicer(server, guarded, SETTLEMENT_SERVICE)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        (SERVICE_NAME, LOG_SERVICE_NAME, SETTLEMENT_SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME),
+        (
+            SERVICE_NAME,
+            LOG_SERVICE_NAME,
+            SETTLEMENT_SERVICE_NAME,
+            BUREAU_SERVICE.full_name,
+            OPERATORS_SERVICE.full_name,
+            health.SERVICE_NAME,
+            reflection.SERVICE_NAME,
+        ),
         server,
     )
     try:

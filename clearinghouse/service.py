@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from clearinghouse import checkpoints, leaves, registry, reports, timeline
 from clearinghouse.coordinator import Coordinator
 from clearinghouse.records import ReceivedHeader
+from clearinghouse.sightings import Sightings
 from timebank import alarms, ids, pki
 from timebank.clock import Clock
 from timebank.envelope import open_batch, seal
@@ -75,8 +76,10 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
         settings: ExchangeSettings,
         clock: Clock,
         random_bytes: Callable[[int], bytes],
+        sightings: Sightings | None = None,
     ) -> None:
         self.coordinator = coordinator
+        self.sightings = sightings or Sightings()
         self.signing_key = signing_key
         self.settings = settings
         self.clock = clock
@@ -140,6 +143,7 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
         answer = self.coordinator.exchange(
             header.sender_id, header.batch_id, header.created_at_micros, opened.items, received
         )
+        self.sightings.saw(header.sender_id, self.clock.now_micros(), header.seen_checkpoint_size)
         return Handled(header.sender_id, header.seen_checkpoint_size, answer, poll=not opened.items)
 
     def seal_reply(self, handled: Handled, answer: list[bytes]) -> cpb.SignedBatch:

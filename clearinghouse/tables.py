@@ -20,9 +20,11 @@ from sqlalchemy import (
     Text,
 )
 
+from timebank.operators.tables import define as define_operator_tables
 from timebank.storage.schema import BYTES, ID, PARTY, SEQUENCE, PartySchema, party_metadata
 
 __all__ = [
+    "OPERATOR_TABLES",
     "cross_transfers",
     "cycle_positions",
     "cycles",
@@ -133,3 +135,8 @@ person_homes = Table(
     Column("person_id", ID, nullable=False),
     Column("claimed_at_micros", BigInteger, nullable=False),
 )
+
+
+# The bureau's staff who run the clearinghouse from its console (administrators, supervisors,
+# auditors): accounts, sessions and the trail, in the shape every party shares.
+OPERATOR_TABLES = define_operator_tables(metadata)

@@ -27,6 +27,7 @@ __all__ = [
     "load_public_key",
     "load_signing_key",
     "public_bytes",
+    "public_key_from_pem",
     "public_pem",
     "write_identity_key",
     "write_key_ring_file",
@@ -99,11 +100,20 @@ def write_public_key(path: pathlib.Path, key: Ed25519PublicKey) -> None:
 
 def load_public_key(path: pathlib.Path) -> Ed25519PublicKey:
     try:
-        key = serialization.load_pem_public_key(path.read_bytes())
-    except (OSError, ValueError) as error:
+        data = path.read_bytes()
+    except OSError as error:
         raise ConfigError(f"{path}: not a readable PEM public key: {error}") from None
+    return public_key_from_pem(data, str(path))
+
+
+def public_key_from_pem(data: bytes, source: str = "public_key_pem") -> Ed25519PublicKey:
+    """An Ed25519 public key from its PEM text; ConfigError naming source otherwise."""
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError) as error:
+        raise ConfigError(f"{source}: not a readable PEM public key: {error}") from None
     if not isinstance(key, Ed25519PublicKey):
-        raise ConfigError(f"{path}: holds a {type(key).__name__}, want an Ed25519 public key")
+        raise ConfigError(f"{source}: holds a {type(key).__name__}, want an Ed25519 public key")
     return key
 
 

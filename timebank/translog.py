@@ -48,6 +48,7 @@ __all__ = [
     "posting_journal",
     "publish",
     "read_head",
+    "recent_checkpoints",
     "record",
     "root_at",
     "size",
@@ -312,6 +313,14 @@ def latest_checkpoint(connection: Connection) -> lpb.SignedCheckpoint | None:
 def latest_checkpoint_size(connection: Connection) -> int:
     row = connection.execute(select(log_checkpoints.c.size).order_by(log_checkpoints.c.size.desc()).limit(1)).first()
     return row.size if row else 0
+
+
+def recent_checkpoints(connection: Connection, limit: int) -> list[lpb.SignedCheckpoint]:
+    """The newest checkpoints, newest first."""
+    if not 1 <= limit <= CHECKPOINTS_PER_READ_MAX:
+        raise RequestInvalid(f"limit: got {limit}, want 1..={CHECKPOINTS_PER_READ_MAX}")
+    rows = connection.execute(select(log_checkpoints.c.signed).order_by(log_checkpoints.c.size.desc()).limit(limit))
+    return [lpb.SignedCheckpoint.FromString(bytes(signed)) for (signed,) in rows]
 
 
 def checkpoints_after(connection: Connection, after_size: int, limit: int) -> list[lpb.SignedCheckpoint]:

@@ -35,6 +35,7 @@ __all__ = [
     "read_cycle",
     "read_open",
     "read_positions",
+    "recent_cycles",
     "set_close_log_index",
     "statement_pages",
 ]
@@ -66,6 +67,12 @@ def last_cycle_id(connection: Connection) -> int:
 def read_cycle(connection: Connection, cycle_id: int) -> StoredCycle | None:
     row = connection.execute(select(cycles).where(cycles.c.cycle_id == cycle_id)).first()
     return _cycle_from_row(row) if row is not None else None
+
+
+def recent_cycles(connection: Connection, limit: int) -> list[StoredCycle]:
+    """The newest cycles, open or closed, newest first."""
+    rows = connection.execute(select(cycles).order_by(cycles.c.cycle_id.desc()).limit(limit))
+    return [_cycle_from_row(row) for row in rows]
 
 
 def latest_closed_cycle_id(connection: Connection) -> int:

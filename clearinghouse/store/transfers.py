@@ -32,6 +32,8 @@ __all__ = [
     "decisions",
     "ENTRY_PARTITION_ROWS",
     "expired",
+    "flows",
+    "held_by_node",
     "insert_records",
     "involving",
     "prepared_ages",
@@ -39,6 +41,7 @@ __all__ = [
     "read_records",
     "record_from_row",
     "returned_minutes",
+    "search",
     "update_decided",
 ]
 
@@ -253,3 +256,54 @@ def clearing_entries(connection: Connection, cycle_id: int) -> Iterator[Clearing
                 shared.setdefault(state, state),
                 expires_at_micros,
             )
+
+
+# -- the bureau's search ------------------------------------------------------------------------
+
+
+def search(
+    connection: Connection,
+    *,
+    id_prefix: str,
+    node_id: str,
+    state: str,
+    prepared_from_micros: int,
+    prepared_to_micros: int,
+    limit: int,
+) -> list[CrossRecord]:
+    """Transfers matching every filter given, newest prepared first, at most limit."""
+    table = cross_transfers.c
+    statement = select(cross_transfers).order_by(table.prepared_at_micros.desc(), table.transfer_id).limit(limit)
+    if id_prefix:
+        statement = statement.where(table.transfer_id.startswith(id_prefix.lower(), autoescape=True))
+    if node_id:
+        statement = statement.where(or_(table.debit_node_id == node_id, table.credit_node_id == node_id))
+    if state:
+        statement = statement.where(table.state == state)
+    if prepared_from_micros:
+        statement = statement.where(table.prepared_at_micros >= prepared_from_micros)
+    if prepared_to_micros:
+        statement = statement.where(table.prepared_at_micros < prepared_to_micros)
+    return [record_from_row(row) for row in connection.execute(statement)]
+
+
+def held_by_node(connection: Connection) -> dict[str, int]:
+    """How many prepared, undecided transfers debit or credit each node."""
+    prepared = cross_transfers.c.state == CrossState.PREPARED.value
+    held: dict[str, int] = {}
+    for column in (cross_transfers.c.debit_node_id, cross_transfers.c.credit_node_id):
+        for node_id, count in connection.execute(select(column, func.count()).where(prepared).group_by(column)):
+            held[node_id] = held.get(node_id, 0) + int(count)
+    return held
+
+
+def flows(connection: Connection, cycle_id: int) -> list[tuple[str, str, int, int]]:
+    """The cycle's committed minutes from each node to each other: (debit, credit, minutes, count)."""
+    table = cross_transfers.c
+    rows = connection.execute(
+        select(table.debit_node_id, table.credit_node_id, func.sum(table.amount_minutes), func.count())
+        .where(table.cycle_id == cycle_id, table.state == CrossState.COMMITTED.value)
+        .group_by(table.debit_node_id, table.credit_node_id)
+        .order_by(table.debit_node_id, table.credit_node_id)
+    )
+    return [(debit, credit, int(minutes), int(count)) for debit, credit, minutes, count in rows]

@@ -7,7 +7,8 @@ refusing (UNAUTHENTICATED, or PERMISSION_DENIED naming the roles, with a `refuse
 in the trail) before anything runs, putting the account's username in the request's
 `operator` field where it has one (so records name who really acted, not a typed name),
 running the call as that account (`timebank.operators.acting`), and an `action` row in the
-trail after a change that succeeded.
+trail after a change that succeeded (with what `describe` says of its request: by default
+nothing).
 """
 
 from __future__ import annotations
@@ -25,9 +26,14 @@ from timebank.operators.desk import Operators
 from timebank.operators.records import Account, Role, TrailKind
 from timebank.operators.service import session_token
 
-__all__ = ["Guarded"]
+__all__ = ["Guarded", "reads_of"]
 
 Call = Callable[[Any, grpc.ServicerContext], Any]
+
+
+def reads_of(service: ServiceDescriptor, changes: frozenset[str]) -> frozenset[str]:
+    """The methods of service that change nothing: every one not in changes."""
+    return frozenset(method.name for method in service.methods if method.name not in changes)
 
 
 class Guarded:
@@ -40,8 +46,10 @@ class Guarded:
         operators: Operators,
         roles: Mapping[str, frozenset[Role]],
         reads: frozenset[str],
+        describe: Callable[[str, Any], str] = lambda name, request: "",
     ) -> None:
         self.operators = operators
+        self.describe = describe
         unguarded = sorted(method.name for method in service.methods if method.name not in roles)
         if unguarded:
             raise ValueError(f"roles: {service.full_name} methods without roles: {unguarded}")
@@ -74,8 +82,9 @@ class Guarded:
             with acting_as(account.username):
                 response = call(request, context)
             if change:
+                detail = self.describe(name, request)
                 operators.books.write(
-                    lambda connection: operators.record(connection, account, TrailKind.ACTION, name, "")
+                    lambda connection: operators.record(connection, account, TrailKind.ACTION, name, detail)
                 )
             return response
 

@@ -1,0 +1,330 @@
+"""The Bureau servicer: bureau.proto's calls, each mapped to the registry's changes or to a
+read of `clearinghouse.supervision`, and the roles of the bureau's staff for every call
+of Bureau and Settlement.
+
+Owns the edge: the certificate's party (changes need "bureau", reads "bureau" or
+"auditor"), the messages in and out, and what an `action` row of the trail says of a
+change (the node or key, and the reason). The session's account and its role are the
+guard's (`timebank.operators.guard`), in front of this servicer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+
+from clearinghouse import registry, supervision
+from clearinghouse.coordinator import Coordinator
+from clearinghouse.records import CrossRecord
+from clearinghouse.sightings import Sightings
+from timebank import ids, keys, pki
+from timebank.alarms import Alarm
+from timebank.errors import ConfigError, NotFound, NotPermitted, RequestInvalid
+from timebank.grpc_status import translate_errors
+from timebank.operators.records import Role
+from timebank.storage.engine import read_transaction
+from timebank.v1 import bureau_pb2 as pb
+from timebank.v1 import bureau_pb2_grpc as pb_grpc
+from timebank.v1 import log_pb2 as lpb
+
+__all__ = [
+    "BUREAU_CHANGES",
+    "BUREAU_ROLES",
+    "BureauService",
+    "Defaults",
+    "OVERLAP_SECONDS_DEFAULT",
+    "OVERLAP_SECONDS_MAX",
+    "SETTLEMENT_CHANGES",
+    "SETTLEMENT_ROLES",
+    "describe",
+]
+
+BUREAU_PARTY, AUDITOR_PARTY = "bureau", "auditor"
+READERS = frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR, Role.AUDITOR})
+ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
+BUREAU_CHANGES = frozenset({"AdmitNode", "SetNodeStatus", "RotateNodeKey", "RevokeNodeKey"})
+BUREAU_ROLES: Mapping[str, frozenset[Role]] = {
+    name: ADMINISTRATORS if name in BUREAU_CHANGES else READERS
+    for name in pb.DESCRIPTOR.services_by_name["Bureau"].methods_by_name
+}
+SETTLEMENT_CHANGES = frozenset({"CloseCycle"})
+SETTLEMENT_ROLES: Mapping[str, frozenset[Role]] = {
+    "CloseCycle": ADMINISTRATORS,
+    "GetReconReport": READERS,
+    "GetCrossTransfer": READERS,
+}
+OVERLAP_SECONDS_DEFAULT = 86_400
+OVERLAP_SECONDS_MAX = 30 * 86_400
+SEARCH_LIMIT_DEFAULT = 100
+CYCLES_LIMIT_DEFAULT = 20
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """The caps a node is admitted with when the request leaves them 0 (the config's)."""
+
+    net_debit_cap_minutes: int
+    pending_cap_minutes: int
+
+
+def describe(name: str, request: Any) -> str:
+    """What the trail says of a change made: the node or key it named, and the reason."""
+    subject = getattr(request, "node_id", "") or getattr(request, "key_id", "")
+    what = {"SetNodeStatus": getattr(request, "status", "")}.get(name, "")
+    reason = getattr(request, "reason", "")
+    return " ".join(part for part in (subject, what, f"({reason[:200]})" if reason else "") if part)
+
+
+class BureauService(pb_grpc.BureauServicer):
+    def __init__(self, coordinator: Coordinator, sightings: Sightings, defaults: Defaults, insecure: bool) -> None:
+        self.coordinator = coordinator
+        self.books = coordinator.books
+        self.clock = coordinator.clock
+        self.sightings = sightings
+        self.defaults = defaults
+        self.insecure = insecure
+
+    def _require_party(self, context: grpc.ServicerContext, change: bool) -> None:
+        if self.insecure:
+            return
+        allowed = (BUREAU_PARTY,) if change else (BUREAU_PARTY, AUDITOR_PARTY)
+        party = pki.peer_party(context)
+        if party not in allowed:
+            raise NotPermitted(f"peer: {party!r} may not call this; want one of {', '.join(allowed)}")
+
+    def _node(self, node_id: str) -> pb.NodeState:
+        with read_transaction(self.books.engine) as connection:
+            view = supervision.city_now(connection, self.sightings.all())
+        for node in view.nodes:
+            if node.record.node_id == node_id:
+                return _node_message(node)
+        raise NotFound(f"node_id: node {node_id!r} is not admitted")
+
+    # -- the city now -------------------------------------------------------------------------
+
+    @translate_errors
+    def GetCityNow(self, request: pb.GetCityNowRequest, context: grpc.ServicerContext) -> pb.CityNow:
+        self._require_party(context, change=False)
+        with read_transaction(self.books.engine) as connection:
+            view = supervision.city_now(connection, self.sightings.all())
+        return pb.CityNow(
+            at_micros=self.clock.now_micros(),
+            nodes=[_node_message(node) for node in view.nodes],
+            transfers=view.transfers,
+            log_size=view.log_size,
+            log_checkpoint_size=view.log_checkpoint_size,
+            open_cycle_id=view.open_cycle_id,
+            open_cycle_closes_at_micros=view.open_cycle_closes_at_micros,
+            alarms=[_alarm_message(alarm) for alarm in view.alarms],
+            halted_reason=self.books.halted_reason or "",
+        )
+
+    # -- the registry ---------------------------------------------------------------------------
+
+    @translate_errors
+    def AdmitNode(self, request: pb.AdmitNodeRequest, context: grpc.ServicerContext) -> pb.NodeState:
+        self._require_party(context, change=True)
+        public = _public_key(request.public_key_pem)
+        now = self.clock.now_micros()
+        self.books.write(
+            lambda connection: registry.admit(
+                connection,
+                node_id=request.node_id,
+                display_name=request.display_name.strip(),
+                kind=request.kind or "district",
+                public_key=public,
+                net_debit_cap_minutes=request.net_debit_cap_minutes or self.defaults.net_debit_cap_minutes,
+                pending_cap_minutes=request.pending_cap_minutes or self.defaults.pending_cap_minutes,
+                at_micros=now,
+            )
+        )
+        return self._node(request.node_id)
+
+    @translate_errors
+    def SetNodeStatus(self, request: pb.SetNodeStatusRequest, context: grpc.ServicerContext) -> pb.NodeState:
+        self._require_party(context, change=True)
+        now = self.clock.now_micros()
+        self.books.write(
+            lambda connection: registry.set_status(connection, request.node_id, request.status, request.reason, now)
+        )
+        return self._node(request.node_id)
+
+    @translate_errors
+    def RotateNodeKey(
+        self, request: pb.RotateNodeKeyRequest, context: grpc.ServicerContext
+    ) -> pb.RotateNodeKeyResponse:
+        self._require_party(context, change=True)
+        overlap = request.overlap_seconds or OVERLAP_SECONDS_DEFAULT
+        if not 0 < overlap <= OVERLAP_SECONDS_MAX:
+            raise RequestInvalid(f"overlap_seconds: got {overlap}, want 1 to {OVERLAP_SECONDS_MAX} (30 days)")
+        public = _public_key(request.public_key_pem)
+        now = self.clock.now_micros()
+
+        def work(connection: Any) -> str:
+            if registry.node(connection, request.node_id) is None:
+                raise NotFound(f"node_id: node {request.node_id[:40]!r} is not admitted")
+            return registry.rotate_key(connection, request.node_id, public, overlap * 1_000_000, now)
+
+        return pb.RotateNodeKeyResponse(key_id=self.books.write(work))
+
+    @translate_errors
+    def RevokeNodeKey(
+        self, request: pb.RevokeNodeKeyRequest, context: grpc.ServicerContext
+    ) -> pb.RevokeNodeKeyResponse:
+        self._require_party(context, change=True)
+        now = self.clock.now_micros()
+        self.books.write(lambda connection: registry.revoke_key(connection, request.key_id, request.reason, now))
+        return pb.RevokeNodeKeyResponse()
+
+    @translate_errors
+    def ListRegistry(self, request: pb.ListRegistryRequest, context: grpc.ServicerContext) -> pb.ListRegistryResponse:
+        self._require_party(context, change=False)
+        with read_transaction(self.books.engine) as connection:
+            ring = registry.key_ring(connection)
+            changes = registry.events(connection)[-1000:]
+        return pb.ListRegistryResponse(
+            keys=[
+                pb.RegistryKey(
+                    key_id=key.key_id,
+                    party_id=key.party_id,
+                    valid_from_micros=key.valid_from_micros,
+                    valid_until_micros=key.valid_until_micros or 0,
+                    revoked_at_micros=key.revoked_at_micros or 0,
+                )
+                for key in ring.records()
+            ],
+            changes=[
+                pb.RegistryChange(
+                    sequence=int(str(change["sequence"])),
+                    at_micros=int(str(change["at_micros"])),
+                    action=str(change["action"]),
+                    node_id=str(change["node_id"]),
+                    detail=str(change["detail"]),
+                )
+                for change in changes
+            ],
+        )
+
+    # -- transfers, cycles, the log ------------------------------------------------------------
+
+    @translate_errors
+    def SearchCrossTransfers(
+        self, request: pb.SearchCrossTransfersRequest, context: grpc.ServicerContext
+    ) -> pb.SearchCrossTransfersResponse:
+        self._require_party(context, change=False)
+        wanted = supervision.Search(
+            id_prefix=request.transfer_id_prefix,
+            node_id=request.node_id,
+            state=request.state,
+            prepared_from_micros=request.prepared_from_micros,
+            prepared_to_micros=request.prepared_to_micros,
+            limit=request.limit or SEARCH_LIMIT_DEFAULT,
+        )
+        with read_transaction(self.books.engine) as connection:
+            found, more = supervision.search(connection, wanted)
+        return pb.SearchCrossTransfersResponse(transfers=[_summary(record) for record in found], more=more)
+
+    @translate_errors
+    def ListCycles(self, request: pb.ListCyclesRequest, context: grpc.ServicerContext) -> pb.ListCyclesResponse:
+        self._require_party(context, change=False)
+        with read_transaction(self.books.engine) as connection:
+            views = supervision.cycles(connection, request.limit or CYCLES_LIMIT_DEFAULT)
+        return pb.ListCyclesResponse(cycles=[_cycle_message(view) for view in views])
+
+    @translate_errors
+    def GetLogStatus(self, request: pb.GetLogStatusRequest, context: grpc.ServicerContext) -> pb.LogStatus:
+        self._require_party(context, change=False)
+        with read_transaction(self.books.engine) as connection:
+            view = supervision.log_status(connection, self.sightings.all())
+        return pb.LogStatus(
+            size=view.size,
+            last_logged_at_micros=view.last_logged_at_micros,
+            checkpoints=[_checkpoint_summary(signed) for signed in view.checkpoints],
+            witnessed_sizes=view.witnessed_sizes,
+            alarms=[_alarm_message(alarm) for alarm in view.alarms],
+        )
+
+
+def _public_key(pem: bytes) -> bytes:
+    try:
+        return keys.public_bytes(keys.public_key_from_pem(pem))
+    except ConfigError:
+        raise RequestInvalid("public_key_pem: want an Ed25519 public key in PEM (`timebank node public-key`)") from None
+
+
+def _node_message(node: supervision.NodeView) -> pb.NodeState:
+    record = node.record
+    return pb.NodeState(
+        node_id=record.node_id,
+        display_name=record.display_name,
+        kind=record.kind,
+        status=str(record.status),
+        net_debit_cap_minutes=record.net_debit_cap_minutes,
+        pending_cap_minutes=record.pending_cap_minutes,
+        admitted_at_micros=record.admitted_at_micros,
+        last_exchange_at_micros=node.last_exchange_at_micros,
+        items_waiting=node.items_waiting,
+        transfers_held=node.transfers_held,
+        position_minutes=node.position_minutes,
+        witnessed_log_size=node.witnessed_log_size,
+    )
+
+
+def _alarm_message(alarm: Alarm) -> pb.Alarm:
+    return pb.Alarm(
+        sequence=alarm.sequence, kind=alarm.kind, detail=alarm.detail, raised_at_micros=alarm.raised_at_micros
+    )
+
+
+def _summary(record: CrossRecord) -> pb.CrossTransferSummary:
+    return pb.CrossTransferSummary(
+        transfer_id=ids.to_bytes(record.transfer_id),
+        debit_node_id=record.debit_node_id,
+        credit_node_id=record.credit_node_id,
+        amount_minutes=record.amount_minutes,
+        state=str(record.state),
+        reason=record.reason,
+        prepared_at_micros=record.prepared_at_micros,
+        decided_at_micros=record.decided_at_micros or 0,
+        cycle_id=record.cycle_id or 0,
+    )
+
+
+def _cycle_message(view: supervision.CycleView) -> pb.Cycle:
+    cycle = view.cycle
+    return pb.Cycle(
+        cycle_id=cycle.cycle_id,
+        opened_at_micros=cycle.opened_at_micros,
+        closes_at_micros=cycle.closes_at_micros,
+        closed_at_micros=cycle.closed_at_micros or 0,
+        scheduled=bool(cycle.scheduled),
+        positions=[
+            pb.CyclePosition(
+                node_id=p.node_id,
+                debits_minutes=p.debits_minutes,
+                debit_count=p.debit_count,
+                credits_minutes=p.credits_minutes,
+                credit_count=p.credit_count,
+                net_minutes=p.net_minutes,
+                closing_minutes=p.closing_minutes,
+            )
+            for p in view.positions
+        ],
+        flows=[
+            pb.CycleFlow(debit_node_id=debit, credit_node_id=credit, amount_minutes=minutes, count=count)
+            for debit, credit, minutes, count in view.flows
+        ],
+    )
+
+
+def _checkpoint_summary(signed: lpb.SignedCheckpoint) -> pb.CheckpointSummary:
+    checkpoint = lpb.Checkpoint.FromString(signed.checkpoint)
+    return pb.CheckpointSummary(
+        tree_size=checkpoint.size,
+        root_hash=checkpoint.root_hash,
+        published_at_micros=checkpoint.timestamp_micros,
+        key_id=signed.key_id,
+    )

@@ -1,0 +1,221 @@
+"""The bureau's desk at the clearinghouse (Bureau, and OperatorAccounts there) on a real city:
+the city now, the registry's changes by role with their trail, the search over transfers,
+the cycles with positions and flows, and the log's state.
+
+Every party runs its real gRPC server (mutual TLS) on loopback over SQLite or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import grpc
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from clearinghouse.tables import OPERATOR_TABLES
+from tests.support.city import RunningTestCity, close_and_collect, raw, wait_for
+from tests.support.commands import timebank
+from timebank import keys
+from timebank.audit import export
+from timebank.operators.desk import Operators
+from timebank.operators.records import BUREAU_STAFF
+from timebank.protocol import CLEARINGHOUSE_ID
+from timebank.v1 import bureau_pb2 as bpb
+from timebank.v1 import bureau_pb2_grpc as bpb_grpc
+from timebank.v1 import clearing_pb2 as cpb
+from timebank.v1 import clearing_pb2_grpc as cpb_grpc
+from timebank.v1 import ledger_pb2 as pb
+from timebank.v1 import operators_pb2 as opb
+from timebank.v1 import operators_pb2_grpc as opb_grpc
+
+CALL_SECONDS = 20
+PASSWORD = "Jian-du 2026 winter"
+
+
+@contextmanager
+def _channel(city: RunningTestCity, party: str) -> Iterator[grpc.Channel]:
+    assert city.clearinghouse is not None
+    address = f"127.0.0.1:{city.clearinghouse.port}"
+    with export.open_channel(address, city.directory / party / "tls", CLEARINGHOUSE_ID) as channel:
+        yield channel
+
+
+def _bearer(token: str) -> tuple[tuple[str, str]]:
+    return (("authorization", f"Bearer {token}"),)
+
+
+def _move(city: RunningTestCity, number: int, source: str, target: str, minutes: int) -> bytes:
+    transfer_id = raw(0xB0EE << 112 | number)
+    result = city.submit(
+        source,
+        id=transfer_id,
+        local_account_id=raw(0xA000 << 112 | 1),
+        remote_node_id=target,
+        remote_account_id=raw(0xA000 << 112 | 2),
+        amount_minutes=minutes,
+        memo=f"move {number}",
+    )
+    assert result.outcome == pb.OUTCOME_OK, result
+    assert city.final(target, transfer_id).state == pb.CROSS_NODE_STATE_COMMITTED
+    return transfer_id
+
+
+def _refused(call: object, code: grpc.StatusCode, *words: str) -> None:
+    assert isinstance(call, pytest.ExceptionInfo)
+    error = call.value
+    assert isinstance(error, grpc.RpcError)
+    assert error.code() == code, error.details()
+    for word in words:
+        assert word in (error.details() or ""), error.details()
+
+
+def test_the_bureau_reads_the_city_and_an_administrator_changes_the_registry(city: RunningTestCity) -> None:
+    city.member("shiqi", 1, minutes=600)
+    for node_id in ("shiqi", "dongqu", "canlian"):
+        city.member(node_id, 2)
+    moved = [_move(city, 1, "shiqi", "dongqu", 90), _move(city, 2, "shiqi", "canlian", 45)]
+    config = str(city.directory / "clearinghouse" / "clearinghouse.toml")
+    password_file = city.directory / "admin-password"
+    password_file.write_text(PASSWORD + "\n", encoding="utf-8")
+    made = timebank(
+        "clearinghouse", "add-operator", "--config", config, "--username", "zhao.admin",
+        "--display-name", "赵科长", "--role", "administrator", "--password-file", str(password_file),
+    )  # fmt: skip
+    assert "管理员 (administrator)" in made.stdout
+    assert city.clearinghouse is not None
+    desk = Operators(city.clearinghouse.coordinator.books, city.clock, OPERATOR_TABLES, BUREAU_STAFF)
+    desk.create_account(None, "qian.audit", "钱审计", PASSWORD, ["auditor"])
+    with pytest.raises(Exception, match="roles: got 'director', want some of administrator, supervisor, auditor"):
+        desk.create_account(None, "sun.office", "孙主任", PASSWORD, ["director"])
+
+    with _channel(city, "bureau") as channel:
+        bureau = bpb_grpc.BureauStub(channel)
+        accounts = opb_grpc.OperatorAccountsStub(channel)
+        now = bureau.GetCityNow(bpb.GetCityNowRequest(), timeout=CALL_SECONDS)
+        assert [node.node_id for node in now.nodes] == ["canlian", "dongqu", "shiqi"]
+        assert all(node.last_exchange_at_micros > 0 and node.status == "active" for node in now.nodes)
+        assert now.transfers["committed"] == 2 and now.open_cycle_id >= 1 and now.log_size > 0
+        positions = {node.node_id: node.position_minutes for node in now.nodes}
+        assert positions == {"shiqi": -135, "dongqu": 90, "canlian": 45}
+
+        admin = accounts.Login(opb.LoginRequest(username="zhao.admin", password=PASSWORD), timeout=CALL_SECONDS)
+        auditor = accounts.Login(opb.LoginRequest(username="qian.audit", password=PASSWORD), timeout=CALL_SECONDS)
+        suspend = bpb.SetNodeStatusRequest(node_id="canlian", status="suspended", reason="审计期间暂停")
+        with pytest.raises(grpc.RpcError) as denied:
+            bureau.SetNodeStatus(suspend, metadata=_bearer(auditor.session_token), timeout=CALL_SECONDS)
+        _refused(denied, grpc.StatusCode.PERMISSION_DENIED, "SetNodeStatus needs 管理员 (administrator)")
+        with pytest.raises(grpc.RpcError) as no_reason:
+            bureau.SetNodeStatus(
+                bpb.SetNodeStatusRequest(node_id="canlian", status="suspended", reason=" "),
+                metadata=_bearer(admin.session_token),
+                timeout=CALL_SECONDS,
+            )
+        _refused(no_reason, grpc.StatusCode.INVALID_ARGUMENT, "reason: got 0 characters, want 1 to 200")
+        suspended = bureau.SetNodeStatus(suspend, metadata=_bearer(admin.session_token), timeout=CALL_SECONDS)
+        assert suspended.status == "suspended"
+        reinstate = bpb.SetNodeStatusRequest(node_id="canlian", status="active", reason="审计完毕")
+        assert bureau.SetNodeStatus(reinstate, metadata=_bearer(admin.session_token), timeout=CALL_SECONDS).status == (
+            "active"
+        )
+        new_key = keys.public_pem(Ed25519PrivateKey.generate().public_key()).encode()
+        rotated = bureau.RotateNodeKey(
+            bpb.RotateNodeKeyRequest(node_id="canlian", public_key_pem=new_key, overlap_seconds=3600),
+            metadata=_bearer(admin.session_token),
+            timeout=CALL_SECONDS,
+        )
+        bureau.RevokeNodeKey(
+            bpb.RevokeNodeKeyRequest(key_id=rotated.key_id, reason="a key made in error"),
+            metadata=_bearer(admin.session_token),
+            timeout=CALL_SECONDS,
+        )
+        registry = bureau.ListRegistry(bpb.ListRegistryRequest(), metadata=_bearer(auditor.session_token))
+        revoked = [key for key in registry.keys if key.key_id == rotated.key_id]
+        assert revoked and revoked[0].revoked_at_micros > 0
+        actions = [change.action for change in registry.changes if change.node_id == "canlian"]
+        assert actions[-5:] == ["suspended", "reinstated", "key-added", "key-rotated", "key-revoked"]
+        trail = accounts.ListTrail(opb.ListTrailRequest(limit=100), metadata=_bearer(auditor.session_token)).entries
+        rows = [(entry.username, entry.kind, entry.operation, entry.detail) for entry in trail]
+        assert ("qian.audit", "refused", "SetNodeStatus", "role: SetNodeStatus needs 管理员 (administrator); "
+                "qian.audit has 审计员 (auditor)") in rows  # fmt: skip
+        assert ("zhao.admin", "action", "SetNodeStatus", "canlian suspended (审计期间暂停)") in rows
+        assert ("zhao.admin", "action", "RevokeNodeKey", f"{rotated.key_id} (a key made in error)") in rows
+
+        found = bureau.SearchCrossTransfers(
+            bpb.SearchCrossTransfersRequest(node_id="canlian", state="committed"), timeout=CALL_SECONDS
+        )
+        assert [t.transfer_id for t in found.transfers] == [moved[1]] and not found.more
+        by_prefix = bureau.SearchCrossTransfers(
+            bpb.SearchCrossTransfersRequest(transfer_id_prefix=moved[0].hex()[:30], limit=1), timeout=CALL_SECONDS
+        )
+        assert [t.transfer_id for t in by_prefix.transfers] == [moved[1]] and by_prefix.more  # newest first
+        with pytest.raises(grpc.RpcError) as bad_prefix:
+            bureau.SearchCrossTransfers(bpb.SearchCrossTransfersRequest(transfer_id_prefix="xyz"))
+        _refused(bad_prefix, grpc.StatusCode.INVALID_ARGUMENT, "transfer_id_prefix: got 'xyz'")
+
+        with pytest.raises(grpc.RpcError) as closing_denied:
+            cpb_grpc.SettlementStub(channel).CloseCycle(
+                cpb.CloseCycleRequest(), metadata=_bearer(auditor.session_token), timeout=CALL_SECONDS
+            )
+        _refused(closing_denied, grpc.StatusCode.PERMISSION_DENIED, "CloseCycle needs 管理员 (administrator)")
+    closed = close_and_collect(city)
+    with _channel(city, "auditor") as channel:
+        bureau = bpb_grpc.BureauStub(channel)
+        cycles = bureau.ListCycles(bpb.ListCyclesRequest(), timeout=CALL_SECONDS).cycles
+        shown = next(cycle for cycle in cycles if cycle.cycle_id == closed.cycle_id)
+        assert {p.node_id: p.net_minutes for p in shown.positions} == {"shiqi": -135, "dongqu": 90, "canlian": 45}
+        flows = {(f.debit_node_id, f.credit_node_id): (f.amount_minutes, f.count) for f in shown.flows}
+        assert flows == {("shiqi", "dongqu"): (90, 1), ("shiqi", "canlian"): (45, 1)}
+        assert cycles[0].closed_at_micros == 0  # the next, open cycle comes first
+
+        def witnessed() -> bpb.LogStatus:
+            return bureau.GetLogStatus(bpb.GetLogStatusRequest(), timeout=CALL_SECONDS)
+
+        status = wait_for(witnessed, lambda s: len(s.witnessed_sizes) == 3 and min(s.witnessed_sizes.values()) > 0)
+        assert status.size >= status.checkpoints[0].tree_size > 0 and not status.alarms
+        with pytest.raises(grpc.RpcError) as auditor_changes:
+            bureau.SetNodeStatus(bpb.SetNodeStatusRequest(node_id="canlian", status="suspended", reason="x"))
+        _refused(auditor_changes, grpc.StatusCode.PERMISSION_DENIED, "peer: 'auditor' may not call this")
+
+
+def test_a_supervisor_reads_but_cannot_change_and_a_forged_session_is_refused(city: RunningTestCity) -> None:
+    assert city.clearinghouse is not None
+    desk = Operators(city.clearinghouse.coordinator.books, city.clock, OPERATOR_TABLES, BUREAU_STAFF)
+    desk.create_account(None, "li.super", "李监管", PASSWORD, ["supervisor"])
+    desk.create_account(None, "zhou.admin", "周科长", PASSWORD, ["administrator"])
+    xiqu_key = keys.public_pem(Ed25519PrivateKey.generate().public_key()).encode()
+    with _channel(city, "bureau") as channel:
+        accounts = opb_grpc.OperatorAccountsStub(channel)
+        supervisor = accounts.Login(opb.LoginRequest(username="li.super", password=PASSWORD), timeout=CALL_SECONDS)
+        assert list(supervisor.account.roles) == ["supervisor"]
+        bureau = bpb_grpc.BureauStub(channel)
+        city_now = bureau.GetCityNow(bpb.GetCityNowRequest(), metadata=_bearer(supervisor.session_token))
+        assert len(city_now.nodes) == 3
+        with pytest.raises(grpc.RpcError) as denied:
+            bureau.AdmitNode(bpb.AdmitNodeRequest(node_id="x"), metadata=_bearer(supervisor.session_token))
+        _refused(denied, grpc.StatusCode.PERMISSION_DENIED, "AdmitNode needs 管理员 (administrator)")
+        with pytest.raises(grpc.RpcError) as forged:
+            bureau.GetCityNow(bpb.GetCityNowRequest(), metadata=_bearer("0" * 64))
+        _refused(forged, grpc.StatusCode.UNAUTHENTICATED, "session")
+        admin = accounts.Login(opb.LoginRequest(username="zhou.admin", password=PASSWORD), timeout=CALL_SECONDS)
+        with pytest.raises(grpc.RpcError) as bad_key:
+            bureau.AdmitNode(
+                bpb.AdmitNodeRequest(node_id="xiqu", display_name="西区", kind="district", public_key_pem=b"x"),
+                metadata=_bearer(admin.session_token),
+                timeout=CALL_SECONDS,
+            )
+        _refused(bad_key, grpc.StatusCode.INVALID_ARGUMENT, "public_key_pem")
+        admitted = bureau.AdmitNode(
+            bpb.AdmitNodeRequest(node_id="xiqu", display_name="西区", kind="district", public_key_pem=xiqu_key),
+            metadata=_bearer(admin.session_token),
+            timeout=CALL_SECONDS,
+        )
+        assert (admitted.node_id, admitted.status, admitted.last_exchange_at_micros) == ("xiqu", "active", 0)
+        with pytest.raises(grpc.RpcError) as again:
+            bureau.AdmitNode(
+                bpb.AdmitNodeRequest(node_id="xiqu", display_name="西区", kind="district", public_key_pem=xiqu_key),
+                metadata=_bearer(admin.session_token),
+                timeout=CALL_SECONDS,
+            )
+        _refused(again, grpc.StatusCode.ALREADY_EXISTS, "node_id: node 'xiqu' is admitted already")
