@@ -19,7 +19,7 @@ __all__ = ["AlertPages"]
 class AlertPages:
     def __init__(self, office: Office) -> None:
         self.office = office
-        self.node = office.node
+        self.calls = office.calls
 
     def routes(self) -> list[Route]:
         signed_in = self.office.signed_in
@@ -33,7 +33,7 @@ class AlertPages:
     ) -> Response:
         every = request.query_params.get("all") == "1"
         wanted = care_pb2.ListAlertsRequest(include_acknowledged=every)
-        found = self.node.call(self.node.care.ListAlerts, wanted, token).alerts
+        found = self.calls.call(self.calls.care.ListAlerts, wanted, token).alerts
         return self.office.render(
             request,
             "alerts.html",
@@ -57,4 +57,4 @@ class AlertPages:
         if not text.isdigit():
             return await again(f"alert_id: got {text!r}, want the alert's number")
         acknowledged = care_pb2.AcknowledgeAlertRequest(alert_id=int(text), note=form.get("note", ""))
-        return await self.office.change(token, self.node.care.AcknowledgeAlert, acknowledged, again, "/alerts")
+        return await self.office.change(token, self.calls.care.AcknowledgeAlert, acknowledged, again, "/alerts")

@@ -27,7 +27,7 @@ DISPUTE_STATES = ("open", "resolved")
 class DisputePages:
     def __init__(self, office: Office) -> None:
         self.office = office
-        self.node = office.node
+        self.calls = office.calls
 
     def routes(self) -> list[Route]:
         signed_in = self.office.signed_in
@@ -41,7 +41,7 @@ class DisputePages:
         state = request.query_params.get("state", "open")
         state = state if state in DISPUTE_STATES else ""
         wanted = care_pb2.ListDisputesRequest(state=state, limit=1000)
-        shown, paging = page_of(self.node.call(self.node.care.ListDisputes, wanted, token).disputes, request)
+        shown, paging = page_of(self.calls.call(self.calls.care.ListDisputes, wanted, token).disputes, request)
         orders = {d.order_id: self.office.order_of(token, ids.from_bytes(d.order_id, "order_id")) for d in shown}
         return self.office.render(
             request,
@@ -62,7 +62,7 @@ class DisputePages:
     ) -> Response:
         dispute_id = path_id(request, "dispute_id")
         wanted = care_pb2.GetDisputeRequest(dispute_id=ids.to_bytes(dispute_id))
-        dispute = self.node.call(self.node.care.GetDispute, wanted, token)
+        dispute = self.calls.call(self.calls.care.GetDispute, wanted, token)
         order = self.office.order_of(token, ids.from_bytes(dispute.order_id, "order_id"))
         return self.office.render(
             request,
@@ -99,7 +99,7 @@ class DisputePages:
         )
 
         done = f"/disputes/{ids.to_hex(dispute_id)}"
-        return await self.office.change(token, self.node.care.ResolveDispute, resolved, again, done)
+        return await self.office.change(token, self.calls.care.ResolveDispute, resolved, again, done)
 
 
 def _parties(disputes: Iterable[care_pb2.Dispute], orders: Iterable[care_pb2.Order]) -> list[bytes]:

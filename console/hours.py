@@ -41,7 +41,7 @@ class HourPages:
     def __init__(self, office: Office, people: PeoplePages) -> None:
         self.office = office
         self.people = people
-        self.node = office.node
+        self.calls = office.calls
 
     def routes(self) -> list[Route]:
         signed_in = self.office.signed_in
@@ -87,7 +87,7 @@ class HourPages:
                 relation=form.get("relation", ""),
             )
 
-        return await self._change(request, token, "relationship", self.node.care.AddRelationship, build)
+        return await self._change(request, token, "relationship", self.calls.care.AddRelationship, build)
 
     async def review(self, request: Request, token: str) -> Response:
         def build(form: dict[str, str]) -> care_pb2.ReviewRelationshipRequest:
@@ -97,7 +97,7 @@ class HourPages:
                 reason=form.get("reason", ""),
             )
 
-        return await self._change(request, token, "relationship", self.node.care.ReviewRelationship, build)
+        return await self._change(request, token, "relationship", self.calls.care.ReviewRelationship, build)
 
     async def give(self, request: Request, token: str) -> Response:
         def build(form: dict[str, str]) -> care_pb2.GiveHoursRequest:
@@ -110,7 +110,7 @@ class HourPages:
                 amount_minutes=minutes_of(form),
             )
 
-        return await self._change(request, token, "give", self.node.care.GiveHours, build)
+        return await self._change(request, token, "give", self.calls.care.GiveHours, build)
 
     async def donate(self, request: Request, token: str) -> Response:
         def build(form: dict[str, str]) -> care_pb2.DonateRequest:
@@ -120,7 +120,7 @@ class HourPages:
                 amount_minutes=minutes_of(form),
             )
 
-        return await self._change(request, token, "donate", self.node.care.Donate, build)
+        return await self._change(request, token, "donate", self.calls.care.Donate, build)
 
     async def grant(self, request: Request, token: str) -> Response:
         def build(form: dict[str, str]) -> care_pb2.GrantFromPoolRequest:
@@ -131,4 +131,4 @@ class HourPages:
                 reason=form.get("reason", ""),
             )
 
-        return await self._change(request, token, "grant", self.node.care.GrantFromPool, build)
+        return await self._change(request, token, "grant", self.calls.care.GrantFromPool, build)

@@ -54,7 +54,7 @@ def window_micros(day: str, start: str, minutes: str, utc_offset_hours: int) -> 
 class OrderPages:
     def __init__(self, office: Office) -> None:
         self.office = office
-        self.node = office.node
+        self.calls = office.calls
 
     def routes(self) -> list[Route]:
         signed_in = self.office.signed_in
@@ -70,7 +70,7 @@ class OrderPages:
     async def orders(self, request: Request, token: str) -> Response:
         state = request.query_params.get("state", "")
         wanted = care_pb2.ListOrdersRequest(state=state, limit=1000)
-        found = self.node.call(self.node.care.ListOrders, wanted, token).orders
+        found = self.calls.call(self.calls.care.ListOrders, wanted, token).orders
         if request.query_params.get("format") == "csv":
             return self._export(token, found)
         shown, paging = page_of(found, request)
@@ -147,7 +147,7 @@ class OrderPages:
             paid_by=form.get("paid_by", ""),
         )
         done = f"/orders/{ids.to_hex(order_id)}"
-        return await self.office.change(token, self.node.care.PublishDemand, published, again, done)
+        return await self.office.change(token, self.calls.care.PublishDemand, published, again, done)
 
     async def order(self, request: Request, token: str, message: str = "") -> Response:
         order_id = path_id(request, "order_id")
@@ -155,9 +155,9 @@ class OrderPages:
         candidates = []
         if order.state == "open":
             wanted = care_pb2.MatchDemandRequest(order_id=ids.to_bytes(order_id), limit=CANDIDATES_SHOWN)
-            candidates = list(self.node.call(self.node.care.MatchDemand, wanted, token).candidates)
-        disputes = self.node.call(
-            self.node.care.ListDisputes, care_pb2.ListDisputesRequest(order_id=ids.to_bytes(order_id)), token
+            candidates = list(self.calls.call(self.calls.care.MatchDemand, wanted, token).candidates)
+        disputes = self.calls.call(
+            self.calls.care.ListDisputes, care_pb2.ListDisputesRequest(order_id=ids.to_bytes(order_id)), token
         ).disputes
         return self.office.render(
             request,
@@ -187,7 +187,7 @@ class OrderPages:
             return await self.order(request, token, message)
 
         done = f"/orders/{ids.to_hex(order_id)}"
-        return await self.office.change(token, self.node.care.AcceptDemand, accepted, again, done)
+        return await self.office.change(token, self.calls.care.AcceptDemand, accepted, again, done)
 
     async def code(self, request: Request, token: str) -> Response:
         """A check-in or check-out code of an accepted order, as a QR code the volunteer's
@@ -195,7 +195,7 @@ class OrderPages:
         order_id = path_id(request, "order_id")
         purpose = request.query_params.get("purpose", "check-in")
         wanted = care_pb2.IssueCodeRequest(order_id=ids.to_bytes(order_id), purpose=purpose)
-        issued = self.node.call(self.node.care.IssueCode, wanted, token)
+        issued = self.calls.call(self.calls.care.IssueCode, wanted, token)
         order = self.office.order_of(token, order_id)
         url = f"{self.office.phone_url(request)}/m/scan?{urllib.parse.urlencode({'code': issued.code})}"
         return self.office.render(

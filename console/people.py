@@ -32,7 +32,7 @@ QUALIFICATION_KINDS = ("lawyer", "notary", "corporate-counsel", "physician", "as
 class PeoplePages:
     def __init__(self, office: Office) -> None:
         self.office = office
-        self.node = office.node
+        self.calls = office.calls
 
     def routes(self) -> list[Route]:
         signed_in = self.office.signed_in
@@ -93,7 +93,7 @@ class PeoplePages:
         )
         again = self._again(self.people, request, token, form)
         return await self.office.change(
-            token, self.node.care.ReviewPerson, decided, again, f"/people?state={form.get('state', '')}"
+            token, self.calls.care.ReviewPerson, decided, again, f"/people?state={form.get('state', '')}"
         )
 
     async def register(self, request: Request, token: str) -> Response:
@@ -110,7 +110,7 @@ class PeoplePages:
         typed = {key: value for key, value in form.items() if key != "identity_number"}
         again = self._again(self.people, request, token, typed)
         done = f"/people/{ids.to_hex(person_id)}?done=registered"
-        return await self.office.change(token, self.node.care.RegisterPerson, registered, again, done)
+        return await self.office.change(token, self.calls.care.RegisterPerson, registered, again, done)
 
     @staticmethod
     def _again(
@@ -133,16 +133,16 @@ class PeoplePages:
         person_id = path_id(request, "person_id")
         person = self.office.person_of(token, person_id)
         wanted = care_pb2.ListOrdersRequest(person_id=ids.to_bytes(person_id), limit=100)
-        orders = self.node.call(self.node.care.ListOrders, wanted, token).orders
+        orders = self.calls.call(self.calls.care.ListOrders, wanted, token).orders
         subject = ids.to_bytes(person_id)
-        qualifications = self.node.call(
-            self.node.care.ListQualifications, care_pb2.ListQualificationsRequest(person_id=subject), token
+        qualifications = self.calls.call(
+            self.calls.care.ListQualifications, care_pb2.ListQualificationsRequest(person_id=subject), token
         ).qualifications
-        relationships = self.node.call(
-            self.node.care.ListRelationships, care_pb2.ListRelationshipsRequest(person_id=subject), token
+        relationships = self.calls.call(
+            self.calls.care.ListRelationships, care_pb2.ListRelationshipsRequest(person_id=subject), token
         ).relationships
-        movements = self.node.call(
-            self.node.care.ListMovements, care_pb2.ListMovementsRequest(person_id=subject, limit=100), token
+        movements = self.calls.call(
+            self.calls.care.ListMovements, care_pb2.ListMovementsRequest(person_id=subject, limit=100), token
         ).movements
         done = request.query_params.get("done", "")
         typed = typed or {}
@@ -181,7 +181,7 @@ class PeoplePages:
         change = personal_pb2.SetPinRequest(person_id=ids.to_bytes(person_id), pin=form.get("pin", ""))
         again = self._again(self.person, request, token, {"form": "pin"})
         return await self.office.change(
-            token, self.node.pins.SetPin, change, again, f"/people/{ids.to_hex(person_id)}?done=pin"
+            token, self.calls.pins.SetPin, change, again, f"/people/{ids.to_hex(person_id)}?done=pin"
         )
 
     async def add_qualification(self, request: Request, token: str) -> Response:
@@ -198,7 +198,7 @@ class PeoplePages:
         )
         again = self._again(self.person, request, token, {**form, "form": "qualification"})
         done = f"/people/{ids.to_hex(person_id)}?done=qualification"
-        return await self.office.change(token, self.node.care.AddQualification, added, again, done)
+        return await self.office.change(token, self.calls.care.AddQualification, added, again, done)
 
     async def review_qualification(self, request: Request, token: str) -> Response:
         form = await self.office.checked_form(request)
@@ -210,7 +210,7 @@ class PeoplePages:
         person_hex = ids.to_hex(path_id(request, "person_id"))
         again = self._again(self.person, request, token, {**form, "form": "review"})
         return await self.office.change(
-            token, self.node.care.ReviewQualification, decided, again, f"/people/{person_hex}?done=qualification"
+            token, self.calls.care.ReviewQualification, decided, again, f"/people/{person_hex}?done=qualification"
         )
 
     async def card(self, request: Request, token: str) -> Response:

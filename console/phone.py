@@ -24,7 +24,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from console.node import UNREACHABLE, Refusal
+from console.calls import UNREACHABLE, Refusal
+from console.node import NodeCalls
 from console.web import Edge
 from timebank import ids
 from timebank.v1 import personal_pb2
@@ -44,9 +45,9 @@ Page = Callable[[Request], Awaitable[Response]]
 class PhonePages:
     """The phone's pages, on the console's web edge."""
 
-    def __init__(self, edge: Edge) -> None:
+    def __init__(self, edge: Edge[NodeCalls]) -> None:
         self.edge = edge
-        self.node = edge.node
+        self.calls = edge.calls
 
     # -- the edge ---------------------------------------------------------------------------
 
@@ -78,7 +79,7 @@ class PhonePages:
         return await self.edge.form_checked(request, expected, "this phone")
 
     def call(self, method: str, request: Any, token: str = "") -> Any:
-        return self.node.call(getattr(self.node.personal, method), request, token)
+        return self.calls.call(getattr(self.calls.personal, method), request, token)
 
     def signed_in(self, handler: PhoneHandler) -> Page:
         """A page for a signed-in phone: an ended session goes to the PIN page."""

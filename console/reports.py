@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from console.node import Refusal
+from console.calls import Refusal
 from console.office import PAGE_LEVEL, Office, path_id, submitted_id
 from console.people import PeoplePages
 from console.web import csv_download
@@ -56,7 +56,7 @@ class ReportPages:
     def __init__(self, office: Office, people: PeoplePages) -> None:
         self.office = office
         self.people = people
-        self.node = office.node
+        self.calls = office.calls
 
     def routes(self) -> list[Route]:
         signed_in = self.office.signed_in
@@ -71,7 +71,7 @@ class ReportPages:
         wrong = [(name, value) for name, value in (("from", first), ("to", last)) if value and not MONTH.match(value)]
         problem = "; ".join(f"{name}: got {value!r}, want a month YYYY-MM" for name, value in wrong)
         wanted = care_pb2.GetStatisticsRequest(from_month="" if problem else first, to_month="" if problem else last)
-        figures = self.node.call(self.node.care.GetStatistics, wanted, token)
+        figures = self.calls.call(self.calls.care.GetStatistics, wanted, token)
         if request.query_params.get("format") == "csv":
             header = ["dimension", "key", "deposited_minutes", "redeemed_minutes", "order_count"]
             rows = [[r.dimension, r.key, r.deposited_minutes, r.redeemed_minutes, r.order_count] for r in figures.rows]
@@ -107,7 +107,7 @@ class ReportPages:
             period_to=form.get("period_to", ""),
         )
         try:
-            answer = self.node.call(self.node.care.IssueCertificate, issued, token)
+            answer = self.calls.call(self.calls.care.IssueCertificate, issued, token)
         except Refusal as refusal:  # shown on the person's page, beside the form
             if refusal.code in PAGE_LEVEL:
                 raise

@@ -37,7 +37,7 @@ def _whole(text: str, name: str, low: int = 0) -> int:
 class ServicePages:
     def __init__(self, office: Office) -> None:
         self.office = office
-        self.node = office.node
+        self.calls = office.calls
 
     def routes(self) -> list[Route]:
         signed_in = self.office.signed_in
@@ -93,16 +93,16 @@ class ServicePages:
             group=form.get("group") == "1",
         )
         added = care_pb2.AddCatalogueItemRequest(item=item)
-        return await self.office.change(token, self.node.care.AddCatalogueItem, added, again, "/catalogue")
+        return await self.office.change(token, self.calls.care.AddCatalogueItem, added, again, "/catalogue")
 
     # -- the mall ---------------------------------------------------------------------------
 
     async def mall(
         self, request: Request, token: str, message: str = "", typed: dict[str, str] | None = None
     ) -> Response:
-        shelf = self.node.call(self.node.care.ListMallItems, care_pb2.ListMallItemsRequest(), token).items
+        shelf = self.calls.call(self.calls.care.ListMallItems, care_pb2.ListMallItemsRequest(), token).items
         wanted = care_pb2.ListRedemptionsRequest(limit=200)
-        redemptions = self.node.call(self.node.care.ListRedemptions, wanted, token).redemptions
+        redemptions = self.calls.call(self.calls.care.ListRedemptions, wanted, token).redemptions
         typed = typed or {}
         return self.office.render(
             request,
@@ -136,7 +136,7 @@ class ServicePages:
             price_minutes=price,
             stock_added=added,
         )
-        return await self.office.change(token, self.node.care.AddMallItem, stocked, again, "/mall")
+        return await self.office.change(token, self.calls.care.AddMallItem, stocked, again, "/mall")
 
     async def redeem(self, request: Request, token: str) -> Response:
         form = await self.office.checked_form(request)
@@ -154,7 +154,7 @@ class ServicePages:
             item_code=form.get("item_code", ""),
             quantity=quantity,
         )
-        return await self.office.change(token, self.node.care.RedeemMallItem, reserved, again, "/mall")
+        return await self.office.change(token, self.calls.care.RedeemMallItem, reserved, again, "/mall")
 
     async def settle(self, request: Request, token: str) -> Response:
         form = await self.office.checked_form(request)
@@ -165,14 +165,14 @@ class ServicePages:
         async def again(message: str) -> Response:
             return await self.mall(request, token, message, {"form": "settle"})
 
-        return await self.office.change(token, self.node.care.SettleRedemption, settled, again, "/mall")
+        return await self.office.change(token, self.calls.care.SettleRedemption, settled, again, "/mall")
 
     # -- teams ------------------------------------------------------------------------------
 
     async def teams(
         self, request: Request, token: str, message: str = "", typed: dict[str, str] | None = None
     ) -> Response:
-        found = self.node.call(self.node.care.ListTeams, care_pb2.ListTeamsRequest(), token).teams
+        found = self.calls.call(self.calls.care.ListTeams, care_pb2.ListTeamsRequest(), token).teams
         return self.office.render(
             request,
             "teams.html",
@@ -195,7 +195,7 @@ class ServicePages:
         async def again(message: str) -> Response:
             return await self.teams(request, token, message, {**form, "form": "create"})
 
-        return await self.office.change(token, self.node.care.CreateTeam, created, again, "/teams")
+        return await self.office.change(token, self.calls.care.CreateTeam, created, again, "/teams")
 
     async def join_team(self, request: Request, token: str) -> Response:
         form = await self.office.checked_form(request)
@@ -206,4 +206,4 @@ class ServicePages:
         async def again(message: str) -> Response:
             return await self.teams(request, token, message, {**form, "form": "join"})
 
-        return await self.office.change(token, self.node.care.JoinTeam, joined, again, "/teams")
+        return await self.office.change(token, self.calls.care.JoinTeam, joined, again, "/teams")

@@ -31,7 +31,7 @@ SHOWN = 200
 class StatePages:
     def __init__(self, office: Office) -> None:
         self.office = office
-        self.node = office.node
+        self.calls = office.calls
 
     def routes(self) -> list[Route]:
         return [Route("/node", self.office.signed_in(self.state), methods=["GET"])]
@@ -40,9 +40,9 @@ class StatePages:
         me = self.office.account(token)  # a signed-in account, before the node's state is read
         chosen = request.query_params.get("state", "held")
         chosen = chosen if chosen in CROSS_STATES else "held"
-        info = self.node.call(self.node.ledger.GetNodeInfo, ledger_pb2.GetNodeInfoRequest())
+        info = self.calls.call(self.calls.ledger.GetNodeInfo, ledger_pb2.GetNodeInfoRequest())
         wanted = ledger_pb2.ListCrossNodeTransfersRequest(state=CROSS_STATES[chosen], limit=SHOWN)
-        transfers = self.node.call(self.node.ledger.ListCrossNodeTransfers, wanted).transfers
+        transfers = self.calls.call(self.calls.ledger.ListCrossNodeTransfers, wanted).transfers
         return self.office.render(
             request,
             "node.html",

@@ -33,7 +33,7 @@ def _typed(form: dict[str, str]) -> dict[str, str]:
 class UserPages:
     def __init__(self, office: Office) -> None:
         self.office = office
-        self.node = office.node
+        self.calls = office.calls
 
     def routes(self) -> list[Route]:
         signed_in = self.office.signed_in
@@ -48,7 +48,7 @@ class UserPages:
 
     def _accounts(self, token: str) -> list[operators_pb2.OperatorAccount]:
         wanted = operators_pb2.ListAccountsRequest()
-        return list(self.node.call(self.node.operators.ListAccounts, wanted, token).accounts)
+        return list(self.calls.call(self.calls.operators.ListAccounts, wanted, token).accounts)
 
     async def users(
         self, request: Request, token: str, message: str = "", typed: dict[str, str] | None = None
@@ -78,7 +78,7 @@ class UserPages:
         async def again(message: str) -> Response:
             return await self.users(request, token, message, _typed(form))
 
-        return await self.office.change(token, self.node.operators.CreateAccount, created, again, "/users")
+        return await self.office.change(token, self.calls.operators.CreateAccount, created, again, "/users")
 
     async def user(self, request: Request, token: str, message: str = "") -> Response:
         username = request.path_params["username"]
@@ -116,7 +116,7 @@ class UserPages:
         if action == "roles" and not chosen:
             return await again("roles: choose at least one role; to stop an account, disable it")
         done = f"/users/{username}?done=user"
-        return await self.office.change(token, self.node.operators.UpdateAccount, updated, again, done)
+        return await self.office.change(token, self.calls.operators.UpdateAccount, updated, again, done)
 
     async def password_page(self, request: Request, token: str, message: str = "") -> Response:
         done = request.query_params.get("done") == "1"
@@ -141,4 +141,4 @@ class UserPages:
 
         if form.get("new_password", "") != form.get("repeated_password", ""):
             return await again("new_password: the two new passwords differ; type the same twice")
-        return await self.office.change(token, self.node.operators.ChangePassword, changed, again, "/password?done=1")
+        return await self.office.change(token, self.calls.operators.ChangePassword, changed, again, "/password?done=1")

@@ -15,28 +15,45 @@ import hmac
 import io
 import pathlib
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from console.config import ConsoleTable
+from console.calls import Calls
 from console.labels import LANGUAGES, change_minutes, duration, text
-from console.node import NodeCalls
 
-__all__ = ["HERE", "LANGUAGE_COOKIE", "SESSION_COOKIE", "Edge", "csv_download"]
+__all__ = ["HERE", "LANGUAGE_COOKIE", "SESSION_COOKIE", "Edge", "EdgeSettings", "csv_download"]
 
 HERE = pathlib.Path(__file__).resolve().parent
 SESSION_COOKIE = "tb_session"  # the office's session
 LANGUAGE_COOKIE = "tb_lang"
 
 
-class Edge:
-    def __init__(self, settings: ConsoleTable, node: NodeCalls, secret: bytes) -> None:
+C = TypeVar("C", bound=Calls)
+
+
+class EdgeSettings(Protocol):
+    """What the edge reads of a console's settings (the office's and the bureau's have these)."""
+
+    @property
+    def office_name(self) -> str: ...
+    @property
+    def utc_offset_hours(self) -> int: ...
+    @property
+    def public_url(self) -> str: ...
+    @property
+    def cookies_secure(self) -> bool: ...
+
+
+class Edge(Generic[C]):
+    """The web edge of a console whose calls (to its party) are calls."""
+
+    def __init__(self, settings: EdgeSettings, calls: C, secret: bytes) -> None:
         self.settings = settings
-        self.node = node
+        self.calls = calls
         self.secret = secret
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
