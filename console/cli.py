@@ -1,7 +1,9 @@
-"""`timebank console serve --config FILE`: the office's web console, until SIGTERM or Ctrl-C.
+"""`timebank console serve --config FILE`: the office's web console, and `timebank console
+bureau --config FILE`: the bureau's at the clearinghouse, each until SIGTERM or Ctrl-C.
 
-Owns starting the web server (uvicorn) on console.listen with the pages of console.app,
-calling the node named by console.node; and serving the pages from a thread on a free
+Owns starting the web server (uvicorn) on the configured listen address with the pages of
+console.app (calling the node named by console.node) or console.bureau.app (calling the
+clearinghouse with the bureau's certificate); and serving pages from a thread on a free
 loopback port, for the benchmark and the browser tests.
 """
 
@@ -14,40 +16,61 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
+from console.bureau.config import load_bureau_console_config
 from console.config import load_console_config
 from timebank.config import parse_listen_address, resolve_path
 from timebank.errors import ConfigError
 
-__all__ = ["SHUTDOWN_MARGIN_SECONDS", "START_SECONDS_MAX", "cmd_serve", "register", "serving_in_thread"]
+__all__ = [
+    "SHUTDOWN_MARGIN_SECONDS",
+    "START_SECONDS_MAX",
+    "Served",
+    "cmd_bureau",
+    "cmd_serve",
+    "register",
+    "serving_in_thread",
+]
 
 START_SECONDS_MAX = 10.0
 # On SIGTERM, requests in flight get the node's deadline and this much more, then end.
 SHUTDOWN_MARGIN_SECONDS = 5
 
 
-def cmd_serve(arguments: argparse.Namespace) -> int:
+class Served(Protocol):
+    """What serving a console reads of its settings (the office's and the bureau's have these)."""
+
+    @property
+    def listen(self) -> str: ...
+    @property
+    def secure_cookies(self) -> bool: ...
+    @property
+    def deadline_seconds(self) -> float: ...
+    @property
+    def tls_certificate_file(self) -> str: ...
+    @property
+    def tls_key_file(self) -> str: ...
+
+
+def _serve(app: Any, settings: Served, base_directory: pathlib.Path, table: str, what: str) -> int:
+    """Serves app on settings.listen (HTTPS with its own certificate, if it has one) until a signal."""
     import uvicorn
 
-    from console.app import make_app
-
-    loaded = load_console_config(arguments.config)
-    settings = loaded.console
     host, port = parse_listen_address(settings.listen)
     tls: dict[str, str] = {}
-    if settings.serves_https:
-        certificate = resolve_path(loaded.base_directory, settings.tls_certificate_file)
-        key = resolve_path(loaded.base_directory, settings.tls_key_file)
+    if settings.tls_certificate_file:
+        certificate = resolve_path(base_directory, settings.tls_certificate_file)
+        key = resolve_path(base_directory, settings.tls_key_file)
         for name, path in (("tls_certificate_file", certificate), ("tls_key_file", key)):
             if not path.is_file():
-                raise ConfigError(f"console.{name}: {path} is not a readable file")
+                raise ConfigError(f"{table}.{name}: {path} is not a readable file")
         tls = {"ssl_certfile": str(certificate), "ssl_keyfile": str(key)}
     scheme = "https" if tls else "http"
     # "serving on HOST:PORT" is what city.processes reads to learn a started console's address.
-    print(f"console of the node at {settings.node}: serving on {settings.listen} ({scheme})", flush=True)
+    print(f"{what}: serving on {settings.listen} ({scheme})", flush=True)
     uvicorn.run(
-        make_app(settings),
+        app,
         host=host,
         port=port,
         log_level="warning",
@@ -58,13 +81,35 @@ def cmd_serve(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(arguments: argparse.Namespace) -> int:
+    from console.app import make_app
+
+    loaded = load_console_config(arguments.config)
+    settings = loaded.console
+    return _serve(
+        make_app(settings), settings, loaded.base_directory, "console", f"console of the node at {settings.node}"
+    )
+
+
+def cmd_bureau(arguments: argparse.Namespace) -> int:
+    from console.bureau.app import make_bureau_app
+
+    loaded = load_bureau_console_config(arguments.config)
+    settings = loaded.bureau_console
+    what = f"the bureau's console of the clearinghouse at {settings.clearinghouse}"
+    return _serve(make_bureau_app(loaded), settings, loaded.base_directory, "bureau_console", what)
+
+
 def register(subparsers: Any) -> None:
-    console = subparsers.add_parser("console", help="the office's web console for a node").add_subparsers(
+    console = subparsers.add_parser("console", help="the web consoles: a node's office, the bureau's").add_subparsers(
         dest="console_command", required=True
     )
     serve = console.add_parser("serve", help="serve the console's pages until SIGTERM")
     serve.add_argument("--config", type=pathlib.Path, required=True, help="the console's console.toml")
     serve.set_defaults(handler=cmd_serve)
+    bureau = console.add_parser("bureau", help="serve the bureau's console at the clearinghouse until SIGTERM")
+    bureau.add_argument("--config", type=pathlib.Path, required=True, help="the bureau's bureau-console.toml")
+    bureau.set_defaults(handler=cmd_bureau)
 
 
 @contextmanager

@@ -5,8 +5,8 @@ token), the CSRF check of signed-in forms, the pages for an ended session, a mis
 an unknown id and an unreachable party, making one change with its refusal shown in place,
 and the action trail with its export.
 
-Owns these; `folder` names the folder of a console's templates ("" the office's, "bureau/"
-the bureau's), each with its login.html, error.html and trail.html.
+Owns these; the templates login.html, error.html and trail.html extend the console's own
+`layout` (its header and menu).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 from starlette.exceptions import HTTPException
@@ -27,7 +27,7 @@ from console.labels import LANGUAGES
 from console.web import LANGUAGE_COOKIE, SESSION_COOKIE, C, Edge, csv_download
 from timebank.v1 import operators_pb2
 
-__all__ = ["LOGIN_CSRF_COOKIE", "PAGE_LEVEL", "Desk", "OfficeHandler", "Page"]
+__all__ = ["LOGIN_CSRF_COOKIE", "PAGE_LEVEL", "Desk", "OfficeHandler", "Page", "Section"]
 
 LOGIN_CSRF_COOKIE = "tb_login_csrf"
 # Refusals that are the page's, not the form's: shown by signed_in, never in place.
@@ -36,10 +36,14 @@ OfficeHandler = Callable[[Request, str], Awaitable[Response]]
 Page = Callable[[Request], Awaitable[Response]]
 
 
+class Section(Protocol):
+    """A section of a console's pages: its routes."""
+
+    def routes(self) -> list[Route]: ...
+
+
 class Desk(Edge[C]):
     """A console's signed-in pages' common ground, each call made as the signed-in person."""
-
-    folder = ""
 
     def common_routes(self) -> list[Route]:
         """Signing in and out, the language, and the trail."""
@@ -58,9 +62,7 @@ class Desk(Edge[C]):
 
     def _login_form(self, request: Request, username: str, message: str, status_code: int = 200) -> Response:
         pair = secrets.token_hex(16)
-        response = self.render(
-            request, self.folder + "login.html", status_code, username=username, message=message, login_csrf=pair
-        )
+        response = self.render(request, "login.html", status_code, username=username, message=message, login_csrf=pair)
         self.cookie(response, LOGIN_CSRF_COOKIE, pair, max_age=3600)
         return response
 
@@ -106,9 +108,7 @@ class Desk(Edge[C]):
             header = ["sequence", "at_micros", "username", "kind", "operation", "detail"]
             rows = [[e.sequence, e.at_micros, e.username, e.kind, e.operation, e.detail] for e in entries]
             return csv_download("trail.csv", header, rows)
-        return self.render(
-            request, self.folder + "trail.html", me=me, entries=list(reversed(entries)), crumbs=["trail"]
-        )
+        return self.render(request, "trail.html", me=me, entries=list(reversed(entries)), crumbs=["trail"])
 
     # -- the session ----------------------------------------------------------------------------
 
@@ -141,10 +141,10 @@ class Desk(Edge[C]):
             raise HTTPException(404, refusal.detail)
         if refusal.code == grpc.StatusCode.PERMISSION_DENIED:
             me = self.account(token)
-            return self.render(request, self.folder + "error.html", 403, title="refused", message=refusal.detail, me=me)
+            return self.render(request, "error.html", 403, title="refused", message=refusal.detail, me=me)
         status = 502 if refusal.code in UNREACHABLE else 400
         title = "unreachable" if refusal.code in UNREACHABLE else "refused"
-        return self.render(request, self.folder + "error.html", status, title=title, message=refusal.detail)
+        return self.render(request, "error.html", status, title=title, message=refusal.detail)
 
     async def change(
         self,

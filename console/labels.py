@@ -6,7 +6,7 @@ Owns the words only. `text(language)` gives the lookup the templates use.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = ["LABELS", "LANGUAGES", "change_minutes", "duration", "text"]
@@ -451,12 +451,12 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def text(language: str) -> Callable[[str], str]:
-    """The lookup for a language: a key's label, or the key itself when it has none."""
+def text(language: str, labels: Mapping[str, tuple[str, str]] = LABELS) -> Callable[[str], str]:
+    """The lookup for a language in labels: a key's label, or the key itself when it has none."""
     index = 1 if language == "en" else 0
 
     def label(key: str) -> str:
-        pair = LABELS.get(key)
+        pair = labels.get(key)
         return pair[index] if pair else key
 
     return label

@@ -9,13 +9,12 @@ console.orders, console.disputes and the other sections.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.routing import Route
 
-from console.desk import PAGE_LEVEL, Desk, OfficeHandler, Page
+from console.desk import PAGE_LEVEL, Desk, OfficeHandler, Page, Section
 from console.node import NodeCalls
 from timebank import ids
 from timebank.v1 import care_pb2
@@ -36,12 +35,6 @@ __all__ = [
 PAGE_SIZE = 20
 NAMED_MAX = 1000  # people named in one call (ListPeople's person_ids)
 T = TypeVar("T")
-
-
-class Section(Protocol):
-    """A section of the office's pages: its routes."""
-
-    def routes(self) -> list[Route]: ...
 
 
 class Office(Desk[NodeCalls]):

@@ -1,24 +1,27 @@
-"""The office's users and roles (用户与角色): the accounts, a director making one, changing
-one's roles, disabling or enabling it and setting a new password for it; and anyone's own
-password change.
+"""A console's users and roles (用户与角色), the office's at a node and the bureau's at the
+clearinghouse alike: the accounts, the manager (a director, an administrator) making one,
+changing one's roles, disabling or enabling it and setting a new password for it; and
+anyone's own password change.
 
-Owns these pages; the node decides (user management is a director's) and records who did
+Owns these pages; the party decides (user management is its manager's) and records who did
 what in the trail. Passwords are never shown again or kept in a refused form.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from console.office import Office
+from console.desk import Desk
 from timebank.v1 import operators_pb2
 
-__all__ = ["ROLES", "UserPages"]
+__all__ = ["NODE_ROLES", "UserPages"]
 
-ROLES = ("reviewer", "operator", "director", "viewer")
+NODE_ROLES = ("reviewer", "operator", "director", "viewer")
 ENABLED = {
     "enable": operators_pb2.UpdateAccountRequest.ENABLED_ENABLE,
     "disable": operators_pb2.UpdateAccountRequest.ENABLED_DISABLE,
@@ -31,9 +34,13 @@ def _typed(form: dict[str, str]) -> dict[str, str]:
 
 
 class UserPages:
-    def __init__(self, office: Office) -> None:
+    """The pages of the accounts of a console's party, whose roles are roles (in their order)."""
+
+    def __init__(self, office: Desk[Any], roles: tuple[str, ...] = NODE_ROLES, manager: str = "director") -> None:
         self.office = office
         self.calls = office.calls
+        self.roles = roles
+        self.manager = manager  # the role that keeps the accounts
 
     def routes(self) -> list[Route]:
         signed_in = self.office.signed_in
@@ -59,7 +66,8 @@ class UserPages:
             400 if message else 200,
             me=self.office.account(token),
             accounts=self._accounts(token),
-            roles=ROLES,
+            roles=self.roles,
+            manager=self.manager,
             message=message,
             typed=typed or {},
             crumbs=["users"],
@@ -92,7 +100,8 @@ class UserPages:
             400 if message else 200,
             me=self.office.account(token),
             account=found[0],
-            roles=ROLES,
+            roles=self.roles,
+            manager=self.manager,
             done="user" if done == "user" else "",
             message=message,
             crumbs=["users", "user"],

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import io
 import pathlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from console.calls import Calls
-from console.labels import LANGUAGES, change_minutes, duration, text
+from console.labels import LABELS, LANGUAGES, change_minutes, duration, text
 
 __all__ = ["HERE", "LANGUAGE_COOKIE", "SESSION_COOKIE", "Edge", "EdgeSettings", "csv_download"]
 
@@ -51,6 +51,9 @@ class EdgeSettings(Protocol):
 class Edge(Generic[C]):
     """The web edge of a console whose calls (to its party) are calls."""
 
+    layout = "base.html"  # the page every shared template (login, error, trail, users) extends
+    labels: Mapping[str, tuple[str, str]] = LABELS  # the words of its pages
+
     def __init__(self, settings: EdgeSettings, calls: C, secret: bytes) -> None:
         self.settings = settings
         self.calls = calls
@@ -76,7 +79,12 @@ class Edge(Generic[C]):
             token = request.cookies.get(SESSION_COOKIE, "")
             values["csrf"] = self.csrf_of(token) if token else ""
         page = self.templates.get_template(template).render(
-            t=text(language), language=language, office=self.settings.office_name, path=request.url.path, **values
+            t=text(language, self.labels),
+            language=language,
+            office=self.settings.office_name,
+            path=request.url.path,
+            layout=self.layout,
+            **values,
         )
         return HTMLResponse(page, status_code=status_code)
 

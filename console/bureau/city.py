@@ -1,0 +1,128 @@
+"""The city as the bureau sees it now (全市总览), refreshed in place, and the registry of
+nodes (节点登记): admitting a node, suspending and reinstating one, rotating and revoking
+its keys, each with a reason and a confirmation.
+
+Owns these pages; the clearinghouse decides (the registry's changes are an
+administrator's), logs each change and records who made it in the trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from console.bureau.base import CONFIRM, BureauPages, confirmed
+from timebank.v1 import bureau_pb2
+
+__all__ = ["CityPages", "STATUS_ACTIONS"]
+
+# The form's action, and the status it asks for.
+STATUS_ACTIONS = {"suspend": "suspended", "reinstate": "active"}
+CHANGES_SHOWN = 100
+SECONDS_PER_HOUR = 3600
+
+
+class CityPages:
+    def __init__(self, pages: BureauPages) -> None:
+        self.pages = pages
+        self.calls = pages.calls
+
+    def routes(self) -> list[Route]:
+        signed_in = self.pages.signed_in
+        return [
+            Route("/", signed_in(self.city), methods=["GET"]),
+            Route("/now", signed_in(self.now), methods=["GET"]),
+            Route("/registry", signed_in(self.registry), methods=["GET"]),
+            Route("/registry/status", signed_in(self.set_status), methods=["POST"]),
+            Route("/registry/rotate", signed_in(self.rotate), methods=["POST"]),
+            Route("/registry/revoke", signed_in(self.revoke), methods=["POST"]),
+            Route("/registry/admit", signed_in(self.admit), methods=["POST"]),
+        ]
+
+    # -- the city now ---------------------------------------------------------------------------
+
+    async def city(self, request: Request, token: str) -> Response:
+        me = self.pages.account(token)
+        refresh = self.pages.table.refresh_seconds
+        return self.pages.render(request, "bureau/city.html", me=me, now=self.pages.city_now(token), refresh=refresh)
+
+    async def now(self, request: Request, token: str) -> Response:
+        """The city's figures alone, for the city page to put in place of its own."""
+        return self.pages.render(request, "bureau/now.html", now=self.pages.city_now(token))
+
+    # -- the registry ---------------------------------------------------------------------------
+
+    async def registry(
+        self, request: Request, token: str, message: str = "", typed: dict[str, str] | None = None
+    ) -> Response:
+        listed = self.calls.call(self.calls.bureau.ListRegistry, bureau_pb2.ListRegistryRequest(), token)
+        return self.pages.render(
+            request,
+            "bureau/registry.html",
+            400 if message else 200,
+            me=self.pages.account(token),
+            now=self.pages.city_now(token),
+            keys=list(listed.keys),
+            changes=list(reversed(listed.changes))[:CHANGES_SHOWN],
+            message=message,
+            typed=typed or {},
+            done=request.query_params.get("done") == "1",
+            crumbs=["registry"],
+        )
+
+    async def _change(self, request: Request, token: str, method: Callable[..., Any], message: Any) -> Response:
+        form = await self.pages.checked_form(request)
+
+        async def again(refusal: str) -> Response:
+            return await self.registry(request, token, refusal, form)
+
+        if not confirmed(form):
+            return await again(CONFIRM)
+        return await self.pages.change(token, method, message, again, "/registry?done=1")
+
+    async def set_status(self, request: Request, token: str) -> Response:
+        form = await self.pages.checked_form(request)
+        wanted = bureau_pb2.SetNodeStatusRequest(
+            node_id=form.get("node_id", ""),
+            status=STATUS_ACTIONS.get(form.get("action", ""), form.get("action", "")),
+            reason=form.get("reason", ""),
+        )
+        return await self._change(request, token, self.calls.bureau.SetNodeStatus, wanted)
+
+    async def rotate(self, request: Request, token: str) -> Response:
+        form = await self.pages.checked_form(request)
+        hours = form.get("overlap_hours", "").strip() or "24"
+        if not hours.isdigit():
+            return await self.registry(request, token, f"overlap_hours: got {hours[:20]!r}, want whole hours", form)
+        wanted = bureau_pb2.RotateNodeKeyRequest(
+            node_id=form.get("node_id", ""),
+            public_key_pem=form.get("public_key_pem", "").encode(),
+            overlap_seconds=int(hours) * SECONDS_PER_HOUR,
+        )
+        return await self._change(request, token, self.calls.bureau.RotateNodeKey, wanted)
+
+    async def revoke(self, request: Request, token: str) -> Response:
+        form = await self.pages.checked_form(request)
+        wanted = bureau_pb2.RevokeNodeKeyRequest(key_id=form.get("key_id", ""), reason=form.get("reason", ""))
+        return await self._change(request, token, self.calls.bureau.RevokeNodeKey, wanted)
+
+    async def admit(self, request: Request, token: str) -> Response:
+        form = await self.pages.checked_form(request)
+        caps = {}
+        for name in ("net_debit_cap_minutes", "pending_cap_minutes"):
+            typed = form.get(name, "").strip()
+            if typed and not typed.isdigit():
+                return await self.registry(request, token, f"{name}: got {typed[:20]!r}, want whole minutes", form)
+            caps[name] = int(typed or 0)
+        wanted = bureau_pb2.AdmitNodeRequest(
+            node_id=form.get("node_id", "").strip(),
+            display_name=form.get("display_name", ""),
+            kind=form.get("kind", "district"),
+            public_key_pem=form.get("public_key_pem", "").encode(),
+            **caps,
+        )
+        return await self._change(request, token, self.calls.bureau.AdmitNode, wanted)

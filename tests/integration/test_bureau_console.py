@@ -1,0 +1,187 @@
+"""The bureau's console in a real browser (Chromium through Playwright) against a real city:
+signing in at the clearinghouse, the city now refreshing by itself, the registry's steps
+with their confirmation and trail, a transfer found and its timeline shown, a cycle closed
+by hand and its report opened and downloaded, the log, and the auditor's read-only view.
+Screenshots of each screen go to test-artifacts/console/bureau-*.png."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from clearinghouse import settlement
+from clearinghouse.tables import OPERATOR_TABLES
+from console.bureau.app import make_bureau_app
+from console.bureau.config import BureauConsoleConfig, BureauConsoleTable
+from console.cli import serving_in_thread as serving
+from tests.support.browser import browser_page, require_chromium, screenshot
+from tests.support.city import RunningTestCity, raw, wait_for
+from timebank.operators.desk import Operators
+from timebank.operators.records import BUREAU_STAFF
+from timebank.v1 import ledger_pb2 as pb
+
+PASSWORD = "Jian-du 2026 winter"
+REFRESH_SECONDS = 1.0
+
+
+@pytest.fixture
+def bureau_console(city: RunningTestCity) -> Iterator[str]:
+    """The city with the bureau's administrator and auditor, and the bureau's console."""
+    require_chromium()
+    assert city.clearinghouse is not None
+    desk = Operators(city.clearinghouse.coordinator.books, city.clock, OPERATOR_TABLES, BUREAU_STAFF)
+    desk.create_account(None, "zhao.admin", "赵科长", PASSWORD, ["administrator"])
+    desk.create_account(None, "qian.audit", "钱审计", PASSWORD, ["auditor"])
+    table = BureauConsoleTable(
+        clearinghouse=f"127.0.0.1:{city.clearinghouse.port}",
+        tls_directory="tls",
+        office_name="市民政局",
+        refresh_seconds=REFRESH_SECONDS,
+    )
+    app = make_bureau_app(BureauConsoleConfig(table, city.directory / "bureau"))
+    with serving(app) as url:
+        yield url
+    app.state.node.close()
+
+
+def _move(city: RunningTestCity, number: int, source: str, target: str, minutes: int) -> bytes:
+    transfer_id = raw(0xC0C0 << 112 | number)
+    result = city.submit(
+        source,
+        id=transfer_id,
+        local_account_id=raw(0xA000 << 112 | 1),
+        remote_node_id=target,
+        remote_account_id=raw(0xA000 << 112 | 2),
+        amount_minutes=minutes,
+        memo=f"move {number}",
+    )
+    assert result.outcome == pb.OUTCOME_OK, result
+    assert city.final(target, transfer_id).state == pb.CROSS_NODE_STATE_COMMITTED
+    return transfer_id
+
+
+def sign_in(page: Any, url: str, username: str) -> None:
+    page.goto(f"{url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
+
+
+def test_a_day_at_the_bureau_through_its_console(
+    city: RunningTestCity, bureau_console: str, tmp_path: pathlib.Path
+) -> None:
+    for node_id in ("shiqi", "dongqu", "canlian"):
+        city.member(node_id, 1, minutes=600)
+        city.member(node_id, 2)
+    moved = [_move(city, 1, "shiqi", "dongqu", 90), _move(city, 2, "dongqu", "canlian", 30)]
+    with browser_page() as page:
+        page.goto(bureau_console)
+        assert page.url.endswith("/login")
+        screenshot(page, "bureau-01-login")
+        sign_in(page, bureau_console, "zhao.admin")
+        assert "赵科长" in page.inner_text("header")
+        rows = page.locator("table.nodes tbody tr")
+        assert rows.count() == 3 and "秒前" in page.inner_text("table.nodes")
+        assert page.inner_text("tr[data-node=shiqi] td.owes") == "-1 小时 30 分钟"  # 90 minutes out, none in
+        screenshot(page, "bureau-02-city")
+        # The city's figures refresh by themselves: a transfer made now shows without a reload.
+        _move(city, 3, "canlian", "shiqi", 15)
+        page.wait_for_function(
+            "() => document.querySelector('tr[data-node=shiqi] td.owes').innerText === '-1 小时 15 分钟'",
+            timeout=10_000,
+        )
+
+        page.goto(f"{bureau_console}/registry")
+        suspend = page.locator("tr[data-node=canlian] form")
+        suspend.locator("input[name=reason]").fill("审计期间暂停")
+        suspend.locator("button").click()
+        assert "confirm: tick the box" in page.inner_text(".refusal")  # nothing changed without it
+        suspend = page.locator("tr[data-node=canlian] form")
+        suspend.locator("input[name=reason]").fill("审计期间暂停")
+        suspend.locator("input[name=confirm]").check()
+        suspend.locator("button").click()
+        assert "已执行" in page.inner_text(".done")
+        assert "已暂停" in page.inner_text("tr[data-node=canlian]")
+        assert "canlian" in page.inner_text("table.changes") and "审计期间暂停" in page.inner_text("table.changes")
+        screenshot(page, "bureau-03-registry")
+        reinstate = page.locator("tr[data-node=canlian] form")
+        reinstate.locator("input[name=reason]").fill("审计完毕")
+        reinstate.locator("input[name=confirm]").check()
+        reinstate.locator("button").click()
+        assert "正常" in page.inner_text("tr[data-node=canlian]")
+        admit = page.locator("form.admit")
+        admit.locator("input[name=node_id]").fill("xiqu")
+        admit.locator("input[name=display_name]").fill("西区街道")
+        admit.locator("textarea[name=public_key_pem]").fill("not a key")
+        admit.locator("input[name=confirm]").check()
+        admit.locator("button").click()
+        assert "public_key_pem: want an Ed25519 public key in PEM" in page.inner_text(".refusal")
+        assert page.input_value("form.admit input[name=display_name]") == "西区街道"  # what was typed is kept
+
+        page.goto(f"{bureau_console}/transfers?node=canlian")
+        listed = page.locator("table.transfers tbody tr")
+        assert listed.count() == 2  # dongqu -> canlian and canlian -> shiqi, newest first
+        page.goto(f"{bureau_console}/transfers?id={moved[0].hex()}")
+        assert page.locator("table.transfers tbody tr").count() == 1
+        page.click(f"a[href='/transfers/{moved[0].hex()}']")
+        wait_for(
+            lambda: (page.reload(), page.locator("li.decision-acknowledged").count())[1],
+            lambda count: count == 2,
+        )
+        steps = page.inner_text("ol.timeline")
+        assert steps.index("prepare-received") < steps.index("vote-received") < steps.index("committed")
+        screenshot(page, "bureau-04-transfer")
+        page.goto(f"{bureau_console}/transfers?id=xyz")
+        assert "transfer_id_prefix: got 'xyz', want 0 to 32 hexadecimal digits" in page.inner_text(".refusal")
+
+        page.goto(f"{bureau_console}/cycles")
+        page.locator("form.close-cycle input[name=confirm]").check()
+        page.click("form.close-cycle button")
+        assert "周期已结束" in page.inner_text(".done")
+        assert city.clearinghouse is not None
+        engine = city.clearinghouse.coordinator.books.engine
+        closed_id = int(page.locator("section.cycle").nth(1).get_attribute("data-cycle") or 0)
+
+        def statements_in() -> bool:
+            with engine.connect() as connection:
+                return settlement.all_statements_in(connection, closed_id)
+
+        wait_for(statements_in, bool)
+        page.reload()
+        closed = page.locator(f"section.cycle[data-cycle='{closed_id}']")
+        assert closed.locator("svg.chart rect").count() == 3
+        assert "1 小时 30 分钟" in closed.locator("table.flows").inner_text()
+        screenshot(page, "bureau-05-cycles")
+        closed.locator("a.button").click()
+        assert "无差异" in page.inner_text(".done")
+        screenshot(page, "bureau-06-report")
+        with page.expect_download() as download:
+            page.click(f"a[href='/cycles/{closed_id}/report.json']")
+        saved = tmp_path / "report.json"
+        download.value.save_as(saved)
+        document = json.loads(saved.read_text(encoding="utf-8"))
+        nets = {p["node_id"]: p["net_minutes"] for p in document["positions"]}
+        assert nets == {"shiqi": -75, "dongqu": 60, "canlian": 15} and document["summary"]["break_count"] == 0
+
+        page.goto(f"{bureau_console}/log")
+        assert "无未处理告警" in page.inner_text("main")
+        assert page.locator("table.checkpoints tbody tr").count() >= 1
+        screenshot(page, "bureau-07-log")
+        page.goto(f"{bureau_console}/trail")
+        trail = page.inner_text("table")
+        assert "SetNodeStatus" in trail and "canlian suspended (审计期间暂停)" in trail and "CloseCycle" in trail
+        page.click("header button.link")
+
+        sign_in(page, bureau_console, "qian.audit")
+        page.goto(f"{bureau_console}/registry")
+        assert page.locator("form").count() == 1  # the log-out form alone: the auditor reads, nothing more
+        started = time.monotonic()
+        page.goto(f"{bureau_console}/cycles")
+        assert page.locator("form.close-cycle").count() == 0
+        assert time.monotonic() - started < 10
+        screenshot(page, "bureau-08-auditor")
