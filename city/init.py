@@ -8,7 +8,8 @@ nodes' own init steps and is imported by neither. It writes:
     DIR/clearinghouse/                clearinghouse.toml, tls/, keys/, its database
     DIR/nodes/<id>/                   node.toml, console.toml (its office console), tls/, keys/,
                                       clearinghouse-keys.toml, database
-    DIR/bureau/tls/, DIR/auditor/tls/ certificates to call the clearinghouse's Settlement and log services
+    DIR/bureau/tls/, DIR/auditor/tls/ certificates to call the clearinghouse's Bureau, Settlement and log services
+    DIR/bureau/bureau-console.toml    the bureau's web console at the clearinghouse
 
 and admits every node in the clearinghouse's registry with its public signing key.
 Every party's config also gets a [metrics] table: its Prometheus endpoint on a loopback
@@ -31,6 +32,7 @@ from typing import Any
 from city import processes
 from clearinghouse import registry
 from clearinghouse.init import init_clearinghouse
+from console.bureau.config import write_bureau_console_config
 from console.config import write_console_config
 from nodes.init import init_node
 from timebank import keys, pki
@@ -201,7 +203,7 @@ def init_city(
     finally:
         engine.dispose()
     metrics_ports = _turn_on_metrics([ch_directory / "clearinghouse.toml", *(p for _node, p in made)], ch_address, plan)
-    _write_consoles(made, ch_address, plan, set(metrics_ports))
+    _write_consoles(directory, made, ch_address, plan, set(metrics_ports))
     _write_city_file(directory, ch_address, plan)
     return City(directory, ch_directory / "clearinghouse.toml", ch_address, tuple(made))
 
@@ -231,17 +233,28 @@ def _free_ports(count: int, ch_address: str, plan: Sequence[NodePlan], taken: se
 
 
 def _write_consoles(
-    made: Sequence[tuple[NodePlan, pathlib.Path]], ch_address: str, plan: Sequence[NodePlan], taken: set[int]
+    directory: pathlib.Path,
+    made: Sequence[tuple[NodePlan, pathlib.Path]],
+    ch_address: str,
+    plan: Sequence[NodePlan],
+    taken: set[int],
 ) -> None:
-    """A console.toml beside each node.toml, on a free loopback port."""
-    ports = _free_ports(len(made), ch_address, plan, taken)
-    for (node, config), port in zip(made, ports, strict=True):
+    """A console.toml beside each node.toml, and the bureau's bureau-console.toml beside its
+    certificate, each on a free loopback port."""
+    ports = _free_ports(len(made) + 1, ch_address, plan, taken)
+    for (node, config), port in zip(made, ports[:-1], strict=True):
         write_console_config(
             config.parent / "console.toml",
             listen=f"127.0.0.1:{port}",
             node=node.listen,
             office_name=f"{node.display_name}时间银行",
         )
+    write_bureau_console_config(
+        directory / "bureau" / "bureau-console.toml",
+        listen=f"127.0.0.1:{ports[-1]}",
+        clearinghouse=ch_address,
+        office_name="市民政局",
+    )
 
 
 def issue_tls(

@@ -38,6 +38,7 @@ class RunningCity:
     nodes: dict[str, processes.Party]
     clients: dict[str, NodeClient] = field(default_factory=dict)
     consoles: dict[str, processes.Party] = field(default_factory=dict)
+    bureau_console: processes.Party | None = None
 
     def client(self, node_id: str) -> NodeClient:
         if node_id not in self.clients:
@@ -56,16 +57,26 @@ class RunningCity:
     def stop(self) -> None:
         for client in self.clients.values():
             client.close()
-        for party in [*self.consoles.values(), *self.nodes.values(), self.clearinghouse]:
+        for party in self.parties():
             party.stop()
 
+    def parties(self) -> list[processes.Party]:
+        """Every process of the city: consoles first, then the nodes, the clearinghouse last."""
+        bureau = [self.bureau_console] if self.bureau_console is not None else []
+        return [*bureau, *self.consoles.values(), *self.nodes.values(), self.clearinghouse]
+
     def start_consoles(self) -> None:
-        """Starts each node's office console (its console.toml, written by `timebank city init`)."""
+        """Starts each node's office console (its console.toml, written by `timebank city init`)
+        and the bureau's (bureau/bureau-console.toml)."""
         for node_id in self.nodes:
             config = self.directory / "nodes" / node_id / "console.toml"
             self.consoles[node_id] = processes.start(
                 processes.timebank_command("console", "serve", "--config", str(config)), config.parent / "console.log"
             )
+        bureau = self.directory / "bureau" / "bureau-console.toml"
+        self.bureau_console = processes.start(
+            processes.timebank_command("console", "bureau", "--config", str(bureau)), bureau.parent / "console.log"
+        )
 
 
 def start_city(

@@ -553,7 +553,10 @@ def _run_city(directory: pathlib.Path, databases: dict[str, str] | None, keep: b
         if city is not None and not keep:
             city.stop()
     if keep:
-        pids = " ".join(str(p.pid) for p in [city.clearinghouse, *city.nodes.values(), *city.consoles.values()])
+        bureau = [city.bureau_console] if city.bureau_console is not None else []
+        pids = " ".join(
+            str(p.pid) for p in [city.clearinghouse, *city.nodes.values(), *city.consoles.values(), *bureau]
+        )
         print(f"--keep: the city is still running; stop it with: kill {pids}")
 
 

@@ -10,6 +10,7 @@ import typing
 import pytest
 
 from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
+from console.bureau.config import BureauConsoleConfig, load_bureau_console_config
 from console.config import ConsoleConfig, load_console_config
 from nodes.config import NodeConfig, load_node_config
 
@@ -51,3 +52,10 @@ def test_console_example_loads_and_explains_every_key() -> None:
     config = load_console_config(path, environ={})
     assert config.console.listen == "127.0.0.1:7480" and not config.console.secure_cookies
     _explains_every_key(path, ConsoleConfig)
+
+
+def test_bureau_console_example_loads_and_explains_every_key() -> None:
+    path = ROOT / "deploy" / "bureau-console.example.toml"
+    config = load_bureau_console_config(path, environ={})
+    assert config.bureau_console.clearinghouse == "127.0.0.1:7300" and config.tls_path == path.parent / "tls"
+    _explains_every_key(path, BureauConsoleConfig)

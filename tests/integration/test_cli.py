@@ -167,6 +167,8 @@ def test_demo_runs_and_passes(tmp_path: pathlib.Path) -> None:
     run = timebank("demo", "--dir", str(tmp_path / "demo"))
     assert "s: every check held" in run.stdout.splitlines()[-1]
     assert "dongqu restarted on 127.0.0.1:" in run.stdout
+    bureau = r"the bureau's console \(log in as 'bureau.admin'.*\n  bureau   http://127\.0\.0\.1:\d+/"
+    assert re.search(bureau, run.stdout)
     assert "committed 张伟 (shiqi) -> 王秀英 (dongqu) 1.50 h" in run.stdout
     # The demo's clock moves hours through its services: run late in the UTC day, it crosses
     # the daily cut-off, the clearinghouse closes cycle 1 on schedule and the bureau closes 2.
