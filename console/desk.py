@@ -3,7 +3,7 @@ bureau's at the clearinghouse alike: signing in and out (the sign-in form's CSRF
 cookie-and-field pair), the language, the session (its cookie holds the party's session
 token), the CSRF check of signed-in forms, the pages for an ended session, a missing role,
 an unknown id and an unreachable party, making one change with its refusal shown in place,
-and the action trail with its export.
+and the action trail.
 
 Owns these; the templates login.html, error.html and trail.html extend the console's own
 `layout` (its header and menu).
@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from console.calls import UNREACHABLE, Refusal
 from console.labels import LANGUAGES
-from console.web import LANGUAGE_COOKIE, SESSION_COOKIE, C, Edge, csv_download
+from console.web import LANGUAGE_COOKIE, SESSION_COOKIE, C, Edge
 from timebank.v1 import operators_pb2
 
 __all__ = ["LOGIN_CSRF_COOKIE", "PAGE_LEVEL", "Desk", "OfficeHandler", "Page", "Section"]
@@ -104,10 +104,6 @@ class Desk(Edge[C]):
         entries = self.calls.call(
             self.calls.operators.ListTrail, operators_pb2.ListTrailRequest(limit=1000), token
         ).entries
-        if request.query_params.get("format") == "csv":
-            header = ["sequence", "at_micros", "username", "kind", "operation", "detail"]
-            rows = [[e.sequence, e.at_micros, e.username, e.kind, e.operation, e.detail] for e in entries]
-            return csv_download("trail.csv", header, rows)
         return self.render(request, "trail.html", me=me, entries=list(reversed(entries)), crumbs=["trail"])
 
     # -- the session ----------------------------------------------------------------------------

@@ -46,7 +46,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "time": ("时间", "Time"),
     "who": ("操作人", "Who"),
     "kind": ("类型", "Kind"),
-    "operation": ("操作", "Operation"),
+    "operation": ("操作项目", "Operation"),
     "detail": ("详情", "Detail"),
     "display_name": ("显示名称", "Display name"),
     "disabled": ("已停用", "Disabled"),

@@ -14,6 +14,7 @@ from typing import TypeVar
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from console import exports
 from console.desk import PAGE_LEVEL, Desk, OfficeHandler, Page, Section
 from console.node import NodeCalls
 from timebank import ids
@@ -91,7 +92,10 @@ def submitted_id(form: dict[str, str], name: str) -> int:
 
 
 def page_of(found: Sequence[T], request: Request) -> tuple[Sequence[T], dict[str, int]]:
-    """The rows of the page the query asks for (?page=N, from 1), and the pager's numbers."""
+    """The rows of the page the query asks for (?page=N, from 1), and the pager's numbers;
+    every row when the page is exported (?format=csv or xlsx)."""
+    if exports.exporting(request.query_params.get("format", "")):
+        return found, {"page": 1, "pages": 1, "total": len(found)}
     text = request.query_params.get("page", "1")
     page = max(1, int(text)) if text.isdigit() else 1
     pages = max(1, -(-len(found) // PAGE_SIZE))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import secrets
 import urllib.parse
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,7 +21,6 @@ from starlette.routing import Route
 
 from console.office import Office, keyed, page_of, path_id, submitted_id
 from console.qr import qr_svg
-from console.web import csv_download
 from timebank import ids
 from timebank.v1 import care_pb2
 
@@ -71,8 +70,6 @@ class OrderPages:
         state = request.query_params.get("state", "")
         wanted = care_pb2.ListOrdersRequest(state=state, limit=1000)
         found = self.calls.call(self.calls.care.ListOrders, wanted, token).orders
-        if request.query_params.get("format") == "csv":
-            return self._export(token, found)
         shown, paging = page_of(found, request)
         return self.office.render(
             request,
@@ -105,18 +102,6 @@ class OrderPages:
             new_order_id=typed.get("new_order_id") or secrets.token_hex(16),
             crumbs=["orders", "publish_demand"],
         )
-
-    def _export(self, token: str, found: Sequence[care_pb2.Order]) -> Response:
-        names, when = self.office.names(token, _parties(found)), self.office.local_time
-        header = ["order_id", "item_code", "elder", "window_start", "window_end", "community", "state"]
-        header += ["volunteer", "volunteer_node_id", "served_minutes", "credited_minutes", "paid_by"]
-        rows = [
-            [o.order_id.hex(), o.item_code, names.get(o.elder_id, ""), when(o.window_start_micros)]
-            + [when(o.window_end_micros), o.community, o.state, names.get(o.volunteer_id, "")]
-            + [o.volunteer_node_id, o.served_minutes, o.credited_minutes, o.paid_by]
-            for o in found
-        ]
-        return csv_download("orders.csv", header, rows)
 
     async def publish(self, request: Request, token: str) -> Response:
         form = await self.office.checked_form(request)

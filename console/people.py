@@ -19,7 +19,6 @@ from starlette.routing import Route
 
 from console.office import Office, keyed, page_of, path_id, submitted_id
 from console.qr import qr_svg
-from console.web import csv_download
 from timebank import ids
 from timebank.v1 import care_pb2, personal_pb2
 
@@ -55,8 +54,6 @@ class PeoplePages:
         state = request.query_params.get("state", "")
         role = request.query_params.get("role", "")
         found = self.office.people_of(token, state, role)
-        if request.query_params.get("format") == "csv":
-            return self._export(found)
         shown, paging = page_of(found, request)
         typed = typed or {}
         return self.office.render(
@@ -73,16 +70,6 @@ class PeoplePages:
             new_person_id=typed.get("new_person_id") or secrets.token_hex(16),
             crumbs=["people"],
         )
-
-    def _export(self, found: Sequence[care_pb2.Person]) -> Response:
-        header = ["person_id", "role", "name", "identity_masked", "birth_date", "community", "state"]
-        header += ["balance_minutes", "registered_at"]
-        rows = [
-            [p.person_id.hex(), p.role, p.name, p.identity_masked, p.birth_date, p.community, p.state]
-            + [p.balance_minutes, self.office.local_time(p.registered_at_micros)]
-            for p in found
-        ]
-        return csv_download("people.csv", header, rows)
 
     async def review(self, request: Request, token: str) -> Response:
         form = await self.office.checked_form(request)

@@ -21,7 +21,6 @@ from starlette.routing import Route
 from console.calls import Refusal
 from console.office import PAGE_LEVEL, Office, path_id, submitted_id
 from console.people import PeoplePages
-from console.web import csv_download
 from timebank import ids
 from timebank.v1 import care_pb2
 
@@ -72,10 +71,6 @@ class ReportPages:
         problem = "; ".join(f"{name}: got {value!r}, want a month YYYY-MM" for name, value in wrong)
         wanted = care_pb2.GetStatisticsRequest(from_month="" if problem else first, to_month="" if problem else last)
         figures = self.calls.call(self.calls.care.GetStatistics, wanted, token)
-        if request.query_params.get("format") == "csv":
-            header = ["dimension", "key", "deposited_minutes", "redeemed_minutes", "order_count"]
-            rows = [[r.dimension, r.key, r.deposited_minutes, r.redeemed_minutes, r.order_count] for r in figures.rows]
-            return csv_download("statistics.csv", header, rows)
         months = [row for row in figures.rows if row.dimension == "month"]
         return self.office.render(
             request,

@@ -8,26 +8,28 @@ Owns these and no page: console.app holds the office's pages, console.phone the 
 
 from __future__ import annotations
 
-import csv
 import datetime
 import hashlib
 import hmac
-import io
 import pathlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+from html import escape
 from typing import Any, Generic, Protocol, TypeVar
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from console import exports
 from console.calls import Calls
 from console.labels import LABELS, LANGUAGES, change_minutes, duration, text
 
-__all__ = ["HERE", "LANGUAGE_COOKIE", "SESSION_COOKIE", "Edge", "EdgeSettings", "csv_download"]
+__all__ = ["EXPORTS_MARK", "HERE", "LANGUAGE_COOKIE", "SESSION_COOKIE", "Edge", "EdgeSettings"]
 
 HERE = pathlib.Path(__file__).resolve().parent
+EXPORTS_MARK = "<!--exports-->"  # where a layout puts the links to a page's exports
 SESSION_COOKIE = "tb_session"  # the office's session
 LANGUAGE_COOKIE = "tb_lang"
 
@@ -73,19 +75,28 @@ class Edge(Generic[C]):
     def csrf_of(self, token: str) -> str:
         return hmac.new(self.secret, token.encode(), hashlib.sha256).hexdigest()
 
-    def render(self, request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+    def render(self, request: Request, template: str, status_code: int = 200, **values: Any) -> Response:
+        """The page; with ?format=csv or xlsx (and status 200), its tables as a file to save
+        instead. A page with tables gets the links to its exports where its layout marks them."""
         language = self.language(request)
+        label = text(language, self.labels)
         if "csrf" not in values:
             token = request.cookies.get(SESSION_COOKIE, "")
             values["csrf"] = self.csrf_of(token) if token else ""
         page = self.templates.get_template(template).render(
-            t=text(language, self.labels),
+            t=label,
             language=language,
             office=self.settings.office_name,
             path=request.url.path,
             layout=self.layout,
             **values,
         )
+        wanted = request.query_params.get("format", "")
+        if status_code == 200 and exports.exporting(wanted):
+            stem = request.url.path.strip("/").replace("/", "-") or "export"
+            return exports.download(page, wanted, stem, request.query_params.get("table", ""))
+        if EXPORTS_MARK in page and "<table" in page:
+            page = page.replace(EXPORTS_MARK, _export_links(request, page, label), 1)
         return HTMLResponse(page, status_code=status_code)
 
     def cookie(self, response: Response, name: str, value: str, max_age: int | None = None) -> None:
@@ -115,18 +126,24 @@ class Edge(Generic[C]):
         return form
 
 
+def _export_links(request: Request, page: str, label: Callable[[str], str]) -> str:
+    """The links to a page's exports: one workbook of every table, and a CSV of each."""
+    tables = exports.tables_of(page)
+    if not tables:
+        return ""
+
+    def address(**extra: str) -> str:
+        query = {key: value for key, value in request.query_params.items() if key not in ("format", "table", "page")}
+        return escape(f"{request.url.path}?{urlencode({**query, **extra})}")
+
+    links = [f'<a class="button" href="{address(format="xlsx")}">Excel</a>']
+    for number, table in enumerate(tables, start=1):
+        named = f" ({escape(table.name)})" if len(tables) > 1 else ""
+        links.append(f'<a class="button" href="{address(format="csv", table=str(number))}">CSV{named}</a>')
+    return f'<p class="exports">{escape(label("export"))}: ' + " ".join(links) + "</p>"
+
+
 def _local_time(micros: int, zone: datetime.tzinfo) -> str:
     """A time as the office reads it: YYYY-MM-DD HH:MM:SS in its offset from UTC."""
     moment = datetime.datetime.fromtimestamp(micros / 1_000_000, tz=datetime.UTC).astimezone(zone)
     return moment.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def csv_download(filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:
-    """A table as a CSV file to save (导出): UTF-8 with a byte-order mark, so that spreadsheet
-    programs read the Chinese."""
-    stream = io.StringIO()
-    writer = csv.writer(stream)
-    writer.writerow(header)
-    writer.writerows(rows)
-    headers = {"content-disposition": f'attachment; filename="{filename}"'}
-    return Response("\ufeff" + stream.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)

@@ -21,6 +21,7 @@ from console.bureau.config import BureauConsoleConfig, BureauConsoleTable
 from console.cli import serving_in_thread as serving
 from tests.support.browser import browser_page, require_chromium, screenshot
 from tests.support.city import RunningTestCity, raw, wait_for
+from tests.support.exports import assert_exports_match
 from timebank.operators.desk import Operators
 from timebank.operators.records import BUREAU_STAFF
 from timebank.v1 import ledger_pb2 as pb
@@ -126,6 +127,8 @@ def test_a_day_at_the_bureau_through_its_console(
         page.goto(f"{bureau_console}/transfers?node=canlian")
         listed = page.locator("table.transfers tbody tr")
         assert listed.count() == 2  # dongqu -> canlian and canlian -> shiqi, newest first
+        exported = assert_exports_match(page)[0]
+        assert [row[1:3] for row in exported[1:]] == [["canlian", "shiqi"], ["dongqu", "canlian"]]
         page.goto(f"{bureau_console}/transfers?id={moved[0].hex()}")
         assert page.locator("table.transfers tbody tr").count() == 1
         page.click(f"a[href='/transfers/{moved[0].hex()}']")
@@ -157,6 +160,7 @@ def test_a_day_at_the_bureau_through_its_console(
         assert closed.locator("svg.chart rect").count() == 3
         assert "1 小时 30 分钟" in closed.locator("table.flows").inner_text()
         screenshot(page, "bureau-05-cycles")
+        assert len(assert_exports_match(page)) == 2  # the positions and the flows of cycle 1
         closed.locator("a.button").click()
         assert "无差异" in page.inner_text(".done")
         screenshot(page, "bureau-06-report")
@@ -179,6 +183,8 @@ def test_a_day_at_the_bureau_through_its_console(
 
         sign_in(page, bureau_console, "qian.audit")
         page.goto(f"{bureau_console}/registry")
+        registry = assert_exports_match(page)
+        assert [row[0] for row in registry[0][1:]] == ["canlian", "dongqu", "shiqi"]
         assert page.locator("form").count() == 1  # the log-out form alone: the auditor reads, nothing more
         started = time.monotonic()
         page.goto(f"{bureau_console}/cycles")

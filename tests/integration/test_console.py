@@ -17,6 +17,7 @@ from console.config import ConsoleTable
 from nodes.server import RunningNode
 from tests.support.browser import browser_page, require_chromium, screenshot
 from tests.support.care import HOUR_MICROS, Desk, people
+from tests.support.exports import assert_exports_match
 from tests.support.office import DIRECTOR_PASSWORD, add_director
 from timebank.clock import FakeClock
 
@@ -100,7 +101,8 @@ def test_a_day_at_the_office_through_the_console(console: str, desk: Desk, clock
         assert "ReviewPerson" in trail and "zhou" in trail and "li" in trail
         screenshot(page, "06-trail")
         exported = page.request.get(f"{console}/trail?format=csv")
-        assert exported.ok and "ReviewPerson" in exported.text() and "refused" in exported.text()
+        assert exported.ok and "ReviewPerson" in exported.text() and "被拒绝" in exported.text()
+        assert_exports_match(page)
 
         page.click("a.lang")  # English
         assert "Dashboard" in page.inner_text("nav")
@@ -290,7 +292,9 @@ def test_statistics_with_their_charts_and_a_certificate_to_print(console: str, d
         screenshot(page, "15-statistics")
         page.goto(f"{console}/")
         assert "1 小时 30 分钟" in page.inner_text(".card a[href='/statistics']")  # 今日存入时长
-        assert "daily-living,90" in page.request.get(f"{console}/statistics?format=csv").text()
+        page.goto(f"{console}/statistics")
+        sheets = assert_exports_match(page)  # the cards are not a table; the figures by month and item are
+        assert any("生活照料" in row and 90 in row for sheet in sheets for row in sheet)  # whole numbers as numbers
 
         page.goto(f"{console}/people/{volunteer.hex()}")
         page.fill("form.certificate input[name=period_from]", "2026-01-01")
