@@ -33,6 +33,9 @@ __all__ = [
     "care_codes_used",
     "care_disputes",
     "care_followups",
+    "care_import_rows",
+    "care_imported_records",
+    "care_imports",
     "care_mall_items",
     "care_movements",
     "care_orders",
@@ -381,6 +384,61 @@ care_alerts = Table(
     Column("acknowledged_note", String(200), nullable=False),
     Column("acknowledged_at_micros", BigInteger, nullable=False),
     Index("ix_care_alerts_open", "acknowledged_at_micros"),
+)
+
+
+# -- hours imported from other volunteer platforms (nodes.care.desk.imports) -----------------------
+# A submitted file's batch (pending until another reviewer decides), each of its rows with
+# what the node found, and every record deposited, by (platform, source record): once only.
+
+care_imports = Table(
+    "care_imports",
+    metadata,
+    Column("batch_id", ID, primary_key=True),
+    Column("file_name", String(200), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("state", String(12), nullable=False),  # pending, approved, rejected
+    Column("submitted_by", String(48), nullable=False),
+    Column("submitted_at_micros", BigInteger, nullable=False),
+    Column("reviewed_by", String(48), nullable=False),
+    Column("reviewed_at_micros", BigInteger, nullable=False),
+    Column("review_note", String(200), nullable=False),
+    Column("row_count", Integer, nullable=False),
+    Column("accepted_count", Integer, nullable=False),
+    Column("accepted_minutes", BigInteger, nullable=False),
+    Column("applied_count", Integer, nullable=False),
+    Column("applied_minutes", BigInteger, nullable=False),
+    Index("ix_care_imports_state", "state", "submitted_at_micros"),
+)
+
+care_import_rows = Table(
+    "care_import_rows",
+    metadata,
+    Column("batch_id", ID, ForeignKey("care_imports.batch_id"), primary_key=True),
+    Column("row_number", Integer, primary_key=True, autoincrement=False),
+    Column("accepted", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("person_id", ID, nullable=False),  # "" when no one was found
+    Column("minutes", BigInteger, nullable=False),
+    Column("platform", String(32), nullable=False),
+    Column("source_record_id", String(64), nullable=False),
+    Column("name", String(40), nullable=False),
+    Column("service_date", String(10), nullable=False),
+    Column("activity", String(100), nullable=False),
+    Column("organisation", String(100), nullable=False),
+    Column("origin", String(16), nullable=False),
+    Column("start_micros", BigInteger, nullable=False),
+)
+
+care_imported_records = Table(
+    "care_imported_records",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("source_record_id", String(64), primary_key=True),
+    Column("batch_id", ID, nullable=False),
+    Column("person_id", ID, nullable=False),
+    Column("transfer_id", ID, nullable=False),
+    Column("minutes", BigInteger, nullable=False),
 )
 
 

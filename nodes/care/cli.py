@@ -8,7 +8,8 @@ something gets a fresh random id when its own id is left out, and prints it. Tim
 text answer shows them in local ISO 8601 too; lists take comma-separated values; yes/no
 fields are flags (`--approve`). Every command takes --json and the node options of
 `timebank node` (--node, --config, --deadline-seconds).
-`issue-certificate --out FILE --html FILE` writes the certificate's files.
+`issue-certificate --out FILE --html FILE` writes the certificate's files; `import FILE`
+reads a file of volunteer records (timebank.volunteer_records) into SubmitImport's rows.
 
 Exit codes as for every node command: 0 done; 1 refused by the node (the message names
 the field and the rule); 2 bad usage; 3 the node could not be reached.
@@ -18,12 +19,15 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import pathlib
 import re
 from typing import Any
 
 from nodes.cli.common import add_target_arguments, client_for, emit, message_json, new_id, parse_id
+from timebank import volunteer_records
 from timebank.command_line import UsageError
+from timebank.errors import ConfigError
 from timebank.ledger.model import format_hours
 from timebank.v1 import care_pb2 as pb
 
@@ -32,6 +36,9 @@ __all__ = [
     "command_name",
     "CREATES",
     "HELP",
+    "IMPORT_DEADLINE_SECONDS",
+    "import_report",
+    "import_request",
     "local_time_of",
     "option_name",
     "register",
@@ -87,6 +94,10 @@ HELP = {
     "AcknowledgeAlert": "acknowledge an alert with a note",
     "IssueCertificate": "a signed certificate of a volunteer's hours (--out, --html)",
     "GetPolicy": "the city's policy rules as this node enforces them",
+    "SubmitImport": "hours recorded on another platform (use `timebank care import FILE`)",
+    "ReviewImport": "approve (--approve) or reject (--note) a pending import, as another reviewer",
+    "GetImport": "an import batch and what the node found of each row",
+    "ListImports": "import batches, newest first (--state pending, approved or rejected)",
 }
 CREATES = ("Register", "Add", "Publish", "Open", "Give", "Donate", "Grant", "Redeem", "IssueCertificate")
 
@@ -242,11 +253,87 @@ def _write_certificate(response: pb.Certificate, arguments: argparse.Namespace) 
         pathlib.Path(arguments.html).write_text(response.html, encoding="utf-8")
 
 
+IMPORT_DEADLINE_SECONDS = 120.0  # checking 10,000 rows takes longer than one ordinary call
+
+
+def import_request(arguments: argparse.Namespace) -> pb.SubmitImportRequest:
+    """The file (and its mapping) read into the request; UsageError naming what is unreadable."""
+    path = pathlib.Path(arguments.file)
+    try:
+        data = path.read_bytes()
+        mapping = volunteer_records.load_mapping(arguments.mapping) if arguments.mapping else None
+        found = volunteer_records.read_records(data, path.name, mapping)
+    except OSError as error:
+        raise UsageError(f"file: cannot read {path}: {error.strerror}") from None
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+    rows = [pb.ImportRow(row_number=int(row.pop("row_number")), **row) for row in found.rows]
+    return pb.SubmitImportRequest(
+        batch_id=parse_id(arguments.batch_id, "batch_id") if arguments.batch_id else new_id(),
+        file_name=path.name[:200],
+        file_sha256=hashlib.sha256(data).digest(),
+        rows=rows,
+        dry_run=arguments.dry_run,
+        operator=arguments.operator or "",
+    )
+
+
+def import_report(batch: pb.ImportBatch) -> str:
+    """The report of a batch: its figures, then every refused row with its reason."""
+    refused = [outcome for outcome in batch.outcomes if not outcome.accepted]
+    lines = [
+        f"batch {batch.batch_id.hex()} ({batch.state}): {batch.row_count} rows, {batch.accepted_count} accepted "
+        f"({format_hours(batch.accepted_minutes)} h), {len(refused)} refused",
+    ]
+    if batch.state == "approved":
+        lines.append(f"deposited now: {batch.applied_count} rows, {format_hours(batch.applied_minutes)} h")
+    lines += [f"  row {o.row_number}: {o.platform} {o.source_record_id} {o.name}: {o.reason}" for o in refused]
+    if batch.state == "pending":
+        lines.append(
+            f"nothing is deposited until another reviewer approves: timebank care review-import "
+            f"--batch-id {batch.batch_id.hex()} --approve"
+        )
+    return "\n".join(lines)
+
+
+def _run_import(arguments: argparse.Namespace) -> int:
+    if arguments.template:
+        print(volunteer_records.template_csv()[1:], end="")
+        return 0
+    if not arguments.file:
+        raise UsageError("file: give the file to import (CSV or XLSX), or --template to print the template")
+    request = import_request(arguments)
+    arguments.deadline_seconds = max(arguments.deadline_seconds, IMPORT_DEADLINE_SECONDS)
+    with client_for(arguments) as client:
+        batch = client.call(client.care.SubmitImport, request)
+    emit(arguments, message_json(batch), import_report(batch))
+    return 0
+
+
+def _register_import(care: Any) -> None:
+    parser = care.add_parser(
+        "import",
+        help="hours recorded on 志愿中山, i志愿 or 全国志愿服务信息系统, from a file in the template",
+        description="Every row is checked by the node; nothing is deposited until another reviewer approves.",
+    )
+    parser.add_argument("file", nargs="?", help="the CSV (UTF-8 or GB18030) or XLSX file")
+    parser.add_argument("--mapping", type=pathlib.Path, help="a TOML file mapping another layout's columns")
+    parser.add_argument("--dry-run", action="store_true", help="check every row and report; keep nothing")
+    parser.add_argument("--template", action="store_true", help="print the template (header and an example row)")
+    parser.add_argument("--batch-id", help="32 hex digits; default: a new random id (give it again to retry)")
+    parser.add_argument("--operator", help="who submits (set from the session when the console submits)")
+    add_target_arguments(parser)
+    parser.set_defaults(handler=_run_import)
+
+
 def register(subparsers: Any) -> None:
     care = subparsers.add_parser(
         "care", help="the time-bank services of a node: people, orders, hours, mall, statistics, certificates"
     ).add_subparsers(dest="care_command", required=True, metavar="COMMAND")
+    _register_import(care)
     for method in SERVICE.methods:
+        if method.name == "SubmitImport":
+            continue  # `timebank care import FILE` reads the file into its rows
         parser = care.add_parser(command_name(method.name), help=HELP[method.name], description=HELP[method.name])
         fresh = _fresh_id_field(method)
         for path, field in _request_fields(method):

@@ -21,6 +21,9 @@ __all__ = [
     "Dispute",
     "DisputeState",
     "FollowUp",
+    "ImportBatch",
+    "ImportRowOutcome",
+    "ImportState",
     "MallItem",
     "MallRedemption",
     "MonthOutstanding",
@@ -114,6 +117,7 @@ class MovementKind(enum.StrEnum):
     DONATION = "donation"
     GRANT = "grant"
     MALL = "mall"
+    IMPORT = "import"  # hours recorded on another volunteer platform, by an approved import
 
 
 class MovementState(enum.StrEnum):
@@ -336,3 +340,50 @@ class Statistics:
     trend: tuple[MonthOutstanding, ...]
     open_alerts: int
     deposited_today_minutes: int = 0  # service hours deposited since today's local midnight
+
+
+class ImportState(enum.StrEnum):
+    CHECKED = "checked"  # a dry run: nothing kept
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class ImportBatch:
+    """A file of records from other platforms, as submitted and as decided (a care_imports row)."""
+
+    batch_id: int
+    file_name: str
+    file_sha256: str
+    state: ImportState
+    submitted_by: str
+    submitted_at_micros: int
+    reviewed_by: str = ""
+    reviewed_at_micros: int = 0
+    review_note: str = ""
+    row_count: int = 0
+    accepted_count: int = 0
+    accepted_minutes: int = 0
+    applied_count: int = 0
+    applied_minutes: int = 0
+
+
+@dataclass(frozen=True)
+class ImportRowOutcome:
+    """One row of a batch and what the node found of it (a care_import_rows row)."""
+
+    batch_id: int
+    row_number: int
+    accepted: bool
+    reason: str
+    person_id: int
+    minutes: int
+    platform: str
+    source_record_id: str
+    name: str
+    service_date: str
+    activity: str
+    organisation: str
+    origin: str
+    start_micros: int

@@ -36,6 +36,8 @@ READS = frozenset(
         "GetStatistics",
         "ListAlerts",
         "GetPolicy",
+        "GetImport",
+        "ListImports",
     }
 )
 
@@ -71,6 +73,9 @@ CHANGES: dict[str, frozenset[Role]] = {
     "AddCatalogueItem": DIRECTOR,
     "AcknowledgeAlert": DIRECTOR,
     "IssueCertificate": DIRECTOR,
+    # hours imported from other platforms: submitted at the desk, decided by another reviewer
+    "SubmitImport": DESK,
+    "ReviewImport": REVIEWER,
 }
 
 ROLES: dict[str, frozenset[Role]] = {**dict.fromkeys(READS, READ_ROLES), **CHANGES}

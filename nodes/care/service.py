@@ -400,3 +400,56 @@ class CareDeskService(pb_grpc.CareDeskServicer):
     @translate_errors
     def GetPolicy(self, request: pb.GetPolicyRequest, context: Context) -> pb.Policy:
         return care_record_message(pb.Policy, self.desk.policy)
+
+    # -- hours imported from other platforms ----------------------------------------------------------
+
+    @translate_errors
+    def SubmitImport(self, request: pb.SubmitImportRequest, context: Context) -> pb.ImportBatch:
+        rows = [
+            {field.name: str(getattr(row, field.name)) for field in pb.ImportRow.DESCRIPTOR.fields}
+            for row in request.rows
+        ]
+        submitted = self.desk.submit_import(
+            required_id(request.batch_id, "batch_id"),
+            request.file_name,
+            request.file_sha256,
+            rows,
+            request.dry_run,
+            request.operator,
+        )
+        return _import_message(submitted)
+
+    @translate_errors
+    def ReviewImport(self, request: pb.ReviewImportRequest, context: Context) -> pb.ImportBatch:
+        decided = self.desk.review_import(
+            required_id(request.batch_id, "batch_id"), request.approve, request.note, request.operator
+        )
+        return _import_message(decided)
+
+    @translate_errors
+    def GetImport(self, request: pb.GetImportRequest, context: Context) -> pb.ImportBatch:
+        return _import_message(self.desk.get_import(required_id(request.batch_id, "batch_id")))
+
+    @translate_errors
+    def ListImports(self, request: pb.ListImportsRequest, context: Context) -> pb.ListImportsResponse:
+        found = self.desk.list_imports(request.state, request.limit)
+        return pb.ListImportsResponse(batches=[_batch_message(batch) for batch in found])
+
+
+def _batch_message(batch: Any, **extra: Any) -> pb.ImportBatch:
+    return care_record_message(pb.ImportBatch, batch, **extra)
+
+
+def _import_message(submitted: Any) -> pb.ImportBatch:
+    """A batch with its rows: the refused first, then by row number."""
+    ordered = sorted(submitted.outcomes, key=lambda outcome: (outcome.accepted, outcome.row_number))
+    outcomes = [
+        care_record_message(
+            pb.ImportOutcome,
+            outcome,
+            frozenset({"person_id"}),
+            person_id=ids.to_bytes(outcome.person_id) if outcome.person_id else b"",
+        )
+        for outcome in ordered
+    ]
+    return _batch_message(submitted.batch, outcomes=outcomes)

@@ -22,10 +22,14 @@ from timebank.v1 import log_pb2 as lpb
 
 # Records a reader computes and no operation writes: they are never logged.
 READ_ONLY = {"Statistics", "StatisticsRow", "MonthOutstanding"}
+# Kept with their batch, whose leaf holds the figures; each deposit is a Posting naming its record.
+PART_OF_A_BATCH = {"ImportRowOutcome"}
 LOGGED = sorted(
     name
     for name, value in inspect.getmembers(records, inspect.isclass)
-    if dataclasses.is_dataclass(value) and value.__module__ == records.__name__ and name not in READ_ONLY
+    if dataclasses.is_dataclass(value)
+    and value.__module__ == records.__name__
+    and name not in READ_ONLY | PART_OF_A_BATCH
 )
 
 

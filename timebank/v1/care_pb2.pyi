@@ -957,3 +957,141 @@ class Policy(_message.Message):
 class GetPolicyRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class ImportRow(_message.Message):
+    __slots__ = ("row_number", "platform", "source_record_id", "name", "identity_type", "identity_number", "volunteer_number", "organisation", "activity", "service_date", "sign_in", "sign_out", "stated_hours", "origin")
+    ROW_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VOLUNTEER_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ORGANISATION_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_DATE_FIELD_NUMBER: _ClassVar[int]
+    SIGN_IN_FIELD_NUMBER: _ClassVar[int]
+    SIGN_OUT_FIELD_NUMBER: _ClassVar[int]
+    STATED_HOURS_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    row_number: int
+    platform: str
+    source_record_id: str
+    name: str
+    identity_type: str
+    identity_number: str
+    volunteer_number: str
+    organisation: str
+    activity: str
+    service_date: str
+    sign_in: str
+    sign_out: str
+    stated_hours: str
+    origin: str
+    def __init__(self, row_number: _Optional[int] = ..., platform: _Optional[str] = ..., source_record_id: _Optional[str] = ..., name: _Optional[str] = ..., identity_type: _Optional[str] = ..., identity_number: _Optional[str] = ..., volunteer_number: _Optional[str] = ..., organisation: _Optional[str] = ..., activity: _Optional[str] = ..., service_date: _Optional[str] = ..., sign_in: _Optional[str] = ..., sign_out: _Optional[str] = ..., stated_hours: _Optional[str] = ..., origin: _Optional[str] = ...) -> None: ...
+
+class SubmitImportRequest(_message.Message):
+    __slots__ = ("batch_id", "file_name", "file_sha256", "rows", "dry_run", "operator")
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    FILE_SHA256_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
+    batch_id: bytes
+    file_name: str
+    file_sha256: bytes
+    rows: _containers.RepeatedCompositeFieldContainer[ImportRow]
+    dry_run: bool
+    operator: str
+    def __init__(self, batch_id: _Optional[bytes] = ..., file_name: _Optional[str] = ..., file_sha256: _Optional[bytes] = ..., rows: _Optional[_Iterable[_Union[ImportRow, _Mapping]]] = ..., dry_run: _Optional[bool] = ..., operator: _Optional[str] = ...) -> None: ...
+
+class ImportOutcome(_message.Message):
+    __slots__ = ("row_number", "accepted", "reason", "person_id", "minutes", "platform", "source_record_id", "name", "service_date", "activity")
+    ROW_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    MINUTES_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_DATE_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_FIELD_NUMBER: _ClassVar[int]
+    row_number: int
+    accepted: bool
+    reason: str
+    person_id: bytes
+    minutes: int
+    platform: str
+    source_record_id: str
+    name: str
+    service_date: str
+    activity: str
+    def __init__(self, row_number: _Optional[int] = ..., accepted: _Optional[bool] = ..., reason: _Optional[str] = ..., person_id: _Optional[bytes] = ..., minutes: _Optional[int] = ..., platform: _Optional[str] = ..., source_record_id: _Optional[str] = ..., name: _Optional[str] = ..., service_date: _Optional[str] = ..., activity: _Optional[str] = ...) -> None: ...
+
+class ImportBatch(_message.Message):
+    __slots__ = ("batch_id", "file_name", "file_sha256", "state", "submitted_by", "submitted_at_micros", "reviewed_by", "reviewed_at_micros", "review_note", "row_count", "accepted_count", "accepted_minutes", "applied_count", "applied_minutes", "outcomes")
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    FILE_SHA256_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_BY_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    REVIEWED_BY_FIELD_NUMBER: _ClassVar[int]
+    REVIEWED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_NOTE_FIELD_NUMBER: _ClassVar[int]
+    ROW_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    batch_id: bytes
+    file_name: str
+    file_sha256: str
+    state: str
+    submitted_by: str
+    submitted_at_micros: int
+    reviewed_by: str
+    reviewed_at_micros: int
+    review_note: str
+    row_count: int
+    accepted_count: int
+    accepted_minutes: int
+    applied_count: int
+    applied_minutes: int
+    outcomes: _containers.RepeatedCompositeFieldContainer[ImportOutcome]
+    def __init__(self, batch_id: _Optional[bytes] = ..., file_name: _Optional[str] = ..., file_sha256: _Optional[str] = ..., state: _Optional[str] = ..., submitted_by: _Optional[str] = ..., submitted_at_micros: _Optional[int] = ..., reviewed_by: _Optional[str] = ..., reviewed_at_micros: _Optional[int] = ..., review_note: _Optional[str] = ..., row_count: _Optional[int] = ..., accepted_count: _Optional[int] = ..., accepted_minutes: _Optional[int] = ..., applied_count: _Optional[int] = ..., applied_minutes: _Optional[int] = ..., outcomes: _Optional[_Iterable[_Union[ImportOutcome, _Mapping]]] = ...) -> None: ...
+
+class ReviewImportRequest(_message.Message):
+    __slots__ = ("batch_id", "approve", "note", "operator")
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVE_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
+    batch_id: bytes
+    approve: bool
+    note: str
+    operator: str
+    def __init__(self, batch_id: _Optional[bytes] = ..., approve: _Optional[bool] = ..., note: _Optional[str] = ..., operator: _Optional[str] = ...) -> None: ...
+
+class GetImportRequest(_message.Message):
+    __slots__ = ("batch_id",)
+    BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    batch_id: bytes
+    def __init__(self, batch_id: _Optional[bytes] = ...) -> None: ...
+
+class ListImportsRequest(_message.Message):
+    __slots__ = ("state", "limit")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    state: str
+    limit: int
+    def __init__(self, state: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListImportsResponse(_message.Message):
+    __slots__ = ("batches",)
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    batches: _containers.RepeatedCompositeFieldContainer[ImportBatch]
+    def __init__(self, batches: _Optional[_Iterable[_Union[ImportBatch, _Mapping]]] = ...) -> None: ...

@@ -259,6 +259,26 @@ class CareDeskStub:
                 request_serializer=timebank_dot_v1_dot_care__pb2.GetPolicyRequest.SerializeToString,
                 response_deserializer=timebank_dot_v1_dot_care__pb2.Policy.FromString,
                 _registered_method=True)
+        self.SubmitImport = channel.unary_unary(
+                '/timebank.v1.CareDesk/SubmitImport',
+                request_serializer=timebank_dot_v1_dot_care__pb2.SubmitImportRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_care__pb2.ImportBatch.FromString,
+                _registered_method=True)
+        self.ReviewImport = channel.unary_unary(
+                '/timebank.v1.CareDesk/ReviewImport',
+                request_serializer=timebank_dot_v1_dot_care__pb2.ReviewImportRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_care__pb2.ImportBatch.FromString,
+                _registered_method=True)
+        self.GetImport = channel.unary_unary(
+                '/timebank.v1.CareDesk/GetImport',
+                request_serializer=timebank_dot_v1_dot_care__pb2.GetImportRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_care__pb2.ImportBatch.FromString,
+                _registered_method=True)
+        self.ListImports = channel.unary_unary(
+                '/timebank.v1.CareDesk/ListImports',
+                request_serializer=timebank_dot_v1_dot_care__pb2.ListImportsRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_care__pb2.ListImportsResponse.FromString,
+                _registered_method=True)
 
 
 class CareDeskServicer:
@@ -542,6 +562,31 @@ class CareDeskServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubmitImport(self, request, context):
+        """Hours recorded on other platforms: checked, kept pending, approved by another reviewer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReviewImport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetImport(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListImports(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CareDeskServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -769,6 +814,26 @@ def add_CareDeskServicer_to_server(servicer, server):
                     servicer.GetPolicy,
                     request_deserializer=timebank_dot_v1_dot_care__pb2.GetPolicyRequest.FromString,
                     response_serializer=timebank_dot_v1_dot_care__pb2.Policy.SerializeToString,
+            ),
+            'SubmitImport': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitImport,
+                    request_deserializer=timebank_dot_v1_dot_care__pb2.SubmitImportRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_care__pb2.ImportBatch.SerializeToString,
+            ),
+            'ReviewImport': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReviewImport,
+                    request_deserializer=timebank_dot_v1_dot_care__pb2.ReviewImportRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_care__pb2.ImportBatch.SerializeToString,
+            ),
+            'GetImport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetImport,
+                    request_deserializer=timebank_dot_v1_dot_care__pb2.GetImportRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_care__pb2.ImportBatch.SerializeToString,
+            ),
+            'ListImports': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListImports,
+                    request_deserializer=timebank_dot_v1_dot_care__pb2.ListImportsRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_care__pb2.ListImportsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1986,6 +2051,114 @@ class CareDesk:
             '/timebank.v1.CareDesk/GetPolicy',
             timebank_dot_v1_dot_care__pb2.GetPolicyRequest.SerializeToString,
             timebank_dot_v1_dot_care__pb2.Policy.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitImport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.CareDesk/SubmitImport',
+            timebank_dot_v1_dot_care__pb2.SubmitImportRequest.SerializeToString,
+            timebank_dot_v1_dot_care__pb2.ImportBatch.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReviewImport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.CareDesk/ReviewImport',
+            timebank_dot_v1_dot_care__pb2.ReviewImportRequest.SerializeToString,
+            timebank_dot_v1_dot_care__pb2.ImportBatch.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetImport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.CareDesk/GetImport',
+            timebank_dot_v1_dot_care__pb2.GetImportRequest.SerializeToString,
+            timebank_dot_v1_dot_care__pb2.ImportBatch.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListImports(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.CareDesk/ListImports',
+            timebank_dot_v1_dot_care__pb2.ListImportsRequest.SerializeToString,
+            timebank_dot_v1_dot_care__pb2.ListImportsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -114,6 +114,11 @@ class CareDeskStub:
     AcknowledgeAlert: _grpc.UnaryUnaryMultiCallable[_care_pb2.AcknowledgeAlertRequest, _care_pb2.Alert]
     IssueCertificate: _grpc.UnaryUnaryMultiCallable[_care_pb2.IssueCertificateRequest, _care_pb2.Certificate]
     GetPolicy: _grpc.UnaryUnaryMultiCallable[_care_pb2.GetPolicyRequest, _care_pb2.Policy]
+    SubmitImport: _grpc.UnaryUnaryMultiCallable[_care_pb2.SubmitImportRequest, _care_pb2.ImportBatch]
+    """Hours recorded on other platforms: checked, kept pending, approved by another reviewer."""
+    ReviewImport: _grpc.UnaryUnaryMultiCallable[_care_pb2.ReviewImportRequest, _care_pb2.ImportBatch]
+    GetImport: _grpc.UnaryUnaryMultiCallable[_care_pb2.GetImportRequest, _care_pb2.ImportBatch]
+    ListImports: _grpc.UnaryUnaryMultiCallable[_care_pb2.ListImportsRequest, _care_pb2.ListImportsResponse]
 
 @_typing.type_check_only
 class CareDeskAsyncStub(CareDeskStub):
@@ -171,6 +176,11 @@ class CareDeskAsyncStub(CareDeskStub):
     AcknowledgeAlert: _aio.UnaryUnaryMultiCallable[_care_pb2.AcknowledgeAlertRequest, _care_pb2.Alert]  # type: ignore[assignment]
     IssueCertificate: _aio.UnaryUnaryMultiCallable[_care_pb2.IssueCertificateRequest, _care_pb2.Certificate]  # type: ignore[assignment]
     GetPolicy: _aio.UnaryUnaryMultiCallable[_care_pb2.GetPolicyRequest, _care_pb2.Policy]  # type: ignore[assignment]
+    SubmitImport: _aio.UnaryUnaryMultiCallable[_care_pb2.SubmitImportRequest, _care_pb2.ImportBatch]  # type: ignore[assignment]
+    """Hours recorded on other platforms: checked, kept pending, approved by another reviewer."""
+    ReviewImport: _aio.UnaryUnaryMultiCallable[_care_pb2.ReviewImportRequest, _care_pb2.ImportBatch]  # type: ignore[assignment]
+    GetImport: _aio.UnaryUnaryMultiCallable[_care_pb2.GetImportRequest, _care_pb2.ImportBatch]  # type: ignore[assignment]
+    ListImports: _aio.UnaryUnaryMultiCallable[_care_pb2.ListImportsRequest, _care_pb2.ListImportsResponse]  # type: ignore[assignment]
 
 class CareDeskServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -495,5 +505,34 @@ class CareDeskServicer(metaclass=_abc_1.ABCMeta):
         request: _care_pb2.GetPolicyRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_care_pb2.Policy, _abc.Awaitable[_care_pb2.Policy]]: ...
+
+    @_abc_1.abstractmethod
+    def SubmitImport(
+        self,
+        request: _care_pb2.SubmitImportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_care_pb2.ImportBatch, _abc.Awaitable[_care_pb2.ImportBatch]]:
+        """Hours recorded on other platforms: checked, kept pending, approved by another reviewer."""
+
+    @_abc_1.abstractmethod
+    def ReviewImport(
+        self,
+        request: _care_pb2.ReviewImportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_care_pb2.ImportBatch, _abc.Awaitable[_care_pb2.ImportBatch]]: ...
+
+    @_abc_1.abstractmethod
+    def GetImport(
+        self,
+        request: _care_pb2.GetImportRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_care_pb2.ImportBatch, _abc.Awaitable[_care_pb2.ImportBatch]]: ...
+
+    @_abc_1.abstractmethod
+    def ListImports(
+        self,
+        request: _care_pb2.ListImportsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_care_pb2.ListImportsResponse, _abc.Awaitable[_care_pb2.ListImportsResponse]]: ...
 
 def add_CareDeskServicer_to_server(servicer: CareDeskServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -154,7 +154,7 @@ class Posting(_message.Message):
     def __init__(self, transfer_id: _Optional[bytes] = ..., kind: _Optional[int] = ..., debit_account_id: _Optional[bytes] = ..., credit_account_id: _Optional[bytes] = ..., amount_minutes: _Optional[int] = ..., pending_id: _Optional[bytes] = ..., reverses_id: _Optional[bytes] = ...) -> None: ...
 
 class CareEvent(_message.Message):
-    __slots__ = ("operation", "subject", "record_json", "person", "relationship", "qualification", "order", "dispute", "rating", "follow_up", "movement", "mall_item", "mall_redemption", "team", "team_member", "alert", "catalogue_item", "by")
+    __slots__ = ("operation", "subject", "record_json", "person", "relationship", "qualification", "order", "dispute", "rating", "follow_up", "movement", "mall_item", "mall_redemption", "team", "team_member", "alert", "catalogue_item", "import_batch", "by")
     OPERATION_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_FIELD_NUMBER: _ClassVar[int]
     RECORD_JSON_FIELD_NUMBER: _ClassVar[int]
@@ -172,6 +172,7 @@ class CareEvent(_message.Message):
     TEAM_MEMBER_FIELD_NUMBER: _ClassVar[int]
     ALERT_FIELD_NUMBER: _ClassVar[int]
     CATALOGUE_ITEM_FIELD_NUMBER: _ClassVar[int]
+    IMPORT_BATCH_FIELD_NUMBER: _ClassVar[int]
     BY_FIELD_NUMBER: _ClassVar[int]
     operation: str
     subject: str
@@ -190,8 +191,9 @@ class CareEvent(_message.Message):
     team_member: _care_pb2.TeamMember
     alert: _care_pb2.Alert
     catalogue_item: _care_pb2.CatalogueItem
+    import_batch: _care_pb2.ImportBatch
     by: str
-    def __init__(self, operation: _Optional[str] = ..., subject: _Optional[str] = ..., record_json: _Optional[str] = ..., person: _Optional[_Union[_care_pb2.Person, _Mapping]] = ..., relationship: _Optional[_Union[_care_pb2.Relationship, _Mapping]] = ..., qualification: _Optional[_Union[_care_pb2.Qualification, _Mapping]] = ..., order: _Optional[_Union[_care_pb2.Order, _Mapping]] = ..., dispute: _Optional[_Union[_care_pb2.Dispute, _Mapping]] = ..., rating: _Optional[_Union[_care_pb2.Rating, _Mapping]] = ..., follow_up: _Optional[_Union[_care_pb2.FollowUp, _Mapping]] = ..., movement: _Optional[_Union[_care_pb2.Movement, _Mapping]] = ..., mall_item: _Optional[_Union[_care_pb2.MallItem, _Mapping]] = ..., mall_redemption: _Optional[_Union[_care_pb2.MallRedemption, _Mapping]] = ..., team: _Optional[_Union[_care_pb2.Team, _Mapping]] = ..., team_member: _Optional[_Union[_care_pb2.TeamMember, _Mapping]] = ..., alert: _Optional[_Union[_care_pb2.Alert, _Mapping]] = ..., catalogue_item: _Optional[_Union[_care_pb2.CatalogueItem, _Mapping]] = ..., by: _Optional[str] = ...) -> None: ...
+    def __init__(self, operation: _Optional[str] = ..., subject: _Optional[str] = ..., record_json: _Optional[str] = ..., person: _Optional[_Union[_care_pb2.Person, _Mapping]] = ..., relationship: _Optional[_Union[_care_pb2.Relationship, _Mapping]] = ..., qualification: _Optional[_Union[_care_pb2.Qualification, _Mapping]] = ..., order: _Optional[_Union[_care_pb2.Order, _Mapping]] = ..., dispute: _Optional[_Union[_care_pb2.Dispute, _Mapping]] = ..., rating: _Optional[_Union[_care_pb2.Rating, _Mapping]] = ..., follow_up: _Optional[_Union[_care_pb2.FollowUp, _Mapping]] = ..., movement: _Optional[_Union[_care_pb2.Movement, _Mapping]] = ..., mall_item: _Optional[_Union[_care_pb2.MallItem, _Mapping]] = ..., mall_redemption: _Optional[_Union[_care_pb2.MallRedemption, _Mapping]] = ..., team: _Optional[_Union[_care_pb2.Team, _Mapping]] = ..., team_member: _Optional[_Union[_care_pb2.TeamMember, _Mapping]] = ..., alert: _Optional[_Union[_care_pb2.Alert, _Mapping]] = ..., catalogue_item: _Optional[_Union[_care_pb2.CatalogueItem, _Mapping]] = ..., import_batch: _Optional[_Union[_care_pb2.ImportBatch, _Mapping]] = ..., by: _Optional[str] = ...) -> None: ...
 
 class ReportRecord(_message.Message):
     __slots__ = ("cycle_id", "report_sha256", "break_count", "positions")

@@ -8,12 +8,12 @@ Must not: hold an operation's logic, SQL, or know about protobuf or gRPC.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from nodes.care import records as r
 from nodes.care import rules
 from nodes.care.catalogue import CatalogueItem
-from nodes.care.desk import disputes, hours, mall, oversight, own, people, qualifications, teams, visits
+from nodes.care.desk import disputes, hours, imports, mall, oversight, own, people, qualifications, teams, visits
 from nodes.care.desk import orders as order_desk
 from nodes.care.desk.context import Desk
 
@@ -226,3 +226,33 @@ class CareDesk(Desk):
         self, certificate_id: int, person_id: int, period_from: str, period_to: str
     ) -> tuple[bytes, str, int]:
         return oversight.issue_certificate(self, certificate_id, person_id, period_from, period_to)
+
+    # -- hours imported from other platforms ------------------------------------------------------------
+
+    def submit_import(
+        self,
+        batch_id: int,
+        file_name: str,
+        file_sha256: bytes,
+        rows: Sequence[Mapping[str, str]],
+        dry_run: bool,
+        operator: str,
+    ) -> imports.Submitted:
+        return imports.submit(
+            self,
+            batch_id=batch_id,
+            file_name=file_name,
+            file_sha256=file_sha256,
+            rows=rows,
+            dry_run=dry_run,
+            operator=operator,
+        )
+
+    def review_import(self, batch_id: int, approve: bool, note: str, operator: str) -> imports.Submitted:
+        return imports.review(self, batch_id, approve=approve, note=note, operator=operator)
+
+    def get_import(self, batch_id: int) -> imports.Submitted:
+        return self.read(lambda connection: imports.kept(connection, batch_id))
+
+    def list_imports(self, state: str, limit: int) -> list[r.ImportBatch]:
+        return self.read(lambda connection: imports.listed(connection, state, limit))

@@ -25,6 +25,7 @@ from timebank import certificate, ids
 from timebank.errors import NotNow, RequestInvalid
 
 __all__ = [
+    "IMPORTED_CATEGORY",
     "acknowledge",
     "alerts",
     "certificate_line",
@@ -35,6 +36,7 @@ __all__ = [
 ]
 
 TREND_MONTHS_MAX = 120
+IMPORTED_CATEGORY = "imported"  # hours brought in from another platform: no catalogue item
 
 
 def statistics(desk: Desk, from_month: str, to_month: str) -> r.Statistics:
@@ -65,7 +67,7 @@ def _statistics(desk: Desk, connection: Connection, first: str, last: str) -> r.
         orders = count if kind in hour_rows.SERVICE_KINDS else 0
         if not (deposited or redeemed):
             continue
-        category = "mall" if kind == r.MovementKind.MALL else desk.item(connection, item_code).category
+        category = _category(desk, connection, kind, item_code)
         for dimension, key in (("node", desk.node_id), ("month", month), ("category", category)):
             add(dimension, key, deposited, redeemed, orders)
         months_seen.add(month)
@@ -81,6 +83,13 @@ def _statistics(desk: Desk, connection: Connection, first: str, last: str) -> r.
         open_alerts=oversight_rows.open_alert_count(connection),
         deposited_today_minutes=oversight_rows.deposited_since(connection, _today_start(desk)),
     )
+
+
+def _category(desk: Desk, connection: Connection, kind: str, item_code: str) -> str:
+    """The statistics' category of a movement: its item's, the mall, or imported hours (no item)."""
+    if kind == r.MovementKind.MALL:
+        return "mall"
+    return desk.item(connection, item_code).category if item_code else IMPORTED_CATEGORY
 
 
 def _today_start(desk: Desk) -> int:

@@ -124,7 +124,7 @@ def add_alert(
 
 # -- statistics -------------------------------------------------------------------------------------
 
-DEPOSIT_KINDS = (*SERVICE_KINDS, r.MovementKind.OVERFLOW)
+DEPOSIT_KINDS = (*SERVICE_KINDS, r.MovementKind.OVERFLOW, r.MovementKind.IMPORT)
 REDEEM_KINDS = (r.MovementKind.REDEEM, r.MovementKind.MALL)
 COUNTED_STATES = (str(r.MovementState.POSTED), str(r.MovementState.SENT))
 

@@ -38,7 +38,7 @@ __all__ = [
 
 R = TypeVar("R")
 LIST_LIMIT_MAX = 1_000
-_NOT_ID = frozenset({"alert_id"})  # a sequence number, not a 128-bit id
+_NOT_ID = frozenset({"alert_id", "source_record_id"})  # a sequence number, another platform's id
 
 
 def is_id(name: str) -> bool:
