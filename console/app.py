@@ -25,6 +25,7 @@ from console.alerts import AlertPages
 from console.config import ConsoleTable
 from console.disputes import DisputePages
 from console.hours import HourPages
+from console.imports import ImportPages
 from console.labels import duration, text
 from console.node import NodeCalls
 from console.office import Office, Section
@@ -83,6 +84,7 @@ def make_app(settings: ConsoleTable, secret: bytes | None = None) -> Starlette:
         OrderPages(pages),
         DisputePages(pages),
         AlertPages(pages),
+        ImportPages(pages),
         UserPages(pages),
     ]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 __all__ = ["LABELS", "LANGUAGES", "change_minutes", "duration", "text"]
 
-CREDIT_KINDS = ("deposit", "redeem", "grant")  # made for the person: they add to the person's hours
+CREDIT_KINDS = ("deposit", "redeem", "grant", "import")  # made for the person: they add to the person's hours
 
 LANGUAGES = ("zh", "en")
 
@@ -448,6 +448,48 @@ LABELS: dict[str, tuple[str, str]] = {
     "deposited_today": ("今日存入时长", "Hours deposited today"),
     "dispute-open": ("待处理", "Open"),
     "dispute-resolved": ("已处理", "Resolved"),
+    "imports": ("时长导入", "Imported hours"),
+    "imports_hint": (
+        "从志愿中山、i志愿、全国志愿服务信息系统导出的服务记录，按模板整理为 CSV 或 Excel 后上传；"
+        "其他列名用映射文件对应。先“检查”，再“提交审核”；另一名审核员批准后才存入。",
+        "Records exported from 志愿中山, i志愿 or 全国志愿服务信息系统, in the template as CSV or Excel; "
+        "another layout with a mapping file. Check first, then submit; nothing is deposited until another "
+        "reviewer approves.",
+    ),
+    "import_template": ("下载模板", "Download the template"),
+    "import_file": ("文件", "File"),
+    "import_mapping": ("映射文件（可选，TOML）", "Mapping file (optional, TOML)"),
+    "import_check": ("检查（不保存）", "Check (keep nothing)"),
+    "import_submit": ("提交审核", "Submit for review"),
+    "import_checked": ("检查结果", "Checked"),
+    "import_figures": ("共 {} 行，可导入 {} 行（{}），不能导入 {} 行", "{} rows: {} accepted ({}), {} refused"),
+    "import_all_good": ("每一行都可以导入", "Every row can be imported"),
+    "import_batches": ("导入批次", "Batches"),
+    "import_batch": ("导入批次", "Import batch"),
+    "import_submitted": ("提交", "Submitted"),
+    "import_reviewed": ("审核", "Reviewed"),
+    "import_applied": ("本次存入", "Deposited now"),
+    "import_approve": ("批准并存入", "Approve and deposit"),
+    "import_reject": ("退回", "Reject"),
+    "import_four_eyes": (
+        "提交人本人不能批准；退回需写明说明。",
+        "Its submitter cannot approve it; a rejection needs a note.",
+    ),
+    "import_rows": ("各行结果（不能导入的在前）", "Every row (the refused first)"),
+    "import-pending": ("待审核", "Pending"),
+    "import-approved": ("已批准", "Approved"),
+    "import-rejected": ("已退回", "Rejected"),
+    "import-checked": ("已检查", "Checked"),
+    "row": ("行", "Row"),
+    "rows": ("行数", "Rows"),
+    "platform": ("来源平台", "Platform"),
+    "source_record": ("来源记录编号", "Source record"),
+    "service_date": ("服务日期", "Date"),
+    "activity": ("活动", "Activity"),
+    "import_accepted": ("可导入", "Accepted"),
+    "import_hours": ("时长", "Hours"),
+    "category-imported": ("导入记录", "Imported records"),
+    "movement-import": ("导入时长", "Imported hours"),
 }
 
 

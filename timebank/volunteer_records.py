@@ -33,6 +33,7 @@ __all__ = [
     "ColumnMapping",
     "RecordFile",
     "load_mapping",
+    "parse_mapping",
     "read_records",
     "template_csv",
 ]
@@ -79,9 +80,18 @@ class RecordFile:
 def load_mapping(path: pathlib.Path) -> ColumnMapping:
     """A mapping file (TOML): [columns] field = "the file's column", [fixed] field = "value"."""
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"mapping: cannot read {path}: {error}") from None
+    return parse_mapping(text, str(path))
+
+
+def parse_mapping(text: str, path: str) -> ColumnMapping:
+    """A mapping file's text (TOML); ConfigError naming what is wrong in it."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"mapping: {path} is not TOML: {error}") from None
     unknown = sorted(set(document) - {"columns", "fixed"})
     if unknown:
         raise ConfigError(f"mapping: {path}: unknown tables {unknown}; want [columns] and [fixed]")
