@@ -16,17 +16,16 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any
 
 from console.bureau.config import load_bureau_console_config
-from console.config import load_console_config
+from console.config import Served, load_console_config
 from timebank.config import parse_listen_address, resolve_path
 from timebank.errors import ConfigError
 
 __all__ = [
     "SHUTDOWN_MARGIN_SECONDS",
     "START_SECONDS_MAX",
-    "Served",
     "cmd_bureau",
     "cmd_serve",
     "register",
@@ -36,21 +35,6 @@ __all__ = [
 START_SECONDS_MAX = 10.0
 # On SIGTERM, requests in flight get the node's deadline and this much more, then end.
 SHUTDOWN_MARGIN_SECONDS = 5
-
-
-class Served(Protocol):
-    """What serving a console reads of its settings (the office's and the bureau's have these)."""
-
-    @property
-    def listen(self) -> str: ...
-    @property
-    def secure_cookies(self) -> bool: ...
-    @property
-    def deadline_seconds(self) -> float: ...
-    @property
-    def tls_certificate_file(self) -> str: ...
-    @property
-    def tls_key_file(self) -> str: ...
 
 
 def _serve(app: Any, settings: Served, base_directory: pathlib.Path, table: str, what: str) -> int:

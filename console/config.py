@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pathlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from timebank.config import build, is_loopback, load_toml, parse_listen_address, require, toml_string, within
 from timebank.errors import ConfigError
 
-__all__ = ["ConsoleConfig", "ConsoleTable", "load_console_config", "write_console_config"]
+__all__ = ["ConsoleConfig", "ConsoleTable", "Served", "check_served", "load_console_config", "write_console_config"]
 
 
 URL_SCHEMES = ("https://", "http://")
@@ -56,30 +56,54 @@ class ConsoleTable:
         return self.secure_cookies or self.serves_https
 
     def __post_init__(self) -> None:
-        try:
-            host, _port = parse_listen_address(self.listen)
-            parse_listen_address(self.node)
-        except ConfigError as error:
-            raise ConfigError(f"listen: {error}") from None
-        require(
-            bool(self.tls_certificate_file) == bool(self.tls_key_file),
-            "tls_key_file",
-            "want both tls_certificate_file and tls_key_file, or neither",
-        )
-        require(
-            is_loopback(host) or self.secure_cookies or self.serves_https,
-            "listen",
-            f"got {self.listen!r}: plain HTTP is served on loopback only; put it behind an HTTPS "
-            "proxy and set secure_cookies = true, or set tls_certificate_file and tls_key_file, to listen elsewhere",
-        )
-
-        within("deadline_seconds", self.deadline_seconds, 0.1, 120)
-        within("utc_offset_hours", self.utc_offset_hours, -12, 14)
+        check_served(self, self.node)
         require(
             self.public_url == "" or (self.public_url.startswith(URL_SCHEMES) and "?" not in self.public_url),
             "public_url",
             f"got {self.public_url!r}: want an address starting https:// (or http://), without a query",
         )
+
+
+class Served(Protocol):
+    """What serving a console reads of its settings (the office's and the bureau's have these)."""
+
+    @property
+    def listen(self) -> str: ...
+    @property
+    def secure_cookies(self) -> bool: ...
+    @property
+    def deadline_seconds(self) -> float: ...
+    @property
+    def tls_certificate_file(self) -> str: ...
+    @property
+    def tls_key_file(self) -> str: ...
+    @property
+    def serves_https(self) -> bool: ...
+    @property
+    def utc_offset_hours(self) -> int: ...
+
+
+def check_served(table: Served, party_address: str) -> None:
+    """The keys every console has: where it listens and whether that may be plain HTTP, its
+    own certificate (both files or neither), the party's address, the deadline, the zone."""
+    try:
+        host, _port = parse_listen_address(table.listen)
+        parse_listen_address(party_address)
+    except ConfigError as error:
+        raise ConfigError(f"listen: {error}") from None
+    require(
+        bool(table.tls_certificate_file) == bool(table.tls_key_file),
+        "tls_key_file",
+        "want both tls_certificate_file and tls_key_file, or neither",
+    )
+    require(
+        is_loopback(host) or table.secure_cookies or table.serves_https,
+        "listen",
+        f"got {table.listen!r}: plain HTTP is served on loopback only; put it behind an HTTPS "
+        "proxy and set secure_cookies = true, or set tls_certificate_file and tls_key_file, to listen elsewhere",
+    )
+    within("deadline_seconds", table.deadline_seconds, 0.1, 120)
+    within("utc_offset_hours", table.utc_offset_hours, -12, 14)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import pathlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from timebank.config import build, is_loopback, load_toml, parse_listen_address, require, toml_string, within
-from timebank.errors import ConfigError
+from console.config import check_served
+from timebank.config import build, load_toml, require, toml_string, within
 
 __all__ = ["BureauConsoleConfig", "BureauConsoleTable", "load_bureau_console_config", "write_bureau_console_config"]
 
@@ -56,25 +56,8 @@ class BureauConsoleTable:
         return self.secure_cookies or self.serves_https
 
     def __post_init__(self) -> None:
-        try:
-            host, _port = parse_listen_address(self.listen)
-            parse_listen_address(self.clearinghouse)
-        except ConfigError as error:
-            raise ConfigError(f"listen: {error}") from None
+        check_served(self, self.clearinghouse)
         require(bool(self.tls_directory), "tls_directory", "want the folder of the bureau's certificate")
-        require(
-            bool(self.tls_certificate_file) == bool(self.tls_key_file),
-            "tls_key_file",
-            "want both tls_certificate_file and tls_key_file, or neither",
-        )
-        require(
-            is_loopback(host) or self.secure_cookies or self.serves_https,
-            "listen",
-            f"got {self.listen!r}: plain HTTP is served on loopback only; put it behind an HTTPS "
-            "proxy and set secure_cookies = true, or set tls_certificate_file and tls_key_file, to listen elsewhere",
-        )
-        within("deadline_seconds", self.deadline_seconds, 0.1, 120)
-        within("utc_offset_hours", self.utc_offset_hours, -12, 14)
         within("refresh_seconds", self.refresh_seconds, 1, 300)
 
 

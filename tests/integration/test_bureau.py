@@ -26,7 +26,6 @@ from timebank.v1 import bureau_pb2 as bpb
 from timebank.v1 import bureau_pb2_grpc as bpb_grpc
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import clearing_pb2_grpc as cpb_grpc
-from timebank.v1 import ledger_pb2 as pb
 from timebank.v1 import operators_pb2 as opb
 from timebank.v1 import operators_pb2_grpc as opb_grpc
 
@@ -47,19 +46,7 @@ def _bearer(token: str) -> tuple[tuple[str, str]]:
 
 
 def _move(city: RunningTestCity, number: int, source: str, target: str, minutes: int) -> bytes:
-    transfer_id = raw(0xB0EE << 112 | number)
-    result = city.submit(
-        source,
-        id=transfer_id,
-        local_account_id=raw(0xA000 << 112 | 1),
-        remote_node_id=target,
-        remote_account_id=raw(0xA000 << 112 | 2),
-        amount_minutes=minutes,
-        memo=f"move {number}",
-    )
-    assert result.outcome == pb.OUTCOME_OK, result
-    assert city.final(target, transfer_id).state == pb.CROSS_NODE_STATE_COMMITTED
-    return transfer_id
+    return city.move(raw(0xB0EE << 112 | number), source, target, minutes)
 
 
 def _refused(call: object, code: grpc.StatusCode, *words: str) -> None:

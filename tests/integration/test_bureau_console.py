@@ -24,7 +24,6 @@ from tests.support.city import RunningTestCity, raw, wait_for
 from tests.support.exports import assert_exports_match
 from timebank.operators.desk import Operators
 from timebank.operators.records import BUREAU_STAFF
-from timebank.v1 import ledger_pb2 as pb
 
 PASSWORD = "Jian-du 2026 winter"
 REFRESH_SECONDS = 1.0
@@ -51,19 +50,7 @@ def bureau_console(city: RunningTestCity) -> Iterator[str]:
 
 
 def _move(city: RunningTestCity, number: int, source: str, target: str, minutes: int) -> bytes:
-    transfer_id = raw(0xC0C0 << 112 | number)
-    result = city.submit(
-        source,
-        id=transfer_id,
-        local_account_id=raw(0xA000 << 112 | 1),
-        remote_node_id=target,
-        remote_account_id=raw(0xA000 << 112 | 2),
-        amount_minutes=minutes,
-        memo=f"move {number}",
-    )
-    assert result.outcome == pb.OUTCOME_OK, result
-    assert city.final(target, transfer_id).state == pb.CROSS_NODE_STATE_COMMITTED
-    return transfer_id
+    return city.move(raw(0xC0C0 << 112 | number), source, target, minutes)
 
 
 def sign_in(page: Any, url: str, username: str) -> None:

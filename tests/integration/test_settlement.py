@@ -28,7 +28,6 @@ from timebank.protocol import CLEARINGHOUSE_ID, CycleClosed, cycle_closed_item, 
 from timebank.storage.engine import write_transaction
 from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import clearing_pb2_grpc as cpb_grpc
-from timebank.v1 import ledger_pb2 as pb
 from timebank.v1 import log_pb2 as lpb
 from timebank.v1 import log_pb2_grpc as lpb_grpc
 
@@ -36,20 +35,7 @@ CALL_SECONDS = 20
 
 
 def _move(city: RunningTestCity, number: int, source: str, target: str, minutes: int) -> bytes:
-    transfer_id = raw(0x5E77 << 112 | number)
-    result = city.submit(
-        source,
-        id=transfer_id,
-        local_account_id=raw(0xA000 << 112 | 1),
-        remote_node_id=target,
-        remote_account_id=raw(0xA000 << 112 | 2),
-        amount_minutes=minutes,
-        memo=f"move {number}",
-    )
-    assert result.outcome == pb.OUTCOME_OK, result
-    assert city.final(source, transfer_id).state == pb.CROSS_NODE_STATE_COMMITTED
-    assert city.final(target, transfer_id).state == pb.CROSS_NODE_STATE_COMMITTED
-    return transfer_id
+    return city.move(raw(0x5E77 << 112 | number), source, target, minutes)
 
 
 def _traffic(city: RunningTestCity) -> list[bytes]:

@@ -113,6 +113,22 @@ class RunningTestCity:
 
         return wait_for(read, lambda v: v is not None and v.state != pb.CROSS_NODE_STATE_HELD)
 
+    def move(self, transfer_id: bytes, source: str, target: str, minutes: int) -> bytes:
+        """A cross-node transfer from member 1 of source to member 2 of target, committed at both."""
+        result = self.submit(
+            source,
+            id=transfer_id,
+            local_account_id=raw(0xA000 << 112 | 1),
+            remote_node_id=target,
+            remote_account_id=raw(0xA000 << 112 | 2),
+            amount_minutes=minutes,
+            memo=f"move {transfer_id.hex()[-4:]}",
+        )
+        assert result.outcome == pb.OUTCOME_OK, result
+        assert self.final(source, transfer_id).state == pb.CROSS_NODE_STATE_COMMITTED
+        assert self.final(target, transfer_id).state == pb.CROSS_NODE_STATE_COMMITTED
+        return transfer_id
+
     def balance(self, node_id: str, account: bytes) -> int:
         return self.client(node_id).get_account(account).balance_minutes
 
