@@ -16,7 +16,12 @@ import grpc
 
 from timebank.v1 import operators_pb2_grpc
 
-__all__ = ["UNREACHABLE", "Calls", "Refusal"]
+__all__ = ["CHANNEL_OPTIONS", "MESSAGE_BYTES_MAX", "UNREACHABLE", "Calls", "Refusal"]
+
+# The largest answer a console takes: an import batch of 10,000 rows with their reasons, the
+# reconciliation report of a large cycle.
+MESSAGE_BYTES_MAX = 64 * 1024 * 1024
+CHANNEL_OPTIONS = [("grpc.max_receive_message_length", MESSAGE_BYTES_MAX)]
 
 # The codes of a party that did not answer (rather than one that refused).
 UNREACHABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)

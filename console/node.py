@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import grpc
 
-from console.calls import Calls
+from console.calls import CHANNEL_OPTIONS, Calls
 from timebank.v1 import care_pb2_grpc, ledger_pb2_grpc, personal_pb2_grpc
 
 __all__ = ["NodeCalls"]
@@ -15,7 +15,7 @@ __all__ = ["NodeCalls"]
 
 class NodeCalls(Calls):
     def __init__(self, address: str, deadline_seconds: float) -> None:
-        super().__init__(grpc.insecure_channel(address), deadline_seconds)
+        super().__init__(grpc.insecure_channel(address, options=CHANNEL_OPTIONS), deadline_seconds)
         self.care = care_pb2_grpc.CareDeskStub(self.channel)
         self.pins = personal_pb2_grpc.PersonPinsStub(self.channel)
         self.personal = personal_pb2_grpc.PersonalStub(self.channel)

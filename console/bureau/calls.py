@@ -9,15 +9,14 @@ import pathlib
 
 import grpc
 
-from console.calls import Calls
+from console.calls import CHANNEL_OPTIONS, Calls
 from timebank import pki
 from timebank.errors import ConfigError
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.v1 import bureau_pb2_grpc, clearing_pb2_grpc
 
-__all__ = ["MESSAGE_BYTES_MAX", "BureauCalls"]
+__all__ = ["BureauCalls"]
 
-MESSAGE_BYTES_MAX = 64 * 1024 * 1024  # a reconciliation report of a large cycle, in one answer
 TLS_FILES = ("ca.pem", "tls.pem", "tls-key.pem")
 
 
@@ -32,7 +31,7 @@ class BureauCalls(Calls):
         credentials = pki.channel_credentials(
             tls_directory / "ca.pem", tls_directory / "tls.pem", tls_directory / "tls-key.pem"
         )
-        options = [("grpc.max_receive_message_length", MESSAGE_BYTES_MAX), *pki.channel_options(CLEARINGHOUSE_ID)]
+        options = [*CHANNEL_OPTIONS, *pki.channel_options(CLEARINGHOUSE_ID)]
         super().__init__(grpc.secure_channel(address, credentials, options=options), deadline_seconds)
         self.bureau = bureau_pb2_grpc.BureauStub(self.channel)
         self.settlement = clearing_pb2_grpc.SettlementStub(self.channel)
