@@ -87,6 +87,10 @@ class BureauService(pb_grpc.BureauServicer):
         self.defaults = defaults
         self.insecure = insecure
 
+    def admit_reader(self, context: grpc.ServicerContext) -> None:
+        """Refuses a peer that is neither the bureau nor an auditor (the staff accounts are theirs)."""
+        self._require_party(context, change=False)
+
     def _require_party(self, context: grpc.ServicerContext, change: bool) -> None:
         if self.insecure:
             return

@@ -198,9 +198,9 @@ def create_server(
     )
     add_servicer(server, service, SERVICE)
     operators = Operators(books, clock, OPERATOR_TABLES, BUREAU_STAFF, random_bytes)
-    add_servicer(server, OperatorAccountsService(operators), OPERATORS_SERVICE)
     defaults = Defaults(protocol.default_net_debit_cap_minutes, protocol.default_pending_cap_minutes)
     bureau = BureauService(coordinator, service.sightings, defaults, config.server.insecure)
+    add_servicer(server, OperatorAccountsService(operators, bureau.admit_reader), OPERATORS_SERVICE)
     add_servicer(
         server,
         Guarded(bureau, BUREAU_SERVICE, operators, BUREAU_ROLES, reads_of(BUREAU_SERVICE, BUREAU_CHANGES), describe),

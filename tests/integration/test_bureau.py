@@ -35,6 +35,7 @@ PASSWORD = "Jian-du 2026 winter"
 
 @contextmanager
 def _channel(city: RunningTestCity, party: str) -> Iterator[grpc.Channel]:
+    """A channel to the clearinghouse with the certificate in the city's folder party/tls."""
     assert city.clearinghouse is not None
     address = f"127.0.0.1:{city.clearinghouse.port}"
     with export.open_channel(address, city.directory / party / "tls", CLEARINGHOUSE_ID) as channel:
@@ -206,3 +207,11 @@ def test_a_supervisor_reads_but_cannot_change_and_a_forged_session_is_refused(ci
                 timeout=CALL_SECONDS,
             )
         _refused(again, grpc.StatusCode.ALREADY_EXISTS, "node_id: node 'xiqu' is admitted already")
+    with _channel(city, "nodes/shiqi") as channel:  # a node's certificate: the bureau's accounts are not its
+        login = opb.LoginRequest(username="li.super", password=PASSWORD)
+        with pytest.raises(grpc.RpcError) as node_login:
+            opb_grpc.OperatorAccountsStub(channel).Login(login, timeout=CALL_SECONDS)
+        _refused(node_login, grpc.StatusCode.PERMISSION_DENIED, "peer: 'shiqi' may not call this")
+        with pytest.raises(grpc.RpcError) as node_reads:
+            bpb_grpc.BureauStub(channel).GetCityNow(bpb.GetCityNowRequest(), timeout=CALL_SECONDS)
+        _refused(node_reads, grpc.StatusCode.PERMISSION_DENIED, "peer: 'shiqi'")

@@ -7,6 +7,8 @@ desk's. Errors become status codes in timebank.grpc_status.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import grpc
 
 from timebank.errors import VerificationError
@@ -48,11 +50,17 @@ def account_message(account: Account) -> pb.OperatorAccount:
 
 
 class OperatorAccountsService(pb_grpc.OperatorAccountsServicer):
-    def __init__(self, operators: Operators) -> None:
+    """admit: refuses (raising a TimebankError) a transport peer that may not use the accounts
+    at all, before anything else: at the clearinghouse, a certificate other than the bureau's
+    or an auditor's; at a node, nothing (its operator port is loopback only)."""
+
+    def __init__(self, operators: Operators, admit: Callable[[Context], None] = lambda context: None) -> None:
         self.operators = operators
+        self.admit = admit
 
     def caller(self, context: Context) -> Account:
         """The account the call's session admits; UNAUTHENTICATED without a valid session."""
+        self.admit(context)
         token = session_token(context)
         if not token:
             raise VerificationError("session: this call needs `authorization: Bearer <token>` from Login")
@@ -60,11 +68,13 @@ class OperatorAccountsService(pb_grpc.OperatorAccountsServicer):
 
     @translate_errors
     def Login(self, request: pb.LoginRequest, context: Context) -> pb.LoginResponse:
+        self.admit(context)
         token, account = self.operators.login(request.username, request.password)
         return pb.LoginResponse(session_token=token, account=account_message(account))
 
     @translate_errors
     def Logout(self, request: pb.LogoutRequest, context: Context) -> pb.LogoutResponse:
+        self.admit(context)
         token = session_token(context)
         if token:
             self.operators.logout(token)
