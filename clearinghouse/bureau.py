@@ -20,6 +20,7 @@ from clearinghouse import registry, supervision
 from clearinghouse.coordinator import Coordinator
 from clearinghouse.records import CrossRecord
 from clearinghouse.sightings import Sightings
+from clearinghouse.store import supervision as supervision_store
 from timebank import ids, keys, pki
 from timebank.alarms import Alarm
 from timebank.errors import ConfigError, NotFound, NotPermitted, RequestInvalid
@@ -28,6 +29,7 @@ from timebank.operators.records import Role
 from timebank.storage.engine import read_transaction
 from timebank.v1 import bureau_pb2 as pb
 from timebank.v1 import bureau_pb2_grpc as pb_grpc
+from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import log_pb2 as lpb
 
 __all__ = [
@@ -239,6 +241,14 @@ class BureauService(pb_grpc.BureauServicer):
         return pb.ListCyclesResponse(cycles=[_cycle_message(view) for view in views])
 
     @translate_errors
+    def GetCitySupervision(
+        self, request: pb.GetCitySupervisionRequest, context: grpc.ServicerContext
+    ) -> pb.CitySupervision:
+        self._require_party(context, change=False)
+        with read_transaction(self.books.engine) as connection:
+            return _supervision_message(supervision_store.reports(connection))
+
+    @translate_errors
     def GetLogStatus(self, request: pb.GetLogStatusRequest, context: grpc.ServicerContext) -> pb.LogStatus:
         self._require_party(context, change=False)
         with read_transaction(self.books.engine) as connection:
@@ -250,6 +260,17 @@ class BureauService(pb_grpc.BureauServicer):
             witnessed_sizes=view.witnessed_sizes,
             alarms=[_alarm_message(alarm) for alarm in view.alarms],
         )
+
+
+def _supervision_message(found: list[tuple[str, int, bytes]]) -> pb.CitySupervision:
+    return pb.CitySupervision(
+        nodes=[
+            pb.NodeSupervision(
+                node_id=node_id, received_at_micros=received, report=cpb.SupervisionReport.FromString(report)
+            )
+            for node_id, received, report in found
+        ]
+    )
 
 
 def _public_key(pem: bytes) -> bytes:

@@ -36,6 +36,7 @@ from clearinghouse.items.prepare import prepare
 from clearinghouse.records import ClosedCycle, ProcessedItem, ReceivedHeader
 from clearinghouse.store import mail as mail_store
 from clearinghouse.store import registry as registry_store
+from clearinghouse.store import supervision as supervision_store
 from timebank import failpoints, translog
 from timebank.books import Books
 from timebank.clock import Clock
@@ -51,6 +52,7 @@ from timebank.protocol import (
     RecallAnswer,
     Resync,
     StatementPage,
+    SupervisionReport,
     Vote,
     cycle_closed_item,
     decode_item,
@@ -265,6 +267,11 @@ class Coordinator:
                 return accepted(item.item_id)
             if isinstance(body, HomeClaim):
                 return homes.claim_home(batch, sender_id, item.item_id, body)
+            if isinstance(body, SupervisionReport):
+                supervision_store.keep_report(
+                    batch.connection, sender_id, body.as_of_micros, body.report, batch.now_micros
+                )
+                return accepted(item.item_id)
             raise RequestInvalid(f"item: a node does not send {type(body).__name__} items")
         except (RequestInvalid, NotFound, VerificationError) as error:
             return refused(item.item_id, str(error))

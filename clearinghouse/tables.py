@@ -29,6 +29,7 @@ __all__ = [
     "cycle_positions",
     "cycles",
     "metadata",
+    "node_reports",
     "person_homes",
     "registry_events",
     "registry_nodes",
@@ -136,6 +137,16 @@ person_homes = Table(
     Column("claimed_at_micros", BigInteger, nullable=False),
 )
 
+
+# Each node's latest supervision report (its aggregate figures and open alerts, as sent).
+node_reports = Table(
+    "node_reports",
+    metadata,
+    Column("node_id", PARTY, primary_key=True),
+    Column("as_of_micros", BigInteger, nullable=False),
+    Column("received_at_micros", BigInteger, nullable=False),
+    Column("report", BYTES, nullable=False),  # SupervisionReport bytes
+)
 
 # The bureau's staff who run the clearinghouse from its console (administrators, supervisors,
 # auditors): accounts, sessions and the trail, in the shape every party shares.

@@ -489,6 +489,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "import_accepted": ("可导入", "Accepted"),
     "import_hours": ("时长", "Hours"),
     "category-imported": ("导入记录", "Imported records"),
+    "category-mall": ("志愿商城兑换", "The points mall"),
     "movement-import": ("导入时长", "Imported hours"),
 }
 

@@ -125,8 +125,13 @@ class ClearinghouseTable:
     clock_skew_seconds_max: float = 300.0
     # Plaintext without TLS, for local experiments only; never the default.
     insecure: bool = False
+    # How often the node looks whether its supervision figures for the bureau changed (people
+    # by role, hours by month and category, what its members hold, its open alerts: no
+    # person's name or id), sending them when they did.
+    supervision_report_seconds: float = 60.0
 
     def __post_init__(self) -> None:
+        within("supervision_report_seconds", self.supervision_report_seconds, 0.1, 86_400)
         if self.address:
             try:
                 host, _port = parse_listen_address(self.address)

@@ -38,9 +38,11 @@ from timebank.protocol import (
     HomeClaim,
     Prepare,
     Resync,
+    SupervisionReport,
     home_claim_item,
     prepare_item,
     resync_item,
+    supervision_item,
 )
 
 __all__ = ["RESYNC_MARGIN_MICROS", "Crossing", "queue_resync"]
@@ -219,6 +221,13 @@ class Crossing:
         now = self.clock.now_micros()
         outbox.queue(connection, [item], now)
         homes.insert_claim(connection, item.item_id, identity_hash, person_id, release, now)
+
+    def report_supervision(self, report: bytes, as_of_micros: int) -> None:
+        """Queues the node's supervision report (its aggregates, for the bureau) for the
+        clearinghouse, in a transaction of its own, and wakes the link."""
+        item = supervision_item(SupervisionReport(report, as_of_micros), self.node_id)
+        self.books.write(lambda connection: outbox.queue(connection, [item], self.clock.now_micros()))
+        self.on_outbox()
 
     @staticmethod
     def home_claim(connection: Connection, person_id: int) -> tuple[str, str]:

@@ -26,6 +26,7 @@ from nodes import tables
 from nodes.care import roles as care_roles
 from nodes.care.desk import CareDesk
 from nodes.care.policy import Policy
+from nodes.care.reporting import SupervisionReporter
 from nodes.care.service import CareDeskService
 from nodes.config import NodeConfig
 from nodes.crossing import Crossing
@@ -95,11 +96,14 @@ class RunningNode:
     link: ClearinghouseLink | None = None
     checkpoints: _Checkpoints | None = None
     metrics: metrics.Endpoint | None = None
+    reporter: SupervisionReporter | None = None
 
     def stop(self, grace_seconds: float | None = None) -> None:
         """Stops the link, lets calls in flight finish (bounded), then closes the database."""
         if self.metrics is not None:
             self.metrics.stop()
+        if self.reporter is not None:
+            self.reporter.stop()
         self.health.enter_graceful_shutdown()
         if self.link is not None:
             self.link.stop()
@@ -320,10 +324,12 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
     )
     for name in ("", SERVICE_NAME):
         health_servicer.set(name, status)
-    if link is not None:
+    reporter = None
+    if link is not None and crossing is not None:
         link.start()
+        reporter = SupervisionReporter(desk, crossing, config.clearinghouse.supervision_report_seconds)
     checkpoints = _Checkpoints(publisher, config.ledger.checkpoint_interval_seconds)
-    return RunningNode(server, port, books, health_servicer, link, checkpoints, endpoint)
+    return RunningNode(server, port, books, health_servicer, link, checkpoints, endpoint, reporter)
 
 
 def serve(config: NodeConfig) -> None:

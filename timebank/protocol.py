@@ -26,6 +26,7 @@ __all__ = [
     "CycleClosed",
     "Decision",
     "HomeClaim",
+    "SupervisionReport",
     "IDENTITY_HASH_BYTES",
     "ID_BYTES",
     "Item",
@@ -45,6 +46,7 @@ __all__ = [
     "derive_id",
     "encode_item",
     "home_claim_item",
+    "supervision_item",
     "prepare_item",
     "query_item",
     "recall_answer_item",
@@ -221,6 +223,15 @@ class HomeClaim:
 
 IDENTITY_HASH_BYTES = 32
 
+
+@dataclass(frozen=True)
+class SupervisionReport:
+    """A node's aggregate figures and open alerts for the bureau (SupervisionReport bytes)."""
+
+    report: bytes
+    as_of_micros: int
+
+
 Body = (
     Prepare
     | Vote
@@ -235,6 +246,7 @@ Body = (
     | Resync
     | Restore
     | HomeClaim
+    | SupervisionReport
 )
 
 
@@ -253,6 +265,11 @@ def home_claim_item(claim: HomeClaim) -> Item:
     """The same claim (or release) of the same person always has the same item id."""
     purpose = "home-release" if claim.release else "home-claim"
     return Item(derive_id(f"{purpose}:{claim.identity_hash.hex()}", claim.person_id), claim)
+
+
+def supervision_item(report: SupervisionReport, node_id: str) -> Item:
+    """A report's item id is its node's and its time's: a resend is deduplicated."""
+    return Item(derive_id(f"supervision:{node_id}", report.as_of_micros), report)
 
 
 def vote_item(vote: Vote) -> Item:
@@ -383,6 +400,8 @@ def encode_item(item: Item) -> bytes:
         )
     elif isinstance(body, StatementPage):
         message.statement.ParseFromString(body.signed)
+    elif isinstance(body, SupervisionReport):
+        message.supervision_report.ParseFromString(body.report)
     elif isinstance(body, Resync):
         message.resync.CopyFrom(cpb.Resync(since_micros=body.since_micros))
     elif isinstance(body, Restore):
@@ -464,6 +483,9 @@ def decode_item(data: bytes) -> Item:
         body = CycleClosed(notice.cycle_id, notice.closed_at_micros, notice.entry_count, notice.previous_cycle_id)
     elif kind == "statement":
         body = StatementPage(message.statement.SerializeToString(deterministic=True))
+    elif kind == "supervision_report":
+        report = message.supervision_report
+        body = SupervisionReport(report.SerializeToString(deterministic=True), report.as_of_micros)
     elif kind == "resync":
         body = Resync(message.resync.since_micros)
     elif kind == "restore":

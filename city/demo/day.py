@@ -84,6 +84,8 @@ __all__ = [
     "settle_and_audit",
 ]
 
+DEMO_REPORT_SECONDS = 3  # how often the demo's nodes look whether their figures for the bureau changed
+
 FINAL_TIMEOUT_SECONDS = 60.0
 BURST_TRANSFERS = 60
 ISSUANCE = SYSTEM_ACCOUNT_IDS[AccountKind.ISSUANCE].to_bytes(16, "big")
@@ -529,7 +531,9 @@ def _run_city(directory: pathlib.Path, databases: dict[str, str] | None, keep: b
         clock_file.parent.mkdir(parents=True, exist_ok=True)
         clock_file.write_text("0\n", encoding="ascii")
         shared = {OFFSET_FILE_VARIABLE: str(clock_file)}  # every party: the demo moves the city's time
-        environments = {party: shared for party in [CLEARINGHOUSE_ID, *(plan.node_id for plan in CITY)]}
+        # The nodes report their figures to the bureau every few seconds, so that its console shows the day.
+        reporting = {**shared, "TIMEBANK_CLEARINGHOUSE__SUPERVISION_REPORT_SECONDS": str(DEMO_REPORT_SECONDS)}
+        environments = {CLEARINGHOUSE_ID: shared, **{plan.node_id: reporting for plan in CITY}}
         city = start_city(directory, CITY, environments=environments, database_urls=databases)
         backend = "PostgreSQL" if databases else "SQLite"
         print(

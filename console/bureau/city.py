@@ -1,6 +1,7 @@
-"""The city as the bureau sees it now (全市总览), refreshed in place, and the registry of
-nodes (节点登记): admitting a node, suspending and reinstating one, rotating and revoking
-its keys, each with a reason and a confirmation.
+"""The city as the bureau sees it now (全市总览), refreshed in place; the nodes' figures and
+open alerts as they last reported them (全市统计与预警); and the registry of nodes (节点登记):
+admitting a node, suspending and reinstating one, rotating and revoking its keys, each with
+a reason and a confirmation.
 
 Owns these pages; the clearinghouse decides (the registry's changes are an
 administrator's), logs each change and records who made it in the trail.
@@ -8,7 +9,7 @@ administrator's), logs each change and records who made it in the trail.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from starlette.requests import Request
@@ -16,9 +17,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from console.bureau.base import CONFIRM, BureauPages, confirmed
+from console.bureau.charts import net_bars
 from timebank.v1 import bureau_pb2
 
-__all__ = ["CityPages", "STATUS_ACTIONS"]
+__all__ = ["CityPages", "ROLES", "STATUS_ACTIONS"]
+
+ROLES = ("volunteer", "elder", "proxy")
+MONTHS_CHARTED = 12
 
 # The form's action, and the status it asks for.
 STATUS_ACTIONS = {"suspend": "suspended", "reinstate": "active"}
@@ -36,6 +41,7 @@ class CityPages:
         return [
             Route("/", signed_in(self.city), methods=["GET"]),
             Route("/now", signed_in(self.now), methods=["GET"]),
+            Route("/supervision", signed_in(self.supervision), methods=["GET"]),
             Route("/registry", signed_in(self.registry), methods=["GET"]),
             Route("/registry/status", signed_in(self.set_status), methods=["POST"]),
             Route("/registry/rotate", signed_in(self.rotate), methods=["POST"]),
@@ -53,6 +59,31 @@ class CityPages:
     async def now(self, request: Request, token: str) -> Response:
         """The city's figures alone, for the city page to put in place of its own."""
         return self.pages.render(request, "bureau/now.html", now=self.pages.city_now(token))
+
+    async def supervision(self, request: Request, token: str) -> Response:
+        """The nodes' figures and open alerts as each last reported them, and the city's sums."""
+        found = self.calls.call(self.calls.bureau.GetCitySupervision, bureau_pb2.GetCitySupervisionRequest(), token)
+        names = {node.node_id: node.display_name for node in self.pages.city_now(token).nodes}
+        months = _summed(report.report.months for report in found.nodes)
+        unit = self.pages.labels["minutes_short"][0]
+        return self.pages.render(
+            request,
+            "bureau/supervision.html",
+            me=self.pages.account(token),
+            nodes=found.nodes,
+            names=names,
+            roles={role: sum(n.report.people_by_role.get(role, 0) for n in found.nodes) for role in ROLES},
+            outstanding=sum(n.report.outstanding_minutes for n in found.nodes),
+            months=months,
+            categories=_summed(report.report.categories for report in found.nodes),
+            chart=net_bars([(key, figures[0]) for key, figures in months[-MONTHS_CHARTED:]], unit),
+            alerts=sorted(
+                ((n.node_id, alert) for n in found.nodes for alert in n.report.alerts),
+                key=lambda pair: pair[1].raised_at_micros,
+                reverse=True,
+            ),
+            crumbs=["supervision"],
+        )
 
     # -- the registry ---------------------------------------------------------------------------
 
@@ -126,3 +157,16 @@ class CityPages:
             **caps,
         )
         return await self._change(request, token, self.calls.bureau.AdmitNode, wanted)
+
+
+def _summed(lists: Iterable[Iterable[Any]]) -> list[tuple[str, tuple[int, int, int]]]:
+    """Figures of every node added up by key (a month, a category), in key order:
+    (deposited minutes, redeemed minutes, orders)."""
+    sums: dict[str, list[int]] = {}
+    for figures in lists:
+        for row in figures:
+            total = sums.setdefault(row.key, [0, 0, 0])
+            total[0] += row.deposited_minutes
+            total[1] += row.redeemed_minutes
+            total[2] += row.order_count
+    return [(key, (total[0], total[1], total[2])) for key, total in sorted(sums.items())]

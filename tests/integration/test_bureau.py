@@ -15,9 +15,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from clearinghouse.tables import OPERATOR_TABLES
+from nodes.care.supervision import AlertDraft
+from tests.support.care import Desk
 from tests.support.city import RunningTestCity, close_and_collect, raw, wait_for
 from tests.support.commands import timebank
-from timebank import keys
+from timebank import ids, keys
 from timebank.audit import export
 from timebank.operators.desk import Operators
 from timebank.operators.records import BUREAU_STAFF
@@ -215,3 +217,31 @@ def test_a_supervisor_reads_but_cannot_change_and_a_forged_session_is_refused(ci
         with pytest.raises(grpc.RpcError) as node_reads:
             bpb_grpc.BureauStub(channel).GetCityNow(bpb.GetCityNowRequest(), timeout=CALL_SECONDS)
         _refused(node_reads, grpc.StatusCode.PERMISSION_DENIED, "peer: 'shiqi'")
+
+
+def test_each_nodes_figures_and_open_alerts_reach_the_bureau_without_a_person_in_them(city: RunningTestCity) -> None:
+    shiqi = city.nodes["shiqi"]
+    assert shiqi.reporter is not None
+    desk = Desk(city.client("shiqi"), "shiqi")
+    volunteer = desk.register("volunteer", "林志愿", "1990-02-02")
+    desk.approve(volunteer)
+    reporter_desk = shiqi.reporter.desk
+    draft = AlertDraft("proxy-load", ids.from_bytes(volunteer, "person_id"), "林志愿 acts for 9 elders", "test-1")
+    reporter_desk.books.write(lambda connection: reporter_desk.raise_alerts(connection, [draft]))
+    assert shiqi.reporter.send_if_changed() and not shiqi.reporter.send_if_changed()  # sent once per change
+    with _channel(city, "auditor") as channel:
+        bureau = bpb_grpc.BureauStub(channel)
+
+        def reported() -> bpb.CitySupervision:
+            return bureau.GetCitySupervision(bpb.GetCitySupervisionRequest(), timeout=CALL_SECONDS)
+
+        found = wait_for(
+            reported,
+            lambda answer: (
+                any(n.node_id == "shiqi" and n.report.alerts for n in answer.nodes) and len(answer.nodes) == 3
+            ),
+        )
+    report = next(node.report for node in found.nodes if node.node_id == "shiqi")
+    assert report.people_by_role["volunteer"] == 1 and [a.rule for a in report.alerts] == ["proxy-load"]
+    sent = report.SerializeToString()
+    assert "林志愿".encode() not in sent and volunteer not in sent and b"9 elders" not in sent  # aggregates only

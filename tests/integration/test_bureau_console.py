@@ -84,6 +84,19 @@ def test_a_day_at_the_bureau_through_its_console(
             timeout=10_000,
         )
 
+        for node in city.nodes.values():  # each node's figures, as its reporter sends them when they change
+            assert node.reporter is not None
+            node.reporter.send_if_changed()
+
+        def all_reported() -> int:
+            page.goto(f"{bureau_console}/supervision")
+            return page.locator("table.supervision-nodes tbody tr[data-node]").count()
+
+        wait_for(all_reported, lambda count: count == 3)
+        assert page.locator("table.supervision-months tbody tr").count() >= 1
+        assert len(assert_exports_match(page)) == 4
+        screenshot(page, "bureau-02b-supervision")
+
         page.goto(f"{bureau_console}/registry")
         suspend = page.locator("tr[data-node=canlian] form")
         suspend.locator("input[name=reason]").fill("审计期间暂停")

@@ -1,3 +1,4 @@
+from timebank.v1 import clearing_pb2 as _clearing_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -5,6 +6,26 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class GetCitySupervisionRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class NodeSupervision(_message.Message):
+    __slots__ = ("node_id", "received_at_micros", "report")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    received_at_micros: int
+    report: _clearing_pb2.SupervisionReport
+    def __init__(self, node_id: _Optional[str] = ..., received_at_micros: _Optional[int] = ..., report: _Optional[_Union[_clearing_pb2.SupervisionReport, _Mapping]] = ...) -> None: ...
+
+class CitySupervision(_message.Message):
+    __slots__ = ("nodes",)
+    NODES_FIELD_NUMBER: _ClassVar[int]
+    nodes: _containers.RepeatedCompositeFieldContainer[NodeSupervision]
+    def __init__(self, nodes: _Optional[_Iterable[_Union[NodeSupervision, _Mapping]]] = ...) -> None: ...
 
 class GetCityNowRequest(_message.Message):
     __slots__ = ()

@@ -79,6 +79,11 @@ class BureauStub:
                 request_serializer=timebank_dot_v1_dot_bureau__pb2.GetLogStatusRequest.SerializeToString,
                 response_deserializer=timebank_dot_v1_dot_bureau__pb2.LogStatus.FromString,
                 _registered_method=True)
+        self.GetCitySupervision = channel.unary_unary(
+                '/timebank.v1.Bureau/GetCitySupervision',
+                request_serializer=timebank_dot_v1_dot_bureau__pb2.GetCitySupervisionRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_bureau__pb2.CitySupervision.FromString,
+                _registered_method=True)
 
 
 class BureauServicer:
@@ -150,6 +155,13 @@ class BureauServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetCitySupervision(self, request, context):
+        """Every node's latest supervision report (its figures and open alerts), as it sent them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BureauServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -197,6 +209,11 @@ def add_BureauServicer_to_server(servicer, server):
                     servicer.GetLogStatus,
                     request_deserializer=timebank_dot_v1_dot_bureau__pb2.GetLogStatusRequest.FromString,
                     response_serializer=timebank_dot_v1_dot_bureau__pb2.LogStatus.SerializeToString,
+            ),
+            'GetCitySupervision': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCitySupervision,
+                    request_deserializer=timebank_dot_v1_dot_bureau__pb2.GetCitySupervisionRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_bureau__pb2.CitySupervision.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -442,6 +459,33 @@ class Bureau:
             '/timebank.v1.Bureau/GetLogStatus',
             timebank_dot_v1_dot_bureau__pb2.GetLogStatusRequest.SerializeToString,
             timebank_dot_v1_dot_bureau__pb2.LogStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCitySupervision(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.Bureau/GetCitySupervision',
+            timebank_dot_v1_dot_bureau__pb2.GetCitySupervisionRequest.SerializeToString,
+            timebank_dot_v1_dot_bureau__pb2.CitySupervision.FromString,
             options,
             channel_credentials,
             insecure,

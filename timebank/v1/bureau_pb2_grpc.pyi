@@ -72,6 +72,8 @@ class BureauStub:
     """
     GetLogStatus: _grpc.UnaryUnaryMultiCallable[_bureau_pb2.GetLogStatusRequest, _bureau_pb2.LogStatus]
     """The clearinghouse's log: its size, its checkpoints, what the nodes have witnessed."""
+    GetCitySupervision: _grpc.UnaryUnaryMultiCallable[_bureau_pb2.GetCitySupervisionRequest, _bureau_pb2.CitySupervision]
+    """Every node's latest supervision report (its figures and open alerts), as it sent them."""
 
 @_typing.type_check_only
 class BureauAsyncStub(BureauStub):
@@ -100,6 +102,8 @@ class BureauAsyncStub(BureauStub):
     """
     GetLogStatus: _aio.UnaryUnaryMultiCallable[_bureau_pb2.GetLogStatusRequest, _bureau_pb2.LogStatus]  # type: ignore[assignment]
     """The clearinghouse's log: its size, its checkpoints, what the nodes have witnessed."""
+    GetCitySupervision: _aio.UnaryUnaryMultiCallable[_bureau_pb2.GetCitySupervisionRequest, _bureau_pb2.CitySupervision]  # type: ignore[assignment]
+    """Every node's latest supervision report (its figures and open alerts), as it sent them."""
 
 class BureauServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -179,5 +183,13 @@ class BureauServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_bureau_pb2.LogStatus, _abc.Awaitable[_bureau_pb2.LogStatus]]:
         """The clearinghouse's log: its size, its checkpoints, what the nodes have witnessed."""
+
+    @_abc_1.abstractmethod
+    def GetCitySupervision(
+        self,
+        request: _bureau_pb2.GetCitySupervisionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bureau_pb2.CitySupervision, _abc.Awaitable[_bureau_pb2.CitySupervision]]:
+        """Every node's latest supervision report (its figures and open alerts), as it sent them."""
 
 def add_BureauServicer_to_server(servicer: BureauServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

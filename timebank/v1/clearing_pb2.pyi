@@ -207,8 +207,53 @@ class RecallAnswer(_message.Message):
     return_transfer_id: bytes
     def __init__(self, recall_id: _Optional[bytes] = ..., accept: _Optional[bool] = ..., reason: _Optional[str] = ..., return_transfer_id: _Optional[bytes] = ...) -> None: ...
 
+class SupervisionReport(_message.Message):
+    __slots__ = ("as_of_micros", "people_by_role", "months", "categories", "outstanding_minutes", "alerts")
+    class PeopleByRoleEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    AS_OF_MICROS_FIELD_NUMBER: _ClassVar[int]
+    PEOPLE_BY_ROLE_FIELD_NUMBER: _ClassVar[int]
+    MONTHS_FIELD_NUMBER: _ClassVar[int]
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    OUTSTANDING_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    ALERTS_FIELD_NUMBER: _ClassVar[int]
+    as_of_micros: int
+    people_by_role: _containers.ScalarMap[str, int]
+    months: _containers.RepeatedCompositeFieldContainer[SupervisionFigures]
+    categories: _containers.RepeatedCompositeFieldContainer[SupervisionFigures]
+    outstanding_minutes: int
+    alerts: _containers.RepeatedCompositeFieldContainer[SupervisionAlert]
+    def __init__(self, as_of_micros: _Optional[int] = ..., people_by_role: _Optional[_Mapping[str, int]] = ..., months: _Optional[_Iterable[_Union[SupervisionFigures, _Mapping]]] = ..., categories: _Optional[_Iterable[_Union[SupervisionFigures, _Mapping]]] = ..., outstanding_minutes: _Optional[int] = ..., alerts: _Optional[_Iterable[_Union[SupervisionAlert, _Mapping]]] = ...) -> None: ...
+
+class SupervisionFigures(_message.Message):
+    __slots__ = ("key", "deposited_minutes", "redeemed_minutes", "order_count")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    DEPOSITED_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    REDEEMED_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    ORDER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    deposited_minutes: int
+    redeemed_minutes: int
+    order_count: int
+    def __init__(self, key: _Optional[str] = ..., deposited_minutes: _Optional[int] = ..., redeemed_minutes: _Optional[int] = ..., order_count: _Optional[int] = ...) -> None: ...
+
+class SupervisionAlert(_message.Message):
+    __slots__ = ("alert_id", "rule", "raised_at_micros")
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    RAISED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    alert_id: int
+    rule: str
+    raised_at_micros: int
+    def __init__(self, alert_id: _Optional[int] = ..., rule: _Optional[str] = ..., raised_at_micros: _Optional[int] = ...) -> None: ...
+
 class Item(_message.Message):
-    __slots__ = ("item_id", "prepare", "vote", "decision", "ack", "query", "receipt", "recall", "recall_answer", "cycle_closed", "statement", "resync", "restore", "home_claim")
+    __slots__ = ("item_id", "prepare", "vote", "decision", "ack", "query", "receipt", "recall", "recall_answer", "cycle_closed", "statement", "resync", "restore", "home_claim", "supervision_report")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     PREPARE_FIELD_NUMBER: _ClassVar[int]
     VOTE_FIELD_NUMBER: _ClassVar[int]
@@ -223,6 +268,7 @@ class Item(_message.Message):
     RESYNC_FIELD_NUMBER: _ClassVar[int]
     RESTORE_FIELD_NUMBER: _ClassVar[int]
     HOME_CLAIM_FIELD_NUMBER: _ClassVar[int]
+    SUPERVISION_REPORT_FIELD_NUMBER: _ClassVar[int]
     item_id: bytes
     prepare: Prepare
     vote: Vote
@@ -237,7 +283,8 @@ class Item(_message.Message):
     resync: Resync
     restore: Restore
     home_claim: HomeClaim
-    def __init__(self, item_id: _Optional[bytes] = ..., prepare: _Optional[_Union[Prepare, _Mapping]] = ..., vote: _Optional[_Union[Vote, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., query: _Optional[_Union[Query, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., recall: _Optional[_Union[Recall, _Mapping]] = ..., recall_answer: _Optional[_Union[RecallAnswer, _Mapping]] = ..., cycle_closed: _Optional[_Union[CycleClosed, _Mapping]] = ..., statement: _Optional[_Union[_log_pb2.SignedStatement, _Mapping]] = ..., resync: _Optional[_Union[Resync, _Mapping]] = ..., restore: _Optional[_Union[Restore, _Mapping]] = ..., home_claim: _Optional[_Union[HomeClaim, _Mapping]] = ...) -> None: ...
+    supervision_report: SupervisionReport
+    def __init__(self, item_id: _Optional[bytes] = ..., prepare: _Optional[_Union[Prepare, _Mapping]] = ..., vote: _Optional[_Union[Vote, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., query: _Optional[_Union[Query, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., recall: _Optional[_Union[Recall, _Mapping]] = ..., recall_answer: _Optional[_Union[RecallAnswer, _Mapping]] = ..., cycle_closed: _Optional[_Union[CycleClosed, _Mapping]] = ..., statement: _Optional[_Union[_log_pb2.SignedStatement, _Mapping]] = ..., resync: _Optional[_Union[Resync, _Mapping]] = ..., restore: _Optional[_Union[Restore, _Mapping]] = ..., home_claim: _Optional[_Union[HomeClaim, _Mapping]] = ..., supervision_report: _Optional[_Union[SupervisionReport, _Mapping]] = ...) -> None: ...
 
 class GetCrossTransferRequest(_message.Message):
     __slots__ = ("transfer_id",)

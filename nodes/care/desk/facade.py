@@ -16,6 +16,7 @@ from nodes.care.catalogue import CatalogueItem
 from nodes.care.desk import disputes, hours, imports, mall, oversight, own, people, qualifications, teams, visits
 from nodes.care.desk import orders as order_desk
 from nodes.care.desk.context import Desk
+from nodes.care.store import people as people_rows
 
 __all__ = ["CareDesk"]
 
@@ -215,6 +216,9 @@ class CareDesk(Desk):
 
     def statistics(self, from_month: str, to_month: str) -> r.Statistics:
         return oversight.statistics(self, from_month, to_month)
+
+    def approved_by_role(self) -> dict[str, int]:
+        return self.read(people_rows.approved_by_role)
 
     def alerts(self, include_acknowledged: bool) -> list[r.Alert]:
         return oversight.alerts(self, include_acknowledged)

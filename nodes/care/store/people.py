@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, func, or_, select
 
 from nodes import tables as s
 from nodes.care import records as r
@@ -18,6 +18,7 @@ from timebank import ids
 
 __all__ = [
     "add_person",
+    "approved_by_role",
     "add_relationship",
     "find_person",
     "find_relationship",
@@ -62,6 +63,15 @@ def set_group_locked(connection: Connection, person_id: int, group_locked_minute
 def people(connection: Connection, state: str, role: str, limit: int, person_ids: Sequence[int] = ()) -> list[r.Person]:
     """A page of people for a listing (at most LIST_LIMIT_MAX); only person_ids, if any."""
     return _people(connection, state, role, limited(limit), person_ids)
+
+
+def approved_by_role(connection: Connection) -> dict[str, int]:
+    """How many approved people each role has (roles with none are absent)."""
+    table = s.care_people.c
+    rows = connection.execute(
+        select(table.role, func.count()).where(table.state == str(r.ReviewState.APPROVED)).group_by(table.role)
+    )
+    return {role: int(count) for role, count in rows}
 
 
 def match_pool(connection: Connection, limit: int) -> list[r.Person]:
