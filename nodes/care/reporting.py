@@ -6,7 +6,8 @@ approved people by role, hours deposited and redeemed (and orders served) by mon
 category, the hours the node's members hold, and its open alerts by rule and time. No
 person's name, id, identity number or an alert's evidence is in it. Owns too the thread
 that looks every interval whether the figures changed and queues a report when they did
-(bounded: one report in flight per change, never more often than the interval).
+(bounded: one report per change, never more often than the interval; the first a whole
+interval after the node started).
 """
 
 from __future__ import annotations
@@ -74,15 +75,14 @@ class SupervisionReporter:
         return True
 
     def _run(self) -> None:
-        """At start (the outbox keeps it until the link is up), then every interval."""
-        while not self._stopping.is_set():
+        """Every interval, the first one interval after the node started (its start makes no traffic)."""
+        while not self._stopping.wait(self.interval_seconds):
             try:
                 self.send_if_changed()
             except Exception:  # the reporter must outlive a failed reading; the next one retries
                 if self._stopping.is_set():
                     return
                 log.exception("supervision report failed")
-            self._stopping.wait(self.interval_seconds)
 
     def stop(self) -> None:
         self._stopping.set()

@@ -229,6 +229,9 @@ def test_each_nodes_figures_and_open_alerts_reach_the_bureau_without_a_person_in
     draft = AlertDraft("proxy-load", ids.from_bytes(volunteer, "person_id"), "林志愿 acts for 9 elders", "test-1")
     reporter_desk.books.write(lambda connection: reporter_desk.raise_alerts(connection, [draft]))
     assert shiqi.reporter.send_if_changed() and not shiqi.reporter.send_if_changed()  # sent once per change
+    for node_id in ("dongqu", "canlian"):
+        reporter = city.nodes[node_id].reporter
+        assert reporter is not None and reporter.send_if_changed()  # the first reading is always sent
     with _channel(city, "auditor") as channel:
         bureau = bpb_grpc.BureauStub(channel)
 
