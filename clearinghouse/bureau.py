@@ -18,12 +18,12 @@ import grpc
 
 from clearinghouse import registry, supervision
 from clearinghouse.coordinator import Coordinator
-from clearinghouse.records import CrossRecord
+from clearinghouse.records import AUDITOR_PARTY, BUREAU_PARTY, CrossRecord
 from clearinghouse.sightings import Sightings
 from clearinghouse.store import supervision as supervision_store
 from timebank import ids, keys, pki
 from timebank.alarms import Alarm
-from timebank.errors import ConfigError, NotFound, NotPermitted, RequestInvalid
+from timebank.errors import ConfigError, NotFound, RequestInvalid
 from timebank.grpc_status import translate_errors
 from timebank.operators.records import Role
 from timebank.storage.engine import read_transaction
@@ -44,7 +44,6 @@ __all__ = [
     "describe",
 ]
 
-BUREAU_PARTY, AUDITOR_PARTY = "bureau", "auditor"
 READERS = frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR, Role.AUDITOR})
 ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
 BUREAU_CHANGES = frozenset({"AdmitNode", "SetNodeStatus", "RotateNodeKey", "RevokeNodeKey"})
@@ -94,12 +93,8 @@ class BureauService(pb_grpc.BureauServicer):
         self._require_party(context, change=False)
 
     def _require_party(self, context: grpc.ServicerContext, change: bool) -> None:
-        if self.insecure:
-            return
-        allowed = (BUREAU_PARTY,) if change else (BUREAU_PARTY, AUDITOR_PARTY)
-        party = pki.peer_party(context)
-        if party not in allowed:
-            raise NotPermitted(f"peer: {party!r} may not call this; want one of {', '.join(allowed)}")
+        if not self.insecure:
+            pki.require_peer(context, (BUREAU_PARTY,) if change else (BUREAU_PARTY, AUDITOR_PARTY))
 
     def _node(self, node_id: str) -> pb.NodeState:
         with read_transaction(self.books.engine) as connection:
@@ -169,12 +164,10 @@ class BureauService(pb_grpc.BureauServicer):
         public = _public_key(request.public_key_pem)
         now = self.clock.now_micros()
 
-        def work(connection: Any) -> str:
-            if registry.node(connection, request.node_id) is None:
-                raise NotFound(f"node_id: node {request.node_id[:40]!r} is not admitted")
-            return registry.rotate_key(connection, request.node_id, public, overlap * 1_000_000, now)
-
-        return pb.RotateNodeKeyResponse(key_id=self.books.write(work))
+        key_id = self.books.write(
+            lambda connection: registry.rotate_key(connection, request.node_id, public, overlap * 1_000_000, now)
+        )
+        return pb.RotateNodeKeyResponse(key_id=key_id)
 
     @translate_errors
     def RevokeNodeKey(

@@ -22,6 +22,8 @@ from timebank.protocol import Item
 from timebank.recon.model import Position
 
 __all__ = [
+    "AUDITOR_PARTY",
+    "BUREAU_PARTY",
     "AccountPosition",
     "ClosedCycle",
     "CrossRecord",
@@ -36,6 +38,10 @@ __all__ = [
     "RegistryAction",
     "StoredCycle",
 ]
+
+
+# The parties of the certificates the bureau's calls accept: the bureau, and auditors (reads).
+BUREAU_PARTY, AUDITOR_PARTY = "bureau", "auditor"
 
 
 class CrossState(enum.StrEnum):

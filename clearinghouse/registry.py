@@ -170,7 +170,10 @@ def set_status(connection: Connection, node_id: str, status_name: str, reason: s
 def rotate_key(
     connection: Connection, party_id: str, new_public_key: bytes, overlap_micros: int, at_micros: int
 ) -> str:
-    """Adds the new key now; the party's other keys stay valid for the overlap, then expire."""
+    """Adds the new key now; the party's other keys stay valid for the overlap, then expire.
+    NotFound for a party that is not an admitted node."""
+    if node(connection, party_id) is None:
+        raise NotFound(f"node_id: node {party_id[:40]!r} is not admitted")
     current = store.current_key_ids(connection, party_id)
     key_id = add_key(connection, party_id, new_public_key, at_micros)
     for old in current:

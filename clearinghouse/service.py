@@ -24,12 +24,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from clearinghouse import checkpoints, leaves, registry, reports, timeline
 from clearinghouse.coordinator import Coordinator
-from clearinghouse.records import ReceivedHeader
+from clearinghouse.records import AUDITOR_PARTY, BUREAU_PARTY, ReceivedHeader
 from clearinghouse.sightings import Sightings
 from timebank import alarms, ids, pki
 from timebank.clock import Clock
 from timebank.envelope import open_batch, seal
-from timebank.errors import BatchTooLarge, NotPermitted, VerificationError
+from timebank.errors import BatchTooLarge, VerificationError
 from timebank.grpc_status import translate_errors
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.storage.engine import read_transaction
@@ -199,9 +199,6 @@ def _wait_allowed(context: grpc.ServicerContext, long_poll_seconds: float) -> bo
     return remaining is None or remaining > long_poll_seconds + 0.5
 
 
-BUREAU_PARTY, AUDITOR_PARTY = "bureau", "auditor"
-
-
 class SettlementService(cpb_grpc.SettlementServicer):
     """The bureau's calls: close the open cycle, fetch a cycle's signed reconciliation report."""
 
@@ -211,11 +208,8 @@ class SettlementService(cpb_grpc.SettlementServicer):
         self.insecure = insecure
 
     def _require_party(self, context: grpc.ServicerContext, allowed: tuple[str, ...]) -> None:
-        if self.insecure:
-            return
-        party = pki.peer_party(context)
-        if party not in allowed:
-            raise NotPermitted(f"peer: {party!r} may not call this; want one of {', '.join(allowed)}")
+        if not self.insecure:
+            pki.require_peer(context, allowed)
 
     @translate_errors
     def CloseCycle(self, request: cpb.CloseCycleRequest, context: grpc.ServicerContext) -> cpb.CloseCycleResponse:

@@ -10,7 +10,6 @@ deposits each record once.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from starlette.datastructures import UploadFile
@@ -21,7 +20,7 @@ from starlette.routing import Route
 from console.calls import Refusal
 from console.desk import PAGE_LEVEL
 from console.office import Office, path_id
-from timebank import ids, volunteer_records
+from timebank import ids, record_batches, volunteer_records
 from timebank.errors import ConfigError
 from timebank.v1 import care_pb2
 
@@ -83,21 +82,16 @@ class ImportPages:
             mapping_name = mapping_file.filename or "" if isinstance(mapping_file, UploadFile) else ""
         finally:
             await form.close()  # the uploads' spooled files
+        dry_run = form.get("action") == "check"
         try:
             mapping = (
                 volunteer_records.parse_mapping(mapping_text.decode("utf-8"), mapping_name) if mapping_name else None
             )
-            found = volunteer_records.read_records(data, file_name, mapping)
+            submitted = record_batches.submit_request(
+                data, file_name, mapping, batch_id=bytes.fromhex(secrets.token_hex(16)), dry_run=dry_run
+            )
         except (ConfigError, UnicodeDecodeError) as error:
             return await self.imports(request, token, str(error))
-        dry_run = form.get("action") == "check"
-        submitted = care_pb2.SubmitImportRequest(
-            batch_id=bytes.fromhex(secrets.token_hex(16)),
-            file_name=file_name[:200],
-            file_sha256=hashlib.sha256(data).digest(),
-            rows=[care_pb2.ImportRow(row_number=int(row.pop("row_number")), **row) for row in found.rows],
-            dry_run=dry_run,
-        )
         try:
             batch = self.calls.call(self.calls.care.SubmitImport, submitted, token)
         except Refusal as refusal:

@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from timebank.errors import ConfigError, VerificationError
+from timebank.errors import ConfigError, NotPermitted, VerificationError
 
 __all__ = [
     "AUTHORITY_CERTIFICATE_FILE",
@@ -65,6 +65,7 @@ __all__ = [
     "read_certificate",
     "read_private_key",
     "refuse_existing",
+    "require_peer",
     "server_credentials",
     "validity_window",
     "write_identity",
@@ -227,6 +228,14 @@ def channel_options(expected_server_party: str) -> list[tuple[str, str]]:
     """Channel options so the server's certificate is checked against the party expected there,
     whatever address (127.0.0.1, a host name) the channel dials."""
     return [("grpc.ssl_target_name_override", party_host_name(expected_server_party))]
+
+
+def require_peer(context: grpc.ServicerContext, allowed: Sequence[str]) -> str:
+    """The TLS peer's party, when it is one of allowed; NotPermitted naming both otherwise."""
+    party = peer_party(context)
+    if party not in allowed:
+        raise NotPermitted(f"peer: {party!r} may not call this; want one of {', '.join(allowed)}")
+    return party
 
 
 def peer_party(context: grpc.ServicerContext) -> str:

@@ -105,8 +105,10 @@ class CityPages:
             crumbs=["registry"],
         )
 
-    async def _change(self, request: Request, token: str, method: Callable[..., Any], message: Any) -> Response:
-        form = await self.pages.checked_form(request)
+    async def _change(
+        self, request: Request, token: str, form: dict[str, str], method: Callable[..., Any], message: Any
+    ) -> Response:
+        """One registry change from its checked form: refused in place unless confirmed."""
 
         async def again(refusal: str) -> Response:
             return await self.registry(request, token, refusal, form)
@@ -122,7 +124,7 @@ class CityPages:
             status=STATUS_ACTIONS.get(form.get("action", ""), form.get("action", "")),
             reason=form.get("reason", ""),
         )
-        return await self._change(request, token, self.calls.bureau.SetNodeStatus, wanted)
+        return await self._change(request, token, form, self.calls.bureau.SetNodeStatus, wanted)
 
     async def rotate(self, request: Request, token: str) -> Response:
         form = await self.pages.checked_form(request)
@@ -134,12 +136,12 @@ class CityPages:
             public_key_pem=form.get("public_key_pem", "").encode(),
             overlap_seconds=int(hours) * SECONDS_PER_HOUR,
         )
-        return await self._change(request, token, self.calls.bureau.RotateNodeKey, wanted)
+        return await self._change(request, token, form, self.calls.bureau.RotateNodeKey, wanted)
 
     async def revoke(self, request: Request, token: str) -> Response:
         form = await self.pages.checked_form(request)
         wanted = bureau_pb2.RevokeNodeKeyRequest(key_id=form.get("key_id", ""), reason=form.get("reason", ""))
-        return await self._change(request, token, self.calls.bureau.RevokeNodeKey, wanted)
+        return await self._change(request, token, form, self.calls.bureau.RevokeNodeKey, wanted)
 
     async def admit(self, request: Request, token: str) -> Response:
         form = await self.pages.checked_form(request)
@@ -156,7 +158,7 @@ class CityPages:
             public_key_pem=form.get("public_key_pem", "").encode(),
             **caps,
         )
-        return await self._change(request, token, self.calls.bureau.AdmitNode, wanted)
+        return await self._change(request, token, form, self.calls.bureau.AdmitNode, wanted)
 
 
 def _summed(lists: Iterable[Iterable[Any]]) -> list[tuple[str, tuple[int, int, int]]]:

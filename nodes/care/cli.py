@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import hashlib
 import pathlib
 import re
 from typing import Any
 
 from nodes.cli.common import add_target_arguments, client_for, emit, message_json, new_id, parse_id
-from timebank import volunteer_records
+from timebank import record_batches, volunteer_records
 from timebank.command_line import UsageError
 from timebank.errors import ConfigError
 from timebank.ledger.model import format_hours
@@ -260,22 +259,19 @@ def import_request(arguments: argparse.Namespace) -> pb.SubmitImportRequest:
     """The file (and its mapping) read into the request; UsageError naming what is unreadable."""
     path = pathlib.Path(arguments.file)
     try:
-        data = path.read_bytes()
         mapping = volunteer_records.load_mapping(arguments.mapping) if arguments.mapping else None
-        found = volunteer_records.read_records(data, path.name, mapping)
+        return record_batches.submit_request(
+            path.read_bytes(),
+            path.name,
+            mapping,
+            batch_id=parse_id(arguments.batch_id, "batch_id") if arguments.batch_id else new_id(),
+            dry_run=arguments.dry_run,
+            operator=arguments.operator or "",
+        )
     except OSError as error:
         raise UsageError(f"file: cannot read {path}: {error.strerror}") from None
     except ConfigError as error:
         raise UsageError(str(error)) from None
-    rows = [pb.ImportRow(row_number=int(row.pop("row_number")), **row) for row in found.rows]
-    return pb.SubmitImportRequest(
-        batch_id=parse_id(arguments.batch_id, "batch_id") if arguments.batch_id else new_id(),
-        file_name=path.name[:200],
-        file_sha256=hashlib.sha256(data).digest(),
-        rows=rows,
-        dry_run=arguments.dry_run,
-        operator=arguments.operator or "",
-    )
 
 
 def import_report(batch: pb.ImportBatch) -> str:

@@ -22,7 +22,14 @@ from nodes.care.desk.context import Desk
 from nodes.care.store import people as people_rows
 from nodes.records import CrossRequest
 from timebank import ids
-from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, Account, AccountKind, TransferKind, TransferRequest
+from timebank.ledger.model import (
+    MEMO_LENGTH_MAX,
+    SYSTEM_ACCOUNT_IDS,
+    Account,
+    AccountKind,
+    TransferKind,
+    TransferRequest,
+)
 from timebank.protocol import derive_id
 
 __all__ = [
@@ -35,6 +42,7 @@ __all__ = [
     "Plan",
     "plan",
     "read_facts",
+    "split_at_cap",
     "write",
 ]
 
@@ -132,14 +140,27 @@ def plan(desk: Desk, order: r.Order, facts: Facts) -> Plan:
         return Plan(deposit_id, sent=(dataclasses.replace(base, state=r.MovementState.SENT), request))
     assert facts.volunteer is not None and facts.volunteer_account is not None and facts.item is not None
     holding = facts.volunteer_account.balance_minutes + facts.volunteer_account.credits_pending_minutes
-    kept, overflow = rules.split_over_cap(amount, holding, desk.policy.storage_cap_minutes)
+    overflow_id = derive_id("care-overflow", order.order_id)
+    kept, moves = split_at_cap(base, payer, holding, desk.policy.storage_cap_minutes, overflow_id)
+    locked = facts.volunteer.group_locked_minutes + kept if kept and facts.item.group else None
+    return Plan(deposit_id if kept else overflow_id, moves=tuple(moves), group_locked_minutes=locked)
+
+
+def split_at_cap(
+    base: r.Movement, payer: int, holding_minutes: int, cap_minutes: int, overflow_id: int
+) -> tuple[int, list[tuple[r.Movement, TransferRequest]]]:
+    """A deposit of base's minutes from payer to base's person, who holds holding_minutes: the
+    part kept under the storage cap, and the movements with their transfers (the part above
+    the cap goes to the donation pool, as overflow_id)."""
+    kept, overflow = rules.split_over_cap(base.amount_minutes, holding_minutes, cap_minutes)
     moves = []
     if kept:
-        transfer = TransferRequest(deposit_id, TransferKind.SINGLE_PHASE, payer, order.volunteer_id, kept, memo=memo)
+        transfer = TransferRequest(
+            base.transfer_id, TransferKind.SINGLE_PHASE, payer, base.person_id, kept, memo=base.memo
+        )
         moves.append((dataclasses.replace(base, amount_minutes=kept), transfer))
-    overflow_id = derive_id("care-overflow", order.order_id)
     if overflow:
-        overflow_memo = f"{memo}: above the storage cap"
+        overflow_memo = f"{base.memo}: above the storage cap"[:MEMO_LENGTH_MAX]
         movement = dataclasses.replace(
             base,
             transfer_id=overflow_id,
@@ -151,8 +172,7 @@ def plan(desk: Desk, order: r.Order, facts: Facts) -> Plan:
             overflow_id, TransferKind.SINGLE_PHASE, payer, DONATION_POOL, overflow, memo=overflow_memo
         )
         moves.append((movement, transfer))
-    locked = facts.volunteer.group_locked_minutes + kept if kept and facts.item.group else None
-    return Plan(deposit_id if kept else overflow_id, moves=tuple(moves), group_locked_minutes=locked)
+    return kept, moves
 
 
 def write(desk: Desk, connection: Connection, order: r.Order, decided: Plan) -> int:

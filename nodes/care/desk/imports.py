@@ -24,13 +24,13 @@ from sqlalchemy import Connection
 from nodes.care import importing, rules
 from nodes.care import records as r
 from nodes.care.desk.context import Desk
-from nodes.care.desk.deposits import DONATION_POOL, ISSUANCE
+from nodes.care.desk.deposits import ISSUANCE, split_at_cap
 from nodes.care.store import imports as import_rows
 from nodes.care.store import orders as order_rows
 from nodes.care.store import people as people_rows
 from timebank import ids
 from timebank.errors import AlreadyExists, NotPermitted, RequestInvalid
-from timebank.ledger.model import TransferKind, TransferRequest
+from timebank.ledger.model import TransferRequest
 from timebank.operators.acting import acting_username
 from timebank.protocol import derive_id
 
@@ -284,55 +284,38 @@ def _apply(
     holding = {
         person_id: account.balance_minutes + account.credits_pending_minutes for person_id, account in accounts.items()
     }
-    transfers: list[TransferRequest] = []
-    movements: list[r.Movement] = []
+    moves: list[tuple[r.Movement, TransferRequest]] = []
+    records = []
     for outcome in fresh:
         memo = importing.memo_of(outcome.platform, outcome.source_record_id, outcome.activity, outcome.service_date)
-        kept, overflow = rules.split_over_cap(
-            outcome.minutes, holding.get(outcome.person_id, 0), desk.policy.storage_cap_minutes
-        )
-        holding[outcome.person_id] = holding.get(outcome.person_id, 0) + kept
         deposit_id = _transfer_id(outcome)
         base = r.Movement(
-            deposit_id, r.MovementKind.IMPORT, outcome.person_id, desk.node_id, 0, kept, r.MovementState.POSTED, memo
+            deposit_id,
+            r.MovementKind.IMPORT,
+            outcome.person_id,
+            desk.node_id,
+            0,
+            outcome.minutes,
+            r.MovementState.POSTED,
+            memo,
         )
-        if kept:
-            transfers.append(
-                TransferRequest(deposit_id, TransferKind.SINGLE_PHASE, ISSUANCE, outcome.person_id, kept, memo=memo)
-            )
-            movements.append(base)
-        if overflow:
-            overflow_id = derive_id("care-import-overflow", deposit_id)
-            overflow_memo = f"{memo}: above the storage cap"[:200]
-            transfers.append(
-                TransferRequest(
-                    overflow_id, TransferKind.SINGLE_PHASE, ISSUANCE, DONATION_POOL, overflow, memo=overflow_memo
-                )
-            )
-            movements.append(
-                dataclasses.replace(
-                    base,
-                    transfer_id=overflow_id,
-                    kind=r.MovementKind.OVERFLOW,
-                    amount_minutes=overflow,
-                    memo=overflow_memo,
-                )
-            )
-    desk.apply(connection, transfers)
-    for movement in movements:
-        desk.record(connection, movement)
-    import_rows.add_imported(
-        connection,
-        [
+        overflow_id = derive_id("care-import-overflow", deposit_id)
+        holds = holding.get(outcome.person_id, 0)
+        kept, planned = split_at_cap(base, ISSUANCE, holds, desk.policy.storage_cap_minutes, overflow_id)
+        holding[outcome.person_id] = holds + kept
+        moves += planned
+        records.append(
             {
-                "platform": o.platform,
-                "source_record_id": o.source_record_id,
+                "platform": outcome.platform,
+                "source_record_id": outcome.source_record_id,
                 "batch_id": ids.to_hex(batch_id),
-                "person_id": ids.to_hex(o.person_id),
-                "transfer_id": ids.to_hex(_transfer_id(o)),
-                "minutes": o.minutes,
+                "person_id": ids.to_hex(outcome.person_id),
+                "transfer_id": ids.to_hex(deposit_id),
+                "minutes": outcome.minutes,
             }
-            for o in fresh
-        ],
-    )
+        )
+    desk.apply(connection, [transfer for _, transfer in moves])
+    for movement, _ in moves:
+        desk.record(connection, movement)
+    import_rows.add_imported(connection, records)
     return fresh
