@@ -16,9 +16,10 @@ from typing import Any
 
 import grpc
 
-from clearinghouse import registry, supervision
+from clearinghouse import acknowledgements, registry, supervision
+from clearinghouse.acknowledgements import open_alert_ids
 from clearinghouse.coordinator import Coordinator
-from clearinghouse.records import AUDITOR_PARTY, BUREAU_PARTY, CrossRecord
+from clearinghouse.records import AUDITOR_PARTY, BUREAU_PARTY, AlertAcknowledged, CrossRecord
 from clearinghouse.sightings import Sightings
 from clearinghouse.store import supervision as supervision_store
 from timebank import ids, keys, pki
@@ -46,9 +47,11 @@ __all__ = [
 
 READERS = frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR, Role.AUDITOR})
 ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
-BUREAU_CHANGES = frozenset({"AdmitNode", "SetNodeStatus", "RotateNodeKey", "RevokeNodeKey"})
+SUPERVISORS = frozenset({Role.ADMINISTRATOR, Role.SUPERVISOR})
+REGISTRY_CHANGES = frozenset({"AdmitNode", "SetNodeStatus", "RotateNodeKey", "RevokeNodeKey"})
+BUREAU_CHANGES = REGISTRY_CHANGES | {"AcknowledgeNodeAlert"}
 BUREAU_ROLES: Mapping[str, frozenset[Role]] = {
-    name: ADMINISTRATORS if name in BUREAU_CHANGES else READERS
+    name: ADMINISTRATORS if name in REGISTRY_CHANGES else SUPERVISORS if name in BUREAU_CHANGES else READERS
     for name in pb.DESCRIPTOR.services_by_name["Bureau"].methods_by_name
 }
 SETTLEMENT_CHANGES = frozenset({"CloseCycle"})
@@ -65,17 +68,23 @@ CYCLES_LIMIT_DEFAULT = 20
 
 @dataclass(frozen=True)
 class Defaults:
-    """The caps a node is admitted with when the request leaves them 0 (the config's)."""
+    """The caps a node is admitted with when the request leaves them 0, and the city's
+    guarantee the supervision figures are shown against (the config's)."""
 
     net_debit_cap_minutes: int
     pending_cap_minutes: int
+    guarantee_minutes: int = 0
+    guarantee_warn_percent: int = 80
 
 
 def describe(name: str, request: Any) -> str:
-    """What the trail says of a change made: the node or key it named, and the reason."""
+    """What the trail says of a change made: the node or key it named, and the reason (or note)."""
     subject = getattr(request, "node_id", "") or getattr(request, "key_id", "")
-    what = {"SetNodeStatus": getattr(request, "status", "")}.get(name, "")
-    reason = getattr(request, "reason", "")
+    what = {
+        "SetNodeStatus": getattr(request, "status", ""),
+        "AcknowledgeNodeAlert": f"alert {getattr(request, 'alert_id', 0)}",
+    }.get(name, "")
+    reason = getattr(request, "reason", "") or getattr(request, "note", "")
     return " ".join(part for part in (subject, what, f"({reason[:200]})" if reason else "") if part)
 
 
@@ -239,7 +248,23 @@ class BureauService(pb_grpc.BureauServicer):
     ) -> pb.CitySupervision:
         self._require_party(context, change=False)
         with read_transaction(self.books.engine) as connection:
-            return _supervision_message(supervision_store.reports(connection))
+            found = supervision_store.reports(connection)
+            done = supervision_store.acknowledgements(connection)
+        answer = _supervision_message(found, done)
+        answer.guarantee_minutes = self.defaults.guarantee_minutes
+        answer.guarantee_warn_percent = self.defaults.guarantee_warn_percent
+        return answer
+
+    @translate_errors
+    def AcknowledgeNodeAlert(
+        self, request: pb.AcknowledgeNodeAlertRequest, context: grpc.ServicerContext
+    ) -> pb.BureauAcknowledgement:
+        self._require_party(context, change=True)
+        account = request.operator or BUREAU_PARTY
+        done = self.coordinator.in_batch(
+            lambda batch: acknowledgements.acknowledge(batch, request.node_id, request.alert_id, account, request.note)
+        )
+        return _acknowledgement_message(done)
 
     @translate_errors
     def GetLogStatus(self, request: pb.GetLogStatusRequest, context: grpc.ServicerContext) -> pb.LogStatus:
@@ -255,14 +280,28 @@ class BureauService(pb_grpc.BureauServicer):
         )
 
 
-def _supervision_message(found: list[tuple[str, int, bytes]]) -> pb.CitySupervision:
+def _supervision_message(found: list[tuple[str, int, bytes]], done: list[AlertAcknowledged]) -> pb.CitySupervision:
+    """The reports, and the bureau's acknowledgements of the alerts still open in them."""
+    still_open = {(node_id, alert_id) for node_id, _, report in found for alert_id in open_alert_ids(report)}
     return pb.CitySupervision(
         nodes=[
             pb.NodeSupervision(
                 node_id=node_id, received_at_micros=received, report=cpb.SupervisionReport.FromString(report)
             )
             for node_id, received, report in found
-        ]
+        ],
+        acknowledgements=[_acknowledgement_message(a) for a in done if (a.node_id, a.alert_id) in still_open],
+    )
+
+
+def _acknowledgement_message(done: AlertAcknowledged) -> pb.BureauAcknowledgement:
+    return pb.BureauAcknowledgement(
+        node_id=done.node_id,
+        alert_id=done.alert_id,
+        account=done.account,
+        note=done.note,
+        acknowledged_at_micros=done.acknowledged_at_micros,
+        delivered=done.delivered,
     )
 
 

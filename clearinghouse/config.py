@@ -34,6 +34,7 @@ __all__ = [
     "MESSAGE_BYTES_MAX",
     "ProtocolTable",
     "ServerTable",
+    "SupervisionTable",
 ]
 
 MESSAGE_BYTES_MAX = 64 * 1024 * 1024
@@ -103,11 +104,29 @@ class ProtocolTable:
 
 
 @dataclass(frozen=True)
+class SupervisionTable:
+    """The city's guarantee: the hours it has committed to honour (the budget behind
+    redeeming every member's hours), against which the bureau's console shows what the
+    nodes' members hold. 0: no figure set, and the console says so."""
+
+    guarantee_minutes: int = 0
+    # The share of the guarantee held by members at which the console warns.
+    guarantee_warn_percent: int = 80
+
+    def __post_init__(self) -> None:
+        require(
+            0 <= self.guarantee_minutes <= 10**15, "guarantee_minutes", f"got {self.guarantee_minutes}, want 0..=10^15"
+        )
+        within("guarantee_warn_percent", self.guarantee_warn_percent, 1, 100)
+
+
+@dataclass(frozen=True)
 class ClearinghouseConfig:
     database: DatabaseTable
     clearinghouse: ClearinghouseTable = field(default_factory=ClearinghouseTable)
     server: ServerTable = field(default_factory=ServerTable)
     protocol: ProtocolTable = field(default_factory=ProtocolTable)
+    supervision: SupervisionTable = field(default_factory=SupervisionTable)
     tls: TlsTable = field(default_factory=TlsTable)
     keys: KeysTable = field(default_factory=KeysTable)
     metrics: MetricsTable = field(default_factory=MetricsTable)

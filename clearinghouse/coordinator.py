@@ -24,8 +24,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Connection
 
@@ -62,6 +63,7 @@ from timebank.protocol import (
 __all__ = ["Coordinator", "MAILBOX_ITEMS_MAX", "Settings", "SWEEP_BATCH_MAX"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAILBOX_ITEMS_MAX = 4_096
 SWEEP_BATCH_MAX = 1_000
@@ -307,6 +309,23 @@ class Coordinator:
         write(batch, self.books)
         log.info("closed settlement cycle %d at log index %d", closed.cycle_id, index)
         return closed
+
+    def in_batch(self, work: Callable[[Batch], T]) -> T:
+        """Runs work in a logged batch of its own (a change the bureau asked for that sends
+        items to nodes), writes what the batch changed and wakes the mail."""
+        self._refuse_if_closed()
+
+        def run(connection: Connection) -> T:
+            batch = Batch(connection, self.clock.now_micros())
+            batch.begin_logged(self.settings.cycle_micros)
+            result = work(batch)
+            write(batch, self.books)
+            return result
+
+        with self._writer:
+            result = self.books.write(run)
+        self._mail.announce()
+        return result
 
     def sweep_expired(self) -> int:
         """ABORTs every prepared transfer past its expiry; returns how many."""

@@ -56,6 +56,11 @@ sweep_interval_seconds = 0.5
 default_net_debit_cap_minutes = 6000000
 default_pending_cap_minutes = 600000
 
+[supervision]
+# The city's guarantee in minutes (0: not set); the bureau's console warns at the percent.
+guarantee_minutes = 0
+guarantee_warn_percent = 80
+
 [tls]
 ca_file = "tls/ca.pem"
 certificate_file = "tls/tls.pem"

@@ -25,6 +25,7 @@ __all__ = [
     "AUDITOR_PARTY",
     "BUREAU_PARTY",
     "AccountPosition",
+    "AlertAcknowledged",
     "ClosedCycle",
     "CrossRecord",
     "CrossState",
@@ -181,3 +182,16 @@ class ReceivedHeader:
     header: bytes
     key_id: str
     signature: bytes
+
+
+@dataclass(frozen=True)
+class AlertAcknowledged:
+    """The bureau acknowledged one of a node's open alerts (alert_acknowledgements); delivered:
+    the node acknowledged the item that carried it."""
+
+    node_id: str
+    alert_id: int
+    account: str
+    note: str
+    acknowledged_at_micros: int
+    delivered: bool = False

@@ -198,7 +198,12 @@ def create_server(
     )
     add_servicer(server, service, SERVICE)
     operators = Operators(books, clock, OPERATOR_TABLES, BUREAU_STAFF, random_bytes)
-    defaults = Defaults(protocol.default_net_debit_cap_minutes, protocol.default_pending_cap_minutes)
+    defaults = Defaults(
+        protocol.default_net_debit_cap_minutes,
+        protocol.default_pending_cap_minutes,
+        config.supervision.guarantee_minutes,
+        config.supervision.guarantee_warn_percent,
+    )
     bureau = BureauService(coordinator, service.sightings, defaults, config.server.insecure)
     add_servicer(server, OperatorAccountsService(operators, bureau.admit_reader), OPERATORS_SERVICE)
     add_servicer(

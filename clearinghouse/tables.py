@@ -25,6 +25,7 @@ from timebank.storage.schema import BYTES, ID, PARTY, SEQUENCE, PartySchema, par
 
 __all__ = [
     "OPERATOR_TABLES",
+    "alert_acknowledgements",
     "cross_transfers",
     "cycle_positions",
     "cycles",
@@ -146,6 +147,18 @@ node_reports = Table(
     Column("as_of_micros", BigInteger, nullable=False),
     Column("received_at_micros", BigInteger, nullable=False),
     Column("report", BYTES, nullable=False),  # SupervisionReport bytes
+)
+
+# The bureau's acknowledgements of nodes' alerts, each sent to its node as an item (item_id).
+alert_acknowledgements = Table(
+    "alert_acknowledgements",
+    metadata,
+    Column("node_id", PARTY, primary_key=True),
+    Column("alert_id", BigInteger, primary_key=True),
+    Column("account", String(64), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("acknowledged_at_micros", BigInteger, nullable=False),
+    Column("item_id", ID, nullable=False),
 )
 
 # The bureau's staff who run the clearinghouse from its console (administrators, supervisors,

@@ -1,6 +1,7 @@
 """What a node does with the clearinghouse's items: holds and votes for prepares, posts or
-voids for decisions, legs rebuilt after a restore, recalls, receipts, and the statement a
-closed cycle asks for.
+voids for decisions, legs rebuilt after a restore, recalls, receipts, the statement a
+closed cycle asks for, and the bureau's acknowledgements of alerts (handed to the node's
+services).
 
 Owns applying one batch of items in the caller's transaction: each item id is processed
 once (the inbox remembers it), prepares are held in one ledger batch and their votes
@@ -13,7 +14,7 @@ a leg are `nodes.legs`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -32,6 +33,7 @@ from timebank.errors import RequestInvalid
 from timebank.ledger.model import Outcome, TransferRequest
 from timebank.logentries import StatementRecord
 from timebank.protocol import (
+    AlertAcknowledgement,
     CrossTransfer,
     CycleClosed,
     Decision,
@@ -66,6 +68,7 @@ class _Sorted:
     recalls: list[Recall] = field(default_factory=list)
     answers: list[RecallAnswer] = field(default_factory=list)
     notices: list[tuple[int, CycleClosed]] = field(default_factory=list)
+    acknowledgements: list[AlertAcknowledgement] = field(default_factory=list)
 
 
 class Receiving:
@@ -84,6 +87,9 @@ class Receiving:
         self.signing_key = signing_key
         self.consents = consents
         self.recalls = recalls
+        # What the node's services do with the bureau's acknowledgement of one of their
+        # alerts, in the receiving transaction (set by them; None: no services here).
+        self.alert_acknowledged: Callable[[Connection, AlertAcknowledgement], None] | None = None
 
     def apply(self, connection: Connection, items: Sequence[bytes]) -> tuple[list[int], bool]:
         """Applies a batch of items; returns (the ids to acknowledge, whether items were queued)."""
@@ -104,6 +110,7 @@ class Receiving:
         self._restore_legs(connection, batch.restores)
         queued = self._answer_prepares(connection, batch.prepares)
         self._apply_decisions(connection, seams.through("node.decisions", batch.decisions))
+        self._apply_acknowledgements(connection, batch.acknowledgements)
         for item_id, notice in batch.notices:
             if self._answer_cycle_close(connection, notice):
                 batch.acknowledge.append(item_id)
@@ -136,9 +143,20 @@ class Receiving:
                 batch.recalls.append(body)
             elif isinstance(body, RecallAnswer):
                 batch.answers.append(body)
+            elif isinstance(body, AlertAcknowledgement):
+                batch.acknowledgements.append(body)
             else:
                 log.warning("ignored a %s item from the clearinghouse", type(body).__name__)
         return batch
+
+    def _apply_acknowledgements(self, connection: Connection, acknowledged: Sequence[AlertAcknowledgement]) -> None:
+        for acknowledgement in acknowledged:
+            if self.alert_acknowledged is None:
+                log.warning(
+                    "ignored the bureau's acknowledgement of alert %d: no services here", acknowledgement.alert_id
+                )
+            else:
+                self.alert_acknowledged(connection, acknowledgement)
 
     # -- prepares and votes -----------------------------------------------------------------
 

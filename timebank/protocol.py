@@ -20,6 +20,7 @@ from timebank.v1 import clearing_pb2 as cpb
 
 __all__ = [
     "Ack",
+    "AlertAcknowledgement",
     "Body",
     "CLEARINGHOUSE_ID",
     "CrossTransfer",
@@ -40,6 +41,7 @@ __all__ = [
     "StatementPage",
     "Vote",
     "ack_item",
+    "alert_acknowledgement_item",
     "cycle_closed_item",
     "decision_item",
     "decode_item",
@@ -232,6 +234,16 @@ class SupervisionReport:
     as_of_micros: int
 
 
+@dataclass(frozen=True)
+class AlertAcknowledgement:
+    """The bureau acknowledged one of a node's open alerts (clearinghouse to node)."""
+
+    alert_id: int
+    account: str
+    note: str
+    acknowledged_at_micros: int
+
+
 Body = (
     Prepare
     | Vote
@@ -247,6 +259,7 @@ Body = (
     | Restore
     | HomeClaim
     | SupervisionReport
+    | AlertAcknowledgement
 )
 
 
@@ -270,6 +283,11 @@ def home_claim_item(claim: HomeClaim) -> Item:
 def supervision_item(report: SupervisionReport, node_id: str) -> Item:
     """A report's item id is its node's and its time's: a resend is deduplicated."""
     return Item(derive_id(f"supervision:{node_id}", report.as_of_micros), report)
+
+
+def alert_acknowledgement_item(acknowledgement: AlertAcknowledgement, node_id: str) -> Item:
+    """One id per node and alert: the bureau acknowledges an alert once."""
+    return Item(derive_id(f"alert-acknowledgement:{node_id}", acknowledgement.alert_id), acknowledgement)
 
 
 def vote_item(vote: Vote) -> Item:
@@ -402,6 +420,15 @@ def encode_item(item: Item) -> bytes:
         message.statement.ParseFromString(body.signed)
     elif isinstance(body, SupervisionReport):
         message.supervision_report.ParseFromString(body.report)
+    elif isinstance(body, AlertAcknowledgement):
+        message.alert_acknowledgement.CopyFrom(
+            cpb.AlertAcknowledgement(
+                alert_id=body.alert_id,
+                account=body.account,
+                note=body.note,
+                acknowledged_at_micros=body.acknowledged_at_micros,
+            )
+        )
     elif isinstance(body, Resync):
         message.resync.CopyFrom(cpb.Resync(since_micros=body.since_micros))
     elif isinstance(body, Restore):
@@ -486,6 +513,9 @@ def decode_item(data: bytes) -> Item:
     elif kind == "supervision_report":
         report = message.supervision_report
         body = SupervisionReport(report.SerializeToString(deterministic=True), report.as_of_micros)
+    elif kind == "alert_acknowledgement":
+        ack = message.alert_acknowledgement
+        body = AlertAcknowledgement(ack.alert_id, ack.account, ack.note, ack.acknowledged_at_micros)
     elif kind == "resync":
         body = Resync(message.resync.since_micros)
     elif kind == "restore":

@@ -85,6 +85,7 @@ __all__ = [
 ]
 
 DEMO_REPORT_SECONDS = 3  # how often the demo's nodes look whether their figures for the bureau changed
+DEMO_GUARANTEE_MINUTES = 60 * 60  # the demo city's guarantee: 60 hours, against what its members hold
 
 FINAL_TIMEOUT_SECONDS = 60.0
 BURST_TRANSFERS = 60
@@ -533,7 +534,8 @@ def _run_city(directory: pathlib.Path, databases: dict[str, str] | None, keep: b
         shared = {OFFSET_FILE_VARIABLE: str(clock_file)}  # every party: the demo moves the city's time
         # The nodes report their figures to the bureau every few seconds, so that its console shows the day.
         reporting = {**shared, "TIMEBANK_CLEARINGHOUSE__SUPERVISION_REPORT_SECONDS": str(DEMO_REPORT_SECONDS)}
-        environments = {CLEARINGHOUSE_ID: shared, **{plan.node_id: reporting for plan in CITY}}
+        guarantee = {**shared, "TIMEBANK_SUPERVISION__GUARANTEE_MINUTES": str(DEMO_GUARANTEE_MINUTES)}
+        environments = {CLEARINGHOUSE_ID: guarantee, **{plan.node_id: reporting for plan in CITY}}
         city = start_city(directory, CITY, environments=environments, database_urls=databases)
         backend = "PostgreSQL" if databases else "SQLite"
         print(

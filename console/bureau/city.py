@@ -10,6 +10,7 @@ administrator's), logs each change and records who made it in the trail.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -20,7 +21,7 @@ from console.bureau.base import CONFIRM, BureauPages, confirmed
 from console.bureau.charts import net_bars
 from timebank.v1 import bureau_pb2
 
-__all__ = ["CityPages", "ROLES", "STATUS_ACTIONS"]
+__all__ = ["CityPages", "Guarantee", "ROLES", "STATUS_ACTIONS"]
 
 ROLES = ("volunteer", "elder", "proxy")
 MONTHS_CHARTED = 12
@@ -42,6 +43,8 @@ class CityPages:
             Route("/", signed_in(self.city), methods=["GET"]),
             Route("/now", signed_in(self.now), methods=["GET"]),
             Route("/supervision", signed_in(self.supervision), methods=["GET"]),
+            Route("/supervision/live", signed_in(self.supervision_live), methods=["GET"]),
+            Route("/supervision/acknowledge", signed_in(self.acknowledge), methods=["POST"]),
             Route("/registry", signed_in(self.registry), methods=["GET"]),
             Route("/registry/status", signed_in(self.set_status), methods=["POST"]),
             Route("/registry/rotate", signed_in(self.rotate), methods=["POST"]),
@@ -60,29 +63,65 @@ class CityPages:
         """The city's figures alone, for the city page to put in place of its own."""
         return self.pages.render(request, "bureau/now.html", now=self.pages.city_now(token))
 
-    async def supervision(self, request: Request, token: str) -> Response:
-        """The nodes' figures and open alerts as each last reported them, and the city's sums."""
-        found = self.calls.call(self.calls.bureau.GetCitySupervision, bureau_pb2.GetCitySupervisionRequest(), token)
-        names = {node.node_id: node.display_name for node in self.pages.city_now(token).nodes}
-        months = _summed(report.report.months for report in found.nodes)
-        unit = self.pages.labels["minutes_short"][0]
+    async def supervision(self, request: Request, token: str, message: str = "") -> Response:
+        """The nodes' figures and open alerts as each last reported them, the city's sums
+        against its guarantee, and the bureau's acknowledgements; refreshed in place."""
+        values = self._supervision(token)
         return self.pages.render(
             request,
             "bureau/supervision.html",
-            me=self.pages.account(token),
-            nodes=found.nodes,
-            names=names,
-            roles={role: sum(n.report.people_by_role.get(role, 0) for n in found.nodes) for role in ROLES},
-            outstanding=sum(n.report.outstanding_minutes for n in found.nodes),
-            months=months,
-            categories=_summed(report.report.categories for report in found.nodes),
-            chart=net_bars([(key, figures[0]) for key, figures in months[-MONTHS_CHARTED:]], unit),
-            alerts=sorted(
+            400 if message else 200,
+            refresh=self.pages.table.refresh_seconds,
+            message=message,
+            done=request.query_params.get("done") == "1",
+            crumbs=["supervision"],
+            **values,
+        )
+
+    async def supervision_live(self, request: Request, token: str) -> Response:
+        """The supervision page's figures alone, for the page to put in place of its own."""
+        return self.pages.render(request, "bureau/supervision_live.html", **self._supervision(token))
+
+    def _supervision(self, token: str) -> dict[str, Any]:
+        found = self.calls.call(self.calls.bureau.GetCitySupervision, bureau_pb2.GetCitySupervisionRequest(), token)
+        names = {node.node_id: node.display_name for node in self.pages.city_now(token).nodes}
+        months = _summed(report.report.months for report in found.nodes)
+        outstanding = sum(n.report.outstanding_minutes for n in found.nodes)
+        unit = self.pages.labels["minutes_short"][0]
+        return {
+            "me": self.pages.account(token),
+            "nodes": found.nodes,
+            "names": names,
+            "roles": {role: sum(n.report.people_by_role.get(role, 0) for n in found.nodes) for role in ROLES},
+            "outstanding": outstanding,
+            "guarantee": Guarantee.of(outstanding, found.guarantee_minutes, found.guarantee_warn_percent),
+            "node_totals": {n.node_id: _total(n.report.months) for n in found.nodes},
+            "months": months,
+            "categories": _summed(report.report.categories for report in found.nodes),
+            "chart": net_bars([(key, figures[0]) for key, figures in months[-MONTHS_CHARTED:]], unit),
+            "alerts": sorted(
                 ((n.node_id, alert) for n in found.nodes for alert in n.report.alerts),
                 key=lambda pair: pair[1].raised_at_micros,
                 reverse=True,
             ),
-            crumbs=["supervision"],
+            "acknowledged": {(a.node_id, a.alert_id): a for a in found.acknowledgements},
+        }
+
+    async def acknowledge(self, request: Request, token: str) -> Response:
+        """The bureau acknowledges one node's alert with a note; the clearinghouse sends it on."""
+        form = await self.pages.checked_form(request)
+        typed = form.get("alert_id", "").strip()
+        if not typed.isdigit():
+            return await self.supervision(request, token, f"alert_id: got {typed[:20]!r}, want the alert's number")
+        wanted = bureau_pb2.AcknowledgeNodeAlertRequest(
+            node_id=form.get("node_id", ""), alert_id=int(typed), note=form.get("note", "")
+        )
+
+        async def again(refusal: str) -> Response:
+            return await self.supervision(request, token, refusal)
+
+        return await self.pages.change(
+            token, self.calls.bureau.AcknowledgeNodeAlert, wanted, again, "/supervision?done=1"
         )
 
     # -- the registry ---------------------------------------------------------------------------
@@ -161,14 +200,45 @@ class CityPages:
         return await self._change(request, token, form, self.calls.bureau.AdmitNode, wanted)
 
 
-def _summed(lists: Iterable[Iterable[Any]]) -> list[tuple[str, tuple[int, int, int]]]:
-    """Figures of every node added up by key (a month, a category), in key order:
-    (deposited minutes, redeemed minutes, orders)."""
+FIGURES = (
+    "deposited_minutes",
+    "redeemed_minutes",
+    "order_count",
+    "donated_minutes",
+    "family_minutes",
+    "granted_minutes",
+)
+
+
+@dataclass(frozen=True)
+class Guarantee:
+    """The hours the nodes' members hold against the city's guarantee (0: none configured)."""
+
+    minutes: int
+    percent: int
+    warn: bool
+    warn_percent: int
+
+    @classmethod
+    def of(cls, outstanding_minutes: int, guarantee_minutes: int, warn_percent: int) -> Guarantee:
+        if guarantee_minutes <= 0:
+            return cls(0, 0, False, warn_percent)
+        percent = outstanding_minutes * 100 // guarantee_minutes
+        return cls(guarantee_minutes, percent, percent >= warn_percent, warn_percent)
+
+
+def _total(figures: Iterable[Any]) -> tuple[int, ...]:
+    """One node's figures over every month, in the order of FIGURES."""
+    return tuple(sum(getattr(row, name) for row in figures) for name in FIGURES)
+
+
+def _summed(lists: Iterable[Iterable[Any]]) -> list[tuple[str, tuple[int, ...]]]:
+    """Figures of every node added up by key (a month, a category), in key order, in the
+    order of FIGURES."""
     sums: dict[str, list[int]] = {}
     for figures in lists:
         for row in figures:
-            total = sums.setdefault(row.key, [0, 0, 0])
-            total[0] += row.deposited_minutes
-            total[1] += row.redeemed_minutes
-            total[2] += row.order_count
-    return [(key, (total[0], total[1], total[2])) for key, total in sorted(sums.items())]
+            total = sums.setdefault(row.key, [0] * len(FIGURES))
+            for position, name in enumerate(FIGURES):
+                total[position] += getattr(row, name)
+    return [(key, tuple(total)) for key, total in sorted(sums.items())]

@@ -323,6 +323,9 @@ class StatisticsRow:
     deposited_minutes: int = 0
     redeemed_minutes: int = 0
     order_count: int = 0
+    donated_minutes: int = 0  # to the donation pool: by members, and deposits' parts above the storage cap
+    family_minutes: int = 0  # given by members to their family, here or at another node
+    granted_minutes: int = 0  # from the donation pool to elders
 
 
 @dataclass(frozen=True)

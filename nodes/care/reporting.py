@@ -3,8 +3,9 @@ built from the desk and sent to the clearinghouse when they change.
 
 Owns what leaves the node for the bureau's city-wide supervision, and nothing more:
 approved people by role, hours deposited and redeemed (and orders served) by month and by
-category, the hours the node's members hold, and its open alerts by rule and time. No
-person's name, id, identity number or an alert's evidence is in it. Owns too the thread
+category, hours donated, given to family and granted from the pool by month, the hours the
+node's members hold, and its open alerts by rule and time. No person's name, id, identity
+number or an alert's evidence is in it. Owns too the thread
 that looks every interval whether the figures changed and queues a report when they did
 (bounded: one report per change, never more often than the interval; the first a whole
 interval after the node started).
@@ -39,6 +40,9 @@ def supervision_report(desk: CareDesk) -> cpb.SupervisionReport:
                 deposited_minutes=row.deposited_minutes,
                 redeemed_minutes=row.redeemed_minutes,
                 order_count=row.order_count,
+                donated_minutes=row.donated_minutes,
+                family_minutes=row.family_minutes,
+                granted_minutes=row.granted_minutes,
             )
     for alert in desk.alerts(False):
         report.alerts.add(alert_id=alert.alert_id, rule=alert.rule, raised_at_micros=alert.raised_at_micros)

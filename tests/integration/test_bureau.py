@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from clearinghouse.tables import OPERATOR_TABLES
 from nodes.care.supervision import AlertDraft
-from tests.support.care import Desk
+from tests.support.care import HOUR_MICROS, Desk, care_events, people
 from tests.support.city import RunningTestCity, close_and_collect, raw, wait_for
 from tests.support.commands import timebank
 from timebank import ids, keys
@@ -248,3 +248,77 @@ def test_each_nodes_figures_and_open_alerts_reach_the_bureau_without_a_person_in
     assert report.people_by_role["volunteer"] == 1 and [a.rule for a in report.alerts] == ["proxy-load"]
     sent = report.SerializeToString()
     assert "林志愿".encode() not in sent and volunteer not in sent and b"9 elders" not in sent  # aggregates only
+
+
+def test_the_bureau_acknowledges_a_nodes_alert_and_the_node_records_it_as_the_bureaus(city: RunningTestCity) -> None:
+    shiqi = city.nodes["shiqi"]
+    assert shiqi.reporter is not None and city.clearinghouse is not None
+    desk = Desk(city.client("shiqi"), "shiqi")
+    elder, volunteer = people(desk)
+    order_id = desk.publish(elder, "meals", city.clock.now_micros() + HOUR_MICROS, minutes=60)
+    desk.accept(order_id, volunteer)
+    desk.scan(desk.code(order_id, "check-in"), volunteer)
+    desk.scan(desk.code(order_id, "check-out"), volunteer)  # no minute between: the rule's implausible duration
+    [alert] = shiqi.reporter.desk.alerts(False)
+    assert alert.rule == "implausible-duration"
+    assert shiqi.reporter.send_if_changed()
+    operators = Operators(city.clearinghouse.coordinator.books, city.clock, OPERATOR_TABLES, BUREAU_STAFF)
+    operators.create_account(None, "sun.super", "孙监管", PASSWORD, ["supervisor"])
+    operators.create_account(None, "qian.audit", "钱审计", PASSWORD, ["auditor"])
+    with _channel(city, "bureau") as channel:
+        accounts = opb_grpc.OperatorAccountsStub(channel)
+        bureau = bpb_grpc.BureauStub(channel)
+        supervisor = _bearer(accounts.Login(opb.LoginRequest(username="sun.super", password=PASSWORD)).session_token)
+        auditor = _bearer(accounts.Login(opb.LoginRequest(username="qian.audit", password=PASSWORD)).session_token)
+
+        def reported() -> bpb.CitySupervision:
+            return bureau.GetCitySupervision(bpb.GetCitySupervisionRequest(), timeout=CALL_SECONDS)
+
+        wait_for(reported, lambda answer: any(n.node_id == "shiqi" and n.report.alerts for n in answer.nodes))
+
+        def acknowledge(alert_id: int, note: str, metadata: tuple[tuple[str, str]] = supervisor) -> object:
+            wanted = bpb.AcknowledgeNodeAlertRequest(node_id="shiqi", alert_id=alert_id, note=note)
+            return bureau.AcknowledgeNodeAlert(wanted, metadata=metadata, timeout=CALL_SECONDS)
+
+        with pytest.raises(grpc.RpcError) as no_note:
+            acknowledge(alert.alert_id, "  ")
+        _refused(no_note, grpc.StatusCode.INVALID_ARGUMENT, "note: got 0 characters, want 1 to 200")
+        with pytest.raises(grpc.RpcError) as unknown:
+            acknowledge(alert.alert_id + 50, "核实")
+        _refused(unknown, grpc.StatusCode.NOT_FOUND, f"alert_id: {alert.alert_id + 50} is not among the open alerts")
+        with pytest.raises(grpc.RpcError) as read_only:
+            acknowledge(alert.alert_id, "核实", auditor)
+        _refused(read_only, grpc.StatusCode.PERMISSION_DENIED, "AcknowledgeNodeAlert needs")
+        done = acknowledge(alert.alert_id, "已电话核实：志愿者忘记签到")
+        assert isinstance(done, bpb.BureauAcknowledgement) and done.account == "sun.super" and not done.delivered
+        with pytest.raises(grpc.RpcError) as twice:
+            acknowledge(alert.alert_id, "再次确认")
+        _refused(
+            twice, grpc.StatusCode.ALREADY_EXISTS, f"alert {alert.alert_id} of shiqi was acknowledged by sun.super"
+        )
+
+        # The node records it as the bureau's, in the transaction that received the item.
+        def at_the_node() -> list[object]:
+            return [a for a in shiqi.reporter.desk.alerts(True) if a.acknowledged_at_micros]  # type: ignore[union-attr]
+
+        [recorded] = wait_for(at_the_node, lambda found: len(found) == 1)
+        assert (recorded.acknowledged_by, recorded.acknowledged_note) == (  # type: ignore[attr-defined]
+            "bureau:sun.super",
+            "已电话核实：志愿者忘记签到",
+        )
+        pending = wait_for(reported, lambda answer: answer.acknowledgements and answer.acknowledgements[0].delivered)
+        assert [(a.node_id, a.alert_id) for a in pending.acknowledgements] == [("shiqi", alert.alert_id)]
+        assert shiqi.reporter.send_if_changed()  # the node's next report: the alert is no longer open
+        cleared = wait_for(
+            reported, lambda answer: not any(n.report.alerts for n in answer.nodes if n.node_id == "shiqi")
+        )
+        assert not cleared.acknowledgements
+        trail = accounts.ListTrail(opb.ListTrailRequest(limit=20), metadata=auditor).entries
+        assert (
+            "sun.super",
+            "action",
+            "AcknowledgeNodeAlert",
+            f"shiqi alert {alert.alert_id} (已电话核实：志愿者忘记签到)",
+        ) in [(entry.username, entry.kind, entry.operation, entry.detail) for entry in trail]
+    events = [e for e in care_events(shiqi.books) if e.operation == "AcknowledgeAlert"]
+    assert [e.alert.acknowledged_by for e in events] == ["bureau:sun.super"]

@@ -10,6 +10,7 @@ import json
 import pathlib
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -20,22 +21,26 @@ from console.bureau.app import make_bureau_app
 from console.bureau.config import BureauConsoleConfig, BureauConsoleTable
 from console.cli import serving_in_thread as serving
 from tests.support.browser import browser_page, require_chromium, screenshot
-from tests.support.city import RunningTestCity, raw, wait_for
+from tests.support.care import HOUR_MICROS, Desk, people
+from tests.support.city import NODES, RunningTestCity, make_city, raw, wait_for
 from tests.support.exports import assert_exports_match
 from timebank.operators.desk import Operators
 from timebank.operators.records import BUREAU_STAFF
 
 PASSWORD = "Jian-du 2026 winter"
 REFRESH_SECONDS = 1.0
+GUARANTEE_MINUTES = 1_200
+SEEN_WITHIN_SECONDS = 10
 
 
-@pytest.fixture
-def bureau_console(city: RunningTestCity) -> Iterator[str]:
-    """The city with the bureau's administrator and auditor, and the bureau's console."""
+@contextmanager
+def _console(city: RunningTestCity) -> Iterator[str]:
+    """The bureau's administrator, supervisor and auditor, and the bureau's console over the city."""
     require_chromium()
     assert city.clearinghouse is not None
     desk = Operators(city.clearinghouse.coordinator.books, city.clock, OPERATOR_TABLES, BUREAU_STAFF)
     desk.create_account(None, "zhao.admin", "赵科长", PASSWORD, ["administrator"])
+    desk.create_account(None, "sun.super", "孙监管", PASSWORD, ["supervisor"])
     desk.create_account(None, "qian.audit", "钱审计", PASSWORD, ["auditor"])
     table = BureauConsoleTable(
         clearinghouse=f"127.0.0.1:{city.clearinghouse.port}",
@@ -47,6 +52,29 @@ def bureau_console(city: RunningTestCity) -> Iterator[str]:
     with serving(app) as url:
         yield url
     app.state.node.close()
+
+
+@pytest.fixture
+def bureau_console(city: RunningTestCity) -> Iterator[str]:
+    with _console(city) as url:
+        yield url
+
+
+@pytest.fixture
+def reporting_city(city_databases: dict[str, str], tmp_path: pathlib.Path) -> Iterator[RunningTestCity]:
+    """A city whose nodes report every second, with a guarantee of 20 hours at the clearinghouse."""
+    environ = {
+        "TIMEBANK_CLEARINGHOUSE__SUPERVISION_REPORT_SECONDS": "1",
+        "TIMEBANK_SUPERVISION__GUARANTEE_MINUTES": str(GUARANTEE_MINUTES),
+    }
+    test_city = make_city(tmp_path / "city", city_databases, environ=environ)
+    try:
+        test_city.start_clearinghouse()
+        for node_id in NODES:
+            test_city.start_node(node_id)
+        yield test_city
+    finally:
+        test_city.stop()
 
 
 def _move(city: RunningTestCity, number: int, source: str, target: str, minutes: int) -> bytes:
@@ -191,3 +219,53 @@ def test_a_day_at_the_bureau_through_its_console(
         assert page.locator("form.close-cycle").count() == 0
         assert time.monotonic() - started < 10
         screenshot(page, "bureau-08-auditor")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # the pages and the round trip: one backend is enough
+def test_an_alert_raised_at_a_node_is_seen_at_the_bureau_within_seconds_and_acknowledged_there(
+    reporting_city: RunningTestCity,
+) -> None:
+    city = reporting_city
+    desk = Desk(city.client("shiqi"), "shiqi")
+    elder, volunteer = people(desk)
+    order_id = desk.publish(elder, "meals", city.clock.now_micros() + HOUR_MICROS, minutes=60)
+    desk.accept(order_id, volunteer)
+    desk.scan(desk.code(order_id, "check-in"), volunteer)
+    city.member("dongqu", 1, minutes=900)  # members of the city hold 15 hours: 75% of the guarantee
+    with _console(city) as console, browser_page() as page:
+        sign_in(page, console, "sun.super")
+        page.goto(f"{console}/supervision")
+        wait_for(
+            lambda: (page.reload(), page.locator("table.supervision-nodes tbody tr[data-node]").count())[1],
+            lambda count: count == 3,
+        )
+        assert page.locator("table.supervision-alerts tbody tr[data-alert]").count() == 0
+        assert "75%" in page.inner_text(".card.guarantee") and "20 小时" in page.inner_text(".card.guarantee")
+        # The volunteer checks out at once: the node's rule raises an alert; the page shows it by itself.
+        started = time.monotonic()
+        desk.scan(desk.code(order_id, "check-out"), volunteer)
+        row = page.locator("table.supervision-alerts tr[data-node=shiqi]")
+        row.wait_for(timeout=SEEN_WITHIN_SECONDS * 1000)
+        assert time.monotonic() - started < SEEN_WITHIN_SECONDS
+        assert "服务时长不合常理" in row.inner_text() and "SHIQI" in row.inner_text()
+        screenshot(page, "bureau-09-alert-seen")
+        row.locator("button.primary").click()
+        assert "note: got 0 characters, want 1 to 200" in page.inner_text(".refusal")  # refused in place
+        row = page.locator("table.supervision-alerts tr[data-node=shiqi]")
+        row.locator("input[name=note]").fill("已电话核实：志愿者忘记签到")
+        row.locator("button.primary").click()
+        assert "已确认" in page.inner_text(".done")
+        assert "sun.super · 已电话核实" in page.inner_text("table.supervision-alerts td.acknowledged")
+        screenshot(page, "bureau-10-alert-acknowledged")
+        # The node records it as the bureau's, and its next report no longer has it open.
+        page.locator("table.supervision-alerts tbody td.empty").wait_for(timeout=SEEN_WITHIN_SECONDS * 1000)
+        shiqi = city.nodes["shiqi"].reporter
+        assert shiqi is not None
+        [acknowledged] = [a for a in shiqi.desk.alerts(True) if a.acknowledged_at_micros]
+        assert acknowledged.acknowledged_by == "bureau:sun.super"
+        page.goto(f"{console}/trail")
+        assert "AcknowledgeNodeAlert" in page.inner_text("table") and "已电话核实" in page.inner_text("table")
+        page.click("header button.link")
+        sign_in(page, console, "qian.audit")  # the auditor sees the figures, and no form to acknowledge
+        page.goto(f"{console}/supervision")
+        assert page.locator("table.supervision-alerts form").count() == 0

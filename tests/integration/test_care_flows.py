@@ -162,6 +162,10 @@ def test_an_elder_and_two_volunteers_from_registration_to_certificate(
     rows = {(row.dimension, row.key): row for row in figures.rows}
     assert rows[("node", "shiqi")].deposited_minutes == 110 and rows[("node", "shiqi")].redeemed_minutes == 15
     assert rows[("category", "professional-legal")].deposited_minutes == 50
+    node_row = rows[("node", "shiqi")]
+    assert (node_row.family_minutes, node_row.donated_minutes, node_row.granted_minutes) == (20, 10, 0)
+    months = [row for row in figures.rows if row.dimension == "month"]
+    assert sum(row.family_minutes for row in months) == 20 and sum(row.donated_minutes for row in months) == 10
     assert figures.active_volunteers == 2 and figures.outstanding_minutes == 5
     issued = shiqi.care.IssueCertificate(
         pb.IssueCertificateRequest(

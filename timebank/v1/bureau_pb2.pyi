@@ -11,6 +11,34 @@ class GetCitySupervisionRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class AcknowledgeNodeAlertRequest(_message.Message):
+    __slots__ = ("node_id", "alert_id", "note", "operator")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    alert_id: int
+    note: str
+    operator: str
+    def __init__(self, node_id: _Optional[str] = ..., alert_id: _Optional[int] = ..., note: _Optional[str] = ..., operator: _Optional[str] = ...) -> None: ...
+
+class BureauAcknowledgement(_message.Message):
+    __slots__ = ("node_id", "alert_id", "account", "note", "acknowledged_at_micros", "delivered")
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    ACKNOWLEDGED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    DELIVERED_FIELD_NUMBER: _ClassVar[int]
+    node_id: str
+    alert_id: int
+    account: str
+    note: str
+    acknowledged_at_micros: int
+    delivered: bool
+    def __init__(self, node_id: _Optional[str] = ..., alert_id: _Optional[int] = ..., account: _Optional[str] = ..., note: _Optional[str] = ..., acknowledged_at_micros: _Optional[int] = ..., delivered: _Optional[bool] = ...) -> None: ...
+
 class NodeSupervision(_message.Message):
     __slots__ = ("node_id", "received_at_micros", "report")
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -22,10 +50,16 @@ class NodeSupervision(_message.Message):
     def __init__(self, node_id: _Optional[str] = ..., received_at_micros: _Optional[int] = ..., report: _Optional[_Union[_clearing_pb2.SupervisionReport, _Mapping]] = ...) -> None: ...
 
 class CitySupervision(_message.Message):
-    __slots__ = ("nodes",)
+    __slots__ = ("nodes", "acknowledgements", "guarantee_minutes", "guarantee_warn_percent")
     NODES_FIELD_NUMBER: _ClassVar[int]
+    ACKNOWLEDGEMENTS_FIELD_NUMBER: _ClassVar[int]
+    GUARANTEE_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    GUARANTEE_WARN_PERCENT_FIELD_NUMBER: _ClassVar[int]
     nodes: _containers.RepeatedCompositeFieldContainer[NodeSupervision]
-    def __init__(self, nodes: _Optional[_Iterable[_Union[NodeSupervision, _Mapping]]] = ...) -> None: ...
+    acknowledgements: _containers.RepeatedCompositeFieldContainer[BureauAcknowledgement]
+    guarantee_minutes: int
+    guarantee_warn_percent: int
+    def __init__(self, nodes: _Optional[_Iterable[_Union[NodeSupervision, _Mapping]]] = ..., acknowledgements: _Optional[_Iterable[_Union[BureauAcknowledgement, _Mapping]]] = ..., guarantee_minutes: _Optional[int] = ..., guarantee_warn_percent: _Optional[int] = ...) -> None: ...
 
 class GetCityNowRequest(_message.Message):
     __slots__ = ()

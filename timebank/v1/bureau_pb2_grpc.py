@@ -84,6 +84,11 @@ class BureauStub:
                 request_serializer=timebank_dot_v1_dot_bureau__pb2.GetCitySupervisionRequest.SerializeToString,
                 response_deserializer=timebank_dot_v1_dot_bureau__pb2.CitySupervision.FromString,
                 _registered_method=True)
+        self.AcknowledgeNodeAlert = channel.unary_unary(
+                '/timebank.v1.Bureau/AcknowledgeNodeAlert',
+                request_serializer=timebank_dot_v1_dot_bureau__pb2.AcknowledgeNodeAlertRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_bureau__pb2.BureauAcknowledgement.FromString,
+                _registered_method=True)
 
 
 class BureauServicer:
@@ -162,6 +167,19 @@ class BureauServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AcknowledgeNodeAlert(self, request, context):
+        """Supervisor or administrator: acknowledges one of a node's open alerts with a note. The
+        clearinghouse records it (the trail's `action` row names the account, the node and
+        the alert) and sends it to the node as an AlertAcknowledgement item; the node marks
+        the alert acknowledged by "bureau:<account>", and it leaves the node's next report.
+        INVALID_ARGUMENT for a note that is empty or longer than 200 characters; NOT_FOUND
+        when the alert is not among the open ones of the node's latest report; ALREADY_EXISTS
+        when the bureau acknowledged it already (naming who, and when).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BureauServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -214,6 +232,11 @@ def add_BureauServicer_to_server(servicer, server):
                     servicer.GetCitySupervision,
                     request_deserializer=timebank_dot_v1_dot_bureau__pb2.GetCitySupervisionRequest.FromString,
                     response_serializer=timebank_dot_v1_dot_bureau__pb2.CitySupervision.SerializeToString,
+            ),
+            'AcknowledgeNodeAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcknowledgeNodeAlert,
+                    request_deserializer=timebank_dot_v1_dot_bureau__pb2.AcknowledgeNodeAlertRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_bureau__pb2.BureauAcknowledgement.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -486,6 +509,33 @@ class Bureau:
             '/timebank.v1.Bureau/GetCitySupervision',
             timebank_dot_v1_dot_bureau__pb2.GetCitySupervisionRequest.SerializeToString,
             timebank_dot_v1_dot_bureau__pb2.CitySupervision.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcknowledgeNodeAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.Bureau/AcknowledgeNodeAlert',
+            timebank_dot_v1_dot_bureau__pb2.AcknowledgeNodeAlertRequest.SerializeToString,
+            timebank_dot_v1_dot_bureau__pb2.BureauAcknowledgement.FromString,
             options,
             channel_credentials,
             insecure,

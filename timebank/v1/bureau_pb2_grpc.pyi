@@ -74,6 +74,15 @@ class BureauStub:
     """The clearinghouse's log: its size, its checkpoints, what the nodes have witnessed."""
     GetCitySupervision: _grpc.UnaryUnaryMultiCallable[_bureau_pb2.GetCitySupervisionRequest, _bureau_pb2.CitySupervision]
     """Every node's latest supervision report (its figures and open alerts), as it sent them."""
+    AcknowledgeNodeAlert: _grpc.UnaryUnaryMultiCallable[_bureau_pb2.AcknowledgeNodeAlertRequest, _bureau_pb2.BureauAcknowledgement]
+    """Supervisor or administrator: acknowledges one of a node's open alerts with a note. The
+    clearinghouse records it (the trail's `action` row names the account, the node and
+    the alert) and sends it to the node as an AlertAcknowledgement item; the node marks
+    the alert acknowledged by "bureau:<account>", and it leaves the node's next report.
+    INVALID_ARGUMENT for a note that is empty or longer than 200 characters; NOT_FOUND
+    when the alert is not among the open ones of the node's latest report; ALREADY_EXISTS
+    when the bureau acknowledged it already (naming who, and when).
+    """
 
 @_typing.type_check_only
 class BureauAsyncStub(BureauStub):
@@ -104,6 +113,15 @@ class BureauAsyncStub(BureauStub):
     """The clearinghouse's log: its size, its checkpoints, what the nodes have witnessed."""
     GetCitySupervision: _aio.UnaryUnaryMultiCallable[_bureau_pb2.GetCitySupervisionRequest, _bureau_pb2.CitySupervision]  # type: ignore[assignment]
     """Every node's latest supervision report (its figures and open alerts), as it sent them."""
+    AcknowledgeNodeAlert: _aio.UnaryUnaryMultiCallable[_bureau_pb2.AcknowledgeNodeAlertRequest, _bureau_pb2.BureauAcknowledgement]  # type: ignore[assignment]
+    """Supervisor or administrator: acknowledges one of a node's open alerts with a note. The
+    clearinghouse records it (the trail's `action` row names the account, the node and
+    the alert) and sends it to the node as an AlertAcknowledgement item; the node marks
+    the alert acknowledged by "bureau:<account>", and it leaves the node's next report.
+    INVALID_ARGUMENT for a note that is empty or longer than 200 characters; NOT_FOUND
+    when the alert is not among the open ones of the node's latest report; ALREADY_EXISTS
+    when the bureau acknowledged it already (naming who, and when).
+    """
 
 class BureauServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -191,5 +209,20 @@ class BureauServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_bureau_pb2.CitySupervision, _abc.Awaitable[_bureau_pb2.CitySupervision]]:
         """Every node's latest supervision report (its figures and open alerts), as it sent them."""
+
+    @_abc_1.abstractmethod
+    def AcknowledgeNodeAlert(
+        self,
+        request: _bureau_pb2.AcknowledgeNodeAlertRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bureau_pb2.BureauAcknowledgement, _abc.Awaitable[_bureau_pb2.BureauAcknowledgement]]:
+        """Supervisor or administrator: acknowledges one of a node's open alerts with a note. The
+        clearinghouse records it (the trail's `action` row names the account, the node and
+        the alert) and sends it to the node as an AlertAcknowledgement item; the node marks
+        the alert acknowledged by "bureau:<account>", and it leaves the node's next report.
+        INVALID_ARGUMENT for a note that is empty or longer than 200 characters; NOT_FOUND
+        when the alert is not among the open ones of the node's latest report; ALREADY_EXISTS
+        when the bureau acknowledged it already (naming who, and when).
+        """
 
 def add_BureauServicer_to_server(servicer: BureauServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

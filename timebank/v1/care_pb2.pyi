@@ -811,18 +811,24 @@ class ListTeamsResponse(_message.Message):
     def __init__(self, teams: _Optional[_Iterable[_Union[Team, _Mapping]]] = ...) -> None: ...
 
 class StatisticsRow(_message.Message):
-    __slots__ = ("dimension", "key", "deposited_minutes", "redeemed_minutes", "order_count")
+    __slots__ = ("dimension", "key", "deposited_minutes", "redeemed_minutes", "order_count", "donated_minutes", "family_minutes", "granted_minutes")
     DIMENSION_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     DEPOSITED_MINUTES_FIELD_NUMBER: _ClassVar[int]
     REDEEMED_MINUTES_FIELD_NUMBER: _ClassVar[int]
     ORDER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DONATED_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    GRANTED_MINUTES_FIELD_NUMBER: _ClassVar[int]
     dimension: str
     key: str
     deposited_minutes: int
     redeemed_minutes: int
     order_count: int
-    def __init__(self, dimension: _Optional[str] = ..., key: _Optional[str] = ..., deposited_minutes: _Optional[int] = ..., redeemed_minutes: _Optional[int] = ..., order_count: _Optional[int] = ...) -> None: ...
+    donated_minutes: int
+    family_minutes: int
+    granted_minutes: int
+    def __init__(self, dimension: _Optional[str] = ..., key: _Optional[str] = ..., deposited_minutes: _Optional[int] = ..., redeemed_minutes: _Optional[int] = ..., order_count: _Optional[int] = ..., donated_minutes: _Optional[int] = ..., family_minutes: _Optional[int] = ..., granted_minutes: _Optional[int] = ...) -> None: ...
 
 class MonthOutstanding(_message.Message):
     __slots__ = ("month", "outstanding_minutes")

@@ -231,16 +231,22 @@ class SupervisionReport(_message.Message):
     def __init__(self, as_of_micros: _Optional[int] = ..., people_by_role: _Optional[_Mapping[str, int]] = ..., months: _Optional[_Iterable[_Union[SupervisionFigures, _Mapping]]] = ..., categories: _Optional[_Iterable[_Union[SupervisionFigures, _Mapping]]] = ..., outstanding_minutes: _Optional[int] = ..., alerts: _Optional[_Iterable[_Union[SupervisionAlert, _Mapping]]] = ...) -> None: ...
 
 class SupervisionFigures(_message.Message):
-    __slots__ = ("key", "deposited_minutes", "redeemed_minutes", "order_count")
+    __slots__ = ("key", "deposited_minutes", "redeemed_minutes", "order_count", "donated_minutes", "family_minutes", "granted_minutes")
     KEY_FIELD_NUMBER: _ClassVar[int]
     DEPOSITED_MINUTES_FIELD_NUMBER: _ClassVar[int]
     REDEEMED_MINUTES_FIELD_NUMBER: _ClassVar[int]
     ORDER_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DONATED_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    GRANTED_MINUTES_FIELD_NUMBER: _ClassVar[int]
     key: str
     deposited_minutes: int
     redeemed_minutes: int
     order_count: int
-    def __init__(self, key: _Optional[str] = ..., deposited_minutes: _Optional[int] = ..., redeemed_minutes: _Optional[int] = ..., order_count: _Optional[int] = ...) -> None: ...
+    donated_minutes: int
+    family_minutes: int
+    granted_minutes: int
+    def __init__(self, key: _Optional[str] = ..., deposited_minutes: _Optional[int] = ..., redeemed_minutes: _Optional[int] = ..., order_count: _Optional[int] = ..., donated_minutes: _Optional[int] = ..., family_minutes: _Optional[int] = ..., granted_minutes: _Optional[int] = ...) -> None: ...
 
 class SupervisionAlert(_message.Message):
     __slots__ = ("alert_id", "rule", "raised_at_micros")
@@ -252,8 +258,20 @@ class SupervisionAlert(_message.Message):
     raised_at_micros: int
     def __init__(self, alert_id: _Optional[int] = ..., rule: _Optional[str] = ..., raised_at_micros: _Optional[int] = ...) -> None: ...
 
+class AlertAcknowledgement(_message.Message):
+    __slots__ = ("alert_id", "account", "note", "acknowledged_at_micros")
+    ALERT_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    ACKNOWLEDGED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    alert_id: int
+    account: str
+    note: str
+    acknowledged_at_micros: int
+    def __init__(self, alert_id: _Optional[int] = ..., account: _Optional[str] = ..., note: _Optional[str] = ..., acknowledged_at_micros: _Optional[int] = ...) -> None: ...
+
 class Item(_message.Message):
-    __slots__ = ("item_id", "prepare", "vote", "decision", "ack", "query", "receipt", "recall", "recall_answer", "cycle_closed", "statement", "resync", "restore", "home_claim", "supervision_report")
+    __slots__ = ("item_id", "prepare", "vote", "decision", "ack", "query", "receipt", "recall", "recall_answer", "cycle_closed", "statement", "resync", "restore", "home_claim", "supervision_report", "alert_acknowledgement")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     PREPARE_FIELD_NUMBER: _ClassVar[int]
     VOTE_FIELD_NUMBER: _ClassVar[int]
@@ -269,6 +287,7 @@ class Item(_message.Message):
     RESTORE_FIELD_NUMBER: _ClassVar[int]
     HOME_CLAIM_FIELD_NUMBER: _ClassVar[int]
     SUPERVISION_REPORT_FIELD_NUMBER: _ClassVar[int]
+    ALERT_ACKNOWLEDGEMENT_FIELD_NUMBER: _ClassVar[int]
     item_id: bytes
     prepare: Prepare
     vote: Vote
@@ -284,7 +303,8 @@ class Item(_message.Message):
     restore: Restore
     home_claim: HomeClaim
     supervision_report: SupervisionReport
-    def __init__(self, item_id: _Optional[bytes] = ..., prepare: _Optional[_Union[Prepare, _Mapping]] = ..., vote: _Optional[_Union[Vote, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., query: _Optional[_Union[Query, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., recall: _Optional[_Union[Recall, _Mapping]] = ..., recall_answer: _Optional[_Union[RecallAnswer, _Mapping]] = ..., cycle_closed: _Optional[_Union[CycleClosed, _Mapping]] = ..., statement: _Optional[_Union[_log_pb2.SignedStatement, _Mapping]] = ..., resync: _Optional[_Union[Resync, _Mapping]] = ..., restore: _Optional[_Union[Restore, _Mapping]] = ..., home_claim: _Optional[_Union[HomeClaim, _Mapping]] = ..., supervision_report: _Optional[_Union[SupervisionReport, _Mapping]] = ...) -> None: ...
+    alert_acknowledgement: AlertAcknowledgement
+    def __init__(self, item_id: _Optional[bytes] = ..., prepare: _Optional[_Union[Prepare, _Mapping]] = ..., vote: _Optional[_Union[Vote, _Mapping]] = ..., decision: _Optional[_Union[Decision, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., query: _Optional[_Union[Query, _Mapping]] = ..., receipt: _Optional[_Union[Receipt, _Mapping]] = ..., recall: _Optional[_Union[Recall, _Mapping]] = ..., recall_answer: _Optional[_Union[RecallAnswer, _Mapping]] = ..., cycle_closed: _Optional[_Union[CycleClosed, _Mapping]] = ..., statement: _Optional[_Union[_log_pb2.SignedStatement, _Mapping]] = ..., resync: _Optional[_Union[Resync, _Mapping]] = ..., restore: _Optional[_Union[Restore, _Mapping]] = ..., home_claim: _Optional[_Union[HomeClaim, _Mapping]] = ..., supervision_report: _Optional[_Union[SupervisionReport, _Mapping]] = ..., alert_acknowledgement: _Optional[_Union[AlertAcknowledgement, _Mapping]] = ...) -> None: ...
 
 class GetCrossTransferRequest(_message.Message):
     __slots__ = ("transfer_id",)

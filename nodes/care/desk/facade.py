@@ -9,6 +9,9 @@ Must not: hold an operation's logic, SQL, or know about protobuf or gRPC.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection
 
 from nodes.care import records as r
 from nodes.care import rules
@@ -17,11 +20,17 @@ from nodes.care.desk import disputes, hours, imports, mall, oversight, own, peop
 from nodes.care.desk import orders as order_desk
 from nodes.care.desk.context import Desk
 from nodes.care.store import people as people_rows
+from timebank.protocol import AlertAcknowledgement
 
 __all__ = ["CareDesk"]
 
 
 class CareDesk(Desk):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.crossing is not None:  # the bureau's acknowledgements of alerts come through it
+            self.crossing.receiving.alert_acknowledged = self.acknowledged_by_bureau
+
     # -- people and relationships ---------------------------------------------------------------
 
     def register_person(
@@ -225,6 +234,9 @@ class CareDesk(Desk):
 
     def acknowledge(self, alert_id: int, operator: str, note: str) -> r.Alert:
         return oversight.acknowledge(self, alert_id, operator, note)
+
+    def acknowledged_by_bureau(self, connection: Connection, acknowledgement: AlertAcknowledgement) -> None:
+        oversight.acknowledged_by_bureau(self, connection, acknowledgement)
 
     def certificate(
         self, certificate_id: int, person_id: int, period_from: str, period_to: str

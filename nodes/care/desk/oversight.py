@@ -12,21 +12,25 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import logging
 
 from sqlalchemy import Connection
 
 from nodes.care import records as r
 from nodes.care import rules
 from nodes.care.desk import people
-from nodes.care.desk.context import Desk
+from nodes.care.desk.context import Desk, care_event
 from nodes.care.store import hours as hour_rows
 from nodes.care.store import oversight as oversight_rows
-from timebank import certificate, ids
+from timebank import certificate, ids, translog
 from timebank.errors import NotNow, RequestInvalid
+from timebank.protocol import AlertAcknowledgement
 
 __all__ = [
+    "BUREAU_ACCOUNT_PREFIX",
     "IMPORTED_CATEGORY",
     "acknowledge",
+    "acknowledged_by_bureau",
     "alerts",
     "certificate_line",
     "issue_certificate",
@@ -36,6 +40,8 @@ __all__ = [
 ]
 
 TREND_MONTHS_MAX = 120
+BUREAU_ACCOUNT_PREFIX = "bureau:"  # who acknowledged an alert from the bureau's console
+log = logging.getLogger(__name__)
 IMPORTED_CATEGORY = "imported"  # hours brought in from another platform: no catalogue item
 
 
@@ -51,28 +57,43 @@ def statistics(desk: Desk, from_month: str, to_month: str) -> r.Statistics:
     return desk.read(lambda connection: _statistics(desk, connection, first, last))
 
 
+FIGURES = 6  # deposited, redeemed, orders, donated, given to family, granted (StatisticsRow's order)
+
+
+def _figures(kind: str, minutes: int, count: int) -> list[int]:
+    """What one group of movements adds to each figure of a row."""
+    kinds = r.MovementKind
+    return [
+        minutes if kind in oversight_rows.DEPOSIT_KINDS else 0,
+        minutes if kind in oversight_rows.REDEEM_KINDS else 0,
+        count if kind in hour_rows.SERVICE_KINDS else 0,
+        minutes if kind in oversight_rows.DONATED_KINDS else 0,
+        minutes if kind == kinds.FAMILY else 0,
+        minutes if kind == kinds.GRANT else 0,
+    ]
+
+
 def _statistics(desk: Desk, connection: Connection, first: str, last: str) -> r.Statistics:
     rows: dict[tuple[str, str], list[int]] = {}
 
-    def add(dimension: str, key: str, deposited: int, redeemed: int, count: int) -> None:
-        figures = rows.setdefault((dimension, key), [0, 0, 0])
-        figures[0] += deposited
-        figures[1] += redeemed
-        figures[2] += count
+    def add(dimension: str, key: str, figures: list[int]) -> None:
+        total = rows.setdefault((dimension, key), [0] * FIGURES)
+        for position, value in enumerate(figures):
+            total[position] += value
 
     months_seen: set[str] = set()
     for kind, month, item_code, minutes, count in oversight_rows.movement_totals(connection, first, last):
-        deposited = minutes if kind in oversight_rows.DEPOSIT_KINDS else 0
-        redeemed = minutes if kind in oversight_rows.REDEEM_KINDS else 0
-        orders = count if kind in hour_rows.SERVICE_KINDS else 0
-        if not (deposited or redeemed):
+        figures = _figures(kind, minutes, count)
+        if not any(figures):
             continue
-        category = _category(desk, connection, kind, item_code)
-        for dimension, key in (("node", desk.node_id), ("month", month), ("category", category)):
-            add(dimension, key, deposited, redeemed, orders)
+        add("node", desk.node_id, figures)
+        add("month", month, figures)
+        if figures[0] or figures[1]:  # a service, the mall or an import: gifts and grants have no category
+            category = _category(desk, connection, kind, item_code)
+            add("category", category, [*figures[:3], 0, 0, 0])
         months_seen.add(month)
     for team_code, minutes, count in oversight_rows.team_deposits(connection, first, last):
-        add("team", team_code, minutes, 0, count)
+        add("team", team_code, [minutes, 0, count, 0, 0, 0])
     start, end = period_micros(desk, first, last)
     return r.Statistics(
         node_id=desk.node_id,
@@ -143,6 +164,25 @@ def acknowledge(desk: Desk, alert_id: int, operator: str, note: str) -> r.Alert:
         return done
 
     return desk.write(work, "AcknowledgeAlert")
+
+
+def acknowledged_by_bureau(desk: Desk, connection: Connection, acknowledgement: AlertAcknowledgement) -> None:
+    """The bureau's acknowledgement, in the transaction that received it (its item is logged
+    there too): the alert is acknowledged by "bureau:<account>" with the bureau's note. An
+    alert acknowledged here already, or one this node does not have, stays as it is."""
+    alert = oversight_rows.find_alert(connection, acknowledgement.alert_id)
+    if alert is None or alert.acknowledged_at_micros:
+        why = "acknowledged here already" if alert is not None else "not an alert of this node"
+        log.info("the bureau's acknowledgement of alert %d changes nothing: %s", acknowledgement.alert_id, why)
+        return
+    done = dataclasses.replace(
+        alert,
+        acknowledged_by=f"{BUREAU_ACCOUNT_PREFIX}{acknowledgement.account}"[: rules.NAME_LENGTH_MAX],
+        acknowledged_note=acknowledgement.note[: rules.REASON_LENGTH_MAX],
+        acknowledged_at_micros=desk.clock.now_micros(),
+    )
+    oversight_rows.save_alert(connection, done)
+    translog.record(connection, [care_event("AcknowledgeAlert", done)], done.acknowledged_at_micros)
 
 
 # -- certificates -----------------------------------------------------------------------------------------

@@ -29,7 +29,9 @@ __all__ = [
     "alerts",
     "COUNTED_STATES",
     "DEPOSIT_KINDS",
+    "DONATED_KINDS",
     "deposited_since",
+    "find_alert",
     "find_team",
     "is_member",
     "member_changes_after",
@@ -88,6 +90,10 @@ def alert(connection: Connection, alert_id: int) -> r.Alert:
     return get(connection, s.care_alerts, r.Alert, "alert_id", alert_id=alert_id)
 
 
+def find_alert(connection: Connection, alert_id: int) -> r.Alert | None:
+    return find(connection, s.care_alerts, r.Alert, alert_id=alert_id)
+
+
 def save_alert(connection: Connection, changed: r.Alert) -> None:
     save(connection, s.care_alerts, ("alert_id",), changed)
 
@@ -126,6 +132,7 @@ def add_alert(
 
 DEPOSIT_KINDS = (*SERVICE_KINDS, r.MovementKind.OVERFLOW, r.MovementKind.IMPORT)
 REDEEM_KINDS = (r.MovementKind.REDEEM, r.MovementKind.MALL)
+DONATED_KINDS = (r.MovementKind.DONATION, r.MovementKind.OVERFLOW)
 COUNTED_STATES = (str(r.MovementState.POSTED), str(r.MovementState.SENT))
 
 
