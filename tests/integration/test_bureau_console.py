@@ -20,17 +20,20 @@ from clearinghouse.tables import OPERATOR_TABLES
 from console.bureau.app import make_bureau_app
 from console.bureau.config import BureauConsoleConfig, BureauConsoleTable
 from console.cli import serving_in_thread as serving
+from console.labels import duration, text
 from tests.support.browser import browser_page, require_chromium, screenshot
 from tests.support.care import HOUR_MICROS, Desk, people
 from tests.support.city import NODES, RunningTestCity, make_city, raw, wait_for
 from tests.support.exports import assert_exports_match
 from timebank.operators.desk import Operators
 from timebank.operators.records import BUREAU_STAFF
+from timebank.v1.care_pb2 import GetStatisticsRequest
 
 PASSWORD = "Jian-du 2026 winter"
 REFRESH_SECONDS = 1.0
 GUARANTEE_MINUTES = 1_200
 SEEN_WITHIN_SECONDS = 10
+CHINESE = text("zh")
 
 
 @contextmanager
@@ -240,6 +243,10 @@ def test_an_alert_raised_at_a_node_is_seen_at_the_bureau_within_seconds_and_ackn
             lambda count: count == 3,
         )
         assert page.locator("table.supervision-alerts tbody tr[data-alert]").count() == 0
+        for node_id in NODES:  # each node's figures on the page are the node's own statistics
+            own = Desk(city.client(node_id), node_id).care.GetStatistics(GetStatisticsRequest(), timeout=10)
+            cells = page.locator(f"table.supervision-nodes tr[data-node={node_id}] td").all_inner_texts()
+            assert cells[7] == duration(own.outstanding_minutes, CHINESE), (node_id, cells)
         assert "75%" in page.inner_text(".card.guarantee") and "20 小时" in page.inner_text(".card.guarantee")
         # The volunteer checks out at once: the node's rule raises an alert; the page shows it by itself.
         started = time.monotonic()
