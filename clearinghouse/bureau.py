@@ -327,6 +327,9 @@ def _node_message(node: supervision.NodeView) -> pb.NodeState:
         transfers_held=node.transfers_held,
         position_minutes=node.position_minutes,
         witnessed_log_size=node.witnessed_log_size,
+        open_alerts=node.open_alerts,
+        open_alarms=node.open_alarms,
+        reported_at_micros=node.reported_at_micros,
     )
 
 

@@ -1,6 +1,6 @@
-"""What the bureau reads of the city at the clearinghouse: every node's state now, the
-search over cross-node transfers, the cycles with their positions and flows, and the
-log's state.
+"""What the bureau reads of the city at the clearinghouse: every node's state now (with the
+open alerts and alarms of its latest supervision report), the search over cross-node
+transfers, the cycles with their positions and flows, and the log's state.
 
 Owns these reads, each in the caller's read transaction, and the checks of a search's
 filters. The values are plain dataclasses; `clearinghouse.bureau` turns them into the
@@ -20,10 +20,12 @@ from clearinghouse.sightings import Sighting
 from clearinghouse.store import accounts as account_store
 from clearinghouse.store import cycles as cycle_store
 from clearinghouse.store import mail as mail_store
+from clearinghouse.store import supervision as supervision_store
 from clearinghouse.store import transfers as transfer_store
 from timebank import alarms, translog
 from timebank.errors import RequestInvalid
 from timebank.recon.model import Position
+from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import log_pb2 as lpb
 
 __all__ = [
@@ -55,6 +57,9 @@ class NodeView:
     transfers_held: int
     position_minutes: int
     witnessed_log_size: int
+    open_alerts: int = 0  # from the node's latest supervision report (none: 0)
+    open_alarms: int = 0
+    reported_at_micros: int = 0
 
 
 @dataclass(frozen=True)
@@ -74,9 +79,12 @@ def city_now(connection: Connection, seen: dict[str, Sighting]) -> CityView:
     waiting = mail_store.unacknowledged_by_recipient(connection)
     held = transfer_store.held_by_node(connection)
     positions = account_store.positions(connection, node_ids)
+    reported = {node_id: (at, report) for node_id, at, report in supervision_store.reports(connection)}
     views = []
     for record in records:
         sighting = seen.get(record.node_id)
+        received_at, report = reported.get(record.node_id, (0, b""))
+        figures = cpb.SupervisionReport.FromString(report)
         views.append(
             NodeView(
                 record,
@@ -85,6 +93,9 @@ def city_now(connection: Connection, seen: dict[str, Sighting]) -> CityView:
                 held.get(record.node_id, 0),
                 positions[record.node_id].balance_minutes,
                 sighting.witnessed_log_size if sighting else 0,
+                len(figures.alerts),
+                len(figures.alarms),
+                received_at,
             )
         )
     open_cycle = cycle_store.read_open(connection)

@@ -4,11 +4,11 @@ built from the desk and sent to the clearinghouse when they change.
 Owns what leaves the node for the bureau's city-wide supervision, and nothing more:
 approved people by role, hours deposited and redeemed (and orders served) by month and by
 category, hours donated, given to family and granted from the pool by month, the hours the
-node's members hold, and its open alerts by rule and time. No person's name, id, identity
-number or an alert's evidence is in it. Owns too the thread
-that looks every interval whether the figures changed and queues a report when they did
-(bounded: one report per change, never more often than the interval; the first a whole
-interval after the node started).
+node's members hold, its open alerts by rule and time, and its open alarms by kind and
+time. No person's name, id, identity number, an alert's evidence or an alarm's detail is
+in it. Owns too the thread that looks every interval whether the figures changed and
+queues a report when they did (bounded: one report per change, never more often than the
+interval; the first a whole interval after the node started).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import threading
 
 from nodes.care.desk import CareDesk
 from nodes.crossing import Crossing
+from timebank import alarms
 from timebank.v1 import clearing_pb2 as cpb
 
 __all__ = ["SupervisionReporter", "supervision_report"]
@@ -46,6 +47,8 @@ def supervision_report(desk: CareDesk) -> cpb.SupervisionReport:
             )
     for alert in desk.alerts(False):
         report.alerts.add(alert_id=alert.alert_id, rule=alert.rule, raised_at_micros=alert.raised_at_micros)
+    for alarm in desk.read(alarms.open_alarms):
+        report.alarms.add(sequence=alarm.sequence, kind=alarm.kind, raised_at_micros=alarm.raised_at_micros)
     return report
 
 

@@ -19,7 +19,7 @@ from nodes.care.supervision import AlertDraft
 from tests.support.care import HOUR_MICROS, Desk, care_events, people
 from tests.support.city import RunningTestCity, close_and_collect, raw, wait_for
 from tests.support.commands import timebank
-from timebank import ids, keys
+from timebank import alarms, ids, keys
 from timebank.audit import export
 from timebank.operators.desk import Operators
 from timebank.operators.records import BUREAU_STAFF
@@ -229,6 +229,10 @@ def test_each_nodes_figures_and_open_alerts_reach_the_bureau_without_a_person_in
     draft = AlertDraft("proxy-load", ids.from_bytes(volunteer, "person_id"), "林志愿 acts for 9 elders", "test-1")
     reporter_desk.books.write(lambda connection: reporter_desk.raise_alerts(connection, [draft]))
     assert shiqi.reporter.send_if_changed() and not shiqi.reporter.send_if_changed()  # sent once per change
+    dongqu = city.nodes["dongqu"].books
+    # (A split-view alarm would stop the node's traffic, its reports with it: the bureau sees its silence.)
+    conflict = "transfer 7f3a: the restored leg disagrees with the clearinghouse"
+    alarms.raise_alarm(dongqu.engine, alarms.RESTORE_CONFLICT, conflict, city.clock.now_micros())
     for node_id in ("dongqu", "canlian"):
         reporter = city.nodes[node_id].reporter
         assert reporter is not None and reporter.send_if_changed()  # the first reading is always sent
@@ -248,6 +252,12 @@ def test_each_nodes_figures_and_open_alerts_reach_the_bureau_without_a_person_in
     assert report.people_by_role["volunteer"] == 1 and [a.rule for a in report.alerts] == ["proxy-load"]
     sent = report.SerializeToString()
     assert "林志愿".encode() not in sent and volunteer not in sent and b"9 elders" not in sent  # aggregates only
+    alarmed = next(node.report for node in found.nodes if node.node_id == "dongqu")
+    assert [a.kind for a in alarmed.alarms] == ["restore-conflict"] and b"7f3a" not in alarmed.SerializeToString()
+    with _channel(city, "auditor") as channel:
+        now = bpb_grpc.BureauStub(channel).GetCityNow(bpb.GetCityNowRequest(), timeout=CALL_SECONDS)
+    counted = {node.node_id: (node.open_alerts, node.open_alarms, node.reported_at_micros > 0) for node in now.nodes}
+    assert counted == {"shiqi": (1, 0, True), "dongqu": (0, 1, True), "canlian": (0, 0, True)}
 
 
 def test_the_bureau_acknowledges_a_nodes_alert_and_the_node_records_it_as_the_bureaus(city: RunningTestCity) -> None:

@@ -66,7 +66,7 @@ class GetCityNowRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class NodeState(_message.Message):
-    __slots__ = ("node_id", "display_name", "kind", "status", "net_debit_cap_minutes", "pending_cap_minutes", "admitted_at_micros", "last_exchange_at_micros", "items_waiting", "transfers_held", "position_minutes", "witnessed_log_size")
+    __slots__ = ("node_id", "display_name", "kind", "status", "net_debit_cap_minutes", "pending_cap_minutes", "admitted_at_micros", "last_exchange_at_micros", "items_waiting", "transfers_held", "position_minutes", "witnessed_log_size", "open_alerts", "open_alarms", "reported_at_micros")
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -79,6 +79,9 @@ class NodeState(_message.Message):
     TRANSFERS_HELD_FIELD_NUMBER: _ClassVar[int]
     POSITION_MINUTES_FIELD_NUMBER: _ClassVar[int]
     WITNESSED_LOG_SIZE_FIELD_NUMBER: _ClassVar[int]
+    OPEN_ALERTS_FIELD_NUMBER: _ClassVar[int]
+    OPEN_ALARMS_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
     node_id: str
     display_name: str
     kind: str
@@ -91,7 +94,10 @@ class NodeState(_message.Message):
     transfers_held: int
     position_minutes: int
     witnessed_log_size: int
-    def __init__(self, node_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kind: _Optional[str] = ..., status: _Optional[str] = ..., net_debit_cap_minutes: _Optional[int] = ..., pending_cap_minutes: _Optional[int] = ..., admitted_at_micros: _Optional[int] = ..., last_exchange_at_micros: _Optional[int] = ..., items_waiting: _Optional[int] = ..., transfers_held: _Optional[int] = ..., position_minutes: _Optional[int] = ..., witnessed_log_size: _Optional[int] = ...) -> None: ...
+    open_alerts: int
+    open_alarms: int
+    reported_at_micros: int
+    def __init__(self, node_id: _Optional[str] = ..., display_name: _Optional[str] = ..., kind: _Optional[str] = ..., status: _Optional[str] = ..., net_debit_cap_minutes: _Optional[int] = ..., pending_cap_minutes: _Optional[int] = ..., admitted_at_micros: _Optional[int] = ..., last_exchange_at_micros: _Optional[int] = ..., items_waiting: _Optional[int] = ..., transfers_held: _Optional[int] = ..., position_minutes: _Optional[int] = ..., witnessed_log_size: _Optional[int] = ..., open_alerts: _Optional[int] = ..., open_alarms: _Optional[int] = ..., reported_at_micros: _Optional[int] = ...) -> None: ...
 
 class Alarm(_message.Message):
     __slots__ = ("sequence", "kind", "detail", "raised_at_micros")

@@ -208,7 +208,7 @@ class RecallAnswer(_message.Message):
     def __init__(self, recall_id: _Optional[bytes] = ..., accept: _Optional[bool] = ..., reason: _Optional[str] = ..., return_transfer_id: _Optional[bytes] = ...) -> None: ...
 
 class SupervisionReport(_message.Message):
-    __slots__ = ("as_of_micros", "people_by_role", "months", "categories", "outstanding_minutes", "alerts")
+    __slots__ = ("as_of_micros", "people_by_role", "months", "categories", "outstanding_minutes", "alerts", "alarms")
     class PeopleByRoleEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -222,13 +222,25 @@ class SupervisionReport(_message.Message):
     CATEGORIES_FIELD_NUMBER: _ClassVar[int]
     OUTSTANDING_MINUTES_FIELD_NUMBER: _ClassVar[int]
     ALERTS_FIELD_NUMBER: _ClassVar[int]
+    ALARMS_FIELD_NUMBER: _ClassVar[int]
     as_of_micros: int
     people_by_role: _containers.ScalarMap[str, int]
     months: _containers.RepeatedCompositeFieldContainer[SupervisionFigures]
     categories: _containers.RepeatedCompositeFieldContainer[SupervisionFigures]
     outstanding_minutes: int
     alerts: _containers.RepeatedCompositeFieldContainer[SupervisionAlert]
-    def __init__(self, as_of_micros: _Optional[int] = ..., people_by_role: _Optional[_Mapping[str, int]] = ..., months: _Optional[_Iterable[_Union[SupervisionFigures, _Mapping]]] = ..., categories: _Optional[_Iterable[_Union[SupervisionFigures, _Mapping]]] = ..., outstanding_minutes: _Optional[int] = ..., alerts: _Optional[_Iterable[_Union[SupervisionAlert, _Mapping]]] = ...) -> None: ...
+    alarms: _containers.RepeatedCompositeFieldContainer[SupervisionAlarm]
+    def __init__(self, as_of_micros: _Optional[int] = ..., people_by_role: _Optional[_Mapping[str, int]] = ..., months: _Optional[_Iterable[_Union[SupervisionFigures, _Mapping]]] = ..., categories: _Optional[_Iterable[_Union[SupervisionFigures, _Mapping]]] = ..., outstanding_minutes: _Optional[int] = ..., alerts: _Optional[_Iterable[_Union[SupervisionAlert, _Mapping]]] = ..., alarms: _Optional[_Iterable[_Union[SupervisionAlarm, _Mapping]]] = ...) -> None: ...
+
+class SupervisionAlarm(_message.Message):
+    __slots__ = ("sequence", "kind", "raised_at_micros")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    RAISED_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    kind: str
+    raised_at_micros: int
+    def __init__(self, sequence: _Optional[int] = ..., kind: _Optional[str] = ..., raised_at_micros: _Optional[int] = ...) -> None: ...
 
 class SupervisionFigures(_message.Message):
     __slots__ = ("key", "deposited_minutes", "redeemed_minutes", "order_count", "donated_minutes", "family_minutes", "granted_minutes")
