@@ -15,17 +15,16 @@ from clearinghouse.batch import Batch
 from clearinghouse.records import AlertAcknowledged
 from clearinghouse.store import supervision as supervision_store
 from timebank.errors import AlreadyExists, NotFound, RequestInvalid
-from timebank.protocol import AlertAcknowledgement, alert_acknowledgement_item
-from timebank.v1 import clearing_pb2 as cpb
+from timebank.protocol import AlertAcknowledgement, ReportSummary, alert_acknowledgement_item
 
 __all__ = ["acknowledge", "NOTE_LENGTH_MAX", "open_alert_ids"]
 
 NOTE_LENGTH_MAX = 200
 
 
-def open_alert_ids(report: bytes | None) -> set[int]:
+def open_alert_ids(report: bytes | None) -> frozenset[int]:
     """The ids of the open alerts in a node's report (none if it sent no report)."""
-    return {alert.alert_id for alert in cpb.SupervisionReport.FromString(report).alerts} if report else set()
+    return ReportSummary.of(report or b"").alert_ids
 
 
 def acknowledge(batch: Batch, node_id: str, alert_id: int, account: str, note: str) -> AlertAcknowledged:

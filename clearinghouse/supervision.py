@@ -24,8 +24,8 @@ from clearinghouse.store import supervision as supervision_store
 from clearinghouse.store import transfers as transfer_store
 from timebank import alarms, translog
 from timebank.errors import RequestInvalid
+from timebank.protocol import ReportSummary
 from timebank.recon.model import Position
-from timebank.v1 import clearing_pb2 as cpb
 from timebank.v1 import log_pb2 as lpb
 
 __all__ = [
@@ -84,7 +84,7 @@ def city_now(connection: Connection, seen: dict[str, Sighting]) -> CityView:
     for record in records:
         sighting = seen.get(record.node_id)
         received_at, report = reported.get(record.node_id, (0, b""))
-        figures = cpb.SupervisionReport.FromString(report)
+        summary = ReportSummary.of(report)
         views.append(
             NodeView(
                 record,
@@ -93,8 +93,8 @@ def city_now(connection: Connection, seen: dict[str, Sighting]) -> CityView:
                 held.get(record.node_id, 0),
                 positions[record.node_id].balance_minutes,
                 sighting.witnessed_log_size if sighting else 0,
-                len(figures.alerts),
-                len(figures.alarms),
+                len(summary.alert_ids),
+                summary.alarm_count,
                 received_at,
             )
         )

@@ -36,6 +36,7 @@ __all__ = [
     "Recall",
     "RecallAnswer",
     "Receipt",
+    "ReportSummary",
     "Restore",
     "Resync",
     "StatementPage",
@@ -232,6 +233,20 @@ class SupervisionReport:
 
     report: bytes
     as_of_micros: int
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What the clearinghouse itself reads of a node's report: its open alerts and alarms."""
+
+    alert_ids: frozenset[int]
+    alarm_count: int
+
+    @classmethod
+    def of(cls, report: bytes) -> ReportSummary:
+        """The summary of SupervisionReport bytes (empty bytes: no report, nothing open)."""
+        message = cpb.SupervisionReport.FromString(report)
+        return cls(frozenset(alert.alert_id for alert in message.alerts), len(message.alarms))
 
 
 @dataclass(frozen=True)
