@@ -16,6 +16,7 @@ import os
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
@@ -36,7 +37,7 @@ from console.reports import ReportPages
 from console.services import ServicePages
 from console.state import StatePages
 from console.users import UserPages
-from console.web import HERE, SESSION_COOKIE
+from console.web import HERE, SESSION_COOKIE, BodyLimit
 from timebank.v1 import care_pb2
 
 __all__ = ["SESSION_COOKIE", "Pages", "make_app"]
@@ -103,6 +104,6 @@ def make_app(settings: ConsoleTable, secret: bytes | None = None) -> Starlette:
         *phone_routes(phone),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found}, middleware=[Middleware(BodyLimit)])
     app.state.node = node
     return app

@@ -26,15 +26,57 @@ from console import exports
 from console.calls import Calls
 from console.labels import LABELS, LANGUAGES, change_minutes, duration, text
 
-__all__ = ["EXPORTS_MARK", "HERE", "LANGUAGE_COOKIE", "SESSION_COOKIE", "Edge", "EdgeSettings"]
+__all__ = [
+    "BODY_BYTES_MAX",
+    "BodyLimit",
+    "EXPORTS_MARK",
+    "HERE",
+    "LANGUAGE_COOKIE",
+    "SESSION_COOKIE",
+    "Edge",
+    "EdgeSettings",
+]
 
 HERE = pathlib.Path(__file__).resolve().parent
 EXPORTS_MARK = "<!--exports-->"  # where a layout puts the links to a page's exports
 SESSION_COOKIE = "tb_session"  # the office's session
 LANGUAGE_COOKIE = "tb_lang"
+# The largest request body a console reads: an import file at its largest (20 MiB), with
+# room for the form around it. Larger is refused (413) before it is read.
+BODY_BYTES_MAX = 21 * 1024 * 1024
 
 
 C = TypeVar("C", bound=Calls)
+
+
+class BodyLimit:
+    """ASGI middleware: a request whose body is larger than bytes_max is refused with 413
+    (an HTTPException raised where the page reads the body, so the console's error page
+    names the limit): at once when its Content-Length says so, or as soon as more arrived."""
+
+    def __init__(self, app: Any, bytes_max: int = BODY_BYTES_MAX) -> None:
+        self.app = app
+        self.bytes_max = bytes_max
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length", b"0")
+        received = int(declared) if declared.isdigit() else 0
+
+        async def limited() -> Any:
+            nonlocal received
+            if received > self.bytes_max:
+                raise HTTPException(413, f"body: got {received} bytes, want at most {self.bytes_max}")
+            message = await receive()
+            if message["type"] == "http.request" and not declared.isdigit():
+                received += len(message.get("body", b""))
+                if received > self.bytes_max:
+                    raise HTTPException(413, f"body: got more than {self.bytes_max} bytes, want at most that")
+            return message
+
+        await self.app(scope, limited, send)
 
 
 class EdgeSettings(Protocol):

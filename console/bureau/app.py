@@ -14,6 +14,7 @@ import os
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount
@@ -26,7 +27,7 @@ from console.bureau.config import BureauConsoleConfig
 from console.bureau.settlement import SettlementPages
 from console.desk import Section
 from console.users import UserPages
-from console.web import HERE
+from console.web import HERE, BodyLimit
 
 __all__ = ["BUREAU_ROLES", "make_bureau_app"]
 
@@ -54,6 +55,6 @@ def make_bureau_app(config: BureauConsoleConfig, secret: bytes | None = None) ->
         *(route for section in sections for route in section.routes()),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found}, middleware=[Middleware(BodyLimit)])
     app.state.node = calls  # closed by whoever made the app (the tests, the command)
     return app

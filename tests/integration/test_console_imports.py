@@ -15,6 +15,7 @@ import pytest
 from console.app import make_app
 from console.cli import serving_in_thread as serving
 from console.config import ConsoleTable
+from console.web import BODY_BYTES_MAX
 from nodes.server import RunningNode
 from nodes.tables import OPERATOR_TABLES
 from tests.support.browser import browser_page, require_chromium, screenshot
@@ -131,3 +132,10 @@ def test_an_import_through_the_console(console: str, desk: Desk, tmp_path: pathl
         screenshot(page, "imports-02-approved")
         page.goto(f"{console}/people/{volunteer.hex()}")
         assert "导入时长" in page.inner_text("main")
+        # A file larger than the console reads is refused before it is read, naming the limit.
+        too_large = tmp_path / "too-large.csv"
+        too_large.write_bytes(b"0" * (BODY_BYTES_MAX + 1))
+        page.goto(f"{console}/imports")
+        page.set_input_files("form.upload input[name=file]", str(too_large))
+        page.click("form.upload button[value=check]")
+        assert f"want at most {BODY_BYTES_MAX}" in page.inner_text(".refusal")
