@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from console.bureau.config import load_bureau_console_config
 from console.cli import SHUTDOWN_MARGIN_SECONDS
 from console.config import load_console_config
 from tests.deploy.manifests import (
@@ -58,7 +59,8 @@ UNITS = {
     "timebank-node@.service": ("node", "/etc/timebank/nodes/%i/node.toml"),
 }
 CONSOLE_UNIT, CONSOLE_CONFIG = "timebank-console@.service", "/etc/timebank/nodes/%i/console.toml"
-ALL_UNITS = [*UNITS, CONSOLE_UNIT]
+BUREAU_UNIT, BUREAU_CONFIG = "timebank-bureau-console.service", "/etc/timebank/bureau/bureau-console.toml"
+ALL_UNITS = [*UNITS, CONSOLE_UNIT, BUREAU_UNIT]
 REQUIRED_SERVICE_SETTINGS = {
     "User": "timebank",
     "Restart": "on-failure",
@@ -79,7 +81,7 @@ REQUIRED_SERVICE_SETTINGS = {
 }
 
 
-def test_systemd_units_are_the_three_and_sandboxed() -> None:
+def test_systemd_units_are_the_four_and_sandboxed() -> None:
     assert {path.name for path in SYSTEMD_DIRECTORY.glob("*.service")} == set(ALL_UNITS)
     for name in ALL_UNITS:
         service = systemd_unit(SYSTEMD_DIRECTORY / name)["Service"]
@@ -110,20 +112,31 @@ def test_systemd_units_migrate_then_serve_the_same_config() -> None:
     assert str(pathlib.PurePosixPath(INSTALLED_COMMAND).parent) in dockerfile
 
 
-def test_the_console_unit_serves_its_nodes_console_after_the_node() -> None:
-    unit = systemd_unit(SYSTEMD_DIRECTORY / CONSOLE_UNIT)
+@pytest.mark.parametrize(
+    ("name", "action", "config", "after", "example"),
+    [
+        (CONSOLE_UNIT, "serve", CONSOLE_CONFIG, "timebank-node@%i.service", "console.example.toml"),
+        (BUREAU_UNIT, "bureau", BUREAU_CONFIG, "timebank-clearinghouse.service", "bureau-console.example.toml"),
+    ],
+)
+def test_a_console_unit_serves_its_console_after_its_party(
+    name: str, action: str, config: str, after: str, example: str
+) -> None:
+    unit = systemd_unit(SYSTEMD_DIRECTORY / name)
     service = unit["Service"]
     assert "ExecStartPre" not in service  # nothing to migrate: the console keeps nothing
     (line,) = service["ExecStart"]
     argv = shlex.split(line.replace("%i", "shiqi"))
     assert argv[0] == INSTALLED_COMMAND
-    command = parse_command(argv[1:], CONSOLE_UNIT)
-    assert (command.role, command.action) == ("console", "serve")
-    assert command.arguments.config == pathlib.Path(CONSOLE_CONFIG.replace("%i", "shiqi"))
-    assert "timebank-node@%i.service" in unit["Unit"]["After"][0]
-    settings = load_console_config(DEPLOY / "console.example.toml").console
+    command = parse_command(argv[1:], name)
+    assert (command.role, command.action) == ("console", action)
+    assert command.arguments.config == pathlib.Path(config.replace("%i", "shiqi"))
+    assert after in unit["Unit"]["After"][0]
+    loaded = load_bureau_console_config if action == "bureau" else load_console_config
+    settings = loaded(DEPLOY / example)
+    deadline = (settings.bureau_console if action == "bureau" else settings.console).deadline_seconds
     (timeout,) = service["TimeoutStopSec"]
-    assert seconds(timeout) > settings.deadline_seconds + SHUTDOWN_MARGIN_SECONDS
+    assert seconds(timeout) > deadline + SHUTDOWN_MARGIN_SECONDS
 
 
 def _example(role: str) -> Any:
