@@ -141,6 +141,9 @@ class Search:
 def search(connection: Connection, wanted: Search) -> tuple[list[CrossRecord], bool]:
     """The transfers matching, newest first, and whether more matched than the limit."""
     wanted.check()
+    if wanted.node_id and registry.node(connection, wanted.node_id) is None:
+        known = ", ".join(record.node_id for record in registry.nodes(connection))
+        raise RequestInvalid(f"node_id: got {wanted.node_id[:40]!r}, want an admitted node ({known}) or empty")
     found = transfer_store.search(
         connection,
         id_prefix=wanted.id_prefix.lower(),

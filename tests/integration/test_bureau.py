@@ -143,6 +143,13 @@ def test_the_bureau_reads_the_city_and_an_administrator_changes_the_registry(cit
         with pytest.raises(grpc.RpcError) as bad_prefix:
             bureau.SearchCrossTransfers(bpb.SearchCrossTransfersRequest(transfer_id_prefix="xyz"))
         _refused(bad_prefix, grpc.StatusCode.INVALID_ARGUMENT, "transfer_id_prefix: got 'xyz'")
+        with pytest.raises(grpc.RpcError) as unknown_node:
+            bureau.SearchCrossTransfers(bpb.SearchCrossTransfersRequest(node_id="xiqu"))
+        _refused(
+            unknown_node,
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "node_id: got 'xiqu', want an admitted node (canlian, dongqu, shiqi)",
+        )
 
         with pytest.raises(grpc.RpcError) as closing_denied:
             cpb_grpc.SettlementStub(channel).CloseCycle(

@@ -139,7 +139,9 @@ class BureauServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SearchCrossTransfers(self, request, context):
-        """Cross-node transfers by id prefix, node, state and time, newest first.
+        """Cross-node transfers by id prefix, node, state and time, newest first. INVALID_ARGUMENT
+        naming the field for a prefix that is not hexadecimal, a node that is not admitted, an
+        unknown state, a time range that ends before it starts, or a limit outside 1 to 1,000.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

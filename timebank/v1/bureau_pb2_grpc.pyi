@@ -65,7 +65,10 @@ class BureauStub:
     ListRegistry: _grpc.UnaryUnaryMultiCallable[_bureau_pb2.ListRegistryRequest, _bureau_pb2.ListRegistryResponse]
     """The registry's keys and its changes, oldest first."""
     SearchCrossTransfers: _grpc.UnaryUnaryMultiCallable[_bureau_pb2.SearchCrossTransfersRequest, _bureau_pb2.SearchCrossTransfersResponse]
-    """Cross-node transfers by id prefix, node, state and time, newest first."""
+    """Cross-node transfers by id prefix, node, state and time, newest first. INVALID_ARGUMENT
+    naming the field for a prefix that is not hexadecimal, a node that is not admitted, an
+    unknown state, a time range that ends before it starts, or a limit outside 1 to 1,000.
+    """
     ListCycles: _grpc.UnaryUnaryMultiCallable[_bureau_pb2.ListCyclesRequest, _bureau_pb2.ListCyclesResponse]
     """The settlement cycles, newest first, each with every node's position and the flows
     between nodes.
@@ -104,7 +107,10 @@ class BureauAsyncStub(BureauStub):
     ListRegistry: _aio.UnaryUnaryMultiCallable[_bureau_pb2.ListRegistryRequest, _bureau_pb2.ListRegistryResponse]  # type: ignore[assignment]
     """The registry's keys and its changes, oldest first."""
     SearchCrossTransfers: _aio.UnaryUnaryMultiCallable[_bureau_pb2.SearchCrossTransfersRequest, _bureau_pb2.SearchCrossTransfersResponse]  # type: ignore[assignment]
-    """Cross-node transfers by id prefix, node, state and time, newest first."""
+    """Cross-node transfers by id prefix, node, state and time, newest first. INVALID_ARGUMENT
+    naming the field for a prefix that is not hexadecimal, a node that is not admitted, an
+    unknown state, a time range that ends before it starts, or a limit outside 1 to 1,000.
+    """
     ListCycles: _aio.UnaryUnaryMultiCallable[_bureau_pb2.ListCyclesRequest, _bureau_pb2.ListCyclesResponse]  # type: ignore[assignment]
     """The settlement cycles, newest first, each with every node's position and the flows
     between nodes.
@@ -182,7 +188,10 @@ class BureauServicer(metaclass=_abc_1.ABCMeta):
         request: _bureau_pb2.SearchCrossTransfersRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_bureau_pb2.SearchCrossTransfersResponse, _abc.Awaitable[_bureau_pb2.SearchCrossTransfersResponse]]:
-        """Cross-node transfers by id prefix, node, state and time, newest first."""
+        """Cross-node transfers by id prefix, node, state and time, newest first. INVALID_ARGUMENT
+        naming the field for a prefix that is not hexadecimal, a node that is not admitted, an
+        unknown state, a time range that ends before it starts, or a limit outside 1 to 1,000.
+        """
 
     @_abc_1.abstractmethod
     def ListCycles(
