@@ -10,6 +10,8 @@ nodes' own init steps and is imported by neither. It writes:
                                       clearinghouse-keys.toml, database
     DIR/bureau/tls/, DIR/auditor/tls/ certificates to call the clearinghouse's Bureau, Settlement and log services
     DIR/bureau/bureau-console.toml    the bureau's web console at the clearinghouse
+    DIR/node-keys.toml                the nodes' public keys with their validity, to publish: what
+                                      anyone checks a node's certificate against
 
 and admits every node in the clearinghouse's registry with its public signing key.
 Every party's config also gets a [metrics] table: its Prometheus endpoint on a loopback
@@ -41,7 +43,7 @@ from timebank.config import parse_listen_address, toml_string
 from timebank.errors import ConfigError
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.signing import KeyRecord
-from timebank.storage.engine import create_database_engine, write_transaction
+from timebank.storage.engine import create_database_engine, read_transaction, write_transaction
 
 __all__ = [
     "City",
@@ -52,7 +54,9 @@ __all__ = [
     "DISTRICTS",
     "init_city",
     "issue_tls",
+    "CLEARINGHOUSE_KEYS_HEADER",
     "METRICS_PORT_ATTEMPTS_MAX",
+    "NODE_KEYS_FILE",
     "NodePlan",
     "OPERATOR_ROLES",
     "parse_node",
@@ -186,7 +190,9 @@ def init_city(
                 identity_key=identity_key,
             )
             issue_tls(authority, node.node_id, node_directory / "tls", now)
-            keys.write_key_ring_file(config.path(config.clearinghouse.keys_file), [ch_record])
+            keys.write_key_ring_file(
+                config.path(config.clearinghouse.keys_file), [ch_record], CLEARINGHOUSE_KEYS_HEADER
+            )
             public = keys.public_bytes(keys.load_signing_key(config.signing_key_path).public_key())
             with write_transaction(engine) as connection:
                 registry.admit(
@@ -200,6 +206,8 @@ def init_city(
                     at_micros=clock.now_micros(),
                 )
             made.append((node, node_directory / "node.toml"))
+        with read_transaction(engine) as connection:  # the list a certificate's holder checks it against
+            registry.publish_node_keys(connection, directory / NODE_KEYS_FILE)
     finally:
         engine.dispose()
     metrics_ports = _turn_on_metrics([ch_directory / "clearinghouse.toml", *(p for _node, p in made)], ch_address, plan)
@@ -209,6 +217,11 @@ def init_city(
 
 
 OPERATOR_ROLES = ("bureau", "auditor")
+NODE_KEYS_FILE = "node-keys.toml"
+CLEARINGHOUSE_KEYS_HEADER = (
+    "The clearinghouse's public signing key, trusted by this node. Written by `timebank city init`;\n"
+    "`timebank key trust` adds the clearinghouse's next key before it rotates."
+)
 METRICS_PORT_ATTEMPTS_MAX = 10
 
 

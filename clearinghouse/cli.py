@@ -177,6 +177,14 @@ def cmd_list(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_node_keys(arguments: argparse.Namespace) -> int:
+    """Publishes the nodes' signing keys with the periods the registry gave them."""
+    with _connection(arguments) as connection:
+        written = registry.publish_node_keys(connection, arguments.out)
+    print(f"{arguments.out}: {written} key(s) of the city's nodes, each with its validity; publish it for verifiers")
+    return 0
+
+
 def cmd_events(arguments: argparse.Namespace) -> int:
     with _connection(arguments) as connection:
         rows = registry.events(connection)
@@ -394,6 +402,11 @@ def register(subparsers: Any) -> None:
     revoke.add_argument("--key-id", required=True)
     revoke.add_argument("--reason", required=True)
     revoke.set_defaults(handler=cmd_revoke_key)
+    published = node.add_parser(
+        "keys", help="write the nodes' public keys with their validity: the list certificates are checked against"
+    )
+    published.add_argument("--out", type=pathlib.Path, required=True, help="a key ring file, e.g. node-keys.toml")
+    published.set_defaults(handler=cmd_node_keys)
     for name, handler, text in (
         ("list", cmd_list, "nodes, their standing, and transfers by state"),
         ("events", cmd_events, "every registry change, in order"),
@@ -405,6 +418,7 @@ def register(subparsers: Any) -> None:
         admit,
         rotate,
         revoke,
+        published,
         *(node.choices[n] for n in ("suspend", "reinstate", "list", "events")),
     ):
         command.add_argument("--config", type=pathlib.Path, required=True)

@@ -13,6 +13,7 @@ row and its log leaf in the same transaction.
 
 from __future__ import annotations
 
+import pathlib
 import re
 
 from sqlalchemy import Connection, Engine
@@ -35,10 +36,12 @@ __all__ = [
     "node",
     "DISPLAY_NAME_MAX",
     "NODE_ID_PATTERN",
+    "NODE_KEYS_HEADER",
     "NODE_KINDS",
     "REASON_MAX",
     "check_reason",
     "nodes",
+    "publish_node_keys",
     "require_active",
     "revoke_key",
     "rotate_key",
@@ -49,6 +52,11 @@ NODE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 NODE_KINDS = ("district", "department")
 DISPLAY_NAME_MAX = 64
 REASON_MAX = 200
+NODE_KEYS_HEADER = (
+    "The city's nodes' public signing keys, each valid for the period the clearinghouse's registry gave it.\n"
+    "Written by `timebank clearinghouse node keys` (and `timebank city init`); check a node's certificate with\n"
+    "`timebank certificate verify FILE --keys node-keys.toml`."
+)
 
 
 def _log(
@@ -85,6 +93,17 @@ def require_active(connection: Connection, node_id: str) -> NodeRecord:
 
 def key_ring(connection: Connection) -> KeyRing:
     return KeyRing(store.read_keys(connection))
+
+
+def publish_node_keys(connection: Connection, path: pathlib.Path) -> int:
+    """Writes every node's registered keys (rotated and revoked ones included, each with the
+    validity the registry gave it) to a key ring file: the list the city publishes, against
+    which anyone checks a node's certificate (`timebank certificate verify --keys`)."""
+    node_ids = set(store.node_ids(connection))
+    records = [record for record in store.read_keys(connection) if record.party_id in node_ids]
+    records.sort(key=lambda record: (record.party_id, record.valid_from_micros, record.key_id))
+    keys.write_key_ring_file(path, records, NODE_KEYS_HEADER)
+    return len(records)
 
 
 def current_key_ring(engine: Engine) -> KeyRing:

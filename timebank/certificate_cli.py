@@ -31,7 +31,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     verify = commands.add_parser("verify", help="check a certificate file: its rules, its signature, its key")
     verify.add_argument("file", type=pathlib.Path, help="the certificate file (JSON)")
-    verify.add_argument("--keys", type=pathlib.Path, help="the key ring file of trusted node keys")
+    verify.add_argument(
+        "--keys",
+        type=pathlib.Path,
+        help="the nodes' keys the city publishes (node-keys.toml, from `timebank clearinghouse node keys`)",
+    )
     verify.add_argument("--json", action="store_true", help="print the result as JSON")
     show = commands.add_parser("show", help="write a certificate as a printable HTML page")
     show.add_argument("file", type=pathlib.Path, help="the certificate file (JSON)")

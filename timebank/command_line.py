@@ -12,6 +12,7 @@ it, never the other way round.
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 from collections.abc import Callable
 
@@ -26,7 +27,9 @@ __all__ = [
     "EXIT_USAGE",
     "Refused",
     "UsageError",
+    "parse_time",
     "run",
+    "shown_time",
     "status_name",
 ]
 
@@ -49,6 +52,31 @@ class Refused(Exception):
 def status_name(status_code: int) -> str:
     """The gRPC status name of a numeric code (as batch results carry it)."""
     return STATUS_NAMES.get(status_code, str(status_code))
+
+
+def parse_time(option: str, text: str, utc_offset_hours: int = 8) -> int:
+    """A time typed on the command line, in microseconds since the epoch: ISO 8601 with or
+    without a UTC offset (without one: at utc_offset_hours, the city's zone), a date
+    (its start), or a whole number of microseconds. UsageError naming the option."""
+    text = text.strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"{option}: got {text[:40]!r}, want an ISO 8601 time (2026-12-01T08:00+08:00), a date or microseconds"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=utc_offset_hours)))
+    return int(moment.timestamp() * 1_000_000)
+
+
+def shown_time(micros: int, utc_offset_hours: int = 8) -> str:
+    """A time as a person reads it, with its zone named: "2026-12-01 08:00:00 +08:00"."""
+    zone = datetime.timezone(datetime.timedelta(hours=utc_offset_hours))
+    moment = datetime.datetime.fromtimestamp(micros / 1_000_000, zone)
+    return moment.isoformat(sep=" ", timespec="seconds")
 
 
 def run(handler: Callable[[argparse.Namespace], int], arguments: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from timebank.signing import KeyRecord, KeyRing, key_id, key_id_of_raw, public_b
 
 __all__ = [
     "IDENTITY_KEY_BYTES",
+    "KEY_RING_HEADER",
     "key_id",
     "key_id_of_raw",
     "load_identity_key",
@@ -120,9 +121,13 @@ def public_key_from_pem(data: bytes, source: str = "public_key_pem") -> Ed25519P
 # -- key ring files: the public keys a party trusts, with their validity ------------------
 
 
-def write_key_ring_file(path: pathlib.Path, records: Iterable[KeyRecord]) -> None:
-    """Writes public keys as TOML: one [[keys]] table each (party, key id, hex key, validity)."""
-    lines = ["# Public signing keys trusted by this party. Written by `timebank city init`.", ""]
+KEY_RING_HEADER = "Public signing keys trusted by this party (`timebank key trust` adds one)."
+
+
+def write_key_ring_file(path: pathlib.Path, records: Iterable[KeyRecord], header: str = KEY_RING_HEADER) -> None:
+    """Writes public keys as TOML: one [[keys]] table each (party, key id, hex key, validity),
+    under header (each of its lines a comment)."""
+    lines = [*(f"# {line}" for line in header.splitlines()), ""]
     for record in records:
         lines += [
             "[[keys]]",

@@ -81,8 +81,9 @@ def _issuer_html(body: CertificateBody, key_id: str) -> str:
     )
     rows = "".join(f"<dt>{_escaped(name)}</dt><dd>{_escaped(value)}</dd>\n" for name, value in facts)
     verify_line = (
-        "核验方法 To verify: <code>timebank certificate verify FILE --keys KEYS</code> — "
-        "FILE is this certificate's signed file, KEYS the city's list of trusted node keys."
+        "核验方法 To verify: <code>timebank certificate verify FILE --keys node-keys.toml</code> — "
+        "FILE is this certificate's signed file, node-keys.toml the list of the nodes' keys the city's "
+        "civil-affairs bureau publishes (市民政局公布的节点密钥列表)."
     )
     return f'<dl class="facts issuer">\n{rows}</dl>\n<p class="verify">{verify_line}</p>\n'
 

@@ -1,0 +1,77 @@
+"""What a newcomer meets following the READMEs from a fresh clone, run as they run it: the
+`timebank` command as a separate process, its output read as a person reads it.
+
+Each test is one finding of a first try: the certificate checked against the key lists
+the documentation names, and the places where the command line tripped a new user.
+"""
+
+from __future__ import annotations
+
+import datetime
+import pathlib
+import time
+
+from tests.support.certificates import BODY
+from tests.support.commands import timebank
+from timebank import certificate, keys
+
+ROTATION_OVERLAP_SECONDS = 1
+
+
+def _issued(city: pathlib.Path, node_id: str, signing_key: pathlib.Path, out: pathlib.Path) -> pathlib.Path:
+    """A certificate of node_id signed now with the key in signing_key (as its desk issues one)."""
+    body = BODY.__class__(**{**BODY.__dict__, "node_id": node_id, "issued_at_micros": time.time_ns() // 1000})
+    out.write_bytes(certificate.issue(body, keys.load_signing_key(signing_key)))
+    return out
+
+
+def test_a_certificate_issued_before_its_key_ring_was_written_verifies_against_the_documented_lists(
+    tmp_path: pathlib.Path,
+) -> None:
+    city = tmp_path / "city"
+    timebank("city", "init", str(city), "--nodes", "2")
+    node = city / "nodes" / "shiqi"
+    issued = _issued(city, "shiqi", node / "keys" / "signing-key.pem", tmp_path / "cert.json")
+    # The list the city publishes, written by `city init` with each key's real period.
+    published = city / "node-keys.toml"
+    assert "timebank clearinghouse node keys" in published.read_text(encoding="utf-8")
+    assert ": valid — " in timebank("certificate", "verify", str(issued), "--keys", str(published)).stdout
+    # One node's key trusted after the certificate was issued (the README's recipe).
+    public = tmp_path / "shiqi.pem"
+    timebank("node", "public-key", "--config", str(node / "node.toml"), "--out", str(public))
+    ring = tmp_path / "shiqi-keys.toml"
+    trusted = timebank("key", "trust", "--ring", str(ring), "--party", "shiqi", "--public-key", str(public)).stdout
+    assert "valid from the beginning" in trusted
+    assert "Written by `timebank city init`" not in ring.read_text(encoding="utf-8")
+    assert ": valid — " in timebank("certificate", "verify", str(issued), "--keys", str(ring)).stdout
+    # A start given as an ISO time after the certificate: then it is refused, and says why.
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)
+    timebank(
+        "key", "trust", "--ring", str(ring), "--party", "shiqi", "--public-key", str(public),
+        "--valid-from", later.isoformat(),
+    )  # fmt: skip
+    refused = timebank("certificate", "verify", str(issued), "--keys", str(ring), expect=1)
+    assert "not yet" in refused.stdout
+
+
+def test_the_published_list_keeps_a_rotated_keys_period(tmp_path: pathlib.Path) -> None:
+    city = tmp_path / "city"
+    timebank("city", "init", str(city), "--nodes", "1")
+    config = str(city / "clearinghouse" / "clearinghouse.toml")
+    node = city / "nodes" / "shiqi"
+    before = _issued(city, "shiqi", node / "keys" / "signing-key.pem", tmp_path / "before.json")
+    timebank("key", "new", "--out", str(tmp_path / "next.pem"))
+    timebank(
+        "clearinghouse", "node", "rotate-key", "--id", "shiqi", "--public-key", str(tmp_path / "next.pem.pub"),
+        "--overlap-seconds", str(ROTATION_OVERLAP_SECONDS), "--config", config,
+    )  # fmt: skip
+    time.sleep(ROTATION_OVERLAP_SECONDS + 0.5)  # the old key's period has ended
+    after_old = _issued(city, "shiqi", node / "keys" / "signing-key.pem", tmp_path / "late.json")
+    after_new = _issued(city, "shiqi", tmp_path / "next.pem", tmp_path / "after.json")
+    published = tmp_path / "node-keys.toml"
+    written = timebank("clearinghouse", "node", "keys", "--config", config, "--out", str(published)).stdout
+    assert "2 key(s)" in written
+    for valid in (before, after_new):
+        assert ": valid — " in timebank("certificate", "verify", str(valid), "--keys", str(published)).stdout
+    late = timebank("certificate", "verify", str(after_old), "--keys", str(published), expect=1)
+    assert "signature.key_id" in late.stdout, late.stdout
