@@ -10,6 +10,7 @@ import pytest
 
 from city.running import CITY, RunningCity, start_city
 from tests.support.commands import timebank
+from timebank import keys
 from timebank.audit.verify import verify_directory
 from timebank.v1 import ledger_pb2 as pb
 
@@ -95,6 +96,10 @@ def test_rotating_a_node_key_while_the_city_runs(tmp_path: pathlib.Path) -> None
         city.restart_node("shiqi", crash=False)
         _move_and_commit(city, 2)
         assert new_key_id in timebank("node", "info", "--node", city.nodes["shiqi"].address, "--json").stdout
+        published = tmp_path / "node-keys.toml"
+        timebank("clearinghouse", "node", "keys", "--config", ch_config, "--out", str(published))
+        listed = keys.load_key_ring_file(published).records()
+        assert [r.key_id for r in listed if r.party_id == "shiqi"][-1] == new_key_id and len(listed) == len(CITY) + 1
         _audit_clean(city, tmp_path, "after-node-rotation")
 
         keys_folder = city.directory / "clearinghouse" / "keys"
