@@ -63,6 +63,17 @@ def test_close_report_export_verify_prove_as_documented(city: RunningTestCity, t
     assert "NOT PROVEN" in timebank("audit", "verify-proof", str(proof), expect=1).stdout
     timebank("audit", "verify", str(tmp_path / "nothing-here"), expect=2)
     timebank("audit", "prove", "--from", address, "--transfer", "xyz", "--out", str(proof), expect=2)
+    # A newcomer's mistakes: a folder without the CA's certificate, and no --tls-dir at all.
+    empty = tmp_path / "no-certificates"
+    empty.mkdir()
+    no_ca = timebank(
+        "audit", "export", "--from", address, "--tls-dir", str(empty), "--out", str(tmp_path / "a"), expect=2
+    )
+    assert "ca.pem" in no_ca.stderr and "Traceback" not in no_ca.stderr and len(no_ca.stderr.splitlines()) == 1
+    plaintext = timebank(
+        "audit", "prove", "--from", address, "--transfer", transfer_id.hex(), "--out", str(proof), expect=3
+    )
+    assert "mutual TLS only: give --tls-dir" in plaintext.stderr
 
     node_config = str(city.directory / "nodes" / "shiqi" / "node.toml")
     camt = tmp_path / "shiqi.xml"

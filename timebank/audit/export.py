@@ -4,8 +4,9 @@ Owns `timebank audit export --from ADDRESS --out DIR`: asks the party (the clear
 over mutual TLS with a certificate from the city CA, or a node's operator address) to
 publish a checkpoint, then writes every published checkpoint up to it to checkpoints.bin
 and every entry below its size to entries.bin, page by page (bounded memory, a deadline
-on every call), into a fresh directory; and `timebank audit prove --transfer ID`. The
-offline checks are in timebank.audit.verify and timebank.audit.proof.
+on every call), into a fresh directory; and `timebank audit prove --transfer ID`. Both
+exit 0 done, 1 refused, 2 bad usage (a --tls-dir that cannot be read), 3 the party cannot
+be reached. The offline checks are in timebank.audit.verify and timebank.audit.proof.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import pathlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import grpc
 
 from timebank import ids, logformat, pki
+from timebank.errors import ConfigError
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.v1 import log_pb2 as lpb
 from timebank.v1 import log_pb2_grpc as lpb_grpc
@@ -40,7 +43,8 @@ CALL_DEADLINE_SECONDS = 30.0
 PAGE_ENTRIES = 1_000
 PAGE_CHECKPOINTS = 1_000
 MESSAGE_BYTES_MAX = 64 * 1024 * 1024
-EXIT_DONE, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_DONE, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,34 @@ def _connection_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--party", default=CLEARINGHOUSE_ID, help="the party expected in the server's certificate")
 
 
+def _fetched(name: str, arguments: argparse.Namespace, work: Callable[[lpb_grpc.TransparencyLogStub], T]) -> T | int:
+    """work's answer over a channel to the party, or the exit code of one line saying why not:
+    2 for a --tls-dir that cannot be read, 3 for a party that cannot be reached (saying when
+    the clearinghouse wants mutual TLS), 1 for a refusal."""
+    try:
+        with open_channel(arguments.address, arguments.tls_dir, arguments.party) as channel:
+            return work(lpb_grpc.TransparencyLogStub(channel))
+    except ConfigError as error:
+        print(
+            f"{name}: --tls-dir: {error}; want the folder with ca.pem, tls.pem and tls-key.pem from the city's CA "
+            "(`timebank city init` writes auditor/tls)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    except grpc.RpcError as error:
+        code = error.code()
+        print(f"{name}: {arguments.address}: {code.name}: {error.details()}", file=sys.stderr)
+        if code not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            return EXIT_FAILED
+        if arguments.tls_dir is None:
+            print(
+                f"{name}: the clearinghouse speaks mutual TLS only: give --tls-dir with a certificate from the "
+                "city's CA (e.g. CITY/auditor/tls); a node's loopback operator address needs none",
+                file=sys.stderr,
+            )
+        return EXIT_UNREACHABLE
+
+
 def export_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="timebank audit export", description="fetch a party's log for an audit")
     _connection_arguments(parser)
@@ -128,12 +160,9 @@ def export_main(argv: list[str]) -> int:
     if arguments.out.exists():
         print(f"export: {arguments.out} exists; give a new folder", file=sys.stderr)
         return EXIT_USAGE
-    with open_channel(arguments.address, arguments.tls_dir, arguments.party) as channel:
-        try:
-            exported = export(lpb_grpc.TransparencyLogStub(channel), arguments.out, _progress)
-        except grpc.RpcError as error:
-            print(f"export: {arguments.address}: {error.code().name}: {error.details()}", file=sys.stderr)
-            return EXIT_FAILED
+    exported = _fetched("export", arguments, lambda stub: export(stub, arguments.out, _progress))
+    if isinstance(exported, int):
+        return exported
     print(
         f"exported the log of {exported.log_id}: {exported.entries} entries, {exported.checkpoints} checkpoints "
         f"into {exported.directory}; check it with `timebank audit verify {exported.directory}`"
@@ -154,12 +183,9 @@ def prove_main(argv: list[str]) -> int:
     except ValueError:
         print(f"prove: --transfer: got {arguments.transfer!r}, want 32 hexadecimal digits", file=sys.stderr)
         return EXIT_USAGE
-    with open_channel(arguments.address, arguments.tls_dir, arguments.party) as channel:
-        try:
-            proof = prove(lpb_grpc.TransparencyLogStub(channel), transfer_id)
-        except grpc.RpcError as error:
-            print(f"prove: {arguments.address}: {error.code().name}: {error.details()}", file=sys.stderr)
-            return EXIT_FAILED
+    proof = _fetched("prove", arguments, lambda stub: prove(stub, transfer_id))
+    if isinstance(proof, int):
+        return proof
     arguments.out.write_bytes(proof.SerializeToString())
     print(
         f"wrote the proof of transfer {ids.to_hex(transfer_id)} to {arguments.out}; anyone can check it with "
