@@ -2,7 +2,7 @@
 
 Owns the exit codes (0 done; 1 refused, the message naming the field and the rule; 2 bad
 usage or configuration; 3 the party could not be reached), the two errors a command
-raises for them (`UsageError`, `Refused`) and `run`, which calls a command's handler and
+raises for them (`UsageError`, `Refused`, `Unreachable`) and `run`, which calls a command's handler and
 turns every failure into one line on standard error and its code. A command that talks
 to one party says which in `describe_target` (set with its parser's defaults), so an
 unreachable party is named. Nothing here knows a party: parties' command modules import
@@ -26,6 +26,7 @@ __all__ = [
     "EXIT_UNREACHABLE",
     "EXIT_USAGE",
     "Refused",
+    "Unreachable",
     "UsageError",
     "parse_time",
     "run",
@@ -39,6 +40,10 @@ STATUS_NAMES = {code.value[0]: code.name for code in grpc.StatusCode}
 
 class UsageError(Exception):
     """A command was called wrongly: exit 2, the message naming the option and the rule."""
+
+
+class Unreachable(Exception):
+    """The party a command talks to cannot be reached (nothing listens there): exit 3."""
 
 
 class Refused(Exception):
@@ -86,6 +91,9 @@ def run(handler: Callable[[argparse.Namespace], int], arguments: argparse.Namesp
     except (UsageError, ConfigError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except Unreachable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNREACHABLE
     except Refused as refused:
         print(f"refused ({status_name(refused.status_code)}): {refused}", file=sys.stderr)
         return EXIT_REFUSED

@@ -13,18 +13,20 @@ import json
 import os
 import pathlib
 import secrets
+import socket
 from typing import Any
 
 from nodes.client import NodeClient
 from nodes.config import load_node_config
 from timebank import ids
-from timebank.command_line import UsageError
+from timebank.command_line import Unreachable, UsageError
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS
 
 __all__ = [
     "add_target_arguments",
     "address",
     "client_for",
+    "CONNECT_SECONDS",
     "DEFAULT_ADDRESS",
     "emit",
     "hex_of",
@@ -36,6 +38,7 @@ __all__ = [
 ]
 
 DEFAULT_ADDRESS = "127.0.0.1:7400"
+CONNECT_SECONDS = 2.0  # how long a command waits to find the node listening
 SYSTEM_NAMES = {kind.name.lower().replace("_", "-"): value for kind, value in SYSTEM_ACCOUNT_IDS.items()}
 
 # -- argument helpers ----------------------------------------------------------------------
@@ -78,7 +81,27 @@ def address(arguments: argparse.Namespace) -> str:
 
 
 def client_for(arguments: argparse.Namespace) -> NodeClient:
-    return NodeClient(address(arguments), deadline_seconds=arguments.deadline_seconds)
+    """A client of the node the command names, once something listens there (else Unreachable
+    within CONNECT_SECONDS, saying how to name the node)."""
+    target = address(arguments)
+    _require_listening(target, given=bool(arguments.node or arguments.config or os.environ.get("TIMEBANK_NODE")))
+    return NodeClient(target, deadline_seconds=arguments.deadline_seconds)
+
+
+def _require_listening(target: str, given: bool) -> None:
+    host, _, port = target.rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=CONNECT_SECONDS).close()
+    except (OSError, ValueError) as error:
+        why = getattr(error, "strerror", None) or str(error)
+        hint = (
+            ""
+            if given
+            else f"; {DEFAULT_ADDRESS} is the default: a city made by `timebank city init` has its nodes at the "
+            "[server] listen of nodes/ID/node.toml, so pass --config nodes/ID/node.toml (or --node HOST:PORT, "
+            "or set TIMEBANK_NODE)"
+        )
+        raise Unreachable(f"node unreachable at {target}: nothing listens there ({why}){hint}") from None
 
 
 def emit(arguments: argparse.Namespace, document: Any, text: str) -> None:

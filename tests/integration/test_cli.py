@@ -44,6 +44,9 @@ def served(database_url: str, tmp_path: pathlib.Path) -> Iterator[str]:
         party.stop()
 
 
+COMMAND_SECONDS_MAX = 15  # far above a refused connection, far below gRPC's reconnection waits
+
+
 def test_operator_commands(served: str, tmp_path: pathlib.Path) -> None:
     node = ("--node", served)
     info = json.loads(timebank("node", "info", *node, "--json").stdout)
@@ -127,9 +130,13 @@ def test_refusals_and_exit_codes(served: str, tmp_path: pathlib.Path) -> None:
     assert "refused (INVALID_ARGUMENT): credit_account_id: the same account on both sides" in same.stderr
 
 
-def test_unreachable_node_exits_3() -> None:
-    run = timebank("node", "info", "--node", "127.0.0.1:1", "--deadline-seconds", "0.5", expect=3)
-    assert "error: node unreachable at 127.0.0.1:1 (" in run.stderr
+def test_unreachable_node_exits_3_at_once_saying_how_to_name_the_node() -> None:
+    run = timebank("node", "info", "--node", "127.0.0.1:1", expect=3)
+    assert "error: node unreachable at 127.0.0.1:1: nothing listens there (" in run.stderr
+    started = time.monotonic()
+    default = timebank("care", "list-people", expect=3)  # the default address: nothing there on this machine
+    assert time.monotonic() - started < COMMAND_SECONDS_MAX  # not the 32 s of gRPC's reconnection
+    assert "pass --config nodes/ID/node.toml" in default.stderr
 
 
 def test_bad_config_is_refused_at_start_naming_the_key(tmp_path: pathlib.Path) -> None:
