@@ -6,25 +6,32 @@ and every key is valid (the loader names a bad key); the signing key is readable
 owner-only; the TLS certificate is issued by the configured CA, names this party, is
 valid now, and matches its private key; a node's clearinghouse key file parses; the
 database answers and its schema is at the newest revision (serve refuses otherwise;
-`migrate` fixes it). Exit 0 when all pass, 1 when any fails, 2 on a usage error.
+`migrate` fixes it); the server's address is free, or held by this party itself, serving
+(another program holding it would make serve wait 5 s and refuse). Exit 0 when all pass, 1
+when any fails, 2 on a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import functools
 import hashlib
 import json
 import pathlib
+import socket
+import ssl
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import grpc
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 
-from timebank import keys, pki
+from timebank import grpc_status, keys, pki
 from timebank.config import TlsTable, load_toml
 from timebank.errors import ConfigError, TimebankError
 from timebank.storage import migrate
@@ -102,16 +109,61 @@ def _database(url: str, pool: Any, schema: PartySchema) -> str:
     return f"reachable, schema at revision {head}"
 
 
+LISTEN_CHECK_SECONDS = 2.0
+
+
+def _listen(address: str, serving: Callable[[], bool]) -> str:
+    """Whether serve can listen on address: free, or held by this party already serving (its
+    own answer says so); anything else holds it and serve would be refused."""
+    if grpc_status.port_free(address):
+        return f"{address}: free"
+    if serving():
+        return f"{address}: in use by this party itself, serving now"
+    raise ConfigError(
+        f"server.listen: {address} is in use by another program; `serve` would be refused: stop it, or change "
+        "[server] listen"
+    )
+
+
+def _node_serving(address: str, node_id: str) -> bool:
+    from nodes.client import NodeClient
+
+    try:
+        with NodeClient(address, deadline_seconds=LISTEN_CHECK_SECONDS, attempts_max=1) as client:
+            return client.get_node_info().node_id == node_id
+    except grpc.RpcError:
+        return False
+
+
+def _clearinghouse_serving(address: str, tls: TlsTable, resolve: Callable[[str], pathlib.Path]) -> bool:
+    """Whether the TLS server at address shows a certificate of the city's CA naming the clearinghouse."""
+    from timebank.protocol import CLEARINGHOUSE_ID
+
+    host, _, port = address.rpartition(":")
+    context = ssl.create_default_context(cafile=str(resolve(tls.ca_file)))
+    context.check_hostname = False
+    context.load_cert_chain(str(resolve(tls.certificate_file)), str(resolve(tls.key_file)))
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=LISTEN_CHECK_SECONDS) as raw:
+            with context.wrap_socket(raw) as secured:
+                der = secured.getpeercert(binary_form=True)
+    except (OSError, ssl.SSLError, ValueError):
+        return False
+    return der is not None and CLEARINGHOUSE_ID in pki.certificate_party_uris(x509.load_der_x509_certificate(der))
+
+
 def node_checks(path: pathlib.Path) -> list[Check]:
     from nodes import tables as node_tables
     from nodes.config import load_node_config
 
     config = load_node_config(path)
+    listen = config.server.listen
     checks = [
         Check("config", True, f"node {config.node.id} ({config.node.display_name})"),
         _check("signing key", lambda: _signing_key(config.signing_key_path)),
         _check("identity key", lambda: _identity_key(config.path(config.care.identity_key_file))),
         _check("database", lambda: _database(config.database_url, config.database.pool, node_tables.SCHEMA)),
+        _check("listen", lambda: _listen(listen, lambda: _node_serving(listen, config.node.id))),
     ]
     if config.clearinghouse.address:
         keys_file = config.path(config.clearinghouse.keys_file)
@@ -134,8 +186,13 @@ def clearinghouse_checks(path: pathlib.Path) -> list[Check]:
         _check("signing key", lambda: _signing_key(config.path(config.keys.signing_key_file))),
         _check("database", lambda: _database(config.database_url, config.database.pool, clearinghouse_tables.SCHEMA)),
     ]
+    listen = config.server.listen
     if not config.server.insecure:
         checks.append(_check("tls", lambda: _tls(config.tls, config.path, CLEARINGHOUSE_ID)))
+        serving = functools.partial(_clearinghouse_serving, listen, config.tls, config.path)
+        checks.append(_check("listen", lambda: _listen(listen, serving)))
+    else:
+        checks.append(_check("listen", lambda: _listen(listen, lambda: False)))
     return checks
 
 

@@ -7,13 +7,14 @@ find in the log. `add_servicer` registers a servicer so that a request whose byt
 parse as its message is INVALID_ARGUMENT, naming the message (gRPC's own handlers answer
 such bytes with INTERNAL). `listen` binds a server's address, retrying briefly and
 then refusing with a ConfigError that names the setting (gRPC's own call raises a bare
-RuntimeError).
+RuntimeError, and logs a line per try); `port_free` is its quiet check.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -52,6 +53,7 @@ __all__ = [
     "OUTCOME_STATUS",
     "add_servicer",
     "listen",
+    "port_free",
     "server_options",
     "status_of",
     "translate_errors",
@@ -170,20 +172,46 @@ LISTEN_ATTEMPTS_MAX = 20
 LISTEN_RETRY_SECONDS = 0.25
 
 
+def port_free(address: str) -> bool:
+    """Whether this process could listen on address now (gRPC's own bind sets SO_REUSEADDR,
+    so this does too); port 0 and an address that does not parse are left to gRPC."""
+    host, _, port_text = address.rpartition(":")
+    if not port_text.isdigit() or int(port_text) == 0:
+        return True
+    try:
+        family, kind, proto, _, where = socket.getaddrinfo(host.strip("[]"), int(port_text), type=socket.SOCK_STREAM)[0]
+    except (OSError, UnicodeError):
+        return True
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(where)
+        except OSError:
+            return False
+    return True
+
+
 def listen(server: grpc.Server, address: str, credentials: grpc.ServerCredentials | None = None) -> int:
     """Binds address on server and returns the port it got, or raises ConfigError.
 
     An address still held for a moment by the process this one replaces is retried for
-    LISTEN_ATTEMPTS_MAX * LISTEN_RETRY_SECONDS (5 s) before the start is refused.
+    LISTEN_ATTEMPTS_MAX * LISTEN_RETRY_SECONDS (5 s) before the start is refused. Each try
+    first binds a plain socket, so that gRPC is asked (and logs its own errors) only when the
+    address is free.
     """
     for attempt in range(1, LISTEN_ATTEMPTS_MAX + 1):
         try:
-            if credentials is None:
-                return server.add_insecure_port(address)
-            return server.add_secure_port(address, credentials)
+            if port_free(address):
+                if credentials is None:
+                    return server.add_insecure_port(address)
+                return server.add_secure_port(address, credentials)
         except RuntimeError:
-            if attempt < LISTEN_ATTEMPTS_MAX:
-                time.sleep(LISTEN_RETRY_SECONDS)
+            pass
+        if attempt == 1:
+            waited = LISTEN_ATTEMPTS_MAX * LISTEN_RETRY_SECONDS
+            log.warning("server.listen: %s is in use; waiting up to %g s for it to be released", address, waited)
+        if attempt < LISTEN_ATTEMPTS_MAX:
+            time.sleep(LISTEN_RETRY_SECONDS)
     raise ConfigError(
         f"server.listen: cannot listen on {address} after {LISTEN_ATTEMPTS_MAX * LISTEN_RETRY_SECONDS:g} s "
         "(the port is in use, or the host is not an address of this machine)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import pathlib
+import socket
 import time
 
 from tests.support.certificates import BODY
@@ -75,3 +76,23 @@ def test_the_published_list_keeps_a_rotated_keys_period(tmp_path: pathlib.Path) 
         assert ": valid — " in timebank("certificate", "verify", str(valid), "--keys", str(published)).stdout
     late = timebank("certificate", "verify", str(after_old), "--keys", str(published), expect=1)
     assert "signature.key_id" in late.stdout, late.stdout
+
+
+def test_a_port_in_use_is_found_by_check_config_and_refused_by_serve_in_one_line(tmp_path: pathlib.Path) -> None:
+    config = tmp_path / "aaa" / "node.toml"
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        timebank("node", "init", str(config.parent), "--id", "aaa", "--name", "A", "--listen", f"127.0.0.1:{port}")
+        checked = timebank("check-config", "--config", str(config), expect=1)
+        assert (
+            f"FAIL listen               server.listen: 127.0.0.1:{port} is in use by another program" in checked.stdout
+        )
+        refused = timebank("node", "serve", "--config", str(config), expect=2)
+    assert "add_port" not in refused.stderr and "Traceback" not in refused.stderr  # gRPC's own lines stay quiet
+    assert (
+        refused.stderr.strip().splitlines()[-1].startswith(f"error: server.listen: cannot listen on 127.0.0.1:{port}")
+    )
+    assert len(refused.stderr.strip().splitlines()) <= 3
+    assert "OK   listen               127.0.0.1:" in timebank("check-config", "--config", str(config)).stdout

@@ -99,7 +99,9 @@ def test_rotating_a_node_key_while_the_city_runs(tmp_path: pathlib.Path) -> None
         published = tmp_path / "node-keys.toml"
         timebank("clearinghouse", "node", "keys", "--config", ch_config, "--out", str(published))
         listed = keys.load_key_ring_file(published).records()
-        assert [r.key_id for r in listed if r.party_id == "shiqi"][-1] == new_key_id and len(listed) == len(CITY) + 1
+        shiqi_keys = {r.key_id: r for r in listed if r.party_id == "shiqi"}
+        assert len(shiqi_keys) == 2 and len(listed) == len(CITY) + 1
+        assert new_key_id in shiqi_keys and shiqi_keys[new_key_id].valid_until_micros is None  # the old one ends
         _audit_clean(city, tmp_path, "after-node-rotation")
 
         keys_folder = city.directory / "clearinghouse" / "keys"
