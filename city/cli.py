@@ -24,6 +24,7 @@ Logging is text at --log-level; `serve` commands then follow their config's [log
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from timebank import __version__
@@ -104,7 +105,21 @@ def certificate_main(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    """Runs a command; a reader that stops early (`| head`) ends it quietly, as for any Unix tool."""
+    try:
+        try:
+            code = _main(sys.argv[1:] if argv is None else argv)
+        except SystemExit as exit_:  # --help, or argparse's refusal (its message is on stderr already)
+            code = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit must not fail again
+        return 0
+    return code
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] == ["audit"]:
         return audit_main(argv[1:])
     if argv[:1] == ["certificate"]:

@@ -8,8 +8,11 @@ the documentation names, and the places where the command line tripped a new use
 from __future__ import annotations
 
 import datetime
+import os
 import pathlib
 import socket
+import subprocess
+import sys
 import time
 
 from tests.support.certificates import BODY
@@ -96,3 +99,13 @@ def test_a_port_in_use_is_found_by_check_config_and_refused_by_serve_in_one_line
     )
     assert len(refused.stderr.strip().splitlines()) <= 3
     assert "OK   listen               127.0.0.1:" in timebank("check-config", "--config", str(config)).stdout
+
+
+def test_a_command_read_by_head_ends_quietly() -> None:
+    for command in (["care", "--help"], ["care", "import", "--template"]):  # argparse's exit, and a handler's
+        reader, writer = os.pipe()
+        process = subprocess.Popen([sys.executable, "-m", "city.cli", *command], stdout=writer, stderr=subprocess.PIPE)
+        os.close(writer)
+        os.close(reader)  # the reader has gone (as `head` once it has its lines): every write fails
+        _, errors = process.communicate(timeout=60)
+        assert process.returncode == 0 and b"Traceback" not in errors and b"BrokenPipe" not in errors, errors
