@@ -21,7 +21,8 @@ import pathlib
 from typing import Any
 
 from timebank import keys
-from timebank.command_line import UsageError, parse_time, shown_time
+from timebank.clock import shown_time
+from timebank.command_line import UsageError, parse_time
 from timebank.errors import ConfigError
 from timebank.signing import KeyRecord
 

@@ -25,7 +25,7 @@ from clearinghouse.records import NodeStatus
 from clearinghouse.store import transfers as transfer_store
 from clearinghouse.tables import OPERATOR_TABLES
 from timebank import alarms, ids, keys, translog
-from timebank.clock import SystemClock
+from timebank.clock import SystemClock, shown_time
 from timebank.errors import RequestInvalid
 from timebank.operators import commands as operator_commands
 from timebank.operators.desk import Operators
@@ -165,7 +165,7 @@ def cmd_list(arguments: argparse.Namespace) -> int:
     lines = [f"{r.node_id:<14} {r.status:<10} {r.kind:<11} {r.display_name}" for r in records]
     lines.append("cross-node transfers: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
     lines.append(f"log: {log_size} entries, last checkpoint at {signed_size}")
-    lines += [f"ALARM {a.sequence} ({a.kind}) at {a.raised_at_micros}: {a.detail}" for a in open_alarms]
+    lines += [f"ALARM {a.sequence} ({a.kind}) at {shown_time(a.raised_at_micros)}: {a.detail}" for a in open_alarms]
     document = {
         "nodes": rows,
         "transfers": states,
@@ -192,7 +192,9 @@ def cmd_events(arguments: argparse.Namespace) -> int:
         arguments,
         rows,
         "\n".join(
-            f"{r['sequence']:>5} {r['at_micros']} {r['action']:<12} {r['node_id']:<14} {r['detail']}" for r in rows
+            f"{r['sequence']:>5} {shown_time(int(str(r['at_micros'])))} {r['action']:<12} {r['node_id']:<14} "
+            f"{r['detail']}"
+            for r in rows
         ),
     )
     return 0

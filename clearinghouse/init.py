@@ -98,7 +98,8 @@ def init_clearinghouse(
         migrate.upgrade(engine, tables.SCHEMA)
         with write_transaction(engine) as connection:
             translog.start(connection, CLEARINGHOUSE_ID, [], clock.now_micros(), RegistryAction.KEY_ADDED.value)
-            registry.add_key(connection, CLEARINGHOUSE_ID, keys.public_bytes(key.public_key()), 0)
+            public = keys.public_bytes(key.public_key())
+            registry.add_key(connection, CLEARINGHOUSE_ID, public, clock.now_micros(), valid_from_micros=0)
     finally:
         engine.dispose()
     config_path.write_text(text, encoding="utf-8")

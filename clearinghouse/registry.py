@@ -112,11 +112,16 @@ def current_key_ring(engine: Engine) -> KeyRing:
         return key_ring(connection)
 
 
-def add_key(connection: Connection, party_id: str, public_key: bytes, at_micros: int) -> str:
+def add_key(
+    connection: Connection, party_id: str, public_key: bytes, at_micros: int, valid_from_micros: int | None = None
+) -> str:
+    """Registers a key at at_micros, valid from then (or from valid_from_micros: the
+    clearinghouse's first key is valid from the beginning)."""
     key_id = keys.key_id_of_raw(public_key)
     if store.key_exists(connection, key_id):
         raise RequestInvalid(f"public_key: key {key_id} is registered already")
-    record = KeyRecord(key_id, party_id, public_key, at_micros)
+    valid_from = at_micros if valid_from_micros is None else valid_from_micros
+    record = KeyRecord(key_id, party_id, public_key, valid_from)
     action = RegistryAction.KEY_ADDED
     translog.log_key(connection, record, action.value, f"key {key_id}", at_micros)
     store.insert_event(connection, at_micros, action, party_id, f"key {key_id}")

@@ -17,6 +17,7 @@ from nodes import wire
 from nodes.crossing import Crossing
 from timebank import __version__, alarms, ids, translog
 from timebank.books import Books
+from timebank.clock import shown_time
 from timebank.errors import ConfigError, ItemRefused, RequestInvalid
 from timebank.grpc_status import translate_errors
 from timebank.v1 import ledger_pb2 as pb
@@ -136,7 +137,7 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
             response.log_size = translog.size(connection)
             response.log_checkpoint_size = translog.latest_checkpoint_size(connection)
             response.alarms.extend(
-                f"alarm {a.sequence} ({a.kind}) at {a.raised_at_micros}: {a.detail}"
+                f"alarm {a.sequence} ({a.kind}) at {shown_time(a.raised_at_micros)}: {a.detail}"
                 for a in alarms.open_alarms(connection)
             )
 

@@ -1,4 +1,5 @@
-"""Time as an argument: the clock interface, the real clock and a fake one for tests.
+"""Time as an argument: the clock interface, the real clock and a fake one for tests, and
+how a time is shown to a person (`shown_time`: local, to the second, its zone named).
 
 Only process entry points bind a real clock (`process_clock()`); everything else receives
 a Clock. For drills and the demo, TIMEBANK_CLOCK_OFFSET_FILE names a file of whole
@@ -9,6 +10,7 @@ Production never sets it.
 
 from __future__ import annotations
 
+import datetime
 import os
 import pathlib
 import time
@@ -22,7 +24,18 @@ __all__ = [
     "OffsetFileClock",
     "SystemClock",
     "process_clock",
+    "shown_time",
+    "CITY_UTC_OFFSET_HOURS",
 ]
+
+CITY_UTC_OFFSET_HOURS = 8  # the city's zone (China Standard Time) where no config names one
+
+
+def shown_time(micros: int, utc_offset_hours: int = CITY_UTC_OFFSET_HOURS) -> str:
+    """A time as a person reads it, to the second, its zone named: "2026-12-01T08:00:00+08:00"."""
+    zone = datetime.timezone(datetime.timedelta(hours=utc_offset_hours))
+    return datetime.datetime.fromtimestamp(micros / 1_000_000, zone).isoformat(timespec="seconds")
+
 
 OFFSET_FILE_VARIABLE = "TIMEBANK_CLOCK_OFFSET_FILE"
 OFFSET_REREAD_SECONDS = 0.1

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import grpc
 
+from timebank.clock import CITY_UTC_OFFSET_HOURS
 from timebank.errors import ConfigError, TimebankError
 
 __all__ = [
@@ -30,7 +31,6 @@ __all__ = [
     "UsageError",
     "parse_time",
     "run",
-    "shown_time",
     "status_name",
 ]
 
@@ -59,7 +59,7 @@ def status_name(status_code: int) -> str:
     return STATUS_NAMES.get(status_code, str(status_code))
 
 
-def parse_time(option: str, text: str, utc_offset_hours: int = 8) -> int:
+def parse_time(option: str, text: str, utc_offset_hours: int = CITY_UTC_OFFSET_HOURS) -> int:
     """A time typed on the command line, in microseconds since the epoch: ISO 8601 with or
     without a UTC offset (without one: at utc_offset_hours, the city's zone), a date
     (its start), or a whole number of microseconds. UsageError naming the option."""
@@ -75,13 +75,6 @@ def parse_time(option: str, text: str, utc_offset_hours: int = 8) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=utc_offset_hours)))
     return int(moment.timestamp() * 1_000_000)
-
-
-def shown_time(micros: int, utc_offset_hours: int = 8) -> str:
-    """A time as a person reads it, with its zone named: "2026-12-01 08:00:00 +08:00"."""
-    zone = datetime.timezone(datetime.timedelta(hours=utc_offset_hours))
-    moment = datetime.datetime.fromtimestamp(micros / 1_000_000, zone)
-    return moment.isoformat(sep=" ", timespec="seconds")
 
 
 def run(handler: Callable[[argparse.Namespace], int], arguments: argparse.Namespace) -> int:

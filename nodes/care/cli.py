@@ -5,7 +5,8 @@ Each RPC of proto/timebank/v1/care.proto is a command named in kebab case (Regis
 name (`person_id`: `--person-id`). Ids are 32 hexadecimal digits; a call that creates
 something gets a fresh random id when its own id is left out, and prints it. Times
 (`*_micros`) take an ISO 8601 time ("2026-12-01T09:30+08:00") or microseconds, and the
-text answer shows them in local ISO 8601 too; lists take comma-separated values; yes/no
+text answer shows them in the node's zone, named (its config's, with --config; else the
+city's +08:00), leaving out fields that are unset; lists take comma-separated values; yes/no
 fields are flags (`--approve`). Every command takes --json and the node options of
 `timebank node` (--node, --config, --deadline-seconds).
 `issue-certificate --out FILE --html FILE` writes the certificate's files; `import FILE`
@@ -24,7 +25,9 @@ import re
 from typing import Any
 
 from nodes.cli.common import add_target_arguments, client_for, emit, message_json, new_id, parse_id
+from nodes.config import load_node_config
 from timebank import record_batches, volunteer_records
+from timebank.clock import CITY_UTC_OFFSET_HOURS, shown_time
 from timebank.command_line import UsageError
 from timebank.errors import ConfigError
 from timebank.ledger.model import format_hours
@@ -195,39 +198,52 @@ def build_request(method: Any, arguments: argparse.Namespace) -> tuple[Any, byte
     return request, fresh
 
 
-def text_of(message: Any, indent: str = "") -> str:
-    """A message for people: one field a line, ids in hex, minutes also in hours, times also
-    in local ISO 8601."""
+def text_of(message: Any, indent: str = "", utc_offset_hours: int = CITY_UTC_OFFSET_HOURS) -> str:
+    """A message for people: one field a line, unset ones left out, ids in hex, minutes also in
+    hours, times in the node's zone with the zone named (as an order's steps show them)."""
     lines = []
     for field in message.DESCRIPTOR.fields:
         value = getattr(message, field.name)
         if field.is_repeated:
+            if not value:
+                continue
             if field.message_type is not None:
                 lines.append(f"{indent}{field.name}: {len(value)}")
-                lines += [text_of(item, indent + "  ") + "\n" for item in value]
+                lines += [text_of(item, indent + "  ", utc_offset_hours) + "\n" for item in value]
             elif field.name == "steps":  # sentences, which may hold commas: one a line
                 lines.append(f"{indent}{field.name}: {len(value)}")
                 lines += [f"{indent}  {step}" for step in value]
             else:
                 lines.append(f"{indent}{field.name}: {', '.join(map(str, value))}")
             continue
-        if field.name == "certificate_file" or field.name == "html":
+        if field.message_type is not None:
+            if message.HasField(field.name):
+                lines += [f"{indent}{field.name}:", text_of(value, indent + "  ", utc_offset_hours)]
+        elif value in ("", b"", False) or (field.name.endswith("_micros") and value == 0):
+            continue  # unset: left out (--json shows every field)
+        elif field.name == "certificate_file" or field.name == "html":
             lines.append(f"{indent}{field.name}: {len(value)} bytes")
         elif isinstance(value, bytes):
             lines.append(f"{indent}{field.name}: {value.hex()}")
         elif field.name.endswith("_minutes") and isinstance(value, int):
             lines.append(f"{indent}{field.name}: {value} ({format_hours(value)} h)")
-        elif field.name.endswith("_micros") and isinstance(value, int) and value > 0:
-            lines.append(f"{indent}{field.name}: {value} ({local_time_of(value)})")
+        elif field.name.endswith("_micros") and isinstance(value, int):
+            lines.append(f"{indent}{field.name}: {local_time_of(value, utc_offset_hours)}")
         else:
             lines.append(f"{indent}{field.name}: {value}")
     return "\n".join(lines).rstrip("\n")
 
 
-def local_time_of(micros: int) -> str:
-    """A time for people: ISO 8601 in this machine's time zone, to the second."""
-    moment = datetime.datetime.fromtimestamp(micros / 1_000_000, datetime.UTC).astimezone()
-    return moment.isoformat(timespec="seconds")
+def local_time_of(micros: int, utc_offset_hours: int = CITY_UTC_OFFSET_HOURS) -> str:
+    """A time for people: ISO 8601 in the node's zone, to the second, the zone named."""
+    return shown_time(micros, utc_offset_hours)
+
+
+def _zone_of(arguments: argparse.Namespace) -> int:
+    """The node's zone: its config's [care] utc_offset_hours, else the city's."""
+    if getattr(arguments, "config", None):
+        return load_node_config(arguments.config).care.utc_offset_hours
+    return CITY_UTC_OFFSET_HOURS
 
 
 def _run(method: Any, arguments: argparse.Namespace) -> int:
@@ -237,7 +253,7 @@ def _run(method: Any, arguments: argparse.Namespace) -> int:
     if method.name == "IssueCertificate":
         _write_certificate(response, arguments)
     document = message_json(response)
-    text = text_of(response)
+    text = text_of(response, utc_offset_hours=_zone_of(arguments))
     if fresh:
         document = {"created_id": fresh.hex(), **document}
         text = f"created id: {fresh.hex()}\n{text}"

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from nodes.cli.common import add_target_arguments, client_for, emit, hex_of, id_or_new, message_json, new_id, parse_id
+from timebank.clock import shown_time
 from timebank.command_line import Refused, UsageError
 from timebank.v1 import ledger_pb2 as pb
 
@@ -114,7 +115,7 @@ def cmd_consent(arguments: argparse.Namespace) -> int:
         arguments,
         message_json(grant),
         f"{what} (up to {arguments.minutes} min, for node "
-        f"{arguments.for_node or 'any'}), valid until {grant.expires_at_micros} µs",
+        f"{arguments.for_node or 'any'}), valid until {shown_time(grant.expires_at_micros)}",
     )
     return 0
 

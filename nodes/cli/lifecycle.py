@@ -14,7 +14,7 @@ from typing import Any
 
 from nodes.cli.common import add_target_arguments, client_for, emit, message_json
 from nodes.config import load_node_config
-from timebank.clock import SystemClock
+from timebank.clock import SystemClock, shown_time
 from timebank.command_line import UsageError
 from timebank.ledger.model import format_hours
 
@@ -210,7 +210,7 @@ def cmd_node_alarms(arguments: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     documents = [alarm.__dict__ for alarm in found]
-    lines = [f"{a.sequence:>4} {a.kind:<12} raised at {a.raised_at_micros}: {a.detail}" for a in found]
+    lines = [f"{a.sequence:>4} {a.kind:<12} raised at {shown_time(a.raised_at_micros)}: {a.detail}" for a in found]
     emit(arguments, documents, "\n".join(lines) if lines else "no open alarms")
     return 0
 

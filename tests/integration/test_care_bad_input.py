@@ -4,6 +4,7 @@ rule, and changes nothing: not the ledger, not the services' records."""
 from __future__ import annotations
 
 import base64
+import re
 
 import grpc
 import pytest
@@ -86,6 +87,7 @@ def test_a_reused_code_is_refused(node: RunningNode, desk: Desk, clock: FakeCloc
     desk.scan(check_in, volunteer)
     code, message = refused(node, desk.scan, check_in, volunteer)
     assert code == PRECONDITION and "used already" in message
+    assert re.search(r"used already at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00 ", message), message  # the node's time
 
 
 def test_an_expired_code_is_refused(node: RunningNode, desk: Desk, clock: FakeClock) -> None:

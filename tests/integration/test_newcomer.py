@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 import pathlib
+import re
 import socket
 import subprocess
 import sys
@@ -109,3 +110,13 @@ def test_a_command_read_by_head_ends_quietly() -> None:
         os.close(reader)  # the reader has gone (as `head` once it has its lines): every write fails
         _, errors = process.communicate(timeout=60)
         assert process.returncode == 0 and b"Traceback" not in errors and b"BrokenPipe" not in errors, errors
+
+
+def test_times_on_the_command_line_are_local_and_named_never_raw_microseconds(tmp_path: pathlib.Path) -> None:
+    city = tmp_path / "city"
+    timebank("city", "init", str(city), "--nodes", "1")
+    config = str(city / "clearinghouse" / "clearinghouse.toml")
+    events = timebank("clearinghouse", "node", "events", "--config", config).stdout.splitlines()
+    today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date().isoformat()
+    assert len(events) == 3 and all(f" {today}T" in line and "+08:00 " in line for line in events), events
+    assert not any(re.search(r"\b\d{16}\b", line) for line in events)  # no microseconds, no time 0

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from timebank.clock import shown_time
 from timebank.command_line import UsageError
 from timebank.operators.desk import TRAIL_PAGE_MAX, Operators
 from timebank.operators.records import Staff
@@ -76,7 +77,8 @@ def _trail(open_operators: OpenOperators) -> Callable[[argparse.Namespace], int]
             operators.books.engine.dispose()
         documents = [entry.__dict__ | {"kind": str(entry.kind)} for entry in entries]
         lines = [
-            f"{e.sequence:>6} {e.at_micros} {e.username:<20} {e.kind:<12} {e.operation} {e.detail}" for e in entries
+            f"{e.sequence:>6} {shown_time(e.at_micros)} {e.username:<20} {e.kind:<12} {e.operation} {e.detail}"
+            for e in entries
         ]
         _emit(arguments, documents, "\n".join(lines) if lines else "the trail is empty")
         return 0

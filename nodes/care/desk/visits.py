@@ -63,7 +63,8 @@ def scan(desk: Desk, code: str, volunteer_id: int) -> r.Order:
     def work(connection: Connection) -> r.Order:
         used_at = order_rows.code_used_at_micros(connection, claims.nonce)
         if used_at is not None:
-            raise NotNow(f"code: used already at {used_at} (each code works once); ask for a new one")
+            when = rules.local_time(used_at, desk.policy.utc_offset_hours).isoformat(timespec="seconds")
+            raise NotNow(f"code: used already at {when} (each code works once); ask for a new one")
         found = order_rows.order(connection, claims.order_id)
         if found.volunteer_id != volunteer_id:
             raise NotPermitted(
