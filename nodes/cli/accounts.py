@@ -65,6 +65,18 @@ def cmd_account_close(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _pending_text(entry: pb.StatementEntry, account_id: bytes) -> str:
+    """What an entry did to the account's pending hours, signed for this account: a payer's
+    hold is -, a payee's incoming +, and a release the opposite ("" when nothing)."""
+    change = entry.pending_change_minutes
+    if not change:
+        return ""
+    paying = entry.stored.transfer.debit_account_id == account_id
+    signed = -change if paying else change
+    what = ("held to pay" if paying else "on its way in") if change > 0 else "released"
+    return f", pending {signed:+d} min ({what})"
+
+
 def cmd_account_statement(arguments: argparse.Namespace) -> int:
     account_id = parse_id(arguments.account, "account")
     pages = []
@@ -93,8 +105,8 @@ def cmd_account_statement(arguments: argparse.Namespace) -> int:
         transfer = entry.stored.transfer
         kind = pb.TransferKind.Name(transfer.kind).removeprefix("TRANSFER_KIND_").lower()
         lines.append(
-            f"  #{entry.stored.sequence:<6} {kind:<12} {entry.posted_change_minutes:+7d} min "
-            f"(pending {entry.pending_change_minutes:+d}) -> {format_hours(entry.balance_after_minutes)} h"
+            f"  #{entry.stored.sequence:<6} {kind:<12} {entry.posted_change_minutes:+7d} min"
+            f"{_pending_text(entry, account_id)} -> {format_hours(entry.balance_after_minutes)} h"
             f"  {hex_of(transfer.id)} {transfer.memo}"
         )
     lines.append(f"  closing balance {format_hours(closing)} h")

@@ -15,7 +15,7 @@ from typing import Any
 from nodes.cli.common import add_target_arguments, client_for, emit, message_json
 from nodes.config import load_node_config
 from timebank.clock import SystemClock, shown_time
-from timebank.command_line import UsageError
+from timebank.errors import NotFound, NotNow
 from timebank.ledger.model import format_hours
 
 __all__ = [
@@ -177,9 +177,14 @@ def cmd_node_statement(arguments: argparse.Namespace) -> int:
             merged = logformat.merge_pages(statements.stored_pages(connection, config.node.id, cycle_id), "")
     finally:
         engine.dispose()
+    if merged is None and not arguments.cycle:
+        raise NotNow(
+            f"{config.node.id} has no statement yet: a node makes its statement when a settlement cycle closes "
+            "(at [protocol] cycle_seconds, or `timebank clearinghouse close-cycle`)"
+        )
     if merged is None:
         made = ", ".join(map(str, cycles)) or "none yet"
-        raise UsageError(f"--cycle: this node has no statement of cycle {cycle_id} (it has: {made})")
+        raise NotFound(f"--cycle: {config.node.id} has no statement of cycle {cycle_id} (it has: {made})")
     if arguments.camt053:
         arguments.camt053.write_bytes(statement_camt053(merged, account_name=config.node.display_name))
     document = {key: value for key, value in merged.__dict__.items() if key != "lines"}

@@ -101,6 +101,10 @@ def test_operator_commands(served: str, tmp_path: pathlib.Path) -> None:
     statement = json.loads(timebank("account", "statement", alice, "--all", "--page-size", "1", *node, "--json").stdout)
     assert statement["opening_balance_minutes"] == 0 and statement["closing_balance_minutes"] == 70
     assert [e["posted_change_minutes"] for e in statement["entries"]] == [90, 0, -20]
+    payer = timebank("account", "statement", alice, "--all", *node).stdout  # the hold, then its post
+    assert "pending -30 min (held to pay)" in payer and "pending +30 min (released)" in payer
+    payee = timebank("account", "statement", "mall", "--all", *node).stdout
+    assert "pending +30 min (on its way in)" in payee and "pending -30 min (released)" in payee
 
     batch = tmp_path / "batch.jsonl"
     batch.write_text(

@@ -120,3 +120,13 @@ def test_times_on_the_command_line_are_local_and_named_never_raw_microseconds(tm
     today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date().isoformat()
     assert len(events) == 3 and all(f" {today}T" in line and "+08:00 " in line for line in events), events
     assert not any(re.search(r"\b\d{16}\b", line) for line in events)  # no microseconds, no time 0
+
+
+def test_a_statement_before_any_cycle_is_a_state_not_a_usage_error(tmp_path: pathlib.Path) -> None:
+    city = tmp_path / "city"
+    timebank("city", "init", str(city), "--nodes", "1")
+    config = str(city / "nodes" / "shiqi" / "node.toml")
+    none_yet = timebank("node", "statement", "--config", config, expect=1)
+    assert "shiqi has no statement yet" in none_yet.stderr and "--cycle" not in none_yet.stderr
+    asked = timebank("node", "statement", "--config", config, "--cycle", "3", expect=1)
+    assert "--cycle: shiqi has no statement of cycle 3 (it has: none yet)" in asked.stderr
