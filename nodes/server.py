@@ -288,6 +288,7 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
     add_servicer(server, service, SERVICE)
     operators = Operators(books, clock, OPERATOR_TABLES, NODE_STAFF, random_bytes)
     desk = open_desk(config, books, clock, random_bytes, crossing, identity_key)
+    service.credit_check = desk.check_plain_credits  # the storage cap holds for plain credits to members too
     care = CareDeskService(desk)
     add_servicer(server, Guarded(care, CARE_SERVICE, operators, care_roles.ROLES, care_roles.READS), CARE_SERVICE)
     access = PersonalAccess(books, clock, desk, random_bytes)

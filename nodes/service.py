@@ -7,7 +7,7 @@ timebank.grpc_status.translate_errors with a specific status code.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import grpc
@@ -20,6 +20,7 @@ from timebank.books import Books
 from timebank.clock import shown_time
 from timebank.errors import ConfigError, ItemRefused, RequestInvalid
 from timebank.grpc_status import translate_errors
+from timebank.ledger.model import TransferRequest
 from timebank.v1 import ledger_pb2 as pb
 from timebank.v1 import ledger_pb2_grpc as pb_grpc
 
@@ -56,6 +57,9 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
         self.identity = identity
         self.crossing = crossing
         self.link = link
+        # The node's services' rules for a plain transfer that credits one of their members
+        # (the storage cap), checked in the transfer's own transaction (None: no services).
+        self.credit_check: Callable[[Connection, Sequence[TransferRequest]], None] | None = None
 
     def _crossing(self) -> Crossing:
         if self.crossing is None:
@@ -85,7 +89,7 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
     def SubmitTransfers(
         self, request: pb.SubmitTransfersRequest, context: grpc.ServicerContext
     ) -> pb.SubmitTransfersResponse:
-        batch = self.books.submit(wire.transfer_requests(request))
+        batch = self.books.submit(wire.transfer_requests(request), self.credit_check)
         return pb.SubmitTransfersResponse(results=wire.item_results(batch.results))
 
     @translate_errors
@@ -93,7 +97,7 @@ class NodeLedgerService(pb_grpc.NodeLedgerServicer):
         self, request: pb.SubmitTransferRequest, context: grpc.ServicerContext
     ) -> pb.SubmitTransferResponse:
         transfer = wire.transfer_from_message(request.transfer, "transfer")
-        result = self.books.submit([transfer]).results[0]
+        result = self.books.submit([transfer], self.credit_check).results[0]
         if not result.outcome.succeeded:
             raise ItemRefused(result.outcome, result.detail)
         view = self.books.transfer(transfer.id)

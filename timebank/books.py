@@ -203,10 +203,22 @@ class Books:
 
         return self.write(work)
 
-    def submit(self, requests: Sequence[TransferRequest]) -> BatchResult:
-        """Applies a batch of transfers in one transaction; one result per item."""
+    def submit(
+        self,
+        requests: Sequence[TransferRequest],
+        check: Callable[[Connection, Sequence[TransferRequest]], None] | None = None,
+    ) -> BatchResult:
+        """Applies a batch of transfers in one transaction; one result per item. check, when
+        given, runs first in the same transaction (a rule of the party's above the ledger's;
+        its error refuses the whole batch)."""
         self._check_batch_size(len(requests), "transfers")
-        return self.write(lambda connection: self.apply(connection, requests))
+
+        def work(connection: Connection) -> BatchResult:
+            if check is not None:
+                check(connection, requests)
+            return self.apply(connection, requests)
+
+        return self.write(work)
 
     def apply(self, connection: Connection, requests: Sequence[TransferRequest]) -> BatchResult:
         """Applies transfers inside the caller's transaction (opened by `write`).

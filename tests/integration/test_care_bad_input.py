@@ -22,8 +22,13 @@ from tests.support.care import (
     refused,
     today_plus,
 )
+from timebank import ids
 from timebank.clock import FakeClock
+from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind
 from timebank.v1 import care_pb2 as pb
+from timebank.v1 import ledger_pb2 as lpb
+
+STORAGE_CAP_MINUTES = 1_500 * 60  # the policy's default (Nanjing's)
 
 
 def served(desk: Desk, clock: FakeClock, minutes: int = 60) -> tuple[bytes, bytes, bytes]:
@@ -280,3 +285,23 @@ def test_an_unknown_alert_is_named_by_its_number(node: RunningNode, desk: Desk) 
     request = pb.AcknowledgeAlertRequest(alert_id=99, operator="张主任", note="核实")
     code, message = refused(node, desk.care.AcknowledgeAlert, request, 10)
     assert code == grpc.StatusCode.NOT_FOUND and message == "alert_id: 99 is not known at this node"
+
+
+def test_a_plain_ledger_credit_to_a_member_is_held_to_the_storage_cap(node: RunningNode, desk: Desk) -> None:
+    _elder, volunteer = people(desk)
+    cap = STORAGE_CAP_MINUTES
+    issuance = ids.to_bytes(SYSTEM_ACCOUNT_IDS[AccountKind.ISSUANCE])
+
+    def credit(minutes: int) -> object:
+        transfer = lpb.Transfer(
+            id=new_id(0xCA), kind=lpb.TRANSFER_KIND_SINGLE_PHASE, debit_account_id=issuance,
+            credit_account_id=volunteer, amount_minutes=minutes,
+        )  # fmt: skip
+        return desk.client.submit_transfer(transfer)
+
+    code, message = refused(node, credit, cap + 1)
+    assert code == PRECONDITION and message.startswith(f"transfers[0].amount_minutes: {volunteer.hex()} would hold")
+    assert "above the storage cap of 1500.00 h" in message and "timebank care confirm-order" in message
+    credit(cap)  # up to the cap: as a deposit of the services may
+    code, _ = refused(node, credit, 1)
+    assert code == PRECONDITION and desk.balance(volunteer) == cap

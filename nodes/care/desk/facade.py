@@ -20,6 +20,7 @@ from nodes.care.desk import disputes, hours, imports, mall, oversight, own, peop
 from nodes.care.desk import orders as order_desk
 from nodes.care.desk.context import Desk
 from nodes.care.store import people as people_rows
+from timebank.ledger.model import TransferRequest
 from timebank.protocol import AlertAcknowledgement
 
 __all__ = ["CareDesk"]
@@ -237,6 +238,9 @@ class CareDesk(Desk):
 
     def acknowledged_by_bureau(self, connection: Connection, acknowledgement: AlertAcknowledgement) -> None:
         oversight.acknowledged_by_bureau(self, connection, acknowledgement)
+
+    def check_plain_credits(self, connection: Connection, requests: Sequence[TransferRequest]) -> None:
+        hours.check_plain_credits(self, connection, requests)
 
     def certificate(
         self, certificate_id: int, person_id: int, period_from: str, period_to: str

@@ -11,6 +11,7 @@ other than through the pure rules, or know about protobuf or gRPC.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 from sqlalchemy import Connection
 
@@ -27,7 +28,9 @@ from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, TransferKind,
 
 __all__ = [
     "check_family",
+    "ADDING_KINDS",
     "check_give",
+    "check_plain_credits",
     "check_receive",
     "donate",
     "DONATION_FIELDS",
@@ -126,6 +129,38 @@ def check_receive(desk: Desk, connection: Connection, person_id: int, amount: in
             f"amount_minutes: {ids.to_hex(person_id)} would hold {format_hours(holding + amount)} h, "
             f"above the storage cap of {format_hours(cap)} h"
         )
+
+
+ADDING_KINDS = (TransferKind.SINGLE_PHASE, TransferKind.PENDING)  # a post or a void adds nothing held
+
+
+def check_plain_credits(desk: Desk, connection: Connection, requests: Sequence[TransferRequest]) -> None:
+    """The storage cap for a plain ledger transfer (`timebank transfer create`, SubmitTransfers)
+    that credits a member of the services, in the transfer's own transaction: one rule for
+    every credit to a member. NotNow naming the item when the member would hold too much."""
+    cap = desk.policy.storage_cap_minutes
+    if not cap:
+        return
+    adding: dict[int, int] = {}
+    first: dict[int, int] = {}
+    for index, request in enumerate(requests):
+        if request.kind in ADDING_KINDS and request.credit_account_id not in SYSTEM_ACCOUNT_IDS.values():
+            adding[request.credit_account_id] = adding.get(request.credit_account_id, 0) + request.amount_minutes
+            first.setdefault(request.credit_account_id, index)
+    members = [account_id for account_id in adding if people_rows.find_person(connection, account_id) is not None]
+    if not members:
+        return
+    accounts = desk.books.read_accounts(connection, members)
+    for account_id in members:
+        account = accounts.get(account_id)
+        holding = (account.balance_minutes + account.credits_pending_minutes) if account else 0
+        if holding + adding[account_id] > cap:
+            raise NotNow(
+                f"transfers[{first[account_id]}].amount_minutes: {ids.to_hex(account_id)} would hold "
+                f"{format_hours(holding + adding[account_id])} h, above the storage cap of {format_hours(cap)} h; "
+                "the time-bank services deposit a service's hours with `timebank care confirm-order`, which sends "
+                "the part above the cap to the donation pool"
+            )
 
 
 def donate(desk: Desk, transfer_id: int, person_id: int, amount: int) -> r.Movement:
