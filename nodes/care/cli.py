@@ -53,6 +53,7 @@ SERVICE = pb.DESCRIPTOR.services_by_name["CareDesk"]
 HELP = {
     "RegisterPerson": "register a volunteer, elder or proxy (pending until reviewed)",
     "ReviewPerson": "approve (--approve) or reject (--reason) a registration",
+    "SetHardship": "record (--hardship) or clear an approved person's hardship, with --reason",
     "GetPerson": "a person, with their balance and age",
     "ListPeople": "people by --state and --role",
     "AddRelationship": "a family relationship or a proxy (pending until verified)",

@@ -45,6 +45,7 @@ CHANGES: dict[str, frozenset[Role]] = {
     # people, relationships, qualifications: the reviewer's
     "RegisterPerson": DESK,
     "ReviewPerson": REVIEWER,
+    "SetHardship": REVIEWER,
     "AddRelationship": DESK,
     "ReviewRelationship": REVIEWER,
     "AddQualification": DESK,

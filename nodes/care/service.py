@@ -68,6 +68,13 @@ class CareDeskService(pb_grpc.CareDeskServicer):
         return care_record_message(pb.Person, person)
 
     @translate_errors
+    def SetHardship(self, request: pb.SetHardshipRequest, context: Context) -> pb.Person:
+        person = self.desk.set_hardship(
+            required_id(request.person_id, "person_id"), request.hardship, request.reason, request.operator
+        )
+        return care_record_message(pb.Person, person)
+
+    @translate_errors
     def ReviewPerson(self, request: pb.ReviewPersonRequest, context: Context) -> pb.Person:
         person = self.desk.review_person(
             required_id(request.person_id, "person_id"),

@@ -122,3 +122,27 @@ def test_a_new_node_takes_the_citys_identity_key(tmp_path: pathlib.Path) -> None
     (directory / "keys" / "identity-key").chmod(0o644)
     checked = timebank("check-config", "--config", str(directory / "node.toml"), expect=1).stdout
     assert "the city's identity key must be readable by its owner only" in checked
+
+
+@SQLITE_ONLY
+def test_hardship_is_recorded_for_a_person_already_approved(node_address: str, clock: FakeClock) -> None:
+    born = (datetime.date.today() - datetime.timedelta(days=62 * 366)).isoformat()  # 62: below 65, above 60
+    elder = register(node_address, "elder", "何阿婆", born)
+    assert care(node_address, "get-person", "--person-id", elder)["hardship"] is False
+    refused = care(node_address, "set-hardship", "--person-id", elder, "--hardship", "--operator", "王审核", expect=1)
+    assert "reason" in refused  # a change of circumstances says why
+    changed = care(
+        node_address, "set-hardship", "--person-id", elder, "--hardship", "--reason", "低保户，街道核实",
+        "--operator", "王审核",
+    )  # fmt: skip
+    assert changed["hardship"] is True and changed["review_reason"] == "hardship recorded: 低保户，街道核实"
+    assert changed["reviewed_by"] == "王审核"
+    again = care(
+        node_address, "set-hardship", "--person-id", elder, "--hardship", "--reason", "再次", "--operator", "王审核",
+        expect=1,
+    )  # fmt: skip
+    assert "has hardship recorded already" in again
+    cleared = care(
+        node_address, "set-hardship", "--person-id", elder, "--reason", "已脱贫", "--operator", "张主任"
+    )  # fmt: skip
+    assert cleared["hardship"] is False and cleared["review_reason"] == "hardship cleared: 已脱贫"

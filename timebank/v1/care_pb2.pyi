@@ -78,6 +78,18 @@ class ReviewPersonRequest(_message.Message):
     operator: str
     def __init__(self, person_id: _Optional[bytes] = ..., approve: _Optional[bool] = ..., reason: _Optional[str] = ..., hardship: _Optional[bool] = ..., operator: _Optional[str] = ...) -> None: ...
 
+class SetHardshipRequest(_message.Message):
+    __slots__ = ("person_id", "hardship", "reason", "operator")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    HARDSHIP_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
+    person_id: bytes
+    hardship: bool
+    reason: str
+    operator: str
+    def __init__(self, person_id: _Optional[bytes] = ..., hardship: _Optional[bool] = ..., reason: _Optional[str] = ..., operator: _Optional[str] = ...) -> None: ...
+
 class GetPersonRequest(_message.Message):
     __slots__ = ("person_id",)
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]

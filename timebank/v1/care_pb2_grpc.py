@@ -44,6 +44,11 @@ class CareDeskStub:
                 request_serializer=timebank_dot_v1_dot_care__pb2.ReviewPersonRequest.SerializeToString,
                 response_deserializer=timebank_dot_v1_dot_care__pb2.Person.FromString,
                 _registered_method=True)
+        self.SetHardship = channel.unary_unary(
+                '/timebank.v1.CareDesk/SetHardship',
+                request_serializer=timebank_dot_v1_dot_care__pb2.SetHardshipRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_care__pb2.Person.FromString,
+                _registered_method=True)
         self.GetPerson = channel.unary_unary(
                 '/timebank.v1.CareDesk/GetPerson',
                 request_serializer=timebank_dot_v1_dot_care__pb2.GetPersonRequest.SerializeToString,
@@ -293,6 +298,14 @@ class CareDeskServicer:
 
     def ReviewPerson(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetHardship(self, request, context):
+        """Records or clears an approved person's hardship, with a reason (FAILED_PRECONDITION for
+        a person not approved, or already as asked).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -600,6 +613,11 @@ def add_CareDeskServicer_to_server(servicer, server):
                     request_deserializer=timebank_dot_v1_dot_care__pb2.ReviewPersonRequest.FromString,
                     response_serializer=timebank_dot_v1_dot_care__pb2.Person.SerializeToString,
             ),
+            'SetHardship': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetHardship,
+                    request_deserializer=timebank_dot_v1_dot_care__pb2.SetHardshipRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_care__pb2.Person.SerializeToString,
+            ),
             'GetPerson': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPerson,
                     request_deserializer=timebank_dot_v1_dot_care__pb2.GetPersonRequest.FromString,
@@ -889,6 +907,33 @@ class CareDesk:
             target,
             '/timebank.v1.CareDesk/ReviewPerson',
             timebank_dot_v1_dot_care__pb2.ReviewPersonRequest.SerializeToString,
+            timebank_dot_v1_dot_care__pb2.Person.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetHardship(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.CareDesk/SetHardship',
+            timebank_dot_v1_dot_care__pb2.SetHardshipRequest.SerializeToString,
             timebank_dot_v1_dot_care__pb2.Person.FromString,
             options,
             channel_credentials,

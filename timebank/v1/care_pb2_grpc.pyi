@@ -64,6 +64,10 @@ class CareDeskStub:
     RegisterPerson: _grpc.UnaryUnaryMultiCallable[_care_pb2.RegisterPersonRequest, _care_pb2.Person]
     """People."""
     ReviewPerson: _grpc.UnaryUnaryMultiCallable[_care_pb2.ReviewPersonRequest, _care_pb2.Person]
+    SetHardship: _grpc.UnaryUnaryMultiCallable[_care_pb2.SetHardshipRequest, _care_pb2.Person]
+    """Records or clears an approved person's hardship, with a reason (FAILED_PRECONDITION for
+    a person not approved, or already as asked).
+    """
     GetPerson: _grpc.UnaryUnaryMultiCallable[_care_pb2.GetPersonRequest, _care_pb2.Person]
     ListPeople: _grpc.UnaryUnaryMultiCallable[_care_pb2.ListPeopleRequest, _care_pb2.ListPeopleResponse]
     AddRelationship: _grpc.UnaryUnaryMultiCallable[_care_pb2.AddRelationshipRequest, _care_pb2.Relationship]
@@ -126,6 +130,10 @@ class CareDeskAsyncStub(CareDeskStub):
     RegisterPerson: _aio.UnaryUnaryMultiCallable[_care_pb2.RegisterPersonRequest, _care_pb2.Person]  # type: ignore[assignment]
     """People."""
     ReviewPerson: _aio.UnaryUnaryMultiCallable[_care_pb2.ReviewPersonRequest, _care_pb2.Person]  # type: ignore[assignment]
+    SetHardship: _aio.UnaryUnaryMultiCallable[_care_pb2.SetHardshipRequest, _care_pb2.Person]  # type: ignore[assignment]
+    """Records or clears an approved person's hardship, with a reason (FAILED_PRECONDITION for
+    a person not approved, or already as asked).
+    """
     GetPerson: _aio.UnaryUnaryMultiCallable[_care_pb2.GetPersonRequest, _care_pb2.Person]  # type: ignore[assignment]
     ListPeople: _aio.UnaryUnaryMultiCallable[_care_pb2.ListPeopleRequest, _care_pb2.ListPeopleResponse]  # type: ignore[assignment]
     AddRelationship: _aio.UnaryUnaryMultiCallable[_care_pb2.AddRelationshipRequest, _care_pb2.Relationship]  # type: ignore[assignment]
@@ -197,6 +205,16 @@ class CareDeskServicer(metaclass=_abc_1.ABCMeta):
         request: _care_pb2.ReviewPersonRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_care_pb2.Person, _abc.Awaitable[_care_pb2.Person]]: ...
+
+    @_abc_1.abstractmethod
+    def SetHardship(
+        self,
+        request: _care_pb2.SetHardshipRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_care_pb2.Person, _abc.Awaitable[_care_pb2.Person]]:
+        """Records or clears an approved person's hardship, with a reason (FAILED_PRECONDITION for
+        a person not approved, or already as asked).
+        """
 
     @_abc_1.abstractmethod
     def GetPerson(

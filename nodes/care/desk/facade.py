@@ -49,6 +49,9 @@ class CareDesk(Desk):
     def review_person(self, person_id: int, approve: bool, reason: str, hardship: bool, operator: str) -> r.Person:
         return people.review_person(self, person_id, approve, reason, hardship, operator)
 
+    def set_hardship(self, person_id: int, hardship: bool, reason: str, operator: str) -> r.Person:
+        return people.set_hardship(self, person_id, hardship, reason, operator)
+
     def person(self, person_id: int) -> r.Person:
         return people.person(self, person_id)
 

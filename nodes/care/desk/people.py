@@ -164,6 +164,29 @@ def review_person(desk: Desk, person_id: int, approve: bool, reason: str, hardsh
     return shown(desk, reviewed)
 
 
+def set_hardship(desk: Desk, person_id: int, hardship: bool, reason: str, operator: str) -> r.Person:
+    """An approved person's circumstances changed: hardship recorded or cleared, with who and why."""
+    operator = rules.text("operator", operator, rules.NAME_LENGTH_MAX)
+    reason = rules.text("reason", reason, rules.REASON_LENGTH_MAX - len("hardship recorded: "), required=True)
+
+    def work(connection: Connection) -> r.Person:
+        found = approved(connection, person_id, "person_id")
+        if found.hardship == hardship:
+            state = "recorded" if hardship else "not recorded"
+            raise NotNow(f"hardship: {ids.to_hex(person_id)} has hardship {state} already")
+        changed = dataclasses.replace(
+            found,
+            hardship=hardship,
+            review_reason=f"hardship {'recorded' if hardship else 'cleared'}: {reason}",
+            reviewed_by=operator,
+            reviewed_at_micros=desk.clock.now_micros(),
+        )
+        people_rows.save_person(connection, changed)
+        return changed
+
+    return shown(desk, desk.write(work, "SetHardship"))
+
+
 def person(desk: Desk, person_id: int) -> r.Person:
     return shown(desk, desk.read(lambda connection: people_rows.person(connection, person_id)))
 
