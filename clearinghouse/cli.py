@@ -40,6 +40,7 @@ __all__ = [
     "cmd_events",
     "cmd_init",
     "cmd_list",
+    "cmd_node_keys",
     "cmd_migrate",
     "cmd_recon_report",
     "cmd_restore",

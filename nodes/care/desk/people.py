@@ -42,6 +42,7 @@ __all__ = [
     "relationships",
     "RELATIONSHIP_FIELDS",
     "review_person",
+    "set_hardship",
     "review_relationship",
     "shown",
     "shown_all",
