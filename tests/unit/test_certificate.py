@@ -116,7 +116,7 @@ def test_the_page_shows_the_person_the_lines_the_total_and_how_to_verify() -> No
         "shiqi",
         key_id_of(NODE_KEY),
         BODY.certificate_id,
-        "timebank certificate verify FILE --keys KEYS",
+        "timebank certificate verify FILE --keys node-keys.toml",
         "2026-02-10 00:00:00 UTC",
     ):
         assert text in page, text
