@@ -16,6 +16,9 @@ import subprocess
 import sys
 import time
 
+import pytest
+
+from tests.support.care import ShiftedClock
 from tests.support.certificates import BODY
 from tests.support.commands import timebank
 from timebank import certificate, keys
@@ -130,3 +133,58 @@ def test_a_statement_before_any_cycle_is_a_state_not_a_usage_error(tmp_path: pat
     assert "shiqi has no statement yet" in none_yet.stderr and "--cycle" not in none_yet.stderr
     asked = timebank("node", "statement", "--config", config, "--cycle", "3", expect=1)
     assert "--cycle: shiqi has no statement of cycle 3 (it has: none yet)" in asked.stderr
+
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+READERS_DOCS = ("README.md", "README.zh-CN.md", "deploy/README.md")
+
+
+def test_the_readmes_stand_alone_and_say_how_timebank_gets_on_the_path() -> None:
+    for name in READERS_DOCS:
+        text = (ROOT / name).read_text(encoding="utf-8")
+        assert "../shared" not in text and "DESIGN.md" not in text, name  # nothing outside the repository
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    two_commands = readme.index("make test   #")
+    assert readme.index(". .venv/bin/activate") < readme.index("timebank city init") and two_commands < readme.index(
+        ". .venv/bin/activate"
+    )
+
+
+SERVED_MINUTES = 45
+
+
+@pytest.fixture
+def clock() -> ShiftedClock:
+    """The node's time is the machine's (the quick start names times with `date`), moved on at will."""
+    return ShiftedClock()
+
+
+def _quick_start_block() -> list[str]:
+    """The first shell block of README.zh-CN.md's section on the time-bank services, as written."""
+    text = (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
+    section = text[text.index("## 二（续）、时间银行服务") :]
+    return section[section.index("```sh\n") + len("```sh\n") : section.index("```\n", section.index("```sh\n") + 6)]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the commands as written, not the backends
+def test_the_chinese_quick_start_runs_as_written(
+    node_address: str, clock: ShiftedClock, tmp_path: pathlib.Path
+) -> None:
+    block = _quick_start_block()
+    assert "127.0.0.1:7400" in block.splitlines()[0]
+    before, after = block.replace("127.0.0.1:7400", node_address, 1).split("# …… 服务进行中 ……\n")
+    environment = {**os.environ, "PATH": f"{pathlib.Path(sys.executable).parent}:{os.environ['PATH']}"}
+    saved = tmp_path / "variables.sh"
+
+    def shell(script: str) -> str:
+        run = subprocess.run(
+            ["bash", "-c", f"set -euo pipefail\n{script}"],
+            capture_output=True, text=True, env=environment, timeout=300,
+        )  # fmt: skip
+        assert run.returncode == 0, f"exit {run.returncode}\n{run.stdout}\n{run.stderr}"
+        return run.stdout
+
+    shell(before + f"declare -p TIMEBANK_NODE ELDER VOLUNTEER ORDER > {saved}\n")
+    clock.advance(SERVED_MINUTES * 60_000_000)  # the service takes its time
+    shown = shell(f"source {saved}\n" + after)
+    assert "state: confirmed" in shown and f"balance_minutes: {SERVED_MINUTES} (0.75 h)" in shown
