@@ -163,9 +163,12 @@ def cmd_list(arguments: argparse.Namespace) -> int:
         log_size = translog.size(connection)
         signed_size = translog.latest_checkpoint_size(connection)
     rows = [record.__dict__ for record in records]
-    lines = [f"{r.node_id:<14} {r.status:<10} {r.kind:<11} {r.display_name}" for r in records]
-    lines.append("cross-node transfers: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
-    lines.append(f"log: {log_size} entries, last checkpoint at {signed_size}")
+    lines = [f"{'node':<14} {'status':<10} {'kind':<11} name"]
+    lines += [f"{r.node_id:<14} {r.status:<10} {r.kind:<11} {r.display_name}" for r in records]
+    lines.append("")
+    lines.append("the whole city (every node together):")
+    lines.append("  cross-node transfers: " + (", ".join(f"{k} {v}" for k, v in sorted(states.items())) or "none yet"))
+    lines.append(f"  the clearinghouse's log: {log_size} entries, last checkpoint at {signed_size}")
     lines += [f"ALARM {a.sequence} ({a.kind}) at {shown_time(a.raised_at_micros)}: {a.detail}" for a in open_alarms]
     document = {
         "nodes": rows,

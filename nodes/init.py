@@ -27,7 +27,7 @@ __all__ = ["CONFIG_NAME", "create_database", "init_node", "TEMPLATE"]
 CONFIG_NAME = "node.toml"
 
 TEMPLATE = """\
-# Configuration of the time-bank ledger node {node_id!r}. Every key is explained in
+# Configuration of the time-bank ledger node {node_name}. Every key is explained in
 # deploy/node.example.toml. Any key can be overridden by the environment variable
 # TIMEBANK_<TABLE>__<KEY>, e.g. TIMEBANK_DATABASE__URL.
 
@@ -107,6 +107,7 @@ def init_node(
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / CONFIG_NAME
     text = TEMPLATE.format(
+        node_name=node_id,
         node_id=toml_string(node_id),
         display_name=toml_string(display_name),
         kind=toml_string(kind),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import sys
+import unicodedata
 from collections.abc import Callable
 
 import grpc
@@ -29,6 +30,7 @@ __all__ = [
     "Refused",
     "Unreachable",
     "UsageError",
+    "padded",
     "parse_time",
     "run",
     "status_name",
@@ -57,6 +59,12 @@ class Refused(Exception):
 def status_name(status_code: int) -> str:
     """The gRPC status name of a numeric code (as batch results carry it)."""
     return STATUS_NAMES.get(status_code, str(status_code))
+
+
+def padded(text: str, width: int) -> str:
+    """text padded to width columns as a terminal shows them (a CJK character takes two)."""
+    columns = sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
+    return text + " " * max(0, width - columns)
 
 
 def parse_time(option: str, text: str, utc_offset_hours: int = CITY_UTC_OFFSET_HOURS) -> int:

@@ -53,6 +53,7 @@ from clearinghouse.store.transfers import decisions
 from timebank import ids
 from timebank.audit import export
 from timebank.clock import OFFSET_FILE_VARIABLE
+from timebank.command_line import padded
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS, AccountKind, format_hours
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.storage.engine import create_database_engine
@@ -506,7 +507,7 @@ def _run_offline(arguments: list[str], name: str) -> None:
 def print_balances(day: Day, held: dict[str, int]) -> None:
     print("balances at the end of the day")
     for name, (node, _account) in day.members.items():
-        print(f"  {name:<4} at {node:<8} {format_hours(day.balance(name)):>7} h")
+        print(f"  {padded(name, 6)} at {node:<8} {format_hours(day.balance(name)):>7} h")
     for node_id, minutes in held.items():
         print(f"  node {node_id:<8} issued less redeemed, net of clearing: {format_hours(minutes)} h")
 

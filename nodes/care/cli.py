@@ -152,7 +152,7 @@ def _add_option(parser: argparse.ArgumentParser, path: str, field: Any, fresh: b
 def _value(path: str, field: Any, text: str) -> Any:
     name = path.rsplit(".", 1)[-1]
     if field.type == field.TYPE_BYTES:
-        return parse_id(text, name)
+        return parse_id(text, name, system_names=False)
     if field.is_repeated:
         return [part.strip() for part in text.split(",") if part.strip()]
     if field.type in (field.TYPE_INT32, field.TYPE_INT64):

@@ -437,7 +437,7 @@ def qualification_refusal(
         latest = max(held, key=lambda q: q.expires_on)
         return (
             f"qualification: {latest.kind} {latest.number} of volunteer {ids.to_hex(volunteer_id)} "
-            f"expired on {latest.expires_on}; {item.code} needs a valid one"
+            f"was valid through {latest.expires_on}; {item.code} on {on} needs a valid one"
         )
     return (
         f"qualification: volunteer {ids.to_hex(volunteer_id)} holds no approved qualification for "

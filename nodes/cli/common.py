@@ -44,14 +44,15 @@ SYSTEM_NAMES = {kind.name.lower().replace("_", "-"): value for kind, value in SY
 # -- argument helpers ----------------------------------------------------------------------
 
 
-def parse_id(text: str, what: str = "id") -> bytes:
-    """A 32-digit hex id (dashes allowed, as in a UUID) or a system account's name."""
-    if text.lower() in SYSTEM_NAMES:
+def parse_id(text: str, what: str = "id", system_names: bool = True) -> bytes:
+    """A 32-digit hex id (dashes allowed, as in a UUID), or a system account's name where an
+    account is meant (system_names; never for a person, an order or another record)."""
+    if system_names and text.lower() in SYSTEM_NAMES:
         return ids.to_bytes(SYSTEM_NAMES[text.lower()])
     value = ids.parse_text(text)
     if value is None:
-        names = ", ".join(SYSTEM_NAMES)
-        raise UsageError(f"{what}: got {text!r}, want 32 hexadecimal digits or one of: {names}")
+        names = f" or one of: {', '.join(SYSTEM_NAMES)}" if system_names else ""
+        raise UsageError(f"{what}: got {text[:40]!r}, want 32 hexadecimal digits{names}")
     return ids.to_bytes(value)
 
 

@@ -188,3 +188,22 @@ def test_the_chinese_quick_start_runs_as_written(
     clock.advance(SERVED_MINUTES * 60_000_000)  # the service takes its time
     shown = shell(f"source {saved}\n" + after)
     assert "state: confirmed" in shown and f"balance_minutes: {SERVED_MINUTES} (0.75 h)" in shown
+
+
+def test_small_things_a_newcomer_tripped_on(tmp_path: pathlib.Path) -> None:
+    timebank("node", "init", str(tmp_path / "aaa"), "--id", "aaa", "--name", "A")
+    assert (
+        (tmp_path / "aaa" / "node.toml")
+        .read_text(encoding="utf-8")
+        .splitlines()[0]
+        .endswith(" node aaa. Every key is explained in")
+    )
+    wrong = timebank("care", "get-person", "--person-id", "zz", "--node", "127.0.0.1:1", expect=2)
+    assert "person_id: got 'zz', want 32 hexadecimal digits" in wrong.stderr and "issuance" not in wrong.stderr
+    city = tmp_path / "city"
+    timebank("city", "init", str(city), "--nodes", "1")
+    listed = timebank("clearinghouse", "node", "list", "--config", str(city / "clearinghouse" / "clearinghouse.toml"))
+    assert "the whole city (every node together):" in listed.stdout  # totals apart from the nodes' rows
+    named = set(re.findall(r"`timebank care ([a-z-]+)", (ROOT / "proto/timebank/v1/care.proto").read_text("utf-8")))
+    commands = timebank("care", "--help").stdout
+    assert named and all(f" {name} " in commands or f" {name}\n" in commands for name in named), named
