@@ -18,6 +18,7 @@ from timebank.ledger.model import format_hours
 from timebank.v1 import ledger_pb2 as pb
 
 __all__ = [
+    "BATCH_KEYS",
     "BATCH_KINDS",
     "cmd_transfer_batch",
     "cmd_transfer_create",
@@ -122,6 +123,7 @@ def cmd_transfer_show(arguments: argparse.Namespace) -> int:
     return 0
 
 
+BATCH_KEYS = frozenset({"id", "kind", "from", "to", "minutes", "pending_id", "reverses_id", "linked", "memo"})
 BATCH_KINDS = {
     "single_phase": pb.TRANSFER_KIND_SINGLE_PHASE,
     "pending": pb.TRANSFER_KIND_PENDING,
@@ -134,10 +136,9 @@ def _batch_item(line_number: int, item: Any) -> pb.Transfer:
     where = f"line {line_number}"
     if not isinstance(item, dict):
         raise UsageError(f"{where}: want a JSON object")
-    known = {"id", "kind", "from", "to", "minutes", "pending_id", "reverses_id", "linked", "memo"}
-    unknown = set(item) - known
+    unknown = set(item) - BATCH_KEYS
     if unknown:
-        raise UsageError(f"{where}: unknown keys {sorted(unknown)}, want some of {sorted(known)}")
+        raise UsageError(f"{where}: unknown keys {sorted(unknown)}, want some of {sorted(BATCH_KEYS)}")
     kind = item.get("kind", "single_phase")
     if kind not in BATCH_KINDS:
         raise UsageError(f"{where}: kind: got {kind!r}, want one of {sorted(BATCH_KINDS)}")
@@ -218,11 +219,13 @@ def register(subparsers: Any) -> Any:
 
 
 def register_batch(transfer: Any) -> None:
-    batch = transfer.add_parser("batch", help="submit a batch from JSON lines (one transfer a line)")
+    batch = transfer.add_parser(
+        "batch",
+        help="JSON lines, one transfer a line, in one call and one transaction: a result per line (a line "
+        "refused alone); lines marked linked stand or fall with the next, for all or nothing",
+    )
     batch.add_argument(
-        "file",
-        help="JSON lines file, or - for stdin; keys: id, kind, from, to, "
-        "minutes, pending_id, reverses_id, linked, memo",
+        "file", help=f"JSON lines file, or - for stdin; keys: {', '.join(sorted(BATCH_KEYS))} (README: the keys)"
     )
     add_target_arguments(batch)
     batch.set_defaults(handler=cmd_transfer_batch)

@@ -8,6 +8,7 @@ the documentation names, and the places where the command line tripped a new use
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import pathlib
 import re
@@ -18,6 +19,7 @@ import time
 
 import pytest
 
+from nodes.cli.transfers import BATCH_KEYS, BATCH_KINDS
 from tests.support.care import ShiftedClock
 from tests.support.certificates import BODY
 from tests.support.commands import timebank
@@ -207,3 +209,12 @@ def test_small_things_a_newcomer_tripped_on(tmp_path: pathlib.Path) -> None:
     named = set(re.findall(r"`timebank care ([a-z-]+)", (ROOT / "proto/timebank/v1/care.proto").read_text("utf-8")))
     commands = timebank("care", "--help").stdout
     assert named and all(f" {name} " in commands or f" {name}\n" in commands for name in named), named
+
+
+def test_the_readme_shows_a_batch_lines_keys_and_that_each_line_has_its_own_result() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme[readme.index('{"id": "32 hex digits') :]
+    shown = json.loads(example[: example.index("}") + 1].replace("\n", " "))
+    assert set(shown) == BATCH_KEYS
+    assert {kind.strip() for kind in shown["kind"].split("|")} == set(BATCH_KINDS)
+    assert "2 of 3 applied" in readme and "for all or nothing, link every line but the last" in readme
