@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import grpc
 
 from nodes.cli.common import add_target_arguments, client_for, emit, hex_of, id_or_new, message_json, new_id, parse_id
 from timebank.clock import shown_time
@@ -18,6 +22,8 @@ from timebank.command_line import Refused, UsageError
 from timebank.v1 import ledger_pb2 as pb
 
 __all__ = [
+    "WAIT_POLL_SECONDS",
+    "WAIT_SECONDS_MAX",
     "cmd_consent",
     "cmd_recall_answer",
     "cmd_recall_list",
@@ -31,20 +37,57 @@ __all__ = [
 # -- cross-node transfers and consents ----------------------------------------------------
 
 
+T = TypeVar("T")
+WAIT_POLL_SECONDS = 0.2
+ABORTED_STATUS = grpc.StatusCode.FAILED_PRECONDITION.value[0]
+UNDECIDED_STATUS = grpc.StatusCode.DEADLINE_EXCEEDED.value[0]
+WAIT_SECONDS_MAX = 3_600.0
+
+
+def _waited(arguments: argparse.Namespace, read: Callable[[], T], decided: Callable[[T], bool]) -> T:
+    """read() again every WAIT_POLL_SECONDS until decided, for at most --wait seconds."""
+    deadline = time.monotonic() + arguments.wait
+    found = read()
+    while not decided(found) and time.monotonic() < deadline:
+        time.sleep(WAIT_POLL_SECONDS)
+        found = read()
+    return found
+
+
 def _submit_cross(arguments: argparse.Namespace, item: pb.CrossNodeTransfer) -> int:
     print(f"transfer id {hex_of(item.id)} (pass --id {hex_of(item.id)} to retry safely)", file=sys.stderr)
+    later = f"timebank transfer cross-show {hex_of(item.id)}"
     with client_for(arguments) as client:
         request = pb.SubmitCrossNodeTransfersRequest(transfers=[item])
         result = client.call(client.stub.SubmitCrossNodeTransfers, request).results[0]
-    if result.outcome not in (pb.OUTCOME_OK, pb.OUTCOME_EXISTS):
-        raise Refused(result.status_code, result.detail)
+        if result.outcome not in (pb.OUTCOME_OK, pb.OUTCOME_EXISTS):
+            raise Refused(result.status_code, result.detail)
+        if not arguments.wait:
+            emit(
+                arguments,
+                {"id": hex_of(item.id), "state": "held"},
+                f"transfer {hex_of(item.id)}: held here; the clearinghouse decides ({later}, or --wait SECONDS)",
+            )
+            return 0
+        shown = pb.GetCrossNodeTransferRequest(id=item.id)
+        view = _waited(
+            arguments,
+            lambda: client.call(client.stub.GetCrossNodeTransfer, shown),
+            lambda found: found.state != pb.CROSS_NODE_STATE_HELD,
+        )
+    state = pb.CrossNodeState.Name(view.state).removeprefix("CROSS_NODE_STATE_").lower()
     emit(
         arguments,
-        {"id": hex_of(item.id), "state": "held"},
-        f"transfer {hex_of(item.id)}: held here; the clearinghouse decides "
-        f"(timebank transfer cross-show {hex_of(item.id)})",
+        message_json(view),
+        f"transfer {hex_of(item.id)}: {state}" + (f" ({view.reason})" if view.reason else ""),
     )
-    return 0
+    if view.state == pb.CROSS_NODE_STATE_COMMITTED:
+        return 0
+    if view.state == pb.CROSS_NODE_STATE_ABORTED:
+        raise Refused(ABORTED_STATUS, f"transfer {hex_of(item.id)} was aborted: {view.reason}")  # FAILED_PRECONDITION
+    raise Refused(
+        UNDECIDED_STATUS, f"transfer {hex_of(item.id)}: not decided within {arguments.wait:g} s; ask later: {later}"
+    )
 
 
 def cmd_transfer_cross(arguments: argparse.Namespace) -> int:
@@ -143,7 +186,22 @@ def cmd_recall_request(arguments: argparse.Namespace) -> int:
     )
     with client_for(arguments) as client:
         view = client.call(client.stub.RequestRecall, request).recall
+        if arguments.wait:
+            listed = pb.ListRecallsRequest(state=pb.RECALL_STATE_UNSPECIFIED)
+
+            def read() -> pb.RecallView:
+                found = client.call(client.stub.ListRecalls, listed).recalls
+                return next((v for v in found if v.recall_id == view.recall_id), view)
+
+            view = _waited(arguments, read, lambda found: found.state != pb.RECALL_STATE_REQUESTED)
     emit(arguments, message_json(view), _recall_text(view))
+    if view.state == pb.RECALL_STATE_REFUSED:
+        raise Refused(ABORTED_STATUS, f"recall {hex_of(view.recall_id)} was refused: {view.answer_reason}")
+    if arguments.wait and view.state == pb.RECALL_STATE_REQUESTED:
+        later = "timebank recall list --state requested"
+        raise Refused(
+            4, f"recall {hex_of(view.recall_id)}: not answered within {arguments.wait:g} s; ask later: {later}"
+        )
     return 0
 
 
@@ -173,6 +231,28 @@ def cmd_recall_answer(arguments: argparse.Namespace) -> int:
 # -- registration --------------------------------------------------------------------------
 
 
+def _wait_argument(command: Any, what: str) -> None:
+    command.add_argument(
+        "--wait",
+        type=_wait_seconds,
+        nargs="?",
+        const=60.0,
+        default=0.0,
+        metavar="SECONDS",
+        help=f"wait up to SECONDS (default 60, at most {WAIT_SECONDS_MAX:g}) for {what}",
+    )
+
+
+def _wait_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {text!r}, want seconds") from None
+    if not 0 < seconds <= WAIT_SECONDS_MAX:
+        raise argparse.ArgumentTypeError(f"got {text}, want 0 < SECONDS <= {WAIT_SECONDS_MAX:g}")
+    return seconds
+
+
 def register(subparsers: Any, transfer: Any) -> None:
     cross = transfer.add_parser("cross", help="send hours to an account at another node (through the clearinghouse)")
     cross.add_argument("--from", dest="source", required=True, help="local member account debited")
@@ -189,6 +269,7 @@ def register(subparsers: Any, transfer: Any) -> None:
     redeem.add_argument("--mandate", help="a standing mandate's id at the home node")
     redeem.set_defaults(handler=cmd_transfer_redeem)
     for command in (cross, redeem):
+        _wait_argument(command, "the clearinghouse's decision (exit 0 committed, 1 aborted or not decided)")
         command.add_argument("--id", help="32 hex digits; reuse it to retry safely (default: new)")
         command.add_argument("--memo", default="", help="order id or reason (<= 200 characters)")
         add_target_arguments(command)
@@ -222,6 +303,7 @@ def register(subparsers: Any, transfer: Any) -> None:
     ask.add_argument("--minutes", type=int, required=True)
     ask.add_argument("--reason", required=True)
     ask.add_argument("--id", help="32 hex digits; reuse it to retry safely (default: new)")
+    _wait_argument(ask, "the answer (exit 0 accepted, 1 refused or not answered)")
     ask.set_defaults(handler=cmd_recall_request)
     listing = recall.add_parser("list", help="recalls sent from here and received here")
     listing.add_argument("--state", default="", choices=["", "requested", "accepted", "refused"])

@@ -263,6 +263,17 @@ def test_cross_node_commands_on_a_running_city(tmp_path: pathlib.Path) -> None:
         assert wait_for_state(redeemed["id"], canlian)["state"] == "CROSS_NODE_STATE_COMMITTED"
         balance = json.loads(timebank("account", "show", wang, *dongqu, "--json").stdout)["balance_minutes"]
         assert balance == 45
+        # --wait: the command exits by the clearinghouse's decision, not before it.
+        redeem_again = ("transfer", "redeem", "--holder-node", "dongqu", "--holder", wang, "--to", liu)
+        reused = timebank(*redeem_again, "--minutes", "5", "--code", code, "--wait", "30", *canlian, expect=1)
+        assert "aborted" in reused.stdout and "was aborted:" in reused.stderr and "used already" in reused.stderr
+        more = ("transfer", "cross", "--from", zhang, "--to-node", "dongqu", "--to", wang, "--minutes", "10")
+        committed = timebank(*more, "--wait", *shiqi)
+        assert ": committed" in committed.stdout
+        asked = timebank(
+            "recall", "request", sent["id"], "--minutes", "5", "--reason", "多转了", "--wait", "1", *shiqi, expect=1
+        )
+        assert "not answered within 1 s; ask later: timebank recall list --state requested" in asked.stderr
         both = timebank(
             "transfer",
             "redeem",
