@@ -4,7 +4,8 @@ Each RPC of proto/timebank/v1/care.proto is a command named in kebab case (Regis
 `timebank care register-person`), and each field of its request is an option of the same
 name (`person_id`: `--person-id`). Ids are 32 hexadecimal digits; a call that creates
 something gets a fresh random id when its own id is left out, and prints it. Times
-(`*_micros`) take an ISO 8601 time ("2026-12-01T09:30+08:00") or microseconds, and the
+(`*_micros`, as `--window-start` or `--window-start-micros`) take an ISO 8601 time
+("2026-12-01T09:30+08:00") or microseconds, and the
 text answer shows them in the node's zone, named (its config's, with --config; else the
 city's +08:00), leaving out fields that are unset; lists take comma-separated values; yes/no
 fields are flags (`--approve`). Every command takes --json and the node options of
@@ -24,6 +25,7 @@ import pathlib
 import re
 from typing import Any
 
+from nodes.care import records as r
 from nodes.cli.common import add_target_arguments, client_for, emit, message_json, new_id, parse_id
 from nodes.config import load_node_config
 from timebank import record_batches, volunteer_records
@@ -32,11 +34,14 @@ from timebank.command_line import UsageError
 from timebank.errors import ConfigError
 from timebank.ledger.model import format_hours
 from timebank.v1 import care_pb2 as pb
+from timebank.v1.comments import COMMENTS
 
 __all__ = [
     "build_request",
     "command_name",
+    "CHOICES",
     "CREATES",
+    "SECTION_WORDS_MAX",
     "HELP",
     "IMPORT_DEADLINE_SECONDS",
     "import_report",
@@ -132,21 +137,49 @@ def _request_fields(method: Any) -> list[tuple[str, Any]]:
     return fields
 
 
-def _add_option(parser: argparse.ArgumentParser, path: str, field: Any, fresh: bool) -> None:
-    name = option_name(path.rsplit(".", 1)[-1])
+SECTION_WORDS_MAX = 4
+
+# Fields whose values are a closed set, by name (the node refuses any other, naming them too).
+CHOICES: dict[str, tuple[str, ...]] = {
+    "role": tuple(r.Role),
+    "purpose": tuple(r.CodePurpose),
+    "decision": tuple(r.Decision),
+    "paid_by": tuple(r.Payer),
+}
+
+
+def _add_option(parser: argparse.ArgumentParser, path: str, field: Any, fresh: bool, message: str) -> None:
+    """An option for a request field: named for what it takes (`--window-start` takes a time;
+    `--window-start-micros` is kept as another name for it), its help the contract's own
+    comment on the field, its allowed values listed."""
+    field_name = path.rsplit(".", 1)[-1]
+    names = [option_name(field_name)]
+    if field_name.endswith("_micros"):
+        names.insert(0, option_name(field_name.removesuffix("_micros")))
     destination = path.replace(".", "__")
+    owner = field.containing_type.full_name if field.containing_type is not None else f"timebank.v1.{message}"
+    said = COMMENTS.get(f"{owner}.{field.name}", "")
     if field.type == field.TYPE_BOOL:
-        parser.add_argument(name, dest=destination, action="store_true")
+        parser.add_argument(*names, dest=destination, action="store_true", help=said or None)
         return
     if field.type == field.TYPE_BYTES:
         text = "32 hex digits" + ("; default: a new random id" if fresh else "")
-    elif path.endswith("_micros"):
-        text = "ISO 8601 time, e.g. 2026-12-01T09:30+08:00, or microseconds since the epoch"
+        metavar = "ID"
+    elif field_name.endswith("_micros"):
+        text = "an ISO 8601 time, e.g. 2026-12-01T09:30+08:00 (or microseconds since the epoch)"
+        metavar = "TIME"
     elif field.is_repeated:
         text = "comma-separated"
+        metavar = field_name.upper()
     else:
-        text = None
-    parser.add_argument(name, dest=destination, help=text)
+        text = ""
+        metavar = field_name.upper()
+    choices = CHOICES.get(field_name)
+    if choices:
+        text = "; ".join(part for part in (text, f"one of: {', '.join(choices)}") if part)
+    parser.add_argument(
+        *names, dest=destination, metavar=metavar, help="; ".join(part for part in (said, text) if part) or None
+    )
 
 
 def _value(path: str, field: Any, text: str) -> Any:
@@ -347,10 +380,13 @@ def register(subparsers: Any) -> None:
     for method in SERVICE.methods:
         if method.name == "SubmitImport":
             continue  # `timebank care import FILE` reads the file into its rows
-        parser = care.add_parser(command_name(method.name), help=HELP[method.name], description=HELP[method.name])
+        said = COMMENTS.get(f"timebank.v1.CareDesk.{method.name}", "")
+        said = said if len(said.split()) > SECTION_WORDS_MAX else ""  # "// People." heads a group of calls
+        description = HELP[method.name] + (f". {said}" if said else "")
+        parser = care.add_parser(command_name(method.name), help=HELP[method.name], description=description)
         fresh = _fresh_id_field(method)
         for path, field in _request_fields(method):
-            _add_option(parser, path, field, path == fresh)
+            _add_option(parser, path, field, path == fresh, method.input_type.name)
         if method.name == "IssueCertificate":
             parser.add_argument("--out", help="write the signed certificate file (JSON) here")
             parser.add_argument("--html", help="write the printable page here")
