@@ -30,6 +30,7 @@ __all__ = [
     "Refused",
     "Unreachable",
     "UsageError",
+    "columns",
     "padded",
     "parse_time",
     "run",
@@ -61,10 +62,14 @@ def status_name(status_code: int) -> str:
     return STATUS_NAMES.get(status_code, str(status_code))
 
 
+def columns(text: str) -> int:
+    """How many columns a terminal gives text (a CJK character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
+
+
 def padded(text: str, width: int) -> str:
-    """text padded to width columns as a terminal shows them (a CJK character takes two)."""
-    columns = sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
-    return text + " " * max(0, width - columns)
+    """text padded to width columns as a terminal shows them."""
+    return text + " " * max(0, width - columns(text))
 
 
 def parse_time(option: str, text: str, utc_offset_hours: int = CITY_UTC_OFFSET_HOURS) -> int:

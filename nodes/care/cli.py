@@ -30,7 +30,7 @@ from nodes.cli.common import add_target_arguments, client_for, emit, message_jso
 from nodes.config import load_node_config
 from timebank import record_batches, volunteer_records
 from timebank.clock import CITY_UTC_OFFSET_HOURS, shown_time
-from timebank.command_line import UsageError
+from timebank.command_line import UsageError, columns, padded
 from timebank.errors import ConfigError
 from timebank.ledger.model import format_hours
 from timebank.v1 import care_pb2 as pb
@@ -50,6 +50,9 @@ __all__ = [
     "option_name",
     "register",
     "SERVICE",
+    "TABLE_COLUMNS_MAX",
+    "CELL_WIDTH_MAX",
+    "table_of",
     "text_of",
 ]
 
@@ -268,6 +271,43 @@ def text_of(message: Any, indent: str = "", utc_offset_hours: int = CITY_UTC_OFF
     return "\n".join(lines).rstrip("\n")
 
 
+TABLE_COLUMNS_MAX = 6
+CELL_WIDTH_MAX = 32
+
+
+def table_of(items: Any, utc_offset_hours: int = CITY_UTC_OFFSET_HOURS) -> str:
+    """A list for people: a row an item, the columns its items set (the first few), cells as
+    text_of shows them, aligned as a terminal shows CJK text."""
+    if not items:
+        return "none"
+    fields = [
+        field
+        for field in items[0].DESCRIPTOR.fields
+        if not field.is_repeated and field.message_type is None and any(_cell(item, field, 0) for item in items)
+    ][:TABLE_COLUMNS_MAX]
+    rows = [[field.name for field in fields]]
+    rows += [[_cell(item, field, utc_offset_hours) for field in fields] for item in items]
+    widths = [max(columns(row[index]) for row in rows) for index in range(len(fields))]
+    return "\n".join(
+        "  ".join(padded(cell, width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+    )
+
+
+def _cell(item: Any, field: Any, utc_offset_hours: int) -> str:
+    value = getattr(item, field.name)
+    if value in ("", b"", False) or (field.name.endswith("_micros") and value == 0):
+        return ""
+    if isinstance(value, bytes):
+        text = value.hex()
+    elif field.name.endswith("_micros") and isinstance(value, int):
+        text = local_time_of(value, utc_offset_hours)
+    elif field.name.endswith("_minutes") and isinstance(value, int):
+        text = f"{format_hours(value)} h"
+    else:
+        text = str(value)
+    return text if len(text) <= CELL_WIDTH_MAX else text[: CELL_WIDTH_MAX - 1] + "…"
+
+
 def local_time_of(micros: int, utc_offset_hours: int = CITY_UTC_OFFSET_HOURS) -> str:
     """A time for people: ISO 8601 in the node's zone, to the second, the zone named."""
     return shown_time(micros, utc_offset_hours)
@@ -287,7 +327,12 @@ def _run(method: Any, arguments: argparse.Namespace) -> int:
     if method.name == "IssueCertificate":
         _write_certificate(response, arguments)
     document = message_json(response)
-    text = text_of(response, utc_offset_hours=_zone_of(arguments))
+    listed = [f for f in response.DESCRIPTOR.fields if f.is_repeated and f.message_type is not None]
+    zone = _zone_of(arguments)
+    if method.name.startswith("List") and len(listed) == 1:
+        text = table_of(getattr(response, listed[0].name), zone)  # every field: --json, or the Get command
+    else:
+        text = text_of(response, utc_offset_hours=zone)
     if fresh:
         document = {"created_id": fresh.hex(), **document}
         text = f"created id: {fresh.hex()}\n{text}"

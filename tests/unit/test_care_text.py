@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from nodes.care.cli import local_time_of, text_of
+from nodes.care.cli import local_time_of, table_of, text_of
 from timebank.v1 import care_pb2 as pb
 
 
@@ -52,3 +52,16 @@ def test_an_order_reads_as_one_field_a_line() -> None:
 def test_other_lists_of_words_stay_on_one_line() -> None:
     item = pb.CatalogueItem(code="legal-aid", qualifications=["lawyer", "notary"])
     assert "qualifications: lawyer, notary" in text_of(item).splitlines()
+
+
+def test_a_list_is_a_table_of_what_its_items_set_aligned_for_cjk() -> None:
+    items = [
+        pb.CatalogueItem(code="meals", name_zh="助餐", name_en="Meals", category="daily-living", rate_percent=100),
+        pb.CatalogueItem(code="legal-aid", name_zh="法律援助", name_en="Legal aid", category="professional-legal",
+                         professional=True, rate_percent=150),
+    ]  # fmt: skip
+    lines = table_of(items).splitlines()
+    assert lines[0].split() == ["code", "name_zh", "name_en", "category", "professional", "rate_percent"]
+    assert len(lines) == 3 and lines[1].startswith("meals      助餐      Meals")
+    assert lines[2].startswith("legal-aid  法律援助  Legal aid")  # the same columns, whatever the characters' widths
+    assert table_of([]) == "none"
