@@ -27,6 +27,7 @@ from clearinghouse.tables import OPERATOR_TABLES
 from timebank import alarms, ids, keys, translog
 from timebank.clock import SystemClock, shown_time
 from timebank.errors import RequestInvalid
+from timebank.ledger.model import format_hours
 from timebank.operators import commands as operator_commands
 from timebank.operators.desk import Operators
 from timebank.operators.records import BUREAU_STAFF
@@ -254,9 +255,13 @@ def cmd_close_cycle(arguments: argparse.Namespace) -> int:
             for p in closed.positions
         ],
     }
-    lines = [f"closed cycle {closed.cycle_id}: {closed.committed_count} transfers, {closed.committed_minutes} min"]
+    lines = [
+        f"closed cycle {closed.cycle_id}: {closed.committed_count} transfers, "
+        f"{format_hours(closed.committed_minutes)} h"
+    ]
     lines += [
-        f"  {p.node_id:<16} net {p.net_minutes:>10} min  closing {p.closing_minutes:>10} min" for p in closed.positions
+        f"  {p.node_id:<16} net {format_hours(p.net_minutes):>10} h  closing {format_hours(p.closing_minutes):>10} h"
+        for p in closed.positions
     ]
     lines.append(
         "each node now sends its signed statement; then: timebank recon report --cycle "

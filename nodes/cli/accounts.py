@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+import grpc
+
 from nodes.cli.common import add_target_arguments, client_for, emit, hex_of, message_json, new_id, parse_id
+from nodes.client import NodeClient
 from timebank.command_line import Refused
 from timebank.ledger.model import format_hours
+from timebank.v1 import care_pb2
 from timebank.v1 import ledger_pb2 as pb
 
 __all__ = ["cmd_account_close", "cmd_account_create", "cmd_account_show", "cmd_account_statement", "register"]
@@ -77,6 +81,18 @@ def _pending_text(entry: pb.StatementEntry, account_id: bytes) -> str:
     return f", pending {signed:+d} min ({what})"
 
 
+def _person_name(client: NodeClient, account_id: bytes) -> str:
+    """The name of the person whose member account this is, when the node's services know
+    them ("" otherwise: a system account, or an account opened with `account create`)."""
+    try:
+        person = client.call(client.care.GetPerson, care_pb2.GetPersonRequest(person_id=account_id))
+    except grpc.RpcError as error:
+        if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
+            return ""
+        raise
+    return f"{person.name}, {person.role} {person.identity_masked}"
+
+
 def cmd_account_statement(arguments: argparse.Namespace) -> int:
     account_id = parse_id(arguments.account, "account")
     pages = []
@@ -88,6 +104,7 @@ def cmd_account_statement(arguments: argparse.Namespace) -> int:
             after = page.next_after_sequence
             if not arguments.all or not after:
                 break
+        named = _person_name(client, account_id)
     entries = [entry for page in pages for entry in page.entries]
     opening, closing = pages[0].opening_balance_minutes, pages[-1].closing_balance_minutes
     document = {
@@ -98,7 +115,7 @@ def cmd_account_statement(arguments: argparse.Namespace) -> int:
         "next_after_sequence": pages[-1].next_after_sequence,
     }
     lines = [
-        f"statement of {hex_of(account_id)} ({pages[0].account.holder})",
+        f"statement of {hex_of(account_id)} ({named or pages[0].account.holder})",
         f"  opening balance {format_hours(opening)} h",
     ]
     for entry in entries:

@@ -278,7 +278,9 @@ def test_a_grant_beyond_the_donation_pool(node: RunningNode, desk: Desk, clock: 
         transfer_id=new_id(0xF3), elder_id=elder, amount_minutes=30, reason="独居无积蓄", operator="张主任"
     )
     code, message = refused(node, desk.care.GrantFromPool, request, 10)
-    assert code == PRECONDITION and message == "amount_minutes: got 30, but the donation pool can grant only 20"
+    assert code == PRECONDITION and message == (
+        "amount_minutes: got 30 min (0.50 h), but the donation pool can grant only 20 min (0.33 h)"
+    )
 
 
 def test_an_unknown_alert_is_named_by_its_number(node: RunningNode, desk: Desk) -> None:

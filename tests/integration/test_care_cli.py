@@ -70,6 +70,10 @@ def test_an_order_through_the_commands(
     confirmed = care(node_address, "confirm-order", "--order-id", order, "--acting-person-id", elder)
     assert confirmed["state"] == "confirmed" and confirmed["credited_minutes"] == 45
     assert care(node_address, "get-person", "--person-id", volunteer)["balance_minutes"] == 45
+    statement = timebank("account", "statement", volunteer, "--node", node_address).stdout
+    assert statement.splitlines()[0].startswith(
+        f"statement of {volunteer} (林志愿, volunteer 4420"
+    )  # a name, not an id
 
     refused = care(node_address, "confirm-order", "--order-id", order, "--acting-person-id", elder, expect=1)
     assert "refused (FAILED_PRECONDITION)" in refused and "confirmed already" in refused

@@ -47,7 +47,8 @@ def open_dispute(desk: Desk, dispute_id: int, order_id: int, acting_person_id: i
             )
             raise NotNow(f"dispute: order {ids.to_hex(order_id)} is {order.state}, want checked-out{settled}")
         hold_id = 0
-        steps = [f"{desk.stamp()} opened by {ids.to_hex(acting_person_id)}: {reason}"]
+        actor = people_rows.person(connection, acting_person_id, "acting_person_id")
+        steps = [f"{desk.stamp()} opened by {actor.name} ({ids.to_hex(acting_person_id)}): {reason}"]
         if order.credited_minutes:
             hold_id = derive_id("care-hold", order_id)
             elder = (

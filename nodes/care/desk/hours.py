@@ -211,7 +211,10 @@ def grant(desk: Desk, transfer_id: int, elder_id: int, amount: int, reason: str,
                 f"pool grants are for elders holding at most {format_hours(balance_max)} h"
             )
         if amount > pool.available_minutes:
-            raise NotNow(f"amount_minutes: got {amount}, but the donation pool can grant only {pool.available_minutes}")
+            raise NotNow(
+                f"amount_minutes: got {amount} min ({format_hours(amount)} h), but the donation pool can grant only "
+                f"{pool.available_minutes} min ({format_hours(pool.available_minutes)} h)"
+            )
         desk.apply(
             connection,
             [TransferRequest(transfer_id, TransferKind.SINGLE_PHASE, DONATION_POOL, elder_id, amount, memo=memo)],
