@@ -115,6 +115,7 @@ def test_an_elder_and_two_volunteers_from_registration_to_certificate(
         pb.OpenDisputeRequest(dispute_id=dispute_id, order_id=comfort, acting_person_id=elder, reason="只陪了一小时"),
         timeout=10,
     )
+    assert f"opened by 陈婆婆 ({elder.hex()}): 只陪了一小时" in dispute.steps[0]  # a name beside the id
     held = city.client("shiqi").get_transfer(dispute.hold_transfer_id).stored
     assert held.state == lpb.TRANSFER_STATE_PENDING and held.transfer.amount_minutes == 90
     assert city.client("shiqi").get_account(ADJUSTMENT).account.credits_pending_minutes == 90

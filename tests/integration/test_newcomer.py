@@ -218,3 +218,14 @@ def test_the_readme_shows_a_batch_lines_keys_and_that_each_line_has_its_own_resu
     assert set(shown) == BATCH_KEYS
     assert {kind.strip() for kind in shown["kind"].split("|")} == set(BATCH_KINDS)
     assert "2 of 3 applied" in readme and "for all or nothing, link every line but the last" in readme
+
+
+def test_the_care_commands_help_says_what_each_option_takes() -> None:
+    publish = timebank("care", "publish-demand", "--help").stdout
+    assert "--window-start TIME, --window-start-micros TIME" in publish and "an ISO 8601 time" in publish
+    assert "the elder, or a verified proxy of the elder" in publish  # the wire contract's own comment
+    assert "__" not in publish  # no internal destination names
+    register = timebank("care", "register-person", "--help").stdout
+    assert "one of: volunteer, elder, proxy" in " ".join(register.split())
+    add_item = timebank("care", "add-catalogue-item", "--help").stdout
+    assert "--code CODE" in add_item and "ITEM__CODE" not in add_item
