@@ -80,7 +80,8 @@ def test_close_report_export_verify_prove_as_documented(city: RunningTestCity, t
     own = json.loads(timebank("node", "statement", "--config", node_config, "--camt053", str(camt), "--json").stdout)
     assert (own["cycle_id"], own["debits_minutes"], own["closing_minutes"]) == (1, 120, -120)
     assert b"CLBD" in camt.read_bytes()
-    timebank("node", "statement", "--config", node_config, "--cycle", "9", expect=2)
+    absent = timebank("node", "statement", "--config", node_config, "--cycle", "9", expect=1)
+    assert "--cycle: shiqi has no statement of cycle 9 (it has: 1)" in absent.stderr
     assert "no open alarms" in timebank("node", "alarms", "--config", node_config).stdout
     assert "refused" in timebank("node", "alarms", "--config", node_config, "--clear", "7", expect=1).stderr
 
