@@ -256,8 +256,8 @@ def text_of(message: Any, indent: str = "", utc_offset_hours: int = CITY_UTC_OFF
         if field.message_type is not None:
             if message.HasField(field.name):
                 lines += [f"{indent}{field.name}:", text_of(value, indent + "  ", utc_offset_hours)]
-        elif value in ("", b"", False) or (field.name.endswith("_micros") and value == 0):
-            continue  # unset: left out (--json shows every field)
+        elif _unset(field, value):
+            continue  # left out (--json shows every field)
         elif field.name == "certificate_file" or field.name == "html":
             lines.append(f"{indent}{field.name}: {len(value)} bytes")
         elif isinstance(value, bytes):
@@ -295,7 +295,7 @@ def table_of(items: Any, utc_offset_hours: int = CITY_UTC_OFFSET_HOURS) -> str:
 
 def _cell(item: Any, field: Any, utc_offset_hours: int) -> str:
     value = getattr(item, field.name)
-    if value in ("", b"", False) or (field.name.endswith("_micros") and value == 0):
+    if _unset(field, value):
         return ""
     if isinstance(value, bytes):
         text = value.hex()
@@ -306,6 +306,16 @@ def _cell(item: Any, field: Any, utc_offset_hours: int) -> str:
     else:
         text = str(value)
     return text if len(text) <= CELL_WIDTH_MAX else text[: CELL_WIDTH_MAX - 1] + "…"
+
+
+def _unset(field: Any, value: Any) -> bool:
+    """Whether a field says nothing: empty text or bytes, a false flag, a time of 0 (never a
+    number: a balance of 0 minutes is a figure)."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, str | bytes):
+        return not value
+    return bool(field.name.endswith("_micros") and value == 0)
 
 
 def local_time_of(micros: int, utc_offset_hours: int = CITY_UTC_OFFSET_HOURS) -> str:

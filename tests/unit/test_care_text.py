@@ -39,7 +39,7 @@ def test_an_order_reads_as_one_field_a_line() -> None:
     )
     lines = text_of(order).splitlines()
     assert "order_id: 000102030405060708090a0b0c0d0e0f" in lines
-    assert "served_minutes: 90 (1.50 h)" in lines
+    assert "served_minutes: 90 (1.50 h)" in lines and "credited_minutes: 0 (0.00 h)" in lines  # a figure, shown
     assert "window_start_micros: 2026-12-01T09:30:00+08:00" in lines  # the zone of the steps below
     assert not any(line.startswith(("checked_in_micros", "volunteer_id", "state:")) for line in lines)  # unset
     steps = lines.index("steps: 2")
