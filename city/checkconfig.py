@@ -32,7 +32,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 
 from timebank import grpc_status, keys, pki
-from timebank.config import TlsTable, load_toml
+from timebank.config import TlsTable, load_toml, parse_listen_address
 from timebank.errors import ConfigError, TimebankError
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine
@@ -139,15 +139,14 @@ def _clearinghouse_serving(address: str, tls: TlsTable, resolve: Callable[[str],
     """Whether the TLS server at address shows a certificate of the city's CA naming the clearinghouse."""
     from timebank.protocol import CLEARINGHOUSE_ID
 
-    host, _, port = address.rpartition(":")
     context = ssl.create_default_context(cafile=str(resolve(tls.ca_file)))
     context.check_hostname = False
     context.load_cert_chain(str(resolve(tls.certificate_file)), str(resolve(tls.key_file)))
     try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=LISTEN_CHECK_SECONDS) as raw:
+        with socket.create_connection(parse_listen_address(address), timeout=LISTEN_CHECK_SECONDS) as raw:
             with context.wrap_socket(raw) as secured:
                 der = secured.getpeercert(binary_form=True)
-    except (OSError, ssl.SSLError, ValueError):
+    except (OSError, ssl.SSLError, ConfigError):
         return False
     return der is not None and CLEARINGHOUSE_ID in pki.certificate_party_uris(x509.load_der_x509_certificate(der))
 

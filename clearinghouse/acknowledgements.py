@@ -9,22 +9,16 @@ it goes out). Must not: know gRPC or the session (the account is given).
 
 from __future__ import annotations
 
-import datetime
-
 from clearinghouse.batch import Batch
 from clearinghouse.records import AlertAcknowledged
 from clearinghouse.store import supervision as supervision_store
+from timebank.clock import shown_time
 from timebank.errors import AlreadyExists, NotFound, RequestInvalid
 from timebank.protocol import AlertAcknowledgement, ReportSummary, alert_acknowledgement_item
 
-__all__ = ["acknowledge", "NOTE_LENGTH_MAX", "open_alert_ids"]
+__all__ = ["acknowledge", "NOTE_LENGTH_MAX"]
 
 NOTE_LENGTH_MAX = 200
-
-
-def open_alert_ids(report: bytes | None) -> frozenset[int]:
-    """The ids of the open alerts in a node's report (none if it sent no report)."""
-    return ReportSummary.of(report or b"").alert_ids
 
 
 def acknowledge(batch: Batch, node_id: str, alert_id: int, account: str, note: str) -> AlertAcknowledged:
@@ -36,12 +30,11 @@ def acknowledge(batch: Batch, node_id: str, alert_id: int, account: str, note: s
     connection = batch.connection
     earlier = supervision_store.acknowledgement(connection, node_id, alert_id)
     if earlier is not None:
-        at = datetime.datetime.fromtimestamp(earlier.acknowledged_at_micros / 1e6, datetime.UTC)
         raise AlreadyExists(
             f"alert_id: alert {alert_id} of {node_id} was acknowledged by {earlier.account} at "
-            f"{at:%Y-%m-%d %H:%M:%S} UTC"
+            f"{shown_time(earlier.acknowledged_at_micros)}"
         )
-    if alert_id not in open_alert_ids(supervision_store.report(connection, node_id)):
+    if alert_id not in ReportSummary.of(supervision_store.report(connection, node_id) or b"").alert_ids:
         raise NotFound(f"alert_id: {alert_id} is not among the open alerts of {node_id}'s latest report")
     done = AlertAcknowledged(node_id, alert_id, account, note, batch.now_micros)
     item = alert_acknowledgement_item(AlertAcknowledgement(alert_id, account, note, batch.now_micros), node_id)

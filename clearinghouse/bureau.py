@@ -17,7 +17,6 @@ from typing import Any
 import grpc
 
 from clearinghouse import acknowledgements, registry, supervision
-from clearinghouse.acknowledgements import open_alert_ids
 from clearinghouse.coordinator import Coordinator
 from clearinghouse.records import AUDITOR_PARTY, BUREAU_PARTY, AlertAcknowledged, CrossRecord
 from clearinghouse.sightings import Sightings
@@ -282,14 +281,15 @@ class BureauService(pb_grpc.BureauServicer):
 
 def _supervision_message(found: list[tuple[str, int, bytes]], done: list[AlertAcknowledged]) -> pb.CitySupervision:
     """The reports, and the bureau's acknowledgements of the alerts still open in them."""
-    still_open = {(node_id, alert_id) for node_id, _, report in found for alert_id in open_alert_ids(report)}
+    nodes = [
+        pb.NodeSupervision(
+            node_id=node_id, received_at_micros=received, report=cpb.SupervisionReport.FromString(report)
+        )
+        for node_id, received, report in found
+    ]
+    still_open = {(node.node_id, alert.alert_id) for node in nodes for alert in node.report.alerts}
     return pb.CitySupervision(
-        nodes=[
-            pb.NodeSupervision(
-                node_id=node_id, received_at_micros=received, report=cpb.SupervisionReport.FromString(report)
-            )
-            for node_id, received, report in found
-        ],
+        nodes=nodes,
         acknowledgements=[_acknowledgement_message(a) for a in done if (a.node_id, a.alert_id) in still_open],
     )
 

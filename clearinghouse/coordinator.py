@@ -283,16 +283,10 @@ class Coordinator:
     def close_cycle(self, *, scheduled: bool = False) -> ClosedCycle | None:
         """Closes the open cycle now (the bureau's unscheduled close), or, when scheduled,
         only if its cut-off has passed. Returns what was closed and logged, or None."""
-        self._refuse_if_closed()
-        with self._writer:
-            closed = self.books.write(lambda connection: self._close_cycle(connection, scheduled))
-        if closed is not None:
-            self._mail.announce()
-        return closed
+        return self.in_batch(lambda batch: self._close_cycle(batch, scheduled), announce=lambda closed: bool(closed))
 
-    def _close_cycle(self, connection: Connection, scheduled: bool) -> ClosedCycle | None:
-        batch = Batch(connection, self.clock.now_micros())
-        batch.begin_logged(self.settings.cycle_micros)
+    def _close_cycle(self, batch: Batch, scheduled: bool) -> ClosedCycle | None:
+        connection = batch.connection
         assert batch.cycle is not None
         if scheduled and batch.now_micros < batch.cycle.closes_at_micros:
             return None
@@ -306,13 +300,13 @@ class Coordinator:
             previous = closed.cycle_id - 1 if _was_told(connection, node_id, closed.cycle_id - 1) else 0
             notice = CycleClosed(closed.cycle_id, batch.now_micros, counts.get(node_id, 0), previous)
             batch.mailbox.append((node_id, cycle_closed_item(notice)))
-        write(batch, self.books)
         log.info("closed settlement cycle %d at log index %d", closed.cycle_id, index)
         return closed
 
-    def in_batch(self, work: Callable[[Batch], T]) -> T:
-        """Runs work in a logged batch of its own (a change the bureau asked for that sends
-        items to nodes), writes what the batch changed and wakes the mail."""
+    def in_batch(self, work: Callable[[Batch], T], announce: Callable[[T], bool] = lambda _: True) -> T:
+        """Runs work in a logged batch of its own (the open cycle read once the log's head is
+        locked), writes what the batch changed, and wakes the mail when announce says the
+        result sent something: a change the bureau asked for, a cycle's close, the sweep."""
         self._refuse_if_closed()
 
         def run(connection: Connection) -> T:
@@ -324,24 +318,17 @@ class Coordinator:
 
         with self._writer:
             result = self.books.write(run)
-        self._mail.announce()
+        if announce(result):
+            self._mail.announce()
         return result
 
     def sweep_expired(self) -> int:
         """ABORTs every prepared transfer past its expiry; returns how many."""
-        self._refuse_if_closed()
-        with self._writer:
-            count = self.books.write(self._sweep)
-        if count:
-            self._mail.announce()
-        return count
+        return self.in_batch(self._sweep, announce=bool)
 
-    def _sweep(self, connection: Connection) -> int:
-        batch = Batch(connection, self.clock.now_micros())
-        batch.begin_logged(self.settings.cycle_micros)
+    def _sweep(self, batch: Batch) -> int:
         count = decisions.expire(batch, SWEEP_BATCH_MAX)
-        write(batch, self.books)
-        mail_store.forget_batches_before(connection, batch.now_micros - self.settings.replay_window_micros)
+        mail_store.forget_batches_before(batch.connection, batch.now_micros - self.settings.replay_window_micros)
         return count
 
 

@@ -72,10 +72,13 @@ def padded(text: str, width: int) -> str:
     return text + " " * max(0, width - columns(text))
 
 
-def parse_time(option: str, text: str, utc_offset_hours: int = CITY_UTC_OFFSET_HOURS) -> int:
+def parse_time(
+    option: str, text: str, utc_offset_hours: int = CITY_UTC_OFFSET_HOURS, offset_required: bool = False
+) -> int:
     """A time typed on the command line, in microseconds since the epoch: ISO 8601 with or
-    without a UTC offset (without one: at utc_offset_hours, the city's zone), a date
-    (its start), or a whole number of microseconds. UsageError naming the option."""
+    without a UTC offset (without one: at utc_offset_hours, the city's zone, unless
+    offset_required), a date (its start), or a whole number of microseconds. UsageError
+    naming the option."""
     text = text.strip()
     if text.lstrip("-").isdigit():
         return int(text)
@@ -85,6 +88,8 @@ def parse_time(option: str, text: str, utc_offset_hours: int = CITY_UTC_OFFSET_H
         raise UsageError(
             f"{option}: got {text[:40]!r}, want an ISO 8601 time (2026-12-01T08:00+08:00), a date or microseconds"
         ) from None
+    if moment.tzinfo is None and offset_required:
+        raise UsageError(f"{option}: {text[:40]!r} has no UTC offset; add one, e.g. +08:00")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=utc_offset_hours)))
     return int(moment.timestamp() * 1_000_000)

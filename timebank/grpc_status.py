@@ -26,6 +26,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import DecodeError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from timebank.config import parse_listen_address
 from timebank.errors import (
     AlreadyExists,
     BatchTooLarge,
@@ -175,12 +176,12 @@ LISTEN_RETRY_SECONDS = 0.25
 def port_free(address: str) -> bool:
     """Whether this process could listen on address now (gRPC's own bind sets SO_REUSEADDR,
     so this does too); port 0 and an address that does not parse are left to gRPC."""
-    host, _, port_text = address.rpartition(":")
-    if not port_text.isdigit() or int(port_text) == 0:
-        return True
     try:
-        family, kind, proto, _, where = socket.getaddrinfo(host.strip("[]"), int(port_text), type=socket.SOCK_STREAM)[0]
-    except (OSError, UnicodeError):
+        host, port = parse_listen_address(address)
+        family, kind, proto, _, where = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (ConfigError, OSError, UnicodeError):
+        return True
+    if port == 0:
         return True
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

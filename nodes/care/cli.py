@@ -20,7 +20,6 @@ the field and the rule); 2 bad usage; 3 the node could not be reached.
 from __future__ import annotations
 
 import argparse
-import datetime
 import pathlib
 import re
 from typing import Any
@@ -30,7 +29,7 @@ from nodes.cli.common import add_target_arguments, client_for, emit, message_jso
 from nodes.config import load_node_config
 from timebank import record_batches, volunteer_records
 from timebank.clock import CITY_UTC_OFFSET_HOURS, shown_time
-from timebank.command_line import UsageError, columns, padded
+from timebank.command_line import UsageError, columns, padded, parse_time
 from timebank.errors import ConfigError
 from timebank.ledger.model import format_hours
 from timebank.v1 import care_pb2 as pb
@@ -192,23 +191,13 @@ def _value(path: str, field: Any, text: str) -> Any:
     if field.is_repeated:
         return [part.strip() for part in text.split(",") if part.strip()]
     if field.type in (field.TYPE_INT32, field.TYPE_INT64):
-        if name.endswith("_micros") and not text.lstrip("-").isdigit():
-            return _micros(name, text)
+        if name.endswith("_micros"):
+            return parse_time(name, text, offset_required=True)
         try:
             return int(text)
         except ValueError:
             raise UsageError(f"{name}: got {text!r}, want a whole number") from None
     return text
-
-
-def _micros(name: str, text: str) -> int:
-    try:
-        moment = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{name}: got {text!r}, want an ISO 8601 time or microseconds") from None
-    if moment.tzinfo is None:
-        raise UsageError(f"{name}: {text!r} has no UTC offset; add one, e.g. +08:00")
-    return int(moment.timestamp() * 1_000_000)
 
 
 def build_request(method: Any, arguments: argparse.Namespace) -> tuple[Any, bytes]:

@@ -26,7 +26,7 @@ from nodes.care.catalogue import CatalogueItem
 from nodes.care.policy import Policy
 from timebank import ids
 from timebank.errors import AlreadyExists, NotNow, NotPermitted, RequestInvalid, VerificationError
-from timebank.ledger.model import AMOUNT_MINUTES_MAX, format_hours
+from timebank.ledger.model import AMOUNT_MINUTES_MAX, Account, format_hours
 
 __all__ = [
     "age_years",
@@ -82,6 +82,8 @@ __all__ = [
     "ROLES",
     "served_minutes",
     "split_over_cap",
+    "check_under_cap",
+    "holding_minutes",
     "stars",
     "STARS_MAX",
     "STARS_MIN",
@@ -318,6 +320,20 @@ def donatable_minutes(available: int, recent_deposits: int) -> int:
 def check_enough(name: str, wanted: int, allowed: int, why: str) -> None:
     if wanted > allowed:
         raise NotNow(f"{name}: got {format_hours(wanted)} h, at most {format_hours(allowed)} h may be used ({why})")
+
+
+def holding_minutes(account: Account) -> int:
+    """What a member holds against the storage cap: posted hours, and hours on their way in."""
+    return account.balance_minutes + account.credits_pending_minutes
+
+
+def check_under_cap(field: str, person_id: int, holding: int, amount: int, cap: int, advice: str = "") -> None:
+    """NotNow naming field when amount more would put the member above the storage cap (0: none)."""
+    if cap and holding + amount > cap:
+        raise NotNow(
+            f"{field}: {ids.to_hex(person_id)} would hold {format_hours(holding + amount)} h, "
+            f"above the storage cap of {format_hours(cap)} h{advice}"
+        )
 
 
 def split_over_cap(amount: int, holding: int, cap: int) -> tuple[int, int]:

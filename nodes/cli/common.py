@@ -20,6 +20,8 @@ from nodes.client import NodeClient
 from nodes.config import load_node_config
 from timebank import ids
 from timebank.command_line import Unreachable, UsageError
+from timebank.config import parse_listen_address
+from timebank.errors import ConfigError
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS
 
 __all__ = [
@@ -90,10 +92,9 @@ def client_for(arguments: argparse.Namespace) -> NodeClient:
 
 
 def _require_listening(target: str, given: bool) -> None:
-    host, _, port = target.rpartition(":")
     try:
-        socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=CONNECT_SECONDS).close()
-    except (OSError, ValueError) as error:
+        socket.create_connection(parse_listen_address(target), timeout=CONNECT_SECONDS).close()
+    except (OSError, ConfigError) as error:
         why = getattr(error, "strerror", None) or str(error)
         hint = (
             ""

@@ -139,7 +139,7 @@ def plan(desk: Desk, order: r.Order, facts: Facts) -> Plan:
         request = CrossRequest(deposit_id, payer, order.volunteer_node_id, order.volunteer_id, amount, memo=memo)
         return Plan(deposit_id, sent=(dataclasses.replace(base, state=r.MovementState.SENT), request))
     assert facts.volunteer is not None and facts.volunteer_account is not None and facts.item is not None
-    holding = facts.volunteer_account.balance_minutes + facts.volunteer_account.credits_pending_minutes
+    holding = rules.holding_minutes(facts.volunteer_account)
     overflow_id = derive_id("care-overflow", order.order_id)
     kept, moves = split_at_cap(base, payer, holding, desk.policy.storage_cap_minutes, overflow_id)
     locked = facts.volunteer.group_locked_minutes + kept if kept and facts.item.group else None

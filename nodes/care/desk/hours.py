@@ -121,14 +121,8 @@ def check_give(desk: Desk, connection: Connection, person_id: int, amount: int, 
 
 def check_receive(desk: Desk, connection: Connection, person_id: int, amount: int) -> None:
     people.member_here(desk, connection, person_id, "to_person_id")
-    account = desk.books.read_accounts(connection, [person_id])[person_id]
-    holding = account.balance_minutes + account.credits_pending_minutes
-    cap = desk.policy.storage_cap_minutes
-    if cap and holding + amount > cap:
-        raise NotNow(
-            f"amount_minutes: {ids.to_hex(person_id)} would hold {format_hours(holding + amount)} h, "
-            f"above the storage cap of {format_hours(cap)} h"
-        )
+    holding = rules.holding_minutes(desk.books.read_accounts(connection, [person_id])[person_id])
+    rules.check_under_cap("amount_minutes", person_id, holding, amount, desk.policy.storage_cap_minutes)
 
 
 ADDING_KINDS = (TransferKind.SINGLE_PHASE, TransferKind.PENDING)  # a post or a void adds nothing held
@@ -147,20 +141,21 @@ def check_plain_credits(desk: Desk, connection: Connection, requests: Sequence[T
         if request.kind in ADDING_KINDS and request.credit_account_id not in SYSTEM_ACCOUNT_IDS.values():
             adding[request.credit_account_id] = adding.get(request.credit_account_id, 0) + request.amount_minutes
             first.setdefault(request.credit_account_id, index)
-    members = [account_id for account_id in adding if people_rows.find_person(connection, account_id) is not None]
+    members = sorted(people_rows.known_person_ids(connection, list(adding)))
     if not members:
         return
     accounts = desk.books.read_accounts(connection, members)
     for account_id in members:
         account = accounts.get(account_id)
-        holding = (account.balance_minutes + account.credits_pending_minutes) if account else 0
-        if holding + adding[account_id] > cap:
-            raise NotNow(
-                f"transfers[{first[account_id]}].amount_minutes: {ids.to_hex(account_id)} would hold "
-                f"{format_hours(holding + adding[account_id])} h, above the storage cap of {format_hours(cap)} h; "
-                "the time-bank services deposit a service's hours with `timebank care confirm-order`, which sends "
-                "the part above the cap to the donation pool"
-            )
+        rules.check_under_cap(
+            f"transfers[{first[account_id]}].amount_minutes",
+            account_id,
+            rules.holding_minutes(account) if account else 0,
+            adding[account_id],
+            cap,
+            "; the time-bank services deposit a service's hours with `timebank care confirm-order`, which sends "
+            "the part above the cap to the donation pool",
+        )
 
 
 def donate(desk: Desk, transfer_id: int, person_id: int, amount: int) -> r.Movement:

@@ -281,9 +281,7 @@ def _apply(
     earlier = import_rows.imported(connection, ((o.platform, o.source_record_id) for o in accepted))
     fresh = [outcome for outcome in accepted if (outcome.platform, outcome.source_record_id) not in earlier]
     accounts = desk.books.read_accounts(connection, sorted({outcome.person_id for outcome in fresh}))
-    holding = {
-        person_id: account.balance_minutes + account.credits_pending_minutes for person_id, account in accounts.items()
-    }
+    holding = {person_id: rules.holding_minutes(account) for person_id, account in accounts.items()}
     moves: list[tuple[r.Movement, TransferRequest]] = []
     records = []
     for outcome in fresh:

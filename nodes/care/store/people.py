@@ -13,7 +13,7 @@ from sqlalchemy import Connection, func, or_, select
 
 from nodes import tables as s
 from nodes.care import records as r
-from nodes.care.store.rows import change, find, get, insert, limited, many, save
+from nodes.care.store.rows import LIST_LIMIT_MAX, change, find, get, insert, limited, many, save
 from timebank import ids
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "approved_by_role",
     "add_relationship",
     "find_person",
+    "known_person_ids",
     "find_relationship",
     "match_pool",
     "people",
@@ -63,6 +64,15 @@ def set_group_locked(connection: Connection, person_id: int, group_locked_minute
 def people(connection: Connection, state: str, role: str, limit: int, person_ids: Sequence[int] = ()) -> list[r.Person]:
     """A page of people for a listing (at most LIST_LIMIT_MAX); only person_ids, if any."""
     return _people(connection, state, role, limited(limit), person_ids)
+
+
+def known_person_ids(connection: Connection, person_ids: Sequence[int]) -> set[int]:
+    """Which of person_ids are people of the services here (one query a thousand ids)."""
+    known: set[int] = set()
+    for start in range(0, len(person_ids), LIST_LIMIT_MAX):
+        page = person_ids[start : start + LIST_LIMIT_MAX]
+        known.update(person.person_id for person in _people(connection, "", "", len(page), page))
+    return known
 
 
 def approved_by_role(connection: Connection) -> dict[str, int]:
