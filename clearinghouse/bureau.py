@@ -26,6 +26,7 @@ from timebank.alarms import Alarm
 from timebank.errors import ConfigError, NotFound, RequestInvalid
 from timebank.grpc_status import translate_errors
 from timebank.operators.records import Role
+from timebank.quoting import quoted
 from timebank.storage.engine import read_transaction
 from timebank.v1 import bureau_pb2 as pb
 from timebank.v1 import bureau_pb2_grpc as pb_grpc
@@ -110,7 +111,7 @@ class BureauService(pb_grpc.BureauServicer):
         for node in view.nodes:
             if node.record.node_id == node_id:
                 return _node_message(node)
-        raise NotFound(f"node_id: node {node_id!r} is not admitted")
+        raise NotFound(f"node_id: node {quoted(node_id)} is not admitted")
 
     # -- the city now -------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from timebank.ledger.model import format_hours
 from timebank.operators import commands as operator_commands
 from timebank.operators.desk import Operators
 from timebank.operators.records import BUREAU_STAFF
+from timebank.quoting import quoted
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine, read_transaction, write_transaction
 
@@ -277,7 +278,7 @@ def cmd_transfer_show(arguments: argparse.Namespace) -> int:
 
     transfer_id = ids.parse_text(arguments.transfer_id)
     if transfer_id is None:
-        raise RequestInvalid(f"transfer_id: got {arguments.transfer_id!r}, want 32 hexadecimal digits")
+        raise RequestInvalid(f"transfer_id: got {quoted(arguments.transfer_id)}, want 32 hexadecimal digits")
     with _connection(arguments) as connection:
         found = timeline.timeline(connection, transfer_id)
     record = found.record

@@ -24,6 +24,7 @@ from clearinghouse.store import registry as store
 from timebank import keys, translog
 from timebank.errors import AlreadyExists, NotFound, NotPermitted, RequestInvalid
 from timebank.protocol import CLEARINGHOUSE_ID
+from timebank.quoting import quoted
 from timebank.signing import KeyRecord, KeyRing
 from timebank.storage.engine import read_transaction
 
@@ -31,6 +32,7 @@ __all__ = [
     "add_key",
     "admit",
     "current_key_ring",
+    "KeyRingCache",
     "events",
     "key_ring",
     "node",
@@ -85,9 +87,9 @@ def nodes(connection: Connection) -> list[NodeRecord]:
 def require_active(connection: Connection, node_id: str) -> NodeRecord:
     record = node(connection, node_id)
     if record is None:
-        raise NotPermitted(f"sender_id: node {node_id!r} is not admitted to this city")
+        raise NotPermitted(f"sender_id: node {quoted(node_id)} is not admitted to this city")
     if record.status != NodeStatus.ACTIVE:
-        raise NotPermitted(f"sender_id: node {node_id!r} is suspended")
+        raise NotPermitted(f"sender_id: node {quoted(node_id)} is suspended")
     return record
 
 
@@ -110,6 +112,29 @@ def current_key_ring(engine: Engine) -> KeyRing:
     """Every registered key as stored now, read in a transaction of its own."""
     with read_transaction(engine) as connection:
         return key_ring(connection)
+
+
+class KeyRingCache:
+    """The current key ring, built again only when the registry changed.
+
+    Every batch needs the ring; building it parses every key ever registered, a cost that
+    would grow with each rotation. A batch pays one small read of `store.registry_version`
+    instead, which also notices a change made by another process (a command on the same
+    database)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._cached: tuple[tuple[int, int], KeyRing] | None = None
+
+    def current(self) -> KeyRing:
+        with read_transaction(self._engine) as connection:
+            version = store.registry_version(connection)
+            cached = self._cached
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            ring = key_ring(connection)
+        self._cached = (version, ring)  # one assignment: a racing batch builds its own, as good
+        return ring
 
 
 def add_key(
@@ -140,16 +165,16 @@ def admit(
     at_micros: int,
 ) -> NodeRecord:
     if not NODE_ID_PATTERN.match(node_id) or node_id == CLEARINGHOUSE_ID:
-        raise RequestInvalid(f"node_id: got {node_id!r}, want 1-32 of a-z, 0-9 and '-', not {CLEARINGHOUSE_ID!r}")
+        raise RequestInvalid(f"node_id: got {quoted(node_id)}, want 1-32 of a-z, 0-9 and '-', not {CLEARINGHOUSE_ID!r}")
     if not 1 <= len(display_name.strip()) <= DISPLAY_NAME_MAX:
         raise RequestInvalid(f"display_name: got {len(display_name.strip())} characters, want 1 to {DISPLAY_NAME_MAX}")
     if kind not in NODE_KINDS:
-        raise RequestInvalid(f"kind: got {kind!r}, want one of {', '.join(NODE_KINDS)}")
+        raise RequestInvalid(f"kind: got {quoted(kind)}, want one of {', '.join(NODE_KINDS)}")
     for name, cap in (("net_debit_cap_minutes", net_debit_cap_minutes), ("pending_cap_minutes", pending_cap_minutes)):
         if cap <= 0:
             raise RequestInvalid(f"{name}: got {cap} minutes, want > 0")
     if node(connection, node_id) is not None:
-        raise AlreadyExists(f"node_id: node {node_id!r} is admitted already")
+        raise AlreadyExists(f"node_id: node {quoted(node_id)} is admitted already")
     record = NodeRecord(
         node_id, display_name, kind, NodeStatus.ACTIVE, net_debit_cap_minutes, pending_cap_minutes, at_micros
     )
@@ -179,13 +204,13 @@ def set_status(connection: Connection, node_id: str, status_name: str, reason: s
         status = NodeStatus(status_name)
     except ValueError:
         wanted = ", ".join(state.value for state in NodeStatus)
-        raise RequestInvalid(f"status: got {status_name[:40]!r}, want one of {wanted}") from None
+        raise RequestInvalid(f"status: got {quoted(status_name)}, want one of {wanted}") from None
     reason = check_reason(reason)
     record = node(connection, node_id)
     if record is None:
-        raise NotFound(f"node_id: node {node_id!r} is not admitted")
+        raise NotFound(f"node_id: node {quoted(node_id)} is not admitted")
     if record.status == status:
-        raise RequestInvalid(f"node_id: node {node_id!r} is {status} already")
+        raise RequestInvalid(f"node_id: node {quoted(node_id)} is {status} already")
     store.update_status(connection, node_id, status)
     action = RegistryAction.SUSPENDED if status == NodeStatus.SUSPENDED else RegistryAction.REINSTATED
     _log(connection, at_micros, action, node_id, reason)

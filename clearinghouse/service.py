@@ -84,6 +84,7 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
         self.settings = settings
         self.clock = clock
         self.random_bytes = random_bytes
+        self._key_ring = registry.KeyRingCache(coordinator.books.engine)
         self._active = 0
         self._idle = threading.Condition()
         # Consistency proofs by (old size, new size): every node asks for the same few.
@@ -127,7 +128,7 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
             raise BatchTooLarge(
                 f"items: got {len(request.items)}, want at most {self.settings.batch_items_max} per batch"
             )
-        ring = registry.current_key_ring(self.coordinator.books.engine)
+        ring = self._key_ring.current()
         opened = open_batch(
             request,
             ring,

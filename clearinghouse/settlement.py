@@ -22,6 +22,7 @@ from clearinghouse.store import registry as registry_store
 from clearinghouse.store import transfers as transfer_store
 from timebank import logformat
 from timebank.errors import NotFound, RequestInvalid
+from timebank.quoting import quoted
 from timebank.recon.model import ClearingView, Position
 from timebank.v1 import log_pb2 as lpb
 
@@ -124,7 +125,9 @@ def record_statement(connection: Connection, sender_id: str, signed_bytes: bytes
     """Stores a page a node sent (its signature is checked at reconciliation, and by auditors)."""
     statement = logformat.parse_statement(lpb.SignedStatement.FromString(signed_bytes))
     if statement.node_id != sender_id:
-        raise RequestInvalid(f"statement.node_id: got {statement.node_id!r}, but the batch was signed by {sender_id!r}")
+        raise RequestInvalid(
+            f"statement.node_id: got {quoted(statement.node_id)}, but the batch was signed by {sender_id!r}"
+        )
     closed_cycle(connection, statement.cycle_id)
     if not 1 <= statement.page <= statement.page_count:
         raise RequestInvalid(f"statement.page: got {statement.page}, want 1..={statement.page_count}")

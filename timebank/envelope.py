@@ -21,6 +21,7 @@ from google.protobuf.message import DecodeError
 
 from timebank import keys, merkle, signing
 from timebank.errors import VerificationError
+from timebank.quoting import named, quoted
 from timebank.signing import KeyRing
 from timebank.v1 import clearing_pb2 as cpb
 
@@ -30,7 +31,6 @@ __all__ = [
     "ItemProof",
     "KEY_ID_PATTERN",
     "OpenedBatch",
-    "QUOTED_CHARACTERS_MAX",
     "item_proof",
     "open_batch",
     "seal",
@@ -40,7 +40,6 @@ __all__ = [
 BATCH_PURPOSE = "batch"
 BATCH_ID_SIZE_BYTES = 16
 KEY_ID_PATTERN = re.compile(r"[0-9a-f]{16}")
-QUOTED_CHARACTERS_MAX = 40
 
 
 @dataclass(frozen=True)
@@ -158,14 +157,7 @@ def _check_signature_fields(key_id: str, signature: bytes) -> None:
     if len(signature) != signing.SIGNATURE_SIZE_BYTES:
         raise VerificationError(f"signature: got {len(signature)} bytes, want {signing.SIGNATURE_SIZE_BYTES}")
     if KEY_ID_PATTERN.fullmatch(key_id) is None:
-        raise VerificationError(f"key_id: got {_quoted(key_id)}, want 16 lowercase hexadecimal digits")
-
-
-def _quoted(text: str) -> str:
-    """The text for a message, cut short: it comes from the peer and may be of any length."""
-    if len(text) <= QUOTED_CHARACTERS_MAX:
-        return repr(text)
-    return f"{text[:QUOTED_CHARACTERS_MAX]!r}... ({len(text)} characters)"
+        raise VerificationError(f"key_id: got {quoted(key_id)}, want 16 lowercase hexadecimal digits")
 
 
 def _parse_header(header_bytes: bytes) -> cpb.BatchHeader:
@@ -178,10 +170,12 @@ def _parse_header(header_bytes: bytes) -> cpb.BatchHeader:
 
 def _check_parties(header: cpb.BatchHeader, expected_recipient: str, expected_sender: str | None) -> None:
     if expected_sender is not None and header.sender_id != expected_sender:
-        raise VerificationError(f"sender_id: batch signed by {header.sender_id} but the TLS peer is {expected_sender}")
+        raise VerificationError(
+            f"sender_id: batch signed by {named(header.sender_id)} but the TLS peer is {expected_sender}"
+        )
     if header.recipient_id != expected_recipient:
         raise VerificationError(
-            f"recipient_id: batch is for {header.recipient_id}, not this party ({expected_recipient})"
+            f"recipient_id: batch is for {named(header.recipient_id)}, not this party ({expected_recipient})"
         )
 
 

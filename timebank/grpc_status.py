@@ -45,6 +45,7 @@ from timebank.errors import (
     VerificationError,
 )
 from timebank.ledger.model import Outcome
+from timebank.quoting import bounded_detail
 
 __all__ = [
     "ERROR_STATUS",
@@ -130,7 +131,7 @@ def translate_errors(method: F) -> F:
 
 
 def _abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str) -> NoReturn:
-    context.abort(code, message)
+    context.abort(code, bounded_detail(message))
     raise AssertionError("context.abort returns only by raising")
 
 

@@ -16,6 +16,7 @@ from google.protobuf.message import DecodeError
 from timebank import ids
 from timebank.errors import RequestInvalid
 from timebank.ledger.model import AMOUNT_MINUTES_MAX, MEMO_LENGTH_MAX
+from timebank.quoting import quoted
 from timebank.v1 import clearing_pb2 as cpb
 
 __all__ = [
@@ -107,7 +108,7 @@ class CrossTransfer:
             raise RequestInvalid("transfer_id: want 16 bytes, not all zero or all one")
         if self.debit_node_id == self.credit_node_id:
             raise RequestInvalid(
-                f"credit_node_id: got {self.credit_node_id!r}, the debit node itself; "
+                f"credit_node_id: got {quoted(self.credit_node_id)}, the debit node itself; "
                 "a transfer within one node is a local transfer"
             )
         if self.originator_node_id not in (self.debit_node_id, self.credit_node_id):

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from timebank.errors import VerificationError
+from timebank.quoting import named
 
 __all__ = [
     "DOMAIN",
@@ -142,9 +143,9 @@ class KeyRing:
         """The public key named key_id, if it is party_id's and may sign at at_micros."""
         record = self._records.get(key_id)
         if record is None:
-            raise VerificationError(f"key_id: unknown key {key_id}")
+            raise VerificationError(f"key_id: unknown key {named(key_id)}")
         if record.party_id != party_id:
-            raise VerificationError(f"key_id: key {key_id} belongs to {record.party_id}, not {party_id}")
+            raise VerificationError(f"key_id: key {key_id} belongs to {record.party_id}, not {named(party_id)}")
         refusal = record.refusal_at(at_micros)
         if refusal is not None:
             raise VerificationError(f"key_id: key {key_id} {refusal}")

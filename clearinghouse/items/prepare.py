@@ -19,6 +19,7 @@ from timebank import ids
 from timebank.errors import RequestInvalid
 from timebank.ledger.model import TransferKind, TransferRequest
 from timebank.protocol import CLEARINGHOUSE_ID, CrossTransfer, Item, Prepare, prepare_item, transfer_bytes
+from timebank.quoting import quoted
 
 __all__ = ["prepare"]
 
@@ -28,7 +29,7 @@ def prepare(batch: Batch, sender_id: str, item_id: int, prepare: Prepare, *, ttl
     transfer.check()
     if transfer.originator_node_id != sender_id:
         raise RequestInvalid(
-            f"originator_node_id: got {transfer.originator_node_id!r}, but the batch was "
+            f"originator_node_id: got {quoted(transfer.originator_node_id)}, but the batch was "
             f"signed by {sender_id!r}; a node prepares only its own transfers"
         )
     existing = batch.record(transfer.transfer_id)
@@ -71,9 +72,9 @@ def prepare(batch: Batch, sender_id: str, item_id: int, prepare: Prepare, *, ttl
 def _check_standing_and_limits(batch: Batch, transfer: CrossTransfer) -> str:
     counterparty = batch.node(transfer.counterparty_node_id)
     if counterparty is None:
-        return f"credit_node_id: node {transfer.counterparty_node_id!r} is not admitted to this city"
+        return f"credit_node_id: node {quoted(transfer.counterparty_node_id)} is not admitted to this city"
     if counterparty.status != NodeStatus.ACTIVE:
-        return f"node {transfer.counterparty_node_id!r} is suspended; no transfers to or from it"
+        return f"node {quoted(transfer.counterparty_node_id)} is suspended; no transfers to or from it"
     debit_node = batch.node(transfer.debit_node_id)
     assert debit_node is not None  # the sender or the counterparty, both checked
     batch.node_account(transfer.credit_node_id)  # made on first use

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from clearinghouse.records import NodeRecord, NodeStatus, RegistryAction
 from clearinghouse.tables import registry_events, registry_nodes
@@ -33,6 +33,7 @@ __all__ = [
     "read_keys",
     "read_node",
     "read_nodes",
+    "registry_version",
     "set_revoked",
     "set_valid_until",
     "update_status",
@@ -129,6 +130,14 @@ def read_key(connection: Connection, key_id: str) -> KeyRecord | None:
 
 def read_keys(connection: Connection) -> list[KeyRecord]:
     return [_key_from_row(row) for row in connection.execute(select(registry_keys))]
+
+
+def registry_version(connection: Connection) -> tuple[int, int]:
+    """(keys, latest event): changes whenever a key is added, rotated or revoked (each such
+    change writes an event), in one indexed read, so a cached key ring knows when it is stale."""
+    keys = connection.execute(select(func.count()).select_from(registry_keys)).scalar_one()
+    latest = connection.execute(select(func.max(registry_events.c.sequence))).scalar_one()
+    return int(keys), int(latest or 0)
 
 
 def key_exists(connection: Connection, key_id: str) -> bool:

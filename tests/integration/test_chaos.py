@@ -28,7 +28,7 @@ import grpc
 import pytest
 
 from city.demo.day import ISSUANCE, Day, check_city, demo_databases, settle_and_audit
-from city.running import CITY, start_city
+from city.running import CITY, RunningCity, start_city
 from tests.support.faultproxy import FaultProxy
 from timebank.v1 import ledger_pb2 as pb
 
@@ -175,44 +175,60 @@ def run_chaos(directory: pathlib.Path, seed: int, database_urls: dict[str, str] 
     environments = {node_id: {"TIMEBANK_CLEARINGHOUSE__ADDRESS": p.address} for node_id, p in proxies.items()}
     city = start_city(directory, CITY, environments=environments, database_urls=database_urls)
     try:
-        host, port = city.clearinghouse.address.rsplit(":", 1)
-        for proxy in proxies.values():
-            proxy.upstream = (host, int(port))
-        day = Day(city)
-        for plan in CITY:
-            for number in range(MEMBERS_PER_NODE):
-                account = day.register(plan.node_id, f"{plan.node_id}-{number}")
-                day.city.client(plan.node_id).submit_transfer(day.move(ISSUANCE, account, MINTED_MINUTES, "minted"))
-        chaos = Chaos(day, proxies, seed, restart_database)
-        load = Load(day, seed + 1)
-        chaos.start()
-        try:
-            load.run()
-        finally:
-            chaos.stop()
-        assert chaos.failure is None, f"the chaos schedule failed: {chaos.failure!r}"
-        day.cross = list(load.acknowledged)
-        for transfer_id in day.cross:  # healed: every acknowledged transfer becomes final at its origin
-            for node in day.city.nodes:
-                try:
-                    day.wait_final(node, transfer_id)
-                except grpc.RpcError as error:
-                    assert error.code() == grpc.StatusCode.NOT_FOUND, error
-        check_city(day)
-        settle_and_audit(day)
-        injected = Counter(chaos.counts)
-        for proxy in proxies.values():
-            injected.update({f"proxy {k}": v for k, v in proxy.counts.items() if k != "connections"})
-        return (
-            f"chaos seed {seed}: injected {dict(sorted(injected.items()))}; "
-            f"{len(load.acknowledged)} transfers acknowledged, {load.refused} refused, {load.retries} retries; "
-            "verified: all final and equal everywhere, positions mirrored, hours conserved, "
-            "cycle reconciled with 0 breaks, audit verify clean"
-        )
+        return _chaos_day(city, proxies, seed, restart_database)
+    except Exception as error:
+        # A stall or a failure says what each party was doing: the end of its log.
+        raise AssertionError(f"chaos seed {seed} failed: {error!r}\n{_log_tails(city)}") from error
     finally:
         city.stop()
         for proxy in proxies.values():
             proxy.stop()
+
+
+def _log_tails(city: RunningCity, characters_max: int = 3_000) -> str:
+    parties = {"clearinghouse": city.clearinghouse, **city.nodes}
+    tails = []
+    for party in parties.values():
+        text = party.log_path.read_text(encoding="utf-8", errors="replace")
+        tails.append(f"--- the end of {party.log_path}:\n{text[-characters_max:]}")
+    return "\n".join(tails)
+
+
+def _chaos_day(city: RunningCity, proxies: dict[str, FaultProxy], seed: int, restart_database) -> str:  # type: ignore[no-untyped-def]
+    host, port = city.clearinghouse.address.rsplit(":", 1)
+    for proxy in proxies.values():
+        proxy.upstream = (host, int(port))
+    day = Day(city)
+    for plan in CITY:
+        for number in range(MEMBERS_PER_NODE):
+            account = day.register(plan.node_id, f"{plan.node_id}-{number}")
+            day.city.client(plan.node_id).submit_transfer(day.move(ISSUANCE, account, MINTED_MINUTES, "minted"))
+    chaos = Chaos(day, proxies, seed, restart_database)
+    load = Load(day, seed + 1)
+    chaos.start()
+    try:
+        load.run()
+    finally:
+        chaos.stop()
+    assert chaos.failure is None, f"the chaos schedule failed: {chaos.failure!r}"
+    day.cross = list(load.acknowledged)
+    for transfer_id in day.cross:  # healed: every acknowledged transfer becomes final at its origin
+        for node in day.city.nodes:
+            try:
+                day.wait_final(node, transfer_id)
+            except grpc.RpcError as error:
+                assert error.code() == grpc.StatusCode.NOT_FOUND, error
+    check_city(day)
+    settle_and_audit(day)
+    injected = Counter(chaos.counts)
+    for proxy in proxies.values():
+        injected.update({f"proxy {k}": v for k, v in proxy.counts.items() if k != "connections"})
+    return (
+        f"chaos seed {seed}: injected {dict(sorted(injected.items()))}; "
+        f"{len(load.acknowledged)} transfers acknowledged, {load.refused} refused, {load.retries} retries; "
+        "verified: all final and equal everywhere, positions mirrored, hours conserved, "
+        "cycle reconciled with 0 breaks, audit verify clean"
+    )
 
 
 def test_chaos_on_sqlite(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
