@@ -30,6 +30,7 @@ from timebank.errors import ConfigError
 __all__ = [
     "ClearinghouseConfig",
     "ClearinghouseTable",
+    "LimitsTable",
     "load_clearinghouse_config",
     "MESSAGE_BYTES_MAX",
     "ProtocolTable",
@@ -104,6 +105,27 @@ class ProtocolTable:
 
 
 @dataclass(frozen=True)
+class LimitsTable:
+    """Each peer's share of the server: a node, the bureau or an auditor, named by its TLS
+    certificate. A peer over its share is refused (RESOURCE_EXHAUSTED, naming the key) and
+    the others keep their service; see the README's section on limits."""
+
+    # Calls of one peer running at once (a node's link needs two: a long poll and a batch).
+    calls_in_progress_per_peer_max: int = 8
+    # Calls one peer may start a second, on average, and at once after a quiet spell.
+    calls_per_second_per_peer: float = 400.0
+    calls_burst_per_peer: int = 800
+    # HTTP/2 streams one connection may have open at once.
+    streams_per_connection_max: int = 16
+
+    def __post_init__(self) -> None:
+        within("calls_in_progress_per_peer_max", self.calls_in_progress_per_peer_max, 2, 1_000)
+        within("calls_per_second_per_peer", self.calls_per_second_per_peer, 1, 100_000)
+        within("calls_burst_per_peer", self.calls_burst_per_peer, 1, 1_000_000)
+        within("streams_per_connection_max", self.streams_per_connection_max, 2, 1_000)
+
+
+@dataclass(frozen=True)
 class SupervisionTable:
     """The city's guarantee: the hours it has committed to honour (the budget behind
     redeeming every member's hours), against which the bureau's console shows what the
@@ -126,6 +148,7 @@ class ClearinghouseConfig:
     clearinghouse: ClearinghouseTable = field(default_factory=ClearinghouseTable)
     server: ServerTable = field(default_factory=ServerTable)
     protocol: ProtocolTable = field(default_factory=ProtocolTable)
+    limits: LimitsTable = field(default_factory=LimitsTable)
     supervision: SupervisionTable = field(default_factory=SupervisionTable)
     tls: TlsTable = field(default_factory=TlsTable)
     keys: KeysTable = field(default_factory=KeysTable)

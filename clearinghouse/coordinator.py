@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -93,13 +94,16 @@ class _MailSignal:
     Counts deliveries of mail per recipient (and to everyone): a long poll waits for its
     own count to change, so a notice that arrives between its check of the mailbox and its
     wait is not lost, and mail for one node does not send every other node's poll back to
-    the database.
+    the database. A node holds one long poll at a time: a new one replaces the one it
+    holds, which returns at once (empty), so no node can keep the server's threads waiting.
     """
 
     def __init__(self) -> None:
         self._arrived = threading.Condition()
         self._generation: dict[str, int] = {}
         self._to_everyone = 0
+        self._polls: dict[str, int] = {}  # node -> the ticket of the poll it holds
+        self.polls_replaced: Counter[str] = Counter()
         self.closed = False
 
     def close(self) -> None:
@@ -124,10 +128,23 @@ class _MailSignal:
     def _count(self, node_id: str) -> tuple[int, int]:
         return self._generation.get(node_id, 0), self._to_everyone
 
-    def wait(self, node_id: str, seen: tuple[int, int], timeout_seconds: float) -> None:
-        """Until mail for the node arrives after seen, the signal closes, or the timeout."""
+    def wait(self, node_id: str, seen: tuple[int, int], timeout_seconds: float) -> bool:
+        """Until mail for the node arrives after seen, the signal closes, the timeout, or a
+        newer poll of the same node replaces this one (then False: answer empty, at once)."""
         with self._arrived:
-            self._arrived.wait_for(lambda: self.closed or self._count(node_id) != seen, timeout_seconds)
+            ticket = self._polls.get(node_id, 0) + 1
+            self._polls[node_id] = ticket
+            self._arrived.notify_all()  # the poll this one replaces returns
+
+            def done() -> bool:
+                return self.closed or self._count(node_id) != seen or self._polls[node_id] != ticket
+
+            self._arrived.wait_for(done, timeout_seconds)
+            if self._polls[node_id] != ticket:
+                self.polls_replaced[node_id] += 1
+                return False
+            del self._polls[node_id]
+            return True
 
 
 class Coordinator:
@@ -180,8 +197,12 @@ class Coordinator:
         items = self.mailbox(node_id)
         if items or timeout_seconds <= 0:
             return items
-        self._mail.wait(node_id, seen, timeout_seconds)
-        return [] if self._mail.closed else self.mailbox(node_id)
+        current = self._mail.wait(node_id, seen, timeout_seconds)
+        return [] if self._mail.closed or not current else self.mailbox(node_id)
+
+    def polls_replaced(self) -> dict[str, int]:
+        """Long polls each node replaced with a newer one (the old answered empty at once)."""
+        return dict(self._mail.polls_replaced)
 
     def mailbox(self, node_id: str) -> list[bytes]:
         """Items due to a node: never sent, or sent and not acknowledged in time. Marks them sent."""

@@ -36,10 +36,10 @@ from clearinghouse.bureau import (
 from clearinghouse.config import ClearinghouseConfig
 from clearinghouse.coordinator import Coordinator, Settings
 from clearinghouse.metrics import ClearinghouseCollector
-from clearinghouse.records import RegistryAction
+from clearinghouse.records import AUDITOR_PARTY, BUREAU_PARTY, RegistryAction
 from clearinghouse.service import ClearinghouseService, ExchangeSettings, SettlementService
 from clearinghouse.tables import OPERATOR_TABLES
-from timebank import keys, logcheck, logs, metrics, pki, translog
+from timebank import keys, logcheck, logs, metrics, pki, shares, translog
 from timebank.books import Books
 from timebank.clock import Clock, process_clock
 from timebank.errors import ConfigError
@@ -79,6 +79,8 @@ SERVICE_NAME, LOG_SERVICE_NAME = SERVICE.full_name, LOG_SERVICE.full_name
 SETTLEMENT_SERVICE_NAME = SETTLEMENT_SERVICE.full_name
 BUREAU_SERVICE = bureau_pb2.DESCRIPTOR.services_by_name["Bureau"]
 OPERATORS_SERVICE = operators_pb2.DESCRIPTOR.services_by_name["OperatorAccounts"]
+EXCHANGE_METHOD = f"/{SERVICE_NAME}/Exchange"
+HEALTH_METHODS = frozenset({"/grpc.health.v1.Health/Check"})
 
 
 @dataclass
@@ -157,6 +159,31 @@ def _start_log(books: Books, signing_key: Ed25519PrivateKey, now_micros: int) ->
     books.write(lambda connection: translog.start(connection, CLEARINGHOUSE_ID, [own], now_micros, action))
 
 
+def _exchange_policy(peer: str, method: str) -> str | None:
+    """Who may call what, before any work: only nodes exchange batches."""
+    if method == EXCHANGE_METHOD and peer in (BUREAU_PARTY, AUDITOR_PARTY):
+        return f"the {peer}'s certificate does not exchange batches; only a node's does"
+    return None
+
+
+def _shares_interceptor(config: ClearinghouseConfig) -> shares.SharesInterceptor:
+    limits = config.limits
+    share_limits = shares.ShareLimits(
+        limits.calls_in_progress_per_peer_max, limits.calls_per_second_per_peer, limits.calls_burst_per_peer
+    )
+    peer_of = _connection_peer if config.server.insecure else pki.peer_party
+    return shares.SharesInterceptor(shares.Shares(share_limits, _exchange_policy), peer_of, HEALTH_METHODS)
+
+
+def _connection_peer(context: grpc.ServicerContext) -> str:
+    """Without TLS a peer has no verified name: its connection's address stands for it."""
+    return str(context.peer())
+
+
+def _replaced_polls(coordinator: Coordinator) -> dict[tuple[str, str], int]:
+    return {("poll_replaced", node): count for node, count in coordinator.polls_replaced().items()}
+
+
 def create_server(
     config: ClearinghouseConfig, clock: Clock, random_bytes: Callable[[int], bytes] = os.urandom
 ) -> RunningClearinghouse:
@@ -190,12 +217,19 @@ def create_server(
         random_bytes,
     )
     registry = metrics.new_registry(config.metrics.listen)
+    door = _shares_interceptor(config)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=config.server.workers_max, thread_name_prefix="rpc"),
-        options=server_options(config.server.message_bytes_max),
+        options=[
+            *server_options(config.server.message_bytes_max),
+            ("grpc.max_concurrent_streams", config.limits.streams_per_connection_max),
+        ],
         maximum_concurrent_rpcs=config.server.workers_max * 4,
-        interceptors=metrics.rpc_interceptors(registry),
+        interceptors=[*metrics.rpc_interceptors(registry), door],
     )
+    door.watch(server)
+    if registry is not None:
+        registry.register(shares.SharesCollector(door.shares, lambda: _replaced_polls(coordinator)))
     add_servicer(server, service, SERVICE)
     operators = Operators(books, clock, OPERATOR_TABLES, BUREAU_STAFF, random_bytes)
     defaults = Defaults(

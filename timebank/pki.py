@@ -26,6 +26,7 @@ the entry points, not here; on such a channel `peer_party` raises VerificationEr
 from __future__ import annotations
 
 import datetime
+import functools
 import ipaddress
 import os
 import re
@@ -40,6 +41,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from timebank.errors import ConfigError, NotPermitted, VerificationError
+from timebank.quoting import quoted
 
 __all__ = [
     "AUTHORITY_CERTIFICATE_FILE",
@@ -234,7 +236,7 @@ def require_peer(context: grpc.ServicerContext, allowed: Sequence[str]) -> str:
     """The TLS peer's party, when it is one of allowed; NotPermitted naming both otherwise."""
     party = peer_party(context)
     if party not in allowed:
-        raise NotPermitted(f"peer: {party!r} may not call this; want one of {', '.join(allowed)}")
+        raise NotPermitted(f"peer: {quoted(party)} may not call this; want one of {', '.join(allowed)}")
     return party
 
 
@@ -244,15 +246,23 @@ def peer_party(context: grpc.ServicerContext) -> str:
     properties = context.auth_context()
     pem_certificates = [bytes(value) for value in properties.get("x509_pem_cert", [])]
     if pem_certificates:
-        party_ids = certificate_party_uris(x509.load_pem_x509_certificate(pem_certificates[0]))
-        if len(party_ids) > 1:
-            raise VerificationError(f"TLS: the client certificate names {len(party_ids)} parties")
-        if party_ids:
-            return checked_party_id(party_ids[0])
+        party_id = _certificate_party(pem_certificates[0])
+        if party_id:
+            return party_id
     common_names = [bytes(value) for value in properties.get("x509_common_name", [])]
     if common_names:
         return checked_party_id(common_names[0].decode("utf-8", errors="replace"))
     raise VerificationError("TLS: no client certificate")
+
+
+@functools.lru_cache(maxsize=256)
+def _certificate_party(pem_certificate: bytes) -> str:
+    """The party a verified certificate names by URI ("" when none): parsed once per certificate,
+    not once per call."""
+    party_ids = certificate_party_uris(x509.load_pem_x509_certificate(pem_certificate))
+    if len(party_ids) > 1:
+        raise VerificationError(f"TLS: the client certificate names {len(party_ids)} parties")
+    return checked_party_id(party_ids[0]) if party_ids else ""
 
 
 def certificate_party_uris(certificate: x509.Certificate) -> list[str]:
@@ -266,7 +276,7 @@ def certificate_party_uris(certificate: x509.Certificate) -> list[str]:
 
 def checked_party_id(party_id: str) -> str:
     if not PARTY_ID_PATTERN.fullmatch(party_id):
-        raise VerificationError(f"TLS: the client certificate names no valid party id: {party_id!r}")
+        raise VerificationError(f"TLS: the client certificate names no valid party id: {quoted(party_id)}")
     return party_id
 
 
