@@ -90,6 +90,7 @@ class Shares:
         self._running: Counter[str] = Counter()
         self._buckets: dict[str, tuple[float, float]] = {}  # peer -> (tokens, at)
         self.refusals: Counter[tuple[str, str]] = Counter()  # (reason, peer) -> count
+        self._counted_peers: set[str] = set()
 
     @contextmanager
     def admit(self, peer: str, method: str) -> Iterator[None]:
@@ -161,9 +162,11 @@ class Shares:
         return True
 
     def _count(self, reason: str, peer: str) -> None:
-        known = {counted for _, counted in self.refusals}
-        if peer not in known and len(known) >= PEERS_COUNTED_MAX:
-            peer = OTHER_PEERS
+        if peer not in self._counted_peers:
+            if len(self._counted_peers) >= PEERS_COUNTED_MAX:
+                peer = OTHER_PEERS
+            else:
+                self._counted_peers.add(peer)
         self.refusals[(reason, peer)] += 1
 
 
