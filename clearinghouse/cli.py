@@ -206,6 +206,28 @@ def cmd_events(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def security_kinds() -> tuple[str, ...]:
+    from clearinghouse.security import KINDS
+
+    return KINDS
+
+
+def cmd_security_events(arguments: argparse.Namespace) -> int:
+    """What the clearinghouse refused and from which TLS peer, newest first, one line a window."""
+    from clearinghouse import security
+
+    with _connection(arguments) as connection:
+        windows = security.read(connection, arguments.kind, arguments.limit)
+    lines = [
+        f"{shown_time(w.first_at_micros)}  {w.kind:<18} {w.peer:<14} x{w.occurrences:<6} {w.detail}"
+        + (f"  [evidence: the signed header, {len(w.evidence)} bytes]" if w.evidence else "")
+        for w in windows
+    ]
+    document = [{**w.__dict__, "evidence": w.evidence.hex() if w.evidence else None} for w in windows]
+    _print(arguments, document, "\n".join(lines) if lines else "no security events recorded")
+    return 0
+
+
 def _coordinator(config_path: pathlib.Path) -> tuple[ClearinghouseConfig, Coordinator]:
     from clearinghouse.coordinator import Coordinator, Settings
     from clearinghouse.server import open_books
@@ -369,6 +391,16 @@ def register(subparsers: Any) -> None:
         command.add_argument("--config", type=pathlib.Path, required=True)
         command.add_argument("--json", action="store_true")
         command.set_defaults(handler=handler)
+    events = commands.add_parser(
+        "events",
+        help="security events: refused batches, replays, revoked or expired keys, suspended nodes, "
+        "split-view claims, calls over a peer's share; one line per kind, peer and minute",
+    )
+    events.add_argument("--config", type=pathlib.Path, required=True)
+    events.add_argument("--json", action="store_true")
+    events.add_argument("--kind", choices=security_kinds(), help="only this kind")
+    events.add_argument("--limit", type=int, default=200, help="at most this many lines, newest first (200)")
+    events.set_defaults(handler=cmd_security_events)
     transfer = commands.add_parser(
         "transfer", help="the cross-node transfers the clearinghouse decided"
     ).add_subparsers(dest="transfer_command", required=True)

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from clearinghouse import proofs, tables
+from clearinghouse import proofs, security, tables
 from clearinghouse import registry as node_registry
 from clearinghouse.bureau import (
     BUREAU_CHANGES,
@@ -104,6 +104,10 @@ class RunningClearinghouse:
         if not self.service.wait_idle(STOP_WAIT_SECONDS_MAX):
             log.warning("calls still running after %s s; closing the database anyway", STOP_WAIT_SECONDS_MAX)
         self.sweeper.join(timeout=STOP_WAIT_SECONDS_MAX)
+        try:
+            self.service.events.flush(self.coordinator.books.engine)
+        except Exception:  # the database may be gone already; the events were logged
+            log.exception("writing the last security events failed")
         self.coordinator.books.engine.dispose()
 
 
@@ -131,12 +135,18 @@ def _server_credentials(config: ClearinghouseConfig) -> grpc.ServerCredentials |
 
 
 def _sweep_until_stopped(
-    coordinator: Coordinator, publisher: Publisher, schedule: _Schedule, stopping: threading.Event
+    coordinator: Coordinator,
+    publisher: Publisher,
+    events: security.SecurityEvents,
+    schedule: _Schedule,
+    stopping: threading.Event,
 ) -> None:
-    """Expiry sweeps, scheduled cycle closes and checkpoints, until the server stops."""
+    """Expiry sweeps, scheduled cycle closes, checkpoints and security events written, until
+    the server stops."""
     last_checkpoint = 0.0
     while not stopping.wait(schedule.sweep_interval_seconds):
         try:
+            events.flush(coordinator.books.engine)
             swept = coordinator.sweep_expired()
             if swept:
                 log.info("aborted %d transfers past their expiry", swept)
@@ -166,13 +176,14 @@ def _exchange_policy(peer: str, method: str) -> str | None:
     return None
 
 
-def _shares_interceptor(config: ClearinghouseConfig) -> shares.SharesInterceptor:
+def _shares_interceptor(config: ClearinghouseConfig, events: security.SecurityEvents) -> shares.SharesInterceptor:
     limits = config.limits
     share_limits = shares.ShareLimits(
         limits.calls_in_progress_per_peer_max, limits.calls_per_second_per_peer, limits.calls_burst_per_peer
     )
     peer_of = _connection_peer if config.server.insecure else pki.peer_party
-    return shares.SharesInterceptor(shares.Shares(share_limits, _exchange_policy), peer_of, HEALTH_METHODS)
+    door = shares.Shares(share_limits, _exchange_policy, on_refusal=events.refused)
+    return shares.SharesInterceptor(door, peer_of, HEALTH_METHODS)
 
 
 def _connection_peer(context: grpc.ServicerContext) -> str:
@@ -217,7 +228,7 @@ def create_server(
         random_bytes,
     )
     registry = metrics.new_registry(config.metrics.listen)
-    door = _shares_interceptor(config)
+    door = _shares_interceptor(config, service.events)
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=config.server.workers_max, thread_name_prefix="rpc"),
         options=[
@@ -230,6 +241,7 @@ def create_server(
     door.watch(server)
     if registry is not None:
         registry.register(shares.SharesCollector(door.shares, lambda: _replaced_polls(coordinator)))
+        registry.register(security.SecurityEventsCollector(service.events))
     add_servicer(server, service, SERVICE)
     operators = Operators(books, clock, OPERATOR_TABLES, BUREAU_STAFF, random_bytes)
     defaults = Defaults(
@@ -283,6 +295,7 @@ def create_server(
         args=(
             coordinator,
             publisher,
+            service.events,
             _Schedule(protocol.sweep_interval_seconds, protocol.checkpoint_interval_seconds),
             stopping,
         ),

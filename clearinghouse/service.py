@@ -22,14 +22,14 @@ from dataclasses import dataclass
 import grpc
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from clearinghouse import checkpoints, leaves, registry, reports, timeline
+from clearinghouse import checkpoints, leaves, registry, reports, security, timeline
 from clearinghouse.coordinator import Coordinator
 from clearinghouse.records import AUDITOR_PARTY, BUREAU_PARTY, ReceivedHeader
 from clearinghouse.sightings import Sightings
 from timebank import alarms, ids, pki
 from timebank.clock import Clock
 from timebank.envelope import open_batch, seal
-from timebank.errors import BatchTooLarge, VerificationError
+from timebank.errors import BatchTooLarge, TimebankError, VerificationError
 from timebank.grpc_status import translate_errors
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.storage.engine import read_transaction
@@ -77,8 +77,10 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
         clock: Clock,
         random_bytes: Callable[[int], bytes],
         sightings: Sightings | None = None,
+        events: security.SecurityEvents | None = None,
     ) -> None:
         self.coordinator = coordinator
+        self.events = events or security.SecurityEvents(clock)
         self.sightings = sightings or Sightings()
         self.signing_key = signing_key
         self.settings = settings
@@ -110,13 +112,25 @@ class ClearinghouseService(cpb_grpc.ClearinghouseServicer):
     @translate_errors
     def _exchange(self, request: cpb.SignedBatch, context: grpc.ServicerContext) -> cpb.SignedBatch:
         peer = None if self.settings.insecure else pki.peer_party(context)
-        handled = self.handle(request, peer)
+        try:
+            handled = self.handle(request, peer)
+        except TimebankError as error:
+            self._record_refusal(request, peer or str(context.peer()), error)
+            raise
         answer = handled.answer
         # Only an empty batch is a poll: a node sending items (even only acknowledgements)
         # must get its answer at once, or what it queues meanwhile waits out the poll.
         if not answer and handled.poll and _wait_allowed(context, self.settings.long_poll_seconds):
             answer = self.coordinator.wait_for_mail(handled.sender_id, self.settings.long_poll_seconds)
         return self.seal_reply(handled, answer)
+
+    def _record_refusal(self, request: cpb.SignedBatch, peer: str, error: TimebankError) -> None:
+        kind = security.kind_of(error)
+        evidence = None
+        if kind == "split_view_claim":  # the claim as its node signed it: attributable to the signer
+            signed = cpb.SignedBatch(header=request.header, key_id=request.key_id, signature=request.signature)
+            evidence = signed.SerializeToString()
+        self.events.record(kind, peer, str(error), evidence)
 
     def handle(self, request: cpb.SignedBatch, peer: str | None) -> Handled:
         """Opens and checks a node's batch and applies its items; what to answer.

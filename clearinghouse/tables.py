@@ -35,6 +35,7 @@ __all__ = [
     "registry_events",
     "registry_nodes",
     "SCHEMA",
+    "security_events",
     "seen_batches",
 ]
 
@@ -75,6 +76,24 @@ seen_batches = Table(
     Column("sender_id", PARTY, nullable=False),
     Column("created_at_micros", BigInteger, nullable=False),
     Index("ix_seen_batches_created_at", "created_at_micros"),
+)
+
+# What was refused and from which TLS peer, summarised: one row per kind, peer and window
+# (clearinghouse.security); evidence is a split-view claim's signed header.
+security_events = Table(
+    "security_events",
+    metadata,
+    Column("sequence", SEQUENCE, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("peer", String(64), nullable=False),
+    Column("window_start_micros", BigInteger, nullable=False),
+    Column("first_at_micros", BigInteger, nullable=False),
+    Column("last_at_micros", BigInteger, nullable=False),
+    Column("occurrences", BigInteger, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("evidence", BYTES, nullable=True),
+    Index("ux_security_events_window", "kind", "peer", "window_start_micros", unique=True),
+    Index("ix_security_events_first_at", "first_at_micros"),
 )
 
 # The clearinghouse's registry of admitted nodes and their keys; every change is logged.

@@ -70,6 +70,7 @@ class Refusal:
     reason: str
     peer: str
     method: str
+    detail: str = ""  # the message the peer was answered with
 
 
 class Shares:
@@ -145,7 +146,7 @@ class Shares:
                 self._running[peer] += 1
                 return
             self._count(reason, peer)
-        self._on_refusal(Refusal(reason, peer, method))
+        self._on_refusal(Refusal(reason, peer, method, str(error)))
         raise error
 
     def _take_token(self, peer: str) -> bool:

@@ -53,7 +53,7 @@ def test_the_policy_refuses_a_party_before_its_share_is_touched() -> None:
     door = shares.Shares(LIMITS, lambda peer, method: "not for you" if peer == "bureau" else None, Clock(), seen.append)
     with pytest.raises(NotPermitted, match=r"^/m: not for you$"):
         door.enter("bureau", "/m")
-    assert seen == [shares.Refusal("wrong_party", "bureau", "/m")]
+    assert seen == [shares.Refusal("wrong_party", "bureau", "/m", "/m: not for you")]
     assert door.running("bureau") == 0
 
 
