@@ -39,7 +39,7 @@ from clearinghouse.metrics import ClearinghouseCollector
 from clearinghouse.records import AUDITOR_PARTY, BUREAU_PARTY, RegistryAction
 from clearinghouse.service import ClearinghouseService, ExchangeSettings, SettlementService
 from clearinghouse.tables import OPERATOR_TABLES
-from timebank import keys, logcheck, logs, metrics, pki, shares, translog
+from timebank import keys, logcheck, logs, memory, metrics, pki, shares, translog
 from timebank.books import Books
 from timebank.clock import Clock, process_clock
 from timebank.errors import ConfigError
@@ -309,6 +309,7 @@ def create_server(
 def serve(config: ClearinghouseConfig) -> None:
     """Runs the clearinghouse until SIGTERM or SIGINT, then drains in-flight calls."""
     logs.configure(config.logging)
+    memory.bound_heap()  # large messages freed go back to the system
     running = create_server(config, process_clock())
     host = config.server.listen.rpartition(":")[0]
     mode = "PLAINTEXT (--insecure)" if config.server.insecure else "mutual TLS"

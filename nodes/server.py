@@ -38,7 +38,7 @@ from nodes.personal.service import PersonalService, PersonPinsService
 from nodes.service import LinkStatus, NodeIdentity, NodeLedgerService
 from nodes.tables import OPERATOR_TABLES
 from nodes.witness import Witness
-from timebank import keys, logcheck, logs, metrics, pki, translog
+from timebank import keys, logcheck, logs, memory, metrics, pki, translog
 from timebank.books import Books
 from timebank.clock import Clock, process_clock
 from timebank.errors import ConfigError
@@ -336,6 +336,7 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
 def serve(config: NodeConfig) -> None:
     """Runs the node until SIGTERM or SIGINT, then drains in-flight calls and stops."""
     logs.configure(config.logging)
+    memory.bound_heap()  # large messages freed go back to the system
     running = create_server(config, process_clock())
     host = config.server.listen.rpartition(":")[0]
     # The address line is printed first: whoever started the process reads it from the output.
