@@ -113,8 +113,8 @@ class LimitsTable:
     # Calls of one peer running at once (a node's link needs two: a long poll and a batch).
     calls_in_progress_per_peer_max: int = 8
     # Calls one peer may start a second, on average, and at once after a quiet spell.
-    calls_per_second_per_peer: float = 400.0
-    calls_burst_per_peer: int = 800
+    calls_per_second_per_peer: float = 1000.0
+    calls_burst_per_peer: int = 2000
     # HTTP/2 streams one connection may have open at once.
     streams_per_connection_max: int = 16
 

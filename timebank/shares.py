@@ -60,8 +60,8 @@ REASONS = ("wrong_party", "calls_in_progress", "call_rate", "server_full", "no_i
 @dataclass(frozen=True)
 class ShareLimits:
     calls_in_progress_per_peer_max: int = 8
-    calls_per_second_per_peer: float = 400.0
-    calls_burst_per_peer: int = 800
+    calls_per_second_per_peer: float = 1000.0
+    calls_burst_per_peer: int = 2000
     table: str = "limits"  # the configuration table the keys are in, for the messages
 
 
