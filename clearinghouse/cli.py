@@ -48,9 +48,11 @@ __all__ = [
     "cmd_restore",
     "cmd_revoke_key",
     "cmd_rotate_key",
+    "cmd_security_events",
     "cmd_serve",
     "cmd_transfer_show",
     "register",
+    "security_kinds",
 ]
 
 if TYPE_CHECKING:
