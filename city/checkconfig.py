@@ -24,7 +24,7 @@ import ssl
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from cryptography import x509
@@ -37,6 +37,9 @@ from timebank.errors import ConfigError, TimebankError
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine
 from timebank.storage.schema import PartySchema
+
+if TYPE_CHECKING:
+    from nodes.config import NodeConfig
 
 __all__ = ["Check", "clearinghouse_checks", "EXIT_OK", "EXIT_PROBLEMS", "EXIT_USAGE", "node_checks", "register", "run"]
 
@@ -125,13 +128,25 @@ def _listen(address: str, serving: Callable[[], bool]) -> str:
     )
 
 
-def _node_serving(address: str, node_id: str) -> bool:
+def _credentials(config: NodeConfig) -> str:
+    """The operator API's credential files, readable here and by no other user of the host."""
+    from nodes.door import open_door
+
+    open_door(config)
+    return ", ".join(f"{principal} {path}" for principal, path in config.credential_paths.items())
+
+
+def _node_serving(address: str, config: NodeConfig) -> bool:
     from nodes.client import NodeClient
+    from nodes.door import administrator_credential
 
     try:
-        with NodeClient(address, deadline_seconds=LISTEN_CHECK_SECONDS, attempts_max=1) as client:
-            return client.get_node_info().node_id == node_id
-    except grpc.RpcError:
+        credential = administrator_credential(config)
+        with NodeClient(
+            address, deadline_seconds=LISTEN_CHECK_SECONDS, attempts_max=1, credential=credential
+        ) as client:
+            return client.get_node_info().node_id == config.node.id
+    except (grpc.RpcError, ConfigError):
         return False
 
 
@@ -162,7 +177,8 @@ def node_checks(path: pathlib.Path) -> list[Check]:
         _check("signing key", lambda: _signing_key(config.signing_key_path)),
         _check("identity key", lambda: _identity_key(config.path(config.care.identity_key_file))),
         _check("database", lambda: _database(config.database_url, config.database.pool, node_tables.SCHEMA)),
-        _check("listen", lambda: _listen(listen, lambda: _node_serving(listen, config.node.id))),
+        _check("credentials", lambda: _credentials(config)),
+        _check("listen", lambda: _listen(listen, lambda: _node_serving(listen, config))),
     ]
     if config.clearinghouse.address:
         keys_file = config.path(config.clearinghouse.keys_file)

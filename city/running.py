@@ -16,7 +16,8 @@ from city import processes
 from city.init import NodePlan, init_city
 from clearinghouse.config import load_clearinghouse_config
 from nodes.client import NodeClient
-from nodes.config import load_node_config
+from nodes.config import NodeConfig, load_node_config
+from nodes.door import administrator_credential
 from timebank import metrics
 from timebank.clock import SystemClock
 from timebank.protocol import CLEARINGHOUSE_ID
@@ -41,9 +42,14 @@ class RunningCity:
     bureau_console: processes.Party | None = None
 
     def client(self, node_id: str) -> NodeClient:
+        """A client of the node, presenting its administrator's credential."""
         if node_id not in self.clients:
-            self.clients[node_id] = NodeClient(self.nodes[node_id].address, deadline_seconds=10)
+            credential = administrator_credential(self.node_config(node_id))
+            self.clients[node_id] = NodeClient(self.nodes[node_id].address, deadline_seconds=10, credential=credential)
         return self.clients[node_id]
+
+    def node_config(self, node_id: str) -> NodeConfig:
+        return load_node_config(self.directory / "nodes" / node_id / "node.toml")
 
     def restart_node(self, node_id: str, *, crash: bool, environment: dict[str, str] | None = None) -> None:
         party = self.nodes[node_id]
@@ -114,5 +120,5 @@ def metrics_urls(city: RunningCity) -> dict[str, str]:
     configs: dict[str, Any] = {
         CLEARINGHOUSE_ID: load_clearinghouse_config(city.directory / "clearinghouse" / "clearinghouse.toml")
     }
-    configs.update({n: load_node_config(city.directory / "nodes" / n / "node.toml") for n in city.nodes})
+    configs.update({node_id: city.node_config(node_id) for node_id in city.nodes})
     return {party: metrics.url(config.metrics.listen) for party, config in configs.items() if config.metrics.listen}

@@ -38,9 +38,11 @@ from clearinghouse.records import CrossState, NodeStatus
 from nodes import metrics as node_metrics
 from nodes.client import NodeClient
 from nodes.config import NodeConfig, load_node_config
+from nodes.door import administrator_credential
 from timebank import alarms
 from timebank.clock import SystemClock
 from timebank.config import load_toml, parse_listen_address
+from timebank.credentials import Credential
 from timebank.errors import ConfigError, TimebankError
 from timebank.storage.engine import PoolSettings, backend_name, create_database_engine
 from timebank.v1 import ledger_pb2 as pb
@@ -156,8 +158,8 @@ class Samples:
     problem: str = ""
 
 
-def sample_node(address: str, sample_seconds: float) -> Samples:
-    with NodeClient(address, deadline_seconds=CALL_DEADLINE_SECONDS, attempts_max=1) as client:
+def sample_node(address: str, sample_seconds: float, credential: Credential) -> Samples:
+    with NodeClient(address, deadline_seconds=CALL_DEADLINE_SECONDS, attempts_max=1, credential=credential) as client:
         try:
             first = client.get_node_info()
         except grpc.RpcError as error:
@@ -173,7 +175,10 @@ def sample_node(address: str, sample_seconds: float) -> Samples:
 
 def node_status(config: NodeConfig, sample_seconds: float) -> Status:
     address = _listen_address(config.server.listen, "server.listen")
-    samples = sample_node(address, sample_seconds)
+    try:
+        samples = sample_node(address, sample_seconds, administrator_credential(config))
+    except ConfigError as error:  # run by a user who may not read the credential
+        samples = Samples(None, None, f"credential: {error}")
     now_micros = SystemClock().now_micros()
     readings = read_database(
         config.database_url,

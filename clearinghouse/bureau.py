@@ -16,7 +16,7 @@ from typing import Any
 
 import grpc
 
-from clearinghouse import acknowledgements, registry, supervision
+from clearinghouse import acknowledgements, registry, security, supervision
 from clearinghouse.coordinator import Coordinator
 from clearinghouse.records import AUDITOR_PARTY, BUREAU_PARTY, AlertAcknowledged, CrossRecord
 from clearinghouse.sightings import Sightings
@@ -63,6 +63,7 @@ SETTLEMENT_ROLES: Mapping[str, frozenset[Role]] = {
 OVERLAP_SECONDS_DEFAULT = 86_400
 OVERLAP_SECONDS_MAX = 30 * 86_400
 SEARCH_LIMIT_DEFAULT = 100
+EVENTS_LIMIT_DEFAULT, EVENTS_LIMIT_MAX = 200, 1_000
 CYCLES_LIMIT_DEFAULT = 20
 
 
@@ -89,7 +90,15 @@ def describe(name: str, request: Any) -> str:
 
 
 class BureauService(pb_grpc.BureauServicer):
-    def __init__(self, coordinator: Coordinator, sightings: Sightings, defaults: Defaults, insecure: bool) -> None:
+    def __init__(
+        self,
+        coordinator: Coordinator,
+        sightings: Sightings,
+        defaults: Defaults,
+        insecure: bool,
+        events: security.SecurityEvents | None = None,
+    ) -> None:
+        self.events = events
         self.coordinator = coordinator
         self.books = coordinator.books
         self.clock = coordinator.clock
@@ -279,6 +288,25 @@ class BureauService(pb_grpc.BureauServicer):
             alarms=[_alarm_message(alarm) for alarm in view.alarms],
         )
 
+    # -- security events --------------------------------------------------------------------------
+
+    @translate_errors
+    def ListSecurityEvents(
+        self, request: pb.ListSecurityEventsRequest, context: grpc.ServicerContext
+    ) -> pb.ListSecurityEventsResponse:
+        self._require_party(context, change=False)
+        if request.kind and request.kind not in security.KINDS:
+            raise RequestInvalid(f"kind: got {quoted(request.kind)}, want one of {', '.join(security.KINDS)}")
+        if not 0 <= request.limit <= EVENTS_LIMIT_MAX:
+            raise RequestInvalid(
+                f"limit: got {request.limit}, want 0 to {EVENTS_LIMIT_MAX} (0: {EVENTS_LIMIT_DEFAULT})"
+            )
+        if self.events is not None:
+            self.events.flush(self.books.engine)  # the minute now, not only the windows written before
+        with read_transaction(self.books.engine) as connection:
+            found = security.read(connection, request.kind or None, request.limit or EVENTS_LIMIT_DEFAULT)
+        return pb.ListSecurityEventsResponse(events=[_event_message(window) for window in found])
+
 
 def _supervision_message(found: list[tuple[str, int, bytes]], done: list[AlertAcknowledged]) -> pb.CitySupervision:
     """The reports, and the bureau's acknowledgements of the alerts still open in them."""
@@ -388,4 +416,17 @@ def _checkpoint_summary(signed: lpb.SignedCheckpoint) -> pb.CheckpointSummary:
         root_hash=checkpoint.root_hash,
         published_at_micros=checkpoint.timestamp_micros,
         key_id=signed.key_id,
+    )
+
+
+def _event_message(window: security.EventWindow) -> pb.SecurityEvent:
+    return pb.SecurityEvent(
+        kind=window.kind,
+        peer=window.peer,
+        window_start_micros=window.window_start_micros,
+        first_at_micros=window.first_at_micros,
+        last_at_micros=window.last_at_micros,
+        occurrences=window.occurrences,
+        detail=window.detail,
+        evidence=window.evidence or b"",
     )

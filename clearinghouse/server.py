@@ -250,7 +250,7 @@ def create_server(
         config.supervision.guarantee_minutes,
         config.supervision.guarantee_warn_percent,
     )
-    bureau = BureauService(coordinator, service.sightings, defaults, config.server.insecure)
+    bureau = BureauService(coordinator, service.sightings, defaults, config.server.insecure, service.events)
     add_servicer(server, OperatorAccountsService(operators, bureau.admit_reader), OPERATORS_SERVICE)
     add_servicer(
         server,
@@ -280,7 +280,7 @@ def create_server(
     try:
         port = listen(server, config.server.listen, _server_credentials(config))
         endpoint = metrics.serve_collector(
-            config.metrics.listen, registry, lambda: ClearinghouseCollector(books, clock)
+            config.metrics, config.path, registry, lambda: ClearinghouseCollector(books, clock)
         )
     except ConfigError:
         server.stop(None)

@@ -38,6 +38,7 @@ from console.services import ServicePages
 from console.state import StatePages
 from console.users import UserPages
 from console.web import HERE, SESSION_COOKIE, BodyLimit
+from timebank.credentials import Credential
 from timebank.v1 import care_pb2
 
 __all__ = ["SESSION_COOKIE", "Pages", "make_app"]
@@ -70,9 +71,9 @@ class Pages(Office):
         return self.render(request, "dashboard.html", me=me, counts=counts, crumbs=["dashboard"])
 
 
-def make_app(settings: ConsoleTable, secret: bytes | None = None) -> Starlette:
-    """The console's web application, calling the node at settings.node."""
-    node = NodeCalls(settings.node, settings.deadline_seconds)
+def make_app(settings: ConsoleTable, secret: bytes | None = None, credential: Credential | None = None) -> Starlette:
+    """The console's web application, calling the node at settings.node with its credential."""
+    node = NodeCalls(settings.node, settings.deadline_seconds, credential)
     pages = Pages(settings, node, secret or os.urandom(32))
     phone = PhonePages(pages)
     people = PeoplePages(pages)

@@ -71,7 +71,11 @@ def cmd_serve(arguments: argparse.Namespace) -> int:
     loaded = load_console_config(arguments.config)
     settings = loaded.console
     return _serve(
-        make_app(settings), settings, loaded.base_directory, "console", f"console of the node at {settings.node}"
+        make_app(settings, credential=loaded.node_credential()),
+        settings,
+        loaded.base_directory,
+        "console",
+        f"console of the node at {settings.node}",
     )
 
 

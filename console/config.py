@@ -11,7 +11,17 @@ import pathlib
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from timebank.config import build, is_loopback, load_toml, parse_listen_address, require, toml_string, within
+from timebank.config import (
+    build,
+    is_loopback,
+    load_toml,
+    parse_listen_address,
+    require,
+    resolve_path,
+    toml_string,
+    within,
+)
+from timebank.credentials import Credential, read_credential
 from timebank.errors import ConfigError
 
 __all__ = ["ConsoleConfig", "ConsoleTable", "Served", "check_served", "load_console_config", "write_console_config"]
@@ -28,6 +38,9 @@ class ConsoleTable:
     listen: str = "127.0.0.1:7480"
     # The node's operator port (HOST:PORT), as in its node.toml [server] listen.
     node: str = "127.0.0.1:7400"
+    # The console's credential for that port: a copy of the file the node's
+    # [server] console_credential_file names (owner-only), relative to this file's folder.
+    node_credential_file: str = "keys/console.credential"
     # Send cookies only over HTTPS (true behind an HTTPS proxy).
     secure_cookies: bool = False
     # Deadline of each call to the node, in seconds.
@@ -111,6 +124,13 @@ class ConsoleConfig:
     console: ConsoleTable = field(default_factory=ConsoleTable)
     base_directory: pathlib.Path = pathlib.Path(".")
 
+    def node_credential(self) -> Credential:
+        """The credential the console presents to its node (a ConfigError naming the key if unreadable)."""
+        try:
+            return read_credential(resolve_path(self.base_directory, self.console.node_credential_file))
+        except ConfigError as error:
+            raise ConfigError(f"console.node_credential_file: {error}") from None
+
 
 def load_console_config(path: pathlib.Path | str, environ: dict[str, str] | None = None) -> ConsoleConfig:
     path = pathlib.Path(path)
@@ -127,6 +147,7 @@ def write_console_config(path: pathlib.Path, *, listen: str, node: str, office_n
         "[console]",
         f"listen = {toml_string(listen)}",
         f"node = {toml_string(node)}",
+        'node_credential_file = "keys/console.credential"',
         f"office_name = {toml_string(office_name)}",
         "secure_cookies = false",
         "",

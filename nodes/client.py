@@ -1,5 +1,8 @@
 """A client of a node's NodeLedger and CareDesk services for operator commands and tests.
 
+Every call presents the credential given (the node's administrator's, for its commands);
+without one the node refuses every call but its health checks.
+
 Every call has a deadline and is retried on UNAVAILABLE and DEADLINE_EXCEEDED with the
 same request, a bounded number of times with exponential backoff: an unknown outcome is
 resolved by asking again with the same id, never by guessing. Ledger writes and CareDesk
@@ -16,6 +19,7 @@ from typing import TypeVar
 
 import grpc
 
+from timebank.credentials import Credential, authorized_channel
 from timebank.v1 import care_pb2_grpc, personal_pb2_grpc
 from timebank.v1 import ledger_pb2 as pb
 from timebank.v1 import ledger_pb2_grpc as pb_grpc
@@ -38,6 +42,7 @@ class NodeClient:
         deadline_seconds: float = 10.0,
         attempts_max: int = ATTEMPTS_MAX,
         sleep: Callable[[float], None] = time.sleep,
+        credential: Credential | None = None,
     ) -> None:
         self.address = address
         self.deadline_seconds = deadline_seconds
@@ -50,9 +55,10 @@ class NodeClient:
                 ("grpc.max_send_message_length", MESSAGE_BYTES_MAX),
             ],
         )
-        self.stub = pb_grpc.NodeLedgerStub(self._channel)
-        self.care = care_pb2_grpc.CareDeskStub(self._channel)  # the time-bank services: use with `call`
-        self.pins = personal_pb2_grpc.PersonPinsStub(self._channel)  # personal PINs for the phone pages
+        self.channel = authorized_channel(self._channel, credential)  # every call presents the credential
+        self.stub = pb_grpc.NodeLedgerStub(self.channel)
+        self.care = care_pb2_grpc.CareDeskStub(self.channel)  # the time-bank services: use with `call`
+        self.pins = personal_pb2_grpc.PersonPinsStub(self.channel)  # personal PINs for the phone pages
 
     def close(self) -> None:
         self._channel.close()

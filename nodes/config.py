@@ -27,6 +27,7 @@ from timebank.config import (
     resolve_path,
     within,
 )
+from timebank.credentials import ADMINISTRATOR, CONSOLE
 from timebank.errors import ConfigError
 from timebank.ledger.model import BATCH_SIZE_MAX
 
@@ -74,6 +75,9 @@ class ServerTable:
     workers_max: int = 16
     message_bytes_max: int = 16 * 1024 * 1024
     shutdown_grace_seconds: float = 10.0
+    # The operator API's credentials (timebank.credentials), relative to the config's folder.
+    administrator_credential_file: str = "keys/administrator.credential"
+    console_credential_file: str = "keys/console.credential"
 
     def __post_init__(self) -> None:
         try:
@@ -195,6 +199,14 @@ class NodeConfig:
     @property
     def signing_key_path(self) -> pathlib.Path:
         return self.path(self.keys.signing_key_file)
+
+    @property
+    def credential_paths(self) -> dict[str, pathlib.Path]:
+        """The operator API's credential files by principal."""
+        return {
+            ADMINISTRATOR: self.path(self.server.administrator_credential_file),
+            CONSOLE: self.path(self.server.console_credential_file),
+        }
 
     def path(self, value: str) -> pathlib.Path:
         return resolve_path(self.base_directory, value)

@@ -1,10 +1,11 @@
 """`timebank node init`: the files of a new node, with sensible defaults.
 
 Writes DIR/node.toml (every key present, commented), DIR/keys/signing-key.pem (Ed25519,
-owner-only), DIR/keys/identity-key (the city's secret for hashing identity numbers: a new
-one unless given, or unless the file is there already) and the database (SQLite file
-DIR/node.db unless a URL is given), migrated to the newest schema and holding the node's
-system accounts. Refuses to overwrite anything that exists.
+owner-only), DIR/keys/administrator.credential and DIR/keys/console.credential (the two
+credentials the operator API admits, owner-only), DIR/keys/identity-key (the city's secret
+for hashing identity numbers: a new one unless given, or unless the file is there already)
+and the database (SQLite file DIR/node.db unless a URL is given), migrated to the newest
+schema and holding the node's system accounts. Refuses to overwrite anything that exists.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pathlib
 
 from nodes import tables
 from nodes.config import NodeConfig, load_node_config
+from nodes.door import make_credentials
 from timebank import keys
 from timebank.books import Books
 from timebank.clock import Clock
@@ -47,6 +49,9 @@ listen = {listen}
 workers_max = 16
 message_bytes_max = 16777216
 shutdown_grace_seconds = 10.0
+# Every call needs one of these credentials (owner-only files; see deploy/node.example.toml).
+administrator_credential_file = "keys/administrator.credential"
+console_credential_file = "keys/console.credential"
 
 [ledger]
 batch_size_max = 8000
@@ -120,6 +125,7 @@ def init_node(
     if config.signing_key_path.exists():
         raise ConfigError(f"keys.signing_key_file: {config.signing_key_path} exists already")
     keys.write_new_signing_key(config.signing_key_path)
+    make_credentials(config)
     identity_path = config.path(config.care.identity_key_file)
     if not identity_path.exists():  # a node joining a city may be given the city's file first
         keys.write_identity_key(identity_path, identity_key or os.urandom(keys.IDENTITY_KEY_BYTES))

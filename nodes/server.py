@@ -30,6 +30,7 @@ from nodes.care.reporting import SupervisionReporter
 from nodes.care.service import CareDeskService
 from nodes.config import NodeConfig
 from nodes.crossing import Crossing
+from nodes.door import open_door
 from nodes.link import ClearinghouseLink, LinkProtocol, LinkSettings
 from nodes.metrics import NodeCollector
 from nodes.personal import roles as personal_roles
@@ -251,6 +252,7 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
     """Starts a node's gRPC server on config.server.listen (port 0: any free port)."""
     identity = identity_of(config)
     identity_key = keys.load_identity_key(config.path(config.care.identity_key_file))  # before anything opens
+    door = open_door(config)  # a missing or open credential file stops the start, named
     health_servicer = health.HealthServicer()
 
     def on_halt(reason: str) -> None:
@@ -270,7 +272,7 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
         futures.ThreadPoolExecutor(max_workers=config.server.workers_max, thread_name_prefix="rpc"),
         options=server_options(config.server.message_bytes_max),
         maximum_concurrent_rpcs=config.server.workers_max * 8,
-        interceptors=metrics.rpc_interceptors(registry),
+        interceptors=[*metrics.rpc_interceptors(registry), door],  # refusals at the door are counted
     )
     protocol = open_link(config, books, clock, random_bytes)
     crossing, link = protocol if protocol else (None, None)
@@ -314,7 +316,7 @@ def create_server(config: NodeConfig, clock: Clock, random_bytes: Callable[[int]
     try:
         port = listen(server, config.server.listen)
         endpoint = metrics.serve_collector(
-            config.metrics.listen, registry, lambda: NodeCollector(books, config.node.id, clock, link)
+            config.metrics, config.path, registry, lambda: NodeCollector(books, config.node.id, clock, link)
         )
     except ConfigError:
         release()

@@ -28,6 +28,7 @@ from nodes.server import RunningNode, create_server
 from tests.support.care import Desk
 from timebank.books import Books
 from timebank.clock import FakeClock
+from timebank.credentials import ADMINISTRATOR, CONSOLE, Credential, read_credential
 from timebank.storage import migrate
 from timebank.storage.engine import create_database_engine
 from timebank.storage.schema import PartySchema
@@ -166,10 +167,34 @@ def node_address(node: RunningNode) -> str:
 
 
 @pytest.fixture
-def desk(node: RunningNode, node_address: str) -> Iterator[Desk]:
+def node_target(node_address: str, node_config: NodeConfig) -> tuple[str, ...]:
+    """The command-line options that name the test node and present its administrator's credential."""
+    return ("--node", node_address, "--credential", str(node_config.credential_paths[ADMINISTRATOR]))
+
+
+@pytest.fixture
+def administrator(node_config: NodeConfig) -> Credential:
+    """The test node's administrator credential (every operator method)."""
+    return read_credential(node_config.credential_paths[ADMINISTRATOR])
+
+
+@pytest.fixture
+def console_credential(node_config: NodeConfig) -> Credential:
+    """The test node's console credential (what a console may call)."""
+    return read_credential(node_config.credential_paths[CONSOLE])
+
+
+@pytest.fixture
+def node_client(node: RunningNode, node_address: str, administrator: Credential) -> Iterator[NodeClient]:
+    """A client of the test node, as its administrator, without retries."""
+    with NodeClient(node_address, attempts_max=1, credential=administrator) as client:
+        yield client
+
+
+@pytest.fixture
+def desk(node_client: NodeClient) -> Desk:
     """A client of the test node's CareDesk (the time-bank services)."""
-    with NodeClient(node_address, attempts_max=1) as client:
-        yield Desk(client, "test-node")
+    return Desk(node_client, "test-node")
 
 
 @pytest.fixture

@@ -218,9 +218,12 @@ def absolute_database_url(url: str, base: pathlib.Path) -> str:
 
 @dataclass(frozen=True)
 class MetricsTable:
-    """The Prometheus endpoint (plain HTTP, GET /metrics). Empty: no endpoint."""
+    """The Prometheus endpoint (plain HTTP, GET /metrics). Empty: no endpoint. token_file: a
+    file holding a token every scrape must present (`Authorization: Bearer TOKEN`); empty:
+    none, for an endpoint on loopback."""
 
     listen: str = ""
+    token_file: str = ""
 
     def __post_init__(self) -> None:
         if self.listen:

@@ -13,8 +13,12 @@ answers, with `timebank_database_up 0`.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import pathlib
 import socket
+import stat
 import threading
 import time
 from collections import Counter as Tally
@@ -32,7 +36,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from timebank import alarms, logformat, translog
-from timebank.config import parse_listen_address
+from timebank.config import MetricsTable, is_loopback, parse_listen_address
 from timebank.errors import ConfigError, TimebankError
 
 __all__ = [
@@ -50,6 +54,8 @@ __all__ = [
     "labelled_gauge",
     "log_families",
     "new_registry",
+    "read_token",
+    "TOKEN_CHARACTERS_MIN",
     "read_alarms",
     "read_log",
     "rpc_interceptors",
@@ -62,6 +68,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 POLL_INTERVAL_SECONDS = 0.05
+TOKEN_CHARACTERS_MIN = 16
 STOP_WAIT_SECONDS = 10.0
 STREAM_HANDLERS = ("unary_stream", "stream_stream")
 SINGLE_HANDLERS = ("unary_unary", "stream_unary")
@@ -120,15 +127,17 @@ class Endpoint:
         self.thread.join(timeout=STOP_WAIT_SECONDS)
 
 
-def start_endpoint(listen: str, registry: CollectorRegistry) -> Endpoint:
-    """Serves the registry on listen (HOST:PORT, port 0: any free port) until stop()."""
+def start_endpoint(listen: str, registry: CollectorRegistry, token: str | None = None) -> Endpoint:
+    """Serves the registry on listen (HOST:PORT, port 0: any free port) until stop(), to
+    scrapes that present the token when there is one."""
     host, port = parse_listen_address(listen)
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
         server = _Server((host, port), family)
     except OSError as error:
         raise ConfigError(f"metrics.listen: cannot listen on {listen}: {error.strerror or error}") from None
-    server.set_app(make_wsgi_app(registry))
+    app = make_wsgi_app(registry)
+    server.set_app(_behind_token(app, token) if token is not None else app)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL_SECONDS}, name="metrics", daemon=True
     )
@@ -142,13 +151,53 @@ def new_registry(listen: str) -> CollectorRegistry | None:
 
 
 def serve_collector(
-    listen: str, registry: CollectorRegistry | None, make_collector: Callable[[], Collector]
+    table: MetricsTable,
+    resolve: Callable[[str], pathlib.Path],
+    registry: CollectorRegistry | None,
+    make_collector: Callable[[], Collector],
 ) -> Endpoint | None:
-    """Registers the party's collector and starts its endpoint; None when metrics are off."""
+    """Registers the party's collector and starts its endpoint (behind the token of
+    table.token_file, resolved by resolve, when there is one); None when metrics are off."""
     if registry is None:
         return None
+    token = read_token(resolve(table.token_file)) if table.token_file else None
+    if token is None and not is_loopback(parse_listen_address(table.listen)[0]):
+        log.warning("metrics on %s answer anyone who reaches them: set [metrics] token_file", table.listen)
     registry.register(make_collector())
-    return start_endpoint(listen, registry)
+    return start_endpoint(table.listen, registry, token)
+
+
+def read_token(path: pathlib.Path) -> str:
+    """The scrape token in a file (owner- or group-readable only, at least TOKEN_CHARACTERS_MIN characters)."""
+    try:
+        mode = path.stat().st_mode
+        token = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"metrics.token_file: cannot read {path} ({error.__class__.__name__})") from None
+    if mode & stat.S_IROTH:
+        raise ConfigError(f"metrics.token_file: {path} is readable by every user of this host; chmod 640 it")
+    if len(token) < TOKEN_CHARACTERS_MIN or any(ch.isspace() for ch in token):
+        raise ConfigError(
+            f"metrics.token_file: {path}: want one token of at least {TOKEN_CHARACTERS_MIN} characters, no spaces"
+        )
+    return token
+
+
+def _behind_token(app: Any, token: str) -> Any:
+    """The WSGI app, answering 401 to a request without `Authorization: Bearer TOKEN`."""
+    expected = hashlib.sha256(f"Bearer {token}".encode()).digest()
+
+    def guarded(environ: dict[str, Any], start_response: Any) -> Any:
+        presented = hashlib.sha256(str(environ.get("HTTP_AUTHORIZATION", "")).encode()).digest()
+        if hmac.compare_digest(presented, expected):
+            return app(environ, start_response)
+        start_response(
+            "401 Unauthorized",
+            [("Content-Type", "text/plain; charset=utf-8"), ("WWW-Authenticate", 'Bearer realm="metrics"')],
+        )
+        return [b"metrics: want Authorization: Bearer TOKEN, the token of this party's [metrics] token_file\n"]
+
+    return guarded
 
 
 def url(listen: str, port: int | None = None) -> str:

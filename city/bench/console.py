@@ -31,6 +31,7 @@ from nodes.server import create_server, open_books
 from nodes.tables import OPERATOR_TABLES, care_orders, care_people
 from timebank.books import Books
 from timebank.clock import SystemClock
+from timebank.credentials import CONSOLE, Credential, authorized_channel, read_credential
 from timebank.ledger.model import AccountKind, AccountSpec
 from timebank.operators.desk import Operators
 from timebank.operators.records import NODE_STAFF
@@ -84,9 +85,10 @@ def measure_console(directory: pathlib.Path, sizes: Sizes) -> tuple[Figure, ...]
     running = create_server(config, clock)
     try:
         node = f"{LOOPBACK}:{running.port}"
-        app = make_app(ConsoleTable(node=node, deadline_seconds=REQUEST_DEADLINE_SECONDS))
+        credential = read_credential(config.credential_paths[CONSOLE])
+        app = make_app(ConsoleTable(node=node, deadline_seconds=REQUEST_DEADLINE_SECONDS), credential=credential)
         with serving_in_thread(app, LOOPBACK) as base_url:
-            token = _sign_in(node)
+            token = _sign_in(node, credential)
             paths = [page.format(person=f"{PERSON_BASE + 1:032x}", order=f"{ORDER_BASE + 1:032x}") for page in PAGES]
             _load(base_url, paths, token)  # the warm-up: every page once
             per_run = [
@@ -171,10 +173,10 @@ def _order(index: int, elders: Sequence[int], volunteers: Sequence[int], now_mic
     )
 
 
-def _sign_in(node: str) -> str:
+def _sign_in(node: str, credential: Credential) -> str:
     import grpc
 
-    with grpc.insecure_channel(node) as channel:
+    with authorized_channel(grpc.insecure_channel(node), credential) as channel:
         stub = operators_pb2_grpc.OperatorAccountsStub(channel)
         answer = stub.Login(operators_pb2.LoginRequest(username=USERNAME, password=PASSWORD), timeout=30)
     return str(answer.session_token)

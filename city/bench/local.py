@@ -30,6 +30,7 @@ from city.bench.measure import (
 )
 from nodes.client import NodeClient
 from nodes.config import NodeConfig
+from nodes.door import administrator_credential
 from nodes.server import create_server
 from nodes.wire import transfer_to_message
 from timebank.books import Books
@@ -156,7 +157,8 @@ def measure_node(config: NodeConfig, clock: Clock, sizes: Sizes, source: Transfe
     running = create_server(config, clock)
     try:
         address = f"{LOOPBACK}:{running.port}"
-        with NodeClient(address, deadline_seconds=DEADLINE_SECONDS) as client:
+        credential = administrator_credential(config)
+        with NodeClient(address, deadline_seconds=DEADLINE_SECONDS, credential=credential) as client:
             workload = node_batches(client, source, SMALL_BATCH_SIZE, sizes.node_batches_of_1000)
             return measure(
                 "grpc_batch_1000_transfers_per_second",

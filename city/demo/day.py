@@ -50,6 +50,7 @@ from city.running import CITY, RunningCity, metrics_urls, start_city
 from clearinghouse import reports, settlement
 from clearinghouse.store.accounts import positions
 from clearinghouse.store.transfers import decisions
+from nodes.door import administrator_credential
 from timebank import ids
 from timebank.audit import export
 from timebank.clock import OFFSET_FILE_VARIABLE
@@ -449,7 +450,8 @@ def settle_and_audit(day: Day) -> None:
         proof = export.prove(stub, int.from_bytes(day.cross[0], "big"))
     print(f"  exported the clearinghouse's log: {exported.entries} entries, {exported.checkpoints} checkpoints")
     _run_offline(["verify", str(directory / "audit")], "audit verify")
-    with export.open_channel(city.nodes["shiqi"].address, None, "shiqi") as channel:
+    credential = administrator_credential(city.node_config("shiqi"))
+    with export.open_channel(city.nodes["shiqi"].address, None, "shiqi", credential) as channel:
         exported = export.export(lpb_grpc.TransparencyLogStub(channel), directory / "audit-shiqi", lambda d, t: None)
     print(f"  exported shiqi's log (postings and the services' events): {exported.entries} entries")
     _run_offline(["verify", str(directory / "audit-shiqi")], "audit verify shiqi")

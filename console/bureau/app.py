@@ -2,7 +2,7 @@
 unknown address.
 
 Owns the assembly: console.desk's sign-in, language and trail, the sections
-console.bureau.city and console.bureau.settlement, and console.users with the bureau's
+console.bureau.city, console.bureau.settlement and console.bureau.security, and console.users with the bureau's
 roles, on their common ground console.bureau.base. Every read and write is a call to the
 clearinghouse as the signed-in person; it decides and refuses, and a form shows its
 refusal in place with what was typed.
@@ -24,6 +24,7 @@ from console.bureau.base import BureauPages
 from console.bureau.calls import BureauCalls
 from console.bureau.city import CityPages
 from console.bureau.config import BureauConsoleConfig
+from console.bureau.security import SecurityPages
 from console.bureau.settlement import SettlementPages
 from console.desk import Section
 from console.users import UserPages
@@ -42,6 +43,7 @@ def make_bureau_app(config: BureauConsoleConfig, secret: bytes | None = None) ->
     sections: list[Section] = [
         CityPages(pages),
         SettlementPages(pages),
+        SecurityPages(pages),
         UserPages(pages, BUREAU_ROLES, manager="administrator"),
     ]
 

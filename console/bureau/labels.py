@@ -166,6 +166,36 @@ OWN: dict[str, tuple[str, str]] = {
     "key-added": ("新增密钥", "Key added"),
     "key-rotated": ("更换密钥", "Key rotated"),
     "key-revoked": ("吊销密钥", "Key revoked"),
+    "security": ("安全事件", "Security events"),
+    "security_intro": (
+        "清算中心拒绝的调用，按类型、来源（TLS 证书所属方）和分钟汇总，最新的在前；同一分钟内的重复只计数。",
+        "Calls the clearinghouse refused, summed per kind, source (the party its TLS certificate names) and "
+        "minute, newest first; repeats within a minute are only counted.",
+    ),
+    "event_kind": ("类型", "Kind"),
+    "peer": ("来源", "Source"),
+    "first_at": ("首次", "First"),
+    "last_at": ("最近", "Last"),
+    "occurrences": ("次数", "Times"),
+    "first_detail": ("首次拒绝的原因", "Why the first was refused"),
+    "events_summary": ("{} 条记录，共 {} 次", "{} rows, {} refusals in all"),
+    "no_events": ("没有安全事件", "No security events"),
+    "evidence_kept": (
+        "已保存该节点签名的批次头（{} 字节）作为证据",
+        "The node's signed batch header is kept as evidence ({} bytes)",
+    ),
+    "event-refused_batch": ("批次未通过校验", "Batch did not verify"),
+    "event-replay": ("重放的批次", "Replayed batch"),
+    "event-revoked_key": ("使用已吊销的密钥", "Revoked key used"),
+    "event-expired_key": ("使用已过期的密钥", "Expired key used"),
+    "event-unknown_node": ("未接入的节点", "Node not admitted"),
+    "event-suspended_node": ("已暂停的节点", "Suspended node"),
+    "event-split_view_claim": ("分叉视图声明", "Split-view claim"),
+    "event-wrong_party": ("越权调用", "Call not for this party"),
+    "event-calls_in_progress": ("并发调用超限", "Too many calls at once"),
+    "event-call_rate": ("调用频率超限", "Calls too fast"),
+    "event-server_full": ("服务器满载", "Server full"),
+    "event-no_identity": ("无身份的连接", "No identity"),
 }
 
 BUREAU_LABELS: dict[str, tuple[str, str]] = {**LABELS, **OWN}

@@ -1,9 +1,10 @@
 """What the node's commands share: where the node is, ids on the command line, and printing
 (text for people, --json for scripts).
 
-Owns the target arguments (--node, --config, --deadline-seconds, --json), the id parsing
-(32 hexadecimal digits, or a system account's name), the client for one command, and the
-conversion of a response to JSON. The care commands (nodes.care.cli) use it too.
+Owns the target arguments (--node, --config, --credential, --deadline-seconds, --json), the
+id parsing (32 hexadecimal digits, or a system account's name), the client for one command
+with the credential it presents, and the conversion of a response to JSON. The care
+commands (nodes.care.cli) use it too.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from typing import Any
 
 from nodes.client import NodeClient
 from nodes.config import load_node_config
+from nodes.door import administrator_credential
 from timebank import ids
 from timebank.command_line import Unreachable, UsageError
 from timebank.config import parse_listen_address
+from timebank.credentials import Credential, read_credential
 from timebank.errors import ConfigError
 from timebank.ledger.model import SYSTEM_ACCOUNT_IDS
 
@@ -29,6 +32,8 @@ __all__ = [
     "address",
     "client_for",
     "CONNECT_SECONDS",
+    "CREDENTIAL_VARIABLE",
+    "credential",
     "DEFAULT_ADDRESS",
     "emit",
     "hex_of",
@@ -40,6 +45,7 @@ __all__ = [
 ]
 
 DEFAULT_ADDRESS = "127.0.0.1:7400"
+CREDENTIAL_VARIABLE = "TIMEBANK_NODE_CREDENTIAL"
 CONNECT_SECONDS = 2.0  # how long a command waits to find the node listening
 SYSTEM_NAMES = {kind.name.lower().replace("_", "-"): value for kind, value in SYSTEM_ACCOUNT_IDS.items()}
 
@@ -83,12 +89,30 @@ def address(arguments: argparse.Namespace) -> str:
     return os.environ.get("TIMEBANK_NODE", DEFAULT_ADDRESS)
 
 
+def credential(arguments: argparse.Namespace) -> Credential:
+    """The credential the command presents: --credential, $TIMEBANK_NODE_CREDENTIAL, or the
+    administrator's of the node --config names (else a UsageError saying how to give one)."""
+    given = getattr(arguments, "credential", None) or os.environ.get(CREDENTIAL_VARIABLE)
+    try:
+        if given:
+            return read_credential(pathlib.Path(given))
+        if arguments.config:
+            return administrator_credential(load_node_config(arguments.config))
+    except ConfigError as error:
+        raise UsageError(f"credential: {error}") from None
+    raise UsageError(
+        "credential: the node's operator API admits its administrator's credential only: pass --config "
+        "nodes/ID/node.toml (the credential is the file its [server] administrator_credential_file names), "
+        f"--credential FILE, or set {CREDENTIAL_VARIABLE}"
+    )
+
+
 def client_for(arguments: argparse.Namespace) -> NodeClient:
     """A client of the node the command names, once something listens there (else Unreachable
-    within CONNECT_SECONDS, saying how to name the node)."""
+    within CONNECT_SECONDS, saying how to name the node), presenting the command's credential."""
     target = address(arguments)
     _require_listening(target, given=bool(arguments.node or arguments.config or os.environ.get("TIMEBANK_NODE")))
-    return NodeClient(target, deadline_seconds=arguments.deadline_seconds)
+    return NodeClient(target, deadline_seconds=arguments.deadline_seconds, credential=credential(arguments))
 
 
 def _require_listening(target: str, given: bool) -> None:
@@ -141,7 +165,14 @@ def _field_json(field: Any, value: Any) -> Any:
 def add_target_arguments(parser: argparse.ArgumentParser, json_flag: bool = True) -> None:
     group = parser.add_argument_group("which node")
     group.add_argument("--node", help=f"HOST:PORT of the node (default: $TIMEBANK_NODE or {DEFAULT_ADDRESS})")
-    group.add_argument("--config", type=pathlib.Path, help="the node's node.toml, to use its listen address")
+    group.add_argument(
+        "--config", type=pathlib.Path, help="the node's node.toml, to use its listen address and credential"
+    )
+    group.add_argument(
+        "--credential",
+        type=pathlib.Path,
+        help=f"the credential file to present (default: ${CREDENTIAL_VARIABLE}, else the administrator's of --config)",
+    )
     group.add_argument("--deadline-seconds", type=float, default=10.0, help="deadline of each call (default 10)")
     parser.add_argument("--json", action="store_true", help="print JSON" if json_flag else argparse.SUPPRESS)
     parser.set_defaults(describe_target=lambda arguments: f"node unreachable at {address(arguments)}")

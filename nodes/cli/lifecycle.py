@@ -21,6 +21,7 @@ from timebank.ledger.model import format_hours
 __all__ = [
     "cmd_node_alarms",
     "cmd_node_backup",
+    "cmd_node_credentials",
     "cmd_node_info",
     "cmd_node_init",
     "cmd_node_migrate",
@@ -52,6 +53,8 @@ def cmd_node_init(arguments: argparse.Namespace) -> int:
     print(f"created node {config.node.id} ({config.node.display_name}) in {arguments.directory}")
     print(f"  config:       {config_path}")
     print(f"  signing key:  {config.signing_key_path}")
+    for principal, path in config.credential_paths.items():
+        print(f"  {principal} credential: {path}")
     print(f"  identity key: {config.path(config.care.identity_key_file)}")
     print(f"  database:     {config.database_url}")
     print(f"start it with:  timebank node serve --config {config_path}")
@@ -220,6 +223,23 @@ def cmd_node_alarms(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_node_credentials(arguments: argparse.Namespace) -> int:
+    """Writes the operator API's credential files that are missing (all of them anew, with --rotate)."""
+    from nodes.door import make_credentials
+
+    config = load_node_config(arguments.config)
+    written = make_credentials(config, replace=arguments.rotate)
+    documents = {principal: str(path) for principal, path in config.credential_paths.items()}
+    lines = [
+        f"{principal:<13} {path} ({'written' if principal in written else 'kept'})"
+        for principal, path in config.credential_paths.items()
+    ]
+    if written:
+        lines.append("restart the node (and, for the console's, copy the file to the console) for it to count")
+    emit(arguments, {"credentials": documents, "written": sorted(written)}, "\n".join(lines))
+    return 0
+
+
 # -- registration --------------------------------------------------------------------------
 
 
@@ -279,6 +299,11 @@ def register(subparsers: Any) -> Any:
     alarm.add_argument("--reason", default="", help="why it is safe to clear (recorded)")
     alarm.add_argument("--json", action="store_true")
     alarm.set_defaults(handler=cmd_node_alarms)
+    made = node.add_parser("credentials", help="write the operator API's missing credential files (--rotate: anew)")
+    made.add_argument("--config", type=pathlib.Path, required=True)
+    made.add_argument("--rotate", action="store_true", help="replace both files with new secrets")
+    made.add_argument("--json", action="store_true")
+    made.set_defaults(handler=cmd_node_credentials)
     info = node.add_parser("info", help="who the node is and whether it accepts writes")
     add_target_arguments(info)
     info.set_defaults(handler=cmd_node_info)

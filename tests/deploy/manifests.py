@@ -107,7 +107,11 @@ def config_file_paths(role: str, config: Any) -> list[str]:
     """Every file a party's config names (they must be mounted where the config says)."""
     paths = [config.tls.ca_file, config.tls.certificate_file, config.tls.key_file, config.keys.signing_key_file]
     if role == "node":
-        paths.append(config.clearinghouse.keys_file)
+        paths += [
+            config.clearinghouse.keys_file,
+            config.server.administrator_credential_file,
+            config.server.console_credential_file,
+        ]
     return paths
 
 

@@ -91,7 +91,10 @@ def test_kubernetes_init_container_migrates_with_the_same_config_and_database() 
         command = parse_command(init["args"], f"{workload.name} init container")
         assert (command.role, command.action) == (workload.command.role, "migrate")
         assert command.arguments.config == workload.command.arguments.config
-        assert init["env"] == workload.container["env"]
+        assert init["env"] == [variable for variable in workload.container["env"] if "valueFrom" in variable]
+        if workload.command.role == "node":  # the probes and `kubectl exec` present the administrator's
+            plain = {v["name"]: v["value"] for v in workload.container["env"] if "value" in v}
+            assert plain == {"TIMEBANK_NODE_CREDENTIAL": workload.config.server.administrator_credential_file}
         mounts = {m["mountPath"]: m["name"] for m in init["volumeMounts"]}
         config_directory = str(pathlib.PurePosixPath(str(command.arguments.config)).parent)
         assert (
@@ -113,9 +116,9 @@ def test_kubernetes_files_named_in_the_config_are_mounted_from_a_defined_secret_
                 kind, name = "Secret", volume["secret"]["secretName"]
             else:
                 kind, name = "ConfigMap", volume["configMap"]["name"]
-            assert keys_of(kind, name) == {key} | (
-                {"ca.pem", "tls.pem", "tls-key.pem"} if "tls" in directory else set()
-            )
+            together = {"tls": {"ca.pem", "tls.pem", "tls-key.pem"}}
+            together["credentials"] = {"administrator.credential", "console.credential"}
+            assert keys_of(kind, name) == {key} | together.get(directory.rsplit("/", 1)[-1], set())
         for mount in workload.container["volumeMounts"]:
             assert mount["name"] in volumes, f"{workload.name}: mount of an undefined volume {mount['name']}"
 
@@ -132,7 +135,8 @@ def test_kubernetes_every_secret_and_config_map_referenced_is_defined_and_every_
                 assert set(volume) == {"name", "emptyDir"}, volume
         for container in workload.pod_spec["containers"] + workload.pod_spec["initContainers"]:
             for variable in container.get("env", []):
-                referenced["Secret"].add(variable["valueFrom"]["secretKeyRef"]["name"])
+                if "valueFrom" in variable:
+                    referenced["Secret"].add(variable["valueFrom"]["secretKeyRef"]["name"])
     for kind, names in referenced.items():
         assert names <= defined_names(kind), f"{kind} referenced, not defined: {names - defined_names(kind)}"
         assert set(generated(kind)) <= names, f"{kind} generated, never used: {set(generated(kind)) - names}"
@@ -287,4 +291,4 @@ def test_kustomize_renders_with_the_files_the_readme_makes(tmp_path: pathlib.Pat
             assert reference is None or reference in names, f"{reference} is not rendered"
         for container in pod["containers"] + pod["initContainers"]:
             for variable in container["env"]:
-                assert variable["valueFrom"]["secretKeyRef"]["name"] in names
+                assert "value" in variable or variable["valueFrom"]["secretKeyRef"]["name"] in names

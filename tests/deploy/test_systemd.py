@@ -86,7 +86,8 @@ def test_systemd_units_are_the_four_and_sandboxed() -> None:
     for name in ALL_UNITS:
         service = systemd_unit(SYSTEMD_DIRECTORY / name)["Service"]
         for key, value in REQUIRED_SERVICE_SETTINGS.items():
-            assert service.get(key) == [value], f"{name}: {key}"
+            wanted = "timebank-console" if key == "User" and name == CONSOLE_UNIT else value
+            assert service.get(key) == [wanted], f"{name}: {key}"
         assert "@system-service" in service["SystemCallFilter"], name
         (state,) = service["StateDirectory"]
         assert service["ReadWritePaths"] == [f"/var/lib/{state}"], name
@@ -132,6 +133,10 @@ def test_a_console_unit_serves_its_console_after_its_party(
     assert (command.role, command.action) == ("console", action)
     assert command.arguments.config == pathlib.Path(config.replace("%i", "shiqi"))
     assert after in unit["Unit"]["After"][0]
+    if action == "serve":  # the office console: its own user, the node's console credential only
+        assert service["User"] == ["timebank-console"]
+        assert service["LoadCredential"] == ["node-console:/etc/timebank/nodes/%i/keys/console.credential"]
+        assert service["Environment"] == ["TIMEBANK_CONSOLE__NODE_CREDENTIAL_FILE=%d/node-console"]
     loaded = load_bureau_console_config if action == "bureau" else load_console_config
     settings = loaded(DEPLOY / example)
     deadline = (settings.bureau_console if action == "bureau" else settings.console).deadline_seconds

@@ -20,14 +20,14 @@ from timebank.clock import FakeClock
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the commands, not the backends
 
 
-def care(node_address: str, *arguments: str, expect: int = 0) -> Any:
-    run = timebank("care", *arguments, "--node", node_address, "--json", expect=expect)
+def care(node_target: tuple[str, ...], *arguments: str, expect: int = 0) -> Any:
+    run = timebank("care", *arguments, *node_target, "--json", expect=expect)
     return json.loads(run.stdout) if expect == 0 else run.stderr
 
 
-def register(node_address: str, role: str, name: str, birth_date: str) -> str:
+def register(node_target: tuple[str, ...], role: str, name: str, birth_date: str) -> str:
     created = care(
-        node_address,
+        node_target,
         "register-person",
         "--role", role,
         "--name", name,
@@ -36,7 +36,7 @@ def register(node_address: str, role: str, name: str, birth_date: str) -> str:
         "--community", "岐头社区",
     )  # fmt: skip
     assert created["state"] == "pending" and created["person_id"] == created["created_id"]
-    care(node_address, "review-person", "--person-id", created["person_id"], "--approve", "--operator", "王审核")
+    care(node_target, "review-person", "--person-id", created["person_id"], "--approve", "--operator", "王审核")
     return str(created["person_id"])
 
 
@@ -46,13 +46,13 @@ def iso(micros: int) -> str:
 
 @SQLITE_ONLY
 def test_an_order_through_the_commands(
-    node: RunningNode, node_address: str, clock: FakeClock, tmp_path: pathlib.Path
+    node: RunningNode, node_target: tuple[str, ...], clock: FakeClock, tmp_path: pathlib.Path
 ) -> None:
-    elder = register(node_address, "elder", "陈婆婆", "1950-05-05")
-    volunteer = register(node_address, "volunteer", "林志愿", "1990-02-02")
+    elder = register(node_target, "elder", "陈婆婆", "1950-05-05")
+    volunteer = register(node_target, "volunteer", "林志愿", "1990-02-02")
     start = clock.now_micros() + HOUR_MICROS
     order = care(
-        node_address,
+        node_target,
         "publish-demand",
         "--elder-id", elder,
         "--acting-person-id", elder,
@@ -60,29 +60,29 @@ def test_an_order_through_the_commands(
         "--window-start-micros", iso(start),
         "--window-end-micros", str(start + 60 * MINUTE_MICROS),
     )["order_id"]  # fmt: skip
-    ranked = care(node_address, "match-demand", "--order-id", order)["candidates"]
+    ranked = care(node_target, "match-demand", "--order-id", order)["candidates"]
     assert [c["person_id"] for c in ranked] == [volunteer] and ranked[0]["rank"] == 1
-    care(node_address, "accept-demand", "--order-id", order, "--volunteer-id", volunteer)
+    care(node_target, "accept-demand", "--order-id", order, "--volunteer-id", volunteer)
     for purpose, minutes in (("check-in", 45), ("check-out", 0)):
-        code = care(node_address, "issue-code", "--order-id", order, "--purpose", purpose)["code"]
-        care(node_address, "scan-code", "--code", code, "--volunteer-id", volunteer)
+        code = care(node_target, "issue-code", "--order-id", order, "--purpose", purpose)["code"]
+        care(node_target, "scan-code", "--code", code, "--volunteer-id", volunteer)
         clock.advance(minutes * MINUTE_MICROS)
-    confirmed = care(node_address, "confirm-order", "--order-id", order, "--acting-person-id", elder)
+    confirmed = care(node_target, "confirm-order", "--order-id", order, "--acting-person-id", elder)
     assert confirmed["state"] == "confirmed" and confirmed["credited_minutes"] == 45
-    assert care(node_address, "get-person", "--person-id", volunteer)["balance_minutes"] == 45
-    statement = timebank("account", "statement", volunteer, "--node", node_address).stdout
+    assert care(node_target, "get-person", "--person-id", volunteer)["balance_minutes"] == 45
+    statement = timebank("account", "statement", volunteer, *node_target).stdout
     assert statement.splitlines()[0].startswith(
         f"statement of {volunteer} (林志愿, volunteer 4420"
     )  # a name, not an id
 
-    refused = care(node_address, "confirm-order", "--order-id", order, "--acting-person-id", elder, expect=1)
+    refused = care(node_target, "confirm-order", "--order-id", order, "--acting-person-id", elder, expect=1)
     assert "refused (FAILED_PRECONDITION)" in refused and "confirmed already" in refused
-    refused = care(node_address, "rate-order", "--order-id", order, "--rater-id", elder, "--stars", "9", expect=1)
+    refused = care(node_target, "rate-order", "--order-id", order, "--rater-id", elder, "--stars", "9", expect=1)
     assert "stars: got 9, want 1..=5" in refused
 
     out, html = tmp_path / "certificate.json", tmp_path / "certificate.html"
     issued = care(
-        node_address,
+        node_target,
         "issue-certificate",
         "--person-id", volunteer,
         "--period-from", "2025-01-01",
@@ -96,21 +96,19 @@ def test_an_order_through_the_commands(
     out.write_bytes(out.read_bytes().replace(b'"minutes": 45', b'"minutes": 90'))
     assert json.loads(timebank("certificate", "verify", str(out), "--json", expect=1).stdout)["valid"] is False
 
-    policy = care(node_address, "get-policy")
+    policy = care(node_target, "get-policy")
     assert policy["storage_cap_minutes"] == 90_000 and policy["redeem_age_min_years"] == 65
-    catalogue = {item["code"]: item for item in care(node_address, "list-catalogue")["items"]}
+    catalogue = {item["code"]: item for item in care(node_target, "list-catalogue")["items"]}
     assert catalogue["legal-aid"]["qualifications"] == ["lawyer", "notary", "corporate-counsel"]
-    figures = care(node_address, "get-statistics")
+    figures = care(node_target, "get-statistics")
     assert figures["outstanding_minutes"] == 45 and figures["active_volunteers"] == 1
 
 
 @SQLITE_ONLY
-def test_usage_errors_name_the_option(node_address: str) -> None:
-    stderr = timebank("care", "get-person", "--person-id", "xyz", "--node", node_address, expect=2).stderr
+def test_usage_errors_name_the_option(node_target: tuple[str, ...]) -> None:
+    stderr = timebank("care", "get-person", "--person-id", "xyz", *node_target, expect=2).stderr
     assert "person_id: got 'xyz', want 32 hexadecimal digits" in stderr
-    stderr = timebank(
-        "care", "publish-demand", "--window-start-micros", "tomorrow", "--node", node_address, expect=2
-    ).stderr
+    stderr = timebank("care", "publish-demand", "--window-start-micros", "tomorrow", *node_target, expect=2).stderr
     assert "window_start_micros: got 'tomorrow', want an ISO 8601 time" in stderr
 
 
@@ -129,24 +127,24 @@ def test_a_new_node_takes_the_citys_identity_key(tmp_path: pathlib.Path) -> None
 
 
 @SQLITE_ONLY
-def test_hardship_is_recorded_for_a_person_already_approved(node_address: str, clock: FakeClock) -> None:
+def test_hardship_is_recorded_for_a_person_already_approved(node_target: tuple[str, ...], clock: FakeClock) -> None:
     born = (datetime.date.today() - datetime.timedelta(days=62 * 366)).isoformat()  # 62: below 65, above 60
-    elder = register(node_address, "elder", "何阿婆", born)
-    assert care(node_address, "get-person", "--person-id", elder)["hardship"] is False
-    refused = care(node_address, "set-hardship", "--person-id", elder, "--hardship", "--operator", "王审核", expect=1)
+    elder = register(node_target, "elder", "何阿婆", born)
+    assert care(node_target, "get-person", "--person-id", elder)["hardship"] is False
+    refused = care(node_target, "set-hardship", "--person-id", elder, "--hardship", "--operator", "王审核", expect=1)
     assert "reason" in refused  # a change of circumstances says why
     changed = care(
-        node_address, "set-hardship", "--person-id", elder, "--hardship", "--reason", "低保户，街道核实",
+        node_target, "set-hardship", "--person-id", elder, "--hardship", "--reason", "低保户，街道核实",
         "--operator", "王审核",
     )  # fmt: skip
     assert changed["hardship"] is True and changed["review_reason"] == "hardship recorded: 低保户，街道核实"
     assert changed["reviewed_by"] == "王审核"
     again = care(
-        node_address, "set-hardship", "--person-id", elder, "--hardship", "--reason", "再次", "--operator", "王审核",
+        node_target, "set-hardship", "--person-id", elder, "--hardship", "--reason", "再次", "--operator", "王审核",
         expect=1,
     )  # fmt: skip
     assert "has hardship recorded already" in again
     cleared = care(
-        node_address, "set-hardship", "--person-id", elder, "--reason", "已脱贫", "--operator", "张主任"
+        node_target, "set-hardship", "--person-id", elder, "--reason", "已脱贫", "--operator", "张主任"
     )  # fmt: skip
     assert cleared["hardship"] is False and cleared["review_reason"] == "hardship cleared: 已脱贫"

@@ -196,6 +196,8 @@ def test_an_elder_and_two_volunteers_from_registration_to_certificate(
         e.operation for e in events
     }
     assert not any(number.encode() in e.SerializeToString() for e in events)  # only the masked form
-    with export.open_channel(f"127.0.0.1:{city.nodes['shiqi'].port}", None, "shiqi") as channel:
+    with export.open_channel(
+        f"127.0.0.1:{city.nodes['shiqi'].port}", None, "shiqi", city.credential("shiqi")
+    ) as channel:
         export.export(log_pb2_grpc.TransparencyLogStub(channel), tmp_path / "audit-shiqi", lambda done, total: None)
     assert list(verify_directory(tmp_path / "audit-shiqi").findings) == []

@@ -47,8 +47,12 @@ def served(database_url: str, tmp_path: pathlib.Path) -> Iterator[str]:
 COMMAND_SECONDS_MAX = 15  # far above a refused connection, far below gRPC's reconnection waits
 
 
+def _target(served: str, tmp_path: pathlib.Path) -> tuple[str, ...]:
+    return ("--node", served, "--credential", str(tmp_path / "district" / "keys" / "administrator.credential"))
+
+
 def test_operator_commands(served: str, tmp_path: pathlib.Path) -> None:
-    node = ("--node", served)
+    node = _target(served, tmp_path)
     info = json.loads(timebank("node", "info", *node, "--json").stdout)
     assert info["node_id"] == "shiqi" and info["display_name"] == "石岐街道" and info["halted_reason"] == ""
     alice = "a" * 31 + "1"
@@ -121,7 +125,7 @@ def test_operator_commands(served: str, tmp_path: pathlib.Path) -> None:
 
 
 def test_refusals_and_exit_codes(served: str, tmp_path: pathlib.Path) -> None:
-    node = ("--node", served)
+    node = _target(served, tmp_path)
     member = "b" * 32
     timebank("account", "create", "--holder", "李娜", "--id", member, *node)
     refused = timebank("transfer", "create", "--from", member, "--to", "issuance", "--minutes", "5", *node, expect=1)
@@ -210,7 +214,9 @@ def test_cross_node_commands_on_a_running_city(tmp_path: pathlib.Path) -> None:
 
     city = start_city(tmp_path / "city", CITY)
     try:
-        shiqi, dongqu, canlian = (("--node", city.nodes[n].address) for n in ("shiqi", "dongqu", "canlian"))
+        shiqi, dongqu, canlian = (
+            ("--config", str(city.directory / "nodes" / n / "node.toml")) for n in ("shiqi", "dongqu", "canlian")
+        )
         zhang, wang, liu = "a" * 32, "b" * 32, "c" * 32
         timebank("account", "create", "--holder", "张伟", "--id", zhang, *shiqi)
         timebank("account", "create", "--holder", "王秀英", "--id", wang, *dongqu)
@@ -350,7 +356,8 @@ def test_a_new_district_is_admitted_while_the_city_runs(tmp_path: pathlib.Path) 
             processes.timebank_command("node", "serve", "--config", str(new / "node.toml")), new / "node.log"
         )
         try:
-            shiqi, xiaolan = ("--node", city.nodes["shiqi"].address), ("--node", party.address)
+            shiqi = ("--config", str(city.directory / "nodes" / "shiqi" / "node.toml"))
+            xiaolan = ("--node", party.address, "--credential", str(new / "keys" / "administrator.credential"))
             payer, payee = "d" * 32, "e" * 32
             timebank("account", "create", "--holder", "张伟", "--id", payer, *shiqi)
             timebank("account", "create", "--holder", "何敏", "--id", payee, *xiaolan)

@@ -16,6 +16,7 @@ from nodes.server import RunningNode
 from tests.support.ledger import ISSUANCE, member, member_spec, move, transfer_id
 from timebank.books import Books
 from timebank.clock import FakeClock
+from timebank.credentials import Credential
 from timebank.ledger.model import Outcome, TransferKind
 from timebank.storage.engine import create_database_engine, write_transaction
 from timebank.v1 import ledger_pb2 as pb
@@ -76,11 +77,13 @@ def test_separate_engines_never_overdraw(books: Books, database_url: str) -> Non
     assert payee.balance_minutes + payee.credits_pending_minutes == expected_successes * AMOUNT_MINUTES
 
 
-def test_concurrent_clients_over_grpc_never_overdraw(node: RunningNode, node_address: str) -> None:
+def test_concurrent_clients_over_grpc_never_overdraw(
+    node: RunningNode, node_address: str, administrator: Credential
+) -> None:
     def raw(value: int) -> bytes:
         return value.to_bytes(16, "big")
 
-    with NodeClient(node_address) as setup:
+    with NodeClient(node_address, credential=administrator) as setup:
         setup.create_accounts(
             [pb.Account(id=raw(member(n)), kind=pb.ACCOUNT_KIND_MEMBER, holder=f"m{n}") for n in (1, 2)]
         )
@@ -97,7 +100,7 @@ def test_concurrent_clients_over_grpc_never_overdraw(node: RunningNode, node_add
     lock = threading.Lock()
 
     def work(number: int) -> None:
-        with NodeClient(node_address) as client:
+        with NodeClient(node_address, credential=administrator) as client:
             for attempt in range(ATTEMPTS_PER_WRITER):
                 # Two transfers per batch: each batch is one transaction racing the others.
                 batch = [
@@ -118,7 +121,7 @@ def test_concurrent_clients_over_grpc_never_overdraw(node: RunningNode, node_add
     expected_successes = START_MINUTES // AMOUNT_MINUTES
     assert outcomes[pb.OUTCOME_OK] == expected_successes
     assert outcomes[pb.OUTCOME_EXCEEDS_FLOOR] == 2 * WRITERS * ATTEMPTS_PER_WRITER - expected_successes
-    with NodeClient(node_address) as client:
+    with NodeClient(node_address, credential=administrator) as client:
         assert client.get_account(raw(member(1))).balance_minutes == START_MINUTES % AMOUNT_MINUTES
         assert client.get_account(raw(member(2))).balance_minutes == expected_successes * AMOUNT_MINUTES
 

@@ -18,22 +18,24 @@ from nodes.server import RunningNode
 from tests.support.browser import browser_page, require_chromium, screenshot
 from tests.support.care import HOUR_MICROS, Desk, people
 from tests.support.exports import assert_exports_match
-from tests.support.office import DIRECTOR_PASSWORD, add_director
+from tests.support.office import DIRECTOR_PASSWORD, office_console
 from timebank.clock import FakeClock
+from timebank.credentials import Credential
 
 STAFF_PASSWORD = "Good pass 2026"
 MINUTE = 60_000_000
 
 
 @pytest.fixture
-def console(node: RunningNode, node_address: str, tmp_path: pathlib.Path) -> Iterator[str]:
+def console(
+    node: RunningNode,
+    node_address: str,
+    tmp_path: pathlib.Path,
+    console_credential: Credential,
+) -> Iterator[str]:
     """The node with its first director (made on the host), and a console in front of it."""
-    require_chromium()
-    add_director(tmp_path / "node")
-    app = make_app(ConsoleTable(node=node_address, office_name="石岐街道时间银行"))
-    with serving(app) as url:
+    with office_console(node_address, tmp_path / "node", console_credential) as url:
         yield url
-    app.state.node.close()
 
 
 def sign_in(page: Any, url: str, username: str, password: str) -> None:

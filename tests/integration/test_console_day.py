@@ -15,15 +15,13 @@ from typing import Any
 
 import pytest
 
-from console.app import make_app
-from console.cli import serving_in_thread as serving
-from console.config import ConsoleTable
 from nodes.server import RunningNode
-from tests.support.browser import OFFICE_SCREEN, browser_pages, decode_qr, require_chromium, screenshot
+from tests.support.browser import OFFICE_SCREEN, browser_pages, decode_qr, screenshot
 from tests.support.care import MINUTE_MICROS, Desk, identity_number, snapshot
 from tests.support.exports import assert_exports_match
-from tests.support.office import DIRECTOR_PASSWORD, add_director
+from tests.support.office import DIRECTOR_PASSWORD, office_console
 from timebank.clock import FakeClock
+from timebank.credentials import Credential
 from timebank.v1 import care_pb2
 
 STAFF_PASSWORD = "Good pass 2026"
@@ -33,13 +31,14 @@ CHINA = datetime.timezone(datetime.timedelta(hours=8))
 
 
 @pytest.fixture
-def console(node: RunningNode, node_address: str, tmp_path: pathlib.Path) -> Iterator[str]:
-    require_chromium()
-    add_director(tmp_path / "node")
-    app = make_app(ConsoleTable(node=node_address, office_name="石岐街道时间银行"))
-    with serving(app) as url:
+def console(
+    node: RunningNode,
+    node_address: str,
+    tmp_path: pathlib.Path,
+    console_credential: Credential,
+) -> Iterator[str]:
+    with office_console(node_address, tmp_path / "node", console_credential) as url:
         yield url
-    app.state.node.close()
 
 
 class Office:

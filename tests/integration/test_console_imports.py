@@ -12,18 +12,16 @@ from typing import Any
 
 import pytest
 
-from console.app import make_app
-from console.cli import serving_in_thread as serving
-from console.config import ConsoleTable
 from console.web import BODY_BYTES_MAX
 from nodes.server import RunningNode
 from nodes.tables import OPERATOR_TABLES
-from tests.support.browser import browser_page, require_chromium, screenshot
+from tests.support.browser import browser_page, screenshot
 from tests.support.care import Desk, identity_number
 from tests.support.exports import assert_exports_match
-from tests.support.office import DIRECTOR_PASSWORD, add_director
+from tests.support.office import DIRECTOR_PASSWORD, office_console
 from timebank import volunteer_records
 from timebank.clock import FakeClock
+from timebank.credentials import Credential
 from timebank.operators.desk import Operators
 from timebank.operators.records import NODE_STAFF
 
@@ -31,16 +29,18 @@ REVIEWER_PASSWORD = "Review pass 2026"
 
 
 @pytest.fixture
-def console(node: RunningNode, node_address: str, tmp_path: pathlib.Path, clock: FakeClock) -> Iterator[str]:
-    require_chromium()
-    add_director(tmp_path / "node")
+def console(
+    node: RunningNode,
+    node_address: str,
+    tmp_path: pathlib.Path,
+    clock: FakeClock,
+    console_credential: Credential,
+) -> Iterator[str]:
     Operators(node.books, clock, OPERATOR_TABLES, NODE_STAFF).create_account(
         None, "zhou", "周审核", REVIEWER_PASSWORD, ["reviewer"]
     )
-    app = make_app(ConsoleTable(node=node_address, office_name="石岐街道时间银行"))
-    with serving(app) as url:
+    with office_console(node_address, tmp_path / "node", console_credential) as url:
         yield url
-    app.state.node.close()
 
 
 def sign_in(page: Any, url: str, username: str, password: str) -> None:

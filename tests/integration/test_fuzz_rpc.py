@@ -20,6 +20,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 from nodes.server import RunningNode
 from tests.support.city import NODES, make_city
 from timebank import pki
+from timebank.credentials import Credential, authorized_channel
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.storage import ledger_store
 from timebank.translog import size
@@ -122,9 +123,9 @@ def _state(engine) -> tuple[object, int]:  # type: ignore[no-untyped-def]
         return ledger_store.books_totals(connection), size(connection)
 
 
-def test_every_node_rpc_refuses_malformed_bytes_specifically(node: RunningNode) -> None:
+def test_every_node_rpc_refuses_malformed_bytes_specifically(node: RunningNode, administrator: Credential) -> None:
     before = _state(node.books.engine)
-    with grpc.insecure_channel(f"127.0.0.1:{node.port}") as channel:
+    with authorized_channel(grpc.insecure_channel(f"127.0.0.1:{node.port}"), administrator) as channel:
         seen = _fuzz(channel, NODE_SERVICES, random.Random(SEED))
     assert _state(node.books.engine) == before, "a refused input changed the node's books or log"
     assert seen["INVALID_ARGUMENT"] > 0
@@ -152,15 +153,16 @@ def test_every_clearinghouse_rpc_refuses_malformed_bytes_specifically(
         test_city.stop()
 
 
-def test_an_oversized_request_is_refused_with_resource_exhausted(node: RunningNode) -> None:
-    with grpc.insecure_channel(f"127.0.0.1:{node.port}", options=[("grpc.max_send_message_length", -1)]) as channel:
+def test_an_oversized_request_is_refused_with_resource_exhausted(node: RunningNode, administrator: Credential) -> None:
+    options = [("grpc.max_send_message_length", -1)]
+    with authorized_channel(grpc.insecure_channel(f"127.0.0.1:{node.port}", options=options), administrator) as channel:
         call = channel.unary_unary("/timebank.v1.NodeLedger/CreateAccounts")
         code, detail = _call(call, b"\x0a" + b"\xff" * 5 + b"\x01" + b"\x00" * (33 * 1024 * 1024))
     assert code == grpc.StatusCode.RESOURCE_EXHAUSTED, (code, detail)
 
 
-def test_bytes_that_are_not_the_request_message_name_it(node: RunningNode) -> None:
-    with grpc.insecure_channel(f"127.0.0.1:{node.port}") as channel:
+def test_bytes_that_are_not_the_request_message_name_it(node: RunningNode, administrator: Credential) -> None:
+    with authorized_channel(grpc.insecure_channel(f"127.0.0.1:{node.port}"), administrator) as channel:
         call = channel.unary_unary("/timebank.v1.NodeLedger/SubmitTransfers")
         code, detail = _call(call, b"\x0a\x05\x01")  # field 1 says 5 bytes follow; 1 does
     assert code == grpc.StatusCode.INVALID_ARGUMENT

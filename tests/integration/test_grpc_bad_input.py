@@ -12,6 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from nodes.client import NodeClient
 from nodes.server import RunningNode
 from tests.support.ledger import ISSUANCE, member, transfer_id
+from timebank.credentials import Credential, authorized_channel
 from timebank.ledger.model import AMOUNT_MINUTES_MAX
 from timebank.storage.engine import write_transaction
 from timebank.v1 import ledger_pb2 as pb
@@ -24,8 +25,8 @@ def raw(value: int) -> bytes:
 
 
 @pytest.fixture
-def client(node: RunningNode, node_address: str) -> Iterator[NodeClient]:
-    with NodeClient(node_address, deadline_seconds=10, attempts_max=1) as client:
+def client(node: RunningNode, node_address: str, administrator: Credential) -> Iterator[NodeClient]:
+    with NodeClient(node_address, deadline_seconds=10, attempts_max=1, credential=administrator) as client:
         result = client.create_accounts(
             [
                 pb.Account(id=raw(member(1)), kind=pb.ACCOUNT_KIND_MEMBER, holder="张伟"),
@@ -298,11 +299,13 @@ def test_unknown_transfer(client: NodeClient) -> None:
     assert f"transfer_id: transfer {transfer_id(99):032x} not found" in caught.value.details()
 
 
-def test_health_and_reflection_are_served(node_address: str, node: RunningNode) -> None:
-    with grpc.insecure_channel(node_address) as channel:
-        health = health_pb2_grpc.HealthStub(channel)
+def test_health_and_reflection_are_served(node_address: str, node: RunningNode, administrator: Credential) -> None:
+    """Health checks without a credential (probes), reflection with one."""
+    with grpc.insecure_channel(node_address) as plain:
+        health = health_pb2_grpc.HealthStub(plain)
         answer = health.Check(health_pb2.HealthCheckRequest(service="timebank.v1.NodeLedger"), timeout=5)
         assert answer.status == health_pb2.HealthCheckResponse.SERVING
+    with authorized_channel(grpc.insecure_channel(node_address), administrator) as channel:
         from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
         stub = reflection_pb2_grpc.ServerReflectionStub(channel)

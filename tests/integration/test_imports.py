@@ -122,14 +122,14 @@ def _served_order(desk: Desk, clock: FakeClock, volunteer_id: bytes) -> str:
 
 
 def test_a_file_of_5000_records_with_50_bad_rows(
-    desk: Desk, node_address: str, clock: FakeClock, tmp_path: pathlib.Path
+    desk: Desk, node_target: tuple[str, ...], clock: FakeClock, tmp_path: pathlib.Path
 ) -> None:
     volunteers = _volunteers(desk)
     served_day = _served_order(desk, clock, volunteers[0][0])
     before = desk.balance(volunteers[0][0])
     rows, minutes_of = _file(volunteers, served_day)
     path = _write(tmp_path / "志愿中山-2025.csv", rows)
-    node = ["--node", node_address]
+    node = list(node_target)
 
     checked = json.loads(timebank("care", "import", str(path), "--dry-run", "--json", *node).stdout)
     assert (checked["state"], checked["row_count"], checked["accepted_count"]) == ("checked", 5000, 4950)
@@ -180,7 +180,7 @@ def test_a_file_of_5000_records_with_50_bad_rows(
 
 
 def test_another_layout_through_a_mapping_file_and_the_files_refused(
-    desk: Desk, node_address: str, tmp_path: pathlib.Path
+    desk: Desk, node_target: tuple[str, ...], tmp_path: pathlib.Path
 ) -> None:
     born = "1990-02-02"
     number = identity_number(born)
@@ -199,7 +199,7 @@ def test_another_layout_through_a_mapping_file_and_the_files_refused(
         '[fixed]\nplatform = "i志愿"\norigin = "签到签退"\n',
         encoding="utf-8",
     )
-    node = ["--node", node_address]
+    node = list(node_target)
     checked = json.loads(
         timebank("care", "import", str(other), "--mapping", str(mapping), "--dry-run", "--json", *node).stdout
     )

@@ -20,6 +20,7 @@ import time
 import pytest
 
 from nodes.cli.transfers import BATCH_KEYS, BATCH_KINDS
+from nodes.config import NodeConfig
 from tests.support.care import ShiftedClock
 from tests.support.certificates import BODY
 from tests.support.commands import timebank
@@ -153,6 +154,7 @@ def test_the_readmes_stand_alone_and_say_how_timebank_gets_on_the_path() -> None
 
 
 SERVED_MINUTES = 45
+QUICK_START_CREDENTIAL = "/srv/city/nodes/shiqi/keys/administrator.credential"
 
 
 @pytest.fixture
@@ -170,11 +172,13 @@ def _quick_start_block() -> list[str]:
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the commands as written, not the backends
 def test_the_chinese_quick_start_runs_as_written(
-    node_address: str, clock: ShiftedClock, tmp_path: pathlib.Path
+    node_address: str, node_config: NodeConfig, clock: ShiftedClock, tmp_path: pathlib.Path
 ) -> None:
     block = _quick_start_block()
-    assert "127.0.0.1:7400" in block.splitlines()[0]
-    before, after = block.replace("127.0.0.1:7400", node_address, 1).split("# …… 服务进行中 ……\n")
+    assert "127.0.0.1:7400" in block.splitlines()[0] and QUICK_START_CREDENTIAL in block.splitlines()[1]
+    credential = str(node_config.credential_paths["administrator"])
+    block = block.replace("127.0.0.1:7400", node_address, 1).replace(QUICK_START_CREDENTIAL, credential, 1)
+    before, after = block.split("# …… 服务进行中 ……\n")
     environment = {**os.environ, "PATH": f"{pathlib.Path(sys.executable).parent}:{os.environ['PATH']}"}
     saved = tmp_path / "variables.sh"
 
@@ -186,7 +190,7 @@ def test_the_chinese_quick_start_runs_as_written(
         assert run.returncode == 0, f"exit {run.returncode}\n{run.stdout}\n{run.stderr}"
         return run.stdout
 
-    shell(before + f"declare -p TIMEBANK_NODE ELDER VOLUNTEER ORDER > {saved}\n")
+    shell(before + f"declare -p TIMEBANK_NODE TIMEBANK_NODE_CREDENTIAL ELDER VOLUNTEER ORDER > {saved}\n")
     clock.advance(SERVED_MINUTES * 60_000_000)  # the service takes its time
     shown = shell(f"source {saved}\n" + after)
     assert "state: confirmed" in shown and f"balance_minutes: {SERVED_MINUTES} (0.75 h)" in shown

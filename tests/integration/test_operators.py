@@ -16,6 +16,7 @@ from tests.support.care import Desk, care_events, identity_number, new_id
 from tests.support.commands import timebank
 from tests.support.office import DIRECTOR_PASSWORD, add_director
 from timebank.clock import FakeClock
+from timebank.credentials import Credential, authorized_channel
 from timebank.v1 import care_pb2, care_pb2_grpc
 from timebank.v1 import operators_pb2 as pb
 from timebank.v1 import operators_pb2_grpc as pb_grpc
@@ -46,11 +47,14 @@ class Office:
 
 
 @pytest.fixture
-def office(node: RunningNode, node_address: str, tmp_path: pathlib.Path) -> Iterator[Office]:
-    """The node with its first director, made as the README says: on the host, password from a file."""
+def office(
+    node: RunningNode, node_address: str, tmp_path: pathlib.Path, console_credential: Credential
+) -> Iterator[Office]:
+    """The node with its first director, made as the README says: on the host, password from a file;
+    called as the office console calls it, with the console's credential."""
     run = add_director(tmp_path / "node")
     assert "created wang (王主任): 主任 (director)" in run.stdout
-    with grpc.insecure_channel(node_address) as channel:
+    with authorized_channel(grpc.insecure_channel(node_address), console_credential) as channel:
         yield Office(channel)
 
 
@@ -210,10 +214,10 @@ def test_every_care_desk_method_has_its_roles() -> None:
 
 
 def test_care_calls_with_a_session_need_the_role_and_are_made_as_the_account(
-    office: Office, node_address: str, node: RunningNode
+    office: Office, node_address: str, node: RunningNode, console_credential: Credential
 ) -> None:
     staff = _staff(office)
-    with grpc.insecure_channel(node_address) as channel:
+    with authorized_channel(grpc.insecure_channel(node_address), console_credential) as channel:
         care = care_pb2_grpc.CareDeskStub(channel)
         person_id = new_id(0x0F)
         register = care_pb2.RegisterPersonRequest(

@@ -13,6 +13,7 @@ import pytest
 from nodes.server import RunningNode
 from tests.support.care import HOUR_MICROS, MINUTE_MICROS, Desk, care_events, new_id, people, refusal
 from timebank.clock import FakeClock
+from timebank.credentials import Credential, authorized_channel
 from timebank.v1 import personal_pb2 as pb
 from timebank.v1 import personal_pb2_grpc as pb_grpc
 
@@ -36,8 +37,8 @@ class Phone:
 
 
 @pytest.fixture
-def channel(node_address: str) -> Iterator[grpc.Channel]:
-    with grpc.insecure_channel(node_address) as opened:
+def channel(node_address: str, administrator: Credential) -> Iterator[grpc.Channel]:
+    with authorized_channel(grpc.insecure_channel(node_address), administrator) as opened:
         yield opened
 
 

@@ -13,14 +13,12 @@ from typing import Any
 
 import pytest
 
-from console.app import make_app
-from console.cli import serving_in_thread as serving
-from console.config import ConsoleTable
 from nodes.server import RunningNode
-from tests.support.browser import OFFICE_SCREEN, browser_pages, decode_qr, require_chromium, screenshot
+from tests.support.browser import OFFICE_SCREEN, browser_pages, decode_qr, screenshot
 from tests.support.care import HOUR_MICROS, MINUTE_MICROS, Desk, people
-from tests.support.office import DIRECTOR_PASSWORD, add_director
+from tests.support.office import DIRECTOR_PASSWORD, office_console
 from timebank.clock import FakeClock
+from timebank.credentials import Credential
 from timebank.v1 import care_pb2
 
 VOLUNTEER_PIN = "482915"
@@ -29,13 +27,14 @@ PHONE = {"width": 360, "height": 760}
 
 
 @pytest.fixture
-def console(node: RunningNode, node_address: str, tmp_path: pathlib.Path) -> Iterator[str]:
-    require_chromium()
-    add_director(tmp_path / "node")
-    app = make_app(ConsoleTable(node=node_address, office_name="石岐街道时间银行"))
-    with serving(app) as url:
+def console(
+    node: RunningNode,
+    node_address: str,
+    tmp_path: pathlib.Path,
+    console_credential: Credential,
+) -> Iterator[str]:
+    with office_console(node_address, tmp_path / "node", console_credential) as url:
         yield url
-    app.state.node.close()
 
 
 def office_sign_in(page: Any, url: str) -> None:

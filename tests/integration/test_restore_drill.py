@@ -107,7 +107,7 @@ def test_a_node_restored_from_an_older_backup_catches_up(city: RunningTestCity, 
     closed = close_and_collect(city)
     assert cycle_report(city, closed.cycle_id).report.breaks == ()
     node_address = f"127.0.0.1:{city.nodes['dongqu'].port}"
-    with export.open_channel(node_address, None, "dongqu") as channel:
+    with export.open_channel(node_address, None, "dongqu", city.credential("dongqu")) as channel:
         export.export(lpb_grpc.TransparencyLogStub(channel), tmp_path / "audit-dongqu", lambda done, total: None)
     assert list(verify_directory(tmp_path / "audit-dongqu").findings) == []
     with export.open_channel(

@@ -23,8 +23,26 @@ def _set_signing_key(config: pathlib.Path, key_file: str) -> None:
 def _move_and_commit(city: RunningCity, number: int) -> None:
     """A member at shiqi sends 5 minutes to one at dongqu; it must commit at both."""
     payer, payee = bytes([0xA1]) * 15 + bytes([number]), bytes([0xB2]) * 15 + bytes([number])
-    timebank("account", "create", "--holder", "甲", "--id", payer.hex(), "--node", city.nodes["shiqi"].address)
-    timebank("account", "create", "--holder", "乙", "--id", payee.hex(), "--node", city.nodes["dongqu"].address)
+    timebank(
+        "account",
+        "create",
+        "--holder",
+        "甲",
+        "--id",
+        payer.hex(),
+        "--config",
+        str(city.directory / "nodes" / "shiqi" / "node.toml"),
+    )
+    timebank(
+        "account",
+        "create",
+        "--holder",
+        "乙",
+        "--id",
+        payee.hex(),
+        "--config",
+        str(city.directory / "nodes" / "dongqu" / "node.toml"),
+    )
     timebank(
         "transfer",
         "create",
@@ -34,8 +52,8 @@ def _move_and_commit(city: RunningCity, number: int) -> None:
         payer.hex(),
         "--minutes",
         "30",
-        "--node",
-        city.nodes["shiqi"].address,
+        "--config",
+        str(city.directory / "nodes" / "shiqi" / "node.toml"),
     )
     transfer_id = bytes([0xC3]) * 15 + bytes([number])
     request = pb.SubmitCrossNodeTransfersRequest(
@@ -64,7 +82,9 @@ def _audit_clean(city: RunningCity, tmp_path: pathlib.Path, name: str) -> None:
     tls = str(city.directory / "auditor" / "tls")
     out = tmp_path / name
     timebank("audit", "export", "--from", city.clearinghouse.address, "--tls-dir", tls, "--out", str(out / "ch"))
-    timebank("audit", "export", "--from", city.nodes["shiqi"].address, "--out", str(out / "shiqi"))
+    credential = str(city.directory / "nodes" / "shiqi" / "keys" / "administrator.credential")
+    shiqi = city.nodes["shiqi"].address
+    timebank("audit", "export", "--from", shiqi, "--credential", credential, "--out", str(out / "shiqi"))
     for folder in ("ch", "shiqi"):
         assert list(verify_directory(out / folder).findings) == [], folder
 
@@ -95,7 +115,12 @@ def test_rotating_a_node_key_while_the_city_runs(tmp_path: pathlib.Path) -> None
         timebank("check-config", "--config", str(node / "node.toml"))
         city.restart_node("shiqi", crash=False)
         _move_and_commit(city, 2)
-        assert new_key_id in timebank("node", "info", "--node", city.nodes["shiqi"].address, "--json").stdout
+        assert (
+            new_key_id
+            in timebank(
+                "node", "info", "--config", str(city.directory / "nodes" / "shiqi" / "node.toml"), "--json"
+            ).stdout
+        )
         published = tmp_path / "node-keys.toml"
         timebank("clearinghouse", "node", "keys", "--config", ch_config, "--out", str(published))
         listed = keys.load_key_ring_file(published).records()

@@ -106,3 +106,35 @@ def test_every_kind_of_attack_is_an_event_listed_and_counted(city: RunningTestCi
         scraped = response.read().decode()
     for kind, peer in EXPECTED:
         assert f'timebank_security_events_total{{kind="{kind}",peer="{peer}"}}' in scraped, (kind, peer)
+
+
+def test_the_bureau_sees_them_in_its_console_and_filters_them_by_kind(city: RunningTestCity) -> None:
+    from tests.integration.test_bureau_console import _console, sign_in
+    from tests.support.browser import browser_page, screenshot
+
+    attack(city)
+    with _console(city) as url, browser_page() as page:
+        sign_in(page, url, "qian.audit")  # an auditor reads them too
+        page.goto(f"{url}/security")
+        rows = page.locator("table.security-events tbody tr")
+        seen = {
+            (rows.nth(i).get_attribute("data-kind"), rows.nth(i).get_attribute("data-peer"))
+            for i in range(rows.count())
+        }
+        assert EXPECTED <= seen, sorted(seen)
+        claim = page.inner_text("tr[data-kind=split_view_claim][data-peer=dongqu]")
+        assert "分叉视图声明" in claim and "已保存该节点签名的批次头" in claim
+        screenshot(page, "bureau-11-security-events")
+        page.select_option("select[name=kind]", "replay")
+        page.click("form.search button.primary")
+        kinds = {rows.nth(i).get_attribute("data-kind") for i in range(rows.count())}
+        assert kinds == {"replay"} and "accepted before" in page.inner_text("table.security-events")
+        page.goto(f"{url}/security?kind=%0Anope")
+        assert "kind: got '\\nnope', want one of refused_batch" in page.inner_text("p.refusal")
+
+
+def test_the_consoles_kinds_are_the_clearinghouses() -> None:
+    from clearinghouse.security import KINDS
+    from console.bureau.security import KINDS as SHOWN
+
+    assert SHOWN == KINDS

@@ -172,7 +172,7 @@ def test_exports_of_the_clearinghouse_and_of_a_node_verify_clean(city: RunningTe
     result = verify_directory(tmp_path / "clearinghouse")
     assert list(result.findings) == []
     node = f"127.0.0.1:{city.nodes['dongqu'].port}"
-    with export.open_channel(node, None, "dongqu") as channel:
+    with export.open_channel(node, None, "dongqu", city.credential("dongqu")) as channel:
         node_export = export.export(lpb_grpc.TransparencyLogStub(channel), tmp_path / "dongqu", lambda d, t: None)
     assert node_export.log_id == "dongqu"
     assert list(verify_directory(tmp_path / "dongqu").findings) == []
@@ -200,7 +200,9 @@ def test_log_and_settlement_calls_refuse_bad_requests_naming_the_field(city: Run
             cpb_grpc.SettlementStub(channel).CloseCycle(cpb.CloseCycleRequest(), timeout=CALL_SECONDS)
         assert not_bureau.value.code() == grpc.StatusCode.PERMISSION_DENIED
         assert "auditor" in (not_bureau.value.details() or "")
-    with export.open_channel(f"127.0.0.1:{city.nodes['shiqi'].port}", None, "shiqi") as channel:
+    with export.open_channel(
+        f"127.0.0.1:{city.nodes['shiqi'].port}", None, "shiqi", city.credential("shiqi")
+    ) as channel:
         with pytest.raises(grpc.RpcError) as unimplemented:
             lpb_grpc.TransparencyLogStub(channel).ProveTransfer(
                 lpb.ProveTransferRequest(transfer_id=b"\x01" * 16), timeout=CALL_SECONDS

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from nodes.client import NodeClient
 from nodes.config import NodeConfig
+from nodes.door import administrator_credential
 from nodes.server import RunningNode, create_server
 from tests.support.ledger import ISSUANCE, member, member_spec, move
 from timebank.clock import FakeClock
@@ -94,7 +95,7 @@ def test_damage_halts_the_node_and_is_named(
         reason = running.books.halted_reason
         assert reason is not None and "the stored log is damaged" in reason and named in reason, reason
         assert "A party names damage at start" in reason
-        client = NodeClient(f"127.0.0.1:{running.port}")
+        client = NodeClient(f"127.0.0.1:{running.port}", credential=administrator_credential(node_config))
         try:
             assert client.get_account(_raw(member(1))).account.credits_posted_minutes > 0  # reads go on
             transfer = pb.Transfer(

@@ -20,10 +20,12 @@ from clearinghouse.server import RunningClearinghouse
 from clearinghouse.server import create_server as create_clearinghouse
 from nodes.client import NodeClient
 from nodes.config import NodeConfig, load_node_config
+from nodes.door import administrator_credential
 from nodes.server import RunningNode
 from nodes.server import create_server as create_node
 from timebank import keys
 from timebank.clock import Clock, SystemClock
+from timebank.credentials import Credential
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.storage.engine import write_transaction
 from timebank.v1 import ledger_pb2 as pb
@@ -63,8 +65,16 @@ class RunningTestCity:
 
     def client(self, node_id: str) -> NodeClient:
         if node_id not in self.clients:
-            self.clients[node_id] = NodeClient(f"127.0.0.1:{self.nodes[node_id].port}", attempts_max=1)
+            credential = self.credential(node_id)
+            self.clients[node_id] = NodeClient(self.address(node_id), attempts_max=1, credential=credential)
         return self.clients[node_id]
+
+    def credential(self, node_id: str) -> Credential:
+        """The node's administrator credential."""
+        return administrator_credential(self.node_configs[node_id])
+
+    def address(self, node_id: str) -> str:
+        return f"127.0.0.1:{self.nodes[node_id].port}"
 
     def stop(self) -> None:
         for client in self.clients.values():

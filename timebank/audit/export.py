@@ -21,6 +21,7 @@ from typing import TypeVar
 import grpc
 
 from timebank import ids, logformat, pki
+from timebank.credentials import Credential, authorized_channel, read_credential
 from timebank.errors import ConfigError
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.v1 import log_pb2 as lpb
@@ -55,11 +56,14 @@ class Exported:
     checkpoints: int
 
 
-def open_channel(address: str, tls_directory: pathlib.Path | None, server_party: str) -> grpc.Channel:
-    """A channel to a party: mutual TLS with tls.pem, tls-key.pem and ca.pem from tls_directory, else plaintext."""
+def open_channel(
+    address: str, tls_directory: pathlib.Path | None, server_party: str, credential: Credential | None = None
+) -> grpc.Channel:
+    """A channel to a party: mutual TLS with tls.pem, tls-key.pem and ca.pem from tls_directory,
+    else plaintext (a node's operator port) presenting the credential."""
     options = [("grpc.max_receive_message_length", MESSAGE_BYTES_MAX)]
     if tls_directory is None:
-        return grpc.insecure_channel(address, options=options)
+        return authorized_channel(grpc.insecure_channel(address, options=options), credential)
     credentials = pki.channel_credentials(
         tls_directory / "ca.pem", tls_directory / "tls.pem", tls_directory / "tls-key.pem"
     )
@@ -119,6 +123,11 @@ def _connection_arguments(parser: argparse.ArgumentParser) -> None:
         "without it the call is plaintext (a node's loopback operator address)",
     )
     parser.add_argument("--party", default=CLEARINGHOUSE_ID, help="the party expected in the server's certificate")
+    parser.add_argument(
+        "--credential",
+        type=pathlib.Path,
+        help="a node's credential file (its administrator's or its console's), for a node's operator address",
+    )
 
 
 def _fetched(name: str, arguments: argparse.Namespace, work: Callable[[lpb_grpc.TransparencyLogStub], T]) -> T | int:
@@ -126,7 +135,12 @@ def _fetched(name: str, arguments: argparse.Namespace, work: Callable[[lpb_grpc.
     2 for a --tls-dir that cannot be read, 3 for a party that cannot be reached (saying when
     the clearinghouse wants mutual TLS), 1 for a refusal."""
     try:
-        with open_channel(arguments.address, arguments.tls_dir, arguments.party) as channel:
+        credential = read_credential(arguments.credential) if arguments.credential else None
+    except ConfigError as error:
+        print(f"{name}: --credential: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        with open_channel(arguments.address, arguments.tls_dir, arguments.party, credential) as channel:
             return work(lpb_grpc.TransparencyLogStub(channel))
     except ConfigError as error:
         print(
@@ -138,6 +152,11 @@ def _fetched(name: str, arguments: argparse.Namespace, work: Callable[[lpb_grpc.
     except grpc.RpcError as error:
         code = error.code()
         print(f"{name}: {arguments.address}: {code.name}: {error.details()}", file=sys.stderr)
+        if code == grpc.StatusCode.UNAUTHENTICATED and arguments.tls_dir is None:
+            print(
+                f"{name}: a node's operator address wants --credential FILE (the node's keys/*.credential)",
+                file=sys.stderr,
+            )
         if code not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
             return EXIT_FAILED
         if arguments.tls_dir is None:

@@ -7,6 +7,40 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class ListSecurityEventsRequest(_message.Message):
+    __slots__ = ("kind", "limit")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    limit: int
+    def __init__(self, kind: _Optional[str] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class SecurityEvent(_message.Message):
+    __slots__ = ("kind", "peer", "window_start_micros", "first_at_micros", "last_at_micros", "occurrences", "detail", "evidence")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PEER_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_START_MICROS_FIELD_NUMBER: _ClassVar[int]
+    FIRST_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    LAST_AT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    OCCURRENCES_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    peer: str
+    window_start_micros: int
+    first_at_micros: int
+    last_at_micros: int
+    occurrences: int
+    detail: str
+    evidence: bytes
+    def __init__(self, kind: _Optional[str] = ..., peer: _Optional[str] = ..., window_start_micros: _Optional[int] = ..., first_at_micros: _Optional[int] = ..., last_at_micros: _Optional[int] = ..., occurrences: _Optional[int] = ..., detail: _Optional[str] = ..., evidence: _Optional[bytes] = ...) -> None: ...
+
+class ListSecurityEventsResponse(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[SecurityEvent]
+    def __init__(self, events: _Optional[_Iterable[_Union[SecurityEvent, _Mapping]]] = ...) -> None: ...
+
 class GetCitySupervisionRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -89,6 +89,11 @@ class BureauStub:
                 request_serializer=timebank_dot_v1_dot_bureau__pb2.AcknowledgeNodeAlertRequest.SerializeToString,
                 response_deserializer=timebank_dot_v1_dot_bureau__pb2.BureauAcknowledgement.FromString,
                 _registered_method=True)
+        self.ListSecurityEvents = channel.unary_unary(
+                '/timebank.v1.Bureau/ListSecurityEvents',
+                request_serializer=timebank_dot_v1_dot_bureau__pb2.ListSecurityEventsRequest.SerializeToString,
+                response_deserializer=timebank_dot_v1_dot_bureau__pb2.ListSecurityEventsResponse.FromString,
+                _registered_method=True)
 
 
 class BureauServicer:
@@ -182,6 +187,16 @@ class BureauServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListSecurityEvents(self, request, context):
+        """What the clearinghouse refused, and from which TLS peer, newest first: one window per
+        kind, peer and minute with its count (as `timebank clearinghouse events` lists them).
+        INVALID_ARGUMENT for a kind that is not one of SecurityEvent.kind's, or a limit
+        outside 0 to 1,000 (0: 200).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BureauServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -239,6 +254,11 @@ def add_BureauServicer_to_server(servicer, server):
                     servicer.AcknowledgeNodeAlert,
                     request_deserializer=timebank_dot_v1_dot_bureau__pb2.AcknowledgeNodeAlertRequest.FromString,
                     response_serializer=timebank_dot_v1_dot_bureau__pb2.BureauAcknowledgement.SerializeToString,
+            ),
+            'ListSecurityEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSecurityEvents,
+                    request_deserializer=timebank_dot_v1_dot_bureau__pb2.ListSecurityEventsRequest.FromString,
+                    response_serializer=timebank_dot_v1_dot_bureau__pb2.ListSecurityEventsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -538,6 +558,33 @@ class Bureau:
             '/timebank.v1.Bureau/AcknowledgeNodeAlert',
             timebank_dot_v1_dot_bureau__pb2.AcknowledgeNodeAlertRequest.SerializeToString,
             timebank_dot_v1_dot_bureau__pb2.BureauAcknowledgement.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSecurityEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/timebank.v1.Bureau/ListSecurityEvents',
+            timebank_dot_v1_dot_bureau__pb2.ListSecurityEventsRequest.SerializeToString,
+            timebank_dot_v1_dot_bureau__pb2.ListSecurityEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -86,6 +86,12 @@ class BureauStub:
     when the alert is not among the open ones of the node's latest report; ALREADY_EXISTS
     when the bureau acknowledged it already (naming who, and when).
     """
+    ListSecurityEvents: _grpc.UnaryUnaryMultiCallable[_bureau_pb2.ListSecurityEventsRequest, _bureau_pb2.ListSecurityEventsResponse]
+    """What the clearinghouse refused, and from which TLS peer, newest first: one window per
+    kind, peer and minute with its count (as `timebank clearinghouse events` lists them).
+    INVALID_ARGUMENT for a kind that is not one of SecurityEvent.kind's, or a limit
+    outside 0 to 1,000 (0: 200).
+    """
 
 @_typing.type_check_only
 class BureauAsyncStub(BureauStub):
@@ -127,6 +133,12 @@ class BureauAsyncStub(BureauStub):
     INVALID_ARGUMENT for a note that is empty or longer than 200 characters; NOT_FOUND
     when the alert is not among the open ones of the node's latest report; ALREADY_EXISTS
     when the bureau acknowledged it already (naming who, and when).
+    """
+    ListSecurityEvents: _aio.UnaryUnaryMultiCallable[_bureau_pb2.ListSecurityEventsRequest, _bureau_pb2.ListSecurityEventsResponse]  # type: ignore[assignment]
+    """What the clearinghouse refused, and from which TLS peer, newest first: one window per
+    kind, peer and minute with its count (as `timebank clearinghouse events` lists them).
+    INVALID_ARGUMENT for a kind that is not one of SecurityEvent.kind's, or a limit
+    outside 0 to 1,000 (0: 200).
     """
 
 class BureauServicer(metaclass=_abc_1.ABCMeta):
@@ -232,6 +244,18 @@ class BureauServicer(metaclass=_abc_1.ABCMeta):
         INVALID_ARGUMENT for a note that is empty or longer than 200 characters; NOT_FOUND
         when the alert is not among the open ones of the node's latest report; ALREADY_EXISTS
         when the bureau acknowledged it already (naming who, and when).
+        """
+
+    @_abc_1.abstractmethod
+    def ListSecurityEvents(
+        self,
+        request: _bureau_pb2.ListSecurityEventsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_bureau_pb2.ListSecurityEventsResponse, _abc.Awaitable[_bureau_pb2.ListSecurityEventsResponse]]:
+        """What the clearinghouse refused, and from which TLS peer, newest first: one window per
+        kind, peer and minute with its count (as `timebank clearinghouse events` lists them).
+        INVALID_ARGUMENT for a kind that is not one of SecurityEvent.kind's, or a limit
+        outside 0 to 1,000 (0: 200).
         """
 
 def add_BureauServicer_to_server(servicer: BureauServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
