@@ -15,6 +15,7 @@ import urllib.request
 
 from tests.support.commands import timebank
 from timebank import pki
+from timebank.credentials import CONSOLE, write_credential
 
 START_SECONDS_MAX = 20.0
 
@@ -30,6 +31,8 @@ def test_the_console_serves_https_with_a_certificate_from_the_city_ca(tmp_path: 
     authority = pki.create_city_authority(tmp_path / "ca", city_name="中山市", now=now)
     (tmp_path / "tls").mkdir()
     issued = pki.issue_party_certificate(authority, "shiqi-console", tmp_path / "tls", now=now)
+    (tmp_path / "keys").mkdir()
+    write_credential(tmp_path / "keys" / "console.credential", CONSOLE)
     port = free_port()
     config = tmp_path / "console.toml"
     config.write_text(

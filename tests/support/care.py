@@ -55,8 +55,8 @@ class Desk:
         self.node_id = node_id
         self.care = client.care
 
-    def call(self, method: str, request: object) -> object:
-        return getattr(self.care, method)(request, timeout=10)
+    def call(self, method: str, request: object, timeout_seconds: float = 10.0) -> object:
+        return getattr(self.care, method)(request, timeout=timeout_seconds)
 
     def register(
         self,
