@@ -2,15 +2,21 @@
 
 Owns starting a city (`start_city`: a clearinghouse and its nodes, each a `timebank ...
 serve` process on free loopback ports) and the handle on it (`RunningCity`: addresses,
-clients, restarts, stop). The demo, the benchmark and the integration tests use it; it
-decides nothing about what runs in the city.
+clients, restarts, stop), and the parties' databases on a PostgreSQL server
+(`party_databases`: one new database each, dropped at the end unless kept). The demo, the
+benchmark and the integration tests use it; it decides nothing about what runs in the city.
 """
 
 from __future__ import annotations
 
 import pathlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from city import processes
 from city.init import NodePlan, init_city
@@ -22,7 +28,7 @@ from timebank import metrics
 from timebank.clock import SystemClock
 from timebank.protocol import CLEARINGHOUSE_ID
 
-__all__ = ["CITY", "metrics_urls", "RunningCity", "start_city"]
+__all__ = ["CITY", "metrics_urls", "party_databases", "RunningCity", "start_city"]
 
 CITY = [
     NodePlan("shiqi", "石岐街道", "district", ""),
@@ -113,6 +119,30 @@ def start_city(
         CLEARINGHOUSE_ID, f"sqlite:///{directory / 'clearinghouse' / 'clearinghouse.db'}"
     )
     return RunningCity(directory, clearinghouse, database, nodes)
+
+
+@contextmanager
+def party_databases(
+    server_url: str, prefix: str, parties: Sequence[str] = (), keep: bool = False
+) -> Iterator[dict[str, str]]:
+    """One new database per party (the clearinghouse and CITY's nodes unless parties are
+    given) on the server of server_url, named PREFIX_PARTY (the role needs CREATEDB); yields
+    each party's URL; drops them at the end unless keep."""
+    base = make_url(server_url)
+    parties = parties or (CLEARINGHOUSE_ID, *(plan.node_id for plan in CITY))
+    names = {party: f"{prefix}_{party}" for party in parties}
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", pool_pre_ping=True)  # outlives a server restart
+    try:
+        with admin.connect() as connection:
+            for name in names.values():
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield {party: base.set(database=name).render_as_string(hide_password=False) for party, name in names.items()}
+    finally:
+        if not keep:
+            with admin.connect() as connection:
+                for name in names.values():
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def metrics_urls(city: RunningCity) -> dict[str, str]:

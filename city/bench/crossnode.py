@@ -3,7 +3,8 @@
 Owns the workload that drives a city (CrossNodeBench: one payer at an origin node with a
 large deposit, a fresh payee at the counterparty for every run, transfer and account ids
 from counters) and its figures: cross-node transfers ORIGIN -> COUNTERPARTY submitted in
-batches of CROSS_BATCH_SIZE and timed until every one is committed at both nodes, and the
+batches of CROSS_BATCH_SIZE and timed until every one is committed at both nodes (with the
+CPU of every party per settled transfer and the cores' busy share, city.bench.cpu), and the
 latency of single cross-node transfers, one at a time, until committed at the origin (p50
 and p99 by nearest rank, ms). The warm-up is a small one: a batch of
 WARM_UP_CROSS_TRANSFERS and WARM_UP_LATENCY_TRANSFERS single transfers. The last transfer
@@ -18,6 +19,7 @@ import math
 import time
 from collections.abc import Iterable, Sequence
 
+from city.bench.cpu import city_meter
 from city.bench.measure import (
     HOLDER_PREFIX,
     MILLISECONDS,
@@ -272,13 +274,21 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 
 
 def measure_cross_node(bench: CrossNodeBench, sizes: Sizes) -> tuple[Figure, ...]:
+    """Throughput (with the CPU of every party per settled transfer), then latency p50 and p99."""
     repetitions = sizes.cross_node_repetitions
+    meter = city_meter(bench.city)
     throughput = measure(
         "cross_node_transfers_per_second",
         f"cross-node transfers settled at both nodes (batches of {CROSS_BATCH_SIZE:,})",
         cross_node_throughput(bench, sizes.cross_node_transfers),
         repetitions,
         warm_up=cross_node_throughput(bench, WARM_UP_CROSS_TRANSFERS),
+        observer=meter,
+    )
+    cpu = meter.figures(
+        "cross_node_cpu_microseconds_per_transfer",
+        "CPU per cross-node transfer",
+        ("cross_node_busy_cores_percent", "cores busy (whole machine), cross-node transfers"),
     )
     started = time.perf_counter()
     cross_node_latencies(bench, WARM_UP_LATENCY_TRANSFERS)
@@ -296,4 +306,4 @@ def measure_cross_node(bench: CrossNodeBench, sizes: Sizes) -> tuple[Figure, ...
     progress(p50, elapsed_seconds)
     progress(p99, elapsed_seconds)
     bench.verify_committed()
-    return throughput, p50, p99
+    return throughput, *cpu, p50, p99

@@ -3,16 +3,18 @@
 Owns the workload of one node's books: MEMBER accounts created once (Sizes.member_accounts),
 then fresh single-phase transfers of one minute from issuance to the members, round robin
 (TransferSource), submitted by Books.submit one per call and in batches of 1,000 and of
-8,000, and by SubmitTransfers in batches of 1,000 through a real node server on loopback.
-Every item must come back OK.
+8,000 (with the CPU per transfer of this process, city.bench.cpu), and by SubmitTransfers in
+batches of 1,000 through a real node server on loopback. Every item must come back OK.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from city.bench.cpu import CpuMeter
 from city.bench.measure import (
     DEADLINE_SECONDS,
     HOLDER_PREFIX,
@@ -126,29 +128,33 @@ def create_members(books: Books, count: int) -> list[int]:
 
 
 def measure_books(config: NodeConfig, clock: Clock, sizes: Sizes, source: TransferSource) -> tuple[Figure, ...]:
+    """Single transfers, then batches of 1,000 and of 8,000, each batch size with its CPU per transfer."""
     engine = create_database_engine(config.database_url, config.database.pool)
     books = Books(engine, clock, batch_size_max=config.ledger.batch_size_max)
     try:
-        return (
+        figures = [
             measure(
                 "single_transfers_per_second",
                 "local single transfers (Books.submit)",
                 books_batches(books, source, 1, sizes.single_transfers),
                 sizes.repetitions,
-            ),
-            measure(
-                "batch_1000_transfers_per_second",
-                "local transfers in batches of 1,000",
-                books_batches(books, source, SMALL_BATCH_SIZE, sizes.batches_of_1000),
-                sizes.repetitions,
-            ),
-            measure(
-                "batch_8000_transfers_per_second",
-                "local transfers in batches of 8,000",
-                books_batches(books, source, LARGE_BATCH_SIZE, sizes.batches_of_8000),
-                sizes.repetitions,
-            ),
-        )
+            )
+        ]
+        batch_counts = ((SMALL_BATCH_SIZE, sizes.batches_of_1000), (LARGE_BATCH_SIZE, sizes.batches_of_8000))
+        for batch_size, batches in batch_counts:
+            meter = CpuMeter({"bench": os.getpid()})  # Books.submit runs in this process
+            figures.append(
+                measure(
+                    f"batch_{batch_size}_transfers_per_second",
+                    f"local transfers in batches of {batch_size:,}",
+                    books_batches(books, source, batch_size, batches),
+                    sizes.repetitions,
+                    observer=meter,
+                )
+            )
+            label = f"CPU per local transfer in batches of {batch_size:,}"
+            figures.extend(meter.figures(f"batch_{batch_size}_cpu_microseconds_per_transfer", label, per_process=False))
+        return tuple(figures)
     finally:
         engine.dispose()
 

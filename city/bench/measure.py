@@ -4,9 +4,10 @@ Owns: the sizes (how many runs, and how much work in one timed run of each figur
 loop is bounded by a count, and every wait also by a deadline), Figure, Ratio and Report
 (a figure is one value per timed run, in its unit; its median is what is reported),
 TimedRun and Workload (a run's inputs are built before its timer starts), `measure` (one
-untimed warm-up run, then N timed runs; time.perf_counter is read here: this is a
-benchmark, not part of the ledger), the progress line each figure prints on stderr, the
-units and their formatting, BenchFailed, and the loopback server every gRPC figure uses.
+untimed warm-up run, then N timed runs, each one told to a RunObserver if given;
+time.perf_counter is read here: this is a benchmark, not part of the ledger), the progress
+line each figure prints on stderr, the units and their formatting, BenchFailed, and the
+loopback server every gRPC figure uses.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import grpc
 
@@ -41,6 +42,7 @@ __all__ = [
     "progress",
     "QUICK",
     "Ratio",
+    "RunObserver",
     "Report",
     "SECONDS",
     "SERVER_STOP_GRACE_SECONDS",
@@ -168,6 +170,14 @@ TimedRun = Callable[[], int]  # does one run's timed work; returns the number of
 Workload = Callable[[], TimedRun]  # builds one run's inputs (untimed) and its timed work
 
 
+class RunObserver(Protocol):
+    """Told just before and just after each timed run (never the warm-up): city.bench.cpu.CpuMeter."""
+
+    def start(self) -> None: ...
+
+    def stop(self, items: int) -> None: ...
+
+
 @dataclass(frozen=True)
 class Figure:
     key: str  # the JSON key, e.g. "single_transfers_per_second"
@@ -216,11 +226,19 @@ class Report:
         }
 
 
-def measure(key: str, label: str, workload: Workload, repetitions: int, warm_up: Workload | None = None) -> Figure:
-    """One warm-up run (of warm_up, if given), then `repetitions` timed runs; prints a progress line."""
+def measure(
+    key: str,
+    label: str,
+    workload: Workload,
+    repetitions: int,
+    warm_up: Workload | None = None,
+    observer: RunObserver | None = None,
+) -> Figure:
+    """One warm-up run (of warm_up, if given), then `repetitions` timed runs, each one inside the
+    observer's start and stop if given; prints a progress line."""
     started = time.perf_counter()
-    _time_one_run(warm_up or workload)
-    runs = tuple(_time_one_run(workload) for _ in range(repetitions))
+    _time_one_run(warm_up or workload, None)
+    runs = tuple(_time_one_run(workload, observer) for _ in range(repetitions))
     figure = Figure(key, label, runs)
     progress(figure, time.perf_counter() - started)
     return figure
@@ -235,11 +253,16 @@ def progress(figure: Figure, elapsed_seconds: float) -> None:
     )
 
 
-def _time_one_run(workload: Workload) -> float:
+def _time_one_run(workload: Workload, observer: RunObserver | None) -> float:
     timed_run = workload()
+    if observer is not None:
+        observer.start()
     started = time.perf_counter()
     count = timed_run()
-    return count / (time.perf_counter() - started)
+    elapsed_seconds = time.perf_counter() - started
+    if observer is not None:
+        observer.stop(count)
+    return count / elapsed_seconds
 
 
 def format_rate(value: float) -> str:

@@ -13,7 +13,8 @@ The figures, each owned by its module:
                               8,000; SubmitTransfers batches of 1,000 through a real node server
   city.bench.maincity         the whole city (a clearinghouse and three nodes as separate
                               processes, mutual TLS, SQLite), started once, measured by
-                              city.bench.crossnode (cross-node throughput and latency),
+                              city.bench.crossnode (cross-node throughput, CPU per transfer
+                              and latency),
                               city.bench.scaling (at its size) and city.bench.memory
   city.bench.scaling          cities of more nodes, in a ring
   city.bench.reconciliation   the report of one very large closed cycle
@@ -25,7 +26,10 @@ Each ratio divides a system figure by the figure that bounds it.
 
 Every figure is the median of N timed runs after one untimed warm-up run (city.bench.measure).
 The SQLite database, the node and the city live in a temporary folder; a PostgreSQL
-database must be empty, and its tables are dropped at the end (the city always uses SQLite).
+database must be empty, and its tables are dropped at the end. With PostgreSQL the main
+city's parties get a database each on the same server (created and dropped here); the
+cities of the scaling figures always use SQLite (30 nodes' connection pools would pass a
+default server's max_connections).
 """
 
 from __future__ import annotations
@@ -44,8 +48,21 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 
-from city.bench import audit, console, crossnode, local, loggrowth, maincity, memory, plots, reconciliation, scaling
+from city.bench import (
+    audit,
+    console,
+    cpu,
+    crossnode,
+    local,
+    loggrowth,
+    maincity,
+    memory,
+    plots,
+    reconciliation,
+    scaling,
+)
 from city.bench.baselines import RAW_METADATA, STREAM_MESSAGE_BYTES, measure_baselines, measure_streaming
 from city.bench.measure import (
     FULL,
@@ -60,15 +77,16 @@ from city.bench.measure import (
     Sizes,
     format_rate,
 )
-from city.running import CITY
+from city.running import CITY, party_databases
 from nodes import tables as node_tables
 from nodes.init import init_node
 from timebank.clock import Clock, SystemClock
 from timebank.errors import ConfigError
-from timebank.storage.engine import backend_name, create_database_engine
+from timebank.storage.engine import backend_name, create_database_engine, normalise_url
 
 __all__ = [
     "BACKENDS",
+    "city_databases",
     "collect",
     "describe_machine",
     "drop_benchmark_tables",
@@ -189,6 +207,19 @@ def drop_benchmark_tables(database_url: str) -> None:
         engine.dispose()
 
 
+@contextmanager
+def city_databases(database_url: str | None) -> Iterator[dict[str, str] | None]:
+    """For PostgreSQL: a new database per party of the main city on the same server, named
+    after the given database (DATABASE_city_PARTY; the role needs CREATEDB), dropped at the
+    end; for SQLite: None (the city's files)."""
+    if database_url is None:
+        yield None
+        return
+    url = normalise_url(database_url)
+    with party_databases(url, f"{make_url(url).database}_city") as urls:
+        yield urls
+
+
 def describe_machine(backend: str, database_url: str) -> dict[str, Any]:
     machine: dict[str, Any] = {
         "cpu_count": os.cpu_count(),
@@ -223,8 +254,9 @@ def collect(sizes: Sizes, backend: str, database_url: str | None, clock: Clock) 
         baselines = measure_baselines(config.database_url, sizes)
         baselines += (measure_streaming(sizes),)
         system = local.measure_system(config, clock, sizes)
-        system += maincity.measure_city(pathlib.Path(directory) / "city", sizes)
-        system += scaling.measure_scaling(pathlib.Path(directory), sizes)
+        with city_databases(database_url) as city_urls:
+            system += maincity.measure_city(pathlib.Path(directory) / "city", sizes, city_urls)
+        system += scaling.measure_scaling(pathlib.Path(directory), sizes, main_city_measured=database_url is None)
         system += reconciliation.measure_reconciliation(pathlib.Path(directory), sizes)
         system += (audit.measure_audit(pathlib.Path(directory), sizes),)
         system += loggrowth.measure_log_growth(pathlib.Path(directory), sizes)
@@ -235,7 +267,10 @@ def collect(sizes: Sizes, backend: str, database_url: str | None, clock: Clock) 
         "warm_up_runs": 1,
         "timer": "time.perf_counter",
         **asdict(sizes),
-        "cross_node_city": f"{len(CITY)} nodes and a clearinghouse as processes, mutual TLS, SQLite",
+        "cross_node_city": (
+            f"{len(CITY)} nodes and a clearinghouse as processes, mutual TLS, "
+            + ("a PostgreSQL database each" if database_url else "SQLite")
+        ),
         "cross_node_batch_size": crossnode.CROSS_BATCH_SIZE,
         "cross_node_amount_minutes": crossnode.CROSS_AMOUNT_MINUTES,
         "cross_node_warm_up_transfers": crossnode.WARM_UP_CROSS_TRANSFERS,
@@ -247,6 +282,7 @@ def collect(sizes: Sizes, backend: str, database_url: str | None, clock: Clock) 
         **loggrowth.parameters(),
         "grpc_streamed_message_bytes": STREAM_MESSAGE_BYTES,
         **memory.parameters(),
+        **cpu.parameters(),
         **scaling.parameters(sizes),
         **reconciliation.parameters(),
         **console.parameters(sizes),
@@ -301,7 +337,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--database-url",
         help="with --backend postgresql: a postgresql+psycopg:// "
-        "URL to an existing empty database; its tables are dropped at the end",
+        "URL to an existing empty database; its tables are dropped at the end, and the city's "
+        "parties get databases of their own beside it (DATABASE_city_PARTY: the role needs CREATEDB)",
     )
     parser.add_argument(
         "--repetitions",

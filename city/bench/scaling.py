@@ -1,13 +1,15 @@
 """The scaling figures of `timebank bench`: cross-node throughput in cities of more nodes.
 
-Owns cross-node transfers settled per second in cities of each of Sizes.scaling_node_counts
-nodes (a clearinghouse and the nodes as processes, mutual TLS, SQLite). Every node sends to
+Owns cross-node transfers settled per second, and the CPU of all the city's processes per
+settled transfer with the cores' busy share (city.bench.cpu), in cities of each of
+Sizes.scaling_node_counts nodes (a clearinghouse and the nodes as processes, mutual TLS, SQLite). Every node sends to
 the next one round the ring, the run's Sizes.scaling_transfers shared out evenly over the
 senders, all submitted before any is waited for
 (city.bench.crossnode.spread_cross_node_throughput). The city of len(CITY) nodes is the
-bench's main city (city.bench.maincity measures it there); the others are started here, one
-at a time, and always stopped. The ratio divides the figure at the most nodes by the figure
-at the fewest.
+bench's main city (city.bench.maincity measures it there, unless the main city runs on
+PostgreSQL: the rings are all SQLite, so that their ratios compare like with like); the
+others are started here, one at a time, and always stopped. The ratios divide the figures at the most nodes by those at
+the fewest: 31 processes on 2 cores cannot show their throughput, but they show their cost.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 from collections.abc import Sequence
 
 from city import processes
+from city.bench.cpu import city_meter
 from city.bench.crossnode import (
     CROSS_AMOUNT_MINUTES,
     CROSS_BATCH_SIZE,
@@ -33,7 +36,8 @@ __all__ = [
     "measure_scaling",
     "parameters",
     "ring_benches",
-    "scaling_figure",
+    "scaling_cpu_key",
+    "scaling_figures",
     "scaling_key",
     "scaling_ratios",
     "WARM_UP_TRANSFERS_PER_SENDER",
@@ -46,6 +50,10 @@ def scaling_key(node_count: int) -> str:
     return f"cross_node_transfers_per_second_at_{node_count}_nodes"
 
 
+def scaling_cpu_key(node_count: int) -> str:
+    return f"cross_node_cpu_microseconds_per_transfer_at_{node_count}_nodes"
+
+
 def ring_benches(city: RunningCity) -> list[CrossNodeBench]:
     """One bench per node, each paying the next node round the ring, each with its own ids."""
     node_ids = list(city.nodes)
@@ -55,28 +63,38 @@ def ring_benches(city: RunningCity) -> list[CrossNodeBench]:
     ]
 
 
-def scaling_figure(city: RunningCity, sizes: Sizes) -> Figure:
-    """The ring's throughput in a running city (a warm-up of a few transfers per sender first)."""
+def scaling_figures(city: RunningCity, sizes: Sizes) -> tuple[Figure, ...]:
+    """The ring's throughput in a running city (a warm-up of a few transfers per sender first),
+    the CPU of all its processes per settled transfer, and the cores' busy share."""
     benches = ring_benches(city)
     node_count = len(benches)
+    meter = city_meter(city)
     figure = measure(
         scaling_key(node_count),
         f"cross-node transfers settled, {node_count} nodes in a ring",
         spread_cross_node_throughput(benches, sizes.scaling_transfers),
         sizes.cross_node_repetitions,
         warm_up=spread_cross_node_throughput(benches, WARM_UP_TRANSFERS_PER_SENDER * node_count),
+        observer=meter,
     )
     for bench in benches:
         bench.verify_committed()
-    return figure
+    cpu = meter.figures(
+        scaling_cpu_key(node_count),
+        f"CPU per cross-node transfer, all parties, {node_count}-node ring",
+        (f"cross_node_busy_cores_percent_at_{node_count}_nodes", f"cores busy (whole machine), {node_count}-node ring"),
+        per_process=False,
+    )
+    return figure, *cpu
 
 
-def measure_scaling(directory: pathlib.Path, sizes: Sizes) -> tuple[Figure, ...]:
-    """A city of each node count but the main city's, started, measured and stopped in turn."""
-    figures = []
+def measure_scaling(directory: pathlib.Path, sizes: Sizes, main_city_measured: bool = True) -> tuple[Figure, ...]:
+    """A city of each node count, started, measured and stopped in turn; but the main city's
+    size if main_city_measured (city.bench.maincity measured it there, on SQLite)."""
+    figures: list[Figure] = []
     for node_count in sizes.scaling_node_counts:
-        if node_count == len(CITY):
-            continue  # measured in the main city (city.bench.maincity)
+        if node_count == len(CITY) and main_city_measured:
+            continue
         city_directory = directory / f"city-{node_count}"
         started = time.perf_counter()
         try:
@@ -86,7 +104,7 @@ def measure_scaling(directory: pathlib.Path, sizes: Sizes) -> tuple[Figure, ...]
         try:
             elapsed_seconds = time.perf_counter() - started
             print(f"bench: city of {node_count} nodes started ({elapsed_seconds:.1f} s)", file=sys.stderr)
-            figures.append(scaling_figure(city, sizes))
+            figures.extend(scaling_figures(city, sizes))
         finally:
             city.stop()
         shutil.rmtree(city_directory, ignore_errors=True)
@@ -98,22 +116,32 @@ def scaling_ratios(system: Sequence[Figure], sizes: Sizes) -> tuple[Ratio, ...]:
     fewest, most = min(sizes.scaling_node_counts), max(sizes.scaling_node_counts)
     if fewest == most:
         return ()
-    return (
+    ratios = [
         Ratio(
             f"scaling_{most}_to_{fewest}_nodes",
             f"cross-node transfers, {most} nodes / {fewest} nodes",
             by_key[scaling_key(most)],
             by_key[scaling_key(fewest)],
-        ),
-    )
+        )
+    ]
+    if scaling_cpu_key(most) in by_key and scaling_cpu_key(fewest) in by_key:  # omitted without /proc
+        ratios.append(
+            Ratio(
+                f"scaling_cpu_{most}_to_{fewest}_nodes",
+                f"CPU per cross-node transfer, {most} nodes / {fewest} nodes",
+                by_key[scaling_cpu_key(most)],
+                by_key[scaling_cpu_key(fewest)],
+            )
+        )
+    return tuple(ratios)
 
 
 def parameters(sizes: Sizes) -> dict[str, object]:
     """This module's fixed settings, for the report's parameters."""
     return {
         "scaling_city": (
-            f"a ring: each node pays the next; {min(sizes.scaling_node_counts)} nodes in the main city, "
-            "the others each in a city of their own (default_plan), SQLite"
+            f"a ring: each node pays the next, SQLite; {len(CITY)} nodes in the main city when it runs on "
+            "SQLite, the others each in a city of their own (default_plan)"
         ),
         "scaling_batch_size": CROSS_BATCH_SIZE,
         "scaling_amount_minutes": CROSS_AMOUNT_MINUTES,

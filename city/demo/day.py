@@ -39,14 +39,13 @@ from contextlib import contextmanager
 from typing import Any
 
 import grpc
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from city import processes
 from city.demo import care as democare
 from city.demo import office
 from city.demo.care import CityClock
-from city.running import CITY, RunningCity, metrics_urls, start_city
+from city.running import CITY, RunningCity, metrics_urls, party_databases, start_city
 from clearinghouse import reports, settlement
 from clearinghouse.store.accounts import positions
 from clearinghouse.store.transfers import decisions
@@ -117,22 +116,11 @@ def demo_databases(backend: str, server_url: str | None, keep: bool) -> Iterator
         return
     if not server_url:
         raise DemoFailed("--database-url: PostgreSQL needs a server URL whose user may create databases")
-    base = make_url(server_url)
     prefix = f"timebank_demo_{secrets.token_hex(4)}"
-    names = {party: f"{prefix}_{party}" for party in (CLEARINGHOUSE_ID, *(p.node_id for p in CITY))}
-    admin = create_engine(base, isolation_level="AUTOCOMMIT", pool_pre_ping=True)  # outlives a server restart
-    try:
-        with admin.connect() as connection:
-            for name in names.values():
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    with party_databases(server_url, prefix, keep=keep) as urls:
+        base = make_url(server_url)
         print(f"PostgreSQL databases {prefix}_* on {base.host}:{base.port}")
-        yield {party: base.set(database=name).render_as_string(hide_password=False) for party, name in names.items()}
-    finally:
-        if not keep:
-            with admin.connect() as connection:
-                for name in names.values():
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        yield urls
 
 
 class Day:
