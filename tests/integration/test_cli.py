@@ -45,6 +45,7 @@ def served(database_url: str, tmp_path: pathlib.Path) -> Iterator[str]:
 
 
 COMMAND_SECONDS_MAX = 15  # far above a refused connection, far below gRPC's reconnection waits
+DEMO_TIMEOUT_SECONDS = 300  # the main job: a whole city and its day, about a minute on a busy 2-core machine
 
 
 def _target(served: str, tmp_path: pathlib.Path) -> tuple[str, ...]:
@@ -179,7 +180,7 @@ def test_init_refuses_to_overwrite(tmp_path: pathlib.Path) -> None:
 
 @pytest.mark.slow
 def test_demo_runs_and_passes(tmp_path: pathlib.Path) -> None:
-    run = timebank("demo", "--dir", str(tmp_path / "demo"))
+    run = timebank("demo", "--dir", str(tmp_path / "demo"), timeout_seconds=DEMO_TIMEOUT_SECONDS)
     assert "s: every check held" in run.stdout.splitlines()[-1]
     assert "dongqu restarted on 127.0.0.1:" in run.stdout
     bureau = r"the bureau's console \(log in as 'bureau.admin'.*\n  bureau   http://127\.0\.0\.1:\d+/"
@@ -203,7 +204,8 @@ def test_demo_runs_on_postgresql(tmp_path: pathlib.Path) -> None:
         if POSTGRESQL_REQUIRED:
             pytest.fail(message)
         pytest.skip(message)
-    run = timebank("demo", "--dir", str(tmp_path / "demo"), "--backend", "postgresql", "--database-url", POSTGRESQL_URL)
+    demo = ("demo", "--dir", str(tmp_path / "demo"), "--backend", "postgresql", "--database-url", POSTGRESQL_URL)
+    run = timebank(*demo, timeout_seconds=DEMO_TIMEOUT_SECONDS)
     assert "(mutual TLS, PostgreSQL)" in run.stdout
     assert "s: every check held" in run.stdout.splitlines()[-1]
 
