@@ -123,11 +123,12 @@ def start_city(
 
 @contextmanager
 def party_databases(
-    server_url: str, prefix: str, parties: Sequence[str] = (), keep: bool = False
+    server_url: str, prefix: str, parties: Sequence[str] = (), keep: bool = False, replace: bool = False
 ) -> Iterator[dict[str, str]]:
     """One new database per party (the clearinghouse and CITY's nodes unless parties are
     given) on the server of server_url, named PREFIX_PARTY (the role needs CREATEDB); yields
-    each party's URL; drops them at the end unless keep."""
+    each party's URL; drops them at the end unless keep. replace: a database of the same name
+    left by a run that was killed is dropped first (for a prefix no one else uses)."""
     base = make_url(server_url)
     parties = parties or (CLEARINGHOUSE_ID, *(plan.node_id for plan in CITY))
     names = {party: f"{prefix}_{party}" for party in parties}
@@ -135,6 +136,8 @@ def party_databases(
     try:
         with admin.connect() as connection:
             for name in names.values():
+                if replace:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
         yield {party: base.set(database=name).render_as_string(hide_password=False) for party, name in names.items()}
     finally:

@@ -1,10 +1,10 @@
 """The main city of `timebank bench`: started once for every figure that needs a running city.
 
 Owns the city of len(CITY) nodes (a clearinghouse and three nodes as separate processes,
-mutual TLS, SQLite in the bench's temporary folder or a PostgreSQL database each): it is started, measured by
-city.bench.crossnode (throughput and latency), by city.bench.scaling when its node count is
-one of Sizes.scaling_node_counts and it runs on SQLite, and by city.bench.memory just before it stops, and it is
-stopped whatever happens.
+mutual TLS, SQLite in the bench's temporary folder or a PostgreSQL database each): it is
+started, measured by city.bench.crossnode (throughput, CPU per transfer and latency), by
+city.bench.scaling when its node count is one of Sizes.scaling_node_counts and it runs on
+SQLite, and by city.bench.memory just before it stops, and it is stopped whatever happens.
 """
 
 from __future__ import annotations

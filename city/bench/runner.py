@@ -210,13 +210,13 @@ def drop_benchmark_tables(database_url: str) -> None:
 @contextmanager
 def city_databases(database_url: str | None) -> Iterator[dict[str, str] | None]:
     """For PostgreSQL: a new database per party of the main city on the same server, named
-    after the given database (DATABASE_city_PARTY; the role needs CREATEDB), dropped at the
-    end; for SQLite: None (the city's files)."""
+    after the given database (DATABASE_city_PARTY; the role needs CREATEDB; any left by a
+    killed run are dropped first), dropped at the end; for SQLite: None (the city's files)."""
     if database_url is None:
         yield None
         return
     url = normalise_url(database_url)
-    with party_databases(url, f"{make_url(url).database}_city") as urls:
+    with party_databases(url, f"{make_url(url).database}_city", replace=True) as urls:  # a killed run's are dropped
         yield urls
 
 

@@ -1,8 +1,8 @@
 """`timebank bench --backend postgresql` runs its cross-node city on PostgreSQL: each party of
 the main city gets a database of its own beside the given one, the cross-node figures and
 their CPU per transfer come from that city (the transfers are in the nodes' PostgreSQL
-databases), and the databases are gone at the end. Small sizes: a city and a few hundred
-transfers, not a benchmark."""
+databases), and the databases are gone at the end, one left by a killed run included.
+Small sizes: a city and a few hundred transfers, not a benchmark."""
 
 from __future__ import annotations
 
@@ -76,6 +76,7 @@ def test_the_cross_node_city_runs_on_postgresql_and_its_databases_are_dropped(tm
     given = f"timebank_bench_{uuid.uuid4().hex[:8]}"
     given_url = make_url(POSTGRESQL_URL).set(database=given).render_as_string(hide_password=False)
     _create_or_drop(POSTGRESQL_URL, f'CREATE DATABASE "{given}"')  # the empty database of --database-url
+    _create_or_drop(POSTGRESQL_URL, f'CREATE DATABASE "{given}_city_shiqi"')  # left by a run that was killed
     try:
         committed, figures = _measure(given_url, given, tmp_path)
     finally:
