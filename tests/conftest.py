@@ -185,6 +185,16 @@ def console_credential(node_config: NodeConfig) -> Credential:
 
 
 @pytest.fixture
+def console(node_address: str, tmp_path: pathlib.Path, console_credential: Credential) -> Iterator[str]:
+    """The test node with its first director (made on the host), and an office console in
+    front of it, presenting the node's console credential: the console's URL."""
+    from tests.support.office import office_console
+
+    with office_console(node_address, tmp_path / "node", console_credential) as url:
+        yield url
+
+
+@pytest.fixture
 def node_client(node: RunningNode, node_address: str, administrator: Credential) -> Iterator[NodeClient]:
     """A client of the test node, as its administrator, without retries."""
     with NodeClient(node_address, attempts_max=1, credential=administrator) as client:

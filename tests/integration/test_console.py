@@ -5,8 +5,6 @@ forged forms. Screenshots of each screen go to test-artifacts/console/."""
 
 from __future__ import annotations
 
-import pathlib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,28 +12,14 @@ import pytest
 from console.app import make_app
 from console.cli import serving_in_thread as serving
 from console.config import ConsoleTable
-from nodes.server import RunningNode
 from tests.support.browser import browser_page, require_chromium, screenshot
 from tests.support.care import HOUR_MICROS, Desk, people
 from tests.support.exports import assert_exports_match
-from tests.support.office import DIRECTOR_PASSWORD, office_console
+from tests.support.office import DIRECTOR_PASSWORD
 from timebank.clock import FakeClock
-from timebank.credentials import Credential
 
 STAFF_PASSWORD = "Good pass 2026"
 MINUTE = 60_000_000
-
-
-@pytest.fixture
-def console(
-    node: RunningNode,
-    node_address: str,
-    tmp_path: pathlib.Path,
-    console_credential: Credential,
-) -> Iterator[str]:
-    """The node with its first director (made on the host), and a console in front of it."""
-    with office_console(node_address, tmp_path / "node", console_credential) as url:
-        yield url
 
 
 def sign_in(page: Any, url: str, username: str, password: str) -> None:

@@ -9,36 +9,20 @@ director. Screenshots of each screen go to test-artifacts/console/."""
 from __future__ import annotations
 
 import datetime
-import pathlib
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from nodes.server import RunningNode
 from tests.support.browser import OFFICE_SCREEN, browser_pages, decode_qr, screenshot
 from tests.support.care import MINUTE_MICROS, Desk, identity_number, snapshot
 from tests.support.exports import assert_exports_match
-from tests.support.office import DIRECTOR_PASSWORD, office_console
+from tests.support.office import DIRECTOR_PASSWORD
 from timebank.clock import FakeClock
-from timebank.credentials import Credential
 from timebank.v1 import care_pb2
 
 STAFF_PASSWORD = "Good pass 2026"
 PHONE = {"width": 360, "height": 760}
 PINS = {"林志愿": "482915", "陈婆婆": "739164"}
 CHINA = datetime.timezone(datetime.timedelta(hours=8))
-
-
-@pytest.fixture
-def console(
-    node: RunningNode,
-    node_address: str,
-    tmp_path: pathlib.Path,
-    console_credential: Credential,
-) -> Iterator[str]:
-    with office_console(node_address, tmp_path / "node", console_credential) as url:
-        yield url
 
 
 class Office:

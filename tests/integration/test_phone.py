@@ -7,34 +7,17 @@ phone are shown in place and change nothing. Screenshots go to test-artifacts/co
 
 from __future__ import annotations
 
-import pathlib
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from nodes.server import RunningNode
 from tests.support.browser import OFFICE_SCREEN, browser_pages, decode_qr, screenshot
 from tests.support.care import HOUR_MICROS, MINUTE_MICROS, Desk, people
-from tests.support.office import DIRECTOR_PASSWORD, office_console
+from tests.support.office import DIRECTOR_PASSWORD
 from timebank.clock import FakeClock
-from timebank.credentials import Credential
 from timebank.v1 import care_pb2
 
 VOLUNTEER_PIN = "482915"
 ELDER_PIN = "739164"
 PHONE = {"width": 360, "height": 760}
-
-
-@pytest.fixture
-def console(
-    node: RunningNode,
-    node_address: str,
-    tmp_path: pathlib.Path,
-    console_credential: Credential,
-) -> Iterator[str]:
-    with office_console(node_address, tmp_path / "node", console_credential) as url:
-        yield url
 
 
 def office_sign_in(page: Any, url: str) -> None:
