@@ -293,7 +293,7 @@ class Receiving:
         for receipt in receipts:
             if not receipt.accepted:
                 log.warning("the clearinghouse refused item %s: %s", ids.to_hex(receipt.item_id), receipt.reason)
-            homes.update_answered(connection, receipt.item_id, receipt.accepted, receipt.reason, now_micros)
+        homes.answer_claims(connection, [(r.item_id, r.accepted, r.reason) for r in receipts], now_micros)
 
     def _answer_cycle_close(self, connection: Connection, notice: CycleClosed) -> bool:
         """Makes (or resends) the cycle's statement once every COMMIT of it is applied here."""

@@ -23,6 +23,7 @@ from timebank import logentries, logformat, merkle
 from timebank.errors import RequestInvalid, StorageUnavailable
 from timebank.ledger.model import StoredTransfer
 from timebank.signing import KeyRecord
+from timebank.storage import bulk
 from timebank.storage.schema import log_checkpoints, log_entries, log_head, log_nodes, registry_keys
 from timebank.v1 import log_pb2 as lpb
 
@@ -197,8 +198,8 @@ def append(connection: Connection, bodies: Sequence[Body], now_micros: int) -> i
         entry_rows.append({"position": size, "data": data, "logged_at_micros": now_micros})
         node_rows += [{"level": level, "position": position, "hash": value} for level, position, value in completed]
         size += 1
-    connection.execute(insert(log_entries), entry_rows)
-    connection.execute(insert(log_nodes), node_rows)
+    bulk.insert_rows(connection, log_entries, entry_rows)
+    bulk.insert_rows(connection, log_nodes, node_rows)
     connection.execute(
         update(log_head).where(log_head.c.id == 1).values(size=size, last_hash=last_hash, frontier=b"".join(frontier))
     )

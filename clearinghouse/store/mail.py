@@ -21,7 +21,7 @@ from clearinghouse.records import ProcessedItem
 from clearinghouse.tables import seen_batches
 from timebank import ids
 from timebank.protocol import Item, decode_item, encode_item
-from timebank.storage import ledger_store
+from timebank.storage import bulk, ledger_store
 from timebank.storage.schema import inbox, outbox
 
 __all__ = [
@@ -74,8 +74,9 @@ def insert_mail(connection: Connection, mailbox: Sequence[tuple[str, Item]], now
     """Queues items for their recipients, never delivered yet."""
     if not mailbox:
         return
-    connection.execute(
-        insert(outbox),
+    bulk.insert_rows(
+        connection,
+        outbox,
         [
             {
                 "recipient_id": recipient,

@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, func, or_, select, update
 
 from clearinghouse.records import CrossRecord, CrossState
 from clearinghouse.tables import cross_transfers
 from timebank import ids
 from timebank.recon.model import ClearingEntry
-from timebank.storage import ledger_store
+from timebank.storage import bulk, ledger_store
 
 __all__ = [
     "clearing_entries",
@@ -141,7 +141,7 @@ def involving(connection: Connection, node_id: str, since_micros: int) -> list[C
 
 def insert_records(connection: Connection, records: Sequence[CrossRecord]) -> None:
     if records:
-        connection.execute(insert(cross_transfers), [_record_row(record) for record in records])
+        bulk.insert_rows(connection, cross_transfers, [_record_row(record) for record in records])
 
 
 def update_decided(connection: Connection, records: Sequence[CrossRecord]) -> None:

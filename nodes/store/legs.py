@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, select, update
 
 from nodes.records import UNDECIDED, Leg, LegState, Side
 from nodes.tables import remote_transfers
 from timebank import ids
-from timebank.storage import ledger_store
+from timebank.storage import bulk, ledger_store
 
 __all__ = [
     "Decided",
@@ -97,7 +97,7 @@ def recent_legs(connection: Connection, states: Sequence[LegState], limit: int) 
 
 def insert_legs(connection: Connection, legs: Sequence[Leg]) -> None:
     if legs:
-        connection.execute(insert(remote_transfers), [_row(leg) for leg in legs])
+        bulk.insert_rows(connection, remote_transfers, [_row(leg) for leg in legs])
 
 
 def update_decided(connection: Connection, decided: Sequence[Decided]) -> None:

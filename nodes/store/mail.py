@@ -14,7 +14,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from timebank import ids
 from timebank.protocol import CLEARINGHOUSE_ID, Item, encode_item
-from timebank.storage import ledger_store
+from timebank.storage import bulk, ledger_store
 from timebank.storage.schema import inbox, outbox
 
 __all__ = [
@@ -43,7 +43,7 @@ def insert_outbox(connection: Connection, items: Sequence[Item], now_micros: int
         for item, data in zip(items, encoded, strict=True)
     ]
     if rows:
-        connection.execute(insert(outbox), rows)
+        bulk.insert_rows(connection, outbox, rows)
     return encoded
 
 
