@@ -17,7 +17,7 @@ books check).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
@@ -37,6 +37,7 @@ from timebank.protocol import (
     Receipt,
     decision_item,
     derive_id,
+    encode_item,
     receipt_item,
     transfer_bytes,
     transfer_from_bytes,
@@ -197,11 +198,12 @@ class Batch:
                 self.mailbox.append((node_id, item))
 
 
-def _log_sent(batch: Batch) -> None:
-    """Logs every item going out; a decision's first copy is where its record points."""
+def _log_sent(batch: Batch, encoded: Sequence[bytes]) -> None:
+    """Logs every item going out (encoded: each one's bytes); a decision's first copy is where its record points."""
     if not batch.mailbox:
         return
-    first = translog.record(batch.connection, leaves.sent(batch.mailbox), batch.now_micros)
+    recipients = [recipient for recipient, _item in batch.mailbox]
+    first = translog.record(batch.connection, leaves.sent(recipients, encoded), batch.now_micros)
     logged: dict[int, int] = {}
     for offset, (_recipient, item) in enumerate(batch.mailbox):
         if isinstance(item.body, Decision):
@@ -212,8 +214,10 @@ def _log_sent(batch: Batch) -> None:
 
 
 def write(batch: Batch, books: Books) -> None:
-    """Writes what the batch changed: the sent items' leaves, records, the books, the outbox."""
-    _log_sent(batch)
+    """Writes what the batch changed: the sent items' leaves, records, the books, the outbox
+    (each item going out is encoded once, for its leaf and its outbox row)."""
+    encoded = [encode_item(item) for _recipient, item in batch.mailbox]
+    _log_sent(batch, encoded)
     transfer_store.insert_records(batch.connection, batch.new_records)
     transfer_store.update_decided(batch.connection, batch.decided)
     if batch.ledger:
@@ -221,4 +225,4 @@ def write(batch: Batch, books: Books) -> None:
         refusals = [r for r in result.results if not r.outcome.succeeded]
         if refusals:  # the coordinator checked everything the books check: a bug
             raise AssertionError(f"the clearinghouse's books refused {refusals[0]}")
-    mail_store.insert_mail(batch.connection, batch.mailbox, batch.now_micros)
+    mail_store.insert_mail(batch.connection, batch.mailbox, encoded, batch.now_micros)

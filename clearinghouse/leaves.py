@@ -26,7 +26,6 @@ from timebank.logentries import (
     ReportRecord,
     SentItem,
 )
-from timebank.protocol import Item, encode_item
 from timebank.recon.model import Position
 from timebank.signing import KeyRecord
 from timebank.v1 import log_pb2 as lpb
@@ -41,9 +40,9 @@ def received(header: ReceivedHeader, items: Sequence[bytes]) -> list[LogValue]:
     return values
 
 
-def sent(mailbox: Sequence[tuple[str, Item]]) -> list[LogValue]:
-    """Every item going out, one leaf per recipient and item, in order."""
-    return [SentItem(recipient, encode_item(item)) for recipient, item in mailbox]
+def sent(recipients: Sequence[str], encoded: Sequence[bytes]) -> list[LogValue]:
+    """Every item going out (its recipient and its exact bytes), one leaf each, in order."""
+    return [SentItem(recipient, data) for recipient, data in zip(recipients, encoded, strict=True)]
 
 
 def cycle_close(closed: ClosedCycle) -> CycleClose:

@@ -70,8 +70,10 @@ def item_history(
 # -- the outbox -------------------------------------------------------------------------------
 
 
-def insert_mail(connection: Connection, mailbox: Sequence[tuple[str, Item]], now_micros: int) -> None:
-    """Queues items for their recipients, never delivered yet."""
+def insert_mail(
+    connection: Connection, mailbox: Sequence[tuple[str, Item]], encoded: Sequence[bytes], now_micros: int
+) -> None:
+    """Queues items for their recipients, never delivered yet (encoded: each item's bytes)."""
     if not mailbox:
         return
     bulk.insert_rows(
@@ -81,11 +83,11 @@ def insert_mail(connection: Connection, mailbox: Sequence[tuple[str, Item]], now
             {
                 "recipient_id": recipient,
                 "item_id": ids.to_hex(item.item_id),
-                "item": encode_item(item),
+                "item": data,
                 "created_at_micros": now_micros,
                 "acknowledged_at_micros": None,
             }
-            for recipient, item in mailbox
+            for (recipient, item), data in zip(mailbox, encoded, strict=True)
         ],
     )
 
