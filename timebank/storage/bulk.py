@@ -30,7 +30,7 @@ def _compiled(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> tuple
             continue
         if column.default is not None:
             raise ValueError(f"insert_rows: {table.name}.{column.key} has a Python-side default; give it in every row")
-        if not (column.nullable or column.server_default is not None or column.autoincrement is True):
+        if not (column.nullable or column.server_default is not None or column is table.autoincrement_column):
             raise ValueError(f"insert_rows: {table.name}.{column.key} is required; give it in every row")
     compiled = insert(table).values({name: None for name in columns}).compile(dialect=dialect)
     order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
