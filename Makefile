@@ -6,6 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PGDIR ?= /tmp/timebank-test-postgresql-$(shell id -u)
 PYTEST_ARGS ?=
+# Test worker processes (pytest-xdist; 0: the suite in this one process). Two keep a 2-core
+# machine busy: most tests wait on servers and fsyncs, so a second worker fills the gaps.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal
 SEEDS ?= 200
 JOBS ?= 0
 
@@ -37,11 +41,11 @@ test: venv
 	url=$$(scripts/postgres_cluster.sh start $(PGDIR)); \
 	trap 'scripts/postgres_cluster.sh stop $(PGDIR) >/dev/null 2>&1 || true' EXIT; \
 	TIMEBANK_TEST_POSTGRESQL_URL=$$url TIMEBANK_REQUIRE_POSTGRESQL=1 \
-		$(BIN)/python -m pytest $(PYTEST_ARGS)
+		$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The suite without PostgreSQL (its tests are skipped, each with the reason).
 test-sqlite: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
 
 # The deterministic fault simulation (CI runs it after the tests): SEEDS seeds, on JOBS
 # worker processes (0: one per CPU).
