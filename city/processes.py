@@ -30,6 +30,8 @@ __all__ = [
     "PORT_RANGE_SPAN_MIN",
     "PORT_SEARCH_ATTEMPTS_MAX",
     "start",
+    "SERVING",
+    "STANDBY",
     "START_TIMEOUT_SECONDS",
     "StartFailed",
     "STOP_TIMEOUT_SECONDS",
@@ -44,6 +46,8 @@ PORT_RANGE_HIGH = 60_000
 PORT_RANGE_SPAN_MIN = 1_000
 EPHEMERAL_RANGE_PATH = pathlib.Path("/proc/sys/net/ipv4/ip_local_port_range")
 EPHEMERAL_PORT_LOW_DEFAULT = 32_768
+SERVING = " serving on "  # a party that serves prints "... serving on HOST:PORT ..."
+STANDBY = " standby on "  # a standby clearinghouse prints "... standby on HOST:PORT"
 
 
 class StartFailed(Exception):
@@ -102,11 +106,17 @@ def timebank_command(*arguments: str) -> list[str]:
 
 
 def start(
-    command: list[str], log_path: pathlib.Path, *, detach: bool = False, environment: dict[str, str] | None = None
+    command: list[str],
+    log_path: pathlib.Path,
+    *,
+    detach: bool = False,
+    environment: dict[str, str] | None = None,
+    ready: str = SERVING,
 ) -> Party:
     """Starts command with its output appended to log_path; returns once it serves.
 
-    environment adds to (and overrides) this process's environment.
+    environment adds to (and overrides) this process's environment; ready is what the line
+    that gives the address says before it (a standby clearinghouse: STANDBY).
     """
     offset = log_path.stat().st_size if log_path.exists() else 0
     with open(log_path, "ab") as log:
@@ -119,7 +129,7 @@ def start(
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(environment or {})},
         )
     try:
-        address = _wait_for_address(process, log_path, offset)
+        address = _wait_for_address(process, log_path, offset, ready)
     except StartFailed:
         if process.poll() is None:
             process.kill()
@@ -128,14 +138,14 @@ def start(
     return Party(command, log_path, process, address, environment)
 
 
-def _wait_for_address(process: subprocess.Popen[bytes], log_path: pathlib.Path, offset: int) -> str:
+def _wait_for_address(process: subprocess.Popen[bytes], log_path: pathlib.Path, offset: int, ready: str) -> str:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline and process.poll() is None:
         with open(log_path, "rb") as log:
             log.seek(offset)
             for line in log.read().decode("utf-8", "replace").splitlines():
-                if " serving on " in line:
-                    return line.rsplit(" serving on ", 1)[1].split()[0]
+                if ready in line:
+                    return line.rsplit(ready, 1)[1].split()[0]
         time.sleep(0.05)
     text = log_path.read_text(encoding="utf-8", errors="replace")[offset:][-2000:]
     raise StartFailed(f"{' '.join(command_name(process))} did not start; the end of {log_path}:\n{text}")

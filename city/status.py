@@ -8,7 +8,8 @@ operator gRPC service GetNodeInfo twice, --sample-seconds apart, to see its link
 A node: healthy (answers, not halted), connected (exchanges with the clearinghouse
 succeed), caught up (outbox depth, oldest held transfer), witnessed (the clearinghouse's
 log checkpoint is recent, no split view), reconciled (its latest cycle statement was made
-and acknowledged). The clearinghouse: serving (accepts connections), nodes (admitted,
+and acknowledged). The clearinghouse: serving (accepts connections), active (which process
+holds the lease, and whether it is this config's), nodes (admitted,
 suspended), expiry (nothing prepared lingers past its expiry), cycle, mail (items waiting
 per node), report (breaks of the newest reconciliation report), alarms.
 
@@ -34,7 +35,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from clearinghouse import metrics as clearinghouse_metrics
 from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
-from clearinghouse.records import CrossState, NodeStatus
+from clearinghouse.records import CrossState, Lease, NodeStatus
+from clearinghouse.store import leadership as leadership_store
 from nodes import metrics as node_metrics
 from nodes.client import NodeClient
 from nodes.config import NodeConfig, load_node_config
@@ -299,7 +301,12 @@ def clearinghouse_status(config: ClearinghouseConfig) -> Status:
         unread = Check("database", FAIL, f"the database could not be read: {readings}")
         checks: tuple[Check, ...] = (serving_check, unread)
     else:
-        checks = (serving_check, *(check(readings) for check in CLEARINGHOUSE_CHECKS))
+        lease = read_database(config.database_url, config.database.pool, leadership_store.read_lease)
+        checks = (
+            serving_check,
+            leadership(lease, config.instance_name, now_micros),
+            *(check(readings) for check in CLEARINGHOUSE_CHECKS),
+        )
     name = f"clearinghouse ({config.clearinghouse.display_name})"
     return Status(name, checks, serving_check.level == OK)
 
@@ -312,6 +319,22 @@ def serving(listen: str) -> Check:
     except OSError as error:
         return Check("serving", FAIL, f"nothing accepts connections on {listen}: {error.strerror or error}")
     return Check("serving", OK, f"accepts connections on {listen} (mutual TLS; not called)")
+
+
+def leadership(lease: Lease | None | str, instance: str, now_micros: int) -> Check:
+    """Which clearinghouse process is active, and whether this config's process is it."""
+    if isinstance(lease, str):
+        return Check("active", FAIL, f"the lease could not be read: {lease}")
+    if lease is None:
+        return Check("active", FAIL, "no clearinghouse process has ever led on this database")
+    if not lease.live(now_micros):
+        ended = (now_micros - lease.expires_at_micros) / 1e6
+        return Check(
+            "active", FAIL, f"no clearinghouse is active: the lease of {lease.describe()} ended {ended:.0f} s ago"
+        )
+    if lease.holder == instance:
+        return Check("active", OK, f"this process is the active one: {lease.describe()}")
+    return Check("active", OK, f"the active one is {lease.describe()}; this config's process ({instance}) stands by")
 
 
 def registered(readings: clearinghouse_metrics.ClearinghouseReadings) -> Check:

@@ -7,6 +7,7 @@ relative to the configuration file's folder.
 from __future__ import annotations
 
 import pathlib
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,8 +57,17 @@ class ServerTable:
     shutdown_grace_seconds: float = 10.0
     # Plaintext without TLS, for local experiments only; never the default.
     insecure: bool = False
+    # This process's name among the clearinghouse processes sharing one database (one is
+    # active, the others stand by); "" names it by host and listen address. Each process
+    # needs its own: a process restarted under the same name takes its lease back at once.
+    instance: str = ""
+    # How long the active process's lease lasts without renewal (it renews three times in
+    # each); a standby takes over this long after the active one stopped renewing.
+    lease_seconds: float = 5.0
 
     def __post_init__(self) -> None:
+        within("lease_seconds", self.lease_seconds, 1, 60)
+        require(len(self.instance) <= 96, "instance", f"got {len(self.instance)} characters, want at most 96")
         try:
             host, _port = parse_listen_address(self.listen)
         except ConfigError as error:
@@ -162,6 +172,11 @@ class ClearinghouseConfig:
 
     def path(self, value: str) -> pathlib.Path:
         return resolve_path(self.base_directory, value)
+
+    @property
+    def instance_name(self) -> str:
+        """server.instance, or this host's name and the listen address."""
+        return (self.server.instance or f"{socket.gethostname()}/{self.server.listen}")[:128]
 
 
 def load_clearinghouse_config(path: pathlib.Path | str, environ: dict[str, str] | None = None) -> ClearinghouseConfig:

@@ -29,6 +29,7 @@ __all__ = [
     "ClosedCycle",
     "CrossRecord",
     "CrossState",
+    "Lease",
     "node_account_id",
     "NodeRecord",
     "NodeStatus",
@@ -182,6 +183,24 @@ class ReceivedHeader:
     header: bytes
     key_id: str
     signature: bytes
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Which process is the active clearinghouse: its fencing term, instance name, the
+    address it serves on (a standby names it), since when and until when it leads."""
+
+    term: int
+    holder: str
+    address: str
+    since_micros: int
+    expires_at_micros: int
+
+    def live(self, now_micros: int) -> bool:
+        return now_micros < self.expires_at_micros
+
+    def describe(self) -> str:
+        return f"{self.holder} at {self.address} (term {self.term})"
 
 
 @dataclass(frozen=True)

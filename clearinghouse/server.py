@@ -21,6 +21,7 @@ import grpc
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from sqlalchemy import Connection
 
 from clearinghouse import proofs, security, tables
 from clearinghouse import registry as node_registry
@@ -35,9 +36,11 @@ from clearinghouse.bureau import (
 )
 from clearinghouse.config import ClearinghouseConfig
 from clearinghouse.coordinator import Coordinator, Settings
+from clearinghouse.leadership import Elector, InRecovery
 from clearinghouse.metrics import ClearinghouseCollector
-from clearinghouse.records import AUDITOR_PARTY, BUREAU_PARTY, RegistryAction
+from clearinghouse.records import AUDITOR_PARTY, BUREAU_PARTY, Lease, RegistryAction
 from clearinghouse.service import ClearinghouseService, ExchangeSettings, SettlementService
+from clearinghouse.standby import StandbyServer, wait_to_lead
 from clearinghouse.tables import OPERATOR_TABLES
 from timebank import keys, logcheck, logs, memory, metrics, pki, shares, translog
 from timebank.books import Books
@@ -52,13 +55,16 @@ from timebank.operators.service import OperatorAccountsService
 from timebank.protocol import CLEARINGHOUSE_ID
 from timebank.signing import KeyRecord
 from timebank.storage import migrate
+from timebank.storage.engine import PoolSettings
 from timebank.v1 import bureau_pb2, clearing_pb2, log_pb2, operators_pb2
 
 __all__ = [
+    "create_active_server",
     "create_server",
     "LOG_SERVICE",
     "LOG_SERVICE_NAME",
     "open_books",
+    "open_elector",
     "RunningClearinghouse",
     "serve",
     "SERVICE",
@@ -81,6 +87,10 @@ BUREAU_SERVICE = bureau_pb2.DESCRIPTOR.services_by_name["Bureau"]
 OPERATORS_SERVICE = operators_pb2.DESCRIPTOR.services_by_name["OperatorAccounts"]
 EXCHANGE_METHOD = f"/{SERVICE_NAME}/Exchange"
 HEALTH_METHODS = frozenset({"/grpc.health.v1.Health/Check"})
+HEALTH_SERVICE_NAMES = ("", SERVICE_NAME)
+MIGRATE_COMMAND = "timebank clearinghouse migrate --config FILE"
+# The lease's own connections, beside the books' pool: one renewal at a time.
+LEASE_POOL = PoolSettings(size=1, overflow_max=1)
 
 
 @dataclass
@@ -93,6 +103,7 @@ class RunningClearinghouse:
     stopping: threading.Event
     publisher: Publisher
     metrics: metrics.Endpoint | None = None
+    lease_keeper: threading.Thread | None = None  # renews an active's lease (create_active_server)
 
     def stop(self, grace_seconds: float | None = None) -> None:
         """Ends long polls, lets calls in flight finish (bounded), then closes the database."""
@@ -109,13 +120,21 @@ class RunningClearinghouse:
         except Exception:  # the database may be gone already; the events were logged
             log.exception("writing the last security events failed")
         self.coordinator.books.engine.dispose()
+        if self.lease_keeper is not None:  # it ends with stopping, within a renewal interval
+            self.lease_keeper.join(timeout=STOP_WAIT_SECONDS_MAX)
 
 
-def open_books(config: ClearinghouseConfig, clock: Clock) -> Books:
+def open_books(config: ClearinghouseConfig, clock: Clock, fence: Callable[[Connection], None] | None = None) -> Books:
+    """The clearinghouse's books; fence runs in every write transaction (the active's term).
+
+    Fenced, a write transaction left idle for half a lease (this process paused mid-write)
+    is ended by PostgreSQL, so its locks cannot hold up the process that takes over.
+    """
+    idle = config.server.lease_seconds / 2 if fence is not None else None
     engine = migrate.open_current(
-        config.database_url, config.database.pool, tables.SCHEMA, "timebank clearinghouse migrate --config FILE"
+        config.database_url, config.database.pool, tables.SCHEMA, MIGRATE_COMMAND, write_idle_seconds_max=idle
     )
-    return Books(engine, clock, batch_size_max=2 * config.protocol.batch_items_max)
+    return Books(engine, clock, batch_size_max=2 * config.protocol.batch_items_max, fence=fence)
 
 
 @dataclass(frozen=True)
@@ -196,9 +215,13 @@ def _replaced_polls(coordinator: Coordinator) -> dict[tuple[str, str], int]:
 
 
 def create_server(
-    config: ClearinghouseConfig, clock: Clock, random_bytes: Callable[[int], bytes] = os.urandom
+    config: ClearinghouseConfig,
+    clock: Clock,
+    random_bytes: Callable[[int], bytes] = os.urandom,
+    fence: Callable[[Connection], None] | None = None,
 ) -> RunningClearinghouse:
-    books = open_books(config, clock)
+    """The active clearinghouse's server, started; fence: see open_books (None: no standby)."""
+    books = open_books(config, clock, fence)
     books.check_balanced()
     protocol = config.protocol
     settings = Settings(
@@ -287,7 +310,7 @@ def create_server(
         books.engine.dispose()
         raise
     server.start()
-    for name in ("", SERVICE_NAME):
+    for name in HEALTH_SERVICE_NAMES:
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     stopping = threading.Event()
     sweeper = threading.Thread(
@@ -306,22 +329,107 @@ def create_server(
     return RunningClearinghouse(server, port, coordinator, service, sweeper, stopping, publisher, endpoint)
 
 
+def open_elector(config: ClearinghouseConfig, clock: Clock, on_lost: Callable[[str], None] = lambda _: None) -> Elector:
+    """This process's side of the lease, on a small pool of its own (dispose `engine` at the end).
+
+    A write transaction of the lease left idle for half a lease is ended by PostgreSQL.
+    """
+    engine = migrate.open_current(
+        config.database_url,
+        LEASE_POOL,
+        tables.SCHEMA,
+        MIGRATE_COMMAND,
+        write_idle_seconds_max=config.server.lease_seconds / 2,
+    )
+    return Elector(
+        engine, clock, config.instance_name, config.server.listen, config.server.lease_seconds, on_lost=on_lost
+    )
+
+
+def create_active_server(
+    config: ClearinghouseConfig, clock: Clock, elector: Elector, random_bytes: Callable[[int], bytes] = os.urandom
+) -> RunningClearinghouse:
+    """The active clearinghouse, on the lease elector has taken: every write of its books is
+    fenced by it, and a thread renews it until the server stops."""
+    running = create_server(config, clock, random_bytes, fence=elector.fence)
+    host = config.server.listen.rpartition(":")[0]
+    elector.address = f"{host}:{running.port}"
+    try:
+        elector.renew()  # the lease now names the port really bound
+    except BaseException:
+        running.stop()
+        raise
+    running.lease_keeper = threading.Thread(target=elector.keep, args=(running.stopping,), name="lease", daemon=True)
+    running.lease_keeper.start()
+    return running
+
+
 def serve(config: ClearinghouseConfig) -> None:
-    """Runs the clearinghouse until SIGTERM or SIGINT, then drains in-flight calls."""
+    """Runs the clearinghouse until SIGTERM or SIGINT, then drains in-flight calls.
+
+    Active while it holds the lease (clearinghouse.leadership); otherwise a standby
+    (clearinghouse.standby) until the lease is free. An active process that loses its lease
+    (another took over while it was paused or cut off) steps down and stands by again.
+    """
     logs.configure(config.logging)
     memory.bound_heap()  # large messages freed go back to the system
-    running = create_server(config, process_clock())
-    host = config.server.listen.rpartition(":")[0]
-    mode = "PLAINTEXT (--insecure)" if config.server.insecure else "mutual TLS"
-    print(
-        f"clearinghouse ({config.clearinghouse.display_name}) serving on {host}:{running.port} with {mode}",
-        flush=True,
-    )
-    if running.metrics is not None:
-        print(f"metrics on {metrics.url(config.metrics.listen, running.metrics.port)}", flush=True)
-    stop = threading.Event()
+    stop, wake = threading.Event(), threading.Event()
+
+    def on_signal(*_: object) -> None:
+        stop.set()
+        wake.set()
+
     for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, lambda *_: stop.set())
-    stop.wait()
-    print("stopping: finishing in-flight calls", flush=True)
-    running.stop(config.server.shutdown_grace_seconds)
+        signal.signal(number, on_signal)
+    clock = process_clock()
+    elector = open_elector(config, clock, on_lost=lambda _: wake.set())
+    try:
+        while not stop.is_set():
+            if _stand_by(config, elector, stop) is None:
+                break
+            wake.clear()
+            _lead(config, elector, clock, wake)
+            if not stop.is_set():
+                print("stepping down: another clearinghouse took over; standing by", flush=True)
+    finally:
+        elector.engine.dispose()
+
+
+def _stand_by(config: ClearinghouseConfig, elector: Elector, stop: threading.Event) -> Lease | None:
+    """Our lease at once when it is free; otherwise serves as a standby until it is (None: stopped)."""
+    try:
+        lease = elector.try_take()
+    except InRecovery as error:
+        print(error, flush=True)
+        lease = None
+    if lease is not None:
+        return lease
+    credentials = _server_credentials(config)
+    options = server_options(config.server.message_bytes_max)
+    standby = StandbyServer(elector, config.server.listen, credentials, HEALTH_SERVICE_NAMES, options)
+    host = config.server.listen.rpartition(":")[0]
+    print(f"clearinghouse ({config.clearinghouse.display_name}) standby on {host}:{standby.port}", flush=True)
+    try:
+        return wait_to_lead(elector, stop)
+    finally:
+        standby.stop()
+
+
+def _lead(config: ClearinghouseConfig, elector: Elector, clock: Clock, wake: threading.Event) -> None:
+    """Serves as the active clearinghouse until wake is set (a signal, or the lease lost)."""
+    running = create_active_server(config, clock, elector)
+    try:
+        host = config.server.listen.rpartition(":")[0]
+        mode = "PLAINTEXT (--insecure)" if config.server.insecure else "mutual TLS"
+        print(
+            f"clearinghouse ({config.clearinghouse.display_name}) serving on {host}:{running.port} with {mode}",
+            flush=True,
+        )
+        if elector.lease is not None:
+            print(f"active: {elector.lease.describe()}", flush=True)
+        if running.metrics is not None:
+            print(f"metrics on {metrics.url(config.metrics.listen, running.metrics.port)}", flush=True)
+        wake.wait()
+        print("stopping: finishing in-flight calls", flush=True)
+    finally:
+        running.stop(config.server.shutdown_grace_seconds)

@@ -29,6 +29,7 @@ __all__ = [
     "cross_transfers",
     "cycle_positions",
     "cycles",
+    "leadership",
     "metadata",
     "node_reports",
     "person_homes",
@@ -178,6 +179,20 @@ alert_acknowledgements = Table(
     Column("note", Text, nullable=False),
     Column("acknowledged_at_micros", BigInteger, nullable=False),
     Column("item_id", ID, nullable=False),
+)
+
+# Which clearinghouse process is the active one (one row, `singleton` = 1): the holder's
+# instance name and address, its fencing term (raised at each takeover and checked in the
+# same transaction as every write, so a write under an older term fails) and its lease.
+leadership = Table(
+    "leadership",
+    metadata,
+    Column("singleton", BigInteger, primary_key=True, autoincrement=False),
+    Column("term", BigInteger, nullable=False),
+    Column("holder", String(128), nullable=False),
+    Column("address", String(256), nullable=False),
+    Column("since_micros", BigInteger, nullable=False),
+    Column("lease_expires_at_micros", BigInteger, nullable=False),
 )
 
 # The bureau's staff who run the clearinghouse from its console (administrators, supervisors,

@@ -6,6 +6,7 @@ the signing key) are relative to the configuration file's folder.
 
 from __future__ import annotations
 
+import ipaddress
 import pathlib
 import re
 from dataclasses import dataclass, field
@@ -108,10 +109,20 @@ class LedgerTable:
         within("checkpoint_interval_seconds", self.checkpoint_interval_seconds, 0.1, 3_600)
 
 
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class ClearinghouseTable:
     """How this node reaches the clearinghouse. An empty address: a node on its own."""
 
+    # host:port, or several IP:port separated by commas: the active clearinghouse and its
+    # standbys, of which the node sends only to the one whose gRPC health says SERVING.
     address: str = ""
     # The clearinghouse's party id, checked against its TLS certificate.
     party_id: str = "clearinghouse"
@@ -136,21 +147,31 @@ class ClearinghouseTable:
 
     def __post_init__(self) -> None:
         within("supervision_report_seconds", self.supervision_report_seconds, 0.1, 86_400)
-        if self.address:
+        for address in self.addresses:
             try:
-                host, _port = parse_listen_address(self.address)
+                host, _port = parse_listen_address(address)
             except ConfigError as error:
                 raise ConfigError(f"address: {error}") from None
             require(
                 not self.insecure or is_loopback(host),
                 "insecure",
-                f"plaintext is allowed only to a loopback address, got {self.address!r}",
+                f"plaintext is allowed only to a loopback address, got {address!r}",
+            )
+            require(
+                len(self.addresses) == 1 or _is_ip_address(host),
+                "address",
+                f"several addresses must each be IP:port, got host {host!r} (one host name may stand alone)",
             )
         within("exchange_deadline_seconds", self.exchange_deadline_seconds, 0.1, 120)
         within("batch_items_max", self.batch_items_max, 1, 8_000)
         within("retry_backoff_max_seconds", self.retry_backoff_max_seconds, 0.01, 300)
         within("query_after_seconds", self.query_after_seconds, 1, 86_400)
         within("clock_skew_seconds_max", self.clock_skew_seconds_max, 1, 3_600)
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        """Every clearinghouse address of `address`, in order (none: a node on its own)."""
+        return tuple(part.strip() for part in self.address.split(",") if part.strip())
 
 
 @dataclass(frozen=True)

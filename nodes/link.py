@@ -176,12 +176,16 @@ class ClearinghouseLink:
         protocol: LinkProtocol,
         channel: grpc.Channel,
         jitter: random.Random,
+        renew_channel: Callable[[], grpc.Channel] | None = None,
     ) -> None:
         self.protocol = protocol
         self.crossing = protocol.crossing
         self.settings = protocol.settings
         self.channel = channel
         self.stub = cpb_grpc.ClearinghouseStub(channel)
+        # With several clearinghouse addresses: how to open the channel afresh (see _renew).
+        self._renew_channel = renew_channel
+        self._channel_lock = threading.Lock()
         self.jitter = jitter
         self._stopping = threading.Event()
         self._wake = threading.Event()
@@ -227,6 +231,8 @@ class ClearinghouseLink:
                 if self._stopping.is_set():
                     return  # the channel was closed to stop: not a failure
                 self._count_failure()
+                if isinstance(error, grpc.RpcError) and error.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+                    self._renew()
                 detail = error.details() if isinstance(error, grpc.RpcError) else str(error)  # ValueError: closed
                 log.warning("exchange with the clearinghouse failed, retrying: %s", detail)
                 delay = min(backoff, self.settings.retry_backoff_max_seconds)
@@ -236,6 +242,21 @@ class ClearinghouseLink:
                 self._count_failure()
                 log.exception("the clearinghouse link failed unexpectedly, retrying")
                 self._stopping.wait(self.settings.retry_backoff_max_seconds)
+
+    def _renew(self) -> None:
+        """A new channel, after a call timed out, when there are several addresses.
+
+        A clearinghouse that is paused or cut off still looks connected and SERVING to the
+        channel that knew it, so calls keep going there and time out; a channel opened afresh
+        routes only to the addresses that complete a handshake and say SERVING.
+        """
+        if self._renew_channel is None or self._stopping.is_set():
+            return
+        with self._channel_lock:
+            old, self.channel = self.channel, self._renew_channel()
+            self.stub = cpb_grpc.ClearinghouseStub(self.channel)
+        log.warning("an exchange timed out: opening the channel to the clearinghouse addresses afresh")
+        old.close()
 
     def _stopped_by_alarm(self) -> bool:
         """A split view stops every exchange; the loops idle until an operator clears it."""

@@ -9,14 +9,16 @@ with `[metrics] listen` set, every call is observed and /metrics is served there
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -52,6 +54,7 @@ from timebank.operators.service import OperatorAccountsService
 from timebank.signing import KeyRecord, KeyRing
 from timebank.storage import migrate
 from timebank.v1 import care_pb2, ledger_pb2, log_pb2, operators_pb2, personal_pb2
+from timebank.v1 import clearing_pb2 as cpb
 
 __all__ = [
     "CARE_SERVICE",
@@ -86,6 +89,35 @@ CHANNEL_OPTIONS = [
     ("grpc.max_send_message_length", 64 * 1024 * 1024),
     ("grpc.keepalive_time_ms", 30_000),
 ]
+
+# With several clearinghouse addresses (the active one and its standbys), calls go only to
+# an address whose gRPC health for the Clearinghouse service is SERVING (gRPC's client-side
+# health checking, which round_robin honours); reconnects are tried quickly, so a standby
+# that takes over is found within a second or two. A paused clearinghouse still looks
+# SERVING to the channel: the link opens a new one when a call times out.
+HEALTH_ROUTED_SERVICE_CONFIG = {
+    "loadBalancingConfig": [{"round_robin": {}}],
+    "healthCheckConfig": {"serviceName": cpb.DESCRIPTOR.services_by_name["Clearinghouse"].full_name},
+}
+FAILOVER_OPTIONS: list[tuple[str, Any]] = [
+    ("grpc.service_config", json.dumps(HEALTH_ROUTED_SERVICE_CONFIG)),
+    ("grpc.initial_reconnect_backoff_ms", 250),
+    ("grpc.max_reconnect_backoff_ms", 2_000),
+]
+
+
+def _merged(base: list[tuple[str, Any]], overrides: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Channel options: base with the same names in overrides replaced."""
+    names = {name for name, _value in overrides}
+    return [option for option in base if option[0] not in names] + overrides
+
+
+def clearinghouse_target(addresses: Sequence[str]) -> tuple[str, list[tuple[str, Any]]]:
+    """The channel target and routing options for one clearinghouse address or several."""
+    if len(addresses) == 1:
+        return addresses[0], []
+    scheme = "ipv6" if addresses[0].startswith("[") else "ipv4"
+    return f"{scheme}:{','.join(addresses)}", FAILOVER_OPTIONS
 
 
 @dataclass
@@ -196,15 +228,22 @@ def open_link(
         signing_key=keys.load_signing_key(config.signing_key_path),
         witness=Witness(books.engine, key_ring, clock),
     )
+    target, routing = clearinghouse_target(settings.addresses)
     if settings.insecure:
-        channel = grpc.insecure_channel(settings.address, options=CHANNEL_OPTIONS)
+
+        def open_channel() -> grpc.Channel:
+            return grpc.insecure_channel(target, options=_merged(CHANNEL_OPTIONS, routing))
+
     else:
         tls = config.tls
         credentials = pki.channel_credentials(
             config.path(tls.ca_file), config.path(tls.certificate_file), config.path(tls.key_file)
         )
-        options = CHANNEL_OPTIONS + pki.channel_options(settings.party_id)
-        channel = grpc.secure_channel(settings.address, credentials, options=options)
+        options = _merged(CHANNEL_OPTIONS, routing) + pki.channel_options(settings.party_id)
+
+        def open_channel() -> grpc.Channel:
+            return grpc.secure_channel(target, credentials, options=options)
+
     protocol = LinkProtocol(
         crossing,
         config.node.id,
@@ -221,7 +260,9 @@ def open_link(
         clock,
         random_bytes,
     )
-    link = ClearinghouseLink(protocol, channel, random.Random(int.from_bytes(random_bytes(8), "big")))
+    jitter = random.Random(int.from_bytes(random_bytes(8), "big"))
+    renew = open_channel if len(settings.addresses) > 1 else None
+    link = ClearinghouseLink(protocol, open_channel(), jitter, renew)
     crossing.on_outbox = link.wake
     return crossing, link
 

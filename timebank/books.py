@@ -113,9 +113,13 @@ class Books:
         statement_page_max: int = STATEMENT_PAGE_MAX,
         on_halt: Callable[[str], None] | None = None,
         journal: Callable[[Connection, Sequence[StoredTransfer]], None] | None = None,
+        fence: Callable[[Connection], None] | None = None,
     ) -> None:
         # Called in the same transaction with every transfer written (a node logs them).
         self.journal = journal
+        # Called last in every write transaction: raises to void the write (an active
+        # clearinghouse's term, clearinghouse.leadership).
+        self.fence = fence
         self.engine = engine
         self.clock = clock
         self.batch_size_max = batch_size_max
@@ -261,6 +265,8 @@ class Books:
                     totals = store.books_totals(connection)
                     if not totals.balanced:
                         raise _Unbalanced(totals.describe())
+                    if self.fence is not None:
+                        self.fence(connection)
                 return result
             except _Unbalanced as unbalanced:
                 self._halt(f"the books stopped balancing after a batch: {unbalanced}")

@@ -71,6 +71,7 @@ POLL_INTERVAL_SECONDS = 0.05
 TOKEN_CHARACTERS_MIN = 16
 STOP_WAIT_SECONDS = 10.0
 STREAM_HANDLERS = ("unary_stream", "stream_stream")
+HEALTH_PREFIX = "/grpc.health.v1.Health/"
 SINGLE_HANDLERS = ("unary_unary", "stream_unary")
 
 
@@ -231,6 +232,10 @@ class RpcObserver(grpc.ServerInterceptor):
         if handler is None:
             return None
         method = handler_call_details.method
+        if method.startswith(HEALTH_PREFIX):
+            # Left as it is: a wrapped Health/Watch would hold a server thread for as long as
+            # each watching node stays connected (unwrapped, it answers by callback).
+            return handler
         for kind in SINGLE_HANDLERS:
             if getattr(handler, kind) is not None:
                 return handler._replace(**{kind: self._single(getattr(handler, kind), method)})

@@ -15,9 +15,9 @@ from city import processes
 from city.init import NodePlan, init_city
 from clearinghouse import reports, settlement
 from clearinghouse.config import ClearinghouseConfig, load_clearinghouse_config
+from clearinghouse.leadership import Elector
 from clearinghouse.records import ClosedCycle
-from clearinghouse.server import RunningClearinghouse
-from clearinghouse.server import create_server as create_clearinghouse
+from clearinghouse.server import RunningClearinghouse, create_active_server, open_elector
 from nodes.client import NodeClient
 from nodes.config import NodeConfig, load_node_config
 from nodes.door import administrator_credential
@@ -48,9 +48,14 @@ class RunningTestCity:
     nodes: dict[str, RunningNode] = field(default_factory=dict)
     clients: dict[str, NodeClient] = field(default_factory=dict)
     clock: Clock = field(default_factory=SystemClock)  # every party's clock
+    elector: Elector | None = None  # the clearinghouse's side of its lease
 
     def start_clearinghouse(self) -> RunningClearinghouse:
-        self.clearinghouse = create_clearinghouse(self.clearinghouse_config, self.clock)
+        """The clearinghouse as `serve` runs it when active: on its lease, every write fenced."""
+        if self.elector is None:
+            self.elector = open_elector(self.clearinghouse_config, self.clock)
+        assert self.elector.try_take() is not None, f"another clearinghouse holds the lease: {self.elector.current()}"
+        self.clearinghouse = create_active_server(self.clearinghouse_config, self.clock, self.elector)
         return self.clearinghouse
 
     def start_node(self, node_id: str) -> RunningNode:
@@ -83,6 +88,8 @@ class RunningTestCity:
             node.stop(0)
         if self.clearinghouse is not None:
             self.clearinghouse.stop(0)
+        if self.elector is not None:
+            self.elector.engine.dispose()
 
     def member(self, node_id: str, number: int, minutes: int = 0) -> bytes:
         """A member account at a node, with minutes deposited from the node's issuance."""

@@ -74,6 +74,16 @@ BAD = [
         "database.url: want a SQLite file",
     ),
     ("not TOML", "[node\n", "not valid TOML"),
+    (
+        "several clearinghouse host names",
+        GOOD + '[clearinghouse]\naddress = "ch-a.example:7300,ch-b.example:7300"\n',
+        "clearinghouse.address: several addresses must each be IP:port, got host 'ch-a.example'",
+    ),
+    (
+        "a bad one among several",
+        GOOD + '[clearinghouse]\naddress = "10.0.0.1:7300,10.0.0.2"\n',
+        "clearinghouse.address: got '10.0.0.2', want HOST:PORT",
+    ),
 ]
 
 
@@ -112,3 +122,29 @@ def test_clearinghouse_plaintext_only_on_loopback(tmp_path: pathlib.Path) -> Non
     )
     with pytest.raises(ConfigError, match="server.insecure: plaintext is allowed only on a loopback address"):
         load_clearinghouse_config(path, environ={})
+
+
+def test_several_clearinghouse_addresses_are_routed_by_health(tmp_path: pathlib.Path) -> None:
+    from nodes.server import FAILOVER_OPTIONS, clearinghouse_target
+
+    text = GOOD + '[clearinghouse]\naddress = "10.0.0.1:7300, 10.0.0.2:7300"\n'
+    config = load_node_config(write(tmp_path, text), environ={})
+    assert config.clearinghouse.addresses == ("10.0.0.1:7300", "10.0.0.2:7300")
+    assert clearinghouse_target(config.clearinghouse.addresses) == (
+        "ipv4:10.0.0.1:7300,10.0.0.2:7300",
+        FAILOVER_OPTIONS,
+    )
+    assert clearinghouse_target(("ch.example:7300",)) == ("ch.example:7300", [])
+
+
+def test_the_clearinghouse_instance_and_lease(tmp_path: pathlib.Path) -> None:
+    from clearinghouse.config import load_clearinghouse_config
+
+    path = tmp_path / "clearinghouse.toml"
+    path.write_text('[database]\nurl = "sqlite:///c.db"\n[server]\nlisten = "127.0.0.1:7300"\n', encoding="utf-8")
+    config = load_clearinghouse_config(path, environ={})
+    assert config.instance_name.endswith("/127.0.0.1:7300") and config.server.lease_seconds == 5.0
+    named = load_clearinghouse_config(path, environ={"TIMEBANK_SERVER__INSTANCE": "ch-b"})
+    assert named.instance_name == "ch-b"
+    with pytest.raises(ConfigError, match=r"server.lease_seconds: got 0.5, want 1..=60"):
+        load_clearinghouse_config(path, environ={"TIMEBANK_SERVER__LEASE_SECONDS": "0.5"})

@@ -5,7 +5,9 @@ foreign keys on. A transaction opened with write_transaction begins IMMEDIATE: i
 the write lock at its start, so writers queue instead of failing to upgrade a read lock.
 Any other transaction (engine.connect(), a read) begins deferred: it reads a snapshot
 and never waits for, nor holds up, a writer.
-PostgreSQL through psycopg 3, with a bounded connection pool.
+PostgreSQL through psycopg 3, with a bounded connection pool; with write_idle_seconds_max,
+a write transaction left idle that long (its process paused or cut off mid-transaction) is
+ended by the server, so the locks it holds cannot stop another process for longer.
 """
 
 from __future__ import annotations
@@ -69,7 +71,9 @@ def backend_name(url: str) -> str:
     return make_url(normalise_url(url)).get_backend_name()
 
 
-def create_database_engine(url: str, pool: PoolSettings | None = None) -> Engine:
+def create_database_engine(
+    url: str, pool: PoolSettings | None = None, *, write_idle_seconds_max: float | None = None
+) -> Engine:
     url = normalise_url(url)
     pool = pool or PoolSettings()
     if backend_name(url) == "sqlite":
@@ -79,7 +83,7 @@ def create_database_engine(url: str, pool: PoolSettings | None = None) -> Engine
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool.size,
         max_overflow=pool.overflow_max,
@@ -87,6 +91,18 @@ def create_database_engine(url: str, pool: PoolSettings | None = None) -> Engine
         pool_recycle=pool.recycle_seconds,
         pool_pre_ping=True,
     )
+    if write_idle_seconds_max is not None:
+        _end_idle_writes(engine, int(write_idle_seconds_max * 1000))
+    return engine
+
+
+def _end_idle_writes(engine: Engine, milliseconds: int) -> None:
+    """PostgreSQL: each write transaction idle for milliseconds is ended by the server."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(_WRITE_OPTION, False):
+            connection.exec_driver_sql(f"SET LOCAL idle_in_transaction_session_timeout = {milliseconds}")
 
 
 def _configure_sqlite(engine: Engine) -> None:

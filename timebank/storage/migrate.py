@@ -121,10 +121,18 @@ def upgrade(engine: Engine, schema: PartySchema | None, revision: str = "head") 
         command.upgrade(config, revision)
 
 
-def open_current(url: str, pool: PoolSettings, schema: PartySchema, migrate_command: str) -> Engine:
+def open_current(
+    url: str,
+    pool: PoolSettings,
+    schema: PartySchema,
+    migrate_command: str,
+    *,
+    write_idle_seconds_max: float | None = None,
+) -> Engine:
     """A party's engine on a database that is readable (check_readable) and at the head
-    revision; ConfigError naming the damage or the command to run otherwise."""
-    engine = create_database_engine(url, pool)
+    revision; ConfigError naming the damage or the command to run otherwise.
+    write_idle_seconds_max: see timebank.storage.engine."""
+    engine = create_database_engine(url, pool, write_idle_seconds_max=write_idle_seconds_max)
     try:
         check_readable(engine)
         require_current(engine, schema, migrate_command)
