@@ -68,6 +68,7 @@ __all__ = [
     "healthy",
     "HELD_AGE_FAIL_SECONDS",
     "HELD_AGE_WARN_SECONDS",
+    "leadership",
     "mail",
     "node_status",
     "OK",

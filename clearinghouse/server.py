@@ -61,6 +61,7 @@ from timebank.v1 import bureau_pb2, clearing_pb2, log_pb2, operators_pb2
 __all__ = [
     "create_active_server",
     "create_server",
+    "HEALTH_SERVICE_NAMES",
     "LOG_SERVICE",
     "LOG_SERVICE_NAME",
     "open_books",
@@ -388,6 +389,8 @@ def serve(config: ClearinghouseConfig) -> None:
             if _stand_by(config, elector, stop) is None:
                 break
             wake.clear()
+            if stop.is_set():  # a signal between the two lines above
+                break
             _lead(config, elector, clock, wake)
             if not stop.is_set():
                 print("stepping down: another clearinghouse took over; standing by", flush=True)

@@ -59,7 +59,10 @@ from timebank.v1 import clearing_pb2 as cpb
 __all__ = [
     "CARE_SERVICE",
     "CHANNEL_OPTIONS",
+    "clearinghouse_target",
     "create_server",
+    "FAILOVER_OPTIONS",
+    "HEALTH_ROUTED_SERVICE_CONFIG",
     "identity_of",
     "LOG_SERVICE",
     "LOG_SERVICE_NAME",

@@ -16,6 +16,12 @@
 #   scripts/postgres_cluster.sh start DIR    # fresh cluster; prints the URL on stdout
 #   scripts/postgres_cluster.sh stop DIR     # fast stop; exit 0 if nothing runs
 #   scripts/postgres_cluster.sh restart DIR  # pg_ctl restart with the same options
+#   scripts/postgres_cluster.sh standby DIR PRIMARY_DIR
+#                                            # a hot standby of the cluster in PRIMARY_DIR
+#                                            # (pg_basebackup -R, streaming), made its
+#                                            # synchronous standby: a commit on the primary
+#                                            # returns once the standby has it; prints its URL
+#   scripts/postgres_cluster.sh promote DIR  # the standby in DIR becomes a primary
 set -euo pipefail
 
 readonly PG_ROOT=/usr/lib/postgresql
@@ -34,7 +40,7 @@ log() {
 }
 
 usage() {
-    echo "usage: $0 {start|stop|restart} DIR" >&2
+    echo "usage: $0 {start|stop|restart|promote} DIR  |  $0 standby DIR PRIMARY_DIR" >&2
     exit 2
 }
 
@@ -245,8 +251,50 @@ cmd_restart() {
     log "ready: $(cat "$DIR/url" 2>/dev/null || echo "127.0.0.1:$port")"
 }
 
+# A hot standby of the cluster in PRIMARY (started by `start`), streaming from it, and the
+# primary told to wait for it at each commit (synchronous_standby_names, synchronous_commit on).
+cmd_standby() {
+    local primary="$1" primary_port port
+    [[ -f "$primary/port" && -f "$primary/url" ]] || die "no running cluster in $primary; run '$0 start $primary' first"
+    primary_port="$(cat "$primary/port")"
+    prepare_dir
+    if [[ -e "$DIR/data" ]]; then
+        stop_server
+        rm -rf "$DIR/data"
+    fi
+    rm -f "$DIR/url" "$DIR/port" "$DIR/server.log"
+    log "pg_basebackup of 127.0.0.1:$primary_port into $DIR/data"
+    as_pg "$BIN/pg_basebackup" -h 127.0.0.1 -p "$primary_port" -U "$DB_USER" -D "$DIR/data" \
+        -R -X stream --checkpoint=fast >&2 || die "pg_basebackup from 127.0.0.1:$primary_port failed"
+    port="$(free_port)" || die "python3 could not find a free port"
+    log "starting the standby on 127.0.0.1:$port"
+    if ! as_pg "$BIN/pg_ctl" start -D "$DIR/data" -l "$DIR/server.log" -w -t "$WAIT_SECONDS" \
+        -o "$(server_options "$port") -c hot_standby=on -c cluster_name=standby" >&2; then
+        show_log_tail
+        die "the standby failed to start"
+    fi
+    wait_ready "$port" || { show_log_tail; die "the standby did not become ready within ${WAIT_SECONDS}s"; }
+    echo "$port" >"$DIR/port"
+    as_pg "$BIN/psql" -q -h 127.0.0.1 -p "$primary_port" -U "$DB_USER" -d postgres \
+        -c "ALTER SYSTEM SET synchronous_standby_names = 'standby'" \
+        -c "ALTER SYSTEM SET synchronous_commit = 'on'" -c "SELECT pg_reload_conf()" >/dev/null \
+        || die "could not make the standby synchronous on 127.0.0.1:$primary_port"
+    local url
+    url="$(sed "s/:$primary_port\//:$port\//" "$primary/url")"
+    echo "$url" >"$DIR/url"
+    log "standby ready: $url (synchronous standby of 127.0.0.1:$primary_port)"
+    echo "$url"
+}
+
+cmd_promote() {
+    [[ -f "$DIR/data/standby.signal" ]] || die "no standby in $DIR/data (no standby.signal)"
+    DIR="$(cd "$DIR" && pwd -P)"
+    log "promoting the standby in $DIR/data"
+    as_pg "$BIN/pg_ctl" promote -D "$DIR/data" -w -t "$WAIT_SECONDS" >&2 || die "pg_ctl promote failed"
+}
+
 main() {
-    (($# == 2)) || usage
+    (($# == 2 || $# == 3)) || usage
     local cmd="$1"
     DIR="$2"
     [[ -n "$DIR" ]] || usage
@@ -256,6 +304,8 @@ main() {
         start) cmd_start ;;
         stop) cmd_stop ;;
         restart) cmd_restart ;;
+        standby) (($# == 3)) || usage; cmd_standby "$(cd "$3" && pwd -P)" ;;
+        promote) cmd_promote ;;
         *) usage ;;
     esac
 }
