@@ -48,7 +48,8 @@ class _RefuseAll(grpc.GenericRpcHandler):
         try:
             active = self.elector.current()
         except SQLAlchemyError as error:  # the database may be out of reach: say so
-            return f"this clearinghouse ({self.elector.holder}) is a standby; its database cannot be read: {error}"
+            problem = str(error).splitlines()[0]
+            return f"this clearinghouse ({self.elector.holder}) is a standby; its database cannot be read: {problem}"
         if active is None or not active.live(self.elector.clock.now_micros()):
             return f"this clearinghouse ({self.elector.holder}) is a standby and no clearinghouse is active yet"
         return f"this clearinghouse ({self.elector.holder}) is a standby; the active one is {active.describe()}"
