@@ -293,16 +293,19 @@ def clearinghouse_status(config: ClearinghouseConfig) -> Status:
     listen = _listen_address(config.server.listen, "server.listen")
     serving_check = serving(listen)
     now_micros = SystemClock().now_micros()
-    readings = read_database(
+    read = read_database(
         config.database_url,
         config.database.pool,
-        lambda connection: clearinghouse_metrics.read(connection, now_micros, clearinghouse_metrics.LatestReport()),
+        lambda connection: (
+            clearinghouse_metrics.read(connection, now_micros, clearinghouse_metrics.LatestReport()),
+            leadership_store.read_lease(connection),
+        ),
     )
-    if isinstance(readings, str):
-        unread = Check("database", FAIL, f"the database could not be read: {readings}")
+    if isinstance(read, str):
+        unread = Check("database", FAIL, f"the database could not be read: {read}")
         checks: tuple[Check, ...] = (serving_check, unread)
     else:
-        lease = read_database(config.database_url, config.database.pool, leadership_store.read_lease)
+        readings, lease = read
         checks = (
             serving_check,
             leadership(lease, config.instance_name, now_micros),
@@ -322,10 +325,8 @@ def serving(listen: str) -> Check:
     return Check("serving", OK, f"accepts connections on {listen} (mutual TLS; not called)")
 
 
-def leadership(lease: Lease | None | str, instance: str, now_micros: int) -> Check:
+def leadership(lease: Lease | None, instance: str, now_micros: int) -> Check:
     """Which clearinghouse process is active, and whether this config's process is it."""
-    if isinstance(lease, str):
-        return Check("active", FAIL, f"the lease could not be read: {lease}")
     if lease is None:
         return Check("active", FAIL, "no clearinghouse process has ever led on this database")
     if not lease.live(now_micros):

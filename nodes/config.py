@@ -6,7 +6,6 @@ the signing key) are relative to the configuration file's folder.
 
 from __future__ import annotations
 
-import ipaddress
 import pathlib
 import re
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from timebank.config import (
     TlsTable,
     absolute_database_url,
     build,
+    is_ip_address,
     is_loopback,
     load_toml,
     parse_listen_address,
@@ -109,14 +109,6 @@ class LedgerTable:
         within("checkpoint_interval_seconds", self.checkpoint_interval_seconds, 0.1, 3_600)
 
 
-def _is_ip_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
-
-
 @dataclass(frozen=True)
 class ClearinghouseTable:
     """How this node reaches the clearinghouse. An empty address: a node on its own."""
@@ -158,7 +150,7 @@ class ClearinghouseTable:
                 f"plaintext is allowed only to a loopback address, got {address!r}",
             )
             require(
-                len(self.addresses) == 1 or _is_ip_address(host),
+                len(self.addresses) == 1 or is_ip_address(host),
                 "address",
                 f"several addresses must each be IP:port, got host {host!r} (one host name may stand alone)",
             )

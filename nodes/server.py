@@ -109,12 +109,6 @@ FAILOVER_OPTIONS: list[tuple[str, Any]] = [
 ]
 
 
-def _merged(base: list[tuple[str, Any]], overrides: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
-    """Channel options: base with the same names in overrides replaced."""
-    names = {name for name, _value in overrides}
-    return [option for option in base if option[0] not in names] + overrides
-
-
 def clearinghouse_target(addresses: Sequence[str]) -> tuple[str, list[tuple[str, Any]]]:
     """The channel target and routing options for one clearinghouse address or several."""
     if len(addresses) == 1:
@@ -235,14 +229,14 @@ def open_link(
     if settings.insecure:
 
         def open_channel() -> grpc.Channel:
-            return grpc.insecure_channel(target, options=_merged(CHANNEL_OPTIONS, routing))
+            return grpc.insecure_channel(target, options=CHANNEL_OPTIONS + routing)
 
     else:
         tls = config.tls
         credentials = pki.channel_credentials(
             config.path(tls.ca_file), config.path(tls.certificate_file), config.path(tls.key_file)
         )
-        options = _merged(CHANNEL_OPTIONS, routing) + pki.channel_options(settings.party_id)
+        options = CHANNEL_OPTIONS + routing + pki.channel_options(settings.party_id)
 
         def open_channel() -> grpc.Channel:
             return grpc.secure_channel(target, credentials, options=options)

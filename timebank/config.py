@@ -32,6 +32,7 @@ __all__ = [
     "TlsTable",
     "absolute_database_url",
     "build",
+    "is_ip_address",
     "is_loopback",
     "load_toml",
     "parse_listen_address",
@@ -179,6 +180,15 @@ def parse_listen_address(text: str) -> tuple[str, int]:
     if not separator or not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65_535:
         raise ConfigError(f"got {text!r}, want HOST:PORT with a port 0..=65535")
     return host.strip("[]"), int(port_text)
+
+
+def is_ip_address(host: str) -> bool:
+    """Whether host is an IPv4 or IPv6 address (brackets allowed), not a name."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def is_loopback(host: str) -> bool:

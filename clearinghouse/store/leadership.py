@@ -14,13 +14,15 @@ from clearinghouse.tables import leadership
 __all__ = ["read_lease", "renew_lease", "write_lease"]
 
 SINGLETON = 1
+# Built once: the fence reads the lease in every write transaction of the clearinghouse.
+_READ = select(leadership).where(leadership.c.singleton == SINGLETON)
+_READ_FOR_UPDATE = _READ.with_for_update()
+_READ_FOR_SHARE = _READ.with_for_update(read=True)
 
 
 def read_lease(connection: Connection, *, for_update: bool = False, for_share: bool = False) -> Lease | None:
     """The current lease (None before any process led); locked for the transaction when asked."""
-    statement = select(leadership).where(leadership.c.singleton == SINGLETON)
-    if for_update or for_share:
-        statement = statement.with_for_update(read=for_share and not for_update)
+    statement = _READ_FOR_UPDATE if for_update else _READ_FOR_SHARE if for_share else _READ
     row = connection.execute(statement).one_or_none()
     if row is None:
         return None
