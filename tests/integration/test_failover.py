@@ -46,6 +46,7 @@ LOAD_BATCH = 5
 TAKEOVER_SECONDS_MAX = 10.0  # from the fault to the other process serving
 STEP_SECONDS_MAX = 30.0  # from the fault to a new transfer committed at its origin
 PAUSED_SECONDS = LEASE_SECONDS * 2 + 1
+RESTANDBY_SECONDS_MAX = 30.0  # shutdown_grace_seconds (10) + STOP_WAIT_SECONDS_MAX (10) + margin
 
 
 class Load:
@@ -193,7 +194,8 @@ def test_the_clearinghouse_fails_over_under_load(
         finally:
             os.kill(standby.pid, signal.SIGCONT)
         stepped = _wait_for_line(standby, "stepping down", offset_paused, TAKEOVER_SECONDS_MAX)
-        _wait_for_line(standby, processes.STANDBY, offset_paused, TAKEOVER_SECONDS_MAX)
+        # Standing by again follows the server's bounded drain (grace, then the wait for idle).
+        _wait_for_line(standby, processes.STANDBY, offset_paused, RESTANDBY_SECONDS_MAX)
         time.sleep(1)
         load.stopping.set()
         load.thread.join(timeout=30)
